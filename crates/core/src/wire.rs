@@ -1,0 +1,181 @@
+//! JSON shapes of the HTTP API, shared by the server and the widget.
+//!
+//! Nothing here carries a row of tenant data: requests from the widget hold a
+//! question, ids and the token only (DEVELOPERS.md, invariant 1).
+
+use serde::{Deserialize, Serialize};
+
+/// Privacy level of an embed token and of the extract made for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Privacy {
+    /// All columns as stored.
+    #[default]
+    Standard,
+    /// Personal-data columns replaced by stable, keyed pseudonyms.
+    High,
+    /// As `high`, and customers without consent are left out with their rows.
+    Gdpr,
+}
+
+impl Privacy {
+    /// The wire name (`standard`, `high`, `gdpr`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Privacy::Standard => "standard",
+            Privacy::High => "high",
+            Privacy::Gdpr => "gdpr",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(s: &str) -> Option<Privacy> {
+        match s {
+            "standard" => Some(Privacy::Standard),
+            "high" => Some(Privacy::High),
+            "gdpr" => Some(Privacy::Gdpr),
+            _ => None,
+        }
+    }
+}
+
+/// The body of every error response: `{"error": {"code", "message"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// A stable machine code and a message meant for people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    /// Seconds until a quota resets, for `quota_exceeded`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// `POST /api/v1/embed/token`: what the host (or demo page) asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenRequest {
+    pub tenant: String,
+    #[serde(default)]
+    pub sub: Option<String>,
+    #[serde(default)]
+    pub privacy: Option<Privacy>,
+    #[serde(default)]
+    pub ttl_seconds: Option<u64>,
+}
+
+/// A freshly minted embed token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub token: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// Public keys that sign manifests (`GET /api/v1/keys`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeySet {
+    pub keys: Vec<PublicKey>,
+}
+
+/// One Ed25519 public key, JWK-like.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicKey {
+    pub kid: String,
+    /// Always `EdDSA`.
+    pub alg: String,
+    /// base64url (no padding) of the 32-byte key.
+    pub x: String,
+}
+
+/// `POST /api/v1/ask`: a question's text and nothing from the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AskRequest {
+    pub question: String,
+    /// The question this one follows up on, as text ("only in Germany").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_question: Option<String>,
+}
+
+/// `POST /api/v1/ask/batch`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AskBatchRequest {
+    pub questions: Vec<String>,
+}
+
+/// Whether the translator answered, needs a choice, or declines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AskStatus {
+    Answered,
+    Clarify,
+    Unsupported,
+}
+
+/// Which translator wrote the SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TranslatorEngine {
+    Builtin,
+    Llm,
+}
+
+/// How the widget should draw the answer by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartHint {
+    /// One figure, shown big.
+    BigNumber,
+    /// A time series.
+    Line,
+    /// One dimension.
+    #[default]
+    Bar,
+    /// Two dimensions.
+    GroupedBar,
+    /// Parts of a whole, with percentages.
+    Share,
+    /// A list of rows.
+    Table,
+}
+
+/// The answer to one question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AskResponse {
+    /// Audit id of this ask; feedback refers to it.
+    pub id: String,
+    pub status: AskStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+    /// One line saying what was understood ("Revenue by month, 2025, completed orders").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpretation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<ChartHint>,
+    /// Choices for a `clarify` answer, each a full question to ask instead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Why a question is `unsupported`, or what to clarify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Questions that would work, or sensible follow-ups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
+    pub engine: TranslatorEngine,
+    pub cached: bool,
+    /// Something the user should know (e.g. "the AI backend was unavailable").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+}
+
+/// `POST /api/v1/feedback`: a verdict on an answer, by id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedbackRequest {
+    pub answer_id: String,
+    pub helpful: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}

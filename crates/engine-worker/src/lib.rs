@@ -1,0 +1,84 @@
+//! The engine as the widget's Web Worker sees it: a thin wasm-bindgen layer.
+//!
+//! `public/engine-worker.js` owns the message loop; this type only turns JS
+//! values into typed requests once, at the boundary, and errors back into
+//! `{code, message}` JSON text.
+
+use slicewise_engine::protocol::{LoadRequest, WireError};
+use slicewise_engine::{Engine, EngineError};
+use wasm_bindgen::prelude::*;
+
+/// Installs the panic hook so a panic's message reaches the console.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// One tenant's extract inside the worker.
+#[wasm_bindgen]
+pub struct WorkerEngine {
+    engine: Option<Engine>,
+}
+
+fn wire_error(e: &EngineError) -> JsValue {
+    let wire = WireError::from(e);
+    JsValue::from_str(&serde_json::to_string(&wire).unwrap_or_default())
+}
+
+fn bad_request(message: String) -> JsValue {
+    let wire = WireError {
+        code: "engine_bad_request".into(),
+        message,
+    };
+    JsValue::from_str(&serde_json::to_string(&wire).unwrap_or_default())
+}
+
+#[wasm_bindgen]
+impl WorkerEngine {
+    /// An engine with nothing loaded.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> WorkerEngine {
+        WorkerEngine { engine: None }
+    }
+
+    /// Verifies and loads an extract. `request` is a `LoadRequest` as JSON;
+    /// `buffers` holds one `Uint8Array` per table, in its order. Returns the
+    /// `LoadReport` as JSON; throws `{code, message}` JSON text.
+    pub fn load(&mut self, request: &str, buffers: js_sys::Array) -> Result<String, JsValue> {
+        let request: LoadRequest =
+            serde_json::from_str(request).map_err(|e| bad_request(e.to_string()))?;
+        if buffers.length() as usize != request.tables.len() {
+            return Err(bad_request("one buffer per table is expected".into()));
+        }
+        // One copy from JS into wasm memory per table; dropped after parsing.
+        let owned: Vec<Vec<u8>> = buffers
+            .iter()
+            .map(|b| js_sys::Uint8Array::new(&b).to_vec())
+            .collect();
+        let slices: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
+        // Drop any previous extract first: wasm memory never shrinks.
+        self.engine = None;
+        let (engine, report) =
+            Engine::load_verified(&request, &slices).map_err(|e| wire_error(&e))?;
+        self.engine = Some(engine);
+        Ok(serde_json::to_string(&report).unwrap_or_default())
+    }
+
+    /// Runs guarded SQL; returns the `QueryResult` as JSON.
+    pub fn query(&mut self, sql: &str, limit: u32) -> Result<String, JsValue> {
+        let engine = self
+            .engine
+            .as_mut()
+            .ok_or_else(|| wire_error(&EngineError::NotLoaded))?;
+        let result = engine
+            .query(sql, limit as usize)
+            .map_err(|e| wire_error(&e))?;
+        Ok(serde_json::to_string(&result).unwrap_or_default())
+    }
+}
+
+impl Default for WorkerEngine {
+    fn default() -> Self {
+        WorkerEngine::new()
+    }
+}

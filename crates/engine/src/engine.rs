@@ -1,0 +1,135 @@
+//! The engine proper: verified tables in a Polars SQL context.
+
+use std::io::Cursor;
+
+use polars::prelude::*;
+use polars::sql::SQLContext;
+use slicewise_core::{Catalog, Manifest, QueryResult, SqlGuard};
+use web_time::Instant;
+
+use crate::frame::to_query_result;
+use crate::protocol::{LoadReport, LoadRequest, TableReport};
+use crate::EngineError;
+
+/// One table held by the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedTable {
+    pub name: String,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// A tenant's extract, loaded and queryable.
+pub struct Engine {
+    guard: SqlGuard,
+    ctx: SQLContext,
+    tables: Vec<LoadedTable>,
+}
+
+impl Engine {
+    /// An empty engine that will admit SQL over this catalog.
+    pub fn new(catalog: &Catalog) -> Engine {
+        Engine {
+            guard: SqlGuard::new(catalog),
+            ctx: SQLContext::new(),
+            tables: Vec::new(),
+        }
+    }
+
+    /// Verifies a signed extract and loads its tables: the signature, tenant
+    /// and expiry first, then the catalog's hash, the budget, and each
+    /// table's hash before its bytes are parsed. On any failure nothing is
+    /// kept.
+    pub fn load_verified(
+        request: &LoadRequest,
+        buffers: &[&[u8]],
+    ) -> Result<(Engine, LoadReport), EngineError> {
+        let started = Instant::now();
+        let manifest: Manifest =
+            request
+                .signed
+                .verify(&request.keys, request.tenant.as_deref(), request.now)?;
+        let catalog =
+            Catalog::from_json(&request.catalog).map_err(|e| EngineError::BadCatalog(e.to_string()))?;
+        if catalog.schema_hash() != manifest.schema_hash {
+            return Err(EngineError::CatalogMismatch);
+        }
+        let total: u64 = buffers.iter().map(|b| b.len() as u64).sum();
+        if total > request.budget_bytes {
+            return Err(EngineError::OverBudget {
+                bytes: total,
+                budget: request.budget_bytes,
+            });
+        }
+        for (name, bytes) in request.tables.iter().zip(buffers) {
+            manifest.check_table(name, bytes)?;
+        }
+        let mut engine = Engine::new(&catalog);
+        let mut reports = Vec::with_capacity(buffers.len());
+        for (name, bytes) in request.tables.iter().zip(buffers) {
+            let table = engine.load_ipc(name, bytes)?;
+            reports.push(TableReport {
+                name: table.name,
+                rows: table.rows,
+                bytes: table.bytes,
+            });
+        }
+        let report = LoadReport {
+            tenant: manifest.tenant,
+            privacy: manifest.privacy,
+            expires_at: manifest.expires_at,
+            tables: reports,
+            elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+        };
+        Ok((engine, report))
+    }
+
+    /// Parses one Arrow IPC stream and registers it under `name`.
+    /// (No signature check: `load_verified` is the path for extracts.)
+    pub fn load_ipc(&mut self, name: &str, bytes: &[u8]) -> Result<LoadedTable, EngineError> {
+        let load_error = |e: PolarsError| EngineError::Load {
+            table: name.to_string(),
+            message: e.to_string(),
+        };
+        let mut df = IpcStreamReader::new(Cursor::new(bytes))
+            .finish()
+            .map_err(load_error)?;
+        // One contiguous chunk per column: every later query scans faster.
+        df.rechunk_mut();
+        let table = LoadedTable {
+            name: name.to_string(),
+            rows: df.height() as u64,
+            bytes: bytes.len() as u64,
+        };
+        self.ctx.register(name, df.lazy());
+        self.tables.retain(|t| t.name != name);
+        self.tables.push(table.clone());
+        Ok(table)
+    }
+
+    /// Tables loaded so far.
+    pub fn tables(&self) -> &[LoadedTable] {
+        &self.tables
+    }
+
+    /// Runs one guarded SQL query; at most `limit` rows come back, and the
+    /// result says when there were more.
+    pub fn query(&mut self, sql: &str, limit: usize) -> Result<QueryResult, EngineError> {
+        if self.tables.is_empty() {
+            return Err(EngineError::NotLoaded);
+        }
+        let guarded = self.guard.check(sql)?;
+        let started = Instant::now();
+        let lf = self
+            .ctx
+            .execute(&guarded.sql)
+            .map_err(|e| EngineError::Query(e.to_string()))?;
+        let limit_plus_one = u32::try_from(limit.saturating_add(1)).unwrap_or(u32::MAX);
+        let df = lf
+            .limit(limit_plus_one as IdxSize)
+            .collect()
+            .map_err(|e| EngineError::Query(e.to_string()))?;
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        to_query_result(&df, limit, elapsed_ms).map_err(|e| EngineError::Query(e.to_string()))
+    }
+}

@@ -1,0 +1,19 @@
+//! Slicewise engine: a tenant's verified extract in Polars, queried with
+//! guarded SQL, answers as compact columnar results.
+//!
+//! With the default `polars` feature it holds the engine; without it only the
+//! protocol the widget speaks to the engine's Web Worker, so the UI's wasm
+//! does not carry Polars.
+
+mod error;
+pub mod protocol;
+
+#[cfg(feature = "polars")]
+mod engine;
+#[cfg(feature = "polars")]
+mod frame;
+
+pub use error::EngineError;
+
+#[cfg(feature = "polars")]
+pub use engine::{Engine, LoadedTable};
