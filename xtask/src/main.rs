@@ -1,1 +1,65 @@
-fn main() {}
+//! `cargo xtask`: Slicewise's set-up, build, demo and test commands.
+//!
+//! Each command installs what it needs and is missing (wasm target, clang,
+//! trunk, wasm-bindgen-cli, wasm-opt from npm binaryen, chromium) and skips
+//! what is already there.
+
+mod run;
+mod setup;
+mod test;
+mod web;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Slicewise developer commands")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install what is missing, build the widget, seed the demo data and serve it.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        addr: String,
+        /// Port to listen on.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Demo data scale (1 = one million orders for acme).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+    },
+    /// Everything that proves the project works (what CI runs).
+    Test {
+        /// Skip the browser tests (wasm-bindgen-test and Playwright).
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Install the toolchain pieces only.
+    Setup,
+    /// Build the widget and engine into dist/ (release, precompressed).
+    Web,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Demo { addr, port, scale } => {
+            setup::toolchain()?;
+            web::build()?;
+            run::demo(&addr, port, scale)
+        }
+        Command::Test { no_browser } => test::all(!no_browser),
+        Command::Setup => {
+            setup::toolchain()?;
+            setup::browser()
+        }
+        Command::Web => {
+            setup::toolchain()?;
+            web::build()
+        }
+    }
+}

@@ -1,0 +1,48 @@
+// Slicewise engine worker: runs Polars (wasm) off the page's main thread.
+// Messages in:  {id, kind: "load", request: <LoadRequest JSON>, buffers: [Uint8Array]}
+//               {id, kind: "query", sql, limit}
+// Messages out: {kind: "ready", startup_ms}
+//               {id, kind: "ok", json}  |  {id, kind: "error", json: <{code, message}>}
+// A wasm trap (panic, out of memory) leaves the instance unusable: the worker
+// reports `engine_crashed` and the widget starts a fresh worker.
+import init, { WorkerEngine } from "./slicewise_engine_worker.js";
+
+const started = performance.now();
+let engine = null;
+let broken = false;
+
+const ready = init({ module_or_path: new URL("./slicewise_engine_worker_bg.wasm", import.meta.url) })
+  .then(() => {
+    engine = new WorkerEngine();
+    postMessage({ kind: "ready", startup_ms: performance.now() - started });
+  })
+  .catch((e) => {
+    broken = true;
+    postMessage({ kind: "fatal", json: JSON.stringify({ code: "engine_start_failed", message: String(e) }) });
+  });
+
+function failure(e) {
+  if (typeof e === "string") return e; // the engine's own {code, message} JSON
+  const trapped = e instanceof WebAssembly.RuntimeError || e instanceof RangeError;
+  if (trapped) broken = true;
+  const code = trapped ? (String(e).includes("memory") ? "engine_out_of_memory" : "engine_crashed") : "engine_failed";
+  return JSON.stringify({ code, message: String(e && e.message ? e.message : e) });
+}
+
+self.onmessage = async ({ data }) => {
+  await ready;
+  const { id, kind } = data;
+  if (broken || !engine) {
+    postMessage({ id, kind: "error", json: JSON.stringify({ code: "engine_crashed", message: "the engine stopped; restarting" }) });
+    return;
+  }
+  try {
+    let json;
+    if (kind === "load") json = engine.load(data.request, data.buffers);
+    else if (kind === "query") json = engine.query(data.sql, data.limit);
+    else throw JSON.stringify({ code: "engine_bad_request", message: `unknown message ${kind}` });
+    postMessage({ id, kind: "ok", json });
+  } catch (e) {
+    postMessage({ id, kind: "error", json: failure(e) });
+  }
+};

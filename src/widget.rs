@@ -1,0 +1,359 @@
+//! The widget: loads the tenant's verified extract into the engine worker,
+//! asks questions by text, and answers with a table, a chart and the SQL.
+
+use std::collections::BTreeMap;
+
+use futures::future::join;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use slicewise_core::wire::{AskRequest, AskResponse, AskStatus};
+use slicewise_core::{Manifest, QueryResult};
+use slicewise_engine::protocol::{LoadReport, LoadRequest, DEFAULT_BUDGET_BYTES};
+use web_time::Instant;
+
+use crate::answer::AnswerView;
+use crate::api::Api;
+use crate::engine_client::EngineClient;
+use crate::error::WidgetError;
+use crate::i18n::{Locale, Text};
+use crate::token::TokenSource;
+
+/// Rows of a result handed to the UI.
+const DISPLAY_LIMIT: u32 = 100_000;
+/// A query running longer is stopped and the engine replaced.
+const QUERY_TIMEOUT_MS: u32 = 30_000;
+
+/// Where the widget is in its life.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    Starting,
+    Downloading { received: u64, total: u64 },
+    Loading,
+    Ready(LoadReport),
+    Failed(WidgetError),
+}
+
+/// One asked question and what came of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exchange {
+    pub question: String,
+    pub response: AskResponse,
+    pub result: Option<QueryResult>,
+    pub error: Option<WidgetError>,
+    /// Milliseconds from pressing Ask to the answer on screen.
+    pub total_ms: f64,
+}
+
+/// Options a host (or the demo page) mounts the widget with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WidgetOptions {
+    /// Server origin ("" for the page's own).
+    pub server: String,
+    pub token: TokenSource,
+    pub locale: Locale,
+}
+
+/// The widget.
+#[component]
+pub fn Widget(options: WidgetOptions) -> impl IntoView {
+    let text: &'static Text = options.locale.text();
+    let locale = options.locale;
+    let phase = RwSignal::new(Phase::Starting);
+    let api = RwSignal::new(None::<Api>);
+    let engine = StoredValue::new_local(EngineClient::new(format!(
+        "{}/engine/engine-worker.js",
+        options.server
+    )));
+    let question = RwSignal::new(String::new());
+    let busy = RwSignal::new(None::<&'static str>);
+    let exchange = RwSignal::new(None::<Exchange>);
+    let history = RwSignal::new(Vec::<String>::new());
+    let recall = RwSignal::new(None::<usize>);
+
+    on_cleanup(move || engine.with_value(EngineClient::terminate));
+
+    // Load at once; the page stays responsive since the engine is a worker.
+    {
+        let options = options.clone();
+        spawn_local(async move {
+            let client = engine.get_value();
+            match load_extract(&options, &client, phase).await {
+                Ok((loaded_api, report)) => {
+                    api.set(Some(loaded_api));
+                    phase.set(Phase::Ready(report));
+                }
+                Err(err) => {
+                    web_sys::console::error_1(&format!("slicewise: {err:?}").into());
+                    phase.set(Phase::Failed(err));
+                }
+            }
+        });
+    }
+
+    let ask = move |q: String| {
+        let q = q.trim().to_string();
+        if q.is_empty() || busy.get_untracked().is_some() {
+            return;
+        }
+        let Some(current) = api.get_untracked() else {
+            return;
+        };
+        let previous = exchange.with_untracked(|e| e.as_ref().map(|e| e.question.clone()));
+        history.update(|h| {
+            h.retain(|x| x != &q);
+            h.push(q.clone());
+        });
+        recall.set(None);
+        question.set(q.clone());
+        busy.set(Some(text.thinking));
+        spawn_local(async move {
+            let client = engine.get_value();
+            let outcome = run_question(&current, &client, &q, previous, busy, text).await;
+            busy.set(None);
+            match outcome {
+                Ok(done) => exchange.set(Some(done)),
+                Err(err) => {
+                    web_sys::console::error_1(&format!("slicewise: {err:?}").into());
+                    exchange.set(Some(Exchange {
+                        question: q,
+                        response: failed_response(),
+                        result: None,
+                        error: Some(err),
+                        total_ms: 0.0,
+                    }))
+                }
+            }
+        });
+    };
+
+    let on_key = move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
+        "Enter" => {
+            ev.prevent_default();
+            ask(question.get_untracked());
+        }
+        "ArrowUp" => {
+            let h = history.get_untracked();
+            if h.is_empty() {
+                return;
+            }
+            ev.prevent_default();
+            let next = recall
+                .get_untracked()
+                .map(|i| i.saturating_sub(1))
+                .unwrap_or(h.len() - 1);
+            recall.set(Some(next));
+            question.set(h[next].clone());
+        }
+        "ArrowDown" => {
+            let h = history.get_untracked();
+            if let Some(i) = recall.get_untracked() {
+                ev.prevent_default();
+                if i + 1 < h.len() {
+                    recall.set(Some(i + 1));
+                    question.set(h[i + 1].clone());
+                } else {
+                    recall.set(None);
+                    question.set(String::new());
+                }
+            }
+        }
+        _ => {}
+    };
+
+    let ready = move || matches!(phase.get(), Phase::Ready(_));
+
+    view! {
+        <section class="sw-widget" aria-label=text.title>
+            <header class="sw-header">
+                <h2 class="sw-title">{text.title}</h2>
+                <StatusLine phase=phase text=text/>
+            </header>
+            <form class="sw-ask" on:submit=move |ev| {
+                ev.prevent_default();
+                ask(question.get_untracked());
+            }>
+                <label class="sw-sr-only" for="sw-question">{text.question_label}</label>
+                <input
+                    id="sw-question"
+                    class="sw-input"
+                    type="text"
+                    autocomplete="off"
+                    maxlength="1000"
+                    placeholder=text.question_placeholder
+                    prop:value=move || question.get()
+                    on:input=move |ev| question.set(event_target_value(&ev))
+                    on:keydown=on_key
+                />
+                <button class="sw-button sw-primary" type="submit" disabled=move || !ready() || busy.get().is_some()>
+                    {text.ask}
+                </button>
+            </form>
+            <div class="sw-busy" aria-live="polite">
+                {move || busy.get().map(|b| view! { <span class="sw-spinner" aria-hidden="true"></span> <span>{b}</span> })}
+            </div>
+            <div class="sw-answer-region" aria-live="polite">
+                {move || {
+                    exchange
+                        .get()
+                        .map(|e| view! { <AnswerView exchange=e text=text locale=locale on_ask=Callback::new(move |q: String| ask(q))/> })
+                }}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn StatusLine(phase: RwSignal<Phase>, text: &'static Text) -> impl IntoView {
+    move || match phase.get() {
+        Phase::Starting => view! { <p class="sw-status" role="status">{text.starting}</p> }.into_any(),
+        Phase::Downloading { received, total } => {
+            let pct = if total > 0 { received as f64 / total as f64 * 100.0 } else { 0.0 };
+            view! {
+                <div class="sw-status" role="status">
+                    <span>{format!("{} {:.1} / {:.1} MB", text.downloading, mb(received), mb(total))}</span>
+                    <progress class="sw-progress" max="100" value=format!("{pct:.0}")></progress>
+                </div>
+            }
+            .into_any()
+        }
+        Phase::Loading => view! { <p class="sw-status" role="status">{text.verifying}</p> }.into_any(),
+        Phase::Ready(report) => {
+            let counts: BTreeMap<_, _> = report.tables.iter().map(|t| (t.name.clone(), t.rows)).collect();
+            let summary = counts
+                .iter()
+                .map(|(name, rows)| format!("{name} {rows}"))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            view! {
+                <p class="sw-status sw-ready" role="status" data-tenant=report.tenant.clone()>
+                    <span class="sw-badge">{text.ready}</span>
+                    <span class="sw-counts">{format!("{} — {summary} {}", report.tenant, text.rows)}</span>
+                </p>
+            }
+            .into_any()
+        }
+        Phase::Failed(err) => view! {
+            <div class="sw-error" role="alert" data-code=err.code().to_string()>
+                <strong>{crate::answer::error_message(&err, text)}</strong>
+                <span class="sw-error-detail">{err.to_string()}</span>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1_048_576.0
+}
+
+/// Token, keys, catalog and manifest, then every table with progress, then
+/// the worker verifies and loads. The worker starts while bytes download.
+async fn load_extract(
+    options: &WidgetOptions,
+    engine: &EngineClient,
+    phase: RwSignal<Phase>,
+) -> Result<(Api, LoadReport), WidgetError> {
+    let token = options.token.token(&options.server).await?;
+    let api = Api {
+        base: options.server.clone(),
+        token,
+    };
+    let download = async {
+        let keys = api.keys().await?;
+        let catalog = api.catalog().await?;
+        let signed = api.manifest().await?;
+        // Read (not trusted) for URLs and sizes; the worker checks the signature.
+        let manifest: Manifest = serde_json::from_str(&signed.manifest).map_err(|e| {
+            WidgetError::Engine {
+                code: "extract_malformed".into(),
+                message: e.to_string(),
+            }
+        })?;
+        let total: u64 = manifest.tables.iter().map(|t| t.bytes).sum();
+        if total > DEFAULT_BUDGET_BYTES {
+            return Err(WidgetError::Engine {
+                code: "extract_over_budget".into(),
+                message: format!("the extract is {total} bytes, over the budget of {DEFAULT_BUDGET_BYTES}"),
+            });
+        }
+        let mut done = 0u64;
+        let mut buffers = Vec::with_capacity(manifest.tables.len());
+        for table in &manifest.tables {
+            phase.set(Phase::Downloading { received: done, total });
+            let before = done;
+            let bytes = api
+                .download(&table.url, |n| {
+                    phase.set(Phase::Downloading { received: before + n, total })
+                })
+                .await?;
+            done += u64::from(bytes.length());
+            buffers.push(bytes);
+        }
+        let request = LoadRequest {
+            catalog,
+            signed,
+            keys,
+            tenant: None,
+            now: (js_sys::Date::now() / 1000.0) as i64,
+            tables: manifest.tables.iter().map(|t| t.name.clone()).collect(),
+            budget_bytes: DEFAULT_BUDGET_BYTES,
+        };
+        Ok((request, buffers))
+    };
+    let (started, downloaded) = join(engine.start(), download).await;
+    let (request, buffers) = downloaded?;
+    started?;
+    phase.set(Phase::Loading);
+    let report = engine.load(&request, buffers).await?;
+    Ok((api, report))
+}
+
+async fn run_question(
+    api: &Api,
+    engine: &EngineClient,
+    question: &str,
+    previous: Option<String>,
+    busy: RwSignal<Option<&'static str>>,
+    text: &'static Text,
+) -> Result<Exchange, WidgetError> {
+    let started = Instant::now();
+    let response = api
+        .ask(&AskRequest {
+            question: question.to_string(),
+            previous_question: previous,
+        })
+        .await?;
+    let (result, error) = match (&response.status, &response.sql) {
+        (AskStatus::Answered, Some(sql)) => {
+            busy.set(Some(text.running));
+            match engine.query(sql, DISPLAY_LIMIT, QUERY_TIMEOUT_MS).await {
+                Ok(result) => (Some(result), None),
+                Err(err) => (None, Some(err)),
+            }
+        }
+        _ => (None, None),
+    };
+    Ok(Exchange {
+        question: question.to_string(),
+        response,
+        result,
+        error,
+        total_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+fn failed_response() -> AskResponse {
+    AskResponse {
+        id: String::new(),
+        status: AskStatus::Unsupported,
+        sql: None,
+        interpretation: None,
+        chart: None,
+        options: Vec::new(),
+        reason: None,
+        suggestions: Vec::new(),
+        engine: slicewise_core::wire::TranslatorEngine::Builtin,
+        cached: false,
+        notice: None,
+    }
+}

@@ -1,0 +1,161 @@
+//! `cargo xtask test`: format, lints (native and wasm32), unit and
+//! integration tests, the engine in headless Chromium, and Playwright
+//! end-to-end tests against a real server.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::run::{cmd, root, run, target_dir};
+use crate::{setup, web};
+
+/// Crates that build for wasm32 (the server does not).
+const WASM_CRATES: &[&str] = &[
+    "slicewise-core",
+    "slicewise-engine",
+    "slicewise-engine-worker",
+    "slicewise-widget",
+];
+
+/// Runs everything; the first failure stops the run.
+pub fn all(browser: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    setup::toolchain()?;
+    setup::postgres()?;
+    if browser {
+        setup::browser()?;
+    }
+    run(cmd("cargo").args(["fmt", "--all", "--", "--check"]))?;
+    run(cmd("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    let mut wasm_clippy = cmd("cargo");
+    wasm_clippy.args(["clippy", "--target", "wasm32-unknown-unknown"]);
+    for krate in WASM_CRATES {
+        wasm_clippy.args(["-p", krate]);
+    }
+    run(wasm_clippy.args(["--", "-D", "warnings"]))?;
+    run(cmd("cargo").args(["test", "--workspace"]))?;
+    if browser {
+        browser_unit_tests()?;
+        web::build()?;
+        end_to_end()?;
+    }
+    eprintln!(
+        "xtask: all checks passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// A temporary folder for chromedriver's profiles, emptied after.
+fn scratch(name: &str) -> anyhow::Result<std::path::PathBuf> {
+    let dir = target_dir().join("slicewise-tmp").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// wasm-bindgen-test in headless Chromium: the engine and the widget in a real browser.
+fn browser_unit_tests() -> anyhow::Result<()> {
+    let tmp = scratch("wasm-test")?;
+    for krate in ["slicewise-engine-worker", "slicewise-widget"] {
+        run(cmd("cargo")
+            .args([
+                "test",
+                "-p",
+                krate,
+                "--target",
+                "wasm32-unknown-unknown",
+                "--profile",
+                "wasm-release",
+            ])
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
+            .env("TMPDIR", &tmp))?;
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}
+
+/// A running `slicewise serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Seeds a fresh database and serves the built dist/ on a free port.
+fn start_server(data: &Path) -> anyhow::Result<Server> {
+    run(cmd("cargo").args(["build", "-p", "slicewise-server"]))?;
+    let bin = target_dir().join("debug/slicewise");
+    let db = data.join("e2e.db");
+    run(Command::new(&bin).args([
+        "seed-demo",
+        "--db",
+        &db.display().to_string(),
+        "--scale",
+        "0.05",
+    ]))?;
+    let port = free_port()?;
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new(&bin)
+        .args([
+            "serve",
+            "--demo",
+            "--db",
+            &db.display().to_string(),
+            "--data-dir",
+            &data.display().to_string(),
+            "--static-dir",
+            &root().join("dist").display().to_string(),
+            "--addr",
+            &addr,
+        ])
+        .spawn()
+        .context("starting slicewise serve")?;
+    let server = Server {
+        child,
+        url: format!("http://{addr}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(&addr).is_ok() {
+            return Ok(server);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    bail!("the server did not start on {addr}")
+}
+
+/// Playwright tests (node:test) in headless Chromium against a real server.
+fn end_to_end() -> anyhow::Result<()> {
+    let data = scratch("e2e-data")?;
+    let server = start_server(&data)?;
+    let tmp = scratch("e2e-browser")?;
+    let shots = root().join("tests/screenshots-out");
+    std::fs::create_dir_all(&shots)?;
+    let mut node = cmd("node");
+    node.args(["--test", "--test-concurrency=1"])
+        .arg(root().join("tests/e2e"))
+        .env("SLICEWISE_URL", &server.url)
+        .env("SLICEWISE_DATA_DIR", &data)
+        .env("SLICEWISE_SCREENSHOTS", &shots)
+        .env("TMPDIR", &tmp);
+    let result = run(&mut node);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&tmp);
+    result
+}

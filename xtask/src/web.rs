@@ -1,0 +1,175 @@
+//! Builds the browser side into dist/: the widget (Trunk), the engine worker
+//! (cargo + wasm-bindgen + wasm-opt), then precompresses everything.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+use crate::run::{cmd, root, run, target_dir};
+
+/// wasm features rustc 1.95 emits for wasm32-unknown-unknown; wasm-opt must accept them.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-multivalue",
+    "--enable-reference-types",
+];
+
+/// The engine's wasm-opt level: speed first, the kernels are hot.
+const ENGINE_OPT: &str = "-O3";
+
+/// Builds dist/ for release.
+pub fn build() -> anyhow::Result<()> {
+    let dist = root().join("dist");
+    run(cmd("trunk").args([
+        "build",
+        "--release",
+        "--cargo-profile",
+        "wasm-release",
+        "--dist",
+        &dist.display().to_string(),
+    ]))?;
+    build_engine(&dist.join("engine"))?;
+    compress_tree(&dist)?;
+    print_sizes(&dist)
+}
+
+fn build_engine(out: &Path) -> anyhow::Result<()> {
+    run(cmd("cargo").args([
+        "build",
+        "-p",
+        "slicewise-engine-worker",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+    ]))?;
+    let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/slicewise_engine_worker.wasm");
+    fs::create_dir_all(out)?;
+    run(cmd("wasm-bindgen").args([
+        "--target",
+        "web",
+        "--no-typescript",
+        "--out-dir",
+        &out.display().to_string(),
+        &wasm.display().to_string(),
+    ]))?;
+    let bg = out.join("slicewise_engine_worker_bg.wasm");
+    let input = fs::read(&bg).with_context(|| format!("reading {}", bg.display()))?;
+    // wasm-opt takes minutes on Polars: reuse its output for identical input.
+    let optimised = cached("wasm-opt", &[&input, ENGINE_OPT.as_bytes()], |dir| {
+        let tmp_in = dir.join("in.wasm");
+        let tmp_out = dir.join("out.wasm");
+        fs::write(&tmp_in, &input)?;
+        run(cmd("wasm-opt")
+            .arg(ENGINE_OPT)
+            .args(WASM_FEATURES)
+            .arg(&tmp_in)
+            .arg("-o")
+            .arg(&tmp_out))?;
+        Ok(fs::read(&tmp_out)?)
+    })?;
+    fs::write(&bg, optimised)?;
+    Ok(())
+}
+
+/// Output of `produce` for these inputs, from the cache when it was made before.
+fn cached(
+    name: &str,
+    inputs: &[&[u8]],
+    produce: impl FnOnce(&Path) -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<Vec<u8>> {
+    let mut hasher = Sha256::new();
+    for input in inputs {
+        hasher.update((input.len() as u64).to_le_bytes());
+        hasher.update(input);
+    }
+    let key = hex::encode(hasher.finalize());
+    let dir = target_dir().join("slicewise-cache").join(name);
+    fs::create_dir_all(&dir)?;
+    let hit = dir.join(&key);
+    if let Ok(bytes) = fs::read(&hit) {
+        eprintln!("xtask: {name} cached ({})", &key[..12]);
+        return Ok(bytes);
+    }
+    let work = dir.join(format!("{key}.work"));
+    fs::create_dir_all(&work)?;
+    let bytes = produce(&work)?;
+    fs::write(&hit, &bytes)?;
+    let _ = fs::remove_dir_all(&work);
+    Ok(bytes)
+}
+
+fn compressible(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("js" | "wasm" | "css" | "html" | "svg" | "json")
+    )
+}
+
+fn files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(files(&path)?);
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Writes `.br` and `.gz` beside every text and wasm file.
+pub fn compress_tree(dir: &Path) -> anyhow::Result<()> {
+    for path in files(dir)?.into_iter().filter(|p| compressible(p)) {
+        let raw = fs::read(&path)?;
+        let br = cached("brotli", &[&raw], |_| {
+            let mut out = Vec::new();
+            let params = brotli::enc::BrotliEncoderParams {
+                quality: 11,
+                lgwin: 24,
+                ..Default::default()
+            };
+            brotli::BrotliCompress(&mut raw.as_slice(), &mut out, &params)?;
+            Ok(out)
+        })?;
+        fs::write(with_suffix(&path, "br"), br)?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&raw)?;
+        fs::write(with_suffix(&path, "gz"), gz.finish()?)?;
+    }
+    Ok(())
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Download sizes: raw, gzip and brotli, per file and in all.
+fn print_sizes(dist: &Path) -> anyhow::Result<()> {
+    let mut total = (0u64, 0u64, 0u64);
+    println!("{:<48} {:>12} {:>12} {:>12}", "file", "raw", "gzip", "brotli");
+    for path in files(dist)?.into_iter().filter(|p| compressible(p)) {
+        let size = |p: &Path| fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let (raw, gz, br) = (
+            size(&path),
+            size(&with_suffix(&path, "gz")),
+            size(&with_suffix(&path, "br")),
+        );
+        total = (total.0 + raw, total.1 + gz, total.2 + br);
+        let name = path.strip_prefix(dist).unwrap_or(&path).display().to_string();
+        println!("{name:<48} {raw:>12} {gz:>12} {br:>12}");
+    }
+    println!("{:<48} {:>12} {:>12} {:>12}", "total", total.0, total.1, total.2);
+    Ok(())
+}
