@@ -20,6 +20,9 @@ use crate::error::{JsResultExt, WidgetError};
 
 type Reply = Result<String, WidgetError>;
 
+/// A load request's JSON and its table buffers, kept for reloading.
+type KeptLoad = (String, Vec<Uint8Array>);
+
 struct Running {
     worker: Worker,
     pending: Rc<RefCell<HashMap<u32, oneshot::Sender<Reply>>>>,
@@ -34,7 +37,7 @@ pub struct EngineClient {
     next_id: Rc<RefCell<u32>>,
     running: Rc<RefCell<Option<Running>>>,
     /// The last successful load, kept to rebuild a replaced worker.
-    loaded: Rc<RefCell<Option<(String, Vec<Uint8Array>)>>>,
+    loaded: Rc<RefCell<Option<KeptLoad>>>,
 }
 
 impl EngineClient {
@@ -94,7 +97,7 @@ impl EngineClient {
         set(&message, "kind", &"query".into())?;
         set(&message, "sql", &sql.into())?;
         set(&message, "limit", &limit.into())?;
-        let reply = self.call(message, &Array::new());
+        let reply = self.call(message);
         let timer = sleep(timeout_ms);
         futures::pin_mut!(reply);
         futures::pin_mut!(timer);
@@ -153,7 +156,7 @@ impl EngineClient {
         set(&message, "request", &request.into())?;
         let list: Array = buffers.iter().collect();
         set(&message, "buffers", &list)?;
-        let reply = self.call(message, &Array::new()).await;
+        let reply = self.call(message).await;
         if let Err(err) = &reply {
             if crashed(err) {
                 self.terminate();
@@ -162,7 +165,7 @@ impl EngineClient {
         reply
     }
 
-    async fn call(&self, message: Object, transfer: &Array) -> Reply {
+    async fn call(&self, message: Object) -> Reply {
         self.ensure_running()?;
         let id = {
             let mut next = self.next_id.borrow_mut();
@@ -179,7 +182,7 @@ impl EngineClient {
             running.pending.borrow_mut().insert(id, tx);
             running
                 .worker
-                .post_message_with_transfer(&message, transfer)
+                .post_message(&message)
                 .js_err()?;
         }
         rx.await
