@@ -3,15 +3,30 @@
 //! Question -> typed plan -> SQL that the pinned Polars SQL accepts. It runs
 //! with no key and no network, natively on the server and in wasm. When it is
 //! not sure it asks back or declines: a wrong answer is worse than none.
+//!
+//! The steps live in submodules: `lexicon` links words to the catalog (exact,
+//! stemmed, typo-tolerant), `period` resolves dates against today, `plan`
+//! reads the linked words into a typed plan, `sql` renders it.
 
-use chrono::NaiveDate;
+mod lexicon;
+mod period;
+mod plan;
+mod sql;
+
+pub use chrono::NaiveDate;
 
 use crate::catalog::Catalog;
 use crate::wire::ChartHint;
 
+use lexicon::{Grain, Vocabulary};
+use plan::{Compare, Filter, Group, ListOrder, ListSpec, Measure, Parsed, Plan, Rank};
+
 /// Changes whenever the translator's output for some question may change;
 /// part of the answer cache key.
-pub const TRANSLATOR_VERSION: &str = "builtin-0.1";
+pub const TRANSLATOR_VERSION: &str = "builtin-0.2";
+
+/// Longest question the translator reads, in characters.
+pub const MAX_QUESTION_LEN: usize = 1_000;
 
 /// What the translator needs besides the question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +75,13 @@ pub fn starter_questions() -> Vec<String> {
     .collect()
 }
 
+fn unsupported(reason: impl Into<String>) -> Translation {
+    Translation::Unsupported {
+        reason: reason.into(),
+        suggestions: starter_questions(),
+    }
+}
+
 /// Translates one question; `previous` is the question it follows up on.
 pub fn translate(
     question: &str,
@@ -67,38 +89,437 @@ pub fn translate(
     catalog: &Catalog,
     ctx: &TranslateContext,
 ) -> Translation {
-    let _ = (previous, catalog, ctx);
-    let q = question.trim().to_lowercase();
-    let answer = |sql: &str, interpretation: &str, chart| {
-        Translation::Answer(Answer {
-            sql: sql.to_string(),
-            interpretation: interpretation.to_string(),
-            chart,
-            suggestions: starter_questions(),
-        })
+    let q = question.trim();
+    if q.is_empty() {
+        return unsupported("The question is empty.");
+    }
+    if q.chars().count() > MAX_QUESTION_LEN {
+        return unsupported(format!("The question is longer than {MAX_QUESTION_LEN} characters."));
+    }
+    let voc = Vocabulary::new(catalog);
+    let parsed = read(q, &voc, catalog, ctx.today);
+    if let Some(reason) = &parsed.refusal {
+        return unsupported(reason.clone());
+    }
+    if !parsed.unknown.is_empty() {
+        let words = parsed.unknown.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(", ");
+        return unsupported(format!(
+            "I don't know what {words} means for this data. I know about {}.",
+            known_summary(catalog)
+        ));
+    }
+    let strong = parsed.follow_up && parsed.plan.measures.is_empty()
+        || parsed.follow_up && parsed.plan.groups.is_empty() && parsed.plan.list.is_none();
+    let incomplete = parsed.plan.measures.is_empty() && parsed.plan.list.is_none() && parsed.tables.is_empty();
+    let mut plan = parsed.plan.clone();
+    let mut merged = false;
+    if let Some(prev) = previous.map(str::trim).filter(|p| !p.is_empty() && p.chars().count() <= MAX_QUESTION_LEN) {
+        if strong || incomplete {
+            let before = read(prev, &voc, catalog, ctx.today);
+            if before.refusal.is_none() && before.unknown.is_empty() {
+                if let Ok(base) = complete(before.plan.clone(), &before, catalog, ctx) {
+                    plan = plan::refine(&base, &parsed.plan);
+                    merged = true;
+                }
+            }
+        }
+    }
+    let plan = if merged {
+        // The previous question settled what to measure.
+        let flags = Parsed { vague: false, ..Default::default() };
+        complete(plan, &flags, catalog, ctx)
+    } else {
+        complete(plan, &parsed, catalog, ctx)
     };
-    match q.as_str() {
-        "total revenue" | "revenue" => answer(
-            "SELECT SUM(amount) AS revenue FROM orders WHERE status = 'completed'",
-            "Total revenue, completed orders",
-            ChartHint::BigNumber,
-        ),
-        "revenue by month" => answer(
-            "SELECT STRFTIME(ordered_at, '%Y-%m') AS month, SUM(amount) AS revenue FROM orders \
-             WHERE status = 'completed' GROUP BY month ORDER BY month",
-            "Revenue by month, completed orders",
-            ChartHint::Line,
-        ),
-        "top 10 products by revenue" => answer(
-            "SELECT p.name AS product, SUM(o.amount) AS revenue FROM orders o \
-             JOIN products p ON o.product_id = p.product_id WHERE o.status = 'completed' \
-             GROUP BY p.name ORDER BY revenue DESC LIMIT 10",
-            "Top 10 products by revenue, completed orders",
-            ChartHint::Bar,
-        ),
-        _ => Translation::Unsupported {
-            reason: "I can't answer that question yet.".to_string(),
-            suggestions: starter_questions(),
-        },
+    let plan = match plan {
+        Ok(p) => p,
+        Err(t) => return t,
+    };
+    match sql::render(&plan, catalog) {
+        Ok(r) => Translation::Answer(Answer {
+            sql: r.sql,
+            interpretation: r.interpretation,
+            chart: r.chart,
+            suggestions: suggestions(&plan, catalog),
+        }),
+        Err(reason) => unsupported(capitalise_first(&format!("{reason}."))),
+    }
+}
+
+fn capitalise_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parsed {
+    let tokens = voc.repair(&lexicon::tokenize(q));
+    let (words, texts) = voc.link(&tokens);
+    plan::parse(&words, &texts, catalog, today)
+}
+
+fn known_summary(catalog: &Catalog) -> String {
+    let names: Vec<String> = catalog.metrics.iter().map(|m| m.label.to_lowercase()).collect();
+    names.join(", ")
+}
+
+/// The metric that counts a table's rows, if the catalog has one.
+fn count_metric(table: &str, catalog: &Catalog) -> Measure {
+    catalog
+        .metrics
+        .iter()
+        .find(|m| m.table == table && m.filter.is_none() && m.expression == "COUNT(*)")
+        .or_else(|| catalog.metrics.iter().find(|m| m.name == table))
+        .map(|m| Measure::Metric(m.name.clone()))
+        .unwrap_or_else(|| Measure::Rows(table.to_string()))
+}
+
+fn group_phrase(groups: &[Group]) -> String {
+    groups
+        .iter()
+        .map(|g| match g {
+            Group::Dim(c) => sql::column_words(c),
+            Group::Time(g) => grain_word(*g).to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+fn grain_word(g: Grain) -> &'static str {
+    match g {
+        Grain::Day => "day",
+        Grain::Week => "week",
+        Grain::Month => "month",
+        Grain::Quarter => "quarter",
+        Grain::Year => "year",
+    }
+}
+
+fn plural(word: &str) -> String {
+    match word.strip_suffix('y') {
+        Some(s) if word != "day" => format!("{s}ies"),
+        _ => format!("{word}s"),
+    }
+}
+
+/// Fills defaults and checks the plan; refuses or asks back when unsure.
+fn complete(mut plan: Plan, p: &Parsed, catalog: &Catalog, ctx: &TranslateContext) -> Result<Plan, Translation> {
+    if p.derived {
+        return Err(unsupported(
+            "I can't compute rates, ratios or margins yet; I can give each figure on its own.",
+        ));
+    }
+    if p.wants_new && (p.tables.iter().any(|t| t == "customers") || plan.measures.contains(&Measure::Metric("customers".into()))) {
+        plan.measures = vec![Measure::Rows("customers".into())];
+    }
+    // A list of rows, unless a real figure was asked for.
+    if let Some(list) = plan.list.as_mut() {
+        let counts_only = plan.measures.iter().all(|m| matches!(m, Measure::Metric(n) if catalog.metric(n).is_some_and(|d| d.expression == "COUNT(*)" && d.filter.is_none())));
+        if counts_only && plan.groups.is_empty() && plan.compare.is_none() && !plan.share {
+            if list.table.is_empty() {
+                list.table = p
+                    .tables
+                    .first()
+                    .cloned()
+                    .or_else(|| plan.measures.first().and_then(|m| sql::measure_table(m, catalog)))
+                    .ok_or_else(|| clarify_list())?;
+            }
+            plan.measures.clear();
+            plan.rank = None;
+            if list.table == "customers" && !catalog.table("customers").is_some_and(|t| t.columns.iter().any(|c| !c.personal && c.dimension)) {
+                return Err(unsupported("I don't list customers' personal details."));
+            }
+            return Ok(plan);
+        }
+        plan.list = None;
+    }
+    if plan.measures.is_empty() {
+        if let (Some(Rank::Top(n) | Rank::Bottom(n)), true) = (plan.rank, plan.groups.is_empty()) {
+            if let Some(t) = p.tables.first() {
+                // "top 10 orders": the largest ones.
+                let order = if matches!(plan.rank, Some(Rank::Top(_))) { ListOrder::Largest } else { ListOrder::Smallest };
+                plan.list = Some(ListSpec { table: t.clone(), order, limit: n });
+                plan.rank = None;
+                return Ok(plan);
+            }
+        }
+        if p.vague || (plan.rank.is_some() && !plan.groups.is_empty() && p.tables.is_empty() && false) {
+            return Err(clarify_measure(&plan));
+        }
+        if plan.rank.is_some() && !plan.groups.is_empty() {
+            // "top products": by revenue, or by tickets for ticket-only groups.
+            let on_orders = plan.groups.iter().all(|g| reachable(g, "orders", catalog));
+            if on_orders && catalog.metric("revenue").is_some() {
+                plan.measures.push(Measure::Metric("revenue".into()));
+            } else if plan.groups.iter().all(|g| reachable(g, "support_tickets", catalog)) {
+                plan.measures.push(count_metric("support_tickets", catalog));
+            }
+        } else if let Some(t) = p.tables.first() {
+            plan.measures.push(count_metric(t, catalog));
+        }
+        if plan.measures.is_empty() {
+            if !plan.groups.is_empty() || !plan.filters.is_empty() || plan.period.is_some() {
+                return Err(clarify_measure(&plan));
+            }
+            return Err(unsupported(format!(
+                "I couldn't find a figure to compute in that question. I know about {}.",
+                known_summary(catalog)
+            )));
+        }
+    } else if p.vague && plan.rank.is_none() && plan.groups.is_empty() {
+        return Err(clarify_measure(&plan));
+    }
+    if p.average {
+        let mut out = Vec::new();
+        for m in &plan.measures {
+            match m {
+                Measure::Metric(n) if matches!(n.as_str(), "revenue" | "orders" | "aov") => out.push(Measure::Metric("aov".into())),
+                Measure::Metric(n) if catalog.metric(n).is_some_and(|d| d.expression.starts_with("AVG(")) => out.push(m.clone()),
+                _ => return Err(unsupported("I can only average what the catalog defines as an average: order value, satisfaction, resolution time.")),
+            }
+        }
+        out.dedup();
+        plan.measures = out;
+    }
+    let tables: Vec<String> = plan.measures.iter().filter_map(|m| sql::measure_table(m, catalog)).collect();
+    let base = tables.first().cloned().unwrap_or_default();
+    if tables.iter().any(|t| *t != base) {
+        return Err(unsupported("Those figures come from different tables; ask for them one at a time."));
+    }
+    if plan.groups.len() > 2 {
+        return Err(unsupported("I can break a figure down by at most two things at once."));
+    }
+    // A metric that fixes the order status cannot take another one.
+    for m in &plan.measures {
+        let Measure::Metric(name) = m else { continue };
+        let Some(fixed) = catalog.metric(name).and_then(|d| d.filter.clone()) else { continue };
+        let mut conflict = None;
+        plan.filters.retain(|f| match f {
+            Filter::In { col, values, negated } if fixed.starts_with(&format!("{} = ", col.column)) => {
+                if !negated && values.len() == 1 && fixed == format!("{} = '{}'", col.column, values[0]) {
+                    false
+                } else {
+                    conflict = Some(values.join(" or "));
+                    true
+                }
+            }
+            Filter::Open(open) if fixed.contains("closed_at") => {
+                if *open {
+                    conflict = Some("open tickets".into());
+                }
+                !*open && false
+            }
+            _ => true,
+        });
+        if let Some(c) = conflict {
+            let label = catalog.metric(name).map(|d| d.label.clone()).unwrap_or_default();
+            return Err(Translation::Clarify {
+                reason: format!("{label} only counts {}, so it can't be limited to {c}.", fixed.replace('\'', "")),
+                options: vec![format!("{} by status", if base == "orders" { "orders" } else { "tickets" }), format!("total {}", name.replace('_', " "))],
+            });
+        }
+    }
+    if plan.filters.iter().any(|f| matches!(f, Filter::Open(_))) && base != "support_tickets" {
+        return Err(unsupported("Only support tickets are open or closed."));
+    }
+    if plan.share {
+        if plan.groups.is_empty() {
+            // "share of revenue from web": the split by that column.
+            if let Some(pos) = plan.filters.iter().position(|f| matches!(f, Filter::In { negated: false, .. })) {
+                if let Filter::In { col, .. } = plan.filters.remove(pos) {
+                    plan.groups.push(Group::Dim(col));
+                }
+            }
+        }
+        let additive = plan.measures.iter().all(|m| match m {
+            Measure::Metric(n) => catalog.metric(n).is_some_and(|d| d.expression.starts_with("SUM(") || d.expression == "COUNT(*)"),
+            Measure::Rows(_) => true,
+        });
+        if plan.groups.len() != 1 || plan.measures.len() != 1 || !additive || plan.compare.is_some() {
+            return Err(Translation::Clarify {
+                reason: "A share needs one additive figure split by one thing.".into(),
+                options: vec!["share of revenue by channel".into(), "share of orders by country".into()],
+            });
+        }
+        plan.rank = None;
+    }
+    if let Some(c) = &plan.compare {
+        if plan.period.is_none() {
+            let g = if *c == Compare::YearAgo { Grain::Year } else { Grain::Month };
+            plan.period = period::to_date(g, ctx.today);
+        }
+        if plan.groups.iter().any(|g| matches!(g, Group::Time(_))) {
+            return Err(unsupported("I compare two periods as two figures; ask for a time series or a comparison, not both."));
+        }
+    }
+    if plan.rank.is_some() && plan.groups.is_empty() {
+        return Err(Translation::Clarify {
+            reason: "Top or bottom of what?".into(),
+            options: vec![
+                "top 10 products by revenue".into(),
+                "top 10 customers by revenue".into(),
+                "top 5 countries by orders".into(),
+            ],
+        });
+    }
+    for g in &plan.groups {
+        if !reachable(g, &base, catalog) {
+            let what = match g {
+                Group::Dim(c) => sql::column_words(c),
+                Group::Time(_) => "date".into(),
+            };
+            return Err(unsupported(format!(
+                "{} can't be broken down by {what}: the data doesn't link them.",
+                capitalise_first(&base.replace('_', " "))
+            )));
+        }
+    }
+    Ok(plan)
+}
+
+fn reachable(g: &Group, base: &str, catalog: &Catalog) -> bool {
+    match g {
+        Group::Time(_) => catalog.table(base).is_some_and(|t| t.time_column.is_some()),
+        Group::Dim(c) => {
+            c.table == base
+                || catalog
+                    .relationships
+                    .iter()
+                    .any(|r| r.from_table == base && r.to_table == c.table)
+        }
+    }
+}
+
+fn clarify_list() -> Translation {
+    Translation::Clarify {
+        reason: "Which rows should I list?".into(),
+        options: vec!["the 20 most recent orders".into(), "the 20 most recent tickets".into()],
+    }
+}
+
+fn clarify_measure(plan: &Plan) -> Translation {
+    let tail = if plan.groups.is_empty() {
+        " this month".to_string()
+    } else {
+        format!(" by {}", group_phrase(&plan.groups))
+    };
+    let head = match plan.rank {
+        Some(Rank::Top(n)) if !plan.groups.is_empty() => {
+            let g = group_phrase(&plan.groups);
+            return Translation::Clarify {
+                reason: "Best by which figure?".into(),
+                options: vec![
+                    format!("top {n} {} by revenue", plural(&g)),
+                    format!("top {n} {} by units sold", plural(&g)),
+                    format!("top {n} {} by orders", plural(&g)),
+                ],
+            };
+        }
+        _ => String::new(),
+    };
+    Translation::Clarify {
+        reason: "Which figure do you mean?".into(),
+        options: ["revenue", "orders", "customers"]
+            .iter()
+            .map(|m| format!("{head}{m}{tail}"))
+            .collect(),
+    }
+}
+
+/// Two to four follow-ups that fit the answer just given.
+fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
+    if plan.list.is_some() {
+        return vec!["orders by month".into(), "revenue by channel".into(), "top 10 products by revenue".into()];
+    }
+    let Some(first) = plan.measures.first() else {
+        return starter_questions();
+    };
+    let (m, base, additive) = match first {
+        Measure::Metric(n) => {
+            let d = catalog.metric(n);
+            (
+                n.replace('_', " "),
+                d.map(|d| d.table.clone()).unwrap_or_default(),
+                d.is_some_and(|d| d.expression.starts_with("SUM(") || d.expression == "COUNT(*)"),
+            )
+        }
+        Measure::Rows(t) if t == "customers" => ("new customers".into(), t.clone(), true),
+        Measure::Rows(t) => (t.replace('_', " "), t.clone(), true),
+    };
+    let dims: Vec<&str> = match base.as_str() {
+        "orders" => vec!["channel", "country", "product category"],
+        "support_tickets" => vec!["priority", "topic", "country"],
+        _ => vec![],
+    };
+    let grouped: Vec<String> = plan.groups.iter().map(|g| match g {
+        Group::Dim(c) => sql::column_words(c),
+        Group::Time(g) => grain_word(*g).to_string(),
+    }).collect();
+    let dim = dims.iter().find(|d| !grouped.iter().any(|g| g == *d)).copied();
+    let has_time = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    let mut out = Vec::new();
+    if plan.groups.is_empty() {
+        out.push(format!("{m} by month"));
+        if let Some(d) = dim {
+            out.push(format!("{m} by {d}"));
+        }
+        if base != "customers" {
+            out.push(format!("{m} this month vs last month"));
+        }
+    } else if has_time {
+        let other = if grouped.iter().any(|g| g == "quarter") { "month" } else { "quarter" };
+        out.push(format!("{m} by {other}"));
+        if let Some(d) = dim {
+            out.push(format!("{m} by {d}"));
+        }
+        out.push(format!("{m} by month this year"));
+    } else {
+        let g = grouped.first().cloned().unwrap_or_default();
+        out.push(format!("top 5 {} by {m}", plural(&g)));
+        if base != "customers" {
+            out.push(format!("{m} by month"));
+        }
+        if additive {
+            out.push(format!("share of {m} by {g}"));
+        }
+    }
+    out.truncate(4);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> TranslateContext {
+        TranslateContext {
+            today: NaiveDate::from_ymd_opt(2025, 11, 15).unwrap_or_default(),
+        }
+    }
+
+    fn sql_of(q: &str) -> String {
+        match translate(q, None, &Catalog::demo(), &ctx()) {
+            Translation::Answer(a) => a.sql,
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn starter_questions_answer() {
+        for q in starter_questions() {
+            assert!(matches!(translate(&q, None, &Catalog::demo(), &ctx()), Translation::Answer(_)), "{q}");
+        }
+    }
+
+    #[test]
+    fn total_revenue() {
+        assert_eq!(sql_of("total revenue"), "SELECT SUM(amount) AS revenue FROM orders WHERE status = 'completed'");
+    }
+
+    #[test]
+    fn follow_up_adds_a_filter() {
+        let t = translate("only in Germany", Some("revenue by month"), &Catalog::demo(), &ctx());
+        let Translation::Answer(a) = t else { panic!("{t:?}") };
+        assert!(a.sql.contains("c.country = 'Germany'"), "{}", a.sql);
+        assert!(a.sql.contains("STRFTIME(o.ordered_at, '%Y-%m')"), "{}", a.sql);
     }
 }

@@ -1,0 +1,732 @@
+//! Words to catalog meanings: tokens, stems, typo repair and phrase linking.
+//!
+//! The vocabulary is the catalog's own names, synonyms and values plus a small
+//! built-in lexicon of paraphrases and function words. A word that links to
+//! nothing stays `Unknown`: the planner refuses rather than guess around it.
+
+use std::collections::HashMap;
+
+use crate::catalog::{Catalog, ColumnType};
+
+/// A catalog column, by table and column name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Col {
+    pub table: String,
+    pub column: String,
+}
+
+impl Col {
+    /// A column of a table.
+    pub fn new(table: &str, column: &str) -> Col {
+        Col {
+            table: table.to_string(),
+            column: column.to_string(),
+        }
+    }
+}
+
+/// A calendar unit: a time bucket or the unit of a relative period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+/// Function words that steer the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kw {
+    By,
+    Top,
+    Bottom,
+    Most,
+    Least,
+    Which,
+    Last,
+    This,
+    Next,
+    Between,
+    And,
+    Since,
+    From,
+    To,
+    Before,
+    After,
+    In,
+    Over,
+    Under,
+    AtLeast,
+    AtMost,
+    Not,
+    Only,
+    Vs,
+    YearAgo,
+    PrevPeriod,
+    Share,
+    List,
+    Recent,
+    Oldest,
+    Largest,
+    Smallest,
+    Today,
+    Yesterday,
+    Ytd,
+    Mtd,
+    Average,
+    HowMany,
+    Instead,
+    WhatAbout,
+    Write,
+    Personal,
+    Open,
+    Closed,
+    OverTime,
+    Ago,
+    Forecast,
+    Ambiguous,
+    Best,
+    Worst,
+    New,
+    Ratio,
+}
+
+/// One meaning a word or phrase can have.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lex {
+    Metric(String),
+    Dim(Col),
+    /// A numeric column a threshold can apply to.
+    Numeric(Col),
+    Value(Col, String),
+    Table(String),
+    Grain(Grain),
+    Kw(Kw),
+    Month(u32),
+    Number(f64),
+    Filler,
+}
+
+/// A linked span of the question.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Word {
+    /// Every meaning the span can have, most likely first.
+    Known(Vec<Lex>),
+    Year(i32),
+    Quarter(u32),
+    Date(chrono::NaiveDate),
+    Unknown(String),
+}
+
+impl Word {
+    /// Meanings of a known word (none for the others).
+    pub fn lexes(&self) -> &[Lex] {
+        match self {
+            Word::Known(l) => l,
+            _ => &[],
+        }
+    }
+
+    /// Whether the word is that keyword.
+    pub fn is(&self, kw: Kw) -> bool {
+        self.lexes().iter().any(|l| *l == Lex::Kw(kw))
+    }
+
+    /// The keyword it is, if it is only one.
+    pub fn kw(&self) -> Option<Kw> {
+        self.lexes().iter().find_map(|l| match l {
+            Lex::Kw(k) => Some(*k),
+            _ => None,
+        })
+    }
+
+    /// The plain number it is, if any.
+    pub fn number(&self) -> Option<f64> {
+        self.lexes().iter().find_map(|l| match l {
+            Lex::Number(n) => Some(*n),
+            _ => None,
+        })
+    }
+
+    /// The grain it names, if any.
+    pub fn grain(&self) -> Option<Grain> {
+        self.lexes().iter().find_map(|l| match l {
+            Lex::Grain(g) => Some(*g),
+            _ => None,
+        })
+    }
+}
+
+fn builtin() -> Vec<(&'static str, Lex)> {
+    use Kw::*;
+    let mut v: Vec<(&'static str, Lex)> = Vec::new();
+    let kw = |words: &[&'static str], k: Kw, v: &mut Vec<(&'static str, Lex)>| {
+        for w in words {
+            v.push((w, Lex::Kw(k)));
+        }
+    };
+    kw(&["by", "per", "each", "for each", "for every", "across", "split by", "broken down by",
+        "breakdown by", "grouped by", "group by", "by each", "per each", "every"], By, &mut v);
+    kw(&["top", "highest", "biggest", "leading", "greatest", "max", "maximum", "peak"], Top, &mut v);
+    kw(&["bottom", "lowest", "fewest", "min", "minimum"], Bottom, &mut v);
+    kw(&["most", "the most"], Most, &mut v);
+    kw(&["least", "the least"], Least, &mut v);
+    kw(&["which", "what"], Which, &mut v);
+    kw(&["last", "past", "previous", "prior", "the last", "the past", "during the last",
+        "in the last", "over the last", "in the past", "over the past", "during the past"], Last, &mut v);
+    kw(&["this", "current", "so far this", "this calendar"], This, &mut v);
+    kw(&["next", "upcoming", "tomorrow"], Next, &mut v);
+    kw(&["between"], Between, &mut v);
+    kw(&["and", "plus", "as well as", "&", "or"], And, &mut v);
+    kw(&["since", "starting", "starting from"], Since, &mut v);
+    kw(&["from"], From, &mut v);
+    kw(&["to", "till", "until", "through", "thru"], To, &mut v);
+    kw(&["before", "prior to", "earlier than"], Before, &mut v);
+    kw(&["after", "later than"], After, &mut v);
+    kw(&["in", "during", "for", "within", "of", "on", "at"], In, &mut v);
+    kw(&["over", "above", "more than", "greater than", "bigger than", "larger than", "exceeding",
+        "higher than", ">", "worth more than"], Over, &mut v);
+    kw(&["under", "below", "less than", "smaller than", "lower than", "<", "fewer than",
+        "worth less than", "cheaper than"], Under, &mut v);
+    kw(&["at least", ">=", "or more", "minimum of"], AtLeast, &mut v);
+    kw(&["at most", "<=", "or less", "up to", "maximum of"], AtMost, &mut v);
+    kw(&["not", "excluding", "except", "other than", "without", "exclude", "apart from",
+        "besides", "non"], Not, &mut v);
+    kw(&["only", "just", "filter to", "limited to", "restricted to", "only for", "only in",
+        "but only"], Only, &mut v);
+    kw(&["vs", "versus", "compared to", "compared with", "compare", "against", "comparison",
+        "relative to", "compared"], Vs, &mut v);
+    kw(&["same period last year", "year over year", "yoy", "year on year", "same time last year",
+        "same period a year ago", "a year ago", "same period a year before", "the year before"],
+        YearAgo, &mut v);
+    kw(&["previous period", "prior period", "period over period", "month over month", "mom",
+        "week over week", "wow", "quarter over quarter", "qoq", "preceding period",
+        "the period before", "last period"], PrevPeriod, &mut v);
+    kw(&["share", "percentage", "percent", "%", "proportion", "share of total", "split",
+        "distribution", "mix", "contribution", "fraction", "pct"], Share, &mut v);
+    kw(&["list", "show all", "details", "rows", "records", "individual", "raw"], List, &mut v);
+    kw(&["recent", "latest", "newest", "most recent", "last few"], Recent, &mut v);
+    kw(&["oldest", "earliest", "first"], Oldest, &mut v);
+    kw(&["largest", "biggest single", "most expensive", "highest value"], Largest, &mut v);
+    kw(&["smallest", "cheapest", "lowest value"], Smallest, &mut v);
+    kw(&["today"], Today, &mut v);
+    kw(&["yesterday"], Yesterday, &mut v);
+    kw(&["ytd", "year to date", "so far this year", "this year so far", "year-to-date"], Ytd, &mut v);
+    kw(&["mtd", "month to date", "so far this month", "this month so far"], Mtd, &mut v);
+    kw(&["average", "avg", "mean", "typical"], Average, &mut v);
+    kw(&["how many", "number of", "count of", "count", "how many total", "total number of",
+        "the number of", "no of"], HowMany, &mut v);
+    kw(&["instead", "rather"], Instead, &mut v);
+    kw(&["what about", "how about", "and what about", "same for", "same but", "now", "same",
+        "then"], WhatAbout, &mut v);
+    kw(&["delete", "drop", "remove", "update", "insert", "truncate", "alter", "create", "modify",
+        "wipe", "erase", "rename", "overwrite", "purge", "destroy"], Write, &mut v);
+    kw(&["email", "emails", "e mail", "email address", "email addresses", "phone", "phone number",
+        "address", "addresses", "password", "passwords", "contact details", "personal data",
+        "credit card", "home address"], Personal, &mut v);
+    kw(&["open", "unresolved", "still open", "not closed", "outstanding", "pending tickets"], Open, &mut v);
+    kw(&["closed", "resolved", "solved", "finished"], Closed, &mut v);
+    kw(&["over time", "trend", "trends", "trending", "evolution", "history", "timeline",
+        "development", "time series", "how has", "changed over time"], OverTime, &mut v);
+    kw(&["ago"], Ago, &mut v);
+    kw(&["forecast", "predict", "prediction", "projected", "projection", "will", "expect",
+        "expected", "estimate", "going to"], Forecast, &mut v);
+    kw(&["best", "strongest", "best performing"], Best, &mut v);
+    kw(&["worst", "weakest", "worst performing", "poorest"], Worst, &mut v);
+    kw(&["popular", "most popular", "performance", "doing", "perform",
+        "performing", "good", "bad", "important", "interesting", "stats", "statistics",
+        "numbers", "kpi", "kpis", "overview", "summary", "metrics", "data", "everything",
+        "anything", "stuff", "info", "information", "dashboard", "report"], Ambiguous, &mut v);
+    kw(&["new", "signed up", "signup", "signups", "sign ups", "sign up", "joined", "registered",
+        "registrations", "acquired", "onboarded", "new signups"], New, &mut v);
+    kw(&["per order", "per customer", "ratio", "rate", "per ticket", "conversion",
+        "growth rate", "margin"], Ratio, &mut v);
+
+    let grains: &[(&[&'static str], Grain)] = &[
+        (&["day", "daily", "days", "date", "per day", "day by day"], Grain::Day),
+        (&["week", "weekly", "weeks", "wk"], Grain::Week),
+        (&["month", "monthly", "months", "mo", "mth"], Grain::Month),
+        (&["quarter", "quarterly", "quarters", "qtr"], Grain::Quarter),
+        (&["year", "yearly", "annual", "annually", "years", "yr", "calendar year"], Grain::Year),
+    ];
+    for (words, g) in grains {
+        for w in *words {
+            v.push((w, Lex::Grain(*g)));
+        }
+    }
+    let months = [
+        ["january", "jan"], ["february", "feb"], ["march", "mar"], ["april", "apr"],
+        ["may", "may"], ["june", "jun"], ["july", "jul"], ["august", "aug"],
+        ["september", "sep"], ["october", "oct"], ["november", "nov"], ["december", "dec"],
+    ];
+    for (i, names) in months.iter().enumerate() {
+        for n in names {
+            v.push((n, Lex::Month(i as u32 + 1)));
+        }
+    }
+    v.push(("sept", Lex::Month(9)));
+    let numbers = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+        "nineteen", "twenty",
+    ];
+    for (i, n) in numbers.iter().enumerate() {
+        v.push((n, Lex::Number(i as f64)));
+    }
+    v.push(("a dozen", Lex::Number(12.0)));
+    v.push(("thirty", Lex::Number(30.0)));
+    v.push(("fifty", Lex::Number(50.0)));
+    v.push(("hundred", Lex::Number(100.0)));
+    v.push(("a hundred", Lex::Number(100.0)));
+    for f in FILLER {
+        v.push((f, Lex::Filler));
+    }
+    v
+}
+
+/// Words that carry no meaning for the plan.
+const FILLER: &[&str] = &[
+    "a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did",
+    "done", "have", "has", "had", "we", "our", "us", "i", "me", "my", "you", "your", "show",
+    "show me", "give", "give me", "tell", "tell me", "get", "find", "display", "see", "let",
+    "lets", "let me", "can", "could", "would", "please", "pls", "plz", "how", "much", "total",
+    "overall", "all", "altogether", "in total", "whole", "entire", "sum", "sum of", "value of",
+    "amount of", "level", "levels", "figure", "figures", "there", "it", "its", "that", "these",
+    "those", "them", "they", "with", "having", "has", "who", "whom", "whose", "where", "when",
+    "up", "so", "far", "far so", "breakdown", "break down", "broken down", "bucketed", "grouped",
+    "group", "split", "look", "looking", "like", "know", "want", "need", "wanna", "id", "some",
+    "any", "about", "regarding", "out", "as", "vs.", "did we", "do we", "have we", "generate",
+    "generated", "bring in", "brought in", "come from", "comes from", "came from", "came in",
+    "coming from", "come", "comes", "came", "got", "get", "received", "placed", "were placed",
+    "was placed", "made", "make", "happen", "happened", "value", "volume", "number", "amount",
+    "amounts", "quantity", "figure out", "chart", "graph", "plot", "table", "view", "just",
+    "versus the", "compare to", "to the", "on the", "in the", "of the", "for the", "per the",
+    "what's", "whats", "whats the", "what is", "what are", "what were", "what was", "how are",
+    "how did", "how do", "how is", "how was", "were there", "are there", "is there", "there were",
+    "each one", "one", "ones", "whole year", "exactly", "currently", "right now", "so far",
+    "many", "much did", "recorded", "logged", "filed", "opened", "raised", "submitted", "created",
+    "got", "take", "takes", "took", "taking", "to close", "to resolve", "time", "long",
+    "total number", "run", "list of", "sorted", "sort by", "ranked",
+    "ranking", "rank", "descending", "ascending", "desc", "asc", "wise", "-wise", "?", "had we",
+    "ever", "every single", "hi", "hello", "hey", "ok", "okay", "thanks", "thank you",
+];
+
+/// Lower-cases and splits a question into tokens; digits keep `.`, `-` and
+/// `,` inside numbers and dates; `$`, `€`, `£` are dropped.
+pub fn tokenize(question: &str) -> Vec<String> {
+    let text: Vec<char> = question.chars().flat_map(char::to_lowercase).collect();
+    let mut tokens = Vec::new();
+    let mut cur = String::new();
+    let flush = |cur: &mut String, tokens: &mut Vec<String>| {
+        if !cur.is_empty() {
+            tokens.push(std::mem::take(cur));
+        }
+    };
+    for (i, &c) in text.iter().enumerate() {
+        let prev_digit = i > 0 && text[i - 1].is_ascii_digit();
+        let next_digit = text.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+        if c.is_alphanumeric() {
+            cur.push(c);
+        } else if (c == '.' || c == '-' || c == ',') && prev_digit && next_digit && !cur.is_empty() {
+            if c != ',' {
+                cur.push(c);
+            }
+        } else if c == '\'' || c == '\u{2019}' {
+            // "what's" -> "whats", "customers'" -> "customers"
+        } else {
+            flush(&mut cur, &mut tokens);
+            match c {
+                '%' => tokens.push("%".to_string()),
+                '&' => tokens.push("&".to_string()),
+                '>' | '<' => {
+                    if text.get(i + 1) == Some(&'=') {
+                        tokens.push(format!("{c}="));
+                    } else {
+                        tokens.push(c.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    flush(&mut cur, &mut tokens);
+    tokens
+}
+
+/// A crude English stemmer: enough to merge plurals and common suffixes.
+pub fn stem(word: &str) -> String {
+    let w = word;
+    let n = w.chars().count();
+    if !w.is_ascii() || n <= 3 {
+        return w.to_string();
+    }
+    let w = if let Some(s) = w.strip_suffix("ies").filter(|_| n > 4) {
+        format!("{s}y")
+    } else if w.ends_with("sses") || w.ends_with("ches") || w.ends_with("shes") || w.ends_with("xes") {
+        w[..w.len() - 2].to_string()
+    } else if w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
+        w[..w.len() - 1].to_string()
+    } else {
+        w.to_string()
+    };
+    let n = w.len();
+    if let Some(s) = w.strip_suffix("ied").filter(|_| n > 4) {
+        return format!("{s}y");
+    }
+    if let Some(s) = w.strip_suffix("ing").filter(|_| n > 5) {
+        return s.to_string();
+    }
+    if let Some(s) = w.strip_suffix("ed").filter(|_| n > 4) {
+        return s.strip_suffix('e').unwrap_or(s).to_string();
+    }
+    if let Some(s) = w.strip_suffix('e').filter(|_| n > 4) {
+        return s.to_string();
+    }
+    w
+}
+
+/// Optimal-string-alignment distance (a swap of neighbours is one edit),
+/// giving up above `max` (returns `max + 1`).
+pub fn edit_distance(a: &str, b: &str, max: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return max + 1;
+    }
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(before[j - 2] + 1);
+            }
+            row_min = row_min.min(cur[j]);
+        }
+        if row_min > max {
+            return max + 1;
+        }
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()].min(max + 1)
+}
+
+/// How many edits a word of this length may carry and still be recognised.
+fn allowed_edits(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+/// The linked vocabulary of one catalog.
+pub struct Vocabulary {
+    /// Stemmed phrase -> meanings.
+    phrases: HashMap<String, Vec<Lex>>,
+    /// Every token of every phrase, surface form: typos are repaired towards
+    /// these only when they are content words.
+    content_tokens: Vec<String>,
+    known_tokens: std::collections::HashSet<String>,
+    longest: usize,
+}
+
+impl Vocabulary {
+    /// Builds the vocabulary from the catalog and the built-in lexicon.
+    pub fn new(catalog: &Catalog) -> Vocabulary {
+        let mut voc = Vocabulary {
+            phrases: HashMap::new(),
+            content_tokens: Vec::new(),
+            known_tokens: Default::default(),
+            longest: 1,
+        };
+        for m in &catalog.metrics {
+            let lex = Lex::Metric(m.name.clone());
+            voc.add(&m.name.replace('_', " "), lex.clone(), true);
+            voc.add(&m.label, lex.clone(), true);
+            for s in &m.synonyms {
+                voc.add(s, lex.clone(), true);
+            }
+        }
+        // Paraphrases of the demo metrics; they link only if the metric exists.
+        for (phrase, metric) in METRIC_PARAPHRASES {
+            if catalog.metric(metric).is_some() {
+                voc.add(phrase, Lex::Metric(metric.to_string()), true);
+            }
+        }
+        for t in &catalog.tables {
+            voc.add(&t.name.replace('_', " "), Lex::Table(t.name.clone()), true);
+            for s in &t.synonyms {
+                voc.add(s, Lex::Table(t.name.clone()), true);
+            }
+            for c in &t.columns {
+                let col = Col::new(&t.name, &c.name);
+                let mut names: Vec<String> = vec![c.name.replace('_', " ")];
+                names.extend(c.synonyms.iter().cloned());
+                // A table's `name` column is named by the table ("product").
+                if c.name == "name" {
+                    names = t.synonyms.iter().chain(std::iter::once(&t.name)).cloned().collect();
+                    names.extend(c.synonyms.iter().cloned());
+                }
+                if c.dimension || (c.name == "name" && c.personal) {
+                    for n in &names {
+                        voc.add(n, Lex::Dim(col.clone()), true);
+                    }
+                }
+                if matches!(c.column_type, ColumnType::Int | ColumnType::Float) && !c.name.ends_with("_id") {
+                    for n in &names {
+                        voc.add(n, Lex::Numeric(col.clone()), true);
+                    }
+                }
+                for v in &c.values {
+                    voc.add(v, Lex::Value(col.clone(), v.clone()), true);
+                }
+            }
+        }
+        for (alias, value) in VALUE_ALIASES {
+            if let Some(col) = find_value(catalog, value) {
+                voc.add(alias, Lex::Value(col, value.to_string()), true);
+            }
+        }
+        for (phrase, lex) in builtin() {
+            let content = matches!(lex, Lex::Grain(_) | Lex::Month(_));
+            voc.add(phrase, lex, content);
+        }
+        voc
+    }
+
+    fn add(&mut self, phrase: &str, lex: Lex, content: bool) {
+        let tokens = tokenize(phrase);
+        if tokens.is_empty() {
+            return;
+        }
+        for t in &tokens {
+            if content && t.chars().count() >= 4 && !self.content_tokens.contains(t) {
+                self.content_tokens.push(t.clone());
+            }
+            self.known_tokens.insert(t.clone());
+            self.known_tokens.insert(stem(t));
+        }
+        self.longest = self.longest.max(tokens.len());
+        let key = key_of(&tokens);
+        let entry = self.phrases.entry(key).or_default();
+        if !entry.contains(&lex) {
+            entry.push(lex);
+        }
+    }
+
+    /// Replaces unknown tokens by the one content word within the edit budget.
+    pub fn repair(&self, tokens: &[String]) -> Vec<String> {
+        tokens
+            .iter()
+            .map(|t| {
+                if self.known_tokens.contains(t)
+                    || self.known_tokens.contains(&stem(t))
+                    || !t.chars().all(char::is_alphabetic)
+                {
+                    return t.clone();
+                }
+                let max = allowed_edits(t.chars().count());
+                if max == 0 {
+                    return t.clone();
+                }
+                let mut best: Option<(usize, &String)> = None;
+                let mut tie = false;
+                for cand in &self.content_tokens {
+                    let d = edit_distance(t, cand, max);
+                    if d > max {
+                        continue;
+                    }
+                    match best {
+                        Some((bd, b)) if d == bd && stem(b) != stem(cand) => tie = true,
+                        Some((bd, _)) if d >= bd => {}
+                        _ => {
+                            best = Some((d, cand));
+                            tie = false;
+                        }
+                    }
+                }
+                match best {
+                    Some((_, b)) if !tie => b.clone(),
+                    _ => t.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Links tokens to words, longest phrase first; with each word's text.
+    pub fn link(&self, tokens: &[String]) -> (Vec<Word>, Vec<String>) {
+        let mut words = Vec::new();
+        let mut texts = Vec::new();
+        let mut i = 0;
+        while i < tokens.len() {
+            let mut matched = false;
+            let max = self.longest.min(tokens.len() - i);
+            for len in (1..=max).rev() {
+                if let Some(lexes) = self.phrases.get(&key_of(&tokens[i..i + len])) {
+                    words.push(Word::Known(lexes.clone()));
+                    texts.push(tokens[i..i + len].join(" "));
+                    i += len;
+                    matched = true;
+                    break;
+                }
+            }
+            if matched {
+                continue;
+            }
+            words.push(literal(&tokens[i]));
+            texts.push(tokens[i].clone());
+            i += 1;
+        }
+        (words, texts)
+    }
+}
+
+fn key_of(tokens: &[String]) -> String {
+    tokens.iter().map(|t| stem(t)).collect::<Vec<_>>().join(" ")
+}
+
+/// Numbers, years, quarters and ISO dates; anything else is unknown.
+fn literal(token: &str) -> Word {
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(token, "%Y-%m-%d") {
+        return Word::Date(date);
+    }
+    if let Some(q) = token.strip_prefix('q').and_then(|q| q.parse::<u32>().ok()) {
+        if (1..=4).contains(&q) {
+            return Word::Quarter(q);
+        }
+    }
+    let (digits, scale) = match token.strip_suffix('k') {
+        Some(d) => (d, 1_000.0),
+        None => match token.strip_suffix('m') {
+            Some(d) if !d.is_empty() && d.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+                (d, 1_000_000.0)
+            }
+            _ => (token, 1.0),
+        },
+    };
+    if let Ok(n) = digits.parse::<f64>() {
+        if n.is_finite() {
+            if scale == 1.0 && !digits.contains('.') && (1990.0..=2100.0).contains(&n) {
+                return Word::Year(n as i32);
+            }
+            return Word::Known(vec![Lex::Number(n * scale)]);
+        }
+    }
+    Word::Unknown(token.to_string())
+}
+
+fn find_value(catalog: &Catalog, value: &str) -> Option<Col> {
+    catalog.tables.iter().find_map(|t| {
+        t.columns
+            .iter()
+            .find(|c| c.values.iter().any(|v| v == value))
+            .map(|c| Col::new(&t.name, &c.name))
+    })
+}
+
+/// Everyday names of demo metrics.
+const METRIC_PARAPHRASES: &[(&str, &str)] = &[
+    ("earnings", "revenue"), ("earned", "revenue"), ("earn", "revenue"), ("sell", "revenue"),
+    ("sold", "revenue"), ("selling", "revenue"), ("money", "revenue"), ("gmv", "revenue"),
+    ("takings", "revenue"), ("gross sales", "revenue"), ("total sales", "revenue"),
+    ("sales revenue", "revenue"), ("revenues", "revenue"), ("proceeds", "revenue"),
+    ("bring in", "revenue"), ("brought in", "revenue"), ("dollars", "revenue"),
+    ("money made", "revenue"), ("make money", "revenue"), ("made money", "revenue"),
+    ("best selling", "revenue"), ("best-selling", "revenue"), ("top selling", "revenue"),
+    ("top-selling", "revenue"), ("sales volume", "revenue"),
+    ("orders placed", "orders"), ("order volume", "orders"), ("purchases", "orders"),
+    ("transactions", "orders"), ("number of purchases", "orders"), ("order", "orders"),
+    ("average order", "aov"), ("average basket", "aov"), ("average sale", "aov"),
+    ("average order amount", "aov"), ("average order size", "aov"), ("average revenue per order", "aov"),
+    ("avg order", "aov"), ("average ticket size", "aov"), ("mean order value", "aov"),
+    ("average spend", "aov"), ("average purchase", "aov"), ("average purchase value", "aov"),
+    ("units", "units_sold"), ("unit sales", "units_sold"), ("pieces sold", "units_sold"),
+    ("quantity sold", "units_sold"), ("items sold", "units_sold"), ("products sold", "units_sold"),
+    ("units shipped", "units_sold"), ("volume sold", "units_sold"), ("how many units", "units_sold"),
+    ("refund count", "refunds"), ("refunded", "refunds"), ("number of refunds", "refunds"),
+    ("refund", "refunds"), ("returned orders", "refunds"),
+    ("clients", "customers"), ("shoppers", "customers"), ("active customers", "customers"),
+    ("customer count", "customers"), ("number of customers", "customers"),
+    ("paying customers", "customers"), ("purchasers", "customers"),
+    ("support requests", "tickets"), ("support cases", "tickets"), ("complaints", "tickets"),
+    ("requests", "tickets"), ("ticket", "tickets"), ("ticket volume", "tickets"),
+    ("support volume", "tickets"), ("issues", "tickets"),
+    ("satisfaction score", "csat"), ("customer satisfaction score", "csat"), ("ratings", "csat"),
+    ("rating", "csat"), ("average rating", "csat"), ("satisfied", "csat"), ("happy", "csat"),
+    ("average satisfaction", "csat"), ("csat score", "csat"), ("satisfaction rating", "csat"),
+    ("resolution", "resolution_time"), ("time to close", "resolution_time"),
+    ("time to resolution", "resolution_time"), ("how long", "resolution_time"),
+    ("resolve time", "resolution_time"), ("handling time", "resolution_time"),
+    ("average resolution time", "resolution_time"), ("hours to resolve", "resolution_time"),
+    ("time to resolve tickets", "resolution_time"), ("close tickets", "resolution_time"),
+];
+
+/// Everyday names of demo dimension values.
+const VALUE_ALIASES: &[(&str, &str)] = &[
+    ("german", "Germany"), ("deutschland", "Germany"), ("french", "France"),
+    ("uk", "United Kingdom"), ("britain", "United Kingdom"), ("great britain", "United Kingdom"),
+    ("england", "United Kingdom"), ("british", "United Kingdom"), ("us", "United States"),
+    ("usa", "United States"), ("america", "United States"), ("american", "United States"),
+    ("the states", "United States"), ("canadian", "Canada"), ("spanish", "Spain"),
+    ("italian", "Italy"), ("dutch", "Netherlands"), ("holland", "Netherlands"),
+    ("the netherlands", "Netherlands"), ("swedish", "Sweden"), ("japanese", "Japan"),
+    ("australian", "Australia"), ("brazilian", "Brazil"),
+    ("online", "web"), ("website", "web"), ("app", "mobile"), ("mobile app", "mobile"),
+    ("in store", "store"), ("in-store", "store"), ("retail", "store"), ("shop", "store"),
+    ("stores", "store"), ("partners", "partner"), ("resellers", "partner"),
+    ("complete", "completed"), ("successful", "completed"), ("fulfilled", "completed"),
+    ("canceled", "cancelled"), ("cancellations", "cancelled"), ("cancelled orders", "cancelled"),
+    ("pending orders", "pending"), ("refunded", "refunded"),
+    ("consumers", "consumer"), ("b2c", "consumer"), ("small business", "smb"),
+    ("small businesses", "smb"), ("smbs", "smb"), ("enterprises", "enterprise"),
+    ("enterprise customers", "enterprise"), ("large accounts", "enterprise"),
+    ("critical", "urgent"), ("high priority", "high"), ("low priority", "low"),
+    ("medium priority", "medium"), ("urgent priority", "urgent"),
+    ("defect", "product defect"), ("defects", "product defect"), ("defective", "product defect"),
+    ("broken products", "product defect"), ("delivery", "shipping"), ("invoices", "billing"),
+    ("invoice", "billing"), ("payments", "billing"), ("payment", "billing"),
+    ("account issues", "account"), ("login", "account"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokenizes_numbers_dates_and_symbols() {
+        assert_eq!(tokenize("Revenue > $1,500 on 2025-03-01?"), ["revenue", ">", "1500", "on", "2025-03-01"]);
+        assert_eq!(tokenize("what's the AOV, 5.5%"), ["whats", "the", "aov", "5.5", "%"]);
+    }
+
+    #[test]
+    fn stems_plurals_and_suffixes() {
+        assert_eq!(stem("countries"), "country");
+        assert_eq!(stem("orders"), stem("order"));
+        assert_eq!(stem("completed"), stem("complete"));
+        assert_eq!(stem("status"), stem("status"));
+    }
+
+    #[test]
+    fn edit_distance_counts_swaps_once() {
+        assert_eq!(edit_distance("revnue", "revenue", 2), 1);
+        assert_eq!(edit_distance("mnth", "month", 2), 1);
+        assert_eq!(edit_distance("cost", "most", 2), 1);
+        assert_eq!(edit_distance("abc", "xyz", 1), 2);
+    }
+
+    #[test]
+    fn repairs_typos_towards_content_words_only() {
+        let voc = Vocabulary::new(&Catalog::demo());
+        let t = voc.repair(&tokenize("revnue by mnth in germny"));
+        assert_eq!(t, ["revenue", "by", "month", "in", "germany"]);
+        // "cost" is near "most", a function word: it must stay unknown.
+        assert_eq!(voc.repair(&tokenize("cost")), ["cost"]);
+    }
+}

@@ -1,0 +1,419 @@
+//! Periods: "in 2025", "Q3 2024", "last 90 days", "between Jan and March
+//! 2025", resolved against the server's date into half-open date ranges.
+
+use chrono::{Datelike, Duration, Months, NaiveDate};
+
+use super::lexicon::{Grain, Kw, Word};
+
+/// How far back "the previous period" lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    Months(u32),
+    Days(i64),
+}
+
+/// A half-open range `[start, end)` of dates; either side may be open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+    /// What the user said, resolved ("March 2025", "last 90 days").
+    pub label: String,
+    pub span: Span,
+    /// The period was named relative to last year ("last year").
+    pub last_year: bool,
+}
+
+impl Period {
+    fn new(start: NaiveDate, end: NaiveDate, label: String, span: Span) -> Period {
+        Period {
+            start: Some(start),
+            end: Some(end),
+            label,
+            span,
+            last_year: false,
+        }
+    }
+
+    /// The period just before, of the same length ("previous period").
+    pub fn previous(&self) -> Option<Period> {
+        let shift = |d: NaiveDate| match self.span {
+            Span::Months(m) => d.checked_sub_months(Months::new(m)),
+            Span::Days(n) => d.checked_sub_signed(Duration::days(n)),
+        };
+        let (start, end) = (shift(self.start?)?, shift(self.end?)?);
+        Some(Period::new(start, end, format!("the period before ({})", range_label(start, end)), self.span))
+    }
+
+    /// The same period one year earlier.
+    pub fn year_ago(&self) -> Option<Period> {
+        let shift = |d: NaiveDate| d.checked_sub_months(Months::new(12));
+        let (start, end) = (shift(self.start?)?, shift(self.end?)?);
+        Some(Period::new(start, end, format!("a year earlier ({})", range_label(start, end)), self.span))
+    }
+}
+
+/// "2025-01-01 to 2025-03-31" for a half-open range.
+pub fn range_label(start: NaiveDate, end: NaiveDate) -> String {
+    let last = end.pred_opt().unwrap_or(end);
+    if start == last {
+        start.to_string()
+    } else {
+        format!("{start} to {last}")
+    }
+}
+
+const MONTH_NAMES: [&str; 12] = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+];
+
+fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+fn month_start(d: NaiveDate) -> Option<NaiveDate> {
+    ymd(d.year(), d.month(), 1)
+}
+
+fn months_of(g: Grain) -> Option<u32> {
+    match g {
+        Grain::Month => Some(1),
+        Grain::Quarter => Some(3),
+        Grain::Year => Some(12),
+        Grain::Day | Grain::Week => None,
+    }
+}
+
+fn grain_name(g: Grain) -> &'static str {
+    match g {
+        Grain::Day => "day",
+        Grain::Week => "week",
+        Grain::Month => "month",
+        Grain::Quarter => "quarter",
+        Grain::Year => "year",
+    }
+}
+
+/// First day of the calendar unit holding `today` (weeks start on Monday).
+fn unit_start(g: Grain, today: NaiveDate) -> Option<NaiveDate> {
+    match g {
+        Grain::Day => Some(today),
+        Grain::Week => today.checked_sub_signed(Duration::days(i64::from(today.weekday().num_days_from_monday()))),
+        Grain::Month => month_start(today),
+        Grain::Quarter => ymd(today.year(), (today.month() - 1) / 3 * 3 + 1, 1),
+        Grain::Year => ymd(today.year(), 1, 1),
+    }
+}
+
+fn add_units(d: NaiveDate, g: Grain, n: i64) -> Option<NaiveDate> {
+    match months_of(g) {
+        Some(m) => {
+            let total = i64::from(m) * n;
+            if total >= 0 {
+                d.checked_add_months(Months::new(u32::try_from(total).ok()?))
+            } else {
+                d.checked_sub_months(Months::new(u32::try_from(-total).ok()?))
+            }
+        }
+        None => d.checked_add_signed(Duration::days(if g == Grain::Week { 7 * n } else { n })),
+    }
+}
+
+fn unit_span(g: Grain, n: i64) -> Span {
+    match months_of(g) {
+        Some(m) => Span::Months(m * u32::try_from(n).unwrap_or(1)),
+        None => Span::Days(if g == Grain::Week { 7 * n } else { n }),
+    }
+}
+
+/// The current calendar unit up to today ("this month" so far).
+pub fn to_date(g: Grain, today: NaiveDate) -> Option<Period> {
+    let s = unit_start(g, today)?;
+    let tomorrow = today.succ_opt()?;
+    Some(Period::new(
+        s,
+        tomorrow,
+        format!("this {} ({})", grain_name(g), range_label(s, tomorrow)),
+        unit_span(g, 1),
+    ))
+}
+
+/// A period atom before years are filled in.
+#[derive(Debug, Clone)]
+enum Atom {
+    Month(u32, Option<i32>),
+    Quarter(u32, Option<i32>),
+    Resolved(Period),
+}
+
+/// What the period scan found.
+#[derive(Debug, Default)]
+pub struct Periods {
+    pub periods: Vec<Period>,
+    /// Some period lies in the future ("next month"): nothing to show yet.
+    pub future: bool,
+}
+
+/// Finds every period in `words`, marking the words it uses in `used`.
+pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
+    let mut out = Periods::default();
+    let mut i = 0;
+    while i < words.len() {
+        if used[i] {
+            i += 1;
+            continue;
+        }
+        let kw = words[i].kw();
+        let opener = matches!(kw, Some(Kw::Between | Kw::From | Kw::Since | Kw::Before | Kw::After));
+        let at = if opener { i + 1 } else { i };
+        let Some((first, n1)) = atom(words, at, today, &mut out.future) else {
+            i += 1;
+            continue;
+        };
+        let mut end_at = at + n1;
+        // A range: "between A and B", "from A to B", "A to B", "A - B".
+        let joiner = words.get(end_at).and_then(Word::kw);
+        let ranged = match (kw, joiner) {
+            (Some(Kw::Between), Some(Kw::And)) | (Some(Kw::From), Some(Kw::To)) | (_, Some(Kw::To)) => {
+                atom(words, end_at + 1, today, &mut out.future).map(|(second, n2)| {
+                    end_at += 1 + n2;
+                    (second, n2)
+                })
+            }
+            _ => None,
+        };
+        let was_range = ranged.is_some();
+        let period = match ranged {
+            Some((second, _)) => {
+                let year = match &second {
+                    Atom::Month(_, y) | Atom::Quarter(_, y) => *y,
+                    Atom::Resolved(p) => p.start.map(|d| d.year()),
+                };
+                let (a, b) = (resolve(first, year, today), resolve(second, None, today));
+                match (a, b) {
+                    (Some(a), Some(b)) => match (a.start, b.end) {
+                        (Some(s), Some(e)) if s < e => Some(Period::new(
+                            s,
+                            e,
+                            format!("{} to {}", a.label, b.label),
+                            Span::Days((e - s).num_days()),
+                        )),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            None => resolve(first, None, today).map(|p| open_ended(p, kw, today)),
+        };
+        if let Some(p) = period {
+            let from = if opener || was_range { i } else { at };
+            for u in used.iter_mut().take(end_at).skip(from) {
+                *u = true;
+            }
+            out.periods.push(p);
+            i = end_at;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn open_ended(p: Period, kw: Option<Kw>, today: NaiveDate) -> Period {
+    let tomorrow = today.succ_opt().unwrap_or(today);
+    match kw {
+        Some(Kw::Since) | Some(Kw::From) => Period {
+            label: format!("since {}", p.label),
+            end: Some(tomorrow),
+            span: Span::Days((tomorrow - p.start.unwrap_or(today)).num_days()),
+            ..p
+        },
+        Some(Kw::Before) => Period {
+            label: format!("before {}", p.label),
+            end: p.start,
+            start: None,
+            ..p
+        },
+        Some(Kw::After) => Period {
+            label: format!("after {}", p.label),
+            start: p.end,
+            end: None,
+            ..p
+        },
+        _ => p,
+    }
+}
+
+fn resolve(atom: Atom, year: Option<i32>, today: NaiveDate) -> Option<Period> {
+    match atom {
+        Atom::Resolved(p) => Some(p),
+        Atom::Month(m, y) => {
+            let y = y.or(year).unwrap_or(if m <= today.month() { today.year() } else { today.year() - 1 });
+            let start = ymd(y, m, 1)?;
+            let name = MONTH_NAMES.get(m as usize - 1)?;
+            Some(Period::new(start, add_units(start, Grain::Month, 1)?, format!("{name} {y}"), Span::Months(12)))
+        }
+        Atom::Quarter(q, y) => {
+            let current = (today.month() - 1) / 3 + 1;
+            let y = y.or(year).unwrap_or(if q <= current { today.year() } else { today.year() - 1 });
+            let start = ymd(y, (q - 1) * 3 + 1, 1)?;
+            Some(Period::new(start, add_units(start, Grain::Quarter, 1)?, format!("Q{q} {y}"), Span::Months(12)))
+        }
+    }
+}
+
+/// One period expression at `i`, with how many words it takes.
+fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option<(Atom, usize)> {
+    let w = words.get(i)?;
+    let tomorrow = today.succ_opt()?;
+    let year_after = |j: usize| -> Option<(i32, usize)> {
+        match words.get(j) {
+            Some(Word::Year(y)) => Some((*y, 1)),
+            Some(w) if w.is(Kw::In) => match words.get(j + 1) {
+                Some(Word::Year(y)) => Some((*y, 2)),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    match w {
+        Word::Year(y) => {
+            let start = ymd(*y, 1, 1)?;
+            return Some((Atom::Resolved(Period::new(start, ymd(y + 1, 1, 1)?, y.to_string(), Span::Months(12))), 1));
+        }
+        Word::Quarter(q) => {
+            return Some(match year_after(i + 1) {
+                Some((y, n)) => (Atom::Quarter(*q, Some(y)), 1 + n),
+                None => (Atom::Quarter(*q, None), 1),
+            });
+        }
+        Word::Date(d) => {
+            return Some((Atom::Resolved(Period::new(*d, d.succ_opt()?, d.to_string(), Span::Days(1))), 1));
+        }
+        _ => {}
+    }
+    for lex in w.lexes() {
+        if let super::lexicon::Lex::Month(m) = lex {
+            return Some(match year_after(i + 1) {
+                Some((y, n)) => (Atom::Month(*m, Some(y)), 1 + n),
+                None => (Atom::Month(*m, None), 1),
+            });
+        }
+    }
+    let kw = w.kw()?;
+    let p = match kw {
+        Kw::Today => Period::new(today, tomorrow, format!("today ({today})"), Span::Days(1)),
+        Kw::Yesterday => {
+            let y = today.pred_opt()?;
+            Period::new(y, today, format!("yesterday ({y})"), Span::Days(1))
+        }
+        Kw::Ytd => {
+            let s = ymd(today.year(), 1, 1)?;
+            Period::new(s, tomorrow, format!("year to date ({})", range_label(s, tomorrow)), Span::Months(12))
+        }
+        Kw::Mtd => {
+            let s = month_start(today)?;
+            Period::new(s, tomorrow, format!("month to date ({})", range_label(s, tomorrow)), Span::Months(1))
+        }
+        Kw::This => {
+            let g = words.get(i + 1)?.grain()?;
+            return Some((Atom::Resolved(to_date(g, today)?), 2));
+        }
+        Kw::Next => {
+            if words.get(i + 1).and_then(Word::grain).is_some() || words.get(i + 2).and_then(Word::grain).is_some() {
+                *future = true;
+            }
+            return None;
+        }
+        Kw::Last => {
+            let (n, g, used) = match (words.get(i + 1), words.get(i + 2)) {
+                (Some(a), Some(b)) if a.number().is_some() && b.grain().is_some() => {
+                    (a.number(), b.grain()?, 3)
+                }
+                (Some(a), _) if a.grain().is_some() => (None, a.grain()?, 2),
+                (Some(a), _) if a.lexes().iter().any(|l| matches!(l, super::lexicon::Lex::Month(_))) => {
+                    // "last March": the most recent March before this month.
+                    let (atom, n) = atom(words, i + 1, today, future)?;
+                    if let Atom::Month(m, None) = atom {
+                        let y = if m < today.month() { today.year() } else { today.year() - 1 };
+                        return Some((Atom::Month(m, Some(y)), 1 + n));
+                    }
+                    return None;
+                }
+                _ => return None,
+            };
+            match n {
+                Some(n) => {
+                    if !(n >= 1.0 && n <= 1000.0 && n.fract() == 0.0) {
+                        return None;
+                    }
+                    let n = n as i64;
+                    let s = add_units(tomorrow, g, -n)?;
+                    let unit = grain_name(g);
+                    let p = Period::new(s, tomorrow, format!("last {n} {unit}s ({})", range_label(s, tomorrow)), Span::Days((tomorrow - s).num_days()));
+                    return Some((Atom::Resolved(p), used));
+                }
+                None => {
+                    let end = unit_start(g, today)?;
+                    let s = add_units(end, g, -1)?;
+                    let label = match g {
+                        Grain::Year => format!("last year ({})", s.year()),
+                        Grain::Month => format!("last month ({} {})", MONTH_NAMES[s.month0() as usize], s.year()),
+                        Grain::Quarter => format!("last quarter (Q{} {})", s.month0() / 3 + 1, s.year()),
+                        _ => format!("last {} ({})", grain_name(g), range_label(s, end)),
+                    };
+                    let mut p = Period::new(s, end, label, unit_span(g, 1));
+                    p.last_year = g == Grain::Year;
+                    return Some((Atom::Resolved(p), used));
+                }
+            }
+        }
+        _ => return None,
+    };
+    Some((Atom::Resolved(p), 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lexicon::{tokenize, Vocabulary};
+    use super::*;
+    use crate::catalog::Catalog;
+
+    fn periods(text: &str) -> Vec<(String, String, String)> {
+        let voc = Vocabulary::new(&Catalog::demo());
+        let (words, _) = voc.link(&tokenize(text));
+        let mut used = vec![false; words.len()];
+        let today = NaiveDate::from_ymd_opt(2025, 11, 15).unwrap_or_default();
+        scan(&words, &mut used, today)
+            .periods
+            .into_iter()
+            .map(|p| {
+                let d = |x: Option<NaiveDate>| x.map(|d| d.to_string()).unwrap_or_default();
+                (d(p.start), d(p.end), p.label)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn absolute_periods() {
+        assert_eq!(periods("in 2025")[0].0, "2025-01-01");
+        assert_eq!(periods("Q3 2024")[0], ("2024-07-01".into(), "2024-10-01".into(), "Q3 2024".into()));
+        assert_eq!(periods("in march 2025")[0].1, "2025-04-01");
+        let r = &periods("between jan 2025 and march 2025")[0];
+        assert_eq!((r.0.as_str(), r.1.as_str()), ("2025-01-01", "2025-04-01"));
+        let r = &periods("from jan to march 2024")[0];
+        assert_eq!((r.0.as_str(), r.1.as_str()), ("2024-01-01", "2024-04-01"));
+    }
+
+    #[test]
+    fn relative_periods() {
+        assert_eq!(periods("last month")[0].0, "2025-10-01");
+        assert_eq!(periods("last month")[0].1, "2025-11-01");
+        assert_eq!(periods("this year")[0].1, "2025-11-16");
+        assert_eq!(periods("last 90 days")[0].0, "2025-08-18");
+        assert_eq!(periods("yesterday")[0].0, "2025-11-14");
+        assert_eq!(periods("last week")[0].0, "2025-11-03");
+        assert_eq!(periods("in december")[0].0, "2024-12-01");
+    }
+}

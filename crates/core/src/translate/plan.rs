@@ -1,0 +1,575 @@
+//! Linked words to a typed plan: measures, groups, filters, period,
+//! comparison, ranking, list. Anything it cannot place makes it refuse.
+
+use chrono::NaiveDate;
+
+use super::lexicon::{Col, Grain, Kw, Lex, Word};
+use super::period::{self, Period};
+use crate::catalog::Catalog;
+
+/// What is measured.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measure {
+    /// A catalog metric, by name.
+    Metric(String),
+    /// Rows of a table that has no metric of its own ("how many products").
+    Rows(String),
+}
+
+/// One group-by: a column or a time bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Group {
+    Dim(Col),
+    Time(Grain),
+}
+
+/// A comparison operator of a threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Gt,
+    Lt,
+    Ge,
+    Le,
+}
+
+impl Op {
+    /// The SQL operator.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Op::Gt => ">",
+            Op::Lt => "<",
+            Op::Ge => ">=",
+            Op::Le => "<=",
+        }
+    }
+
+    /// How the interpretation says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Op::Gt => "over",
+            Op::Lt => "under",
+            Op::Ge => "at least",
+            Op::Le => "at most",
+        }
+    }
+}
+
+/// A row filter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// Column value in (or not in) a set.
+    In { col: Col, values: Vec<String>, negated: bool },
+    /// Numeric column against a number.
+    Cmp { col: Col, op: Op, value: f64 },
+    /// Tickets still open (`true`) or closed.
+    Open(bool),
+}
+
+impl Filter {
+    fn column(&self) -> Option<&Col> {
+        match self {
+            Filter::In { col, .. } | Filter::Cmp { col, .. } => Some(col),
+            Filter::Open(_) => None,
+        }
+    }
+}
+
+/// Which period a comparison sets against the main one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Compare {
+    Previous,
+    YearAgo,
+    Explicit(Period),
+}
+
+/// Top or bottom N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rank {
+    Top(usize),
+    Bottom(usize),
+}
+
+/// How a list of rows is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOrder {
+    Newest,
+    Oldest,
+    Largest,
+    Smallest,
+}
+
+/// A plain list of rows of one table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListSpec {
+    pub table: String,
+    pub order: ListOrder,
+    pub limit: usize,
+}
+
+/// The typed reading of a question.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Plan {
+    pub measures: Vec<Measure>,
+    pub groups: Vec<Group>,
+    pub filters: Vec<Filter>,
+    pub period: Option<Period>,
+    pub compare: Option<Compare>,
+    pub rank: Option<Rank>,
+    pub share: bool,
+    pub list: Option<ListSpec>,
+}
+
+/// A question read into plan parts, with what blocks an answer.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub plan: Plan,
+    /// Words that linked to nothing.
+    pub unknown: Vec<String>,
+    /// Starts like a follow-up ("only", "what about", "by ... instead").
+    pub follow_up: bool,
+    /// A hard refusal found while reading (writes, personal data, forecasts).
+    pub refusal: Option<String>,
+    /// Vague words with no measure ("how are we doing").
+    pub vague: bool,
+    /// Ratios, rates and other derived figures.
+    pub derived: bool,
+    pub tables: Vec<String>,
+    pub wants_count: bool,
+    pub wants_new: bool,
+    pub average: bool,
+    pub dangling_number: bool,
+}
+
+/// Filler, unless it can also name something in the catalog.
+fn is_filler(w: &Word) -> bool {
+    let l = w.lexes();
+    l.contains(&Lex::Filler)
+        && !l.iter().any(|l| matches!(l, Lex::Metric(_) | Lex::Value(..) | Lex::Dim(_) | Lex::Table(_)))
+}
+
+fn is_plural(text: &str) -> bool {
+    text.ends_with('s') && !text.ends_with("ss")
+}
+
+/// Reads linked words into plan parts.
+pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDate) -> Parsed {
+    let mut p = Parsed::default();
+    let n = words.len();
+    let mut used = vec![false; n];
+    // Fillers are used from the start.
+    for (i, w) in words.iter().enumerate() {
+        if is_filler(w) {
+            used[i] = true;
+        }
+    }
+    let found = period::scan(words, &mut used, today);
+    if found.future {
+        p.refusal = Some("I can only report on what has happened; I cannot forecast.".into());
+    }
+    let first = (0..n).find(|&i| !is_filler(&words[i]));
+    if let Some(f) = first {
+        p.follow_up = matches!(
+            words[f].kw(),
+            Some(Kw::Only | Kw::WhatAbout | Kw::Instead | Kw::And | Kw::By | Kw::In | Kw::Not | Kw::Top | Kw::Bottom | Kw::Vs)
+        ) && words[f].lexes().iter().all(|l| matches!(l, Lex::Kw(_)));
+    }
+    if words.iter().any(|w| w.is(Kw::Instead)) {
+        p.follow_up = true;
+    }
+
+    let any = |k: Kw| words.iter().any(|w| w.is(k));
+    let has_ticket_word = words.iter().any(|w| {
+        w.lexes().iter().any(|l| match l {
+            Lex::Metric(m) => catalog.metric(m).is_some_and(|m| m.table == "support_tickets"),
+            Lex::Table(t) => t == "support_tickets",
+            _ => false,
+        }) && !w.lexes().iter().any(|l| matches!(l, Lex::Value(..)))
+    });
+    let list_context = any(Kw::List) || any(Kw::Recent) || any(Kw::Oldest) || any(Kw::Largest) || any(Kw::Smallest);
+    let mut rank: Option<(bool, Option<usize>)> = None; // (top, n)
+    let mut negate_next = false;
+    let mut threshold: Option<(Op, f64, Option<Col>, usize)> = None;
+    let mut list_limit: Option<usize> = None;
+    let mut which = false;
+    let mut plural_group = false;
+
+    let mut i = 0;
+    while i < n {
+        if used[i] {
+            i += 1;
+            continue;
+        }
+        let w = &words[i];
+        let prev_kw = (0..i).rev().find(|&j| !is_filler(&words[j])).and_then(|j| words[j].kw());
+        let next_num = words.get(i + 1).and_then(Word::number);
+        match w {
+            Word::Unknown(t) => {
+                p.unknown.push(t.clone());
+                i += 1;
+                continue;
+            }
+            Word::Year(_) | Word::Quarter(_) | Word::Date(_) => {
+                p.unknown.push(texts[i].clone());
+                i += 1;
+                continue;
+            }
+            Word::Known(_) => {}
+        }
+        let lexes = w.lexes();
+        // Keywords first.
+        if let Some(k) = w.kw().filter(|_| lexes.iter().all(|l| matches!(l, Lex::Kw(_) | Lex::Filler))) {
+            used[i] = true;
+            match k {
+                Kw::Write => p.refusal = Some("I can only read data; I never change it.".into()),
+                Kw::Personal => {
+                    p.refusal = Some("I don't return personal contact data such as e-mail addresses.".into())
+                }
+                Kw::Forecast => p.refusal = Some("I can only report on what has happened; I cannot forecast.".into()),
+                Kw::Next => p.refusal = Some("I can only report on what has happened; I cannot forecast.".into()),
+                Kw::Ratio => p.derived = true,
+                Kw::Ambiguous => p.vague = true,
+                Kw::Best | Kw::Top | Kw::Most => {
+                    if k == Kw::Best {
+                        p.vague = true;
+                    }
+                    let num = next_num.or_else(|| (i > 0).then(|| words[i - 1].number()).flatten());
+                    if next_num.is_some() {
+                        used[i + 1] = true;
+                    }
+                    rank = Some((true, num.filter(|x| *x >= 1.0 && *x <= 1000.0).map(|x| x as usize)));
+                }
+                Kw::Worst | Kw::Bottom | Kw::Least => {
+                    if k == Kw::Worst {
+                        p.vague = true;
+                    }
+                    if next_num.is_some() {
+                        used[i + 1] = true;
+                    }
+                    rank = Some((false, next_num.filter(|x| *x >= 1.0 && *x <= 1000.0).map(|x| x as usize)));
+                }
+                Kw::Which => which = true,
+                Kw::Not => negate_next = true,
+                Kw::Share => p.plan.share = true,
+                Kw::Vs => {
+                    if p.plan.compare.is_none() {
+                        p.plan.compare = Some(Compare::Previous);
+                    }
+                }
+                Kw::YearAgo => p.plan.compare = Some(Compare::YearAgo),
+                Kw::PrevPeriod => p.plan.compare = Some(Compare::Previous),
+                Kw::Recent | Kw::List | Kw::Oldest | Kw::Largest | Kw::Smallest => {
+                    if next_num.is_some() {
+                        used[i + 1] = true;
+                        list_limit = next_num.map(|x| x as usize);
+                    }
+                    let order = match k {
+                        Kw::Oldest => Some(ListOrder::Oldest),
+                        Kw::Largest => Some(ListOrder::Largest),
+                        Kw::Smallest => Some(ListOrder::Smallest),
+                        Kw::Recent => Some(ListOrder::Newest),
+                        _ => None,
+                    };
+                    let spec = p.plan.list.get_or_insert(ListSpec { table: String::new(), order: ListOrder::Newest, limit: 20 });
+                    if let Some(o) = order {
+                        spec.order = o;
+                    }
+                }
+                Kw::Last => {
+                    // "the last 10 orders": a list, newest first.
+                    if let Some(num) = next_num {
+                        used[i + 1] = true;
+                        list_limit = Some(num as usize);
+                        p.plan.list.get_or_insert(ListSpec { table: String::new(), order: ListOrder::Newest, limit: 20 });
+                    } else {
+                        p.unknown.push(texts[i].clone());
+                    }
+                }
+                Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost => {
+                    let op = match k {
+                        Kw::Over => Op::Gt,
+                        Kw::Under => Op::Lt,
+                        Kw::AtLeast => Op::Ge,
+                        _ => Op::Le,
+                    };
+                    // "500 or more": the number comes first.
+                    let (num, at) = match next_num {
+                        Some(x) => (Some(x), i + 1),
+                        None => ((i > 0).then(|| words[i - 1].number()).flatten(), i - usize::from(i > 0)),
+                    };
+                    if let Some(x) = num {
+                        used[at] = true;
+                        // The column named right before the operator or right after the number.
+                        let mut col = None;
+                        for j in [i.wrapping_sub(1), at + 1, i.wrapping_sub(2)] {
+                            if j < n && !used[j] {
+                                if let Some(c) = words[j].lexes().iter().find_map(|l| match l {
+                                    Lex::Numeric(c) => Some(c.clone()),
+                                    _ => None,
+                                }) {
+                                    used[j] = true;
+                                    col = Some(c);
+                                    break;
+                                }
+                                if words[j].is(Kw::Share) {
+                                    used[j] = true;
+                                }
+                            }
+                        }
+                        threshold = Some((op, x, col, i));
+                    } else if k != Kw::Over {
+                        p.unknown.push(texts[i].clone());
+                    }
+                }
+                Kw::HowMany => p.wants_count = true,
+                Kw::New => p.wants_new = true,
+                Kw::Average => p.average = true,
+                Kw::Open => p.plan.filters.push(Filter::Open(true)),
+                Kw::Closed => p.plan.filters.push(Filter::Open(false)),
+                Kw::OverTime => {
+                    if !p.plan.groups.iter().any(|g| matches!(g, Group::Time(_))) {
+                        p.plan.groups.push(Group::Time(Grain::Month));
+                    }
+                }
+                Kw::By => {
+                    // The group may be a table ("by product") or a grain.
+                    if let Some(j) = (i + 1..n).find(|&j| !used[j]) {
+                        if let Some(g) = group_of(&words[j], catalog) {
+                            used[j] = true;
+                            push_group(&mut p.plan.groups, g);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if let Some(x) = w.number() {
+            if lexes.len() == 1 {
+                // "top 5" took its number already; "5 top" or a stray number.
+                if words.get(i + 1).is_some_and(|w| w.is(Kw::Top) || w.is(Kw::Bottom) || w.is(Kw::Most) || w.is(Kw::Recent)) {
+                    i += 1;
+                    continue;
+                }
+                if words.get(i + 1).is_some_and(|w| w.is(Kw::AtLeast) || w.is(Kw::AtMost)) {
+                    i += 1;
+                    continue;
+                }
+                let _ = x;
+                p.dangling_number = true;
+                p.unknown.push(texts[i].clone());
+                i += 1;
+                continue;
+            }
+        }
+        used[i] = true;
+        let grouping = matches!(prev_kw, Some(Kw::By | Kw::Top | Kw::Bottom | Kw::Which | Kw::Best | Kw::Worst)) || rank.is_some() && p.plan.measures.is_empty() && !list_context;
+        // Values are filters; negation applies to the next value only.
+        if let Some((col, value)) = lexes.iter().find_map(|l| match l {
+            Lex::Value(c, v) => Some((c.clone(), v.clone())),
+            _ => None,
+        }) {
+            let metric_alt = lexes.iter().find_map(|l| match l {
+                Lex::Metric(m) => Some(m.clone()),
+                _ => None,
+            });
+            let prefer_metric = metric_alt.is_some() && !(col.table == "support_tickets" && has_ticket_word);
+            if let (true, Some(m)) = (prefer_metric, metric_alt) {
+                push_measure(&mut p.plan.measures, Measure::Metric(m));
+            } else {
+                add_value(&mut p.plan.filters, col.clone(), value, negate_next);
+                negate_next = false;
+                // "in the web channel": the column word beside a value is only a qualifier.
+                for j in [i + 1, i.wrapping_sub(1)] {
+                    if j < n && !used[j] && words[j].lexes().iter().any(|l| *l == Lex::Dim(col.clone())) {
+                        used[j] = true;
+                    }
+                }
+            }
+            i += 1;
+            continue;
+        }
+        let metric = lexes.iter().find_map(|l| match l {
+            Lex::Metric(m) => Some(m.clone()),
+            _ => None,
+        });
+        let table = lexes.iter().find_map(|l| match l {
+            Lex::Table(t) => Some(t.clone()),
+            _ => None,
+        });
+        if let Some(t) = &table {
+            if !p.tables.contains(t) {
+                p.tables.push(t.clone());
+            }
+        }
+        let dim = group_of(w, catalog);
+        // A word that names a dimension in a ranking or "by" position is a group.
+        if let Some(g) = dim.clone().filter(|_| grouping || metric.is_none() && table.is_none()) {
+            if matches!(g, Group::Dim(_)) && is_plural(&texts[i]) {
+                plural_group = true;
+            }
+            // A dimension word right beside its own value was handled above.
+            push_group(&mut p.plan.groups, g);
+            i += 1;
+            continue;
+        }
+        if let Some(m) = metric {
+            let list_word = list_context || p.plan.list.is_some();
+            if list_word && table.is_some() {
+                i += 1;
+                continue;
+            }
+            push_measure(&mut p.plan.measures, Measure::Metric(m));
+            i += 1;
+            continue;
+        }
+        if table.is_some() {
+            i += 1;
+            continue;
+        }
+        if lexes.iter().any(|l| matches!(l, Lex::Numeric(_))) {
+            // "average amount": order value; other bare numbers say nothing.
+            if p.average && lexes.iter().any(|l| matches!(l, Lex::Numeric(c) if c.column == "amount")) {
+                push_measure(&mut p.plan.measures, Measure::Metric("aov".into()));
+            }
+            i += 1;
+            continue;
+        }
+        if let Some(Lex::Month(_)) = lexes.first() {
+            p.unknown.push(texts[i].clone());
+        }
+        i += 1;
+    }
+
+    // The periods: one, or two set against each other.
+    let mut periods = found.periods.into_iter();
+    p.plan.period = periods.next();
+    if let Some(second) = periods.next() {
+        let last_year_of_shorter = second.last_year && p.plan.period.as_ref().is_some_and(|f| f.span != period::Span::Months(12));
+        p.plan.compare = Some(if last_year_of_shorter { Compare::YearAgo } else { Compare::Explicit(second) });
+    }
+    if periods.next().is_some() {
+        p.unknown.push("a third period".into());
+    }
+    if let Some((top, num)) = rank {
+        let one = which && !plural_group;
+        let n = num.unwrap_or(if one { 1 } else { 10 });
+        p.plan.rank = Some(if top { Rank::Top(n) } else { Rank::Bottom(n) });
+    } else if which && !p.plan.groups.is_empty() && (p.plan.measures.len() == 1) {
+        // "which channel brings in revenue": a ranking, highest first.
+        let _ = &p;
+    }
+    if let Some((op, value, col, _)) = threshold {
+        let col = col.or_else(|| default_threshold_column(&p, catalog));
+        match col {
+            Some(c) => p.plan.filters.push(Filter::Cmp { col: c, op, value }),
+            None => p.unknown.push(format!("{} {}", op.words(), value)),
+        }
+    }
+    if let Some(spec) = &mut p.plan.list {
+        if let Some(l) = list_limit {
+            spec.limit = l.clamp(1, 1000);
+        }
+    }
+    p
+}
+
+fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<Col> {
+    let table = match p.plan.measures.first() {
+        Some(Measure::Metric(m)) => catalog.metric(m).map(|m| m.table.clone()),
+        Some(Measure::Rows(t)) => Some(t.clone()),
+        None => p.tables.first().cloned(),
+    };
+    match table.as_deref() {
+        Some("orders") | None => Some(Col::new("orders", "amount")),
+        _ => None,
+    }
+}
+
+/// The group a word names: a grain, a dimension, or a table's name column.
+fn group_of(w: &Word, catalog: &Catalog) -> Option<Group> {
+    if let Some(g) = w.grain() {
+        return Some(Group::Time(g));
+    }
+    let dims: Vec<&Col> = w
+        .lexes()
+        .iter()
+        .filter_map(|l| match l {
+            Lex::Dim(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    // Prefer a real dimension over a personal name column.
+    let pick = dims
+        .iter()
+        .find(|c| {
+            catalog
+                .table(&c.table)
+                .and_then(|t| t.column(&c.column))
+                .is_some_and(|c| c.dimension)
+        })
+        .or(dims.first())?;
+    Some(Group::Dim((*pick).clone()))
+}
+
+fn push_group(groups: &mut Vec<Group>, g: Group) {
+    if !groups.contains(&g) {
+        groups.push(g);
+    }
+}
+
+fn push_measure(measures: &mut Vec<Measure>, m: Measure) {
+    if !measures.contains(&m) {
+        measures.push(m);
+    }
+}
+
+fn add_value(filters: &mut Vec<Filter>, col: Col, value: String, negated: bool) {
+    for f in filters.iter_mut() {
+        if let Filter::In { col: c, values, negated: n } = f {
+            if *c == col && *n == negated {
+                if !values.contains(&value) {
+                    values.push(value);
+                }
+                return;
+            }
+        }
+    }
+    filters.push(Filter::In { col, values: vec![value], negated });
+}
+
+/// Lays a follow-up over the plan it refines: what it names replaces.
+pub fn refine(base: &Plan, add: &Plan) -> Plan {
+    let mut out = base.clone();
+    if !add.measures.is_empty() {
+        out.measures = add.measures.clone();
+    }
+    if !add.groups.is_empty() {
+        out.groups = add.groups.clone();
+        // "by quarter instead" keeps the rank only if it still fits.
+    }
+    for f in &add.filters {
+        if let Some(col) = f.column() {
+            out.filters.retain(|g| g.column() != Some(col));
+        } else {
+            out.filters.retain(|g| g.column().is_some());
+        }
+        out.filters.push(f.clone());
+    }
+    if add.period.is_some() {
+        out.period = add.period.clone();
+    }
+    if add.compare.is_some() {
+        out.compare = add.compare.clone();
+    }
+    if add.rank.is_some() {
+        out.rank = add.rank;
+    }
+    if add.share {
+        out.share = true;
+    }
+    if add.list.is_some() {
+        out.list = add.list.clone();
+    }
+    out
+}

@@ -1,0 +1,562 @@
+//! A plan to SQL that Polars SQL 0.52 accepts: every output aliased, ORDER BY
+//! aliases, full timestamp literals, qualified columns when joining.
+
+use chrono::NaiveDate;
+
+use super::lexicon::{Col, Grain};
+use super::period::Period;
+use super::plan::{Compare, Filter, Group, ListOrder, Measure, Plan, Rank};
+use crate::catalog::{Catalog, ColumnType, MetricDef};
+use crate::wire::ChartHint;
+
+/// The SQL of a plan, what it means and how to draw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub sql: String,
+    pub interpretation: String,
+    pub chart: ChartHint,
+}
+
+/// One measure resolved against the catalog.
+struct Agg {
+    alias: String,
+    label: String,
+    expr: String,
+    filter: Option<String>,
+    note: Option<String>,
+}
+
+/// Table, alias and how it joins the base table.
+struct Join {
+    table: String,
+    alias: String,
+    on: String,
+}
+
+struct Ctx<'a> {
+    catalog: &'a Catalog,
+    base: String,
+    base_alias: String,
+    joins: Vec<Join>,
+}
+
+impl Ctx<'_> {
+    fn qualified(&self) -> bool {
+        !self.joins.is_empty()
+    }
+
+    fn col(&self, col: &Col) -> String {
+        if !self.qualified() {
+            return col.column.clone();
+        }
+        let alias = if col.table == self.base {
+            &self.base_alias
+        } else {
+            self.joins.iter().find(|j| j.table == col.table).map_or(&self.base_alias, |j| &j.alias)
+        };
+        format!("{alias}.{}", col.column)
+    }
+
+    /// Prefixes the base table's columns in a catalog expression when joining.
+    fn expr(&self, text: &str) -> String {
+        if !self.qualified() {
+            return text.to_string();
+        }
+        let table = self.catalog.table(&self.base);
+        let mut out = String::new();
+        let mut word = String::new();
+        let mut in_quote = false;
+        let flush = |word: &mut String, out: &mut String| {
+            if !word.is_empty() {
+                let is_col = table.is_some_and(|t| t.column(word).is_some());
+                if is_col && !out.ends_with('.') {
+                    out.push_str(&self.base_alias);
+                    out.push('.');
+                }
+                out.push_str(word);
+                word.clear();
+            }
+        };
+        for c in text.chars() {
+            if c == '\'' {
+                flush(&mut word, &mut out);
+                in_quote = !in_quote;
+                out.push(c);
+            } else if !in_quote && (c.is_ascii_alphanumeric() || c == '_') {
+                word.push(c);
+            } else {
+                flush(&mut word, &mut out);
+                out.push(c);
+            }
+        }
+        flush(&mut word, &mut out);
+        out
+    }
+
+    fn time_column(&self) -> Option<(String, bool)> {
+        let t = self.catalog.table(&self.base)?;
+        let name = t.time_column.clone()?;
+        let is_date = t.column(&name).is_some_and(|c| c.column_type == ColumnType::Date);
+        Some((self.col(&Col::new(&self.base, &name)), is_date))
+    }
+}
+
+fn literal(d: NaiveDate, is_date: bool) -> String {
+    if is_date {
+        format!("DATE '{d}'")
+    } else {
+        format!("TIMESTAMP '{d} 00:00:00'")
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+fn table_alias(table: &str, taken: &[String]) -> String {
+    let first: String = table.chars().take(1).collect();
+    let mut alias = if table == "support_tickets" { "t".to_string() } else { first };
+    while taken.contains(&alias) {
+        alias.push('x');
+    }
+    alias
+}
+
+/// The table a measure counts.
+pub fn measure_table(m: &Measure, catalog: &Catalog) -> Option<String> {
+    match m {
+        Measure::Metric(name) => catalog.metric(name).map(|m| m.table.clone()),
+        Measure::Rows(t) => Some(t.clone()),
+    }
+}
+
+fn singular(table: &str) -> String {
+    table.strip_suffix('s').unwrap_or(table).replace('_', " ")
+}
+
+/// Alias of a group column ("product" for products.name).
+pub fn group_alias(col: &Col) -> String {
+    if col.column == "name" {
+        singular(&col.table)
+    } else {
+        col.column.clone()
+    }
+}
+
+/// How the interpretation names a column.
+pub fn column_words(col: &Col) -> String {
+    match col.column.as_str() {
+        "name" => singular(&col.table),
+        "category" => "product category".into(),
+        "priority" => "ticket priority".into(),
+        "topic" => "ticket topic".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+fn metric_note(m: &MetricDef) -> Option<String> {
+    let f = m.filter.as_deref()?;
+    if let Some(v) = f.strip_prefix("status = '").and_then(|s| s.strip_suffix('\'')) {
+        return Some(format!("{v} orders"));
+    }
+    if f == "closed_at IS NOT NULL" {
+        return Some("closed tickets".into());
+    }
+    Some(f.to_string())
+}
+
+fn agg(m: &Measure, catalog: &Catalog) -> Option<Agg> {
+    Some(match m {
+        Measure::Metric(name) => {
+            let d = catalog.metric(name)?;
+            Agg {
+                alias: d.name.clone(),
+                label: d.label.clone(),
+                expr: d.expression.clone(),
+                filter: d.filter.clone(),
+                note: metric_note(d),
+            }
+        }
+        Measure::Rows(t) => Agg {
+            alias: if t == "customers" { "new_customers".into() } else { t.clone() },
+            label: if t == "customers" { "New customers".into() } else { capitalise(&t.replace('_', " ")) },
+            expr: "COUNT(*)".into(),
+            filter: None,
+            note: None,
+        },
+    })
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// An aggregate restricted to rows meeting `cond`.
+fn conditional(expr: &str, cond: &str) -> String {
+    format!("{expr} FILTER (WHERE {cond})")
+}
+
+fn period_cond(p: &Period, ts: &str, is_date: bool) -> Vec<String> {
+    let mut c = Vec::new();
+    if let Some(s) = p.start {
+        c.push(format!("{ts} >= {}", literal(s, is_date)));
+    }
+    if let Some(e) = p.end {
+        c.push(format!("{ts} < {}", literal(e, is_date)));
+    }
+    c
+}
+
+fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
+    match f {
+        Filter::In { col, values, negated } => {
+            let c = ctx.col(col);
+            let words = column_words(col);
+            let sql = match (values.as_slice(), negated) {
+                ([one], false) => format!("{c} = {}", quote(one)),
+                ([one], true) => format!("{c} <> {}", quote(one)),
+                (many, neg) => format!(
+                    "{c} {}IN ({})",
+                    if *neg { "NOT " } else { "" },
+                    many.iter().map(|v| quote(v)).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            let text = format!("{words} {}{}", if *negated { "not " } else { "" }, values.join(" or "));
+            (sql, text)
+        }
+        Filter::Cmp { col, op, value } => (
+            format!("{} {} {}", ctx.col(col), op.sql(), number(*value)),
+            format!("{} {} {}", column_words(col), op.words(), number(*value)),
+        ),
+        Filter::Open(open) => {
+            let c = ctx.col(&Col::new(&ctx.base, "closed_at"));
+            if *open {
+                (format!("{c} IS NULL"), "open tickets".into())
+            } else {
+                (format!("{c} IS NOT NULL"), "closed tickets".into())
+            }
+        }
+    }
+}
+
+fn bucket(g: Grain, ts: &str) -> (String, &'static str) {
+    match g {
+        Grain::Day => (format!("STRFTIME({ts}, '%Y-%m-%d')"), "day"),
+        Grain::Week => (format!("STRFTIME({ts}, '%G-W%V')"), "week"),
+        Grain::Month => (format!("STRFTIME({ts}, '%Y-%m')"), "month"),
+        Grain::Quarter => (
+            format!(
+                "CONCAT(CAST(EXTRACT(year FROM {ts}) AS VARCHAR), '-Q', CAST(EXTRACT(quarter FROM {ts}) AS VARCHAR))"
+            ),
+            "quarter",
+        ),
+        Grain::Year => (format!("EXTRACT(year FROM {ts})"), "year"),
+    }
+}
+
+/// Renders a checked plan; the error says what cannot be expressed.
+pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
+    let base = match (&plan.list, plan.measures.first()) {
+        (Some(l), _) => l.table.clone(),
+        (None, Some(m)) => measure_table(m, catalog).ok_or("unknown measure")?,
+        (None, None) => return Err("nothing to measure".into()),
+    };
+    let mut ctx = Ctx {
+        catalog,
+        base: base.clone(),
+        base_alias: table_alias(&base, &[]),
+        joins: Vec::new(),
+    };
+    let mut needed: Vec<String> = Vec::new();
+    for col in plan
+        .groups
+        .iter()
+        .filter_map(|g| match g {
+            Group::Dim(c) => Some(c),
+            Group::Time(_) => None,
+        })
+        .chain(plan.filters.iter().filter_map(|f| match f {
+            Filter::In { col, .. } | Filter::Cmp { col, .. } => Some(col),
+            Filter::Open(_) => None,
+        }))
+    {
+        if col.table != base && !needed.contains(&col.table) {
+            needed.push(col.table.clone());
+        }
+    }
+    for t in needed {
+        let rel = catalog
+            .relationships
+            .iter()
+            .find(|r| r.from_table == base && r.to_table == t)
+            .ok_or_else(|| format!("{} cannot be linked to {}", t.replace('_', " "), base.replace('_', " ")))?;
+        let mut taken: Vec<String> = ctx.joins.iter().map(|j| j.alias.clone()).collect();
+        taken.push(ctx.base_alias.clone());
+        let alias = table_alias(&t, &taken);
+        let on = format!("{}.{} = {alias}.{}", ctx.base_alias, rel.from_column, rel.to_column);
+        ctx.joins.push(Join { table: t, alias, on });
+    }
+    let from = if ctx.qualified() {
+        let mut s = format!("{} {}", base, ctx.base_alias);
+        for j in &ctx.joins {
+            s.push_str(&format!(" JOIN {} {} ON {}", j.table, j.alias, j.on));
+        }
+        s
+    } else {
+        base.clone()
+    };
+
+    let mut conds: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    for f in &plan.filters {
+        let (sql, text) = filter_sql(f, &ctx);
+        conds.push(sql);
+        notes.push(text);
+    }
+    let ts = ctx.time_column();
+    let needs_time = plan.period.is_some() || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    if needs_time && ts.is_none() {
+        return Err(format!("{} have no date to filter or bucket by", base.replace('_', " ")));
+    }
+
+    if let Some(list) = &plan.list {
+        return render_list(plan, list, &ctx, &from, conds, notes);
+    }
+
+    let aggs: Vec<Agg> = plan.measures.iter().filter_map(|m| agg(m, catalog)).collect();
+    if aggs.is_empty() {
+        return Err("nothing to measure".into());
+    }
+    let shared_filter = aggs.iter().all(|a| a.filter == aggs[0].filter);
+    if shared_filter {
+        if let Some(f) = &aggs[0].filter {
+            conds.insert(0, ctx.expr(f));
+        }
+        if let Some(n) = &aggs[0].note {
+            notes.insert(0, n.clone());
+        }
+    }
+    let (ts_col, is_date) = ts.clone().unwrap_or_default();
+    let mut select: Vec<String> = Vec::new();
+    let mut group_by: Vec<String> = Vec::new();
+    let mut group_aliases: Vec<String> = Vec::new();
+    let mut group_words: Vec<String> = Vec::new();
+    for g in &plan.groups {
+        match g {
+            Group::Dim(c) => {
+                let alias = group_alias(c);
+                select.push(format!("{} AS {alias}", ctx.col(c)));
+                group_by.push(ctx.col(c));
+                group_aliases.push(alias);
+                group_words.push(column_words(c));
+            }
+            Group::Time(grain) => {
+                let (e, alias) = bucket(*grain, &ts_col);
+                select.push(format!("{e} AS {alias}"));
+                group_by.push(alias.to_string());
+                group_aliases.push(alias.to_string());
+                group_words.push(alias.to_string());
+            }
+        }
+    }
+
+    // The measures, each once or once per compared period.
+    let mut measure_aliases: Vec<String> = Vec::new();
+    let compare = match &plan.compare {
+        Some(c) => {
+            let current = plan.period.clone().ok_or("a comparison needs a period")?;
+            let other = match c {
+                Compare::Previous => current.previous(),
+                Compare::YearAgo => current.year_ago(),
+                Compare::Explicit(p) => Some(p.clone()),
+            }
+            .ok_or("that comparison needs a bounded period")?;
+            Some((current, other))
+        }
+        None => None,
+    };
+    for a in &aggs {
+        let own = if shared_filter { None } else { a.filter.as_ref().map(|f| ctx.expr(f)) };
+        let expr = ctx.expr(&a.expr);
+        match &compare {
+            Some((cur, other)) => {
+                for (suffix, p) in [("current", cur), ("previous", other)] {
+                    let mut c = period_cond(p, &ts_col, is_date);
+                    c.extend(own.clone());
+                    select.push(format!("{} AS {}_{suffix}", conditional(&expr, &c.join(" AND ")), a.alias));
+                }
+                measure_aliases.push(format!("{}_current", a.alias));
+            }
+            None => {
+                let e = match &own {
+                    Some(f) => conditional(&expr, f),
+                    None => expr.clone(),
+                };
+                select.push(format!("{e} AS {}", a.alias));
+                if plan.share {
+                    select.push(format!("{e} * 100.0 / SUM({e}) OVER () AS share_pct"));
+                }
+                measure_aliases.push(a.alias.clone());
+            }
+        }
+    }
+    match &compare {
+        Some((cur, other)) => {
+            // Rows of either period only.
+            let (a, b) = (cur.start.min(other.start), cur.end.max(other.end));
+            if let (Some(s), Some(e)) = (a, b) {
+                if cur.start.is_some() && other.start.is_some() {
+                    conds.push(format!("{ts_col} >= {}", literal(s, is_date)));
+                    conds.push(format!("{ts_col} < {}", literal(e, is_date)));
+                }
+            }
+        }
+        None => {
+            if let Some(p) = &plan.period {
+                conds.extend(period_cond(p, &ts_col, is_date));
+            }
+        }
+    }
+
+    let mut sql = format!("SELECT {} FROM {from}", select.join(", "));
+    if !conds.is_empty() {
+        sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
+    }
+    if !group_by.is_empty() {
+        sql.push_str(&format!(" GROUP BY {}", group_by.join(", ")));
+        let time_first = matches!(plan.groups.first(), Some(Group::Time(_)));
+        let first_measure = measure_aliases.first().cloned().unwrap_or_default();
+        let order = match plan.rank {
+            Some(Rank::Top(_)) => format!("{first_measure} DESC"),
+            Some(Rank::Bottom(_)) => format!("{first_measure} ASC"),
+            None if time_first || plan.groups.len() > 1 => group_aliases.join(", "),
+            None if plan.groups.iter().any(|g| matches!(g, Group::Time(_))) => group_aliases.join(", "),
+            None => format!("{first_measure} DESC"),
+        };
+        sql.push_str(&format!(" ORDER BY {order}"));
+        if let Some(Rank::Top(n) | Rank::Bottom(n)) = plan.rank {
+            sql.push_str(&format!(" LIMIT {n}"));
+        }
+    }
+
+    // The one line saying what was understood.
+    let labels: Vec<String> = aggs.iter().map(|a| a.label.clone()).collect();
+    let what = join_words(&labels);
+    let mut line = match (plan.rank, plan.share) {
+        (Some(r), _) if !group_words.is_empty() => {
+            let (dir, n) = match r {
+                Rank::Top(n) => ("Top", n),
+                Rank::Bottom(n) => ("Bottom", n),
+            };
+            let plural: Vec<String> = group_words.iter().map(|w| plural(w)).collect();
+            format!("{dir} {n} {} by {}", join_words(&plural), what.to_lowercase())
+        }
+        (_, true) => format!("Share of {} by {}", what.to_lowercase(), join_words(&group_words)),
+        _ if group_words.is_empty() => what.clone(),
+        _ => format!("{what} by {}", join_words(&group_words)),
+    };
+    if let Some((cur, other)) = &compare {
+        line.push_str(&format!(", {} vs {}", cur.label, other.label));
+    } else if let Some(p) = &plan.period {
+        line.push_str(&format!(", {}", p.label));
+    }
+    for n in notes {
+        line.push_str(&format!(", {n}"));
+    }
+    if plan.measures.iter().any(|m| *m == Measure::Metric("orders".into()))
+        && !plan.filters.iter().any(|f| matches!(f, Filter::In { col, .. } if col.column == "status"))
+    {
+        line.push_str(", all statuses");
+    }
+    let has_time = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    let chart = if plan.share {
+        ChartHint::Share
+    } else if plan.groups.is_empty() {
+        ChartHint::BigNumber
+    } else if has_time && plan.rank.is_none() {
+        ChartHint::Line
+    } else if plan.groups.len() > 1 || compare.is_some() {
+        ChartHint::GroupedBar
+    } else {
+        ChartHint::Bar
+    };
+    Ok(Rendered { sql, interpretation: line, chart })
+}
+
+fn plural(word: &str) -> String {
+    match word.strip_suffix('y') {
+        Some(s) if word != "day" => format!("{s}ies"),
+        _ => format!("{word}s"),
+    }
+}
+
+fn join_words(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn render_list(
+    plan: &Plan,
+    list: &super::plan::ListSpec,
+    ctx: &Ctx,
+    from: &str,
+    mut conds: Vec<String>,
+    notes: Vec<String>,
+) -> Result<Rendered, String> {
+    let table = ctx.catalog.table(&list.table).ok_or("unknown table")?;
+    let columns: Vec<String> = table
+        .columns
+        .iter()
+        .filter(|c| !c.personal)
+        .map(|c| {
+            let q = ctx.col(&Col::new(&table.name, &c.name));
+            if ctx.qualified() {
+                format!("{q} AS {}", c.name)
+            } else {
+                q
+            }
+        })
+        .collect();
+    let (ts, is_date) = ctx.time_column().unwrap_or_default();
+    if let Some(p) = &plan.period {
+        conds.extend(period_cond(p, &ts, is_date));
+    }
+    // Order by output names: Polars wants aliases, not qualified columns.
+    let ts = table.time_column.clone().unwrap_or_default();
+    let size = ["amount", "unit_price", "quantity"]
+        .iter()
+        .find(|c| table.column(c).is_some())
+        .map(|c| c.to_string());
+    let (order, words) = match list.order {
+        ListOrder::Newest if !ts.is_empty() => (format!("{ts} DESC"), "most recent"),
+        ListOrder::Oldest if !ts.is_empty() => (format!("{ts} ASC"), "oldest"),
+        ListOrder::Largest => (format!("{} DESC", size.ok_or("those rows have no size to sort by")?), "largest"),
+        ListOrder::Smallest => (format!("{} ASC", size.ok_or("those rows have no size to sort by")?), "smallest"),
+        _ => return Err(format!("{} have no date to sort by", table.name.replace('_', " "))),
+    };
+    let mut sql = format!("SELECT {} FROM {from}", columns.join(", "));
+    if !conds.is_empty() {
+        sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
+    }
+    sql.push_str(&format!(" ORDER BY {order} LIMIT {}", list.limit));
+    let mut line = format!("The {} {} {}", list.limit, words, table.name.replace('_', " "));
+    if let Some(p) = &plan.period {
+        line.push_str(&format!(", {}", p.label));
+    }
+    for n in notes {
+        line.push_str(&format!(", {n}"));
+    }
+    Ok(Rendered { sql, interpretation: line, chart: ChartHint::Table })
+}

@@ -1,0 +1,173 @@
+//! The labelled corpus through the built-in translator: answered questions
+//! give guarded SQL of the expected shape, refusals are refused, and nothing
+//! panics. (The engine crate runs the SQL against reference SQL.)
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use slicewise_core::translate::{
+    starter_questions, translate, NaiveDate, TranslateContext, Translation,
+};
+use slicewise_core::{Catalog, SqlGuard};
+
+const CORPUS: &str = include_str!("corpus/questions.jsonl");
+
+/// One labelled question.
+#[derive(Debug, Deserialize)]
+struct Case {
+    q: String,
+    #[serde(default)]
+    previous: Option<String>,
+    /// "answered" or "refused".
+    status: String,
+    #[serde(default)]
+    sql: Option<String>,
+    #[serde(default)]
+    chart: Option<String>,
+}
+
+fn cases() -> Vec<Case> {
+    CORPUS
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("//"))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad corpus line {l}: {e}")))
+        .collect()
+}
+
+fn ctx() -> TranslateContext {
+    TranslateContext {
+        today: NaiveDate::from_ymd_opt(2025, 11, 15).expect("date"),
+    }
+}
+
+fn chart_name(t: &Translation) -> String {
+    match t {
+        Translation::Answer(a) => format!("{:?}", a.chart),
+        _ => String::new(),
+    }
+}
+
+#[test]
+fn corpus_is_large_and_balanced() {
+    let cases = cases();
+    let refused = cases.iter().filter(|c| c.status == "refused").count();
+    assert!(cases.len() >= 200, "{} questions", cases.len());
+    assert!(refused * 5 >= cases.len(), "{refused} of {} refused", cases.len());
+    for c in &cases {
+        assert!(c.status == "answered" || c.status == "refused", "{}", c.q);
+        assert_eq!(c.status == "answered", c.sql.is_some(), "{}", c.q);
+    }
+}
+
+#[test]
+fn corpus_questions_translate_as_labelled() {
+    let catalog = Catalog::demo();
+    let guard = SqlGuard::new(&catalog);
+    let mut failures = Vec::new();
+    let mut by_status: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for c in cases() {
+        let t = translate(&c.q, c.previous.as_deref(), &catalog, &ctx());
+        let entry = by_status.entry(if c.status == "answered" { "answered" } else { "refused" }).or_default();
+        entry.1 += 1;
+        let ok = match (&t, c.status.as_str()) {
+            (Translation::Answer(a), "answered") => {
+                if let Err(e) = guard.check(&a.sql) {
+                    failures.push(format!("{}: guard refused {}: {e}", c.q, a.sql));
+                    false
+                } else if let Some(chart) = c.chart.as_deref().filter(|ch| *ch != chart_name(&t)) {
+                    failures.push(format!("{}: chart {} expected {chart}", c.q, chart_name(&t)));
+                    false
+                } else if a.interpretation.is_empty() || !(2..=4).contains(&a.suggestions.len()) {
+                    failures.push(format!("{}: interpretation or suggestions missing", c.q));
+                    false
+                } else {
+                    true
+                }
+            }
+            (Translation::Answer(a), _) => {
+                failures.push(format!("{}: should refuse, answered {}", c.q, a.sql));
+                false
+            }
+            (_, "answered") => {
+                failures.push(format!("{}: refused: {t:?}", c.q));
+                false
+            }
+            _ => true,
+        };
+        if ok {
+            entry.0 += 1;
+        }
+    }
+    eprintln!("corpus: {by_status:?} (passed, total)");
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn suggestions_and_options_are_answerable() {
+    let catalog = Catalog::demo();
+    let mut failures = Vec::new();
+    let mut follow = starter_questions();
+    for c in cases() {
+        match translate(&c.q, c.previous.as_deref(), &catalog, &ctx()) {
+            Translation::Answer(a) => follow.extend(a.suggestions),
+            Translation::Clarify { options, .. } => follow.extend(options),
+            Translation::Unsupported { suggestions, .. } => follow.extend(suggestions),
+        }
+    }
+    follow.sort();
+    follow.dedup();
+    for q in follow {
+        if !matches!(translate(&q, None, &catalog, &ctx()), Translation::Answer(_)) {
+            failures.push(q);
+        }
+    }
+    assert!(failures.is_empty(), "not answerable: {failures:#?}");
+}
+
+#[test]
+fn translates_in_microseconds() {
+    let catalog = Catalog::demo();
+    let cases = cases();
+    let started = std::time::Instant::now();
+    for c in &cases {
+        let _ = translate(&c.q, c.previous.as_deref(), &catalog, &ctx());
+    }
+    let per = started.elapsed() / cases.len() as u32;
+    eprintln!("{per:?} per question");
+    assert!(per < std::time::Duration::from_millis(5), "{per:?} per question");
+}
+
+/// `TRANSLATE_Q="revenue by month" cargo test -p slicewise-core --test translate show -- --nocapture`
+#[test]
+fn show() {
+    if let Ok(q) = std::env::var("TRANSLATE_Q") {
+        let prev = std::env::var("TRANSLATE_PREV").ok();
+        for q in q.split('|') {
+            eprintln!("{q}\n  {:#?}", translate(q, prev.as_deref(), &Catalog::demo(), &ctx()));
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn never_panics_on_any_text(s in "\\PC{0,200}", p in proptest::option::of("\\PC{0,60}")) {
+        let _ = translate(&s, p.as_deref(), &Catalog::demo(), &ctx());
+    }
+
+    #[test]
+    fn never_panics_on_question_shaped_text(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "revenue", "orders", "by", "month", "top", "5", "last", "90", "days", "in", "2025",
+                "q3", "between", "and", "march", "vs", "share", "of", "germany", "not", "web",
+                "over", "500", "recent", "customers", "tickets", "average", "this", "year", "only",
+                "what", "about", "instead", "quarter", "-1", "0", "99999999999", "since", "before",
+            ]),
+            0..14,
+        )
+    ) {
+        let q = parts.join(" ");
+        let _ = translate(&q, Some("revenue by month"), &Catalog::demo(), &ctx());
+        let _ = translate(&q, None, &Catalog::demo(), &ctx());
+    }
+}
