@@ -1,1 +1,352 @@
-fn main() {}
+//! The `slicewise` command line: serve, seed-demo, token, keygen.
+//!
+//! Settings come from flags, then `SLICEWISE_*` environment variables, then
+//! an optional TOML file (`--config`), then defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+use slicewise_core::wire::Privacy;
+use slicewise_server::pg::PgStore;
+use slicewise_server::{
+    app, seed_sqlite, AppConfig, AppState, Quotas, ServerKeys, SqliteStore, Store,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "slicewise",
+    version,
+    about = "Ask your data, in the browser, one tenant at a time"
+)]
+struct Cli {
+    /// Optional TOML settings file (flags and SLICEWISE_* variables win).
+    #[arg(long, env = "SLICEWISE_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the HTTP server.
+    Serve(ServeArgs),
+    /// Writes the demo dataset (12 tenants).
+    SeedDemo(SeedArgs),
+    /// Prints an embed token.
+    Token(TokenArgs),
+    /// Creates a new manifest signing key (the newest signs; older ones stay published).
+    Keygen(CommonArgs),
+}
+
+#[derive(Args, Clone)]
+struct SourceArgs {
+    /// SQLite file (default: <data-dir>/slicewise.db).
+    #[arg(long, env = "SLICEWISE_DB")]
+    db: Option<PathBuf>,
+    /// PostgreSQL URL, instead of SQLite.
+    #[arg(long, env = "SLICEWISE_DATABASE_URL", conflicts_with = "db")]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct CommonArgs {
+    /// Folder of the server's secrets (created on first start).
+    #[arg(long, env = "SLICEWISE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Address to listen on.
+    #[arg(long, env = "SLICEWISE_ADDR")]
+    addr: Option<SocketAddr>,
+    /// Folder of static files served at `/`.
+    #[arg(long, env = "SLICEWISE_STATIC_DIR")]
+    static_dir: Option<PathBuf>,
+    /// Demo mode: tokens from POST /api/v1/demo/token without an admin key;
+    /// seeds the demo data when the SQLite file is missing.
+    #[arg(long, env = "SLICEWISE_DEMO")]
+    demo: bool,
+    /// Origins allowed to call the API from a browser (comma-separated).
+    #[arg(long, env = "SLICEWISE_ALLOWED_ORIGINS", value_delimiter = ',')]
+    allowed_origins: Vec<String>,
+    /// "Today" for relative periods (YYYY-MM-DD), for tests and demos.
+    #[arg(long, env = "SLICEWISE_TODAY")]
+    today: Option<NaiveDate>,
+    /// Scale of the demo data seeded by --demo.
+    #[arg(long, env = "SLICEWISE_SCALE")]
+    scale: Option<f64>,
+}
+
+#[derive(Args)]
+struct SeedArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Multiplies order counts (1.0: acme has 1,000,000 orders).
+    #[arg(long, env = "SLICEWISE_SCALE")]
+    scale: Option<f64>,
+    /// Leaves an already seeded database as it is.
+    #[arg(long)]
+    if_missing: bool,
+}
+
+#[derive(Args)]
+struct TokenArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[arg(long)]
+    tenant: String,
+    #[arg(long, default_value = "cli")]
+    sub: String,
+    /// standard, high or gdpr.
+    #[arg(long, default_value = "standard")]
+    privacy: String,
+    /// Lifetime in seconds (at most 3600).
+    #[arg(long, default_value_t = 3600)]
+    ttl: i64,
+}
+
+/// The optional TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileConfig {
+    db: Option<PathBuf>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    addr: Option<SocketAddr>,
+    static_dir: Option<PathBuf>,
+    demo: Option<bool>,
+    allowed_origins: Option<Vec<String>>,
+    today: Option<NaiveDate>,
+    scale: Option<f64>,
+    quotas: Option<Quotas>,
+    extract_ttl_seconds: Option<u64>,
+    max_body_bytes: Option<usize>,
+}
+
+fn read_file_config(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading settings file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing settings file {}", path.display()))
+}
+
+fn data_dir(common: &CommonArgs, file: &FileConfig) -> PathBuf {
+    common
+        .data_dir
+        .clone()
+        .or_else(|| file.data_dir.clone())
+        .unwrap_or_else(|| PathBuf::from("data"))
+}
+
+enum Source {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+fn source(args: &SourceArgs, file: &FileConfig, data_dir: &Path) -> Source {
+    if let Some(url) = &args.database_url {
+        return Source::Postgres(url.clone());
+    }
+    if let Some(db) = &args.db {
+        return Source::Sqlite(db.clone());
+    }
+    if let Some(url) = &file.database_url {
+        return Source::Postgres(url.clone());
+    }
+    Source::Sqlite(
+        file.db
+            .clone()
+            .unwrap_or_else(|| data_dir.join("slicewise.db")),
+    )
+}
+
+fn load_keys(dir: &Path) -> anyhow::Result<ServerKeys> {
+    let (keys, created) = ServerKeys::load_or_create(dir)
+        .with_context(|| format!("loading secrets from {}", dir.display()))?;
+    if !created.is_empty() {
+        tracing::info!(
+            "created new secrets in {} (admin API key in {})",
+            dir.display(),
+            dir.join("admin_key").display()
+        );
+    }
+    Ok(keys)
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let file = read_file_config(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve(args) => serve(args, file),
+        Command::SeedDemo(args) => seed(args, file),
+        Command::Token(args) => {
+            let dir = data_dir(&args.common, &file);
+            let keys = load_keys(&dir)?;
+            let Some(privacy) = Privacy::parse(&args.privacy) else {
+                bail!("--privacy must be standard, high or gdpr");
+            };
+            let (token, _) = slicewise_server::token::mint(
+                &keys.embed_secret,
+                &args.tenant,
+                &args.sub,
+                privacy,
+                args.ttl,
+                chrono::Utc::now().timestamp(),
+            )?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Keygen(common) => {
+            let dir = data_dir(&common, &file);
+            load_keys(&dir)?;
+            let kid = slicewise_server::keys::add_manifest_key(&dir)?;
+            println!(
+                "new manifest signing key {kid} in {}",
+                dir.join("manifest_keys").display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn seed(args: SeedArgs, file: FileConfig) -> anyhow::Result<()> {
+    let dir = data_dir(&args.common, &file);
+    let scale = args.scale.or(file.scale).unwrap_or(1.0);
+    let started = std::time::Instant::now();
+    match source(&args.source, &file, &dir) {
+        Source::Sqlite(path) => {
+            let summary = seed_sqlite(&path, scale, args.if_missing)?;
+            if summary.written {
+                let orders: usize = summary.tenants.iter().map(|t| t.orders).sum();
+                println!(
+                    "seeded {} tenants, {orders} orders into {} in {:.1} s",
+                    summary.tenants.len(),
+                    path.display(),
+                    started.elapsed().as_secs_f64()
+                );
+            } else {
+                println!("{} already holds the demo data; left as is", path.display());
+            }
+        }
+        Source::Postgres(url) => {
+            let rt = tokio::runtime::Runtime::new()?;
+            let written = rt.block_on(slicewise_server::pg::seed_postgres(
+                &url,
+                scale,
+                args.if_missing,
+            ))?;
+            println!(
+                "{} PostgreSQL demo data in {:.1} s",
+                if written { "seeded" } else { "kept" },
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
+    let dir = data_dir(&args.common, &file);
+    let keys = load_keys(&dir)?;
+    let demo = args.demo || file.demo.unwrap_or(false);
+    let store = match source(&args.source, &file, &dir) {
+        Source::Sqlite(path) => {
+            if demo && !path.exists() {
+                let scale = args.scale.or(file.scale).unwrap_or(1.0);
+                tracing::info!(
+                    "seeding the demo data (scale {scale}) into {}",
+                    path.display()
+                );
+                seed_sqlite(&path, scale, true)?;
+            } else if !path.exists() {
+                tracing::warn!(
+                    "{} does not exist yet; run `slicewise seed-demo` (requests get 503 until then)",
+                    path.display()
+                );
+            }
+            Store::Sqlite(SqliteStore::new(path))
+        }
+        Source::Postgres(url) => Store::Postgres(PgStore::new(url)),
+    };
+    let config = AppConfig {
+        demo,
+        allowed_origins: if args.allowed_origins.is_empty() {
+            file.allowed_origins.clone().unwrap_or_default()
+        } else {
+            args.allowed_origins.clone()
+        },
+        static_dir: args
+            .static_dir
+            .clone()
+            .or_else(|| file.static_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("dist")),
+        quotas: file.quotas.unwrap_or_default(),
+        today: args.today.or(file.today),
+        extract_ttl: Duration::from_secs(file.extract_ttl_seconds.unwrap_or(600)),
+        max_body_bytes: file.max_body_bytes.unwrap_or(64 * 1024),
+    };
+    let addr = args
+        .addr
+        .or(file.addr)
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        if let Err(e) = store.migrate_state().await {
+            tracing::warn!(error = %e, "could not prepare the state tables yet");
+        }
+        let state = AppState::new(store, keys, config);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?;
+        let local = listener.local_addr()?;
+        println!("Slicewise listening on http://{local}");
+        axum::serve(listener, app(state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

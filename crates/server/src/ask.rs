@@ -1,0 +1,509 @@
+//! `POST /api/v1/ask` and what surrounds it: answer cache, quotas, audit,
+//! feedback and the admin reports.
+//!
+//! The server receives a question and returns SQL for the browser to run on
+//! its own extract; it never sees a row. Every SQL passes the guard here too.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use slicewise_core::translate::{
+    starter_questions, translate, TranslateContext, Translation, TRANSLATOR_VERSION,
+};
+use slicewise_core::wire::{
+    AskBatchRequest, AskRequest, AskResponse, AskStatus, FeedbackRequest, TranslatorEngine,
+};
+
+use crate::app::{Admin, AppState, Caller, JsonBody};
+use crate::error::AppError;
+use crate::store::{AuditFilter, AuditRecord};
+
+/// Longest question accepted, in characters.
+pub const MAX_QUESTION_CHARS: usize = 1_000;
+/// Most questions in one batch.
+pub const MAX_BATCH: usize = 50;
+/// Most answers kept in memory before the cache starts over.
+const MAX_CACHED_ANSWERS: usize = 10_000;
+
+/// A translated answer with what its SQL reads, minus the per-ask id.
+#[derive(Debug, Clone)]
+pub struct CachedAnswer {
+    pub response: AskResponse,
+    pub tables: Vec<String>,
+    pub columns: Vec<String>,
+}
+
+/// Answers keyed by tenant, schema hash, translator version and question.
+pub type AnswerCache = Mutex<HashMap<String, CachedAnswer>>;
+
+/// Lower case, single spaces, no trailing punctuation.
+pub fn normalise_question(q: &str) -> String {
+    q.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+        .trim_end_matches(['?', '.', '!', ' '])
+        .to_string()
+}
+
+fn cache_key(tenant: &str, schema_hash: &str, question: &str, previous: Option<&str>) -> String {
+    format!(
+        "{tenant}\u{0}{schema_hash}\u{0}{TRANSLATOR_VERSION}\u{0}{}\u{0}{}",
+        normalise_question(question),
+        previous.map(normalise_question).unwrap_or_default()
+    )
+}
+
+fn check_question(q: &str, what: &str) -> Result<(), AppError> {
+    if q.trim().is_empty() {
+        return Err(AppError::bad_request(
+            "question_invalid",
+            format!("The {what} is empty."),
+        ));
+    }
+    if q.chars().count() > MAX_QUESTION_CHARS {
+        return Err(AppError::bad_request(
+            "question_invalid",
+            format!("The {what} is longer than {MAX_QUESTION_CHARS} characters."),
+        ));
+    }
+    Ok(())
+}
+
+fn today(state: &AppState) -> chrono::NaiveDate {
+    state
+        .config()
+        .today
+        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+}
+
+/// Translates and guards one question (no cache, no quota).
+pub fn translate_guarded(state: &AppState, question: &str, previous: Option<&str>) -> CachedAnswer {
+    let ctx = TranslateContext {
+        today: today(state),
+    };
+    let base = AskResponse {
+        id: String::new(),
+        status: AskStatus::Unsupported,
+        sql: None,
+        interpretation: None,
+        chart: None,
+        options: Vec::new(),
+        reason: None,
+        suggestions: Vec::new(),
+        engine: TranslatorEngine::Builtin,
+        cached: false,
+        notice: None,
+    };
+    match translate(question, previous, state.catalog(), &ctx) {
+        Translation::Answer(a) => match state.guard().check(&a.sql) {
+            Ok(g) => CachedAnswer {
+                response: AskResponse {
+                    status: AskStatus::Answered,
+                    sql: Some(a.sql),
+                    interpretation: Some(a.interpretation),
+                    chart: Some(a.chart),
+                    suggestions: a.suggestions,
+                    ..base
+                },
+                tables: g.tables,
+                columns: g.columns,
+            },
+            Err(e) => {
+                tracing::warn!(code = e.code(), error = %e, question, "translator SQL refused by the guard");
+                CachedAnswer {
+                    response: AskResponse {
+                        reason: Some("I couldn't write a safe query for that question.".into()),
+                        suggestions: starter_questions(),
+                        ..base
+                    },
+                    tables: Vec::new(),
+                    columns: Vec::new(),
+                }
+            }
+        },
+        Translation::Clarify { reason, options } => CachedAnswer {
+            response: AskResponse {
+                status: AskStatus::Clarify,
+                reason: Some(reason),
+                options,
+                ..base
+            },
+            tables: Vec::new(),
+            columns: Vec::new(),
+        },
+        Translation::Unsupported {
+            reason,
+            suggestions,
+        } => CachedAnswer {
+            response: AskResponse {
+                reason: Some(reason),
+                suggestions,
+                ..base
+            },
+            tables: Vec::new(),
+            columns: Vec::new(),
+        },
+    }
+}
+
+fn status_name(s: AskStatus) -> &'static str {
+    match s {
+        AskStatus::Answered => "answered",
+        AskStatus::Clarify => "clarify",
+        AskStatus::Unsupported => "unsupported",
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+async fn check_quota(state: &AppState, caller: &Caller, now: i64) -> Result<(), AppError> {
+    let quotas = state.config().quotas;
+    let usage = state.store().usage(&caller.claims.tenant, now).await?;
+    if usage.last_minute >= quotas.burst_per_minute {
+        return Err(AppError::Quota {
+            message: format!(
+                "Too many questions at once (at most {} a minute); try again in a minute.",
+                quotas.burst_per_minute
+            ),
+            retry_after: 60,
+        });
+    }
+    if let Some(limit) = quotas.daily(caller.tier) {
+        if usage.today >= limit {
+            let ms_to_midnight = 86_400_000 - now.rem_euclid(86_400_000);
+            return Err(AppError::Quota {
+                message: format!(
+                    "Your team has asked its {limit} questions for today; the quota resets at midnight UTC."
+                ),
+                retry_after: (ms_to_midnight / 1000 + 1) as u64,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Answers one question for a caller: cache, quota, translate, guard, audit.
+pub async fn ask_one(
+    state: &AppState,
+    caller: &Caller,
+    question: &str,
+    previous: Option<&str>,
+) -> Result<AskResponse, AppError> {
+    check_question(question, "question")?;
+    if let Some(p) = previous {
+        check_question(p, "previous question")?;
+    }
+    let started = Instant::now();
+    let now = now_ms();
+    let tenant = caller.claims.tenant.as_str();
+    let key = cache_key(tenant, state.schema_hash(), question, previous);
+    let hit = state
+        .answers()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .cloned();
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut record = AuditRecord {
+        id: id.clone(),
+        tenant: tenant.to_string(),
+        sub: caller.claims.sub.clone(),
+        question: question.to_string(),
+        status: String::new(),
+        sql: None,
+        engine: "builtin".into(),
+        cached: hit.is_some(),
+        counted: hit.is_none(),
+        latency_ms: 0.0,
+        tables: String::new(),
+        columns: String::new(),
+        privacy: caller.claims.privacy.as_str().to_string(),
+        created_at: now,
+    };
+    let answer = match hit {
+        Some(answer) => answer,
+        None => {
+            if let Err(e) = check_quota(state, caller, now).await {
+                if matches!(e, AppError::Quota { .. }) {
+                    record.status = "quota_exceeded".into();
+                    record.counted = false;
+                    record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+                    state.store().record_audit(record).await?;
+                }
+                return Err(e);
+            }
+            let answer = translate_guarded(state, question, previous);
+            let mut cache = state.answers().lock().unwrap_or_else(|e| e.into_inner());
+            if cache.len() >= MAX_CACHED_ANSWERS {
+                cache.clear();
+            }
+            cache.insert(key, answer.clone());
+            answer
+        }
+    };
+    let mut response = answer.response;
+    response.id = id;
+    response.cached = record.cached;
+    record.status = status_name(response.status).into();
+    record.sql = response.sql.clone();
+    record.tables = answer.tables.join(",");
+    record.columns = answer.columns.join(",");
+    record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    state.store().record_audit(record).await?;
+    Ok(response)
+}
+
+/// `POST /api/v1/ask`.
+pub async fn ask(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<AskRequest>,
+) -> Result<Json<AskResponse>, AppError> {
+    ask_one(
+        &state,
+        &caller,
+        &req.question,
+        req.previous_question.as_deref(),
+    )
+    .await
+    .map(Json)
+}
+
+/// One item of a batch answer: an answer or that question's error.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum BatchItem {
+    Answer(Box<AskResponse>),
+    Error(slicewise_core::wire::ErrorBody),
+}
+
+/// `POST /api/v1/ask/batch` answer.
+#[derive(Debug, Serialize)]
+pub struct BatchResponse {
+    pub answers: Vec<BatchItem>,
+}
+
+/// `POST /api/v1/ask/batch`: up to 50 questions, answered in order.
+pub async fn ask_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<AskBatchRequest>,
+) -> Result<Json<BatchResponse>, AppError> {
+    if req.questions.is_empty() || req.questions.len() > MAX_BATCH {
+        return Err(AppError::bad_request(
+            "batch_invalid",
+            format!("A batch holds 1 to {MAX_BATCH} questions."),
+        ));
+    }
+    let mut answers = Vec::with_capacity(req.questions.len());
+    for q in &req.questions {
+        match ask_one(&state, &caller, q, None).await {
+            Ok(a) => answers.push(BatchItem::Answer(Box::new(a))),
+            Err(e @ (AppError::BadRequest { .. } | AppError::Quota { .. })) => {
+                answers.push(BatchItem::Error(e.body()))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Json(BatchResponse { answers }))
+}
+
+/// `POST /api/v1/feedback`: a verdict on one of the tenant's answers.
+pub async fn feedback(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<FeedbackRequest>,
+) -> Result<StatusCode, AppError> {
+    if req
+        .comment
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > 2_000)
+    {
+        return Err(AppError::bad_request(
+            "comment_invalid",
+            "The comment is longer than 2000 characters.",
+        ));
+    }
+    let stored = state
+        .store()
+        .record_feedback(
+            &caller.claims.tenant,
+            &caller.claims.sub,
+            &req.answer_id,
+            req.helpful,
+            req.comment,
+            now_ms(),
+        )
+        .await?;
+    if stored {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::not_found("answer_not_found", "No such answer."))
+    }
+}
+
+/// Filters of `GET /api/v1/admin/audit`.
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    pub tenant: Option<String>,
+    pub status: Option<String>,
+    /// Unix seconds.
+    pub since: Option<i64>,
+    pub limit: Option<usize>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `GET /api/v1/admin/audit` (admin key): the audit log as JSON or CSV.
+pub async fn admin_audit(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    let records = state
+        .store()
+        .list_audit(AuditFilter {
+            tenant: q.tenant,
+            status: q.status,
+            since: q.since.map(|s| s * 1000),
+            limit: q.limit.unwrap_or(1_000).min(100_000),
+        })
+        .await?;
+    if q.format.as_deref() == Some("csv") {
+        let mut out = String::from(
+            "id,tenant,sub,question,status,sql,engine,cached,latency_ms,tables,columns,privacy,created_at\n",
+        );
+        for r in &records {
+            let created = chrono::DateTime::from_timestamp_millis(r.created_at)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default();
+            let fields = [
+                r.id.clone(),
+                r.tenant.clone(),
+                r.sub.clone(),
+                r.question.clone(),
+                r.status.clone(),
+                r.sql.clone().unwrap_or_default(),
+                r.engine.clone(),
+                r.cached.to_string(),
+                format!("{:.3}", r.latency_ms),
+                r.tables.clone(),
+                r.columns.clone(),
+                r.privacy.clone(),
+                created,
+            ];
+            out.push_str(
+                &fields
+                    .iter()
+                    .map(|f| csv_field(f))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+            out.push('\n');
+        }
+        return Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response());
+    }
+    Ok(Json(serde_json::json!({ "records": records })).into_response())
+}
+
+/// Per-tenant figures of `GET /api/v1/admin/usage`.
+#[derive(Debug, Serialize, Default)]
+pub struct TenantUsage {
+    pub questions: u64,
+    pub answered: u64,
+    pub answer_rate: f64,
+    pub cache_hits: u64,
+    pub cache_hit_rate: f64,
+    pub quota_rejections: u64,
+    pub latency_ms_p50: f64,
+    pub latency_ms_p95: f64,
+    pub latency_ms_p99: f64,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// `GET /api/v1/admin/usage` (admin key): questions, answer and cache-hit
+/// rates, latency percentiles per tenant.
+pub async fn admin_usage(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<BTreeMap<String, TenantUsage>>, AppError> {
+    let records = state
+        .store()
+        .list_audit(AuditFilter {
+            tenant: q.tenant,
+            status: None,
+            since: q.since.map(|s| s * 1000),
+            limit: 1_000_000,
+        })
+        .await?;
+    let mut latencies: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut out: BTreeMap<String, TenantUsage> = BTreeMap::new();
+    for r in &records {
+        let u = out.entry(r.tenant.clone()).or_default();
+        if r.status == "quota_exceeded" {
+            u.quota_rejections += 1;
+            continue;
+        }
+        u.questions += 1;
+        u.answered += u64::from(r.status == "answered");
+        u.cache_hits += u64::from(r.cached);
+        latencies
+            .entry(r.tenant.clone())
+            .or_default()
+            .push(r.latency_ms);
+    }
+    for (tenant, u) in out.iter_mut() {
+        let q = u.questions.max(1) as f64;
+        u.answer_rate = u.answered as f64 / q;
+        u.cache_hit_rate = u.cache_hits as f64 / q;
+        let mut l = latencies.remove(tenant).unwrap_or_default();
+        l.sort_by(f64::total_cmp);
+        u.latency_ms_p50 = percentile(&l, 0.5);
+        u.latency_ms_p95 = percentile(&l, 0.95);
+        u.latency_ms_p99 = percentile(&l, 0.99);
+    }
+    Ok(Json(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_normalise() {
+        assert_eq!(normalise_question("  Total   Revenue?? "), "total revenue");
+        assert_eq!(
+            cache_key("a", "h", "X", None),
+            cache_key("a", "h", "x?", None)
+        );
+        assert_ne!(
+            cache_key("a", "h", "x", None),
+            cache_key("b", "h", "x", None)
+        );
+    }
+}

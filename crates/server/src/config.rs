@@ -1,0 +1,74 @@
+//! Runtime settings of the HTTP API (the CLI fills them from flags, env, TOML).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::seed::Tier;
+
+/// Ask quotas per tier; `None` means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Quotas {
+    pub free_daily: Option<u64>,
+    pub pro_daily: Option<u64>,
+    pub enterprise_daily: Option<u64>,
+    /// Asks per minute for any tier.
+    pub burst_per_minute: u64,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas {
+            free_daily: Some(50),
+            pro_daily: Some(1_000),
+            enterprise_daily: None,
+            burst_per_minute: 30,
+        }
+    }
+}
+
+impl Quotas {
+    /// Daily limit of a tier.
+    pub fn daily(&self, tier: Tier) -> Option<u64> {
+        match tier {
+            Tier::Free => self.free_daily,
+            Tier::Pro => self.pro_daily,
+            Tier::Enterprise => self.enterprise_daily,
+        }
+    }
+}
+
+/// Settings of the router.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Enables `POST /api/v1/demo/token` (tokens without an admin key).
+    pub demo: bool,
+    /// Origins allowed by CORS; empty means same-origin only.
+    pub allowed_origins: Vec<String>,
+    /// Folder served at `/`.
+    pub static_dir: PathBuf,
+    pub quotas: Quotas,
+    /// "Today" for relative periods; the server's UTC date when `None`.
+    pub today: Option<NaiveDate>,
+    /// How long a built extract stays in memory.
+    pub extract_ttl: Duration,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            demo: false,
+            allowed_origins: Vec::new(),
+            static_dir: PathBuf::from("dist"),
+            quotas: Quotas::default(),
+            today: None,
+            extract_ttl: Duration::from_secs(600),
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Slicewise server: demo data, embed tokens, signed per-tenant Arrow
+//! extracts and the ask API.
+//!
+//! The library holds everything; `main.rs` is only the command line, so
+//! tests and tools (the eval runner, benchmarks) call the seeder, the extract
+//! builder and the router directly.
+
+pub mod app;
+pub mod ask;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod keys;
+pub mod pg;
+pub mod rows;
+pub mod seed;
+pub mod sqlite;
+pub mod store;
+pub mod token;
+
+pub use app::{app, AppState};
+pub use config::{AppConfig, Quotas};
+pub use error::AppError;
+pub use extract::{build_extract, TenantExtract, DICTIONARY_STRINGS};
+pub use keys::ServerKeys;
+pub use rows::TenantRows;
+pub use seed::{demo_tenants, generate_tenant, TenantSpec, Tier};
+pub use sqlite::{seed_sqlite, SqliteStore};
+pub use store::{Store, StoreError};

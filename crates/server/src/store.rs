@@ -1,0 +1,151 @@
+//! Where tenant data and server state live: SQLite or PostgreSQL.
+//!
+//! Both hold the same tables; every method here is scoped to one tenant
+//! except the admin reports. Errors never carry SQL text to a client: the
+//! API maps them all to `database_unavailable` and logs the detail.
+
+use serde::Serialize;
+
+use crate::pg::PgStore;
+use crate::rows::TenantRows;
+use crate::seed::Tier;
+use crate::sqlite::SqliteStore;
+
+/// A database failure; the message is for the log only.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("database error: {0}")]
+pub struct StoreError(pub String);
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+/// One recorded ask.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditRecord {
+    pub id: String,
+    pub tenant: String,
+    pub sub: String,
+    pub question: String,
+    pub status: String,
+    pub sql: Option<String>,
+    pub engine: String,
+    pub cached: bool,
+    /// Whether it counted against the tenant's quota.
+    pub counted: bool,
+    pub latency_ms: f64,
+    /// Comma-separated.
+    pub tables: String,
+    /// Comma-separated.
+    pub columns: String,
+    pub privacy: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// Filters of the admin audit listing.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub tenant: Option<String>,
+    pub status: Option<String>,
+    /// Unix milliseconds, inclusive.
+    pub since: Option<i64>,
+    pub limit: usize,
+}
+
+/// Asks counted against a quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub today: u64,
+    pub last_minute: u64,
+}
+
+/// A source of tenant data and home of server state.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl Store {
+    /// Creates the state tables (audit, feedback) when missing.
+    pub async fn migrate_state(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.migrate_state().await,
+            Store::Postgres(p) => p.migrate_state().await,
+        }
+    }
+
+    /// The tier of a tenant, `None` when there is no such tenant.
+    pub async fn tenant_tier(&self, tenant: &str) -> Result<Option<Tier>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.tenant_tier(tenant).await,
+            Store::Postgres(p) => p.tenant_tier(tenant).await,
+        }
+    }
+
+    /// All rows of one tenant.
+    pub async fn load_tenant(&self, tenant: &str) -> Result<TenantRows, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.load_tenant(tenant).await,
+            Store::Postgres(p) => p.load_tenant(tenant).await,
+        }
+    }
+
+    /// Counted asks of a tenant today (UTC) and in the last minute.
+    pub async fn usage(&self, tenant: &str, now_ms: i64) -> Result<Usage, StoreError> {
+        let day_start = now_ms - now_ms.rem_euclid(86_400_000);
+        let minute_start = now_ms - 60_000;
+        match self {
+            Store::Sqlite(s) => s.usage(tenant, day_start, minute_start).await,
+            Store::Postgres(p) => p.usage(tenant, day_start, minute_start).await,
+        }
+    }
+
+    /// Records one ask.
+    pub async fn record_audit(&self, record: AuditRecord) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.record_audit(record).await,
+            Store::Postgres(p) => p.record_audit(record).await,
+        }
+    }
+
+    /// Stores feedback on an answer of `tenant`; false when the answer is not that tenant's.
+    pub async fn record_feedback(
+        &self,
+        tenant: &str,
+        sub: &str,
+        answer_id: &str,
+        helpful: bool,
+        comment: Option<String>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        match self {
+            Store::Sqlite(s) => {
+                s.record_feedback(id, tenant, sub, answer_id, helpful, comment, now_ms)
+                    .await
+            }
+            Store::Postgres(p) => {
+                p.record_feedback(id, tenant, sub, answer_id, helpful, comment, now_ms)
+                    .await
+            }
+        }
+    }
+
+    /// Audit records, newest first.
+    pub async fn list_audit(&self, filter: AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.list_audit(filter).await,
+            Store::Postgres(p) => p.list_audit(filter).await,
+        }
+    }
+}

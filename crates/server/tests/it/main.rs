@@ -1,0 +1,8 @@
+//! Integration tests of the server: the router driven in-process, over a
+//! small seeded SQLite database (and PostgreSQL in `postgres.rs`).
+
+mod api;
+mod ask;
+mod extracts;
+mod support;
+mod tokens;
