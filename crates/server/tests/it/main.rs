@@ -4,5 +4,6 @@
 mod api;
 mod ask;
 mod extracts;
+mod postgres;
 mod support;
 mod tokens;

@@ -1,0 +1,282 @@
+//! PostgreSQL: row-level security holds, each tenant's extract equals its
+//! rows, and both sources give identical rows. Needs the PostgreSQL on
+//! 127.0.0.1:5432 (trust auth); a test fails, never skips, without it.
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use slicewise_core::wire::{AskResponse, AskStatus, Privacy};
+use slicewise_server::pg::{seed_postgres, PgStore};
+use slicewise_server::{app, AppConfig, AppState, ServerKeys, SqliteStore, Store};
+use tokio_postgres::NoTls;
+use tower::ServiceExt;
+
+use crate::support::{i64_column, read_stream, string_column, TestServer, SCALE};
+
+const ADMIN_URL: &str = "host=127.0.0.1 port=5432 user=postgres dbname=postgres";
+
+/// A database of its own, dropped when the test ends (even on panic).
+struct PgDb {
+    name: String,
+    url: String,
+}
+
+impl PgDb {
+    async fn create() -> PgDb {
+        let name = format!("slicewise_test_{}", uuid::Uuid::new_v4().simple());
+        let (client, conn) = tokio_postgres::connect(ADMIN_URL, NoTls)
+            .await
+            .expect("PostgreSQL must run on 127.0.0.1:5432 for these tests");
+        tokio::spawn(conn);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create database");
+        let url = format!("host=127.0.0.1 port=5432 user=postgres dbname={name}");
+        PgDb { name, url }
+    }
+
+    async fn client(&self) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.url, NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(conn);
+        client
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(rt) = rt {
+                rt.block_on(async {
+                    if let Ok((client, conn)) = tokio_postgres::connect(ADMIN_URL, NoTls).await {
+                        tokio::spawn(conn);
+                        let _ = client
+                            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
+}
+
+async fn seeded() -> PgDb {
+    let db = PgDb::create().await;
+    assert!(seed_postgres(&db.url, SCALE, false)
+        .await
+        .expect("seed postgres"));
+    db
+}
+
+#[tokio::test]
+async fn row_level_security_scopes_every_read_to_the_set_tenant() {
+    let db = seeded().await;
+    let mut c = db.client().await;
+    c.batch_execute("SET ROLE slicewise_app")
+        .await
+        .expect("set role");
+    // No tenant set: nothing visible, whatever the query says.
+    let n: i64 = c
+        .query_one("SELECT COUNT(*) FROM orders", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(n, 0);
+    let tx = c.transaction().await.expect("tx");
+    tx.execute(
+        "SELECT set_config('slicewise.tenant', $1, true)",
+        &[&"globex"],
+    )
+    .await
+    .expect("set tenant");
+    let tenants: Vec<String> = tx
+        .query("SELECT DISTINCT tenant_id FROM orders", &[])
+        .await
+        .expect("query")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(tenants, ["globex"]);
+    let visible: Vec<String> = tx
+        .query("SELECT tenant_id FROM tenants", &[])
+        .await
+        .expect("tenants")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(visible, ["globex"]);
+    // The app role cannot write tenant data either.
+    assert!(tx.execute("DELETE FROM orders", &[]).await.is_err());
+    drop(tx);
+    // Set locally: gone after the transaction.
+    let n: i64 = c
+        .query_one("SELECT COUNT(*) FROM customers", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn both_sources_hold_the_same_rows() {
+    let db = seeded().await;
+    let sqlite = TestServer::new();
+    let pg = Store::Postgres(PgStore::new(&db.url));
+    let lite = Store::Sqlite(SqliteStore::new(&sqlite.db));
+    for tenant in ["acme", "globex", "oscorp"] {
+        let a = pg.load_tenant(tenant).await.expect("pg rows");
+        let b = lite.load_tenant(tenant).await.expect("sqlite rows");
+        assert_eq!(a, b, "{tenant}");
+    }
+}
+
+#[tokio::test]
+async fn each_tenant_extract_over_http_equals_its_rows() {
+    let db = seeded().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (keys, _) = ServerKeys::load_or_create(dir.path()).expect("keys");
+    let store = Store::Postgres(PgStore::new(&db.url));
+    store.migrate_state().await.expect("migrate");
+    let state = AppState::new(store, keys.clone(), AppConfig::default());
+    let router = app(state);
+    let admin = db.client().await;
+    let key_set = keys.key_set();
+    let mut seen = BTreeSet::new();
+    let get = |uri: String, token: Option<String>| {
+        let router = router.clone();
+        async move {
+            let mut b = axum::http::Request::get(uri);
+            if let Some(t) = token {
+                b = b.header("authorization", format!("Bearer {t}"));
+            }
+            let res = router
+                .oneshot(b.body(axum::body::Body::empty()).expect("req"))
+                .await
+                .expect("infallible");
+            let status = res.status();
+            let body = http_body_util::BodyExt::collect(res.into_body())
+                .await
+                .expect("body")
+                .to_bytes();
+            (status, body)
+        }
+    };
+    for tenant in ["acme", "umbrella", "soylent"] {
+        for privacy in [Privacy::Standard, Privacy::Gdpr] {
+            let now = chrono::Utc::now().timestamp();
+            let (token, _) =
+                slicewise_server::token::mint(&keys.embed_secret, tenant, "u", privacy, 600, now)
+                    .expect("mint");
+            let (status, body) = get("/api/v1/extract/manifest".into(), Some(token)).await;
+            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+            let signed: slicewise_core::SignedManifest =
+                serde_json::from_slice(&body).expect("json");
+            let m = signed
+                .verify(&key_set, Some(tenant), now)
+                .expect("verifies");
+            for (table, id) in [
+                ("orders", "order_id"),
+                ("customers", "customer_id"),
+                ("products", "product_id"),
+                ("support_tickets", "ticket_id"),
+            ] {
+                let (status, bytes) = get(m.table(table).expect("entry").url.clone(), None).await;
+                assert_eq!(status, StatusCode::OK);
+                m.check_table(table, &bytes).expect("hash");
+                let batches = read_stream(&bytes);
+                let got = i64_column(&batches, id);
+                let consent = match (privacy, table) {
+                    (Privacy::Gdpr, "customers") => " AND privacy_consent",
+                    (Privacy::Gdpr, "orders" | "support_tickets") => {
+                        " AND customer_id IN (SELECT customer_id FROM customers WHERE privacy_consent)"
+                    }
+                    _ => "",
+                };
+                let want: Vec<i64> = admin
+                    .query(
+                        &format!(
+                            "SELECT {id} FROM {table} WHERE tenant_id = $1{consent} ORDER BY {id}"
+                        ),
+                        &[&tenant],
+                    )
+                    .await
+                    .expect("ids")
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                assert!(!want.is_empty());
+                assert_eq!(got, want, "{tenant} {table} {privacy:?}");
+                if privacy == Privacy::Standard {
+                    for i in &got {
+                        assert!(seen.insert((table, *i)), "{table} {i} in two tenants");
+                    }
+                }
+                if privacy == Privacy::Gdpr && table == "customers" {
+                    assert!(string_column(&batches, "email")
+                        .iter()
+                        .all(|e| e.ends_with("@example.invalid")));
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn asks_are_audited_in_postgres() {
+    let db = seeded().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (keys, _) = ServerKeys::load_or_create(dir.path()).expect("keys");
+    let store = Store::Postgres(PgStore::new(&db.url));
+    store.migrate_state().await.expect("migrate");
+    let router = app(AppState::new(store, keys.clone(), AppConfig::default()));
+    let now = chrono::Utc::now().timestamp();
+    let (token, _) =
+        slicewise_server::token::mint(&keys.embed_secret, "hooli", "u", Privacy::High, 600, now)
+            .expect("mint");
+    let req = axum::http::Request::post("/api/v1/ask")
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::from(r#"{"question":"total revenue"}"#))
+        .expect("req");
+    let res = router.clone().oneshot(req).await.expect("infallible");
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    let a: AskResponse = serde_json::from_slice(&body).expect("answer");
+    assert_eq!(a.status, AskStatus::Answered);
+    let c = db.client().await;
+    let row = c
+        .query_one(
+            "SELECT tenant, privacy, status FROM audit WHERE id = $1",
+            &[&a.id],
+        )
+        .await
+        .expect("audit row");
+    assert_eq!(
+        (
+            row.get::<_, String>(0),
+            row.get::<_, String>(1),
+            row.get::<_, String>(2)
+        ),
+        (
+            "hooli".to_string(),
+            "high".to_string(),
+            "answered".to_string()
+        )
+    );
+    let fb = serde_json::json!({"answer_id": a.id, "helpful": false}).to_string();
+    let req = axum::http::Request::post("/api/v1/feedback")
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::from(fb))
+        .expect("req");
+    let res = router.oneshot(req).await.expect("infallible");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
