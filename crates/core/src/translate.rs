@@ -96,8 +96,9 @@ pub fn translate(
     if q.chars().count() > MAX_QUESTION_LEN {
         return unsupported(format!("The question is longer than {MAX_QUESTION_LEN} characters."));
     }
-    let voc = Vocabulary::new(catalog);
-    let parsed = read(q, &voc, catalog, ctx.today);
+    let voc = vocabulary(catalog);
+    let voc = voc.as_ref();
+    let parsed = read(q, voc, catalog, ctx.today);
     if let Some(reason) = &parsed.refusal {
         return unsupported(reason.clone());
     }
@@ -115,7 +116,7 @@ pub fn translate(
     let mut merged = false;
     if let Some(prev) = previous.map(str::trim).filter(|p| !p.is_empty() && p.chars().count() <= MAX_QUESTION_LEN) {
         if strong || incomplete {
-            let before = read(prev, &voc, catalog, ctx.today);
+            let before = read(prev, voc, catalog, ctx.today);
             if before.refusal.is_none() && before.unknown.is_empty() {
                 if let Ok(base) = complete(before.plan.clone(), &before, catalog, ctx) {
                     plan = plan::refine(&base, &parsed.plan);
@@ -144,6 +145,26 @@ pub fn translate(
         }),
         Err(reason) => unsupported(capitalise_first(&format!("{reason}."))),
     }
+}
+
+thread_local! {
+    /// The last catalog's vocabulary: building it costs far more than a question.
+    static VOCABULARY: std::cell::RefCell<Option<(Catalog, std::rc::Rc<Vocabulary>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn vocabulary(catalog: &Catalog) -> std::rc::Rc<Vocabulary> {
+    VOCABULARY.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        match slot.as_ref() {
+            Some((c, v)) if c == catalog => v.clone(),
+            _ => {
+                let v = std::rc::Rc::new(Vocabulary::new(catalog));
+                *slot = Some((catalog.clone(), v.clone()));
+                v
+            }
+        }
+    })
 }
 
 fn capitalise_first(s: &str) -> String {
@@ -208,8 +229,28 @@ fn complete(mut plan: Plan, p: &Parsed, catalog: &Catalog, ctx: &TranslateContex
             "I can't compute rates, ratios or margins yet; I can give each figure on its own.",
         ));
     }
-    if p.wants_new && (p.tables.iter().any(|t| t == "customers") || plan.measures.contains(&Measure::Metric("customers".into()))) {
+    let customers = Measure::Metric("customers".into());
+    if p.wants_new
+        && catalog.table("customers").is_some_and(|t| t.time_column.is_some())
+        && (p.tables.iter().any(|t| t == "customers") || plan.measures.contains(&customers) || plan.measures.is_empty())
+    {
         plan.measures = vec![Measure::Rows("customers".into())];
+    }
+    // "tickets from customers in Canada": there "customers" names the table.
+    if plan.measures.len() > 1 && plan.measures.contains(&customers) {
+        plan.measures.retain(|m| *m != customers);
+    }
+    // "cancelled orders": a value of a table with a count names that count.
+    if plan.measures.is_empty() && p.tables.is_empty() && plan.list.is_none() {
+        let tables: Vec<&str> = plan.filters.iter().filter_map(|f| match f {
+            Filter::In { col, .. } => Some(col.table.as_str()),
+            _ => None,
+        }).collect();
+        if let Some(t) = tables.first().filter(|t| tables.iter().all(|u| u == *t)) {
+            if let Measure::Metric(m) = count_metric(t, catalog) {
+                plan.measures.push(Measure::Metric(m));
+            }
+        }
     }
     // A list of rows, unless a real figure was asked for.
     if let Some(list) = plan.list.as_mut() {
@@ -351,6 +392,16 @@ fn complete(mut plan: Plan, p: &Parsed, catalog: &Catalog, ctx: &TranslateContex
             return Err(unsupported("I compare two periods as two figures; ask for a time series or a comparison, not both."));
         }
     }
+    if let (Some(Rank::Top(n) | Rank::Bottom(n)), true) = (plan.rank, plan.groups.is_empty()) {
+        // "top 10 orders": the largest ones.
+        if let Some(t) = p.tables.first().filter(|t| plan.measures.iter().all(|m| *m == count_metric(t, catalog))) {
+            let order = if matches!(plan.rank, Some(Rank::Top(_))) { ListOrder::Largest } else { ListOrder::Smallest };
+            plan.list = Some(ListSpec { table: t.clone(), order, limit: n });
+            plan.measures.clear();
+            plan.rank = None;
+            return Ok(plan);
+        }
+    }
     if plan.rank.is_some() && plan.groups.is_empty() {
         return Err(Translation::Clarify {
             reason: "Top or bottom of what?".into(),
@@ -464,6 +515,8 @@ fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
         }
         if base != "customers" {
             out.push(format!("{m} this month vs last month"));
+        } else {
+            out.push(format!("{m} by year"));
         }
     } else if has_time {
         let other = if grouped.iter().any(|g| g == "quarter") { "month" } else { "quarter" };

@@ -6,15 +6,19 @@
 
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch,
     StringArray, TimestampMicrosecondArray,
 };
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use slicewise_core::Catalog;
+use slicewise_core::result::ColumnValues;
+use slicewise_core::translate::{translate, NaiveDate, TranslateContext, Translation};
+use slicewise_core::{Catalog, QueryResult};
 use slicewise_engine::Engine;
+
+const CORPUS: &str = include_str!("../../core/tests/corpus/questions.jsonl");
 
 /// A tiny linear congruential generator: the fixture is the same on every run.
 struct Lcg(u64);
@@ -251,42 +255,99 @@ fn engine() -> Result<Engine> {
     Ok(engine)
 }
 
+/// One labelled corpus question (see crates/core/tests/corpus).
+#[derive(Debug, serde::Deserialize)]
+struct Case {
+    q: String,
+    #[serde(default)]
+    previous: Option<String>,
+    status: String,
+    #[serde(default)]
+    sql: Option<String>,
+}
+
+/// A result as rows of comparable cells, sorted: order-insensitive.
+fn rows(r: &QueryResult) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = (0..r.rows)
+        .map(|i| {
+            r.columns
+                .iter()
+                .map(|c| match &c.values {
+                    // Two decimals: the translator rounds grouped figures.
+                    ColumnValues::Number(v) => v
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .map(|x| format!("{:.2}", x + 0.0))
+                        .unwrap_or_default(),
+                    other => other.text_at(i),
+                })
+                .collect()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn close(a: &[Vec<String>], b: &[Vec<String>]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            x.len() == y.len()
+                && x.iter().zip(y).all(|(p, q)| {
+                    p == q
+                        || matches!((p.parse::<f64>(), q.parse::<f64>()), (Ok(u), Ok(v)) if (u - v).abs() <= 0.011 + 1e-9 * u.abs())
+                })
+        })
+}
+
 #[test]
-fn probe() -> Result<()> {
-    let mut e = engine()?;
-    for sql in [
-        "SELECT AVG((CAST(closed_at AS BIGINT) - CAST(opened_at AS BIGINT)) / 3600000000.0) AS h FROM support_tickets WHERE closed_at IS NOT NULL",
-        "SELECT AVG(DATE_PART('epoch', closed_at) - DATE_PART('epoch', opened_at)) / 3600.0 AS h FROM support_tickets WHERE closed_at IS NOT NULL",
-        "SELECT AVG(EXTRACT(EPOCH FROM closed_at) - EXTRACT(EPOCH FROM opened_at)) AS h FROM support_tickets WHERE closed_at IS NOT NULL",
-        "SELECT AVG((closed_at - opened_at) / 3600000000) AS h FROM support_tickets WHERE closed_at IS NOT NULL",
-        "SELECT CONCAT(CAST(EXTRACT(year FROM ordered_at) AS VARCHAR), '-Q', CAST(EXTRACT(quarter FROM ordered_at) AS VARCHAR)) AS quarter, SUM(amount) AS revenue FROM orders GROUP BY quarter ORDER BY quarter",
-        "SELECT STRFTIME(ordered_at, '%G-W%V') AS week, COUNT(*) AS orders FROM orders GROUP BY week ORDER BY week",
-        "SELECT STRFTIME(ordered_at, '%Y-%m-%d') AS day, COUNT(*) AS orders FROM orders WHERE ordered_at >= TIMESTAMP '2025-11-01 00:00:00' GROUP BY day ORDER BY day",
-        "SELECT channel, SUM(amount) AS revenue, SUM(amount) / SUM(SUM(amount)) OVER () AS share FROM orders WHERE status = 'completed' GROUP BY channel ORDER BY revenue DESC",
-        "SELECT SUM(amount) FILTER (WHERE ordered_at >= TIMESTAMP '2025-10-01 00:00:00') AS current, SUM(amount) FILTER (WHERE ordered_at < TIMESTAMP '2025-10-01 00:00:00') AS previous FROM orders WHERE status = 'completed'",
-        "SELECT SUM(CASE WHEN ordered_at >= TIMESTAMP '2025-10-01 00:00:00' THEN amount END) AS current, SUM(CASE WHEN ordered_at < TIMESTAMP '2025-10-01 00:00:00' THEN amount END) AS previous FROM orders WHERE status = 'completed'",
-        "SELECT c.country AS country, p.category AS category, SUM(o.amount) AS revenue FROM orders o JOIN customers c ON o.customer_id = c.customer_id JOIN products p ON o.product_id = p.product_id WHERE o.status = 'completed' GROUP BY c.country, p.category ORDER BY country, category",
-        "SELECT c.name AS customer, SUM(o.amount) AS revenue FROM orders o JOIN customers c ON o.customer_id = c.customer_id WHERE o.status = 'completed' GROUP BY c.name ORDER BY revenue DESC LIMIT 5",
-        "SELECT STRFTIME(signup_date, '%Y-%m') AS month, COUNT(*) AS customers FROM customers GROUP BY month ORDER BY month",
-        "SELECT COUNT(*) AS customers FROM customers WHERE signup_date >= DATE '2025-01-01'",
-        "SELECT COUNT(*) AS customers FROM customers WHERE signup_date >= TIMESTAMP '2025-01-01 00:00:00'",
-        "SELECT EXTRACT(year FROM ordered_at) AS year, COUNT(*) AS orders FROM orders GROUP BY year ORDER BY year",
-        "SELECT order_id, ordered_at, amount FROM orders ORDER BY ordered_at DESC LIMIT 3",
-        "SELECT STRFTIME(opened_at, '%Y-%m') AS month, AVG(satisfaction) AS csat FROM support_tickets GROUP BY month ORDER BY month",
-        "SELECT o.unit_price AS unit_price, p.unit_price AS list_price FROM orders o JOIN products p ON o.product_id = p.product_id LIMIT 3",
-        "SELECT COUNT(DISTINCT o.customer_id) AS customers FROM orders o JOIN customers c ON o.customer_id = c.customer_id WHERE c.country = 'Germany'",
-    ] {
-        match e.query(sql, 1000) {
-            Ok(r) => eprintln!(
-                "OK {sql}\n   -> {} rows {:?}",
-                r.rows,
-                r.columns
-                    .iter()
-                    .map(|c| (c.name.clone(), c.values.text_at(0)))
-                    .collect::<Vec<_>>()
-            ),
-            Err(err) => eprintln!("ERR {sql}\n   -> {err}"),
+fn translated_sql_matches_reference_sql() -> Result<()> {
+    let catalog = Catalog::demo();
+    let ctx = TranslateContext {
+        today: NaiveDate::from_ymd_opt(2025, 11, 15).ok_or_else(|| anyhow!("date"))?,
+    };
+    let mut engine = engine()?;
+    let mut failures = Vec::new();
+    let (mut answered, mut correct) = (0, 0);
+    for line in CORPUS.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("//")) {
+        let case: Case = serde_json::from_str(line)?;
+        let Some(reference) = case.sql.as_deref().filter(|_| case.status == "answered") else {
+            continue;
+        };
+        answered += 1;
+        let Translation::Answer(answer) = translate(&case.q, case.previous.as_deref(), &catalog, &ctx) else {
+            failures.push(format!("{}: not answered", case.q));
+            continue;
+        };
+        let mut run = |sql: &str| -> std::result::Result<QueryResult, String> {
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| engine.query(sql, 100_000))) {
+                Ok(r) => r.map_err(|e| e.to_string()),
+                Err(_) => Err("engine panicked".into()),
+            }
+        };
+        let expected = match run(reference) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{}: reference failed: {e}\n    {reference}", case.q));
+                engine = self::engine()?;
+                continue;
+            }
+        };
+        match run(&answer.sql) {
+            Ok(got) if close(&rows(&got), &rows(&expected)) => correct += 1,
+            Ok(got) => failures.push(format!(
+                "{}: results differ ({} vs {} rows)\n    got: {}\n    ref: {}",
+                case.q, got.rows, expected.rows, answer.sql, reference
+            )),
+            Err(e) => {
+                failures.push(format!("{}: translated SQL failed: {e}\n    {}", case.q, answer.sql));
+                engine = self::engine()?;
+            }
         }
+    }
+    eprintln!("{correct} of {answered} answered questions match their reference");
+    if !failures.is_empty() {
+        return Err(anyhow!("{} failures:\n{}", failures.len(), failures.join("\n")));
     }
     Ok(())
 }

@@ -168,7 +168,7 @@ fn builtin() -> Vec<(&'static str, Lex)> {
     };
     kw(&["by", "per", "each", "for each", "for every", "across", "split by", "broken down by",
         "breakdown by", "grouped by", "group by", "by each", "per each", "every"], By, &mut v);
-    kw(&["top", "highest", "biggest", "leading", "greatest", "max", "maximum", "peak"], Top, &mut v);
+    kw(&["best selling", "top selling", "bestselling", "top", "highest", "biggest", "leading", "greatest", "max", "maximum", "peak"], Top, &mut v);
     kw(&["bottom", "lowest", "fewest", "min", "minimum"], Bottom, &mut v);
     kw(&["most", "the most"], Most, &mut v);
     kw(&["least", "the least"], Least, &mut v);
@@ -475,6 +475,10 @@ impl Vocabulary {
                     names.extend(c.synonyms.iter().cloned());
                 }
                 if c.dimension || (c.name == "name" && c.personal) {
+                    // "customer country", "order status": the table's name before the column's.
+                    let singular = t.name.strip_suffix('s').unwrap_or(&t.name).replace('_', " ");
+                    let own = format!("{singular} {}", c.name.replace('_', " "));
+                    names.push(own);
                     for n in &names {
                         voc.add(n, Lex::Dim(col.clone()), true);
                     }
@@ -639,8 +643,7 @@ const METRIC_PARAPHRASES: &[(&str, &str)] = &[
     ("sales revenue", "revenue"), ("revenues", "revenue"), ("proceeds", "revenue"),
     ("bring in", "revenue"), ("brought in", "revenue"), ("dollars", "revenue"),
     ("money made", "revenue"), ("make money", "revenue"), ("made money", "revenue"),
-    ("best selling", "revenue"), ("best-selling", "revenue"), ("top selling", "revenue"),
-    ("top-selling", "revenue"), ("sales volume", "revenue"),
+    ("sales volume", "revenue"),
     ("orders placed", "orders"), ("order volume", "orders"), ("purchases", "orders"),
     ("transactions", "orders"), ("number of purchases", "orders"), ("order", "orders"),
     ("average order", "aov"), ("average basket", "aov"), ("average sale", "aov"),

@@ -362,6 +362,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 continue;
             }
         }
+        // "satisfaction below 3": leave the column to the threshold after it.
+        if lexes.iter().any(|l| matches!(l, Lex::Numeric(_)))
+            && words.get(i + 1).is_some_and(|w| matches!(w.kw(), Some(Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost)))
+            && words.get(i + 2).and_then(Word::number).is_some()
+        {
+            i += 1;
+            continue;
+        }
         used[i] = true;
         let grouping = matches!(prev_kw, Some(Kw::By | Kw::Top | Kw::Bottom | Kw::Which | Kw::Best | Kw::Worst)) || rank.is_some() && p.plan.measures.is_empty() && !list_context;
         // Values are filters; negation applies to the next value only.

@@ -200,9 +200,22 @@ fn capitalise(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
-/// An aggregate restricted to rows meeting `cond`.
-fn conditional(expr: &str, cond: &str) -> String {
-    format!("{expr} FILTER (WHERE {cond})")
+/// An aggregate restricted to rows meeting `cond` (the guard's parser has
+/// no `FILTER` clause): `AGG(x)` becomes `AGG(CASE WHEN cond THEN x END)`.
+fn conditional(expr: &str, cond: &str) -> Option<String> {
+    let open = expr.find('(')?;
+    let inner = expr.get(open + 1..)?.strip_suffix(')')?;
+    let name = &expr[..open];
+    if !name.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+        return None;
+    }
+    Some(if inner == "*" {
+        format!("{name}(CASE WHEN {cond} THEN 1 END)")
+    } else if let Some(arg) = inner.strip_prefix("DISTINCT ") {
+        format!("{name}(DISTINCT CASE WHEN {cond} THEN {arg} END)")
+    } else {
+        format!("{name}(CASE WHEN {cond} THEN {inner} END)")
+    })
 }
 
 fn period_cond(p: &Period, ts: &str, is_date: bool) -> Vec<String> {
@@ -346,27 +359,40 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         }
     }
     let (ts_col, is_date) = ts.clone().unwrap_or_default();
+    let grouped = !plan.groups.is_empty();
+    // Grouped queries read from a CTE of plain rows: Polars SQL 0.52 cannot
+    // GROUP BY a computed expression or an alias, only by a column.
+    let (ts_ref, ts_name) = match ctx.catalog.table(&base).and_then(|t| t.time_column.clone()) {
+        Some(name) => (ts_col.clone(), name),
+        None => (String::new(), String::new()),
+    };
+    let outer_ts = if grouped { ts_name.clone() } else { ts_ref.clone() };
+    let outer_expr = |e: &str| if grouped { e.to_string() } else { ctx.expr(e) };
+    let mut facts: Vec<String> = Vec::new();
+    if grouped {
+        let table = catalog.table(&base).ok_or("unknown table")?;
+        for c in table.columns.iter().filter(|c| !c.personal) {
+            let q = ctx.col(&Col::new(&base, &c.name));
+            facts.push(if ctx.qualified() { format!("{q} AS {}", c.name) } else { q });
+        }
+    }
     let mut select: Vec<String> = Vec::new();
-    let mut group_by: Vec<String> = Vec::new();
-    let mut group_aliases: Vec<String> = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
     let mut group_words: Vec<String> = Vec::new();
     for g in &plan.groups {
-        match g {
-            Group::Dim(c) => {
-                let alias = group_alias(c);
-                select.push(format!("{} AS {alias}", ctx.col(c)));
-                group_by.push(ctx.col(c));
-                group_aliases.push(alias);
-                group_words.push(column_words(c));
-            }
+        let (expr, alias, words) = match g {
+            Group::Dim(c) => (ctx.col(c), group_alias(c), column_words(c)),
             Group::Time(grain) => {
-                let (e, alias) = bucket(*grain, &ts_col);
-                select.push(format!("{e} AS {alias}"));
-                group_by.push(alias.to_string());
-                group_aliases.push(alias.to_string());
-                group_words.push(alias.to_string());
+                let (e, alias) = bucket(*grain, &ts_ref);
+                (e, alias.to_string(), alias.to_string())
             }
+        };
+        if !(matches!(g, Group::Dim(c) if c.table == base && c.column == alias)) {
+            facts.push(format!("{expr} AS {alias}"));
         }
+        select.push(alias.clone());
+        keys.push(alias);
+        group_words.push(words);
     }
 
     // The measures, each once or once per compared period.
@@ -384,27 +410,29 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         }
         None => None,
     };
+    // Polars 0.52 without its streaming engine panics on a GROUP BY whose
+    // aggregates are all bare partitionable ones (SUM, COUNT, AVG over a
+    // column): wrapping each in ROUND keeps it on the in-memory path.
+    let wrap = |e: String| if grouped { format!("ROUND({e}, 2)") } else { e };
     for a in &aggs {
-        let own = if shared_filter { None } else { a.filter.as_ref().map(|f| ctx.expr(f)) };
-        let expr = ctx.expr(&a.expr);
+        let own = if shared_filter { None } else { a.filter.as_ref().map(|f| outer_expr(f)) };
+        let expr = outer_expr(&a.expr);
         match &compare {
             Some((cur, other)) => {
                 for (suffix, p) in [("current", cur), ("previous", other)] {
-                    let mut c = period_cond(p, &ts_col, is_date);
+                    let mut c = period_cond(p, &outer_ts, is_date);
                     c.extend(own.clone());
-                    select.push(format!("{} AS {}_{suffix}", conditional(&expr, &c.join(" AND ")), a.alias));
+                    let e = conditional(&expr, &c.join(" AND ")).ok_or("that figure cannot be compared")?;
+                    select.push(format!("{} AS {}_{suffix}", wrap(e), a.alias));
                 }
                 measure_aliases.push(format!("{}_current", a.alias));
             }
             None => {
                 let e = match &own {
-                    Some(f) => conditional(&expr, f),
+                    Some(f) => conditional(&expr, f).ok_or("those figures cannot be combined")?,
                     None => expr.clone(),
                 };
-                select.push(format!("{e} AS {}", a.alias));
-                if plan.share {
-                    select.push(format!("{e} * 100.0 / SUM({e}) OVER () AS share_pct"));
-                }
+                select.push(format!("{} AS {}", wrap(e), a.alias));
                 measure_aliases.push(a.alias.clone());
             }
         }
@@ -412,41 +440,46 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     match &compare {
         Some((cur, other)) => {
             // Rows of either period only.
-            let (a, b) = (cur.start.min(other.start), cur.end.max(other.end));
-            if let (Some(s), Some(e)) = (a, b) {
-                if cur.start.is_some() && other.start.is_some() {
-                    conds.push(format!("{ts_col} >= {}", literal(s, is_date)));
-                    conds.push(format!("{ts_col} < {}", literal(e, is_date)));
-                }
+            if let (Some(s), Some(e), Some(_), Some(_)) = (cur.start.min(other.start), cur.end.max(other.end), cur.start, other.start) {
+                conds.push(format!("{ts_ref} >= {}", literal(s, is_date)));
+                conds.push(format!("{ts_ref} < {}", literal(e, is_date)));
             }
         }
         None => {
             if let Some(p) = &plan.period {
-                conds.extend(period_cond(p, &ts_col, is_date));
+                conds.extend(period_cond(p, &ts_ref, is_date));
             }
         }
     }
-
-    let mut sql = format!("SELECT {} FROM {from}", select.join(", "));
-    if !conds.is_empty() {
-        sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
-    }
-    if !group_by.is_empty() {
-        sql.push_str(&format!(" GROUP BY {}", group_by.join(", ")));
-        let time_first = matches!(plan.groups.first(), Some(Group::Time(_)));
-        let first_measure = measure_aliases.first().cloned().unwrap_or_default();
+    let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+    let first_measure = measure_aliases.first().cloned().unwrap_or_default();
+    let sql = if !grouped {
+        format!("SELECT {} FROM {from}{where_sql}", select.join(", "))
+    } else {
+        let cte = format!("WITH facts AS (SELECT {} FROM {from}{where_sql})", facts.join(", "));
+        let has_time = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
         let order = match plan.rank {
             Some(Rank::Top(_)) => format!("{first_measure} DESC"),
             Some(Rank::Bottom(_)) => format!("{first_measure} ASC"),
-            None if time_first || plan.groups.len() > 1 => group_aliases.join(", "),
-            None if plan.groups.iter().any(|g| matches!(g, Group::Time(_))) => group_aliases.join(", "),
+            None if has_time || plan.groups.len() > 1 => keys.join(", "),
             None => format!("{first_measure} DESC"),
         };
-        sql.push_str(&format!(" ORDER BY {order}"));
-        if let Some(Rank::Top(n) | Rank::Bottom(n)) = plan.rank {
-            sql.push_str(&format!(" LIMIT {n}"));
+        let limit = match plan.rank {
+            Some(Rank::Top(n) | Rank::Bottom(n)) => format!(" LIMIT {n}"),
+            None => String::new(),
+        };
+        let grouped_sql = format!("SELECT {} FROM facts GROUP BY {}", select.join(", "), keys.join(", "));
+        if plan.share {
+            // A window over a grouped CTE fails in 0.52; a total CTE does not.
+            format!(
+                "{cte}, grouped AS ({grouped_sql}), total AS (SELECT SUM({first_measure}) AS total_{first_measure} FROM grouped) \
+                 SELECT {}, {first_measure}, {first_measure} * 100.0 / total_{first_measure} AS share_pct FROM grouped CROSS JOIN total ORDER BY {first_measure} DESC",
+                keys.join(", ")
+            )
+        } else {
+            format!("{cte} {grouped_sql} ORDER BY {order}{limit}")
         }
-    }
+    };
 
     // The one line saying what was understood.
     let labels: Vec<String> = aggs.iter().map(|a| a.label.clone()).collect();
