@@ -29,8 +29,8 @@ use crate::ask::{self, AnswerCache};
 use crate::config::AppConfig;
 use crate::error::AppError;
 use crate::extract::{
-    build_extract, signed_table_url, verify_table_url, ExtractCache, TableRef, TenantExtract,
-    EXTRACT_TABLES,
+    build_extract, signed_table_url, verify_table_url, Coding, ExtractCache, TableRef,
+    TenantExtract, EXTRACT_TABLES,
 };
 use crate::keys::ServerKeys;
 use crate::seed::Tier;
@@ -443,9 +443,29 @@ async fn table(
             .body(Body::empty())
             .map_err(|e| AppError::Internal(e.to_string()));
     }
+    let accept = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let body = match Coding::negotiate(accept) {
+        Some(coding) => {
+            builder = builder.header(header::CONTENT_ENCODING, coding.name());
+            let extract = extract.clone();
+            let name = table.clone();
+            tokio::task::spawn_blocking(move || {
+                extract
+                    .table(&name)
+                    .map(|t| t.encoded(coding))
+                    .unwrap_or_default()
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+        }
+        None => t.bytes.clone(),
+    };
     builder
         .header(header::CONTENT_TYPE, ARROW_STREAM)
-        .body(Body::from(t.bytes.clone()))
+        .body(Body::from(body))
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 

@@ -36,13 +36,107 @@ const LOW_CARDINALITY: [&str; 7] = [
 ];
 
 /// One encoded table.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ExtractTable {
     pub name: String,
     pub rows: u64,
     pub bytes: Bytes,
     /// Hex SHA-256 of `bytes`.
     pub sha256: String,
+    /// `bytes` compressed, made on first request and kept with the extract.
+    compressed: Arc<[std::sync::OnceLock<Bytes>; 2]>,
+}
+
+impl PartialEq for ExtractTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.rows == other.rows && self.sha256 == other.sha256
+    }
+}
+
+/// A content coding the table endpoint serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    Brotli,
+    Gzip,
+}
+
+impl Coding {
+    /// The `Content-Encoding` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Coding::Brotli => "br",
+            Coding::Gzip => "gzip",
+        }
+    }
+
+    /// The preferred coding an `Accept-Encoding` header admits (br first).
+    pub fn negotiate(accept: &str) -> Option<Coding> {
+        let admits = |name: &str| {
+            accept.split(',').any(|part| {
+                let mut it = part.split(';');
+                let coding = it.next().unwrap_or_default().trim();
+                let q_zero = it.any(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                coding.eq_ignore_ascii_case(name) && !q_zero
+            })
+        };
+        if admits("br") {
+            Some(Coding::Brotli)
+        } else if admits("gzip") {
+            Some(Coding::Gzip)
+        } else {
+            None
+        }
+    }
+}
+
+impl ExtractTable {
+    fn new(name: &str, rows: u64, bytes: Vec<u8>) -> ExtractTable {
+        ExtractTable {
+            name: name.to_string(),
+            rows,
+            sha256: sha256_hex(&bytes),
+            bytes: Bytes::from(bytes),
+            compressed: Arc::new([std::sync::OnceLock::new(), std::sync::OnceLock::new()]),
+        }
+    }
+
+    /// The bytes in a coding, compressed once (CPU-heavy: call off the async runtime).
+    pub fn encoded(&self, coding: Coding) -> Bytes {
+        let slot = match coding {
+            Coding::Brotli => &self.compressed[0],
+            Coding::Gzip => &self.compressed[1],
+        };
+        slot.get_or_init(|| Bytes::from(compress(&self.bytes, coding)))
+            .clone()
+    }
+}
+
+fn compress(bytes: &[u8], coding: Coding) -> Vec<u8> {
+    use std::io::Write as _;
+    match coding {
+        Coding::Brotli => {
+            let mut out = Vec::with_capacity(bytes.len() / 3);
+            {
+                // Quality 5, window 22: most of brotli's gain at a fraction of its time.
+                let mut w = brotli::CompressorWriter::new(&mut out, 1 << 16, 5, 22);
+                let _ = w.write_all(bytes);
+            }
+            out
+        }
+        Coding::Gzip => {
+            let mut w = flate2::write::GzEncoder::new(
+                Vec::with_capacity(bytes.len() / 3),
+                flate2::Compression::new(6),
+            );
+            let _ = w.write_all(bytes);
+            w.finish().unwrap_or_default()
+        }
+    }
 }
 
 /// A tenant's extract at one privacy level.
@@ -293,12 +387,7 @@ pub fn build_extract(
     for name in EXTRACT_TABLES {
         let b = table_batch(&rows, name)?;
         let bytes = encode_stream(&b)?;
-        tables.push(ExtractTable {
-            name: name.to_string(),
-            rows: b.num_rows() as u64,
-            sha256: sha256_hex(&bytes),
-            bytes: Bytes::from(bytes),
-        });
+        tables.push(ExtractTable::new(name, b.num_rows() as u64, bytes));
     }
     Ok(TenantExtract {
         tenant: tenant.to_string(),

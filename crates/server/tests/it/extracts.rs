@@ -326,6 +326,32 @@ async fn etags_answer_304_and_compression_is_offered() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("content-encoding"), Some("gzip"));
     assert!((r.body.len() as u64) < entry.bytes);
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&r.body[..]), &mut plain)
+        .expect("gunzip");
+    m.check_table("orders", &plain)
+        .expect("gzip holds the signed bytes");
+    let req = Request::get(&entry.url)
+        .header("accept-encoding", "gzip, deflate, br;q=1.0")
+        .body(Body::empty())
+        .expect("request");
+    let r = s.send(req).await;
+    assert_eq!(r.header("content-encoding"), Some("br"));
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(
+        &mut brotli::Decompressor::new(&r.body[..], 4096),
+        &mut plain,
+    )
+    .expect("unbrotli");
+    m.check_table("orders", &plain)
+        .expect("br holds the signed bytes");
+    let req = Request::get(&entry.url)
+        .header("accept-encoding", "br;q=0, identity")
+        .body(Body::empty())
+        .expect("request");
+    let r = s.send(req).await;
+    assert_eq!(r.header("content-encoding"), None);
+    m.check_table("orders", &r.body).expect("identity");
 }
 
 #[tokio::test]
