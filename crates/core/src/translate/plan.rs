@@ -138,14 +138,18 @@ pub struct Parsed {
     pub wants_new: bool,
     pub average: bool,
     pub dangling_number: bool,
+    /// A verb like "sell": revenue, unless something else is measured.
+    pub weak_revenue: Option<String>,
 }
 
 /// Filler, unless it can also name something in the catalog.
 fn is_filler(w: &Word) -> bool {
     let l = w.lexes();
-    l.contains(&Lex::Filler)
-        && !l.iter().any(|l| matches!(l, Lex::Metric(_) | Lex::Value(..) | Lex::Dim(_) | Lex::Table(_)))
+    l.contains(&Lex::Filler) && l.iter().all(|l| matches!(l, Lex::Filler | Lex::Numeric(_)))
 }
+
+/// Verbs that mean revenue only when nothing else is measured ("how many units did we sell").
+const WEAK_REVENUE: &[&str] = &["sell", "sold", "selling", "earn", "earned", "make money", "made money", "money"];
 
 fn is_plural(text: &str) -> bool {
     text.ends_with('s') && !text.ends_with("ss")
@@ -261,6 +265,9 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     if next_num.is_some() {
                         used[i + 1] = true;
                         list_limit = next_num.map(|x| x as usize);
+                    } else if let Some(x) = (i > 0).then(|| words[i - 1].number()).flatten() {
+                        // "5 most recent tickets"
+                        list_limit = Some(x as usize);
                     }
                     let order = match k {
                         Kw::Oldest => Some(ListOrder::Oldest),
@@ -387,6 +394,15 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             } else {
                 add_value(&mut p.plan.filters, col.clone(), value, negate_next);
                 negate_next = false;
+                // "mobile orders", "urgent tickets": the table word names rows, not a figure.
+                if let Some(j) = (i + 1..n).find(|&j| !used[j]).filter(|&j| j == i + 1) {
+                    if words[j].lexes().iter().any(|l| *l == Lex::Table(col.table.clone())) {
+                        used[j] = true;
+                        if !p.tables.contains(&col.table) {
+                            p.tables.push(col.table.clone());
+                        }
+                    }
+                }
                 // "in the web channel": the column word beside a value is only a qualifier.
                 for j in [i + 1, i.wrapping_sub(1)] {
                     if j < n && !used[j] && words[j].lexes().iter().any(|l| *l == Lex::Dim(col.clone())) {
@@ -423,7 +439,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         }
         if let Some(m) = metric {
             let list_word = list_context || p.plan.list.is_some();
-            if list_word && table.is_some() {
+            // "revenue from orders over 200": a table after "from" names rows.
+            let names_rows = table.is_some() && matches!(prev_kw, Some(Kw::From | Kw::In)) && !p.plan.measures.is_empty();
+            if (list_word || names_rows) && table.is_some() {
+                i += 1;
+                continue;
+            }
+            if WEAK_REVENUE.contains(&texts[i].as_str()) {
+                p.weak_revenue = Some(m);
                 i += 1;
                 continue;
             }
@@ -449,6 +472,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         i += 1;
     }
 
+    if let Some(m) = p.weak_revenue.take() {
+        if p.plan.measures.is_empty() && !(p.plan.list.is_some() || list_context) {
+            p.plan.measures.push(Measure::Metric(m));
+        }
+    }
     // The periods: one, or two set against each other.
     let mut periods = found.periods.into_iter();
     p.plan.period = periods.next();
