@@ -1,14 +1,17 @@
-//! One answer on screen: the interpretation, a chart, the table and the SQL;
-//! or the choices of a clarify answer; or an error that says what to do.
+//! One answer on screen: the interpretation, insights, a chart (switchable),
+//! the table (sortable, paged), the SQL (editable), export and feedback; or
+//! the choices of a clarify answer; or an error that says what to do.
 
 use leptos::prelude::*;
 use slicewise_core::wire::AskStatus;
 use slicewise_core::QueryResult;
 
-use crate::chart;
+use crate::chart::{self, ChartKind};
+use crate::error::WidgetError;
+use crate::export::{download, file_stem};
 use crate::format::format_number;
 use crate::i18n::{Locale, Text};
-use crate::error::WidgetError;
+use crate::insight::insights;
 use crate::widget::Exchange;
 
 /// Rows per page of the result table.
@@ -31,92 +34,148 @@ pub fn error_message(err: &WidgetError, text: &Text) -> String {
     }
 }
 
+/// An error box with its code for hosts and tests.
+#[component]
+pub fn ErrorBox(err: WidgetError, text: &'static Text) -> impl IntoView {
+    view! {
+        <div class="sw-error" role="alert" data-code=err.code().to_string()>
+            <strong>{error_message(&err, text)}</strong>
+            <span class="sw-error-detail">{err.to_string()}</span>
+        </div>
+    }
+}
+
+/// What an answer can ask the widget to do.
+#[derive(Clone, Copy)]
+pub struct AnswerActions {
+    /// Ask another question (a suggestion or a clarify option).
+    pub ask: Callback<String>,
+    /// Run edited SQL (it passes the guard in the engine).
+    pub run_sql: Callback<String>,
+    /// Thumbs up or down, with an optional comment.
+    pub feedback: Callback<(bool, Option<String>)>,
+}
+
+fn choices(items: Vec<String>, heading: &'static str, ask: Callback<String>) -> impl IntoView {
+    view! {
+        <div class="sw-choices">
+            <p>{heading}</p>
+            <ul>
+                {items
+                    .into_iter()
+                    .map(|q| {
+                        let label = q.clone();
+                        view! {
+                            <li>
+                                <button class="sw-button sw-chip" type="button" on:click=move |_| ask.run(q.clone())>
+                                    {label}
+                                </button>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </div>
+    }
+}
+
 /// An exchange as the user sees it.
 #[component]
 pub fn AnswerView(
     exchange: Exchange,
     text: &'static Text,
     locale: Locale,
-    on_ask: Callback<String>,
+    actions: AnswerActions,
 ) -> impl IntoView {
     let response = exchange.response.clone();
-    let choices = |items: Vec<String>, heading: &'static str| {
-        view! {
-            <div class="sw-choices">
-                <p>{heading}</p>
-                <ul>
-                    {items
-                        .into_iter()
-                        .map(|q| {
-                            let label = q.clone();
-                            view! {
-                                <li>
-                                    <button class="sw-button sw-chip" type="button" on:click=move |_| on_ask.run(q.clone())>
-                                        {label}
-                                    </button>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
-            </div>
-        }
-    };
-    if let Some(err) = exchange.error.clone() {
-        return view! {
-            <article class="sw-answer">
-                <p class="sw-question-echo">{exchange.question.clone()}</p>
-                <div class="sw-error" role="alert" data-code=err.code().to_string()>
-                    <strong>{error_message(&err, text)}</strong>
-                    <span class="sw-error-detail">{err.to_string()}</span>
-                </div>
-                {response.sql.clone().map(|sql| view! { <details class="sw-sql"><summary>{text.show_sql}</summary><pre><code>{sql}</code></pre></details> })}
+    let echo = exchange.question.clone();
+    match (exchange.error.clone(), response.status) {
+        (Some(err), _) => view! {
+            <article class="sw-answer" data-status="error">
+                <p class="sw-question-echo">{echo}</p>
+                <ErrorBox err=err text=text/>
+                {response.sql.clone().map(|sql| view! { <SqlEditor sql=sql text=text run=actions.run_sql/> })}
             </article>
         }
-        .into_any();
-    }
-    match response.status {
-        AskStatus::Clarify => view! {
+        .into_any(),
+        (None, AskStatus::Clarify) => view! {
             <article class="sw-answer sw-clarify" data-status="clarify">
-                <p class="sw-question-echo">{exchange.question.clone()}</p>
+                <p class="sw-question-echo">{echo}</p>
                 <p class="sw-reason">{response.reason.clone().unwrap_or_default()}</p>
-                {choices(response.options.clone(), text.did_you_mean)}
+                {choices(response.options.clone(), text.did_you_mean, actions.ask)}
             </article>
         }
         .into_any(),
-        AskStatus::Unsupported => view! {
+        (None, AskStatus::Unsupported) => view! {
             <article class="sw-answer sw-unsupported" data-status="unsupported">
-                <p class="sw-question-echo">{exchange.question.clone()}</p>
+                <p class="sw-question-echo">{echo}</p>
                 <p class="sw-reason">{response.reason.clone().unwrap_or_default()}</p>
-                {choices(response.suggestions.clone(), text.try_instead)}
+                {choices(response.suggestions.clone(), text.try_instead, actions.ask)}
             </article>
         }
         .into_any(),
-        AskStatus::Answered => {
+        (None, AskStatus::Answered) => {
             let result = exchange.result.clone().unwrap_or_default();
-            let kind = chart::choose(response.chart, &result);
+            let chosen = chart::choose(response.chart, &result);
+            let kind = RwSignal::new(chosen);
+            let temporal = chosen == ChartKind::Line;
+            let notes = insights(&result, temporal, locale, text);
             let timing = format!(
-                "{} {} — {} {} ms",
+                "{} {} — {} {} ms{}",
                 result.rows,
                 text.rows,
                 text.ran_in,
-                format_number(result.elapsed_ms, locale)
+                format_number(result.elapsed_ms, locale),
+                if response.cached { format!(" · {}", text.cached) } else { String::new() }
             );
+            let stem = file_stem(&exchange.question);
+            let csv = result.to_csv();
+            let chart_result = StoredValue::new(result.clone());
+            let switchable = matches!(chosen, ChartKind::Line | ChartKind::Bar);
+            let chart_ref = NodeRef::<leptos::html::Figure>::new();
+            let csv_name = format!("{stem}.csv");
+            let svg_name = format!("{stem}.svg");
             view! {
-                <article class="sw-answer" data-status="answered" data-chart=format!("{kind:?}").to_lowercase()>
-                    <p class="sw-question-echo">{exchange.question.clone()}</p>
+                <article class="sw-answer" data-status="answered" data-chart=move || kind.get().name()>
+                    <p class="sw-question-echo">{echo}</p>
                     <p class="sw-interpretation">{response.interpretation.clone().unwrap_or_default()}</p>
+                    {response.notice.clone().map(|n| view! { <p class="sw-notice">{n}</p> })}
                     <p class="sw-timing">{timing}</p>
-                    <figure class="sw-chart-wrap" aria-label=text.chart_label>
-                        {chart::render(kind, &result, locale)}
+                    {(!notes.is_empty()).then(|| view! {
+                        <ul class="sw-insights">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+                    })}
+                    <div class="sw-toolbar">
+                        {switchable.then(|| view! {
+                            <div class="sw-segmented" role="group" aria-label=text.chart_type>
+                                {[(ChartKind::Line, text.chart_line), (ChartKind::Bar, text.chart_bar), (ChartKind::None, text.chart_table)]
+                                    .into_iter()
+                                    .map(|(k, label)| view! {
+                                        <button type="button" class="sw-button sw-seg" data-kind=k.name()
+                                            aria-pressed=move || (kind.get() == k).to_string()
+                                            on:click=move |_| kind.set(k)>{label}</button>
+                                    })
+                                    .collect_view()}
+                            </div>
+                        })}
+                        <button type="button" class="sw-button sw-export-csv" on:click=move |_| download(&csv_name, "text/csv", &csv)>{text.export_csv}</button>
+                        <button type="button" class="sw-button sw-export-svg" on:click=move |_| {
+                            let svg = chart_ref
+                                .get_untracked()
+                                .and_then(|f| f.query_selector("svg").ok().flatten())
+                                .map(|s| s.outer_html());
+                            if let Some(svg) = svg {
+                                download(&svg_name, "image/svg+xml", &svg);
+                            }
+                        }>{text.export_svg}</button>
+                    </div>
+                    <figure class="sw-chart-wrap" aria-label=text.chart_label node_ref=chart_ref>
+                        {move || chart_result.with_value(|r| chart::render(kind.get(), r, locale))}
                     </figure>
-                    {result.truncated.then(|| view! { <p class="sw-notice">{text.truncated}</p> })}
+                    {result.truncated.then(|| view! { <p class="sw-notice sw-truncated">{text.truncated}</p> })}
                     <ResultTable result=result text=text locale=locale/>
-                    <details class="sw-sql">
-                        <summary>{text.show_sql}</summary>
-                        <pre><code>{response.sql.clone().unwrap_or_default()}</code></pre>
-                    </details>
-                    {(!response.suggestions.is_empty()).then(|| choices(response.suggestions.clone(), text.try_instead))}
+                    <SqlEditor sql=response.sql.clone().unwrap_or_default() text=text run=actions.run_sql/>
+                    <Feedback text=text send=actions.feedback/>
+                    {(!response.suggestions.is_empty()).then(|| choices(response.suggestions.clone(), text.try_instead, actions.ask))}
                 </article>
             }
             .into_any()
@@ -124,36 +183,109 @@ pub fn AnswerView(
     }
 }
 
-/// The result as a paged table.
+/// The SQL, shown and editable; edited SQL runs through the same guard.
+#[component]
+fn SqlEditor(sql: String, text: &'static Text, run: Callback<String>) -> impl IntoView {
+    let draft = RwSignal::new(sql.clone());
+    view! {
+        <details class="sw-sql">
+            <summary>{text.show_sql}</summary>
+            <pre><code>{sql}</code></pre>
+            <label class="sw-sr-only" for="sw-sql-edit">{text.edit_sql_label}</label>
+            <textarea id="sw-sql-edit" class="sw-sql-edit" rows="5" spellcheck="false"
+                prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
+            <button type="button" class="sw-button sw-run-sql" on:click=move |_| run.run(draft.get_untracked())>{text.run_sql}</button>
+        </details>
+    }
+}
+
+/// Thumbs up or down with an optional comment; sends the answer's id only.
+#[component]
+fn Feedback(text: &'static Text, send: Callback<(bool, Option<String>)>) -> impl IntoView {
+    let sent = RwSignal::new(false);
+    let comment = RwSignal::new(String::new());
+    let choose = move |helpful: bool| {
+        let c = comment.get_untracked();
+        send.run((helpful, (!c.trim().is_empty()).then_some(c)));
+        sent.set(true);
+    };
+    view! {
+        <div class="sw-feedback">
+            <Show when=move || !sent.get() fallback=move || view! { <span class="sw-feedback-done" role="status">{text.feedback_thanks}</span> }>
+                <input class="sw-input sw-feedback-comment" type="text" maxlength="500"
+                    aria-label=text.feedback_comment placeholder=text.feedback_comment
+                    on:input=move |ev| comment.set(event_target_value(&ev))/>
+                <button type="button" class="sw-button sw-thumb-up" aria-label=text.helpful on:click=move |_| choose(true)>"👍"</button>
+                <button type="button" class="sw-button sw-thumb-down" aria-label=text.not_helpful on:click=move |_| choose(false)>"👎"</button>
+            </Show>
+        </div>
+    }
+}
+
+/// The row order after sorting by `column` (stable; nulls last).
+pub fn sorted_rows(result: &QueryResult, column: usize, descending: bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..result.rows).collect();
+    let Some(col) = result.columns.get(column) else {
+        return order;
+    };
+    order.sort_by(|&a, &b| {
+        let ordering = match (col.values.number_at(a), col.values.number_at(b)) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => col.values.text_at(a).cmp(&col.values.text_at(b)),
+        };
+        if descending {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    });
+    order
+}
+
+/// The result as a sortable, paged table.
 #[component]
 fn ResultTable(result: QueryResult, text: &'static Text, locale: Locale) -> impl IntoView {
     let page = RwSignal::new(0usize);
+    let sort = RwSignal::new(None::<(usize, bool)>);
     let pages = result.rows.div_ceil(PAGE_SIZE).max(1);
     let headers: Vec<_> = result
         .columns
         .iter()
-        .map(|c| (c.name.clone(), c.is_numeric()))
+        .enumerate()
+        .map(|(i, c)| (i, c.name.clone(), c.is_numeric()))
         .collect();
     let result = StoredValue::new(result);
+    let order = Memo::new(move |_| {
+        result.with_value(|r| match sort.get() {
+            Some((column, descending)) => sorted_rows(r, column, descending),
+            None => (0..r.rows).collect(),
+        })
+    });
     let rows = move || {
         let p = page.get();
-        result.with_value(|r| {
-            let start = p * PAGE_SIZE;
-            let end = (start + PAGE_SIZE).min(r.rows);
-            (start..end)
-                .map(|row| {
-                    r.columns
-                        .iter()
-                        .map(|c| {
-                            let value = match c.values.number_at(row) {
-                                Some(n) if c.is_numeric() => format_number(n, locale),
-                                _ => c.values.text_at(row),
-                            };
-                            (value, c.is_numeric())
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .collect::<Vec<_>>()
+        order.with(|order| {
+            result.with_value(|r| {
+                order
+                    .iter()
+                    .skip(p * PAGE_SIZE)
+                    .take(PAGE_SIZE)
+                    .map(|&row| {
+                        r.columns
+                            .iter()
+                            .map(|c| {
+                                let value = match c.values.number_at(row) {
+                                    Some(n) if c.is_numeric() => format_number(n, locale),
+                                    _ => c.values.text_at(row),
+                                };
+                                (value, c.is_numeric())
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .collect::<Vec<_>>()
+            })
         })
     };
     view! {
@@ -163,7 +295,28 @@ fn ResultTable(result: QueryResult, text: &'static Text, locale: Locale) -> impl
                     <tr>
                         {headers
                             .into_iter()
-                            .map(|(name, numeric)| view! { <th scope="col" class:sw-num=numeric>{name}</th> })
+                            .map(|(i, name, numeric)| {
+                                let aria = move || match sort.get() {
+                                    Some((c, true)) if c == i => "descending",
+                                    Some((c, false)) if c == i => "ascending",
+                                    _ => "none",
+                                };
+                                view! {
+                                    <th scope="col" class:sw-num=numeric aria-sort=aria>
+                                        <button type="button" class="sw-sort" title=format!("{} {name}", text.sort_by)
+                                            on:click=move |_| {
+                                                sort.update(|s| {
+                                                    *s = match *s {
+                                                        Some((c, false)) if c == i => Some((i, true)),
+                                                        Some((c, true)) if c == i => None,
+                                                        _ => Some((i, numeric)),
+                                                    }
+                                                });
+                                                page.set(0);
+                                            }>{name.clone()}</button>
+                                    </th>
+                                }
+                            })
                             .collect_view()}
                     </tr>
                 </thead>
@@ -187,9 +340,9 @@ fn ResultTable(result: QueryResult, text: &'static Text, locale: Locale) -> impl
             </table>
             {(pages > 1).then(|| view! {
                 <nav class="sw-pager" aria-label=text.page>
-                    <button class="sw-button" type="button" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>{text.previous_page}</button>
-                    <span>{move || format!("{} {} / {}", text.page, page.get() + 1, pages)}</span>
-                    <button class="sw-button" type="button" disabled=move || page.get() + 1 >= pages on:click=move |_| page.update(|p| *p += 1)>{text.next_page}</button>
+                    <button class="sw-button sw-prev" type="button" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>{text.previous_page}</button>
+                    <span class="sw-page">{move || format!("{} {} / {}", text.page, page.get() + 1, pages)}</span>
+                    <button class="sw-button sw-next" type="button" disabled=move || page.get() + 1 >= pages on:click=move |_| page.update(|p| *p += 1)>{text.next_page}</button>
                 </nav>
             })}
         </div>

@@ -35,6 +35,18 @@ pub enum ChartKind {
     None,
 }
 
+impl ChartKind {
+    /// A lower-case name for attributes and tests.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChartKind::BigNumber => "big_number",
+            ChartKind::Line => "line",
+            ChartKind::Bar => "bar",
+            ChartKind::None => "table",
+        }
+    }
+}
+
 /// Picks the chart from the hint and what the result holds.
 pub fn choose(hint: Option<ChartHint>, result: &QueryResult) -> ChartKind {
     let numeric = result.columns.iter().filter(|c| c.is_numeric()).count();

@@ -51,6 +51,7 @@ pub fn Demo(tenant: String, locale: Locale) -> impl IntoView {
                         privacy: privacy.get(),
                     },
                     locale,
+                    theme: None,
                 };
                 view! { <Widget options=options/> }
             }}

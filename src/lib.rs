@@ -10,8 +10,10 @@ pub mod chart;
 pub mod demo;
 pub mod engine_client;
 pub mod error;
+pub mod export;
 pub mod format;
 pub mod i18n;
+pub mod insight;
 pub mod token;
 pub mod widget;
 

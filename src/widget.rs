@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use futures::future::join;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use slicewise_core::wire::{AskRequest, AskResponse, AskStatus};
+use slicewise_core::translate::starter_questions;
+use slicewise_core::wire::{AskRequest, AskResponse, AskStatus, FeedbackRequest};
 use slicewise_core::{Manifest, QueryResult};
 use slicewise_engine::protocol::{LoadReport, LoadRequest, DEFAULT_BUDGET_BYTES};
 use web_time::Instant;
 
-use crate::answer::AnswerView;
+use crate::answer::{AnswerActions, AnswerView, ErrorBox};
 use crate::api::Api;
 use crate::engine_client::EngineClient;
 use crate::error::WidgetError;
@@ -51,6 +52,8 @@ pub struct WidgetOptions {
     pub server: String,
     pub token: TokenSource,
     pub locale: Locale,
+    /// `light`, `dark`, or none to follow `prefers-color-scheme`.
+    pub theme: Option<String>,
 }
 
 /// The widget.
@@ -126,6 +129,53 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
         });
     };
 
+    let run_sql = move |sql: String| {
+        let Some(mut current) = exchange.get_untracked() else {
+            return;
+        };
+        busy.set(Some(text.running));
+        spawn_local(async move {
+            let client = engine.get_value();
+            let outcome = client.query(&sql, DISPLAY_LIMIT, QUERY_TIMEOUT_MS).await;
+            busy.set(None);
+            current.response.sql = Some(sql);
+            current.response.status = AskStatus::Answered;
+            match outcome {
+                Ok(result) => {
+                    current.result = Some(result);
+                    current.error = None;
+                }
+                Err(err) => {
+                    current.result = None;
+                    current.error = Some(err);
+                }
+            }
+            exchange.set(Some(current));
+        });
+    };
+
+    let send_feedback = move |(helpful, comment): (bool, Option<String>)| {
+        let (Some(current), Some(answer)) = (api.get_untracked(), exchange.get_untracked()) else {
+            return;
+        };
+        spawn_local(async move {
+            let request = FeedbackRequest {
+                answer_id: answer.response.id,
+                helpful,
+                comment,
+            };
+            if let Err(err) = current.feedback(&request).await {
+                web_sys::console::warn_1(&format!("slicewise: feedback not sent: {err}").into());
+            }
+        });
+    };
+
+    let actions = AnswerActions {
+        ask: Callback::new(ask),
+        run_sql: Callback::new(run_sql),
+        feedback: Callback::new(send_feedback),
+    };
+
     let on_key = move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
         "Enter" => {
             ev.prevent_default();
@@ -163,7 +213,7 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
     let ready = move || matches!(phase.get(), Phase::Ready(_));
 
     view! {
-        <section class="sw-widget" aria-label=text.title>
+        <section class="sw-widget" aria-label=text.title data-theme=options.theme.clone() lang=locale.tag()>
             <header class="sw-header">
                 <h2 class="sw-title">{text.title}</h2>
                 <StatusLine phase=phase text=text/>
@@ -191,13 +241,34 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
             <div class="sw-busy" aria-live="polite">
                 {move || busy.get().map(|b| view! { <span class="sw-spinner" aria-hidden="true"></span> <span>{b}</span> })}
             </div>
+            <Show when=move || exchange.with(Option::is_none) && ready()>
+                <div class="sw-suggestions">
+                    <p>{text.suggested}</p>
+                    <ul>
+                        {starter_questions()
+                            .into_iter()
+                            .map(|q| {
+                                let label = q.clone();
+                                view! { <li><button type="button" class="sw-button sw-chip" on:click=move |_| ask(q.clone())>{label}</button></li> }
+                            })
+                            .collect_view()}
+                    </ul>
+                </div>
+            </Show>
             <div class="sw-answer-region" aria-live="polite">
-                {move || {
-                    exchange
-                        .get()
-                        .map(|e| view! { <AnswerView exchange=e text=text locale=locale on_ask=Callback::new(move |q: String| ask(q))/> })
-                }}
+                {move || exchange.get().map(|e| view! { <AnswerView exchange=e text=text locale=locale actions=actions/> })}
             </div>
+            <Show when=move || history.with(|h| h.len() > 1)>
+                <details class="sw-history">
+                    <summary>{text.history}</summary>
+                    <ul>
+                        {move || history.get().into_iter().rev().map(|q| {
+                            let label = q.clone();
+                            view! { <li><button type="button" class="sw-button sw-chip" on:click=move |_| ask(q.clone())>{label}</button></li> }
+                        }).collect_view()}
+                    </ul>
+                </details>
+            </Show>
         </section>
     }
 }
@@ -232,13 +303,7 @@ fn StatusLine(phase: RwSignal<Phase>, text: &'static Text) -> impl IntoView {
             }
             .into_any()
         }
-        Phase::Failed(err) => view! {
-            <div class="sw-error" role="alert" data-code=err.code().to_string()>
-                <strong>{crate::answer::error_message(&err, text)}</strong>
-                <span class="sw-error-detail">{err.to_string()}</span>
-            </div>
-        }
-        .into_any(),
+        Phase::Failed(err) => view! { <ErrorBox err=err text=text/> }.into_any(),
     }
 }
 

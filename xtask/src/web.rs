@@ -68,6 +68,7 @@ fn build_engine(out: &Path) -> anyhow::Result<()> {
         fs::write(&tmp_in, &input)?;
         run(cmd("wasm-opt")
             .arg(ENGINE_OPT)
+            .args(["--strip-debug", "--strip-producers"])
             .args(WASM_FEATURES)
             .arg(&tmp_in)
             .arg("-o")

@@ -1,0 +1,117 @@
+//! The engine worker's wasm in headless Chromium: a signed extract loads,
+//! a guarded query answers, a tampered byte and a DELETE are refused.
+#![cfg(target_arch = "wasm32")]
+
+use ed25519_dalek::SigningKey;
+use polars::prelude::*;
+use slicewise_core::manifest::{public_key, sha256_hex, MANIFEST_VERSION};
+use slicewise_core::wire::{KeySet, Privacy};
+use slicewise_core::{Catalog, Manifest, QueryResult, SignedManifest, TableEntry};
+use slicewise_engine::protocol::{LoadReport, LoadRequest};
+use slicewise_engine_worker::WorkerEngine;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn orders_ipc() -> Vec<u8> {
+    let mut df = df!(
+        "order_id" => (0..500i64).collect::<Vec<_>>(),
+        "amount" => (0..500).map(|i| i as f64).collect::<Vec<_>>(),
+        "status" => (0..500).map(|i| if i % 2 == 0 { "completed" } else { "pending" }).collect::<Vec<_>>(),
+    )
+    .expect("frame");
+    let mut bytes = Vec::new();
+    IpcStreamWriter::new(&mut bytes).finish(&mut df).expect("ipc");
+    bytes
+}
+
+fn request_json(bytes: &[u8]) -> String {
+    let key = SigningKey::from_bytes(&[3; 32]);
+    let now = (js_sys::Date::now() / 1000.0) as i64;
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        tenant: "acme".into(),
+        privacy: Privacy::Standard,
+        issued_at: now,
+        expires_at: now + 600,
+        schema_hash: Catalog::demo().schema_hash(),
+        tables: vec![TableEntry {
+            name: "orders".into(),
+            rows: 500,
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+            url: "/t/orders".into(),
+        }],
+    };
+    let request = LoadRequest {
+        catalog: Catalog::demo().canonical_json(),
+        signed: SignedManifest::sign(&manifest, &key, "k1"),
+        keys: KeySet {
+            keys: vec![public_key("k1", &key.verifying_key())],
+        },
+        tenant: Some("acme".into()),
+        now,
+        tables: vec!["orders".into()],
+        budget_bytes: 1 << 30,
+    };
+    serde_json::to_string(&request).expect("json")
+}
+
+fn buffers(bytes: &[u8]) -> js_sys::Array {
+    js_sys::Array::of1(&js_sys::Uint8Array::from(bytes))
+}
+
+fn error_code(err: wasm_bindgen::JsValue) -> String {
+    let text = err.as_string().expect("errors are JSON text");
+    let wire: serde_json::Value = serde_json::from_str(&text).expect("json");
+    wire["code"].as_str().unwrap_or_default().to_string()
+}
+
+#[wasm_bindgen_test]
+fn loads_and_answers_in_the_browser() {
+    let bytes = orders_ipc();
+    let mut engine = WorkerEngine::new();
+    let report: LoadReport =
+        serde_json::from_str(&engine.load(&request_json(&bytes), buffers(&bytes)).expect("load"))
+            .expect("report");
+    assert_eq!(report.tables[0].rows, 500);
+    let result: QueryResult = serde_json::from_str(
+        &engine
+            .query(
+                "SELECT status, SUM(amount) AS revenue FROM orders GROUP BY status ORDER BY status",
+                100,
+            )
+            .expect("query"),
+    )
+    .expect("result");
+    assert_eq!(result.rows, 2);
+    let revenue = result.column("revenue").expect("revenue");
+    // 0 + 2 + ... + 498 and 1 + 3 + ... + 499
+    assert_eq!(revenue.values.number_at(0), Some(62_250.0));
+    assert_eq!(revenue.values.number_at(1), Some(62_500.0));
+}
+
+#[wasm_bindgen_test]
+fn refuses_tampering_and_writes_in_the_browser() {
+    let bytes = orders_ipc();
+    let request = request_json(&bytes);
+    let mut tampered = bytes.clone();
+    let at = tampered.len() - 40;
+    tampered[at] ^= 0x10;
+    let mut engine = WorkerEngine::new();
+    let err = engine.load(&request, buffers(&tampered)).expect_err("tampered");
+    assert_eq!(error_code(err), "extract_tampered");
+    let err = engine.query("SELECT 1 AS x FROM orders", 1).expect_err("nothing loaded");
+    assert_eq!(error_code(err), "engine_not_loaded");
+
+    engine.load(&request, buffers(&bytes)).expect("load");
+    let err = engine.query("DELETE FROM orders", 1).expect_err("delete");
+    assert_eq!(error_code(err), "sql_not_select");
+    let count: QueryResult = serde_json::from_str(
+        &engine
+            .query("SELECT COUNT(*) AS n FROM orders", 1)
+            .expect("count"),
+    )
+    .expect("result");
+    assert_eq!(count.column("n").and_then(|c| c.values.number_at(0)), Some(500.0));
+}

@@ -1,0 +1,190 @@
+//! The engine on real Arrow IPC bytes: verified loads, guarded queries, limits.
+
+use ed25519_dalek::SigningKey;
+use polars::prelude::*;
+use slicewise_core::manifest::{public_key, sha256_hex, MANIFEST_VERSION};
+use slicewise_core::result::ColumnValues;
+use slicewise_core::wire::{KeySet, Privacy};
+use slicewise_core::{Catalog, Manifest, SignedManifest, TableEntry};
+use slicewise_engine::protocol::LoadRequest;
+use slicewise_engine::Engine;
+
+const NOW: i64 = 1_750_000_000;
+
+/// A small `orders` table as an Arrow IPC stream.
+fn orders_ipc(rows: usize) -> Vec<u8> {
+    let ids: Vec<i64> = (0..rows as i64).collect();
+    let amounts: Vec<f64> = (0..rows).map(|i| (i % 7) as f64 * 10.0).collect();
+    let statuses: Vec<&str> = (0..rows)
+        .map(|i| if i % 5 == 0 { "refunded" } else { "completed" })
+        .collect();
+    let mut df = df!(
+        "order_id" => ids,
+        "amount" => amounts,
+        "status" => statuses,
+    )
+    .expect("frame");
+    let mut bytes = Vec::new();
+    IpcStreamWriter::new(&mut bytes)
+        .finish(&mut df)
+        .expect("ipc");
+    bytes
+}
+
+fn signed(tables: &[(&str, &[u8])], tenant: &str, expires_at: i64) -> (SignedManifest, KeySet) {
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        tenant: tenant.into(),
+        privacy: Privacy::Standard,
+        issued_at: NOW - 10,
+        expires_at,
+        schema_hash: Catalog::demo().schema_hash(),
+        tables: tables
+            .iter()
+            .map(|(name, bytes)| TableEntry {
+                name: name.to_string(),
+                rows: 0,
+                bytes: bytes.len() as u64,
+                sha256: sha256_hex(bytes),
+                url: format!("/t/{name}"),
+            })
+            .collect(),
+    };
+    let keys = KeySet {
+        keys: vec![public_key("k1", &key.verifying_key())],
+    };
+    (SignedManifest::sign(&manifest, &key, "k1"), keys)
+}
+
+fn request(signed: SignedManifest, keys: KeySet, budget: u64) -> LoadRequest {
+    LoadRequest {
+        catalog: Catalog::demo().canonical_json(),
+        signed,
+        keys,
+        tenant: Some("acme".into()),
+        now: NOW,
+        tables: vec!["orders".into()],
+        budget_bytes: budget,
+    }
+}
+
+fn load(bytes: &[u8]) -> Engine {
+    let (s, k) = signed(&[("orders", bytes)], "acme", NOW + 60);
+    let (engine, report) = Engine::load_verified(&request(s, k, 1 << 30), &[bytes]).expect("load");
+    assert_eq!(report.tables[0].rows, 1000);
+    assert_eq!(report.tenant, "acme");
+    engine
+}
+
+#[test]
+fn loads_a_verified_extract_and_answers_guarded_sql() {
+    let bytes = orders_ipc(1000);
+    let mut engine = load(&bytes);
+    let r = engine
+        .query(
+            "SELECT status, COUNT(*) AS n, SUM(amount) AS revenue FROM orders GROUP BY status ORDER BY status",
+            100,
+        )
+        .expect("query");
+    assert_eq!(r.rows, 2);
+    assert_eq!(
+        r.column("status").expect("status").values,
+        ColumnValues::Text(vec![Some("completed".into()), Some("refunded".into())])
+    );
+    assert_eq!(
+        r.column("n").expect("n").values,
+        ColumnValues::Number(vec![Some(800.0), Some(200.0)])
+    );
+    assert!(!r.truncated);
+}
+
+#[test]
+fn refuses_tampered_expired_foreign_and_oversized_extracts() {
+    let bytes = orders_ipc(1000);
+    let (s, k) = signed(&[("orders", &bytes)], "acme", NOW + 60);
+    let mut tampered = bytes.clone();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 1;
+    let err = Engine::load_verified(&request(s.clone(), k.clone(), 1 << 30), &[&tampered])
+        .err()
+        .expect("tampered");
+    assert_eq!(err.code(), "extract_tampered");
+
+    let err = Engine::load_verified(&request(s.clone(), k.clone(), 100), &[&bytes])
+        .err()
+        .expect("over budget");
+    assert_eq!(err.code(), "extract_over_budget");
+
+    let (old, keys) = signed(&[("orders", &bytes)], "acme", NOW - 1);
+    let err = Engine::load_verified(&request(old, keys, 1 << 30), &[&bytes])
+        .err()
+        .expect("expired");
+    assert_eq!(err.code(), "extract_expired");
+
+    let (other, keys) = signed(&[("orders", &bytes)], "globex", NOW + 60);
+    let err = Engine::load_verified(&request(other, keys, 1 << 30), &[&bytes])
+        .err()
+        .expect("other tenant");
+    assert_eq!(err.code(), "extract_wrong_tenant");
+
+    let mut wrong_catalog = request(s, k, 1 << 30);
+    wrong_catalog.catalog = wrong_catalog.catalog.replace("\"version\":1", "\"version\":2");
+    let err = Engine::load_verified(&wrong_catalog, &[&bytes])
+        .err()
+        .expect("catalog mismatch");
+    assert_eq!(err.code(), "extract_catalog_mismatch");
+}
+
+#[test]
+fn the_guard_stands_before_polars() {
+    let bytes = orders_ipc(1000);
+    let mut engine = load(&bytes);
+    let err = engine.query("DELETE FROM orders", 10).expect_err("delete");
+    assert_eq!(err.code(), "sql_not_select");
+    let err = engine
+        .query("SELECT * FROM read_ipc('/etc/passwd')", 10)
+        .expect_err("file");
+    assert_eq!(err.code(), "sql_table_function");
+    // The table is intact after the refused DELETE.
+    let r = engine
+        .query("SELECT COUNT(*) AS n FROM orders", 10)
+        .expect("count");
+    assert_eq!(r.column("n").expect("n").values.number_at(0), Some(1000.0));
+}
+
+#[test]
+fn results_over_the_display_limit_are_truncated_with_a_notice() {
+    let bytes = orders_ipc(1000);
+    let mut engine = load(&bytes);
+    let r = engine
+        .query("SELECT order_id, amount FROM orders ORDER BY order_id", 25)
+        .expect("list");
+    assert_eq!(r.rows, 25);
+    assert!(r.truncated);
+    assert_eq!(r.column("order_id").expect("id").values.number_at(24), Some(24.0));
+}
+
+#[test]
+fn polars_errors_are_errors_and_the_engine_stays_usable() {
+    let bytes = orders_ipc(1000);
+    let mut engine = load(&bytes);
+    let err = engine
+        .query("SELECT DATE_TRUNC('month', amount) AS m FROM orders", 10)
+        .expect_err("unsupported function");
+    assert!(matches!(err.code(), "query_failed" | "sql_function_not_allowed"));
+    assert!(engine.query("SELECT COUNT(*) AS n FROM orders", 10).is_ok());
+}
+
+#[test]
+fn unreadable_bytes_are_a_load_error_not_a_panic() {
+    let mut engine = Engine::new(&Catalog::demo());
+    let err = engine
+        .load_ipc("orders", b"definitely not arrow")
+        .expect_err("garbage");
+    assert_eq!(err.code(), "extract_unreadable");
+    assert_eq!(
+        engine.query("SELECT COUNT(*) AS n FROM orders", 1).map(|_| ()).map_err(|e| e.code()),
+        Err("engine_not_loaded")
+    );
+}
