@@ -27,7 +27,7 @@ test("revenue by month answers with a table and a line chart; no request carries
   assert.equal(months[0], "2024-01");
   assert.equal(months[23], "2025-12");
   assert.ok(await page.$("svg.sw-line polyline"), "a line is drawn");
-  assert.match(await page.textContent(".sw-sql code"), /^SELECT/);
+  assert.match(await page.textContent(".sw-sql code"), /^(WITH|SELECT) /);
   assert.match(await page.textContent(".sw-timing"), /ms/);
   await screenshot(page, "answer-revenue-by-month");
 
