@@ -94,7 +94,9 @@ pub fn translate(
         return unsupported("The question is empty.");
     }
     if q.chars().count() > MAX_QUESTION_LEN {
-        return unsupported(format!("The question is longer than {MAX_QUESTION_LEN} characters."));
+        return unsupported(format!(
+            "The question is longer than {MAX_QUESTION_LEN} characters."
+        ));
     }
     let voc = vocabulary(catalog);
     let voc = voc.as_ref();
@@ -103,7 +105,12 @@ pub fn translate(
         return unsupported(reason.clone());
     }
     if !parsed.unknown.is_empty() {
-        let words = parsed.unknown.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(", ");
+        let words = parsed
+            .unknown
+            .iter()
+            .map(|w| format!("\"{w}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
         return unsupported(format!(
             "I don't know what {words} means for this data. I know about {}.",
             known_summary(catalog)
@@ -111,10 +118,14 @@ pub fn translate(
     }
     let strong = parsed.follow_up && parsed.plan.measures.is_empty()
         || parsed.follow_up && parsed.plan.groups.is_empty() && parsed.plan.list.is_none();
-    let incomplete = parsed.plan.measures.is_empty() && parsed.plan.list.is_none() && parsed.tables.is_empty();
+    let incomplete =
+        parsed.plan.measures.is_empty() && parsed.plan.list.is_none() && parsed.tables.is_empty();
     let mut plan = parsed.plan.clone();
     let mut merged = false;
-    if let Some(prev) = previous.map(str::trim).filter(|p| !p.is_empty() && p.chars().count() <= MAX_QUESTION_LEN) {
+    if let Some(prev) = previous
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && p.chars().count() <= MAX_QUESTION_LEN)
+    {
         if strong || incomplete {
             let before = read(prev, voc, catalog, ctx.today);
             if before.refusal.is_none() && before.unknown.is_empty() {
@@ -127,7 +138,10 @@ pub fn translate(
     }
     let plan = if merged {
         // The previous question settled what to measure.
-        let flags = Parsed { vague: false, ..Default::default() };
+        let flags = Parsed {
+            vague: false,
+            ..Default::default()
+        };
         complete(plan, &flags, catalog, ctx)
     } else {
         complete(plan, &parsed, catalog, ctx)
@@ -169,7 +183,9 @@ fn vocabulary(catalog: &Catalog) -> std::rc::Rc<Vocabulary> {
 
 fn capitalise_first(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parsed {
@@ -179,7 +195,11 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
 }
 
 fn known_summary(catalog: &Catalog) -> String {
-    let names: Vec<String> = catalog.metrics.iter().map(|m| m.label.to_lowercase()).collect();
+    let names: Vec<String> = catalog
+        .metrics
+        .iter()
+        .map(|m| m.label.to_lowercase())
+        .collect();
     names.join(", ")
 }
 
@@ -223,7 +243,12 @@ fn plural(word: &str) -> String {
 }
 
 /// Fills defaults and checks the plan; refuses or asks back when unsure.
-fn complete(mut plan: Plan, p: &Parsed, catalog: &Catalog, ctx: &TranslateContext) -> Result<Plan, Translation> {
+fn complete(
+    mut plan: Plan,
+    p: &Parsed,
+    catalog: &Catalog,
+    ctx: &TranslateContext,
+) -> Result<Plan, Translation> {
     if p.derived {
         return Err(unsupported(
             "I can't compute rates, ratios or margins yet; I can give each figure on its own.",
@@ -231,8 +256,12 @@ fn complete(mut plan: Plan, p: &Parsed, catalog: &Catalog, ctx: &TranslateContex
     }
     let customers = Measure::Metric("customers".into());
     if p.wants_new
-        && catalog.table("customers").is_some_and(|t| t.time_column.is_some())
-        && (p.tables.iter().any(|t| t == "customers") || plan.measures.contains(&customers) || plan.measures.is_empty())
+        && catalog
+            .table("customers")
+            .is_some_and(|t| t.time_column.is_some())
+        && (p.tables.iter().any(|t| t == "customers")
+            || plan.measures.contains(&customers)
+            || plan.measures.is_empty())
     {
         plan.measures = vec![Measure::Rows("customers".into())];
     }
@@ -242,10 +271,14 @@ fn complete(mut plan: Plan, p: &Parsed, catalog: &Catalog, ctx: &TranslateContex
     }
     // "cancelled orders": a value of a table with a count names that count.
     if plan.measures.is_empty() && p.tables.is_empty() && plan.list.is_none() {
-        let tables: Vec<&str> = plan.filters.iter().filter_map(|f| match f {
-            Filter::In { col, .. } => Some(col.table.as_str()),
-            _ => None,
-        }).collect();
+        let tables: Vec<&str> = plan
+            .filters
+            .iter()
+            .filter_map(|f| match f {
+                Filter::In { col, .. } => Some(col.table.as_str()),
+                _ => None,
+            })
+            .collect();
         if let Some(t) = tables.first().filter(|t| tables.iter().all(|u| u == *t)) {
             if let Measure::Metric(m) = count_metric(t, catalog) {
                 plan.measures.push(Measure::Metric(m));
@@ -261,12 +294,20 @@ fn complete(mut plan: Plan, p: &Parsed, catalog: &Catalog, ctx: &TranslateContex
                     .tables
                     .first()
                     .cloned()
-                    .or_else(|| plan.measures.first().and_then(|m| sql::measure_table(m, catalog)))
-                    .ok_or_else(|| clarify_list())?;
+                    .or_else(|| {
+                        plan.measures
+                            .first()
+                            .and_then(|m| sql::measure_table(m, catalog))
+                    })
+                    .ok_or_else(clarify_list)?;
             }
             plan.measures.clear();
             plan.rank = None;
-            if list.table == "customers" && !catalog.table("customers").is_some_and(|t| t.columns.iter().any(|c| !c.personal && c.dimension)) {
+            if list.table == "customers"
+                && !catalog
+                    .table("customers")
+                    .is_some_and(|t| t.columns.iter().any(|c| !c.personal && c.dimension))
+            {
                 return Err(unsupported("I don't list customers' personal details."));
             }
             return Ok(plan);
@@ -277,13 +318,21 @@ fn complete(mut plan: Plan, p: &Parsed, catalog: &Catalog, ctx: &TranslateContex
         if let (Some(Rank::Top(n) | Rank::Bottom(n)), true) = (plan.rank, plan.groups.is_empty()) {
             if let Some(t) = p.tables.first() {
                 // "top 10 orders": the largest ones.
-                let order = if matches!(plan.rank, Some(Rank::Top(_))) { ListOrder::Largest } else { ListOrder::Smallest };
-                plan.list = Some(ListSpec { table: t.clone(), order, limit: n });
+                let order = if matches!(plan.rank, Some(Rank::Top(_))) {
+                    ListOrder::Largest
+                } else {
+                    ListOrder::Smallest
+                };
+                plan.list = Some(ListSpec {
+                    table: t.clone(),
+                    order,
+                    limit: n,
+                });
                 plan.rank = None;
                 return Ok(plan);
             }
         }
-        if p.vague || (plan.rank.is_some() && !plan.groups.is_empty() && p.tables.is_empty() && false) {
+        if p.vague {
             return Err(clarify_measure(&plan));
         }
         if plan.rank.is_some() && !plan.groups.is_empty() {
@@ -291,7 +340,11 @@ fn complete(mut plan: Plan, p: &Parsed, catalog: &Catalog, ctx: &TranslateContex
             let on_orders = plan.groups.iter().all(|g| reachable(g, "orders", catalog));
             if on_orders && catalog.metric("revenue").is_some() {
                 plan.measures.push(Measure::Metric("revenue".into()));
-            } else if plan.groups.iter().all(|g| reachable(g, "support_tickets", catalog)) {
+            } else if plan
+                .groups
+                .iter()
+                .all(|g| reachable(g, "support_tickets", catalog))
+            {
                 plan.measures.push(count_metric("support_tickets", catalog));
             }
         } else if let Some(t) = p.tables.first() {
@@ -321,22 +374,39 @@ fn complete(mut plan: Plan, p: &Parsed, catalog: &Catalog, ctx: &TranslateContex
         out.dedup();
         plan.measures = out;
     }
-    let tables: Vec<String> = plan.measures.iter().filter_map(|m| sql::measure_table(m, catalog)).collect();
+    let tables: Vec<String> = plan
+        .measures
+        .iter()
+        .filter_map(|m| sql::measure_table(m, catalog))
+        .collect();
     let base = tables.first().cloned().unwrap_or_default();
     if tables.iter().any(|t| *t != base) {
-        return Err(unsupported("Those figures come from different tables; ask for them one at a time."));
+        return Err(unsupported(
+            "Those figures come from different tables; ask for them one at a time.",
+        ));
     }
     if plan.groups.len() > 2 {
-        return Err(unsupported("I can break a figure down by at most two things at once."));
+        return Err(unsupported(
+            "I can break a figure down by at most two things at once.",
+        ));
     }
     // A metric that fixes the order status cannot take another one.
     for m in &plan.measures {
         let Measure::Metric(name) = m else { continue };
-        let Some(fixed) = catalog.metric(name).and_then(|d| d.filter.clone()) else { continue };
+        let Some(fixed) = catalog.metric(name).and_then(|d| d.filter.clone()) else {
+            continue;
+        };
         let mut conflict = None;
         plan.filters.retain(|f| match f {
-            Filter::In { col, values, negated } if fixed.starts_with(&format!("{} = ", col.column)) => {
-                if !negated && values.len() == 1 && fixed == format!("{} = '{}'", col.column, values[0]) {
+            Filter::In {
+                col,
+                values,
+                negated,
+            } if fixed.starts_with(&format!("{} = ", col.column)) => {
+                if !negated
+                    && values.len() == 1
+                    && fixed == format!("{} = '{}'", col.column, values[0])
+                {
                     false
                 } else {
                     conflict = Some(values.join(" or "));
@@ -344,18 +414,35 @@ fn complete(mut plan: Plan, p: &Parsed, catalog: &Catalog, ctx: &TranslateContex
                 }
             }
             Filter::Open(open) if fixed.contains("closed_at") => {
+                // The metric already counts closed tickets only.
                 if *open {
                     conflict = Some("open tickets".into());
                 }
-                !*open && false
+                false
             }
             _ => true,
         });
         if let Some(c) = conflict {
-            let label = catalog.metric(name).map(|d| d.label.clone()).unwrap_or_default();
+            let label = catalog
+                .metric(name)
+                .map(|d| d.label.clone())
+                .unwrap_or_default();
             return Err(Translation::Clarify {
-                reason: format!("{label} only counts {}, so it can't be limited to {c}.", fixed.replace('\'', "")),
-                options: vec![format!("{} by status", if base == "orders" { "orders" } else { "tickets" }), format!("total {}", name.replace('_', " "))],
+                reason: format!(
+                    "{label} only counts {}, so it can't be limited to {c}.",
+                    fixed.replace('\'', "")
+                ),
+                options: vec![
+                    format!(
+                        "{} by status",
+                        if base == "orders" {
+                            "orders"
+                        } else {
+                            "tickets"
+                        }
+                    ),
+                    format!("total {}", name.replace('_', " ")),
+                ],
             });
         }
     }
@@ -365,27 +452,41 @@ fn complete(mut plan: Plan, p: &Parsed, catalog: &Catalog, ctx: &TranslateContex
     if plan.share {
         if plan.groups.is_empty() {
             // "share of revenue from web": the split by that column.
-            if let Some(pos) = plan.filters.iter().position(|f| matches!(f, Filter::In { negated: false, .. })) {
+            if let Some(pos) = plan
+                .filters
+                .iter()
+                .position(|f| matches!(f, Filter::In { negated: false, .. }))
+            {
                 if let Filter::In { col, .. } = plan.filters.remove(pos) {
                     plan.groups.push(Group::Dim(col));
                 }
             }
         }
         let additive = plan.measures.iter().all(|m| match m {
-            Measure::Metric(n) => catalog.metric(n).is_some_and(|d| d.expression.starts_with("SUM(") || d.expression == "COUNT(*)"),
+            Measure::Metric(n) => catalog
+                .metric(n)
+                .is_some_and(|d| d.expression.starts_with("SUM(") || d.expression == "COUNT(*)"),
             Measure::Rows(_) => true,
         });
-        if plan.groups.len() != 1 || plan.measures.len() != 1 || !additive || plan.compare.is_some() {
+        if plan.groups.len() != 1 || plan.measures.len() != 1 || !additive || plan.compare.is_some()
+        {
             return Err(Translation::Clarify {
                 reason: "A share needs one additive figure split by one thing.".into(),
-                options: vec!["share of revenue by channel".into(), "share of orders by country".into()],
+                options: vec![
+                    "share of revenue by channel".into(),
+                    "share of orders by country".into(),
+                ],
             });
         }
         plan.rank = None;
     }
     if let Some(c) = &plan.compare {
         if plan.period.is_none() {
-            let g = if *c == Compare::YearAgo { Grain::Year } else { Grain::Month };
+            let g = if *c == Compare::YearAgo {
+                Grain::Year
+            } else {
+                Grain::Month
+            };
             plan.period = period::to_date(g, ctx.today);
         }
         if plan.groups.iter().any(|g| matches!(g, Group::Time(_))) {
@@ -394,9 +495,21 @@ fn complete(mut plan: Plan, p: &Parsed, catalog: &Catalog, ctx: &TranslateContex
     }
     if let (Some(Rank::Top(n) | Rank::Bottom(n)), true) = (plan.rank, plan.groups.is_empty()) {
         // "top 10 orders": the largest ones.
-        if let Some(t) = p.tables.first().filter(|t| plan.measures.iter().all(|m| *m == count_metric(t, catalog))) {
-            let order = if matches!(plan.rank, Some(Rank::Top(_))) { ListOrder::Largest } else { ListOrder::Smallest };
-            plan.list = Some(ListSpec { table: t.clone(), order, limit: n });
+        if let Some(t) = p
+            .tables
+            .first()
+            .filter(|t| plan.measures.iter().all(|m| *m == count_metric(t, catalog)))
+        {
+            let order = if matches!(plan.rank, Some(Rank::Top(_))) {
+                ListOrder::Largest
+            } else {
+                ListOrder::Smallest
+            };
+            plan.list = Some(ListSpec {
+                table: t.clone(),
+                order,
+                limit: n,
+            });
             plan.measures.clear();
             plan.rank = None;
             return Ok(plan);
@@ -443,7 +556,10 @@ fn reachable(g: &Group, base: &str, catalog: &Catalog) -> bool {
 fn clarify_list() -> Translation {
     Translation::Clarify {
         reason: "Which rows should I list?".into(),
-        options: vec!["the 20 most recent orders".into(), "the 20 most recent tickets".into()],
+        options: vec![
+            "the 20 most recent orders".into(),
+            "the 20 most recent tickets".into(),
+        ],
     }
 }
 
@@ -479,7 +595,11 @@ fn clarify_measure(plan: &Plan) -> Translation {
 /// Two to four follow-ups that fit the answer just given.
 fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
     if plan.list.is_some() {
-        return vec!["orders by month".into(), "revenue by channel".into(), "top 10 products by revenue".into()];
+        return vec![
+            "orders by month".into(),
+            "revenue by channel".into(),
+            "top 10 products by revenue".into(),
+        ];
     }
     let Some(first) = plan.measures.first() else {
         return starter_questions();
@@ -501,11 +621,18 @@ fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
         "support_tickets" => vec!["priority", "topic", "country"],
         _ => vec![],
     };
-    let grouped: Vec<String> = plan.groups.iter().map(|g| match g {
-        Group::Dim(c) => sql::column_words(c),
-        Group::Time(g) => grain_word(*g).to_string(),
-    }).collect();
-    let dim = dims.iter().find(|d| !grouped.iter().any(|g| g == *d)).copied();
+    let grouped: Vec<String> = plan
+        .groups
+        .iter()
+        .map(|g| match g {
+            Group::Dim(c) => sql::column_words(c),
+            Group::Time(g) => grain_word(*g).to_string(),
+        })
+        .collect();
+    let dim = dims
+        .iter()
+        .find(|d| !grouped.iter().any(|g| g == *d))
+        .copied();
     let has_time = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
     let mut out = Vec::new();
     if plan.groups.is_empty() {
@@ -519,7 +646,11 @@ fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
             out.push(format!("{m} by year"));
         }
     } else if has_time {
-        let other = if grouped.iter().any(|g| g == "quarter") { "month" } else { "quarter" };
+        let other = if grouped.iter().any(|g| g == "quarter") {
+            "month"
+        } else {
+            "quarter"
+        };
         out.push(format!("{m} by {other}"));
         if let Some(d) = dim {
             out.push(format!("{m} by {d}"));
@@ -559,20 +690,40 @@ mod tests {
     #[test]
     fn starter_questions_answer() {
         for q in starter_questions() {
-            assert!(matches!(translate(&q, None, &Catalog::demo(), &ctx()), Translation::Answer(_)), "{q}");
+            assert!(
+                matches!(
+                    translate(&q, None, &Catalog::demo(), &ctx()),
+                    Translation::Answer(_)
+                ),
+                "{q}"
+            );
         }
     }
 
     #[test]
     fn total_revenue() {
-        assert_eq!(sql_of("total revenue"), "SELECT SUM(amount) AS revenue FROM orders WHERE status = 'completed'");
+        assert_eq!(
+            sql_of("total revenue"),
+            "SELECT SUM(amount) AS revenue FROM orders WHERE status = 'completed'"
+        );
     }
 
     #[test]
     fn follow_up_adds_a_filter() {
-        let t = translate("only in Germany", Some("revenue by month"), &Catalog::demo(), &ctx());
-        let Translation::Answer(a) = t else { panic!("{t:?}") };
+        let t = translate(
+            "only in Germany",
+            Some("revenue by month"),
+            &Catalog::demo(),
+            &ctx(),
+        );
+        let Translation::Answer(a) = t else {
+            panic!("{t:?}")
+        };
         assert!(a.sql.contains("c.country = 'Germany'"), "{}", a.sql);
-        assert!(a.sql.contains("STRFTIME(o.ordered_at, '%Y-%m')"), "{}", a.sql);
+        assert!(
+            a.sql.contains("STRFTIME(o.ordered_at, '%Y-%m')"),
+            "{}",
+            a.sql
+        );
     }
 }

@@ -52,7 +52,11 @@ fn corpus_is_large_and_balanced() {
     let cases = cases();
     let refused = cases.iter().filter(|c| c.status == "refused").count();
     assert!(cases.len() >= 200, "{} questions", cases.len());
-    assert!(refused * 5 >= cases.len(), "{refused} of {} refused", cases.len());
+    assert!(
+        refused * 5 >= cases.len(),
+        "{refused} of {} refused",
+        cases.len()
+    );
     for c in &cases {
         assert!(c.status == "answered" || c.status == "refused", "{}", c.q);
         assert_eq!(c.status == "answered", c.sql.is_some(), "{}", c.q);
@@ -67,7 +71,13 @@ fn corpus_questions_translate_as_labelled() {
     let mut by_status: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for c in cases() {
         let t = translate(&c.q, c.previous.as_deref(), &catalog, &ctx());
-        let entry = by_status.entry(if c.status == "answered" { "answered" } else { "refused" }).or_default();
+        let entry = by_status
+            .entry(if c.status == "answered" {
+                "answered"
+            } else {
+                "refused"
+            })
+            .or_default();
         entry.1 += 1;
         let ok = match (&t, c.status.as_str()) {
             (Translation::Answer(a), "answered") => {
@@ -75,7 +85,11 @@ fn corpus_questions_translate_as_labelled() {
                     failures.push(format!("{}: guard refused {}: {e}", c.q, a.sql));
                     false
                 } else if let Some(chart) = c.chart.as_deref().filter(|ch| *ch != chart_name(&t)) {
-                    failures.push(format!("{}: chart {} expected {chart}", c.q, chart_name(&t)));
+                    failures.push(format!(
+                        "{}: chart {} expected {chart}",
+                        c.q,
+                        chart_name(&t)
+                    ));
                     false
                 } else if a.interpretation.is_empty() || !(2..=4).contains(&a.suggestions.len()) {
                     failures.push(format!("{}: interpretation or suggestions missing", c.q));
@@ -99,7 +113,12 @@ fn corpus_questions_translate_as_labelled() {
         }
     }
     eprintln!("corpus: {by_status:?} (passed, total)");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -117,7 +136,10 @@ fn suggestions_and_options_are_answerable() {
     follow.sort();
     follow.dedup();
     for q in follow {
-        if !matches!(translate(&q, None, &catalog, &ctx()), Translation::Answer(_)) {
+        if !matches!(
+            translate(&q, None, &catalog, &ctx()),
+            Translation::Answer(_)
+        ) {
             failures.push(q);
         }
     }
@@ -134,7 +156,10 @@ fn translates_in_microseconds() {
     }
     let per = started.elapsed() / cases.len() as u32;
     eprintln!("{per:?} per question");
-    assert!(per < std::time::Duration::from_millis(5), "{per:?} per question");
+    assert!(
+        per < std::time::Duration::from_millis(5),
+        "{per:?} per question"
+    );
 }
 
 /// `TRANSLATE_Q="revenue by month" cargo test -p slicewise-core --test translate show -- --nocapture`
@@ -143,7 +168,10 @@ fn show() {
     if let Ok(q) = std::env::var("TRANSLATE_Q") {
         let prev = std::env::var("TRANSLATE_PREV").ok();
         for q in q.split('|') {
-            eprintln!("{q}\n  {:#?}", translate(q, prev.as_deref(), &Catalog::demo(), &ctx()));
+            eprintln!(
+                "{q}\n  {:#?}",
+                translate(q, prev.as_deref(), &Catalog::demo(), &ctx())
+            );
         }
     }
 }

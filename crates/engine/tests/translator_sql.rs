@@ -67,11 +67,26 @@ fn ts_type() -> DataType {
 }
 
 const COUNTRIES: &[&str] = &[
-    "Germany", "France", "United Kingdom", "United States", "Canada", "Spain", "Italy",
-    "Netherlands", "Sweden", "Japan", "Australia", "Brazil",
+    "Germany",
+    "France",
+    "United Kingdom",
+    "United States",
+    "Canada",
+    "Spain",
+    "Italy",
+    "Netherlands",
+    "Sweden",
+    "Japan",
+    "Australia",
+    "Brazil",
 ];
 const CATEGORIES: &[&str] = &[
-    "Hardware", "Software", "Services", "Accessories", "Training", "Support",
+    "Hardware",
+    "Software",
+    "Services",
+    "Accessories",
+    "Training",
+    "Support",
 ];
 
 /// The four demo tables as Arrow IPC streams.
@@ -80,7 +95,8 @@ fn fixture() -> Result<Vec<(&'static str, Vec<u8>)>> {
     let start = days_from_civil(2023, 1, 1);
     // Data runs from 2023-01-01 up to the corpus's "today", 2025-11-15, exclusive.
     let span = (days_from_civil(2025, 11, 15) - start) as u64;
-    let micros = |day: u64, seconds: u64| (start + day as i64) * 86_400_000_000 + seconds as i64 * 1_000_000;
+    let micros =
+        |day: u64, seconds: u64| (start + day as i64) * 86_400_000_000 + seconds as i64 * 1_000_000;
 
     let n_products = 14usize;
     let product_prices: Vec<f64> = (0..n_products).map(|i| 5.0 + (i as f64) * 12.5).collect();
@@ -169,8 +185,14 @@ fn fixture() -> Result<Vec<(&'static str, Vec<u8>)>> {
         amount.push(((q as f64) * unit * (1.0 - d) * 100.0).round() / 100.0);
         channel.push(rng.pick(&["web", "web", "mobile", "store", "partner"]));
         status.push(rng.pick(&[
-            "completed", "completed", "completed", "completed", "completed", "refunded",
-            "pending", "cancelled",
+            "completed",
+            "completed",
+            "completed",
+            "completed",
+            "completed",
+            "refunded",
+            "pending",
+            "cancelled",
         ]));
     }
     let orders = ipc(
@@ -215,7 +237,12 @@ fn fixture() -> Result<Vec<(&'static str, Vec<u8>)>> {
         closed.push(is_closed.then(|| o + (1 + rng.below(200)) as i64 * 1_800_000_000));
         prio.push(rng.pick(&["low", "medium", "high", "urgent"]));
         topic.push(rng.pick(&[
-            "billing", "shipping", "product defect", "account", "returns", "other",
+            "billing",
+            "shipping",
+            "product defect",
+            "account",
+            "returns",
+            "other",
         ]));
         sat.push(is_closed.then(|| 1 + rng.below(5) as i32));
     }
@@ -309,18 +336,25 @@ fn translated_sql_matches_reference_sql() -> Result<()> {
     let mut engine = engine()?;
     let mut failures = Vec::new();
     let (mut answered, mut correct) = (0, 0);
-    for line in CORPUS.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("//")) {
+    for line in CORPUS
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("//"))
+    {
         let case: Case = serde_json::from_str(line)?;
         let Some(reference) = case.sql.as_deref().filter(|_| case.status == "answered") else {
             continue;
         };
         answered += 1;
-        let Translation::Answer(answer) = translate(&case.q, case.previous.as_deref(), &catalog, &ctx) else {
+        let Translation::Answer(answer) =
+            translate(&case.q, case.previous.as_deref(), &catalog, &ctx)
+        else {
             failures.push(format!("{}: not answered", case.q));
             continue;
         };
         let mut run = |sql: &str| -> std::result::Result<QueryResult, String> {
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| engine.query(sql, 100_000))) {
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                engine.query(sql, 100_000)
+            })) {
                 Ok(r) => r.map_err(|e| e.to_string()),
                 Err(_) => Err("engine panicked".into()),
             }
@@ -328,7 +362,10 @@ fn translated_sql_matches_reference_sql() -> Result<()> {
         let expected = match run(reference) {
             Ok(r) => r,
             Err(e) => {
-                failures.push(format!("{}: reference failed: {e}\n    {reference}", case.q));
+                failures.push(format!(
+                    "{}: reference failed: {e}\n    {reference}",
+                    case.q
+                ));
                 engine = self::engine()?;
                 continue;
             }
@@ -340,14 +377,21 @@ fn translated_sql_matches_reference_sql() -> Result<()> {
                 case.q, got.rows, expected.rows, answer.sql, reference
             )),
             Err(e) => {
-                failures.push(format!("{}: translated SQL failed: {e}\n    {}", case.q, answer.sql));
+                failures.push(format!(
+                    "{}: translated SQL failed: {e}\n    {}",
+                    case.q, answer.sql
+                ));
                 engine = self::engine()?;
             }
         }
     }
     eprintln!("{correct} of {answered} answered questions match their reference");
     if !failures.is_empty() {
-        return Err(anyhow!("{} failures:\n{}", failures.len(), failures.join("\n")));
+        return Err(anyhow!(
+            "{} failures:\n{}",
+            failures.len(),
+            failures.join("\n")
+        ));
     }
     Ok(())
 }

@@ -130,7 +130,7 @@ impl Word {
 
     /// Whether the word is that keyword.
     pub fn is(&self, kw: Kw) -> bool {
-        self.lexes().iter().any(|l| *l == Lex::Kw(kw))
+        self.lexes().contains(&Lex::Kw(kw))
     }
 
     /// The keyword it is, if it is only one.
@@ -166,16 +166,74 @@ fn builtin() -> Vec<(&'static str, Lex)> {
             v.push((w, Lex::Kw(k)));
         }
     };
-    kw(&["by", "per", "each", "for each", "for every", "across", "split by", "broken down by",
-        "breakdown by", "grouped by", "group by", "by each", "per each", "every"], By, &mut v);
-    kw(&["best selling", "top selling", "bestselling", "top", "highest", "biggest", "leading", "greatest", "max", "maximum", "peak"], Top, &mut v);
-    kw(&["bottom", "lowest", "fewest", "min", "minimum"], Bottom, &mut v);
+    kw(
+        &[
+            "by",
+            "per",
+            "each",
+            "for each",
+            "for every",
+            "across",
+            "split by",
+            "broken down by",
+            "breakdown by",
+            "grouped by",
+            "group by",
+            "by each",
+            "per each",
+            "every",
+        ],
+        By,
+        &mut v,
+    );
+    kw(
+        &[
+            "best selling",
+            "top selling",
+            "bestselling",
+            "top",
+            "highest",
+            "biggest",
+            "leading",
+            "greatest",
+            "max",
+            "maximum",
+            "peak",
+        ],
+        Top,
+        &mut v,
+    );
+    kw(
+        &["bottom", "lowest", "fewest", "min", "minimum"],
+        Bottom,
+        &mut v,
+    );
     kw(&["most", "the most"], Most, &mut v);
     kw(&["least", "the least"], Least, &mut v);
     kw(&["which", "what"], Which, &mut v);
-    kw(&["last", "past", "previous", "prior", "the last", "the past", "during the last",
-        "in the last", "over the last", "in the past", "over the past", "during the past"], Last, &mut v);
-    kw(&["this", "current", "so far this", "this calendar"], This, &mut v);
+    kw(
+        &[
+            "last",
+            "past",
+            "previous",
+            "prior",
+            "the last",
+            "the past",
+            "during the last",
+            "in the last",
+            "over the last",
+            "in the past",
+            "over the past",
+            "during the past",
+        ],
+        Last,
+        &mut v,
+    );
+    kw(
+        &["this", "current", "so far this", "this calendar"],
+        This,
+        &mut v,
+    );
     kw(&["next", "upcoming", "tomorrow"], Next, &mut v);
     kw(&["between"], Between, &mut v);
     kw(&["and", "plus", "as well as", "&", "or"], And, &mut v);
@@ -184,71 +242,414 @@ fn builtin() -> Vec<(&'static str, Lex)> {
     kw(&["to", "till", "until", "through", "thru"], To, &mut v);
     kw(&["before", "prior to", "earlier than"], Before, &mut v);
     kw(&["after", "later than"], After, &mut v);
-    kw(&["in", "during", "for", "within", "of", "on", "at"], In, &mut v);
-    kw(&["over", "above", "more than", "greater than", "bigger than", "larger than", "exceeding",
-        "higher than", ">", "worth more than"], Over, &mut v);
-    kw(&["under", "below", "less than", "smaller than", "lower than", "<", "fewer than",
-        "worth less than", "cheaper than"], Under, &mut v);
-    kw(&["at least", ">=", "or more", "minimum of"], AtLeast, &mut v);
-    kw(&["at most", "<=", "or less", "up to", "maximum of"], AtMost, &mut v);
-    kw(&["not", "excluding", "except", "other than", "without", "exclude", "apart from",
-        "besides", "non"], Not, &mut v);
-    kw(&["only", "just", "filter to", "limited to", "restricted to", "only for", "only in",
-        "but only"], Only, &mut v);
-    kw(&["vs", "versus", "compared to", "compared with", "compare", "against", "comparison",
-        "relative to", "compared"], Vs, &mut v);
-    kw(&["same period last year", "year over year", "yoy", "year on year", "same time last year",
-        "same period a year ago", "a year ago", "same period a year before", "the year before"],
-        YearAgo, &mut v);
-    kw(&["previous period", "prior period", "period over period", "month over month", "mom",
-        "week over week", "wow", "quarter over quarter", "qoq", "preceding period",
-        "the period before", "last period"], PrevPeriod, &mut v);
-    kw(&["share", "percentage", "percent", "%", "proportion", "share of total", "split",
-        "distribution", "mix", "contribution", "fraction", "pct"], Share, &mut v);
-    kw(&["list", "show all", "details", "rows", "records", "individual", "raw"], List, &mut v);
-    kw(&["recent", "latest", "newest", "most recent", "last few"], Recent, &mut v);
+    kw(
+        &["in", "during", "for", "within", "of", "on", "at"],
+        In,
+        &mut v,
+    );
+    kw(
+        &[
+            "over",
+            "above",
+            "more than",
+            "greater than",
+            "bigger than",
+            "larger than",
+            "exceeding",
+            "higher than",
+            ">",
+            "worth more than",
+        ],
+        Over,
+        &mut v,
+    );
+    kw(
+        &[
+            "under",
+            "below",
+            "less than",
+            "smaller than",
+            "lower than",
+            "<",
+            "fewer than",
+            "worth less than",
+            "cheaper than",
+        ],
+        Under,
+        &mut v,
+    );
+    kw(
+        &["at least", ">=", "or more", "minimum of"],
+        AtLeast,
+        &mut v,
+    );
+    kw(
+        &["at most", "<=", "or less", "up to", "maximum of"],
+        AtMost,
+        &mut v,
+    );
+    kw(
+        &[
+            "not",
+            "excluding",
+            "except",
+            "other than",
+            "without",
+            "exclude",
+            "apart from",
+            "besides",
+            "non",
+        ],
+        Not,
+        &mut v,
+    );
+    kw(
+        &[
+            "only",
+            "just",
+            "filter to",
+            "limited to",
+            "restricted to",
+            "only for",
+            "only in",
+            "but only",
+        ],
+        Only,
+        &mut v,
+    );
+    kw(
+        &[
+            "vs",
+            "versus",
+            "compared to",
+            "compared with",
+            "compare",
+            "against",
+            "comparison",
+            "relative to",
+            "compared",
+        ],
+        Vs,
+        &mut v,
+    );
+    kw(
+        &[
+            "same period last year",
+            "year over year",
+            "yoy",
+            "year on year",
+            "same time last year",
+            "same period a year ago",
+            "a year ago",
+            "same period a year before",
+            "the year before",
+        ],
+        YearAgo,
+        &mut v,
+    );
+    kw(
+        &[
+            "previous period",
+            "prior period",
+            "period over period",
+            "month over month",
+            "mom",
+            "week over week",
+            "wow",
+            "quarter over quarter",
+            "qoq",
+            "preceding period",
+            "the period before",
+            "last period",
+        ],
+        PrevPeriod,
+        &mut v,
+    );
+    kw(
+        &[
+            "share",
+            "percentage",
+            "percent",
+            "%",
+            "proportion",
+            "share of total",
+            "split",
+            "distribution",
+            "mix",
+            "contribution",
+            "fraction",
+            "pct",
+        ],
+        Share,
+        &mut v,
+    );
+    kw(
+        &[
+            "list",
+            "show all",
+            "details",
+            "rows",
+            "records",
+            "individual",
+            "raw",
+        ],
+        List,
+        &mut v,
+    );
+    kw(
+        &["recent", "latest", "newest", "most recent", "last few"],
+        Recent,
+        &mut v,
+    );
     kw(&["oldest", "earliest", "first"], Oldest, &mut v);
-    kw(&["largest", "biggest single", "most expensive", "highest value"], Largest, &mut v);
+    kw(
+        &[
+            "largest",
+            "biggest single",
+            "most expensive",
+            "highest value",
+        ],
+        Largest,
+        &mut v,
+    );
     kw(&["smallest", "cheapest", "lowest value"], Smallest, &mut v);
     kw(&["today"], Today, &mut v);
     kw(&["yesterday"], Yesterday, &mut v);
-    kw(&["ytd", "year to date", "so far this year", "this year so far", "year-to-date"], Ytd, &mut v);
-    kw(&["mtd", "month to date", "so far this month", "this month so far"], Mtd, &mut v);
+    kw(
+        &[
+            "ytd",
+            "year to date",
+            "so far this year",
+            "this year so far",
+            "year-to-date",
+        ],
+        Ytd,
+        &mut v,
+    );
+    kw(
+        &[
+            "mtd",
+            "month to date",
+            "so far this month",
+            "this month so far",
+        ],
+        Mtd,
+        &mut v,
+    );
     kw(&["average", "avg", "mean", "typical"], Average, &mut v);
-    kw(&["how many", "number of", "count of", "count", "how many total", "total number of",
-        "the number of", "no of"], HowMany, &mut v);
+    kw(
+        &[
+            "how many",
+            "number of",
+            "count of",
+            "count",
+            "how many total",
+            "total number of",
+            "the number of",
+            "no of",
+        ],
+        HowMany,
+        &mut v,
+    );
     kw(&["instead", "rather"], Instead, &mut v);
-    kw(&["what about", "how about", "and what about", "same for", "same but", "now", "same",
-        "then"], WhatAbout, &mut v);
-    kw(&["delete", "drop", "remove", "update", "insert", "truncate", "alter", "create", "modify",
-        "wipe", "erase", "rename", "overwrite", "purge", "destroy"], Write, &mut v);
-    kw(&["email", "emails", "e mail", "email address", "email addresses", "phone", "phone number",
-        "address", "addresses", "password", "passwords", "contact details", "personal data",
-        "credit card", "home address"], Personal, &mut v);
-    kw(&["open", "unresolved", "still open", "not closed", "outstanding", "pending tickets"], Open, &mut v);
-    kw(&["closed", "resolved", "solved", "finished"], Closed, &mut v);
-    kw(&["over time", "trend", "trends", "trending", "evolution", "history", "timeline",
-        "development", "time series", "how has", "changed over time"], OverTime, &mut v);
+    kw(
+        &[
+            "what about",
+            "how about",
+            "and what about",
+            "same for",
+            "same but",
+            "now",
+            "same",
+            "then",
+        ],
+        WhatAbout,
+        &mut v,
+    );
+    kw(
+        &[
+            "delete",
+            "drop",
+            "remove",
+            "update",
+            "insert",
+            "truncate",
+            "alter",
+            "create",
+            "modify",
+            "wipe",
+            "erase",
+            "rename",
+            "overwrite",
+            "purge",
+            "destroy",
+        ],
+        Write,
+        &mut v,
+    );
+    kw(
+        &[
+            "email",
+            "emails",
+            "e mail",
+            "email address",
+            "email addresses",
+            "phone",
+            "phone number",
+            "address",
+            "addresses",
+            "password",
+            "passwords",
+            "contact details",
+            "personal data",
+            "credit card",
+            "home address",
+        ],
+        Personal,
+        &mut v,
+    );
+    kw(
+        &[
+            "open",
+            "unresolved",
+            "still open",
+            "not closed",
+            "outstanding",
+            "pending tickets",
+        ],
+        Open,
+        &mut v,
+    );
+    kw(
+        &["closed", "resolved", "solved", "finished"],
+        Closed,
+        &mut v,
+    );
+    kw(
+        &[
+            "over time",
+            "trend",
+            "trends",
+            "trending",
+            "evolution",
+            "history",
+            "timeline",
+            "development",
+            "time series",
+            "how has",
+            "changed over time",
+        ],
+        OverTime,
+        &mut v,
+    );
     kw(&["ago"], Ago, &mut v);
-    kw(&["forecast", "predict", "prediction", "projected", "projection", "will", "expect",
-        "expected", "estimate", "going to"], Forecast, &mut v);
+    kw(
+        &[
+            "forecast",
+            "predict",
+            "prediction",
+            "projected",
+            "projection",
+            "will",
+            "expect",
+            "expected",
+            "estimate",
+            "going to",
+        ],
+        Forecast,
+        &mut v,
+    );
     kw(&["best", "strongest", "best performing"], Best, &mut v);
-    kw(&["worst", "weakest", "worst performing", "poorest"], Worst, &mut v);
-    kw(&["popular", "most popular", "performance", "doing", "perform",
-        "performing", "good", "bad", "important", "interesting", "stats", "statistics",
-        "numbers", "kpi", "kpis", "overview", "summary", "metrics", "data", "everything",
-        "anything", "stuff", "info", "information", "dashboard", "report"], Ambiguous, &mut v);
-    kw(&["new", "signed up", "signup", "signups", "sign ups", "sign up", "joined", "registered",
-        "registrations", "acquired", "onboarded", "new signups"], New, &mut v);
-    kw(&["per order", "per customer", "ratio", "rate", "per ticket", "conversion",
-        "growth rate", "margin"], Ratio, &mut v);
+    kw(
+        &["worst", "weakest", "worst performing", "poorest"],
+        Worst,
+        &mut v,
+    );
+    kw(
+        &[
+            "popular",
+            "most popular",
+            "performance",
+            "doing",
+            "perform",
+            "performing",
+            "good",
+            "bad",
+            "important",
+            "interesting",
+            "stats",
+            "statistics",
+            "numbers",
+            "kpi",
+            "kpis",
+            "overview",
+            "summary",
+            "metrics",
+            "data",
+            "everything",
+            "anything",
+            "stuff",
+            "info",
+            "information",
+            "dashboard",
+            "report",
+        ],
+        Ambiguous,
+        &mut v,
+    );
+    kw(
+        &[
+            "new",
+            "signed up",
+            "signup",
+            "signups",
+            "sign ups",
+            "sign up",
+            "joined",
+            "registered",
+            "registrations",
+            "acquired",
+            "onboarded",
+            "new signups",
+        ],
+        New,
+        &mut v,
+    );
+    kw(
+        &[
+            "per order",
+            "per customer",
+            "ratio",
+            "rate",
+            "per ticket",
+            "conversion",
+            "growth rate",
+            "margin",
+        ],
+        Ratio,
+        &mut v,
+    );
 
     let grains: &[(&[&'static str], Grain)] = &[
-        (&["day", "daily", "days", "date", "per day", "day by day"], Grain::Day),
+        (
+            &["day", "daily", "days", "date", "per day", "day by day"],
+            Grain::Day,
+        ),
         (&["week", "weekly", "weeks", "wk"], Grain::Week),
         (&["month", "monthly", "months", "mo", "mth"], Grain::Month),
         (&["quarter", "quarterly", "quarters", "qtr"], Grain::Quarter),
-        (&["year", "yearly", "annual", "annually", "years", "yr", "calendar year"], Grain::Year),
+        (
+            &[
+                "year",
+                "yearly",
+                "annual",
+                "annually",
+                "years",
+                "yr",
+                "calendar year",
+            ],
+            Grain::Year,
+        ),
     ];
     for (words, g) in grains {
         for w in *words {
@@ -256,9 +657,18 @@ fn builtin() -> Vec<(&'static str, Lex)> {
         }
     }
     let months = [
-        ["january", "jan"], ["february", "feb"], ["march", "mar"], ["april", "apr"],
-        ["may", "may"], ["june", "jun"], ["july", "jul"], ["august", "aug"],
-        ["september", "sep"], ["october", "oct"], ["november", "nov"], ["december", "dec"],
+        ["january", "jan"],
+        ["february", "feb"],
+        ["march", "mar"],
+        ["april", "apr"],
+        ["may", "may"],
+        ["june", "jun"],
+        ["july", "jul"],
+        ["august", "aug"],
+        ["september", "sep"],
+        ["october", "oct"],
+        ["november", "nov"],
+        ["december", "dec"],
     ];
     for (i, names) in months.iter().enumerate() {
         for n in names {
@@ -267,9 +677,27 @@ fn builtin() -> Vec<(&'static str, Lex)> {
     }
     v.push(("sept", Lex::Month(9)));
     let numbers = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-        "nineteen", "twenty",
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
     ];
     for (i, n) in numbers.iter().enumerate() {
         v.push((n, Lex::Number(i as f64)));
@@ -287,29 +715,222 @@ fn builtin() -> Vec<(&'static str, Lex)> {
 
 /// Words that carry no meaning for the plan.
 const FILLER: &[&str] = &[
-    "a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did",
-    "done", "have", "has", "had", "we", "our", "us", "i", "me", "my", "you", "your", "show",
-    "show me", "give", "give me", "tell", "tell me", "get", "find", "display", "see", "let",
-    "lets", "let me", "can", "could", "would", "please", "pls", "plz", "how", "much", "total",
-    "overall", "all", "altogether", "in total", "whole", "entire", "sum", "sum of", "value of",
-    "amount of", "level", "levels", "figure", "figures", "there", "it", "its", "that", "these",
-    "those", "them", "they", "with", "having", "has", "who", "whom", "whose", "where", "when",
-    "up", "so", "far", "far so", "breakdown", "break down", "broken down", "bucketed", "grouped",
-    "group", "split", "look", "looking", "like", "know", "want", "need", "wanna", "id", "some",
-    "any", "about", "regarding", "out", "as", "vs.", "did we", "do we", "have we", "generate",
-    "generated", "bring in", "brought in", "come from", "comes from", "came from", "came in",
-    "coming from", "come", "comes", "came", "got", "get", "received", "placed", "were placed",
-    "was placed", "made", "make", "happen", "happened", "value", "volume", "number", "amount",
-    "amounts", "quantity", "figure out", "chart", "graph", "plot", "table", "view", "just",
-    "versus the", "compare to", "to the", "on the", "in the", "of the", "for the", "per the",
-    "what's", "whats", "whats the", "what is", "what are", "what were", "what was", "how are",
-    "how did", "how do", "how is", "how was", "were there", "are there", "is there", "there were",
-    "each one", "one", "ones", "whole year", "exactly", "currently", "right now", "so far",
-    "many", "much did", "recorded", "logged", "filed", "opened", "raised", "submitted", "created",
-    "got", "take", "takes", "took", "taking", "to close", "to resolve", "time", "long",
-    "total number", "run", "list of", "sorted", "sort by", "ranked",
-    "ranking", "rank", "descending", "ascending", "desc", "asc", "wise", "-wise", "?", "had we",
-    "ever", "every single", "hi", "hello", "hey", "ok", "okay", "thanks", "thank you",
+    "a",
+    "an",
+    "the",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "do",
+    "does",
+    "did",
+    "done",
+    "have",
+    "has",
+    "had",
+    "we",
+    "our",
+    "us",
+    "i",
+    "me",
+    "my",
+    "you",
+    "your",
+    "show",
+    "show me",
+    "give",
+    "give me",
+    "tell",
+    "tell me",
+    "get",
+    "find",
+    "display",
+    "see",
+    "let",
+    "lets",
+    "let me",
+    "can",
+    "could",
+    "would",
+    "please",
+    "pls",
+    "plz",
+    "how",
+    "much",
+    "total",
+    "overall",
+    "all",
+    "altogether",
+    "in total",
+    "whole",
+    "entire",
+    "sum",
+    "sum of",
+    "value of",
+    "amount of",
+    "level",
+    "levels",
+    "figure",
+    "figures",
+    "there",
+    "it",
+    "its",
+    "that",
+    "these",
+    "those",
+    "them",
+    "they",
+    "with",
+    "having",
+    "has",
+    "who",
+    "whom",
+    "whose",
+    "where",
+    "when",
+    "up",
+    "so",
+    "far",
+    "far so",
+    "breakdown",
+    "break down",
+    "broken down",
+    "bucketed",
+    "grouped",
+    "group",
+    "split",
+    "look",
+    "looking",
+    "like",
+    "know",
+    "want",
+    "need",
+    "wanna",
+    "id",
+    "some",
+    "any",
+    "about",
+    "regarding",
+    "out",
+    "as",
+    "vs.",
+    "did we",
+    "do we",
+    "have we",
+    "generate",
+    "generated",
+    "bring in",
+    "brought in",
+    "come from",
+    "comes from",
+    "came from",
+    "came in",
+    "coming from",
+    "come",
+    "comes",
+    "came",
+    "got",
+    "get",
+    "received",
+    "placed",
+    "were placed",
+    "was placed",
+    "made",
+    "make",
+    "happen",
+    "happened",
+    "value",
+    "volume",
+    "number",
+    "amount",
+    "amounts",
+    "quantity",
+    "figure out",
+    "chart",
+    "graph",
+    "plot",
+    "table",
+    "view",
+    "just",
+    "versus the",
+    "compare to",
+    "to the",
+    "on the",
+    "in the",
+    "of the",
+    "for the",
+    "per the",
+    "what's",
+    "whats",
+    "whats the",
+    "what is",
+    "what are",
+    "what were",
+    "what was",
+    "how are",
+    "how did",
+    "how do",
+    "how is",
+    "how was",
+    "were there",
+    "are there",
+    "is there",
+    "there were",
+    "each one",
+    "one",
+    "ones",
+    "whole year",
+    "exactly",
+    "currently",
+    "right now",
+    "so far",
+    "many",
+    "much did",
+    "recorded",
+    "logged",
+    "filed",
+    "opened",
+    "raised",
+    "submitted",
+    "created",
+    "got",
+    "take",
+    "takes",
+    "took",
+    "taking",
+    "to close",
+    "to resolve",
+    "time",
+    "long",
+    "total number",
+    "run",
+    "list of",
+    "sorted",
+    "sort by",
+    "ranked",
+    "ranking",
+    "rank",
+    "descending",
+    "ascending",
+    "desc",
+    "asc",
+    "wise",
+    "-wise",
+    "?",
+    "had we",
+    "ever",
+    "every single",
+    "hi",
+    "hello",
+    "hey",
+    "ok",
+    "okay",
+    "thanks",
+    "thank you",
 ];
 
 /// Lower-cases and splits a question into tokens; digits keep `.`, `-` and
@@ -328,7 +949,8 @@ pub fn tokenize(question: &str) -> Vec<String> {
         let next_digit = text.get(i + 1).is_some_and(|n| n.is_ascii_digit());
         if c.is_alphanumeric() {
             cur.push(c);
-        } else if (c == '.' || c == '-' || c == ',') && prev_digit && next_digit && !cur.is_empty() {
+        } else if (c == '.' || c == '-' || c == ',') && prev_digit && next_digit && !cur.is_empty()
+        {
             if c != ',' {
                 cur.push(c);
             }
@@ -363,7 +985,11 @@ pub fn stem(word: &str) -> String {
     }
     let w = if let Some(s) = w.strip_suffix("ies").filter(|_| n > 4) {
         format!("{s}y")
-    } else if w.ends_with("sses") || w.ends_with("ches") || w.ends_with("shes") || w.ends_with("xes") {
+    } else if w.ends_with("sses")
+        || w.ends_with("ches")
+        || w.ends_with("shes")
+        || w.ends_with("xes")
+    {
         w[..w.len() - 2].to_string()
     } else if w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
         w[..w.len() - 1].to_string()
@@ -471,19 +1097,30 @@ impl Vocabulary {
                 names.extend(c.synonyms.iter().cloned());
                 // A table's `name` column is named by the table ("product").
                 if c.name == "name" {
-                    names = t.synonyms.iter().chain(std::iter::once(&t.name)).cloned().collect();
+                    names = t
+                        .synonyms
+                        .iter()
+                        .chain(std::iter::once(&t.name))
+                        .cloned()
+                        .collect();
                     names.extend(c.synonyms.iter().cloned());
                 }
                 if c.dimension || (c.name == "name" && c.personal) {
                     // "customer country", "order status": the table's name before the column's.
-                    let singular = t.name.strip_suffix('s').unwrap_or(&t.name).replace('_', " ");
+                    let singular = t
+                        .name
+                        .strip_suffix('s')
+                        .unwrap_or(&t.name)
+                        .replace('_', " ");
                     let own = format!("{singular} {}", c.name.replace('_', " "));
                     names.push(own);
                     for n in &names {
                         voc.add(n, Lex::Dim(col.clone()), true);
                     }
                 }
-                if matches!(c.column_type, ColumnType::Int | ColumnType::Float) && !c.name.ends_with("_id") {
+                if matches!(c.column_type, ColumnType::Int | ColumnType::Float)
+                    && !c.name.ends_with("_id")
+                {
                     for n in &names {
                         voc.add(n, Lex::Numeric(col.clone()), true);
                     }
@@ -637,65 +1274,164 @@ fn find_value(catalog: &Catalog, value: &str) -> Option<Col> {
 
 /// Everyday names of demo metrics.
 const METRIC_PARAPHRASES: &[(&str, &str)] = &[
-    ("earnings", "revenue"), ("earned", "revenue"), ("earn", "revenue"), ("sell", "revenue"),
-    ("sold", "revenue"), ("selling", "revenue"), ("money", "revenue"), ("gmv", "revenue"),
-    ("takings", "revenue"), ("gross sales", "revenue"), ("total sales", "revenue"),
-    ("sales revenue", "revenue"), ("revenues", "revenue"), ("proceeds", "revenue"),
-    ("bring in", "revenue"), ("brought in", "revenue"), ("dollars", "revenue"),
-    ("money made", "revenue"), ("make money", "revenue"), ("made money", "revenue"),
+    ("earnings", "revenue"),
+    ("earned", "revenue"),
+    ("earn", "revenue"),
+    ("sell", "revenue"),
+    ("sold", "revenue"),
+    ("selling", "revenue"),
+    ("money", "revenue"),
+    ("gmv", "revenue"),
+    ("takings", "revenue"),
+    ("gross sales", "revenue"),
+    ("total sales", "revenue"),
+    ("sales revenue", "revenue"),
+    ("revenues", "revenue"),
+    ("proceeds", "revenue"),
+    ("bring in", "revenue"),
+    ("brought in", "revenue"),
+    ("dollars", "revenue"),
+    ("money made", "revenue"),
+    ("make money", "revenue"),
+    ("made money", "revenue"),
     ("sales volume", "revenue"),
-    ("orders placed", "orders"), ("order volume", "orders"), ("purchases", "orders"),
-    ("transactions", "orders"), ("number of purchases", "orders"), ("order", "orders"),
-    ("average order", "aov"), ("average basket", "aov"), ("average sale", "aov"),
-    ("average order amount", "aov"), ("average order size", "aov"), ("average revenue per order", "aov"),
-    ("avg order", "aov"), ("average ticket size", "aov"), ("mean order value", "aov"),
-    ("average spend", "aov"), ("average purchase", "aov"), ("average purchase value", "aov"),
-    ("units", "units_sold"), ("unit sales", "units_sold"), ("pieces sold", "units_sold"),
-    ("quantity sold", "units_sold"), ("items sold", "units_sold"), ("products sold", "units_sold"),
-    ("units shipped", "units_sold"), ("volume sold", "units_sold"), ("how many units", "units_sold"),
-    ("refund count", "refunds"), ("refunded", "refunds"), ("number of refunds", "refunds"),
-    ("refund", "refunds"), ("returned orders", "refunds"),
-    ("clients", "customers"), ("shoppers", "customers"), ("active customers", "customers"),
-    ("customer count", "customers"), ("number of customers", "customers"),
-    ("paying customers", "customers"), ("purchasers", "customers"),
-    ("support requests", "tickets"), ("support cases", "tickets"), ("complaints", "tickets"),
-    ("requests", "tickets"), ("ticket", "tickets"), ("ticket volume", "tickets"),
-    ("support volume", "tickets"), ("issues", "tickets"),
-    ("satisfaction score", "csat"), ("customer satisfaction score", "csat"), ("ratings", "csat"),
-    ("rating", "csat"), ("average rating", "csat"), ("satisfied", "csat"), ("happy", "csat"),
-    ("average satisfaction", "csat"), ("csat score", "csat"), ("satisfaction rating", "csat"),
-    ("resolution", "resolution_time"), ("time to close", "resolution_time"),
-    ("time to resolution", "resolution_time"), ("how long", "resolution_time"),
-    ("resolve time", "resolution_time"), ("handling time", "resolution_time"),
-    ("average resolution time", "resolution_time"), ("hours to resolve", "resolution_time"),
-    ("time to resolve tickets", "resolution_time"), ("close tickets", "resolution_time"),
+    ("orders placed", "orders"),
+    ("order volume", "orders"),
+    ("purchases", "orders"),
+    ("transactions", "orders"),
+    ("number of purchases", "orders"),
+    ("order", "orders"),
+    ("average order", "aov"),
+    ("average basket", "aov"),
+    ("average sale", "aov"),
+    ("average order amount", "aov"),
+    ("average order size", "aov"),
+    ("average revenue per order", "aov"),
+    ("avg order", "aov"),
+    ("average ticket size", "aov"),
+    ("mean order value", "aov"),
+    ("average spend", "aov"),
+    ("average purchase", "aov"),
+    ("average purchase value", "aov"),
+    ("units", "units_sold"),
+    ("unit sales", "units_sold"),
+    ("pieces sold", "units_sold"),
+    ("quantity sold", "units_sold"),
+    ("items sold", "units_sold"),
+    ("products sold", "units_sold"),
+    ("units shipped", "units_sold"),
+    ("volume sold", "units_sold"),
+    ("how many units", "units_sold"),
+    ("refund count", "refunds"),
+    ("refunded", "refunds"),
+    ("number of refunds", "refunds"),
+    ("refund", "refunds"),
+    ("returned orders", "refunds"),
+    ("clients", "customers"),
+    ("shoppers", "customers"),
+    ("active customers", "customers"),
+    ("customer count", "customers"),
+    ("number of customers", "customers"),
+    ("paying customers", "customers"),
+    ("purchasers", "customers"),
+    ("support requests", "tickets"),
+    ("support cases", "tickets"),
+    ("complaints", "tickets"),
+    ("requests", "tickets"),
+    ("ticket", "tickets"),
+    ("ticket volume", "tickets"),
+    ("support volume", "tickets"),
+    ("issues", "tickets"),
+    ("satisfaction score", "csat"),
+    ("customer satisfaction score", "csat"),
+    ("ratings", "csat"),
+    ("rating", "csat"),
+    ("average rating", "csat"),
+    ("satisfied", "csat"),
+    ("happy", "csat"),
+    ("average satisfaction", "csat"),
+    ("csat score", "csat"),
+    ("satisfaction rating", "csat"),
+    ("resolution", "resolution_time"),
+    ("time to close", "resolution_time"),
+    ("time to resolution", "resolution_time"),
+    ("how long", "resolution_time"),
+    ("resolve time", "resolution_time"),
+    ("handling time", "resolution_time"),
+    ("average resolution time", "resolution_time"),
+    ("hours to resolve", "resolution_time"),
+    ("time to resolve tickets", "resolution_time"),
+    ("close tickets", "resolution_time"),
 ];
 
 /// Everyday names of demo dimension values.
 const VALUE_ALIASES: &[(&str, &str)] = &[
-    ("german", "Germany"), ("deutschland", "Germany"), ("french", "France"),
-    ("uk", "United Kingdom"), ("britain", "United Kingdom"), ("great britain", "United Kingdom"),
-    ("england", "United Kingdom"), ("british", "United Kingdom"), ("us", "United States"),
-    ("usa", "United States"), ("america", "United States"), ("american", "United States"),
-    ("the states", "United States"), ("canadian", "Canada"), ("spanish", "Spain"),
-    ("italian", "Italy"), ("dutch", "Netherlands"), ("holland", "Netherlands"),
-    ("the netherlands", "Netherlands"), ("swedish", "Sweden"), ("japanese", "Japan"),
-    ("australian", "Australia"), ("brazilian", "Brazil"),
-    ("online", "web"), ("website", "web"), ("app", "mobile"), ("mobile app", "mobile"),
-    ("in store", "store"), ("in-store", "store"), ("retail", "store"), ("shop", "store"),
-    ("stores", "store"), ("partners", "partner"), ("resellers", "partner"),
-    ("complete", "completed"), ("successful", "completed"), ("fulfilled", "completed"),
-    ("canceled", "cancelled"), ("cancellations", "cancelled"), ("cancelled orders", "cancelled"),
-    ("pending orders", "pending"), ("refunded", "refunded"),
-    ("consumers", "consumer"), ("b2c", "consumer"), ("small business", "smb"),
-    ("small businesses", "smb"), ("smbs", "smb"), ("enterprises", "enterprise"),
-    ("enterprise customers", "enterprise"), ("large accounts", "enterprise"),
-    ("critical", "urgent"), ("high priority", "high"), ("low priority", "low"),
-    ("medium priority", "medium"), ("urgent priority", "urgent"),
-    ("defect", "product defect"), ("defects", "product defect"), ("defective", "product defect"),
-    ("broken products", "product defect"), ("delivery", "shipping"), ("invoices", "billing"),
-    ("invoice", "billing"), ("payments", "billing"), ("payment", "billing"),
-    ("account issues", "account"), ("login", "account"),
+    ("german", "Germany"),
+    ("deutschland", "Germany"),
+    ("french", "France"),
+    ("uk", "United Kingdom"),
+    ("britain", "United Kingdom"),
+    ("great britain", "United Kingdom"),
+    ("england", "United Kingdom"),
+    ("british", "United Kingdom"),
+    ("us", "United States"),
+    ("usa", "United States"),
+    ("america", "United States"),
+    ("american", "United States"),
+    ("the states", "United States"),
+    ("canadian", "Canada"),
+    ("spanish", "Spain"),
+    ("italian", "Italy"),
+    ("dutch", "Netherlands"),
+    ("holland", "Netherlands"),
+    ("the netherlands", "Netherlands"),
+    ("swedish", "Sweden"),
+    ("japanese", "Japan"),
+    ("australian", "Australia"),
+    ("brazilian", "Brazil"),
+    ("online", "web"),
+    ("website", "web"),
+    ("app", "mobile"),
+    ("mobile app", "mobile"),
+    ("in store", "store"),
+    ("in-store", "store"),
+    ("retail", "store"),
+    ("shop", "store"),
+    ("stores", "store"),
+    ("partners", "partner"),
+    ("resellers", "partner"),
+    ("complete", "completed"),
+    ("successful", "completed"),
+    ("fulfilled", "completed"),
+    ("canceled", "cancelled"),
+    ("cancellations", "cancelled"),
+    ("cancelled orders", "cancelled"),
+    ("pending orders", "pending"),
+    ("refunded", "refunded"),
+    ("consumers", "consumer"),
+    ("b2c", "consumer"),
+    ("small business", "smb"),
+    ("small businesses", "smb"),
+    ("smbs", "smb"),
+    ("enterprises", "enterprise"),
+    ("enterprise customers", "enterprise"),
+    ("large accounts", "enterprise"),
+    ("critical", "urgent"),
+    ("high priority", "high"),
+    ("low priority", "low"),
+    ("medium priority", "medium"),
+    ("urgent priority", "urgent"),
+    ("defect", "product defect"),
+    ("defects", "product defect"),
+    ("defective", "product defect"),
+    ("broken products", "product defect"),
+    ("delivery", "shipping"),
+    ("invoices", "billing"),
+    ("invoice", "billing"),
+    ("payments", "billing"),
+    ("payment", "billing"),
+    ("account issues", "account"),
+    ("login", "account"),
 ];
 
 #[cfg(test)]
@@ -704,8 +1440,14 @@ mod tests {
 
     #[test]
     fn tokenizes_numbers_dates_and_symbols() {
-        assert_eq!(tokenize("Revenue > $1,500 on 2025-03-01?"), ["revenue", ">", "1500", "on", "2025-03-01"]);
-        assert_eq!(tokenize("what's the AOV, 5.5%"), ["whats", "the", "aov", "5.5", "%"]);
+        assert_eq!(
+            tokenize("Revenue > $1,500 on 2025-03-01?"),
+            ["revenue", ">", "1500", "on", "2025-03-01"]
+        );
+        assert_eq!(
+            tokenize("what's the AOV, 5.5%"),
+            ["whats", "the", "aov", "5.5", "%"]
+        );
     }
 
     #[test]

@@ -42,14 +42,24 @@ impl Period {
             Span::Days(n) => d.checked_sub_signed(Duration::days(n)),
         };
         let (start, end) = (shift(self.start?)?, shift(self.end?)?);
-        Some(Period::new(start, end, format!("the period before ({})", range_label(start, end)), self.span))
+        Some(Period::new(
+            start,
+            end,
+            format!("the period before ({})", range_label(start, end)),
+            self.span,
+        ))
     }
 
     /// The same period one year earlier.
     pub fn year_ago(&self) -> Option<Period> {
         let shift = |d: NaiveDate| d.checked_sub_months(Months::new(12));
         let (start, end) = (shift(self.start?)?, shift(self.end?)?);
-        Some(Period::new(start, end, format!("a year earlier ({})", range_label(start, end)), self.span))
+        Some(Period::new(
+            start,
+            end,
+            format!("a year earlier ({})", range_label(start, end)),
+            self.span,
+        ))
     }
 }
 
@@ -64,8 +74,18 @@ pub fn range_label(start: NaiveDate, end: NaiveDate) -> String {
 }
 
 const MONTH_NAMES: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
@@ -99,7 +119,9 @@ fn grain_name(g: Grain) -> &'static str {
 fn unit_start(g: Grain, today: NaiveDate) -> Option<NaiveDate> {
     match g {
         Grain::Day => Some(today),
-        Grain::Week => today.checked_sub_signed(Duration::days(i64::from(today.weekday().num_days_from_monday()))),
+        Grain::Week => today.checked_sub_signed(Duration::days(i64::from(
+            today.weekday().num_days_from_monday(),
+        ))),
         Grain::Month => month_start(today),
         Grain::Quarter => ymd(today.year(), (today.month() - 1) / 3 * 3 + 1, 1),
         Grain::Year => ymd(today.year(), 1, 1),
@@ -165,7 +187,10 @@ pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
             continue;
         }
         let kw = words[i].kw();
-        let opener = matches!(kw, Some(Kw::Between | Kw::From | Kw::Since | Kw::Before | Kw::After));
+        let opener = matches!(
+            kw,
+            Some(Kw::Between | Kw::From | Kw::Since | Kw::Before | Kw::After)
+        );
         let at = if opener { i + 1 } else { i };
         let Some((first, n1)) = atom(words, at, today, &mut out.future) else {
             i += 1;
@@ -175,7 +200,9 @@ pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
         // A range: "between A and B", "from A to B", "A to B", "A - B".
         let joiner = words.get(end_at).and_then(Word::kw);
         let ranged = match (kw, joiner) {
-            (Some(Kw::Between), Some(Kw::And)) | (Some(Kw::From), Some(Kw::To)) | (_, Some(Kw::To)) => {
+            (Some(Kw::Between), Some(Kw::And))
+            | (Some(Kw::From), Some(Kw::To))
+            | (_, Some(Kw::To)) => {
                 atom(words, end_at + 1, today, &mut out.future).map(|(second, n2)| {
                     end_at += 1 + n2;
                     (second, n2)
@@ -249,16 +276,34 @@ fn resolve(atom: Atom, year: Option<i32>, today: NaiveDate) -> Option<Period> {
     match atom {
         Atom::Resolved(p) => Some(p),
         Atom::Month(m, y) => {
-            let y = y.or(year).unwrap_or(if m <= today.month() { today.year() } else { today.year() - 1 });
+            let y = y.or(year).unwrap_or(if m <= today.month() {
+                today.year()
+            } else {
+                today.year() - 1
+            });
             let start = ymd(y, m, 1)?;
             let name = MONTH_NAMES.get(m as usize - 1)?;
-            Some(Period::new(start, add_units(start, Grain::Month, 1)?, format!("{name} {y}"), Span::Months(12)))
+            Some(Period::new(
+                start,
+                add_units(start, Grain::Month, 1)?,
+                format!("{name} {y}"),
+                Span::Months(12),
+            ))
         }
         Atom::Quarter(q, y) => {
             let current = (today.month() - 1) / 3 + 1;
-            let y = y.or(year).unwrap_or(if q <= current { today.year() } else { today.year() - 1 });
+            let y = y.or(year).unwrap_or(if q <= current {
+                today.year()
+            } else {
+                today.year() - 1
+            });
             let start = ymd(y, (q - 1) * 3 + 1, 1)?;
-            Some(Period::new(start, add_units(start, Grain::Quarter, 1)?, format!("Q{q} {y}"), Span::Months(12)))
+            Some(Period::new(
+                start,
+                add_units(start, Grain::Quarter, 1)?,
+                format!("Q{q} {y}"),
+                Span::Months(12),
+            ))
         }
     }
 }
@@ -280,7 +325,15 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
     match w {
         Word::Year(y) => {
             let start = ymd(*y, 1, 1)?;
-            return Some((Atom::Resolved(Period::new(start, ymd(y + 1, 1, 1)?, y.to_string(), Span::Months(12))), 1));
+            return Some((
+                Atom::Resolved(Period::new(
+                    start,
+                    ymd(y + 1, 1, 1)?,
+                    y.to_string(),
+                    Span::Months(12),
+                )),
+                1,
+            ));
         }
         Word::Quarter(q) => {
             return Some(match year_after(i + 1) {
@@ -289,7 +342,10 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
             });
         }
         Word::Date(d) => {
-            return Some((Atom::Resolved(Period::new(*d, d.succ_opt()?, d.to_string(), Span::Days(1))), 1));
+            return Some((
+                Atom::Resolved(Period::new(*d, d.succ_opt()?, d.to_string(), Span::Days(1))),
+                1,
+            ));
         }
         _ => {}
     }
@@ -310,18 +366,30 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
         }
         Kw::Ytd => {
             let s = ymd(today.year(), 1, 1)?;
-            Period::new(s, tomorrow, format!("year to date ({})", range_label(s, tomorrow)), Span::Months(12))
+            Period::new(
+                s,
+                tomorrow,
+                format!("year to date ({})", range_label(s, tomorrow)),
+                Span::Months(12),
+            )
         }
         Kw::Mtd => {
             let s = month_start(today)?;
-            Period::new(s, tomorrow, format!("month to date ({})", range_label(s, tomorrow)), Span::Months(1))
+            Period::new(
+                s,
+                tomorrow,
+                format!("month to date ({})", range_label(s, tomorrow)),
+                Span::Months(1),
+            )
         }
         Kw::This => {
             let g = words.get(i + 1)?.grain()?;
             return Some((Atom::Resolved(to_date(g, today)?), 2));
         }
         Kw::Next => {
-            if words.get(i + 1).and_then(Word::grain).is_some() || words.get(i + 2).and_then(Word::grain).is_some() {
+            if words.get(i + 1).and_then(Word::grain).is_some()
+                || words.get(i + 2).and_then(Word::grain).is_some()
+            {
                 *future = true;
             }
             return None;
@@ -332,11 +400,19 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
                     (a.number(), b.grain()?, 3)
                 }
                 (Some(a), _) if a.grain().is_some() => (None, a.grain()?, 2),
-                (Some(a), _) if a.lexes().iter().any(|l| matches!(l, super::lexicon::Lex::Month(_))) => {
+                (Some(a), _)
+                    if a.lexes()
+                        .iter()
+                        .any(|l| matches!(l, super::lexicon::Lex::Month(_))) =>
+                {
                     // "last March": the most recent March before this month.
                     let (atom, n) = atom(words, i + 1, today, future)?;
                     if let Atom::Month(m, None) = atom {
-                        let y = if m < today.month() { today.year() } else { today.year() - 1 };
+                        let y = if m < today.month() {
+                            today.year()
+                        } else {
+                            today.year() - 1
+                        };
                         return Some((Atom::Month(m, Some(y)), 1 + n));
                     }
                     return None;
@@ -345,13 +421,18 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
             };
             match n {
                 Some(n) => {
-                    if !(n >= 1.0 && n <= 1000.0 && n.fract() == 0.0) {
+                    if !((1.0..=1000.0).contains(&n) && n.fract() == 0.0) {
                         return None;
                     }
                     let n = n as i64;
                     let s = add_units(tomorrow, g, -n)?;
                     let unit = grain_name(g);
-                    let p = Period::new(s, tomorrow, format!("last {n} {unit}s ({})", range_label(s, tomorrow)), Span::Days((tomorrow - s).num_days()));
+                    let p = Period::new(
+                        s,
+                        tomorrow,
+                        format!("last {n} {unit}s ({})", range_label(s, tomorrow)),
+                        Span::Days((tomorrow - s).num_days()),
+                    );
                     return Some((Atom::Resolved(p), used));
                 }
                 None => {
@@ -359,8 +440,14 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
                     let s = add_units(end, g, -1)?;
                     let label = match g {
                         Grain::Year => format!("last year ({})", s.year()),
-                        Grain::Month => format!("last month ({} {})", MONTH_NAMES[s.month0() as usize], s.year()),
-                        Grain::Quarter => format!("last quarter (Q{} {})", s.month0() / 3 + 1, s.year()),
+                        Grain::Month => format!(
+                            "last month ({} {})",
+                            MONTH_NAMES[s.month0() as usize],
+                            s.year()
+                        ),
+                        Grain::Quarter => {
+                            format!("last quarter (Q{} {})", s.month0() / 3 + 1, s.year())
+                        }
                         _ => format!("last {} ({})", grain_name(g), range_label(s, end)),
                     };
                     let mut p = Period::new(s, end, label, unit_span(g, 1));
@@ -398,7 +485,10 @@ mod tests {
     #[test]
     fn absolute_periods() {
         assert_eq!(periods("in 2025")[0].0, "2025-01-01");
-        assert_eq!(periods("Q3 2024")[0], ("2024-07-01".into(), "2024-10-01".into(), "Q3 2024".into()));
+        assert_eq!(
+            periods("Q3 2024")[0],
+            ("2024-07-01".into(), "2024-10-01".into(), "Q3 2024".into())
+        );
         assert_eq!(periods("in march 2025")[0].1, "2025-04-01");
         let r = &periods("between jan 2025 and march 2025")[0];
         assert_eq!((r.0.as_str(), r.1.as_str()), ("2025-01-01", "2025-04-01"));

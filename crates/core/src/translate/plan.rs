@@ -58,7 +58,11 @@ impl Op {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     /// Column value in (or not in) a set.
-    In { col: Col, values: Vec<String>, negated: bool },
+    In {
+        col: Col,
+        values: Vec<String>,
+        negated: bool,
+    },
     /// Numeric column against a number.
     Cmp { col: Col, op: Op, value: f64 },
     /// Tickets still open (`true`) or closed.
@@ -149,7 +153,16 @@ fn is_filler(w: &Word) -> bool {
 }
 
 /// Verbs that mean revenue only when nothing else is measured ("how many units did we sell").
-const WEAK_REVENUE: &[&str] = &["sell", "sold", "selling", "earn", "earned", "make money", "made money", "money"];
+const WEAK_REVENUE: &[&str] = &[
+    "sell",
+    "sold",
+    "selling",
+    "earn",
+    "earned",
+    "make money",
+    "made money",
+    "money",
+];
 
 fn is_plural(text: &str) -> bool {
     text.ends_with('s') && !text.ends_with("ss")
@@ -174,7 +187,18 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     if let Some(f) = first {
         p.follow_up = matches!(
             words[f].kw(),
-            Some(Kw::Only | Kw::WhatAbout | Kw::Instead | Kw::And | Kw::By | Kw::In | Kw::Not | Kw::Top | Kw::Bottom | Kw::Vs)
+            Some(
+                Kw::Only
+                    | Kw::WhatAbout
+                    | Kw::Instead
+                    | Kw::And
+                    | Kw::By
+                    | Kw::In
+                    | Kw::Not
+                    | Kw::Top
+                    | Kw::Bottom
+                    | Kw::Vs
+            )
         ) && words[f].lexes().iter().all(|l| matches!(l, Lex::Kw(_)));
     }
     if words.iter().any(|w| w.is(Kw::Instead)) {
@@ -184,12 +208,18 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     let any = |k: Kw| words.iter().any(|w| w.is(k));
     let has_ticket_word = words.iter().any(|w| {
         w.lexes().iter().any(|l| match l {
-            Lex::Metric(m) => catalog.metric(m).is_some_and(|m| m.table == "support_tickets"),
+            Lex::Metric(m) => catalog
+                .metric(m)
+                .is_some_and(|m| m.table == "support_tickets"),
             Lex::Table(t) => t == "support_tickets",
             _ => false,
         }) && !w.lexes().iter().any(|l| matches!(l, Lex::Value(..)))
     });
-    let list_context = any(Kw::List) || any(Kw::Recent) || any(Kw::Oldest) || any(Kw::Largest) || any(Kw::Smallest);
+    let list_context = any(Kw::List)
+        || any(Kw::Recent)
+        || any(Kw::Oldest)
+        || any(Kw::Largest)
+        || any(Kw::Smallest);
     let mut rank: Option<(bool, Option<usize>)> = None; // (top, n)
     let mut negate_next = false;
     let mut threshold: Option<(Op, f64, Option<Col>, usize)> = None;
@@ -204,7 +234,10 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             continue;
         }
         let w = &words[i];
-        let prev_kw = (0..i).rev().find(|&j| !is_filler(&words[j])).and_then(|j| words[j].kw());
+        let prev_kw = (0..i)
+            .rev()
+            .find(|&j| !is_filler(&words[j]))
+            .and_then(|j| words[j].kw());
         let next_num = words.get(i + 1).and_then(Word::number);
         match w {
             Word::Unknown(t) => {
@@ -221,15 +254,26 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         }
         let lexes = w.lexes();
         // Keywords first.
-        if let Some(k) = w.kw().filter(|_| lexes.iter().all(|l| matches!(l, Lex::Kw(_) | Lex::Filler))) {
+        if let Some(k) = w
+            .kw()
+            .filter(|_| lexes.iter().all(|l| matches!(l, Lex::Kw(_) | Lex::Filler)))
+        {
             used[i] = true;
             match k {
                 Kw::Write => p.refusal = Some("I can only read data; I never change it.".into()),
                 Kw::Personal => {
-                    p.refusal = Some("I don't return personal contact data such as e-mail addresses.".into())
+                    p.refusal = Some(
+                        "I don't return personal contact data such as e-mail addresses.".into(),
+                    )
                 }
-                Kw::Forecast => p.refusal = Some("I can only report on what has happened; I cannot forecast.".into()),
-                Kw::Next => p.refusal = Some("I can only report on what has happened; I cannot forecast.".into()),
+                Kw::Forecast => {
+                    p.refusal =
+                        Some("I can only report on what has happened; I cannot forecast.".into())
+                }
+                Kw::Next => {
+                    p.refusal =
+                        Some("I can only report on what has happened; I cannot forecast.".into())
+                }
                 Kw::Ratio => p.derived = true,
                 Kw::Ambiguous => p.vague = true,
                 Kw::Best | Kw::Top | Kw::Most => {
@@ -240,7 +284,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     if next_num.is_some() {
                         used[i + 1] = true;
                     }
-                    rank = Some((true, num.filter(|x| *x >= 1.0 && *x <= 1000.0).map(|x| x as usize)));
+                    rank = Some((
+                        true,
+                        num.filter(|x| *x >= 1.0 && *x <= 1000.0)
+                            .map(|x| x as usize),
+                    ));
                 }
                 Kw::Worst | Kw::Bottom | Kw::Least => {
                     if k == Kw::Worst {
@@ -249,16 +297,17 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     if next_num.is_some() {
                         used[i + 1] = true;
                     }
-                    rank = Some((false, next_num.filter(|x| *x >= 1.0 && *x <= 1000.0).map(|x| x as usize)));
+                    rank = Some((
+                        false,
+                        next_num
+                            .filter(|x| *x >= 1.0 && *x <= 1000.0)
+                            .map(|x| x as usize),
+                    ));
                 }
                 Kw::Which => which = true,
                 Kw::Not => negate_next = true,
                 Kw::Share => p.plan.share = true,
-                Kw::Vs => {
-                    if p.plan.compare.is_none() {
-                        p.plan.compare = Some(Compare::Previous);
-                    }
-                }
+                Kw::Vs if p.plan.compare.is_none() => p.plan.compare = Some(Compare::Previous),
                 Kw::YearAgo => p.plan.compare = Some(Compare::YearAgo),
                 Kw::PrevPeriod => p.plan.compare = Some(Compare::Previous),
                 Kw::Recent | Kw::List | Kw::Oldest | Kw::Largest | Kw::Smallest => {
@@ -276,7 +325,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         Kw::Recent => Some(ListOrder::Newest),
                         _ => None,
                     };
-                    let spec = p.plan.list.get_or_insert(ListSpec { table: String::new(), order: ListOrder::Newest, limit: 20 });
+                    let spec = p.plan.list.get_or_insert(ListSpec {
+                        table: String::new(),
+                        order: ListOrder::Newest,
+                        limit: 20,
+                    });
                     if let Some(o) = order {
                         spec.order = o;
                     }
@@ -286,7 +339,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     if let Some(num) = next_num {
                         used[i + 1] = true;
                         list_limit = Some(num as usize);
-                        p.plan.list.get_or_insert(ListSpec { table: String::new(), order: ListOrder::Newest, limit: 20 });
+                        p.plan.list.get_or_insert(ListSpec {
+                            table: String::new(),
+                            order: ListOrder::Newest,
+                            limit: 20,
+                        });
                     } else {
                         p.unknown.push(texts[i].clone());
                     }
@@ -301,7 +358,10 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     // "500 or more": the number comes first.
                     let (num, at) = match next_num {
                         Some(x) => (Some(x), i + 1),
-                        None => ((i > 0).then(|| words[i - 1].number()).flatten(), i - usize::from(i > 0)),
+                        None => (
+                            (i > 0).then(|| words[i - 1].number()).flatten(),
+                            i - usize::from(i > 0),
+                        ),
                     };
                     if let Some(x) = num {
                         used[at] = true;
@@ -332,10 +392,8 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 Kw::Average => p.average = true,
                 Kw::Open => p.plan.filters.push(Filter::Open(true)),
                 Kw::Closed => p.plan.filters.push(Filter::Open(false)),
-                Kw::OverTime => {
-                    if !p.plan.groups.iter().any(|g| matches!(g, Group::Time(_))) {
-                        p.plan.groups.push(Group::Time(Grain::Month));
-                    }
+                Kw::OverTime if !p.plan.groups.iter().any(|g| matches!(g, Group::Time(_))) => {
+                    p.plan.groups.push(Group::Time(Grain::Month));
                 }
                 Kw::By => {
                     // The group may be a table ("by product") or a grain.
@@ -354,11 +412,16 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         if let Some(x) = w.number() {
             if lexes.len() == 1 {
                 // "top 5" took its number already; "5 top" or a stray number.
-                if words.get(i + 1).is_some_and(|w| w.is(Kw::Top) || w.is(Kw::Bottom) || w.is(Kw::Most) || w.is(Kw::Recent)) {
+                if words.get(i + 1).is_some_and(|w| {
+                    w.is(Kw::Top) || w.is(Kw::Bottom) || w.is(Kw::Most) || w.is(Kw::Recent)
+                }) {
                     i += 1;
                     continue;
                 }
-                if words.get(i + 1).is_some_and(|w| w.is(Kw::AtLeast) || w.is(Kw::AtMost)) {
+                if words
+                    .get(i + 1)
+                    .is_some_and(|w| w.is(Kw::AtLeast) || w.is(Kw::AtMost))
+                {
                     i += 1;
                     continue;
                 }
@@ -371,14 +434,22 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         }
         // "satisfaction below 3": leave the column to the threshold after it.
         if lexes.iter().any(|l| matches!(l, Lex::Numeric(_)))
-            && words.get(i + 1).is_some_and(|w| matches!(w.kw(), Some(Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost)))
+            && words.get(i + 1).is_some_and(|w| {
+                matches!(
+                    w.kw(),
+                    Some(Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost)
+                )
+            })
             && words.get(i + 2).and_then(Word::number).is_some()
         {
             i += 1;
             continue;
         }
         used[i] = true;
-        let grouping = matches!(prev_kw, Some(Kw::By | Kw::Top | Kw::Bottom | Kw::Which | Kw::Best | Kw::Worst)) || rank.is_some() && p.plan.measures.is_empty() && !list_context;
+        let grouping = matches!(
+            prev_kw,
+            Some(Kw::By | Kw::Top | Kw::Bottom | Kw::Which | Kw::Best | Kw::Worst)
+        ) || rank.is_some() && p.plan.measures.is_empty() && !list_context;
         // Values are filters; negation applies to the next value only.
         if let Some((col, value)) = lexes.iter().find_map(|l| match l {
             Lex::Value(c, v) => Some((c.clone(), v.clone())),
@@ -388,7 +459,8 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 Lex::Metric(m) => Some(m.clone()),
                 _ => None,
             });
-            let prefer_metric = metric_alt.is_some() && !(col.table == "support_tickets" && has_ticket_word);
+            let prefer_metric =
+                metric_alt.is_some() && !(col.table == "support_tickets" && has_ticket_word);
             if let (true, Some(m)) = (prefer_metric, metric_alt) {
                 push_measure(&mut p.plan.measures, Measure::Metric(m));
             } else {
@@ -396,7 +468,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 negate_next = false;
                 // "mobile orders", "urgent tickets": the table word names rows, not a figure.
                 if let Some(j) = (i + 1..n).find(|&j| !used[j]).filter(|&j| j == i + 1) {
-                    if words[j].lexes().iter().any(|l| *l == Lex::Table(col.table.clone())) {
+                    if words[j]
+                        .lexes()
+                        .iter()
+                        .any(|l| *l == Lex::Table(col.table.clone()))
+                    {
                         used[j] = true;
                         if !p.tables.contains(&col.table) {
                             p.tables.push(col.table.clone());
@@ -405,7 +481,10 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 }
                 // "in the web channel": the column word beside a value is only a qualifier.
                 for j in [i + 1, i.wrapping_sub(1)] {
-                    if j < n && !used[j] && words[j].lexes().iter().any(|l| *l == Lex::Dim(col.clone())) {
+                    if j < n
+                        && !used[j]
+                        && words[j].lexes().iter().any(|l| *l == Lex::Dim(col.clone()))
+                    {
                         used[j] = true;
                     }
                 }
@@ -428,7 +507,10 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         }
         let dim = group_of(w, catalog);
         // A word that names a dimension in a ranking or "by" position is a group.
-        if let Some(g) = dim.clone().filter(|_| grouping || metric.is_none() && table.is_none()) {
+        if let Some(g) = dim
+            .clone()
+            .filter(|_| grouping || metric.is_none() && table.is_none())
+        {
             if matches!(g, Group::Dim(_)) && is_plural(&texts[i]) {
                 plural_group = true;
             }
@@ -440,7 +522,9 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         if let Some(m) = metric {
             let list_word = list_context || p.plan.list.is_some();
             // "revenue from orders over 200": a table after "from" names rows.
-            let names_rows = table.is_some() && matches!(prev_kw, Some(Kw::From | Kw::In)) && !p.plan.measures.is_empty();
+            let names_rows = table.is_some()
+                && matches!(prev_kw, Some(Kw::From | Kw::In))
+                && !p.plan.measures.is_empty();
             if (list_word || names_rows) && table.is_some() {
                 i += 1;
                 continue;
@@ -460,7 +544,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         }
         if lexes.iter().any(|l| matches!(l, Lex::Numeric(_))) {
             // "average amount": order value; other bare numbers say nothing.
-            if p.average && lexes.iter().any(|l| matches!(l, Lex::Numeric(c) if c.column == "amount")) {
+            if p.average
+                && lexes
+                    .iter()
+                    .any(|l| matches!(l, Lex::Numeric(c) if c.column == "amount"))
+            {
                 push_measure(&mut p.plan.measures, Measure::Metric("aov".into()));
             }
             i += 1;
@@ -481,8 +569,16 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     let mut periods = found.periods.into_iter();
     p.plan.period = periods.next();
     if let Some(second) = periods.next() {
-        let last_year_of_shorter = second.last_year && p.plan.period.as_ref().is_some_and(|f| f.span != period::Span::Months(12));
-        p.plan.compare = Some(if last_year_of_shorter { Compare::YearAgo } else { Compare::Explicit(second) });
+        let last_year_of_shorter = second.last_year
+            && p.plan
+                .period
+                .as_ref()
+                .is_some_and(|f| f.span != period::Span::Months(12));
+        p.plan.compare = Some(if last_year_of_shorter {
+            Compare::YearAgo
+        } else {
+            Compare::Explicit(second)
+        });
     }
     if periods.next().is_some() {
         p.unknown.push("a third period".into());
@@ -562,7 +658,12 @@ fn push_measure(measures: &mut Vec<Measure>, m: Measure) {
 
 fn add_value(filters: &mut Vec<Filter>, col: Col, value: String, negated: bool) {
     for f in filters.iter_mut() {
-        if let Filter::In { col: c, values, negated: n } = f {
+        if let Filter::In {
+            col: c,
+            values,
+            negated: n,
+        } = f
+        {
             if *c == col && *n == negated {
                 if !values.contains(&value) {
                     values.push(value);
@@ -571,7 +672,11 @@ fn add_value(filters: &mut Vec<Filter>, col: Col, value: String, negated: bool) 
             }
         }
     }
-    filters.push(Filter::In { col, values: vec![value], negated });
+    filters.push(Filter::In {
+        col,
+        values: vec![value],
+        negated,
+    });
 }
 
 /// Lays a follow-up over the plan it refines: what it names replaces.

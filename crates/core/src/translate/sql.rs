@@ -52,7 +52,10 @@ impl Ctx<'_> {
         let alias = if col.table == self.base {
             &self.base_alias
         } else {
-            self.joins.iter().find(|j| j.table == col.table).map_or(&self.base_alias, |j| &j.alias)
+            self.joins
+                .iter()
+                .find(|j| j.table == col.table)
+                .map_or(&self.base_alias, |j| &j.alias)
         };
         format!("{alias}.{}", col.column)
     }
@@ -96,7 +99,9 @@ impl Ctx<'_> {
     fn time_column(&self) -> Option<(String, bool)> {
         let t = self.catalog.table(&self.base)?;
         let name = t.time_column.clone()?;
-        let is_date = t.column(&name).is_some_and(|c| c.column_type == ColumnType::Date);
+        let is_date = t
+            .column(&name)
+            .is_some_and(|c| c.column_type == ColumnType::Date);
         Some((self.col(&Col::new(&self.base, &name)), is_date))
     }
 }
@@ -123,7 +128,11 @@ fn number(x: f64) -> String {
 
 fn table_alias(table: &str, taken: &[String]) -> String {
     let first: String = table.chars().take(1).collect();
-    let mut alias = if table == "support_tickets" { "t".to_string() } else { first };
+    let mut alias = if table == "support_tickets" {
+        "t".to_string()
+    } else {
+        first
+    };
     while taken.contains(&alias) {
         alias.push('x');
     }
@@ -164,7 +173,10 @@ pub fn column_words(col: &Col) -> String {
 
 fn metric_note(m: &MetricDef) -> Option<String> {
     let f = m.filter.as_deref()?;
-    if let Some(v) = f.strip_prefix("status = '").and_then(|s| s.strip_suffix('\'')) {
+    if let Some(v) = f
+        .strip_prefix("status = '")
+        .and_then(|s| s.strip_suffix('\''))
+    {
         return Some(format!("{v} orders"));
     }
     if f == "closed_at IS NOT NULL" {
@@ -186,8 +198,16 @@ fn agg(m: &Measure, catalog: &Catalog) -> Option<Agg> {
             }
         }
         Measure::Rows(t) => Agg {
-            alias: if t == "customers" { "new_customers".into() } else { t.clone() },
-            label: if t == "customers" { "New customers".into() } else { capitalise(&t.replace('_', " ")) },
+            alias: if t == "customers" {
+                "new_customers".into()
+            } else {
+                t.clone()
+            },
+            label: if t == "customers" {
+                "New customers".into()
+            } else {
+                capitalise(&t.replace('_', " "))
+            },
             expr: "COUNT(*)".into(),
             filter: None,
             note: None,
@@ -197,7 +217,9 @@ fn agg(m: &Measure, catalog: &Catalog) -> Option<Agg> {
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// An aggregate restricted to rows meeting `cond` (the guard's parser has
@@ -231,7 +253,11 @@ fn period_cond(p: &Period, ts: &str, is_date: bool) -> Vec<String> {
 
 fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
     match f {
-        Filter::In { col, values, negated } => {
+        Filter::In {
+            col,
+            values,
+            negated,
+        } => {
             let c = ctx.col(col);
             let words = column_words(col);
             let sql = match (values.as_slice(), negated) {
@@ -243,7 +269,11 @@ fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
                     many.iter().map(|v| quote(v)).collect::<Vec<_>>().join(", ")
                 ),
             };
-            let text = format!("{words} {}{}", if *negated { "not " } else { "" }, values.join(" or "));
+            let text = format!(
+                "{words} {}{}",
+                if *negated { "not " } else { "" },
+                values.join(" or ")
+            );
             (sql, text)
         }
         Filter::Cmp { col, op, value } => (
@@ -311,12 +341,25 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             .relationships
             .iter()
             .find(|r| r.from_table == base && r.to_table == t)
-            .ok_or_else(|| format!("{} cannot be linked to {}", t.replace('_', " "), base.replace('_', " ")))?;
+            .ok_or_else(|| {
+                format!(
+                    "{} cannot be linked to {}",
+                    t.replace('_', " "),
+                    base.replace('_', " ")
+                )
+            })?;
         let mut taken: Vec<String> = ctx.joins.iter().map(|j| j.alias.clone()).collect();
         taken.push(ctx.base_alias.clone());
         let alias = table_alias(&t, &taken);
-        let on = format!("{}.{} = {alias}.{}", ctx.base_alias, rel.from_column, rel.to_column);
-        ctx.joins.push(Join { table: t, alias, on });
+        let on = format!(
+            "{}.{} = {alias}.{}",
+            ctx.base_alias, rel.from_column, rel.to_column
+        );
+        ctx.joins.push(Join {
+            table: t,
+            alias,
+            on,
+        });
     }
     let from = if ctx.qualified() {
         let mut s = format!("{} {}", base, ctx.base_alias);
@@ -336,16 +379,24 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         notes.push(text);
     }
     let ts = ctx.time_column();
-    let needs_time = plan.period.is_some() || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    let needs_time =
+        plan.period.is_some() || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
     if needs_time && ts.is_none() {
-        return Err(format!("{} have no date to filter or bucket by", base.replace('_', " ")));
+        return Err(format!(
+            "{} have no date to filter or bucket by",
+            base.replace('_', " ")
+        ));
     }
 
     if let Some(list) = &plan.list {
         return render_list(plan, list, &ctx, &from, conds, notes);
     }
 
-    let aggs: Vec<Agg> = plan.measures.iter().filter_map(|m| agg(m, catalog)).collect();
+    let aggs: Vec<Agg> = plan
+        .measures
+        .iter()
+        .filter_map(|m| agg(m, catalog))
+        .collect();
     if aggs.is_empty() {
         return Err("nothing to measure".into());
     }
@@ -366,14 +417,22 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         Some(name) => (ts_col.clone(), name),
         None => (String::new(), String::new()),
     };
-    let outer_ts = if grouped { ts_name.clone() } else { ts_ref.clone() };
+    let outer_ts = if grouped {
+        ts_name.clone()
+    } else {
+        ts_ref.clone()
+    };
     let outer_expr = |e: &str| if grouped { e.to_string() } else { ctx.expr(e) };
     let mut facts: Vec<String> = Vec::new();
     if grouped {
         let table = catalog.table(&base).ok_or("unknown table")?;
         for c in table.columns.iter().filter(|c| !c.personal) {
             let q = ctx.col(&Col::new(&base, &c.name));
-            facts.push(if ctx.qualified() { format!("{q} AS {}", c.name) } else { q });
+            facts.push(if ctx.qualified() {
+                format!("{q} AS {}", c.name)
+            } else {
+                q
+            });
         }
     }
     let mut select: Vec<String> = Vec::new();
@@ -415,14 +474,19 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     // column): wrapping each in ROUND keeps it on the in-memory path.
     let wrap = |e: String| if grouped { format!("ROUND({e}, 2)") } else { e };
     for a in &aggs {
-        let own = if shared_filter { None } else { a.filter.as_ref().map(|f| outer_expr(f)) };
+        let own = if shared_filter {
+            None
+        } else {
+            a.filter.as_ref().map(|f| outer_expr(f))
+        };
         let expr = outer_expr(&a.expr);
         match &compare {
             Some((cur, other)) => {
                 for (suffix, p) in [("current", cur), ("previous", other)] {
                     let mut c = period_cond(p, &outer_ts, is_date);
                     c.extend(own.clone());
-                    let e = conditional(&expr, &c.join(" AND ")).ok_or("that figure cannot be compared")?;
+                    let e = conditional(&expr, &c.join(" AND "))
+                        .ok_or("that figure cannot be compared")?;
                     select.push(format!("{} AS {}_{suffix}", wrap(e), a.alias));
                 }
                 measure_aliases.push(format!("{}_current", a.alias));
@@ -440,7 +504,12 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     match &compare {
         Some((cur, other)) => {
             // Rows of either period only.
-            if let (Some(s), Some(e), Some(_), Some(_)) = (cur.start.min(other.start), cur.end.max(other.end), cur.start, other.start) {
+            if let (Some(s), Some(e), Some(_), Some(_)) = (
+                cur.start.min(other.start),
+                cur.end.max(other.end),
+                cur.start,
+                other.start,
+            ) {
                 conds.push(format!("{ts_ref} >= {}", literal(s, is_date)));
                 conds.push(format!("{ts_ref} < {}", literal(e, is_date)));
             }
@@ -451,12 +520,19 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             }
         }
     }
-    let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+    let where_sql = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
     let first_measure = measure_aliases.first().cloned().unwrap_or_default();
     let sql = if !grouped {
         format!("SELECT {} FROM {from}{where_sql}", select.join(", "))
     } else {
-        let cte = format!("WITH facts AS (SELECT {} FROM {from}{where_sql})", facts.join(", "));
+        let cte = format!(
+            "WITH facts AS (SELECT {} FROM {from}{where_sql})",
+            facts.join(", ")
+        );
         let has_time = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
         let order = match plan.rank {
             Some(Rank::Top(_)) => format!("{first_measure} DESC"),
@@ -468,7 +544,11 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             Some(Rank::Top(n) | Rank::Bottom(n)) => format!(" LIMIT {n}"),
             None => String::new(),
         };
-        let grouped_sql = format!("SELECT {} FROM facts GROUP BY {}", select.join(", "), keys.join(", "));
+        let grouped_sql = format!(
+            "SELECT {} FROM facts GROUP BY {}",
+            select.join(", "),
+            keys.join(", ")
+        );
         if plan.share {
             // A window over a grouped CTE fails in 0.52; a total CTE does not.
             format!(
@@ -491,9 +571,17 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
                 Rank::Bottom(n) => ("Bottom", n),
             };
             let plural: Vec<String> = group_words.iter().map(|w| plural(w)).collect();
-            format!("{dir} {n} {} by {}", join_words(&plural), what.to_lowercase())
+            format!(
+                "{dir} {n} {} by {}",
+                join_words(&plural),
+                what.to_lowercase()
+            )
         }
-        (_, true) => format!("Share of {} by {}", what.to_lowercase(), join_words(&group_words)),
+        (_, true) => format!(
+            "Share of {} by {}",
+            what.to_lowercase(),
+            join_words(&group_words)
+        ),
         _ if group_words.is_empty() => what.clone(),
         _ => format!("{what} by {}", join_words(&group_words)),
     };
@@ -505,8 +593,14 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     for n in notes {
         line.push_str(&format!(", {n}"));
     }
-    if plan.measures.iter().any(|m| *m == Measure::Metric("orders".into()))
-        && !plan.filters.iter().any(|f| matches!(f, Filter::In { col, .. } if col.column == "status"))
+    if plan
+        .measures
+        .iter()
+        .any(|m| *m == Measure::Metric("orders".into()))
+        && !plan
+            .filters
+            .iter()
+            .any(|f| matches!(f, Filter::In { col, .. } if col.column == "status"))
     {
         line.push_str(", all statuses");
     }
@@ -522,7 +616,11 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     } else {
         ChartHint::Bar
     };
-    Ok(Rendered { sql, interpretation: line, chart })
+    Ok(Rendered {
+        sql,
+        interpretation: line,
+        chart,
+    })
 }
 
 fn plural(word: &str) -> String {
@@ -575,21 +673,41 @@ fn render_list(
     let (order, words) = match list.order {
         ListOrder::Newest if !ts.is_empty() => (format!("{ts} DESC"), "most recent"),
         ListOrder::Oldest if !ts.is_empty() => (format!("{ts} ASC"), "oldest"),
-        ListOrder::Largest => (format!("{} DESC", size.ok_or("those rows have no size to sort by")?), "largest"),
-        ListOrder::Smallest => (format!("{} ASC", size.ok_or("those rows have no size to sort by")?), "smallest"),
-        _ => return Err(format!("{} have no date to sort by", table.name.replace('_', " "))),
+        ListOrder::Largest => (
+            format!("{} DESC", size.ok_or("those rows have no size to sort by")?),
+            "largest",
+        ),
+        ListOrder::Smallest => (
+            format!("{} ASC", size.ok_or("those rows have no size to sort by")?),
+            "smallest",
+        ),
+        _ => {
+            return Err(format!(
+                "{} have no date to sort by",
+                table.name.replace('_', " ")
+            ))
+        }
     };
     let mut sql = format!("SELECT {} FROM {from}", columns.join(", "));
     if !conds.is_empty() {
         sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
     }
     sql.push_str(&format!(" ORDER BY {order} LIMIT {}", list.limit));
-    let mut line = format!("The {} {} {}", list.limit, words, table.name.replace('_', " "));
+    let mut line = format!(
+        "The {} {} {}",
+        list.limit,
+        words,
+        table.name.replace('_', " ")
+    );
     if let Some(p) = &plan.period {
         line.push_str(&format!(", {}", p.label));
     }
     for n in notes {
         line.push_str(&format!(", {n}"));
     }
-    Ok(Rendered { sql, interpretation: line, chart: ChartHint::Table })
+    Ok(Rendered {
+        sql,
+        interpretation: line,
+        chart: ChartHint::Table,
+    })
 }
