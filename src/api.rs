@@ -61,7 +61,9 @@ impl Api {
         request: &B,
         bearer: bool,
     ) -> Result<T, WidgetError> {
-        let text = self.send("POST", path, Some(&body(request)?), bearer).await?;
+        let text = self
+            .send("POST", path, Some(&body(request)?), bearer)
+            .await?;
         parse(&text)
     }
 
@@ -149,7 +151,8 @@ impl Api {
                 .set("Authorization", &format!("Bearer {}", self.token))
                 .js_err()?;
         }
-        let window = web_sys::window().ok_or_else(|| WidgetError::Unexpected("no window".into()))?;
+        let window =
+            web_sys::window().ok_or_else(|| WidgetError::Unexpected("no window".into()))?;
         let response: Response = JsFuture::from(window.fetch_with_request(&request))
             .await
             .map_err(|e| WidgetError::Offline(js_text(&e)))?

@@ -60,7 +60,13 @@ pub fn choose(hint: Option<ChartHint>, result: &QueryResult) -> ChartKind {
         Some(ChartHint::Line) => ChartKind::Line,
         Some(ChartHint::Table) => ChartKind::None,
         Some(ChartHint::BigNumber) => ChartKind::BigNumber,
-        _ if result.columns.first().is_some_and(ResultColumn::is_temporal) => ChartKind::Line,
+        _ if result
+            .columns
+            .first()
+            .is_some_and(ResultColumn::is_temporal) =>
+        {
+            ChartKind::Line
+        }
         _ => ChartKind::Bar,
     }
 }
@@ -70,7 +76,11 @@ pub fn series(result: &QueryResult) -> Option<Series> {
     let label = result.columns.iter().find(|c| !c.is_numeric());
     let value = result.columns.iter().find(|c| c.is_numeric())?;
     let labels = (0..result.rows)
-        .map(|i| label.map(|l| l.values.text_at(i)).unwrap_or_else(|| (i + 1).to_string()))
+        .map(|i| {
+            label
+                .map(|l| l.values.text_at(i))
+                .unwrap_or_else(|| (i + 1).to_string())
+        })
         .collect();
     let values = (0..result.rows)
         .map(|i| value.values.number_at(i).unwrap_or(0.0))
@@ -192,7 +202,13 @@ fn line_chart(s: &Series, locale: Locale) -> AnyView {
         .values
         .iter()
         .enumerate()
-        .map(|(i, v)| (x(i), y(*v), format!("{}: {}", s.labels[i], format_number(*v, locale))))
+        .map(|(i, v)| {
+            (
+                x(i),
+                y(*v),
+                format!("{}: {}", s.labels[i], format_number(*v, locale)),
+            )
+        })
         .collect();
     let aria = format!("{} by {}", s.value_name, s.label_name);
     view! {
@@ -236,7 +252,13 @@ fn bar_chart(s: &Series, locale: Locale) -> AnyView {
             let w = (v.max(0.0) / top * plot_w).max(1.0);
             let y = 4.0 + row_h * i as f64;
             let label: String = s.labels[i].chars().take(24).collect();
-            (y, w, label, format_number(v, locale), format!("{}: {}", s.labels[i], format_number(v, locale)))
+            (
+                y,
+                w,
+                label,
+                format_number(v, locale),
+                format!("{}: {}", s.labels[i], format_number(v, locale)),
+            )
         })
         .collect();
     let aria = format!("{} by {}", s.value_name, s.label_name);

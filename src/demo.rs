@@ -10,8 +10,18 @@ use crate::widget::{Widget, WidgetOptions};
 
 /// The demo dataset's tenants (`slicewise seed-demo`).
 pub const DEMO_TENANTS: &[&str] = &[
-    "acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "wonka", "tyrell",
-    "cyberdyne", "soylent", "oscorp",
+    "acme",
+    "globex",
+    "initech",
+    "umbrella",
+    "hooli",
+    "stark",
+    "wayne",
+    "wonka",
+    "tyrell",
+    "cyberdyne",
+    "soylent",
+    "oscorp",
 ];
 
 /// The demo page's body.

@@ -180,10 +180,7 @@ impl EngineClient {
                 .as_ref()
                 .ok_or_else(|| WidgetError::Unexpected("engine worker missing".into()))?;
             running.pending.borrow_mut().insert(id, tx);
-            running
-                .worker
-                .post_message(&message)
-                .js_err()?;
+            running.worker.post_message(&message).js_err()?;
         }
         rx.await
             .map_err(|_| WidgetError::Unexpected("engine worker stopped".into()))?
@@ -247,7 +244,9 @@ fn crashed(err: &WidgetError) -> bool {
 }
 
 fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), WidgetError> {
-    Reflect::set(target, &key.into(), value).js_err().map(|_| ())
+    Reflect::set(target, &key.into(), value)
+        .js_err()
+        .map(|_| ())
 }
 
 /// Starts a module worker. A worker must come from the page's origin, so a
@@ -258,8 +257,7 @@ fn spawn_module_worker(script_url: &str) -> Result<Worker, WidgetError> {
     options.set_type(WorkerType::Module);
     let window = web_sys::window().ok_or_else(|| WidgetError::Unexpected("no window".into()))?;
     let page_origin = window.location().origin().js_err()?;
-    let absolute = Url::new_with_base(script_url, &window.location().href().js_err()?)
-        .js_err()?;
+    let absolute = Url::new_with_base(script_url, &window.location().href().js_err()?).js_err()?;
     if absolute.origin() == page_origin {
         return Worker::new_with_options(&absolute.href(), &options).js_err();
     }
@@ -276,8 +274,8 @@ fn spawn_module_worker(script_url: &str) -> Result<Worker, WidgetError> {
 pub async fn sleep(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
-            let _ = window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+            let _ =
+                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;

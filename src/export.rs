@@ -33,7 +33,13 @@ pub fn download(filename: &str, mime: &str, content: &str) {
 pub fn file_stem(question: &str) -> String {
     let stem: String = question
         .chars()
-        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     let stem = stem
         .split('-')
@@ -54,7 +60,10 @@ mod tests {
 
     #[test]
     fn file_stems_are_safe() {
-        assert_eq!(file_stem("Revenue by month, 2025?"), "revenue-by-month-2025");
+        assert_eq!(
+            file_stem("Revenue by month, 2025?"),
+            "revenue-by-month-2025"
+        );
         assert_eq!(file_stem("???"), "slicewise");
     }
 }

@@ -176,7 +176,8 @@ static DE: Text = Text {
     error_token_expired: "Ihre Sitzung ist abgelaufen. Laden Sie die Seite neu.",
     error_offline: "Der Server ist nicht erreichbar. Prüfen Sie die Verbindung.",
     error_quota: "Das Fragenlimit ist erreicht.",
-    error_tampered: "Die Daten haben die Integritätsprüfung nicht bestanden und wurden nicht geladen.",
+    error_tampered:
+        "Die Daten haben die Integritätsprüfung nicht bestanden und wurden nicht geladen.",
     error_generic: "Etwas ist schiefgelaufen.",
     insight_change: "Veränderung",
     insight_peak: "Höchster Wert",

@@ -42,7 +42,12 @@ pub fn insights(result: &QueryResult, temporal: bool, locale: Locale, text: &Tex
         };
         out.push(direction.to_string());
         if let Some((i, v)) = max_of(&s.values) {
-            out.push(format!("{}: {} ({})", text.insight_peak, s.labels[i], fmt(v)));
+            out.push(format!(
+                "{}: {} ({})",
+                text.insight_peak,
+                s.labels[i],
+                fmt(v)
+            ));
         }
     } else {
         let total: f64 = s.values.iter().sum();
@@ -50,11 +55,20 @@ pub fn insights(result: &QueryResult, temporal: bool, locale: Locale, text: &Tex
             let share = if total != 0.0 { v / total * 100.0 } else { 0.0 };
             out.push(format!(
                 "{}: {} ({}, {:.1}% {})",
-                text.insight_largest, s.labels[i], fmt(v), share, text.insight_of_total
+                text.insight_largest,
+                s.labels[i],
+                fmt(v),
+                share,
+                text.insight_of_total
             ));
         }
         if let Some((i, v)) = min_of(&s.values) {
-            out.push(format!("{}: {} ({})", text.insight_smallest, s.labels[i], fmt(v)));
+            out.push(format!(
+                "{}: {} ({})",
+                text.insight_smallest,
+                s.labels[i],
+                fmt(v)
+            ));
         }
     }
     out
@@ -108,7 +122,9 @@ mod tests {
                 ResultColumn {
                     name: "k".into(),
                     result_type: ResultType::Text,
-                    values: ColumnValues::Text(labels.iter().map(|l| Some(l.to_string())).collect()),
+                    values: ColumnValues::Text(
+                        labels.iter().map(|l| Some(l.to_string())).collect(),
+                    ),
                 },
                 ResultColumn {
                     name: "v".into(),
@@ -126,15 +142,28 @@ mod tests {
     #[test]
     fn groups_name_the_largest_with_its_share_and_the_smallest() {
         let text = Locale::En.text();
-        let out = insights(&result(&["web", "store", "mobile"], &[50.0, 20.0, 30.0]), false, Locale::En, text);
-        assert!(out[0].contains("web") && out[0].contains("50.0%"), "{out:?}");
+        let out = insights(
+            &result(&["web", "store", "mobile"], &[50.0, 20.0, 30.0]),
+            false,
+            Locale::En,
+            text,
+        );
+        assert!(
+            out[0].contains("web") && out[0].contains("50.0%"),
+            "{out:?}"
+        );
         assert!(out[1].contains("store"), "{out:?}");
     }
 
     #[test]
     fn series_report_change_and_direction() {
         let text = Locale::En.text();
-        let out = insights(&result(&["2024-01", "2024-02", "2024-03"], &[100.0, 150.0, 200.0]), true, Locale::En, text);
+        let out = insights(
+            &result(&["2024-01", "2024-02", "2024-03"], &[100.0, 150.0, 200.0]),
+            true,
+            Locale::En,
+            text,
+        );
         assert!(out[0].contains("+100.0%"), "{out:?}");
         assert_eq!(out[1], text.trend_up);
         assert!(trend_slope(&[3.0, 2.0, 1.0]) < 0.0);

@@ -37,8 +37,11 @@ pub fn mount_page() {
             .get_attribute("data-tenant")
             .unwrap_or_else(|| "acme".to_string());
         if let Ok(root) = root.dyn_into::<web_sys::HtmlElement>() {
-            leptos::mount::mount_to(root, move || view! { <demo::Demo tenant=tenant locale=locale/> })
-                .forget();
+            leptos::mount::mount_to(
+                root,
+                move || view! { <demo::Demo tenant=tenant locale=locale/> },
+            )
+            .forget();
         }
     }
 }

@@ -30,8 +30,9 @@ impl TokenSource {
                     base: base.to_string(),
                     token: String::new(),
                 };
-                let response: TokenResponse =
-                    anonymous.post_json("/api/v1/demo/token", &request, false).await?;
+                let response: TokenResponse = anonymous
+                    .post_json("/api/v1/demo/token", &request, false)
+                    .await?;
                 Ok(response.token)
             }
         }

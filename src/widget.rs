@@ -276,9 +276,15 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
 #[component]
 fn StatusLine(phase: RwSignal<Phase>, text: &'static Text) -> impl IntoView {
     move || match phase.get() {
-        Phase::Starting => view! { <p class="sw-status" role="status">{text.starting}</p> }.into_any(),
+        Phase::Starting => {
+            view! { <p class="sw-status" role="status">{text.starting}</p> }.into_any()
+        }
         Phase::Downloading { received, total } => {
-            let pct = if total > 0 { received as f64 / total as f64 * 100.0 } else { 0.0 };
+            let pct = if total > 0 {
+                received as f64 / total as f64 * 100.0
+            } else {
+                0.0
+            };
             view! {
                 <div class="sw-status" role="status">
                     <span>{format!("{} {:.1} / {:.1} MB", text.downloading, mb(received), mb(total))}</span>
@@ -287,9 +293,15 @@ fn StatusLine(phase: RwSignal<Phase>, text: &'static Text) -> impl IntoView {
             }
             .into_any()
         }
-        Phase::Loading => view! { <p class="sw-status" role="status">{text.verifying}</p> }.into_any(),
+        Phase::Loading => {
+            view! { <p class="sw-status" role="status">{text.verifying}</p> }.into_any()
+        }
         Phase::Ready(report) => {
-            let counts: BTreeMap<_, _> = report.tables.iter().map(|t| (t.name.clone(), t.rows)).collect();
+            let counts: BTreeMap<_, _> = report
+                .tables
+                .iter()
+                .map(|t| (t.name.clone(), t.rows))
+                .collect();
             let summary = counts
                 .iter()
                 .map(|(name, rows)| format!("{name} {rows}"))
@@ -328,27 +340,34 @@ async fn load_extract(
         let catalog = api.catalog().await?;
         let signed = api.manifest().await?;
         // Read (not trusted) for URLs and sizes; the worker checks the signature.
-        let manifest: Manifest = serde_json::from_str(&signed.manifest).map_err(|e| {
-            WidgetError::Engine {
+        let manifest: Manifest =
+            serde_json::from_str(&signed.manifest).map_err(|e| WidgetError::Engine {
                 code: "extract_malformed".into(),
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         let total: u64 = manifest.tables.iter().map(|t| t.bytes).sum();
         if total > DEFAULT_BUDGET_BYTES {
             return Err(WidgetError::Engine {
                 code: "extract_over_budget".into(),
-                message: format!("the extract is {total} bytes, over the budget of {DEFAULT_BUDGET_BYTES}"),
+                message: format!(
+                    "the extract is {total} bytes, over the budget of {DEFAULT_BUDGET_BYTES}"
+                ),
             });
         }
         let mut done = 0u64;
         let mut buffers = Vec::with_capacity(manifest.tables.len());
         for table in &manifest.tables {
-            phase.set(Phase::Downloading { received: done, total });
+            phase.set(Phase::Downloading {
+                received: done,
+                total,
+            });
             let before = done;
             let bytes = api
                 .download(&table.url, |n| {
-                    phase.set(Phase::Downloading { received: before + n, total })
+                    phase.set(Phase::Downloading {
+                        received: before + n,
+                        total,
+                    })
                 })
                 .await?;
             done += u64::from(bytes.length());

@@ -14,7 +14,11 @@ const WASM_BINDGEN_VERSION: &str = "0.2.130";
 
 /// The build toolchain: wasm target, clang, trunk, wasm-bindgen, node tools.
 pub fn toolchain() -> anyhow::Result<()> {
-    if !prints("rustup", &["target", "list", "--installed"], "wasm32-unknown-unknown") {
+    if !prints(
+        "rustup",
+        &["target", "list", "--installed"],
+        "wasm32-unknown-unknown",
+    ) {
         run(cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
     // Polars' IPC reader compiles zstd and lz4 from C for wasm32.

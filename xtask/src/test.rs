@@ -29,7 +29,14 @@ pub fn all(browser: bool) -> anyhow::Result<()> {
         setup::browser()?;
     }
     run(cmd("cargo").args(["fmt", "--all", "--", "--check"]))?;
-    run(cmd("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cmd("cargo").args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     let mut wasm_clippy = cmd("cargo");
     wasm_clippy.args(["clippy", "--target", "wasm32-unknown-unknown"]);
     for krate in WASM_CRATES {
@@ -71,7 +78,10 @@ fn browser_unit_tests() -> anyhow::Result<()> {
                 "--profile",
                 "wasm-release",
             ])
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            )
             .env("CHROMEDRIVER", "/usr/bin/chromedriver")
             .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
             .env("TMPDIR", &tmp))?;

@@ -49,7 +49,8 @@ fn build_engine(out: &Path) -> anyhow::Result<()> {
         "--profile",
         "wasm-release",
     ]))?;
-    let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/slicewise_engine_worker.wasm");
+    let wasm =
+        target_dir().join("wasm32-unknown-unknown/wasm-release/slicewise_engine_worker.wasm");
     fs::create_dir_all(out)?;
     run(cmd("wasm-bindgen").args([
         "--target",
@@ -159,7 +160,10 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 /// Download sizes: raw, gzip and brotli, per file and in all.
 fn print_sizes(dist: &Path) -> anyhow::Result<()> {
     let mut total = (0u64, 0u64, 0u64);
-    println!("{:<48} {:>12} {:>12} {:>12}", "file", "raw", "gzip", "brotli");
+    println!(
+        "{:<48} {:>12} {:>12} {:>12}",
+        "file", "raw", "gzip", "brotli"
+    );
     for path in files(dist)?.into_iter().filter(|p| compressible(p)) {
         let size = |p: &Path| fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         let (raw, gz, br) = (
@@ -168,9 +172,16 @@ fn print_sizes(dist: &Path) -> anyhow::Result<()> {
             size(&with_suffix(&path, "br")),
         );
         total = (total.0 + raw, total.1 + gz, total.2 + br);
-        let name = path.strip_prefix(dist).unwrap_or(&path).display().to_string();
+        let name = path
+            .strip_prefix(dist)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         println!("{name:<48} {raw:>12} {gz:>12} {br:>12}");
     }
-    println!("{:<48} {:>12} {:>12} {:>12}", "total", total.0, total.1, total.2);
+    println!(
+        "{:<48} {:>12} {:>12} {:>12}",
+        "total", total.0, total.1, total.2
+    );
     Ok(())
 }

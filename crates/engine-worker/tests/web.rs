@@ -21,7 +21,9 @@ fn orders_ipc() -> Vec<u8> {
     )
     .expect("frame");
     let mut bytes = Vec::new();
-    IpcStreamWriter::new(&mut bytes).finish(&mut df).expect("ipc");
+    IpcStreamWriter::new(&mut bytes)
+        .finish(&mut df)
+        .expect("ipc");
     bytes
 }
 
@@ -71,9 +73,12 @@ fn error_code(err: wasm_bindgen::JsValue) -> String {
 fn loads_and_answers_in_the_browser() {
     let bytes = orders_ipc();
     let mut engine = WorkerEngine::new();
-    let report: LoadReport =
-        serde_json::from_str(&engine.load(&request_json(&bytes), buffers(&bytes)).expect("load"))
-            .expect("report");
+    let report: LoadReport = serde_json::from_str(
+        &engine
+            .load(&request_json(&bytes), buffers(&bytes))
+            .expect("load"),
+    )
+    .expect("report");
     assert_eq!(report.tables[0].rows, 500);
     let result: QueryResult = serde_json::from_str(
         &engine
@@ -99,9 +104,13 @@ fn refuses_tampering_and_writes_in_the_browser() {
     let at = tampered.len() - 40;
     tampered[at] ^= 0x10;
     let mut engine = WorkerEngine::new();
-    let err = engine.load(&request, buffers(&tampered)).expect_err("tampered");
+    let err = engine
+        .load(&request, buffers(&tampered))
+        .expect_err("tampered");
     assert_eq!(error_code(err), "extract_tampered");
-    let err = engine.query("SELECT 1 AS x FROM orders", 1).expect_err("nothing loaded");
+    let err = engine
+        .query("SELECT 1 AS x FROM orders", 1)
+        .expect_err("nothing loaded");
     assert_eq!(error_code(err), "engine_not_loaded");
 
     engine.load(&request, buffers(&bytes)).expect("load");
@@ -113,5 +122,8 @@ fn refuses_tampering_and_writes_in_the_browser() {
             .expect("count"),
     )
     .expect("result");
-    assert_eq!(count.column("n").and_then(|c| c.values.number_at(0)), Some(500.0));
+    assert_eq!(
+        count.column("n").and_then(|c| c.values.number_at(0)),
+        Some(500.0)
+    );
 }

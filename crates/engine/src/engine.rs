@@ -49,8 +49,8 @@ impl Engine {
             request
                 .signed
                 .verify(&request.keys, request.tenant.as_deref(), request.now)?;
-        let catalog =
-            Catalog::from_json(&request.catalog).map_err(|e| EngineError::BadCatalog(e.to_string()))?;
+        let catalog = Catalog::from_json(&request.catalog)
+            .map_err(|e| EngineError::BadCatalog(e.to_string()))?;
         if catalog.schema_hash() != manifest.schema_hash {
             return Err(EngineError::CatalogMismatch);
         }

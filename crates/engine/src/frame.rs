@@ -6,13 +6,13 @@ use slicewise_core::QueryResult;
 
 /// Converts at most `limit` rows of a frame; `df` may hold one more row,
 /// which marks the result as truncated.
-pub fn to_query_result(
-    df: &DataFrame,
-    limit: usize,
-    elapsed_ms: f64,
-) -> PolarsResult<QueryResult> {
+pub fn to_query_result(df: &DataFrame, limit: usize, elapsed_ms: f64) -> PolarsResult<QueryResult> {
     let truncated = df.height() > limit;
-    let df = if truncated { df.head(Some(limit)) } else { df.clone() };
+    let df = if truncated {
+        df.head(Some(limit))
+    } else {
+        df.clone()
+    };
     let mut columns = Vec::with_capacity(df.width());
     for column in df.get_columns() {
         let series = column.as_materialized_series();
@@ -39,7 +39,12 @@ fn to_result_column(series: &Series) -> PolarsResult<ResultColumn> {
         DataType::Date => (ResultType::Date, texts(&series.cast(&DataType::String)?)?),
         DataType::Datetime(_, _) => (
             ResultType::Timestamp,
-            texts(&series.datetime()?.to_string("%Y-%m-%d %H:%M:%S")?.into_series())?,
+            texts(
+                &series
+                    .datetime()?
+                    .to_string("%Y-%m-%d %H:%M:%S")?
+                    .into_series(),
+            )?,
         ),
         _ => (ResultType::Text, texts(&series.cast(&DataType::String)?)?),
     };

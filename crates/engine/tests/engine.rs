@@ -129,7 +129,9 @@ fn refuses_tampered_expired_foreign_and_oversized_extracts() {
     assert_eq!(err.code(), "extract_wrong_tenant");
 
     let mut wrong_catalog = request(s, k, 1 << 30);
-    wrong_catalog.catalog = wrong_catalog.catalog.replace("\"version\":1", "\"version\":2");
+    wrong_catalog.catalog = wrong_catalog
+        .catalog
+        .replace("\"version\":1", "\"version\":2");
     let err = Engine::load_verified(&wrong_catalog, &[&bytes])
         .err()
         .expect("catalog mismatch");
@@ -162,7 +164,10 @@ fn results_over_the_display_limit_are_truncated_with_a_notice() {
         .expect("list");
     assert_eq!(r.rows, 25);
     assert!(r.truncated);
-    assert_eq!(r.column("order_id").expect("id").values.number_at(24), Some(24.0));
+    assert_eq!(
+        r.column("order_id").expect("id").values.number_at(24),
+        Some(24.0)
+    );
 }
 
 #[test]
@@ -172,7 +177,10 @@ fn polars_errors_are_errors_and_the_engine_stays_usable() {
     let err = engine
         .query("SELECT DATE_TRUNC('month', amount) AS m FROM orders", 10)
         .expect_err("unsupported function");
-    assert!(matches!(err.code(), "query_failed" | "sql_function_not_allowed"));
+    assert!(matches!(
+        err.code(),
+        "query_failed" | "sql_function_not_allowed"
+    ));
     assert!(engine.query("SELECT COUNT(*) AS n FROM orders", 10).is_ok());
 }
 
@@ -184,7 +192,10 @@ fn unreadable_bytes_are_a_load_error_not_a_panic() {
         .expect_err("garbage");
     assert_eq!(err.code(), "extract_unreadable");
     assert_eq!(
-        engine.query("SELECT COUNT(*) AS n FROM orders", 1).map(|_| ()).map_err(|e| e.code()),
+        engine
+            .query("SELECT COUNT(*) AS n FROM orders", 1)
+            .map(|_| ())
+            .map_err(|e| e.code()),
         Err("engine_not_loaded")
     );
 }

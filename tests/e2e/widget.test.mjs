@@ -1,0 +1,169 @@
+// The widget's features in headless Chromium: follow-ups, clarify, sorting,
+// paging, chart switching, editable SQL, CSV export, feedback, dark theme,
+// German, keyboard-only use. Screenshots of the main states are saved.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import { SERVER, launch, recordedPage, widgetReady, ask, screenshot } from "./browser.mjs";
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function readyPage(options = {}) {
+  const rec = await recordedPage(browser, options);
+  await rec.page.goto(`${SERVER}/`);
+  await widgetReady(rec.page);
+  return rec;
+}
+
+const columnTexts = (page, n) =>
+  page.$$eval(`.sw-table tbody tr td:nth-child(${n})`, (tds) => tds.map((t) => t.textContent));
+
+test("a follow-up refines the last answer, sending only question text", async () => {
+  const { page, requests } = await readyPage();
+  await ask(page, "revenue by month");
+  await ask(page, "only in Germany");
+  await page.waitForSelector(".sw-answer[data-status=answered]");
+  assert.match(await page.textContent(".sw-interpretation"), /Germany/);
+  assert.equal((await columnTexts(page, 1)).length, 24);
+  const followUp = requests.find((r) => r.url.endsWith("/api/v1/ask") && r.body.includes("only in Germany"));
+  assert.deepEqual(JSON.parse(followUp.body), { question: "only in Germany", previous_question: "revenue by month" });
+  await screenshot(page, "follow-up");
+});
+
+test("a clarify answer offers choices, and a choice answers", async () => {
+  const { page } = await readyPage();
+  await ask(page, "top 10");
+  await page.waitForSelector(".sw-answer[data-status=clarify]");
+  const options = await page.$$eval(".sw-clarify .sw-chip", (b) => b.map((x) => x.textContent));
+  assert.ok(options.length >= 2, `options: ${options}`);
+  assert.equal(await page.$(".sw-answer .sw-error"), null, "not shown as an error");
+  await screenshot(page, "clarify");
+  await page.click(".sw-clarify .sw-chip >> nth=0");
+  await page.waitForSelector(".sw-answer[data-status=answered]");
+  assert.equal(await page.textContent(".sw-question-echo"), options[0]);
+});
+
+test("columns sort both ways and long results page", async () => {
+  const { page } = await readyPage();
+  await ask(page, "revenue by channel");
+  await page.waitForSelector(".sw-answer[data-status=answered]");
+  const number = (s) => Number(s.replace(/,/g, ""));
+  await page.click(".sw-table th:nth-child(2) .sw-sort");
+  assert.equal(await page.getAttribute(".sw-table th:nth-child(2)", "aria-sort"), "ascending");
+  const up = (await columnTexts(page, 2)).map(number);
+  assert.deepEqual(up, [...up].sort((a, b) => a - b));
+  await page.click(".sw-table th:nth-child(2) .sw-sort");
+  assert.equal(await page.getAttribute(".sw-table th:nth-child(2)", "aria-sort"), "descending");
+  const down = (await columnTexts(page, 2)).map(number);
+  assert.deepEqual(down, [...up].reverse());
+  await page.click(".sw-table th:nth-child(1) .sw-sort");
+  const names = await columnTexts(page, 1);
+  assert.deepEqual(names, [...names].sort());
+
+  await ask(page, "revenue by day");
+  await page.waitForSelector(".sw-pager");
+  const firstPage = await columnTexts(page, 1);
+  assert.equal(firstPage.length, 50);
+  assert.match(await page.textContent(".sw-page"), /1 \/ (\d+)/);
+  await page.click(".sw-next");
+  const secondPage = await columnTexts(page, 1);
+  assert.equal(secondPage.length, 50);
+  assert.notEqual(secondPage[0], firstPage[0]);
+  assert.match(await page.textContent(".sw-page"), /2 \//);
+});
+
+test("the chart type can be switched", async () => {
+  const { page } = await readyPage();
+  await ask(page, "revenue by month");
+  const answer = page.locator(".sw-answer[data-status=answered]");
+  assert.equal(await answer.getAttribute("data-chart"), "line");
+  await page.click(".sw-seg[data-kind=bar]");
+  assert.equal(await answer.getAttribute("data-chart"), "bar");
+  assert.ok(await page.$("svg.sw-bar rect"));
+  await page.click(".sw-seg[data-kind=table]");
+  assert.equal(await page.$(".sw-chart-wrap svg"), null);
+  assert.equal(await page.getAttribute(".sw-seg[data-kind=table]", "aria-pressed"), "true");
+});
+
+test("edited SQL runs through the same guard", async () => {
+  const { page, requests } = await readyPage();
+  await ask(page, "total revenue");
+  await page.click(".sw-sql summary");
+  await page.fill(".sw-sql-edit", "SELECT channel, COUNT(*) AS n FROM orders GROUP BY channel ORDER BY channel");
+  const before = requests.length;
+  await page.click(".sw-run-sql");
+  await page.waitForFunction(() => document.querySelectorAll(".sw-table tbody tr").length === 4);
+  assert.deepEqual(await columnTexts(page, 1), ["mobile", "partner", "store", "web"]);
+  assert.ok(requests.slice(before).every((r) => !r.url.includes("/api/")), "edited SQL runs locally");
+
+  await page.click(".sw-sql summary");
+  await page.fill(".sw-sql-edit", "DELETE FROM orders");
+  await page.click(".sw-run-sql");
+  await page.waitForSelector(".sw-answer .sw-error[data-code=sql_not_select]");
+  await screenshot(page, "guard-refused");
+});
+
+test("CSV export holds exactly the result", async () => {
+  const { page } = await readyPage({ acceptDownloads: true });
+  await ask(page, "revenue by channel");
+  const shown = await columnTexts(page, 1);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(".sw-export-csv")]);
+  assert.equal(download.suggestedFilename(), "revenue-by-channel.csv");
+  const csv = await fs.readFile(await download.path(), "utf8");
+  const lines = csv.trim().split("\r\n");
+  assert.equal(lines.length, 5);
+  const header = lines[0].split(",");
+  assert.equal(header[0], "channel");
+  assert.deepEqual(lines.slice(1).map((l) => l.split(",")[0]), shown);
+  assert.ok(lines.slice(1).every((l) => Number.isFinite(Number(l.split(",")[1]))));
+});
+
+test("feedback sends the answer's id, never data", async () => {
+  const { page, requests } = await readyPage();
+  await ask(page, "revenue by channel");
+  await page.fill(".sw-feedback-comment", "wrong channel names");
+  await page.click(".sw-thumb-down");
+  await page.waitForSelector(".sw-feedback-done");
+  const sent = requests.find((r) => r.url.endsWith("/api/v1/feedback"));
+  const body = JSON.parse(sent.body);
+  assert.deepEqual(Object.keys(body).sort(), ["answer_id", "comment", "helpful"]);
+  assert.equal(body.helpful, false);
+  assert.ok(body.answer_id.length > 0);
+});
+
+test("dark theme follows prefers-color-scheme", async () => {
+  const { page } = await readyPage({ colorScheme: "dark" });
+  await ask(page, "revenue by month");
+  const bg = await page.$eval(".sw-widget", (e) => getComputedStyle(e).backgroundColor);
+  const [r, g, b] = bg.match(/\d+/g).map(Number);
+  assert.ok(r + g + b < 150, `dark background, got ${bg}`);
+  await screenshot(page, "dark-theme");
+});
+
+test("German by the browser's language, with German number formats", async () => {
+  const { page } = await readyPage({ locale: "de-DE" });
+  assert.equal((await page.textContent(".sw-ask button")).trim(), "Fragen");
+  await ask(page, "total revenue");
+  const figure = await page.textContent(".sw-big-value");
+  assert.match(figure, /^\d{1,3}(\.\d{3})*(,\d+)?$/, `German number, got ${figure}`);
+  await screenshot(page, "german");
+});
+
+test("keyboard only: Tab to the box, Enter asks, Up recalls", async () => {
+  const { page } = await readyPage();
+  await page.keyboard.press("Tab");
+  for (let i = 0; i < 10 && !(await page.evaluate(() => document.activeElement?.id === "sw-question")); i++) {
+    await page.keyboard.press("Tab");
+  }
+  assert.equal(await page.evaluate(() => document.activeElement.id), "sw-question");
+  await page.keyboard.type("revenue by channel");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".sw-answer[data-status=answered]");
+  await page.focus("#sw-question");
+  await page.fill("#sw-question", "");
+  await page.keyboard.press("ArrowUp");
+  assert.equal(await page.inputValue("#sw-question"), "revenue by channel");
+  assert.equal(await page.getAttribute(".sw-answer-region", "aria-live"), "polite");
+});
