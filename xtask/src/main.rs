@@ -49,7 +49,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Demo { addr, port, scale } => {
             setup::toolchain()?;
-            web::build()?;
+            web::build(web::EngineOpt::Ship)?;
             run::demo(&addr, port, scale)
         }
         Command::Test { no_browser } => test::all(!no_browser),
@@ -59,7 +59,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Web => {
             setup::toolchain()?;
-            web::build()
+            web::build(web::EngineOpt::Ship)
         }
     }
 }

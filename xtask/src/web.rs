@@ -23,8 +23,17 @@ const WASM_FEATURES: &[&str] = &[
 /// The engine's wasm-opt level: speed first, the kernels are hot.
 const ENGINE_OPT: &str = "-O3";
 
+/// How much to spend on the engine's wasm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineOpt {
+    /// wasm-opt as shipped (minutes on Polars; cached by input hash).
+    Ship,
+    /// No wasm-opt: the same code, bigger and a little slower; for tests.
+    Fast,
+}
+
 /// Builds dist/ for release.
-pub fn build() -> anyhow::Result<()> {
+pub fn build(opt: EngineOpt) -> anyhow::Result<()> {
     let dist = root().join("dist");
     run(cmd("trunk").args([
         "build",
@@ -34,12 +43,13 @@ pub fn build() -> anyhow::Result<()> {
         "--dist",
         &dist.display().to_string(),
     ]))?;
-    build_engine(&dist.join("engine"))?;
-    compress_tree(&dist)?;
+    build_engine(&dist.join("engine"), opt)?;
+    // Brotli 11 on the engine takes a minute or two; tests only need valid files.
+    compress_tree(&dist, if opt == EngineOpt::Ship { 11 } else { 5 })?;
     print_sizes(&dist)
 }
 
-fn build_engine(out: &Path) -> anyhow::Result<()> {
+fn build_engine(out: &Path, opt: EngineOpt) -> anyhow::Result<()> {
     run(cmd("cargo").args([
         "build",
         "-p",
@@ -60,6 +70,9 @@ fn build_engine(out: &Path) -> anyhow::Result<()> {
         &out.display().to_string(),
         &wasm.display().to_string(),
     ]))?;
+    if opt == EngineOpt::Fast {
+        return Ok(());
+    }
     let bg = out.join("slicewise_engine_worker_bg.wasm");
     let input = fs::read(&bg).with_context(|| format!("reading {}", bg.display()))?;
     // wasm-opt takes minutes on Polars: reuse its output for identical input.
@@ -129,13 +142,13 @@ fn files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Writes `.br` and `.gz` beside every text and wasm file.
-pub fn compress_tree(dir: &Path) -> anyhow::Result<()> {
+pub fn compress_tree(dir: &Path, quality: i32) -> anyhow::Result<()> {
     for path in files(dir)?.into_iter().filter(|p| compressible(p)) {
         let raw = fs::read(&path)?;
-        let br = cached("brotli", &[&raw], |_| {
+        let br = cached("brotli", &[&raw, &quality.to_le_bytes()], |_| {
             let mut out = Vec::new();
             let params = brotli::enc::BrotliEncoderParams {
-                quality: 11,
+                quality,
                 lgwin: 24,
                 ..Default::default()
             };
