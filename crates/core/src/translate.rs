@@ -374,6 +374,27 @@ fn complete(
         out.dedup();
         plan.measures = out;
     }
+    // "value of refunds": a count has no amount to add up.
+    if p.money_word {
+        if let Some(Measure::Metric(name)) = plan.measures.iter().find(|m| match m {
+            Measure::Metric(n) => catalog
+                .metric(n)
+                .is_some_and(|d| d.expression.starts_with("COUNT(")),
+            Measure::Rows(_) => true,
+        }) {
+            return Err(Translation::Unsupported {
+                reason: format!(
+                    "{} is a count; I have no amount to add up for it.",
+                    capitalise_first(&name.replace('_', " "))
+                ),
+                suggestions: vec![
+                    name.replace('_', " "),
+                    "revenue".into(),
+                    format!("{} by month", name.replace('_', " ")),
+                ],
+            });
+        }
+    }
     let tables: Vec<String> = plan
         .measures
         .iter()
@@ -616,11 +637,27 @@ fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
         Measure::Rows(t) if t == "customers" => ("new customers".into(), t.clone(), true),
         Measure::Rows(t) => (t.replace('_', " "), t.clone(), true),
     };
-    let dims: Vec<&str> = match base.as_str() {
-        "orders" => vec!["channel", "country", "product category"],
-        "support_tickets" => vec!["priority", "topic", "country"],
-        _ => vec![],
-    };
+    // The base table's own dimensions, then those of the tables it links to.
+    let mut dims: Vec<String> = Vec::new();
+    let linked = catalog
+        .relationships
+        .iter()
+        .filter(|r| r.from_table == base)
+        .map(|r| r.to_table.clone());
+    for t in std::iter::once(base.clone()).chain(linked) {
+        if let Some(table) = catalog.table(&t) {
+            for c in table
+                .columns
+                .iter()
+                .filter(|c| c.dimension && c.name != "name")
+            {
+                dims.push(sql::column_words(&lexicon::Col::new(&t, &c.name)));
+            }
+        }
+    }
+    let timed = catalog
+        .table(&base)
+        .is_some_and(|t| t.time_column.is_some());
     let grouped: Vec<String> = plan
         .groups
         .iter()
@@ -629,13 +666,18 @@ fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
             Group::Time(g) => grain_word(*g).to_string(),
         })
         .collect();
-    let dim = dims
-        .iter()
-        .find(|d| !grouped.iter().any(|g| g == *d))
-        .copied();
+    let dim = dims.iter().find(|d| !grouped.iter().any(|g| g == *d));
     let has_time = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
     let mut out = Vec::new();
-    if plan.groups.is_empty() {
+    if !timed {
+        if let Some(d) = dim {
+            out.push(format!("{m} by {d}"));
+        }
+        out.extend([
+            "revenue by product category".to_string(),
+            "top 10 products by revenue".to_string(),
+        ]);
+    } else if plan.groups.is_empty() {
         out.push(format!("{m} by month"));
         if let Some(d) = dim {
             out.push(format!("{m} by {d}"));

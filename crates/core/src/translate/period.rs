@@ -211,13 +211,17 @@ pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
             _ => None,
         };
         let was_range = ranged.is_some();
+        let range_start = at + n1;
         let period = match ranged {
             Some((second, _)) => {
                 let year = match &second {
                     Atom::Month(_, y) | Atom::Quarter(_, y) => *y,
                     Atom::Resolved(p) => p.start.map(|d| d.year()),
                 };
-                let (a, b) = (resolve(first, year, today), resolve(second, None, today));
+                let (a, b) = (
+                    resolve(first.clone(), year, today),
+                    resolve(second, None, today),
+                );
                 match (a, b) {
                     (Some(a), Some(b)) => match (a.start, b.end) {
                         (Some(s), Some(e)) if s < e => Some(Period::new(
@@ -231,7 +235,12 @@ pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
                     _ => None,
                 }
             }
-            None => resolve(first, None, today).map(|p| open_ended(p, kw, today)),
+            None => resolve(first.clone(), None, today).map(|p| open_ended(p, kw, today)),
+        };
+        // "this year to last year" is no range: take the first period alone.
+        let (period, end_at, was_range) = match (period, was_range) {
+            (None, true) => (resolve(first, None, today), range_start, false),
+            other => (other.0, end_at, other.1),
         };
         if let Some(p) = period {
             let from = if opener || was_range { i } else { at };

@@ -144,7 +144,22 @@ pub struct Parsed {
     pub dangling_number: bool,
     /// A verb like "sell": revenue, unless something else is measured.
     pub weak_revenue: Option<String>,
+    /// "amount", "value": money words no threshold took.
+    pub money_word: bool,
 }
+
+/// Words asking for a sum of money rather than a count.
+const MONEY_WORDS: &[&str] = &[
+    "amount",
+    "value",
+    "worth",
+    "sum",
+    "sum of",
+    "value of",
+    "amount of",
+    "dollars",
+    "euros",
+];
 
 /// Filler, unless it can also name something in the catalog.
 fn is_filler(w: &Word) -> bool {
@@ -307,7 +322,24 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 Kw::Which => which = true,
                 Kw::Not => negate_next = true,
                 Kw::Share => p.plan.share = true,
-                Kw::Vs if p.plan.compare.is_none() => p.plan.compare = Some(Compare::Previous),
+                Kw::Vs => {
+                    // "Germany vs France": values set side by side, not periods.
+                    let value_col = |j: usize| {
+                        words.get(j).and_then(|w| {
+                            w.lexes().iter().find_map(|l| match l {
+                                Lex::Value(c, _) => Some(c.clone()),
+                                _ => None,
+                            })
+                        })
+                    };
+                    match (i.checked_sub(1).and_then(value_col), value_col(i + 1)) {
+                        (Some(a), Some(b)) if a == b => {
+                            push_group(&mut p.plan.groups, Group::Dim(a))
+                        }
+                        _ if p.plan.compare.is_none() => p.plan.compare = Some(Compare::Previous),
+                        _ => {}
+                    }
+                }
                 Kw::YearAgo => p.plan.compare = Some(Compare::YearAgo),
                 Kw::PrevPeriod => p.plan.compare = Some(Compare::Previous),
                 Kw::Recent | Kw::List | Kw::Oldest | Kw::Largest | Kw::Smallest => {
@@ -560,8 +592,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         i += 1;
     }
 
+    p.money_word = threshold.is_none() && texts.iter().any(|t| MONEY_WORDS.contains(&t.as_str()));
     if let Some(m) = p.weak_revenue.take() {
-        if p.plan.measures.is_empty() && !(p.plan.list.is_some() || list_context) {
+        if p.plan.measures.is_empty()
+            && !(p.plan.list.is_some() || list_context || p.wants_count && !p.tables.is_empty())
+        {
             p.plan.measures.push(Measure::Metric(m));
         }
     }

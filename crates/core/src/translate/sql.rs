@@ -425,8 +425,30 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     let outer_expr = |e: &str| if grouped { e.to_string() } else { ctx.expr(e) };
     let mut facts: Vec<String> = Vec::new();
     if grouped {
+        // The CTE carries the keys and the base columns the measures read.
         let table = catalog.table(&base).ok_or("unknown table")?;
+        let mut read = String::new();
+        for a in &aggs {
+            read.push_str(&a.expr);
+            read.push(' ');
+            if !shared_filter {
+                read.push_str(a.filter.as_deref().unwrap_or_default());
+                read.push(' ');
+            }
+        }
+        let words: Vec<&str> = read
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .collect();
         for c in table.columns.iter().filter(|c| !c.personal) {
+            let needed = words.contains(&c.name.as_str())
+                || (plan.compare.is_some() && c.name == ts_name)
+                || plan
+                    .groups
+                    .iter()
+                    .any(|g| matches!(g, Group::Dim(d) if d.table == base && d.column == c.name));
+            if !needed {
+                continue;
+            }
             let q = ctx.col(&Col::new(&base, &c.name));
             facts.push(if ctx.qualified() {
                 format!("{q} AS {}", c.name)
@@ -562,26 +584,39 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     };
 
     // The one line saying what was understood.
-    let labels: Vec<String> = aggs.iter().map(|a| a.label.clone()).collect();
+    let labels: Vec<String> = aggs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if i == 0 {
+                a.label.clone()
+            } else {
+                lower(&a.label)
+            }
+        })
+        .collect();
     let what = join_words(&labels);
+    if !shared_filter {
+        for a in &aggs {
+            if let Some(n) = &a.note {
+                notes.push(format!("{} over {n}", lower(&a.label)));
+            }
+        }
+    }
     let mut line = match (plan.rank, plan.share) {
         (Some(r), _) if !group_words.is_empty() => {
             let (dir, n) = match r {
                 Rank::Top(n) => ("Top", n),
                 Rank::Bottom(n) => ("Bottom", n),
             };
-            let plural: Vec<String> = group_words.iter().map(|w| plural(w)).collect();
-            format!(
-                "{dir} {n} {} by {}",
-                join_words(&plural),
-                what.to_lowercase()
-            )
+            if n == 1 {
+                format!("{dir} {} by {}", join_words(&group_words), lower(&what))
+            } else {
+                let plural: Vec<String> = group_words.iter().map(|w| plural(w)).collect();
+                format!("{dir} {n} {} by {}", join_words(&plural), lower(&what))
+            }
         }
-        (_, true) => format!(
-            "Share of {} by {}",
-            what.to_lowercase(),
-            join_words(&group_words)
-        ),
+        (_, true) => format!("Share of {} by {}", lower(&what), join_words(&group_words)),
         _ if group_words.is_empty() => what.clone(),
         _ => format!("{what} by {}", join_words(&group_words)),
     };
@@ -602,7 +637,11 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             .iter()
             .any(|f| matches!(f, Filter::In { col, .. } if col.column == "status"))
     {
-        line.push_str(", all statuses");
+        line.push_str(if aggs.len() > 1 {
+            ", orders of any status"
+        } else {
+            ", all statuses"
+        });
     }
     let has_time = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
     let chart = if plan.share {
@@ -621,6 +660,21 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         interpretation: line,
         chart,
     })
+}
+
+/// Lower case, except acronyms ("CSAT").
+fn lower(label: &str) -> String {
+    label
+        .split(' ')
+        .map(|w| {
+            if w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase()) {
+                w.to_string()
+            } else {
+                w.to_lowercase()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn plural(word: &str) -> String {
@@ -681,12 +735,14 @@ fn render_list(
             format!("{} ASC", size.ok_or("those rows have no size to sort by")?),
             "smallest",
         ),
-        _ => {
-            return Err(format!(
-                "{} have no date to sort by",
-                table.name.replace('_', " ")
-            ))
-        }
+        // No date to sort by: the catalog's order.
+        _ => (
+            format!(
+                "{} ASC",
+                table.columns.first().map_or("1", |c| c.name.as_str())
+            ),
+            "first",
+        ),
     };
     let mut sql = format!("SELECT {} FROM {from}", columns.join(", "));
     if !conds.is_empty() {
