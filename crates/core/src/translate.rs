@@ -255,16 +255,38 @@ fn complete(
         ));
     }
     let customers = Measure::Metric("customers".into());
-    if p.wants_new
-        && catalog
+    if p.wants_new {
+        let only_customers = plan.measures.iter().all(|m| *m == customers);
+        if !only_customers {
+            return Err(unsupported(
+                "I can't tell new customers' figures from returning ones'; I can count new customers.",
+            ));
+        }
+        if catalog
             .table("customers")
             .is_some_and(|t| t.time_column.is_some())
-        && (p.tables.iter().any(|t| t == "customers")
-            || plan.measures.contains(&customers)
-            || plan.measures.is_empty())
-    {
-        plan.measures = vec![Measure::Rows("customers".into())];
+        {
+            plan.measures = vec![Measure::Rows("customers".into())];
+        }
     }
+    // "how many orders were refunded": the filtered count says it all.
+    let filtered_counts: Vec<String> = plan
+        .measures
+        .iter()
+        .filter_map(|m| match m {
+            Measure::Metric(n) => catalog
+                .metric(n)
+                .filter(|d| d.expression == "COUNT(*)" && d.filter.is_some())
+                .map(|d| d.table.clone()),
+            Measure::Rows(_) => None,
+        })
+        .collect();
+    plan.measures.retain(|m| match m {
+        Measure::Metric(n) => !catalog.metric(n).is_some_and(|d| {
+            d.expression == "COUNT(*)" && d.filter.is_none() && filtered_counts.contains(&d.table)
+        }),
+        Measure::Rows(_) => true,
+    });
     // "tickets from customers in Canada": there "customers" names the table.
     if plan.measures.len() > 1 && plan.measures.contains(&customers) {
         plan.measures.retain(|m| *m != customers);
@@ -363,6 +385,16 @@ fn complete(
         return Err(clarify_measure(&plan));
     }
     if p.average {
+        if plan.groups.iter().any(|g| matches!(g, Group::Time(_)))
+            && plan
+                .measures
+                .iter()
+                .any(|m| matches!(m, Measure::Metric(n) if n == "revenue" || n == "orders"))
+        {
+            return Err(unsupported(
+                "I can't average totals over time yet; ask for the figure by month instead.",
+            ));
+        }
         let mut out = Vec::new();
         for m in &plan.measures {
             match m {
@@ -405,6 +437,34 @@ fn complete(
         return Err(unsupported(
             "Those figures come from different tables; ask for them one at a time.",
         ));
+    }
+    // A table named with no role in the plan: "revenue of product A".
+    for t in &p.loose_tables {
+        let used = *t == base
+            || plan
+                .groups
+                .iter()
+                .any(|g| matches!(g, Group::Dim(c) if c.table == *t))
+            || plan.filters.iter().any(|f| {
+                matches!(f, Filter::In { col, .. } | Filter::Cmp { col, .. } if col.table == *t)
+            });
+        if !used
+            && catalog
+                .table(t)
+                .is_some_and(|d| d.columns.iter().any(|c| c.name == "name"))
+        {
+            let m = match plan.measures.first() {
+                Some(Measure::Metric(n)) => n.replace('_', " "),
+                _ => "revenue".into(),
+            };
+            let one = t.strip_suffix('s').unwrap_or(t);
+            return Err(Translation::Clarify {
+                reason: format!(
+                    "I can't pick out a single {one} by name; I can break {m} down by {one}."
+                ),
+                options: vec![format!("{m} by {one}"), format!("top 10 {t} by {m}")],
+            });
+        }
     }
     if plan.groups.len() > 2 {
         return Err(unsupported(

@@ -361,6 +361,11 @@ fn builtin() -> Vec<(&'static str, Lex)> {
             "preceding period",
             "the period before",
             "last period",
+            "the day before",
+            "the week before",
+            "the month before",
+            "the quarter before",
+            "day before",
         ],
         PrevPeriod,
         &mut v,
@@ -904,7 +909,6 @@ const FILLER: &[&str] = &[
     "taking",
     "to close",
     "to resolve",
-    "time",
     "long",
     "total number",
     "run",
@@ -973,7 +977,26 @@ pub fn tokenize(question: &str) -> Vec<String> {
         }
     }
     flush(&mut cur, &mut tokens);
-    tokens
+    // "the first quarter" is Q1.
+    let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+    for t in tokens {
+        if t == "quarter" {
+            let q = match out.last().map(String::as_str) {
+                Some("first" | "1st") => Some("q1"),
+                Some("second" | "2nd") => Some("q2"),
+                Some("third" | "3rd") => Some("q3"),
+                Some("fourth" | "4th" | "final") => Some("q4"),
+                _ => None,
+            };
+            if let Some(q) = q {
+                out.pop();
+                out.push(q.to_string());
+                continue;
+            }
+        }
+        out.push(t);
+    }
+    out
 }
 
 /// A crude English stemmer: enough to merge plurals and common suffixes.

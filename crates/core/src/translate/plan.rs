@@ -146,6 +146,8 @@ pub struct Parsed {
     pub weak_revenue: Option<String>,
     /// "amount", "value": money words no threshold took.
     pub money_word: bool,
+    /// Tables named without a role ("revenue of product A").
+    pub loose_tables: Vec<String>,
 }
 
 /// Words asking for a sum of money rather than a count.
@@ -400,7 +402,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         // The column named right before the operator or right after the number.
                         let mut col = None;
                         for j in [i.wrapping_sub(1), at + 1, i.wrapping_sub(2)] {
-                            if j < n && !used[j] {
+                            if j < n && (!used[j] || is_filler(&words[j])) {
                                 if let Some(c) = words[j].lexes().iter().find_map(|l| match l {
                                     Lex::Numeric(c) => Some(c.clone()),
                                     _ => None,
@@ -413,6 +415,20 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                                     used[j] = true;
                                 }
                             }
+                        }
+                        // Without a column, only rows named right before may take the
+                        // table's default ("orders over 500", "orders of at least 300").
+                        let before = (0..i)
+                            .rev()
+                            .find(|&j| !is_filler(&words[j]) && !words[j].is(Kw::In))
+                            .and_then(|j| {
+                                words[j].lexes().iter().find_map(|l| match l {
+                                    Lex::Table(t) => Some(t.clone()),
+                                    _ => None,
+                                })
+                            });
+                        if col.is_none() && before.is_none() {
+                            p.unknown.push(format!("{} {}", texts[i], texts[at]));
                         }
                         threshold = Some((op, x, col, i));
                     } else if k != Kw::Over {
@@ -494,6 +510,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             let prefer_metric =
                 metric_alt.is_some() && !(col.table == "support_tickets" && has_ticket_word);
             if let (true, Some(m)) = (prefer_metric, metric_alt) {
+                if negate_next {
+                    p.refusal = Some(
+                        "I can't take one figure out of another; ask for each on its own.".into(),
+                    );
+                }
                 push_measure(&mut p.plan.measures, Measure::Metric(m));
             } else {
                 add_value(&mut p.plan.filters, col.clone(), value, negate_next);
@@ -551,6 +572,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             i += 1;
             continue;
         }
+        if let Some(m) = metric.clone().filter(|_| negate_next) {
+            let _ = m;
+            p.refusal =
+                Some("I can't take one figure out of another; ask for each on its own.".into());
+        }
         if let Some(m) = metric {
             let list_word = list_context || p.plan.list.is_some();
             // "revenue from orders over 200": a table after "from" names rows.
@@ -570,7 +596,18 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             i += 1;
             continue;
         }
-        if table.is_some() {
+        if let Some(t) = table {
+            // A table named beside no value: "revenue of product A".
+            let beside_value = [i.wrapping_sub(1), i + 1].iter().any(|&j| {
+                words.get(j).is_some_and(|w| {
+                    w.lexes()
+                        .iter()
+                        .any(|l| matches!(l, Lex::Value(c, _) if c.table == t))
+                })
+            });
+            if !beside_value && !p.loose_tables.contains(&t) {
+                p.loose_tables.push(t);
+            }
             i += 1;
             continue;
         }
