@@ -249,6 +249,17 @@ fn complete(
     catalog: &Catalog,
     ctx: &TranslateContext,
 ) -> Result<Plan, Translation> {
+    if let Some((col, value)) = &p.by_value {
+        let m = match plan.measures.first() {
+            Some(Measure::Metric(n)) => n.replace('_', " "),
+            _ => "revenue".into(),
+        };
+        let words = sql::column_words(col);
+        return Err(Translation::Clarify {
+            reason: format!("\"{value}\" is a {words}, not something to break down by."),
+            options: vec![format!("{m} by {words}"), format!("{m} in {value}")],
+        });
+    }
     if p.derived {
         return Err(unsupported(
             "I can't compute rates, ratios or margins yet; I can give each figure on its own.",
@@ -292,7 +303,11 @@ fn complete(
         plan.measures.retain(|m| *m != customers);
     }
     // "cancelled orders": a value of a table with a count names that count.
-    if plan.measures.is_empty() && p.tables.is_empty() && plan.list.is_none() {
+    if plan.measures.is_empty()
+        && p.tables.is_empty()
+        && plan.list.is_none()
+        && (p.value_names_rows || p.wants_count)
+    {
         let tables: Vec<&str> = plan
             .filters
             .iter()
@@ -465,6 +480,17 @@ fn complete(
                 options: vec![format!("{m} by {one}"), format!("top 10 {t} by {m}")],
             });
         }
+    }
+    if plan
+        .groups
+        .iter()
+        .filter(|g| matches!(g, Group::Time(_)))
+        .count()
+        > 1
+    {
+        return Err(unsupported(
+            "I bucket time one way at a time (day, week, month, quarter or year); day of week is not supported.",
+        ));
     }
     if plan.groups.len() > 2 {
         return Err(unsupported(
@@ -645,7 +671,17 @@ fn clarify_list() -> Translation {
 }
 
 fn clarify_measure(plan: &Plan) -> Translation {
-    let tail = if plan.groups.is_empty() {
+    let value = plan.filters.iter().find_map(|f| match f {
+        Filter::In {
+            values,
+            negated: false,
+            ..
+        } => values.first().cloned(),
+        _ => None,
+    });
+    let tail = if let (true, Some(v)) = (plan.groups.is_empty(), value) {
+        format!(" in {v}")
+    } else if plan.groups.is_empty() {
         " this month".to_string()
     } else {
         format!(" by {}", group_phrase(&plan.groups))

@@ -148,6 +148,10 @@ pub struct Parsed {
     pub money_word: bool,
     /// Tables named without a role ("revenue of product A").
     pub loose_tables: Vec<String>,
+    /// A value phrase that names rows too ("cancelled orders").
+    pub value_names_rows: bool,
+    /// "by store": a value after "by".
+    pub by_value: Option<(Col, String)>,
 }
 
 /// Words asking for a sum of money rather than a count.
@@ -438,7 +442,8 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 Kw::HowMany => p.wants_count = true,
                 Kw::New => p.wants_new = true,
                 Kw::Average => p.average = true,
-                Kw::Open => p.plan.filters.push(Filter::Open(true)),
+                // "tickets opened in 2024" says when, not which.
+                Kw::Open if texts[i] != "opened" => p.plan.filters.push(Filter::Open(true)),
                 Kw::Closed => p.plan.filters.push(Filter::Open(false)),
                 Kw::OverTime if !p.plan.groups.iter().any(|g| matches!(g, Group::Time(_))) => {
                     p.plan.groups.push(Group::Time(Grain::Month));
@@ -449,6 +454,20 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         if let Some(g) = group_of(&words[j], catalog) {
                             used[j] = true;
                             push_group(&mut p.plan.groups, g);
+                        } else if let Some((c, v)) = words[j]
+                            .lexes()
+                            .iter()
+                            .all(|l| !matches!(l, Lex::Metric(_)))
+                            .then(|| {
+                                words[j].lexes().iter().find_map(|l| match l {
+                                    Lex::Value(c, v) => Some((c.clone(), v.clone())),
+                                    _ => None,
+                                })
+                            })
+                            .flatten()
+                        {
+                            // "revenue by store": a value where a dimension should be.
+                            p.by_value = Some((c, v));
                         }
                     }
                 }
@@ -517,6 +536,9 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 }
                 push_measure(&mut p.plan.measures, Measure::Metric(m));
             } else {
+                if texts[i].contains(' ') {
+                    p.value_names_rows = true;
+                }
                 add_value(&mut p.plan.filters, col.clone(), value, negate_next);
                 negate_next = false;
                 // "mobile orders", "urgent tickets": the table word names rows, not a figure.
