@@ -12,6 +12,7 @@ mod lexicon;
 mod period;
 mod plan;
 mod sql;
+mod words;
 
 pub use chrono::NaiveDate;
 

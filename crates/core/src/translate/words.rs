@@ -1,0 +1,158 @@
+//! The built-in lexicon, kept as data in `words.txt`: paraphrases, function
+//! words, month and number names, everyday names of demo metrics and values.
+
+use super::lexicon::{Grain, Kw, Lex};
+
+const WORDS: &str = include_str!("words.txt");
+
+/// One line of the built-in lexicon.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    /// A meaning that needs no catalog.
+    Lex(Lex),
+    /// Another name of the catalog metric of that name.
+    Metric(String),
+    /// Another name of a catalog column value.
+    Value(String),
+}
+
+/// Every phrase of the built-in lexicon with its meaning; malformed lines
+/// are skipped (the file is part of the crate and tested).
+pub fn entries() -> Vec<(String, Entry)> {
+    let mut out = Vec::new();
+    let mut logical: Vec<String> = Vec::new();
+    for line in WORDS.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        match logical.last_mut() {
+            Some(last) if line.starts_with(' ') => {
+                last.push(' ');
+                last.push_str(line.trim());
+            }
+            _ => logical.push(line.to_string()),
+        }
+    }
+    for line in logical {
+        let Some((head, body)) = line.split_once(':') else {
+            continue;
+        };
+        let (kind, name) = head.split_once(' ').unwrap_or((head, ""));
+        let entry = match kind {
+            "kw" => keyword(name).map(|k| Entry::Lex(Lex::Kw(k))),
+            "grain" => grain(name).map(|g| Entry::Lex(Lex::Grain(g))),
+            "month" => name.parse().ok().map(|m| Entry::Lex(Lex::Month(m))),
+            "number" => name.parse().ok().map(|n| Entry::Lex(Lex::Number(n))),
+            "filler" => Some(Entry::Lex(Lex::Filler)),
+            "metric" => Some(Entry::Metric(name.to_string())),
+            "value" => Some(Entry::Value(name.to_string())),
+            _ => None,
+        };
+        let Some(entry) = entry else { continue };
+        for phrase in body.split('|').map(str::trim).filter(|p| !p.is_empty()) {
+            out.push((phrase.to_string(), entry.clone()));
+        }
+    }
+    out
+}
+
+fn grain(name: &str) -> Option<Grain> {
+    Some(match name {
+        "Day" => Grain::Day,
+        "Week" => Grain::Week,
+        "Month" => Grain::Month,
+        "Quarter" => Grain::Quarter,
+        "Year" => Grain::Year,
+        _ => return None,
+    })
+}
+
+fn keyword(name: &str) -> Option<Kw> {
+    use Kw::*;
+    Some(match name {
+        "By" => By,
+        "Top" => Top,
+        "Bottom" => Bottom,
+        "Most" => Most,
+        "Least" => Least,
+        "Which" => Which,
+        "Last" => Last,
+        "This" => This,
+        "Next" => Next,
+        "Between" => Between,
+        "And" => And,
+        "Since" => Since,
+        "From" => From,
+        "To" => To,
+        "Before" => Before,
+        "After" => After,
+        "In" => In,
+        "Over" => Over,
+        "Under" => Under,
+        "AtLeast" => AtLeast,
+        "AtMost" => AtMost,
+        "Not" => Not,
+        "Only" => Only,
+        "Vs" => Vs,
+        "YearAgo" => YearAgo,
+        "PrevPeriod" => PrevPeriod,
+        "Share" => Share,
+        "List" => List,
+        "Recent" => Recent,
+        "Oldest" => Oldest,
+        "Largest" => Largest,
+        "Smallest" => Smallest,
+        "Today" => Today,
+        "Yesterday" => Yesterday,
+        "Ytd" => Ytd,
+        "Mtd" => Mtd,
+        "Average" => Average,
+        "HowMany" => HowMany,
+        "Instead" => Instead,
+        "WhatAbout" => WhatAbout,
+        "Write" => Write,
+        "Personal" => Personal,
+        "Open" => Open,
+        "Closed" => Closed,
+        "OverTime" => OverTime,
+        "Ago" => Ago,
+        "Forecast" => Forecast,
+        "Ambiguous" => Ambiguous,
+        "Best" => Best,
+        "Worst" => Worst,
+        "New" => New,
+        "Ratio" => Ratio,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_of_the_lexicon_parses() {
+        let mut lines = 0;
+        let mut logical: Vec<&str> = Vec::new();
+        for line in WORDS.lines() {
+            if !(line.starts_with('#') || line.trim().is_empty() || line.starts_with(' ')) {
+                logical.push(line);
+                lines += 1;
+            }
+        }
+        for line in logical {
+            let (head, _) = line.split_once(':').unwrap_or_default();
+            let (kind, name) = head.split_once(' ').unwrap_or((head, ""));
+            let ok = match kind {
+                "kw" => keyword(name).is_some(),
+                "grain" => grain(name).is_some(),
+                "month" | "number" => name.parse::<f64>().is_ok(),
+                "filler" | "metric" | "value" => true,
+                _ => false,
+            };
+            assert!(ok, "bad lexicon line: {line}");
+        }
+        assert!(lines > 100);
+        assert!(entries().len() > 600);
+    }
+}
