@@ -3,10 +3,13 @@
 
 use chrono::NaiveDate;
 
+use super::describe::{
+    capitalise, column_words, group_alias, join_words, lower, metric_note, plural,
+};
 use super::lexicon::{Col, Grain};
 use super::period::Period;
-use super::plan::{Compare, Filter, Group, ListOrder, Measure, Plan, Rank};
-use crate::catalog::{Catalog, ColumnType, MetricDef};
+use super::plan::{Compare, Filter, Group, Measure, Plan, Rank};
+use crate::catalog::{Catalog, ColumnType};
 use crate::wire::ChartHint;
 
 /// The SQL of a plan, what it means and how to draw it.
@@ -33,19 +36,19 @@ struct Join {
     on: String,
 }
 
-struct Ctx<'a> {
-    catalog: &'a Catalog,
+pub(super) struct Ctx<'a> {
+    pub(super) catalog: &'a Catalog,
     base: String,
     base_alias: String,
     joins: Vec<Join>,
 }
 
 impl Ctx<'_> {
-    fn qualified(&self) -> bool {
+    pub(super) fn qualified(&self) -> bool {
         !self.joins.is_empty()
     }
 
-    fn col(&self, col: &Col) -> String {
+    pub(super) fn col(&self, col: &Col) -> String {
         if !self.qualified() {
             return col.column.clone();
         }
@@ -96,7 +99,7 @@ impl Ctx<'_> {
         out
     }
 
-    fn time_column(&self) -> Option<(String, bool)> {
+    pub(super) fn time_column(&self) -> Option<(String, bool)> {
         let t = self.catalog.table(&self.base)?;
         let name = t.time_column.clone()?;
         let is_date = t
@@ -147,44 +150,6 @@ pub fn measure_table(m: &Measure, catalog: &Catalog) -> Option<String> {
     }
 }
 
-fn singular(table: &str) -> String {
-    table.strip_suffix('s').unwrap_or(table).replace('_', " ")
-}
-
-/// Alias of a group column ("product" for products.name).
-pub fn group_alias(col: &Col) -> String {
-    if col.column == "name" {
-        singular(&col.table)
-    } else {
-        col.column.clone()
-    }
-}
-
-/// How the interpretation names a column.
-pub fn column_words(col: &Col) -> String {
-    match col.column.as_str() {
-        "name" => singular(&col.table),
-        "category" => "product category".into(),
-        "priority" => "ticket priority".into(),
-        "topic" => "ticket topic".into(),
-        other => other.replace('_', " "),
-    }
-}
-
-fn metric_note(m: &MetricDef) -> Option<String> {
-    let f = m.filter.as_deref()?;
-    if let Some(v) = f
-        .strip_prefix("status = '")
-        .and_then(|s| s.strip_suffix('\''))
-    {
-        return Some(format!("{v} orders"));
-    }
-    if f == "closed_at IS NOT NULL" {
-        return Some("closed tickets".into());
-    }
-    Some(f.to_string())
-}
-
 fn agg(m: &Measure, catalog: &Catalog) -> Option<Agg> {
     Some(match m {
         Measure::Metric(name) => {
@@ -215,13 +180,6 @@ fn agg(m: &Measure, catalog: &Catalog) -> Option<Agg> {
     })
 }
 
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
 /// An aggregate restricted to rows meeting `cond` (the guard's parser has
 /// no `FILTER` clause): `AGG(x)` becomes `AGG(CASE WHEN cond THEN x END)`.
 fn conditional(expr: &str, cond: &str) -> Option<String> {
@@ -240,7 +198,7 @@ fn conditional(expr: &str, cond: &str) -> Option<String> {
     })
 }
 
-fn period_cond(p: &Period, ts: &str, is_date: bool) -> Vec<String> {
+pub(super) fn period_cond(p: &Period, ts: &str, is_date: bool) -> Vec<String> {
     let mut c = Vec::new();
     if let Some(s) = p.start {
         c.push(format!("{ts} >= {}", literal(s, is_date)));
@@ -389,7 +347,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     }
 
     if let Some(list) = &plan.list {
-        return render_list(plan, list, &ctx, &from, conds, notes);
+        return super::list::render_list(plan, list, &ctx, &from, conds, notes);
     }
 
     let aggs: Vec<Agg> = plan
@@ -659,111 +617,5 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         sql,
         interpretation: line,
         chart,
-    })
-}
-
-/// Lower case, except acronyms ("CSAT").
-fn lower(label: &str) -> String {
-    label
-        .split(' ')
-        .map(|w| {
-            if w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase()) {
-                w.to_string()
-            } else {
-                w.to_lowercase()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn plural(word: &str) -> String {
-    match word.strip_suffix('y') {
-        Some(s) if word != "day" => format!("{s}ies"),
-        _ => format!("{word}s"),
-    }
-}
-
-fn join_words(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-fn render_list(
-    plan: &Plan,
-    list: &super::plan::ListSpec,
-    ctx: &Ctx,
-    from: &str,
-    mut conds: Vec<String>,
-    notes: Vec<String>,
-) -> Result<Rendered, String> {
-    let table = ctx.catalog.table(&list.table).ok_or("unknown table")?;
-    let columns: Vec<String> = table
-        .columns
-        .iter()
-        .filter(|c| !c.personal)
-        .map(|c| {
-            let q = ctx.col(&Col::new(&table.name, &c.name));
-            if ctx.qualified() {
-                format!("{q} AS {}", c.name)
-            } else {
-                q
-            }
-        })
-        .collect();
-    let (ts, is_date) = ctx.time_column().unwrap_or_default();
-    if let Some(p) = &plan.period {
-        conds.extend(period_cond(p, &ts, is_date));
-    }
-    // Order by output names: Polars wants aliases, not qualified columns.
-    let ts = table.time_column.clone().unwrap_or_default();
-    let size = ["amount", "unit_price", "quantity"]
-        .iter()
-        .find(|c| table.column(c).is_some())
-        .map(|c| c.to_string());
-    let (order, words) = match list.order {
-        ListOrder::Newest if !ts.is_empty() => (format!("{ts} DESC"), "most recent"),
-        ListOrder::Oldest if !ts.is_empty() => (format!("{ts} ASC"), "oldest"),
-        ListOrder::Largest => (
-            format!("{} DESC", size.ok_or("those rows have no size to sort by")?),
-            "largest",
-        ),
-        ListOrder::Smallest => (
-            format!("{} ASC", size.ok_or("those rows have no size to sort by")?),
-            "smallest",
-        ),
-        // No date to sort by: the catalog's order.
-        _ => (
-            format!(
-                "{} ASC",
-                table.columns.first().map_or("1", |c| c.name.as_str())
-            ),
-            "first",
-        ),
-    };
-    let mut sql = format!("SELECT {} FROM {from}", columns.join(", "));
-    if !conds.is_empty() {
-        sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
-    }
-    sql.push_str(&format!(" ORDER BY {order} LIMIT {}", list.limit));
-    let mut line = format!(
-        "The {} {} {}",
-        list.limit,
-        words,
-        table.name.replace('_', " ")
-    );
-    if let Some(p) = &plan.period {
-        line.push_str(&format!(", {}", p.label));
-    }
-    for n in notes {
-        line.push_str(&format!(", {n}"));
-    }
-    Ok(Rendered {
-        sql,
-        interpretation: line,
-        chart: ChartHint::Table,
     })
 }

@@ -1,0 +1,601 @@
+//! Linked words to plan parts. Anything it cannot place is kept as unknown,
+//! so the translator refuses rather than answer around it.
+
+use chrono::NaiveDate;
+
+use super::lexicon::{Col, Grain, Kw, Lex, Word};
+use super::period;
+use super::plan::{
+    add_value, group_of, push_group, push_measure, Compare, Filter, Group, ListOrder, ListSpec,
+    Measure, Op, Plan, Rank,
+};
+use crate::catalog::Catalog;
+
+/// A question read into plan parts, with what blocks an answer.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub plan: Plan,
+    /// Words that linked to nothing.
+    pub unknown: Vec<String>,
+    /// Starts like a follow-up ("only", "what about", "by ... instead").
+    pub follow_up: bool,
+    /// A hard refusal found while reading (writes, personal data, forecasts).
+    pub refusal: Option<String>,
+    /// Vague words with no measure ("how are we doing").
+    pub vague: bool,
+    /// Ratios, rates and other derived figures.
+    pub derived: bool,
+    pub tables: Vec<String>,
+    pub wants_count: bool,
+    pub wants_new: bool,
+    pub average: bool,
+    pub dangling_number: bool,
+    /// A verb like "sell": revenue, unless something else is measured.
+    pub weak_revenue: Option<String>,
+    /// "amount", "value": money words no threshold took.
+    pub money_word: bool,
+    /// Tables named without a role ("revenue of product A").
+    pub loose_tables: Vec<String>,
+    /// A value phrase that names rows too ("cancelled orders").
+    pub value_names_rows: bool,
+    /// "by store": a value after "by".
+    pub by_value: Option<(Col, String)>,
+}
+
+/// Words asking for a sum of money rather than a count.
+const MONEY_WORDS: &[&str] = &[
+    "amount",
+    "value",
+    "worth",
+    "sum",
+    "sum of",
+    "value of",
+    "amount of",
+    "dollars",
+    "euros",
+];
+
+/// Filler, unless it can also name something in the catalog.
+fn is_filler(w: &Word) -> bool {
+    let l = w.lexes();
+    l.contains(&Lex::Filler) && l.iter().all(|l| matches!(l, Lex::Filler | Lex::Numeric(_)))
+}
+
+/// Verbs that mean revenue only when nothing else is measured ("how many units did we sell").
+const WEAK_REVENUE: &[&str] = &[
+    "sell",
+    "sold",
+    "selling",
+    "earn",
+    "earned",
+    "make money",
+    "made money",
+    "money",
+];
+
+fn is_plural(text: &str) -> bool {
+    text.ends_with('s') && !text.ends_with("ss")
+}
+
+/// Reads linked words into plan parts.
+pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDate) -> Parsed {
+    let mut p = Parsed::default();
+    let n = words.len();
+    let mut used = vec![false; n];
+    // Fillers are used from the start.
+    for (i, w) in words.iter().enumerate() {
+        if is_filler(w) {
+            used[i] = true;
+        }
+    }
+    let found = period::scan(words, &mut used, today);
+    if found.future {
+        p.refusal = Some("I can only report on what has happened; I cannot forecast.".into());
+    }
+    let first = (0..n).find(|&i| !is_filler(&words[i]));
+    if let Some(f) = first {
+        p.follow_up = matches!(
+            words[f].kw(),
+            Some(
+                Kw::Only
+                    | Kw::WhatAbout
+                    | Kw::Instead
+                    | Kw::And
+                    | Kw::By
+                    | Kw::In
+                    | Kw::Not
+                    | Kw::Top
+                    | Kw::Bottom
+                    | Kw::Vs
+            )
+        ) && words[f].lexes().iter().all(|l| matches!(l, Lex::Kw(_)));
+    }
+    if words.iter().any(|w| w.is(Kw::Instead)) {
+        p.follow_up = true;
+    }
+
+    let any = |k: Kw| words.iter().any(|w| w.is(k));
+    let has_ticket_word = words.iter().any(|w| {
+        w.lexes().iter().any(|l| match l {
+            Lex::Metric(m) => catalog
+                .metric(m)
+                .is_some_and(|m| m.table == "support_tickets"),
+            Lex::Table(t) => t == "support_tickets",
+            _ => false,
+        }) && !w.lexes().iter().any(|l| matches!(l, Lex::Value(..)))
+    });
+    let list_context = any(Kw::List)
+        || any(Kw::Recent)
+        || any(Kw::Oldest)
+        || any(Kw::Largest)
+        || any(Kw::Smallest);
+    let mut rank: Option<(bool, Option<usize>)> = None; // (top, n)
+    let mut negate_next = false;
+    let mut threshold: Option<(Op, f64, Option<Col>, usize)> = None;
+    let mut list_limit: Option<usize> = None;
+    let mut which = false;
+    let mut plural_group = false;
+
+    let mut i = 0;
+    while i < n {
+        if used[i] {
+            i += 1;
+            continue;
+        }
+        let w = &words[i];
+        let prev_kw = (0..i)
+            .rev()
+            .find(|&j| !is_filler(&words[j]))
+            .and_then(|j| words[j].kw());
+        let next_num = words.get(i + 1).and_then(Word::number);
+        match w {
+            Word::Unknown(t) => {
+                p.unknown.push(t.clone());
+                i += 1;
+                continue;
+            }
+            Word::Year(_) | Word::Quarter(_) | Word::Date(_) => {
+                p.unknown.push(texts[i].clone());
+                i += 1;
+                continue;
+            }
+            Word::Known(_) => {}
+        }
+        let lexes = w.lexes();
+        // Keywords first.
+        if let Some(k) = w
+            .kw()
+            .filter(|_| lexes.iter().all(|l| matches!(l, Lex::Kw(_) | Lex::Filler)))
+        {
+            used[i] = true;
+            match k {
+                Kw::Write => p.refusal = Some("I can only read data; I never change it.".into()),
+                Kw::Personal => {
+                    p.refusal = Some(
+                        "I don't return personal contact data such as e-mail addresses.".into(),
+                    )
+                }
+                Kw::Forecast => {
+                    p.refusal =
+                        Some("I can only report on what has happened; I cannot forecast.".into())
+                }
+                Kw::Next => {
+                    p.refusal =
+                        Some("I can only report on what has happened; I cannot forecast.".into())
+                }
+                Kw::Ratio => p.derived = true,
+                Kw::Ambiguous => p.vague = true,
+                Kw::Best | Kw::Top | Kw::Most => {
+                    if k == Kw::Best {
+                        p.vague = true;
+                    }
+                    let num = next_num.or_else(|| (i > 0).then(|| words[i - 1].number()).flatten());
+                    if next_num.is_some() {
+                        used[i + 1] = true;
+                    }
+                    rank = Some((
+                        true,
+                        num.filter(|x| *x >= 1.0 && *x <= 1000.0)
+                            .map(|x| x as usize),
+                    ));
+                }
+                Kw::Worst | Kw::Bottom | Kw::Least => {
+                    if k == Kw::Worst {
+                        p.vague = true;
+                    }
+                    if next_num.is_some() {
+                        used[i + 1] = true;
+                    }
+                    rank = Some((
+                        false,
+                        next_num
+                            .filter(|x| *x >= 1.0 && *x <= 1000.0)
+                            .map(|x| x as usize),
+                    ));
+                }
+                Kw::Which => which = true,
+                Kw::Not => negate_next = true,
+                Kw::Share => p.plan.share = true,
+                Kw::Vs => {
+                    // "Germany vs France": values set side by side, not periods.
+                    let value_col = |j: usize| {
+                        words.get(j).and_then(|w| {
+                            w.lexes().iter().find_map(|l| match l {
+                                Lex::Value(c, _) => Some(c.clone()),
+                                _ => None,
+                            })
+                        })
+                    };
+                    match (i.checked_sub(1).and_then(value_col), value_col(i + 1)) {
+                        (Some(a), Some(b)) if a == b => {
+                            push_group(&mut p.plan.groups, Group::Dim(a))
+                        }
+                        _ if p.plan.compare.is_none() => p.plan.compare = Some(Compare::Previous),
+                        _ => {}
+                    }
+                }
+                Kw::YearAgo => p.plan.compare = Some(Compare::YearAgo),
+                Kw::PrevPeriod => p.plan.compare = Some(Compare::Previous),
+                Kw::Recent | Kw::List | Kw::Oldest | Kw::Largest | Kw::Smallest => {
+                    if next_num.is_some() {
+                        used[i + 1] = true;
+                        list_limit = next_num.map(|x| x as usize);
+                    } else if let Some(x) = (i > 0).then(|| words[i - 1].number()).flatten() {
+                        // "5 most recent tickets"
+                        list_limit = Some(x as usize);
+                    }
+                    let order = match k {
+                        Kw::Oldest => Some(ListOrder::Oldest),
+                        Kw::Largest => Some(ListOrder::Largest),
+                        Kw::Smallest => Some(ListOrder::Smallest),
+                        Kw::Recent => Some(ListOrder::Newest),
+                        _ => None,
+                    };
+                    let spec = p.plan.list.get_or_insert(ListSpec {
+                        table: String::new(),
+                        order: ListOrder::Newest,
+                        limit: 20,
+                    });
+                    if let Some(o) = order {
+                        spec.order = o;
+                    }
+                }
+                Kw::Last => {
+                    // "the last 10 orders": a list, newest first.
+                    if let Some(num) = next_num {
+                        used[i + 1] = true;
+                        list_limit = Some(num as usize);
+                        p.plan.list.get_or_insert(ListSpec {
+                            table: String::new(),
+                            order: ListOrder::Newest,
+                            limit: 20,
+                        });
+                    } else {
+                        p.unknown.push(texts[i].clone());
+                    }
+                }
+                Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost => {
+                    let op = match k {
+                        Kw::Over => Op::Gt,
+                        Kw::Under => Op::Lt,
+                        Kw::AtLeast => Op::Ge,
+                        _ => Op::Le,
+                    };
+                    // "500 or more": the number comes first.
+                    let (num, at) = match next_num {
+                        Some(x) => (Some(x), i + 1),
+                        None => (
+                            (i > 0).then(|| words[i - 1].number()).flatten(),
+                            i - usize::from(i > 0),
+                        ),
+                    };
+                    if let Some(x) = num {
+                        used[at] = true;
+                        // The column named right before the operator or right after the number.
+                        let mut col = None;
+                        for j in [i.wrapping_sub(1), at + 1, i.wrapping_sub(2)] {
+                            if j < n && (!used[j] || is_filler(&words[j])) {
+                                if let Some(c) = words[j].lexes().iter().find_map(|l| match l {
+                                    Lex::Numeric(c) => Some(c.clone()),
+                                    _ => None,
+                                }) {
+                                    used[j] = true;
+                                    col = Some(c);
+                                    break;
+                                }
+                                if words[j].is(Kw::Share) {
+                                    used[j] = true;
+                                }
+                            }
+                        }
+                        // Without a column, only rows named right before may take the
+                        // table's default ("orders over 500", "orders of at least 300").
+                        let before = (0..i)
+                            .rev()
+                            .find(|&j| !is_filler(&words[j]) && !words[j].is(Kw::In))
+                            .and_then(|j| {
+                                words[j].lexes().iter().find_map(|l| match l {
+                                    Lex::Table(t) => Some(t.clone()),
+                                    _ => None,
+                                })
+                            });
+                        if col.is_none() && before.is_none() {
+                            p.unknown.push(format!("{} {}", texts[i], texts[at]));
+                        }
+                        threshold = Some((op, x, col, i));
+                    } else if k != Kw::Over {
+                        p.unknown.push(texts[i].clone());
+                    }
+                }
+                Kw::HowMany => p.wants_count = true,
+                Kw::New => p.wants_new = true,
+                Kw::Average => p.average = true,
+                // "tickets opened in 2024" says when, not which.
+                Kw::Open if texts[i] != "opened" => p.plan.filters.push(Filter::Open(true)),
+                Kw::Closed => p.plan.filters.push(Filter::Open(false)),
+                Kw::OverTime if !p.plan.groups.iter().any(|g| matches!(g, Group::Time(_))) => {
+                    p.plan.groups.push(Group::Time(Grain::Month));
+                }
+                Kw::By => {
+                    // The group may be a table ("by product") or a grain.
+                    if let Some(j) = (i + 1..n).find(|&j| !used[j]) {
+                        if let Some(g) = group_of(&words[j], catalog) {
+                            used[j] = true;
+                            push_group(&mut p.plan.groups, g);
+                        } else if let Some((c, v)) = words[j]
+                            .lexes()
+                            .iter()
+                            .all(|l| !matches!(l, Lex::Metric(_)))
+                            .then(|| {
+                                words[j].lexes().iter().find_map(|l| match l {
+                                    Lex::Value(c, v) => Some((c.clone(), v.clone())),
+                                    _ => None,
+                                })
+                            })
+                            .flatten()
+                        {
+                            // "revenue by store": a value where a dimension should be.
+                            p.by_value = Some((c, v));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if let Some(x) = w.number() {
+            if lexes.len() == 1 {
+                // "top 5" took its number already; "5 top" or a stray number.
+                if words.get(i + 1).is_some_and(|w| {
+                    w.is(Kw::Top) || w.is(Kw::Bottom) || w.is(Kw::Most) || w.is(Kw::Recent)
+                }) {
+                    i += 1;
+                    continue;
+                }
+                if words
+                    .get(i + 1)
+                    .is_some_and(|w| w.is(Kw::AtLeast) || w.is(Kw::AtMost))
+                {
+                    i += 1;
+                    continue;
+                }
+                let _ = x;
+                p.dangling_number = true;
+                p.unknown.push(texts[i].clone());
+                i += 1;
+                continue;
+            }
+        }
+        // "satisfaction below 3": leave the column to the threshold after it.
+        if lexes.iter().any(|l| matches!(l, Lex::Numeric(_)))
+            && words.get(i + 1).is_some_and(|w| {
+                matches!(
+                    w.kw(),
+                    Some(Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost)
+                )
+            })
+            && words.get(i + 2).and_then(Word::number).is_some()
+        {
+            i += 1;
+            continue;
+        }
+        used[i] = true;
+        let grouping = matches!(
+            prev_kw,
+            Some(Kw::By | Kw::Top | Kw::Bottom | Kw::Which | Kw::Best | Kw::Worst)
+        ) || rank.is_some() && p.plan.measures.is_empty() && !list_context;
+        // Values are filters; negation applies to the next value only.
+        if let Some((col, value)) = lexes.iter().find_map(|l| match l {
+            Lex::Value(c, v) => Some((c.clone(), v.clone())),
+            _ => None,
+        }) {
+            let metric_alt = lexes.iter().find_map(|l| match l {
+                Lex::Metric(m) => Some(m.clone()),
+                _ => None,
+            });
+            let prefer_metric =
+                metric_alt.is_some() && !(col.table == "support_tickets" && has_ticket_word);
+            if let (true, Some(m)) = (prefer_metric, metric_alt) {
+                if negate_next {
+                    p.refusal = Some(
+                        "I can't take one figure out of another; ask for each on its own.".into(),
+                    );
+                }
+                push_measure(&mut p.plan.measures, Measure::Metric(m));
+            } else {
+                if texts[i].contains(' ') {
+                    p.value_names_rows = true;
+                }
+                add_value(&mut p.plan.filters, col.clone(), value, negate_next);
+                negate_next = false;
+                // "mobile orders", "urgent tickets": the table word names rows, not a figure.
+                if let Some(j) = (i + 1..n).find(|&j| !used[j]).filter(|&j| j == i + 1) {
+                    if words[j]
+                        .lexes()
+                        .iter()
+                        .any(|l| *l == Lex::Table(col.table.clone()))
+                    {
+                        used[j] = true;
+                        if !p.tables.contains(&col.table) {
+                            p.tables.push(col.table.clone());
+                        }
+                    }
+                }
+                // "in the web channel": the column word beside a value is only a qualifier.
+                for j in [i + 1, i.wrapping_sub(1)] {
+                    if j < n
+                        && !used[j]
+                        && words[j].lexes().iter().any(|l| *l == Lex::Dim(col.clone()))
+                    {
+                        used[j] = true;
+                    }
+                }
+            }
+            i += 1;
+            continue;
+        }
+        let metric = lexes.iter().find_map(|l| match l {
+            Lex::Metric(m) => Some(m.clone()),
+            _ => None,
+        });
+        let table = lexes.iter().find_map(|l| match l {
+            Lex::Table(t) => Some(t.clone()),
+            _ => None,
+        });
+        if let Some(t) = &table {
+            if !p.tables.contains(t) {
+                p.tables.push(t.clone());
+            }
+        }
+        let dim = group_of(w, catalog);
+        // A word that names a dimension in a ranking or "by" position is a group.
+        if let Some(g) = dim
+            .clone()
+            .filter(|_| grouping || metric.is_none() && table.is_none())
+        {
+            if matches!(g, Group::Dim(_)) && is_plural(&texts[i]) {
+                plural_group = true;
+            }
+            // A dimension word right beside its own value was handled above.
+            push_group(&mut p.plan.groups, g);
+            i += 1;
+            continue;
+        }
+        if let Some(m) = metric.clone().filter(|_| negate_next) {
+            let _ = m;
+            p.refusal =
+                Some("I can't take one figure out of another; ask for each on its own.".into());
+        }
+        if let Some(m) = metric {
+            let list_word = list_context || p.plan.list.is_some();
+            // "revenue from orders over 200": a table after "from" names rows.
+            let names_rows = table.is_some()
+                && matches!(prev_kw, Some(Kw::From | Kw::In))
+                && !p.plan.measures.is_empty();
+            if (list_word || names_rows) && table.is_some() {
+                i += 1;
+                continue;
+            }
+            if WEAK_REVENUE.contains(&texts[i].as_str()) {
+                p.weak_revenue = Some(m);
+                i += 1;
+                continue;
+            }
+            push_measure(&mut p.plan.measures, Measure::Metric(m));
+            i += 1;
+            continue;
+        }
+        if let Some(t) = table {
+            // A table named beside no value: "revenue of product A".
+            let beside_value = [i.wrapping_sub(1), i + 1].iter().any(|&j| {
+                words.get(j).is_some_and(|w| {
+                    w.lexes()
+                        .iter()
+                        .any(|l| matches!(l, Lex::Value(c, _) if c.table == t))
+                })
+            });
+            if !beside_value && !p.loose_tables.contains(&t) {
+                p.loose_tables.push(t);
+            }
+            i += 1;
+            continue;
+        }
+        if lexes.iter().any(|l| matches!(l, Lex::Numeric(_))) {
+            // "average amount": order value; other bare numbers say nothing.
+            if p.average
+                && lexes
+                    .iter()
+                    .any(|l| matches!(l, Lex::Numeric(c) if c.column == "amount"))
+            {
+                push_measure(&mut p.plan.measures, Measure::Metric("aov".into()));
+            }
+            i += 1;
+            continue;
+        }
+        if let Some(Lex::Month(_)) = lexes.first() {
+            p.unknown.push(texts[i].clone());
+        }
+        i += 1;
+    }
+
+    p.money_word = threshold.is_none() && texts.iter().any(|t| MONEY_WORDS.contains(&t.as_str()));
+    if let Some(m) = p.weak_revenue.take() {
+        if p.plan.measures.is_empty()
+            && !(p.plan.list.is_some() || list_context || p.wants_count && !p.tables.is_empty())
+        {
+            p.plan.measures.push(Measure::Metric(m));
+        }
+    }
+    // The periods: one, or two set against each other.
+    let mut periods = found.periods.into_iter();
+    p.plan.period = periods.next();
+    if let Some(second) = periods.next() {
+        let last_year_of_shorter = second.last_year
+            && p.plan
+                .period
+                .as_ref()
+                .is_some_and(|f| f.span != period::Span::Months(12));
+        p.plan.compare = Some(if last_year_of_shorter {
+            Compare::YearAgo
+        } else {
+            Compare::Explicit(second)
+        });
+    }
+    if periods.next().is_some() {
+        p.unknown.push("a third period".into());
+    }
+    if let Some((top, num)) = rank {
+        let one = which && !plural_group;
+        let n = num.unwrap_or(if one { 1 } else { 10 });
+        p.plan.rank = Some(if top { Rank::Top(n) } else { Rank::Bottom(n) });
+    } else if which && !p.plan.groups.is_empty() && (p.plan.measures.len() == 1) {
+        // "which channel brings in revenue": a ranking, highest first.
+        let _ = &p;
+    }
+    if let Some((op, value, col, _)) = threshold {
+        let col = col.or_else(|| default_threshold_column(&p, catalog));
+        match col {
+            Some(c) => p.plan.filters.push(Filter::Cmp { col: c, op, value }),
+            None => p.unknown.push(format!("{} {}", op.words(), value)),
+        }
+    }
+    if let Some(spec) = &mut p.plan.list {
+        if let Some(l) = list_limit {
+            spec.limit = l.clamp(1, 1000);
+        }
+    }
+    p
+}
+
+fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<Col> {
+    let table = match p.plan.measures.first() {
+        Some(Measure::Metric(m)) => catalog.metric(m).map(|m| m.table.clone()),
+        Some(Measure::Rows(t)) => Some(t.clone()),
+        None => p.tables.first().cloned(),
+    };
+    match table.as_deref() {
+        Some("orders") | None => Some(Col::new("orders", "amount")),
+        _ => None,
+    }
+}
