@@ -9,6 +9,7 @@ use web_time::Instant;
 
 use crate::frame::to_query_result;
 use crate::protocol::{LoadReport, LoadRequest, TableReport};
+use crate::rewrite::{keep_group_by_in_memory, HIDDEN_PREFIX};
 use crate::EngineError;
 
 /// One table held by the engine.
@@ -122,13 +123,22 @@ impl Engine {
         let started = Instant::now();
         let lf = self
             .ctx
-            .execute(&guarded.sql)
+            .execute(&keep_group_by_in_memory(&guarded.sql))
             .map_err(|e| EngineError::Query(e.to_string()))?;
         let limit_plus_one = u32::try_from(limit.saturating_add(1)).unwrap_or(u32::MAX);
-        let df = lf
+        let mut df = lf
             .limit(limit_plus_one as IdxSize)
             .collect()
             .map_err(|e| EngineError::Query(e.to_string()))?;
+        let hidden: Vec<_> = df
+            .get_column_names()
+            .into_iter()
+            .filter(|n| n.starts_with(HIDDEN_PREFIX))
+            .cloned()
+            .collect();
+        if !hidden.is_empty() {
+            df = df.drop_many(hidden);
+        }
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         to_query_result(&df, limit, elapsed_ms).map_err(|e| EngineError::Query(e.to_string()))
     }

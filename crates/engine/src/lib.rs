@@ -12,6 +12,8 @@ pub mod protocol;
 mod engine;
 #[cfg(feature = "polars")]
 mod frame;
+#[cfg(feature = "polars")]
+mod rewrite;
 
 pub use error::EngineError;
 

@@ -199,3 +199,22 @@ fn unreadable_bytes_are_a_load_error_not_a_panic() {
         Err("engine_not_loaded")
     );
 }
+
+#[test]
+fn plain_group_bys_run_in_memory_instead_of_panicking() {
+    let bytes = orders_ipc(1000);
+    let mut engine = load(&bytes);
+    for sql in [
+        "SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status",
+        "SELECT status, SUM(amount) AS s, MIN(amount) AS lo, MAX(amount) AS hi FROM orders GROUP BY status",
+        "SELECT status FROM orders GROUP BY status",
+        "WITH g AS (SELECT status, SUM(amount) AS s FROM orders GROUP BY status) SELECT * FROM g ORDER BY s DESC",
+    ] {
+        let r = engine.query(sql, 100).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(r.rows, 2, "{sql}");
+        assert!(
+            r.columns.iter().all(|c| !c.name.starts_with("__sw")),
+            "hidden columns are dropped: {sql}"
+        );
+    }
+}

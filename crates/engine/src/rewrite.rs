@@ -1,0 +1,120 @@
+//! A rewrite that keeps guarded SQL on Polars 0.52's in-memory engine.
+//!
+//! Polars 0.52 sends a group-by whose keys are plain columns and whose
+//! aggregates can all be pre-aggregated (SUM, MIN, MAX, COUNT(*), ...) to its
+//! streaming engine, which a wasm build cannot include: it panics ("Missing
+//! feature new-streaming") and a panic kills the wasm instance. One aggregate
+//! that cannot be pre-aggregated keeps the whole group-by in memory, so every
+//! grouped SELECT gets a hidden `COUNT(<first key>)` column, dropped from the
+//! result. The guard has already checked the original text.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
+    GroupByExpr, Ident, ObjectName, Query, SelectItem, SetExpr, VisitMut, VisitorMut,
+};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::Parser;
+
+/// Prefix of the hidden columns; the engine drops them from results.
+pub const HIDDEN_PREFIX: &str = "__sw_in_memory";
+
+/// The SQL with a hidden non-partitionable aggregate in every grouped SELECT;
+/// the text unchanged when it has none (or cannot be parsed).
+pub fn keep_group_by_in_memory(sql: &str) -> String {
+    let Ok(mut statements) = Parser::parse_sql(&GenericDialect {}, sql) else {
+        return sql.to_string();
+    };
+    let mut rewriter = Rewriter { changed: false };
+    let _ = statements.visit(&mut rewriter);
+    if !rewriter.changed {
+        return sql.to_string();
+    }
+    statements
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+struct Rewriter {
+    changed: bool,
+}
+
+impl Rewriter {
+    fn rewrite(&mut self, body: &mut SetExpr) {
+        match body {
+            SetExpr::Select(select) => {
+                let first_key = match &select.group_by {
+                    GroupByExpr::Expressions(keys, _) => keys.first().cloned(),
+                    GroupByExpr::All(_) => None,
+                };
+                if let Some(key) = first_key {
+                    select.projection.push(SelectItem::ExprWithAlias {
+                        expr: count_of(key),
+                        alias: Ident::new(HIDDEN_PREFIX),
+                    });
+                    self.changed = true;
+                }
+            }
+            SetExpr::SetOperation { left, right, .. } => {
+                self.rewrite(left);
+                self.rewrite(right);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl VisitorMut for Rewriter {
+    type Break = ();
+
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        self.rewrite(&mut query.body);
+        ControlFlow::Continue(())
+    }
+}
+
+/// `COUNT(expr)`: counts non-null values, which cannot be pre-aggregated.
+fn count_of(expr: Expr) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName(vec![Ident::new("COUNT")]),
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(expr))],
+            clauses: Vec::new(),
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: Vec::new(),
+        uses_odbc_syntax: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grouped_selects_get_a_hidden_count_and_others_stay() {
+        let out = keep_group_by_in_memory(
+            "SELECT channel, SUM(amount) AS revenue FROM orders GROUP BY channel",
+        );
+        assert_eq!(
+            out,
+            "SELECT channel, SUM(amount) AS revenue, COUNT(channel) AS __sw_in_memory FROM orders GROUP BY channel"
+        );
+        let plain = "SELECT COUNT(*) AS n FROM orders";
+        assert_eq!(keep_group_by_in_memory(plain), plain);
+        let nested = keep_group_by_in_memory(
+            "WITH m AS (SELECT status, COUNT(*) AS n FROM orders GROUP BY status) SELECT * FROM m",
+        );
+        assert!(
+            nested.contains("COUNT(status) AS __sw_in_memory"),
+            "{nested}"
+        );
+    }
+}
