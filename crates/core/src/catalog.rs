@@ -152,7 +152,10 @@ mod tests {
     fn demo_catalog_has_the_four_extract_tables() {
         let c = Catalog::demo();
         let names: Vec<_> = c.tables.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["orders", "customers", "products", "support_tickets"]);
+        assert_eq!(
+            names,
+            ["orders", "customers", "products", "support_tickets"]
+        );
         assert!(c.tables.iter().all(|t| t.column("tenant_id").is_none()));
     }
 

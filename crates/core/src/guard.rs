@@ -22,15 +22,16 @@ pub const MAX_SQL_LEN: usize = 8_000;
 pub const MAX_NESTING: usize = 40;
 
 /// Scalar, aggregate and window functions a query may call (lower case).
+#[rustfmt::skip]
 const ALLOWED_FUNCTIONS: &[&str] = &[
-    "count", "sum", "avg", "min", "max", "median", "stddev", "stddev_samp", "variance",
-    "var_samp", "first", "last", "round", "abs", "ceil", "ceiling", "floor", "sqrt", "power",
-    "pow", "ln", "log", "log10", "exp", "sign", "mod", "coalesce", "nullif", "ifnull", "greatest",
-    "least", "lower", "upper", "length", "char_length", "concat", "trim", "ltrim", "rtrim",
-    "substr", "substring", "left", "right", "replace", "starts_with", "ends_with", "strpos",
-    "initcap", "reverse", "strftime", "date_part", "date", "year", "month", "day", "quarter",
-    "week", "row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value",
-    "array_agg", "string_agg", "if", "nvl", "cast", "try_cast", "div",
+    "count", "sum", "avg", "min", "max", "median", "stddev", "stddev_samp", "variance", "var_samp",
+    "first", "last", "round", "abs", "ceil", "ceiling", "floor", "sqrt", "power", "pow", "ln",
+    "log", "log10", "exp", "sign", "mod", "coalesce", "nullif", "ifnull", "greatest", "least",
+    "lower", "upper", "length", "char_length", "concat", "trim", "ltrim", "rtrim", "substr",
+    "substring", "left", "right", "replace", "starts_with", "ends_with", "strpos", "initcap",
+    "reverse", "strftime", "date_part", "date", "year", "month", "day", "quarter", "week",
+    "row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value", "array_agg",
+    "string_agg", "if", "nvl", "cast", "try_cast", "div",
 ];
 
 /// Why a SQL text was refused.
@@ -272,7 +273,10 @@ impl Visitor for ReadCheck<'_> {
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<GuardError> {
         match factor {
             TableFactor::Table {
-                name, args, with_hints, ..
+                name,
+                args,
+                with_hints,
+                ..
             } => {
                 let table = last_ident(name);
                 if args.is_some() {
@@ -375,9 +379,15 @@ mod tests {
     #[test]
     fn refuses_writes_and_ddl() {
         assert_eq!(code("DELETE FROM orders"), "sql_not_select");
-        assert_eq!(code("CREATE TABLE x AS SELECT * FROM orders"), "sql_not_select");
+        assert_eq!(
+            code("CREATE TABLE x AS SELECT * FROM orders"),
+            "sql_not_select"
+        );
         assert_eq!(code("DROP TABLE orders"), "sql_not_select");
-        assert_eq!(code("INSERT INTO orders SELECT * FROM orders"), "sql_not_select");
+        assert_eq!(
+            code("INSERT INTO orders SELECT * FROM orders"),
+            "sql_not_select"
+        );
         assert_eq!(code("SELECT * INTO copy FROM orders"), "sql_into");
         assert_eq!(
             code("SELECT 1 AS a FROM orders; DELETE FROM orders"),
@@ -387,7 +397,10 @@ mod tests {
 
     #[test]
     fn refuses_files_unknown_tables_and_functions() {
-        assert_eq!(code("SELECT * FROM read_csv('/etc/passwd')"), "sql_table_function");
+        assert_eq!(
+            code("SELECT * FROM read_csv('/etc/passwd')"),
+            "sql_table_function"
+        );
         assert_eq!(
             code("SELECT * FROM read_parquet('x.parquet')"),
             "sql_table_function"
@@ -395,17 +408,30 @@ mod tests {
         assert_eq!(code("SELECT * FROM tenants"), "sql_unknown_table");
         assert_eq!(code("SELECT * FROM other.orders"), "sql_unknown_table");
         assert_eq!(code("SELECT tenant_id FROM orders"), "sql_unknown_column");
-        assert_eq!(code("SELECT pg_sleep(10) AS s FROM orders"), "sql_function_not_allowed");
-        assert_eq!(code("SELECT read_csv('x') AS s FROM orders"), "sql_function_not_allowed");
+        assert_eq!(
+            code("SELECT pg_sleep(10) AS s FROM orders"),
+            "sql_function_not_allowed"
+        );
+        assert_eq!(
+            code("SELECT read_csv('x') AS s FROM orders"),
+            "sql_function_not_allowed"
+        );
     }
 
     #[test]
     fn refuses_empty_long_broken_and_deep() {
         assert_eq!(code("  "), "sql_empty");
         assert_eq!(code("SELEC amount FROM orders"), "sql_syntax");
-        let long = format!("SELECT amount FROM orders WHERE {}", "amount > 1 AND ".repeat(800));
+        let long = format!(
+            "SELECT amount FROM orders WHERE {}",
+            "amount > 1 AND ".repeat(800)
+        );
         assert_eq!(code(&long), "sql_too_long");
-        let deep = format!("SELECT {}1{} AS x FROM orders", "(".repeat(200), ")".repeat(200));
+        let deep = format!(
+            "SELECT {}1{} AS x FROM orders",
+            "(".repeat(200),
+            ")".repeat(200)
+        );
         assert_eq!(code(&deep), "sql_syntax");
     }
 

@@ -244,7 +244,9 @@ mod tests {
     fn a_signed_manifest_verifies_and_checks_tables() {
         let k = key(1);
         let signed = SignedManifest::sign(&manifest(b"arrow"), &k, "k1");
-        let m = signed.verify(&keys(&k), Some("acme"), 1_500).expect("valid");
+        let m = signed
+            .verify(&keys(&k), Some("acme"), 1_500)
+            .expect("valid");
         assert!(m.check_table("orders", b"arrow").is_ok());
         let err = m.check_table("orders", b"arroW").expect_err("tampered");
         assert_eq!(err.code(), "extract_tampered");
@@ -263,7 +265,9 @@ mod tests {
         let k = key(1);
         let signed = SignedManifest::sign(&manifest(b"arrow"), &k, "k1");
         assert_eq!(
-            signed.verify(&keys(&key(2)), None, 1_500).map_err(|e| e.code()),
+            signed
+                .verify(&keys(&key(2)), None, 1_500)
+                .map_err(|e| e.code()),
             Err("extract_bad_signature")
         );
         assert!(matches!(
