@@ -139,6 +139,10 @@ impl AppState {
                     ms = started.elapsed().as_millis() as u64,
                     "extract built"
                 );
+                // Compress in the background (clones share the compressed
+                // slots): the table requests after the manifest find it done.
+                let background = extract.clone();
+                tokio::task::spawn_blocking(move || background.precompress());
                 Ok::<_, AppError>(extract)
             })
             .await
