@@ -53,7 +53,11 @@ pub fn cmd(program: &str) -> Command {
 
 /// Runs a command to completion; fails with its name when it fails.
 pub fn run(c: &mut Command) -> anyhow::Result<()> {
-    let shown = format!("{c:?}");
+    let shown = std::iter::once(c.get_program())
+        .chain(c.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
     eprintln!("xtask: {}", shown.chars().take(300).collect::<String>());
     let status = c.status().with_context(|| format!("starting {shown}"))?;
     if !status.success() {
