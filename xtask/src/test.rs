@@ -95,6 +95,9 @@ fn browser_unit_tests() -> anyhow::Result<()> {
 struct Server {
     child: Child,
     url: String,
+    /// A second loopback origin the embedding tests serve host pages from;
+    /// the server allows it by CORS and `frame-ancestors`.
+    host_origin: String,
 }
 
 impl Drop for Server {
@@ -122,6 +125,7 @@ fn start_server(data: &Path) -> anyhow::Result<Server> {
     ]))?;
     let port = free_port()?;
     let addr = format!("127.0.0.1:{port}");
+    let host_origin = format!("http://localhost:{}", free_port()?);
     let child = Command::new(&bin)
         .args([
             "serve",
@@ -134,12 +138,15 @@ fn start_server(data: &Path) -> anyhow::Result<Server> {
             &root().join("dist").display().to_string(),
             "--addr",
             &addr,
+            "--allowed-origins",
+            &host_origin,
         ])
         .spawn()
         .context("starting slicewise serve")?;
     let server = Server {
         child,
         url: format!("http://{addr}"),
+        host_origin,
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
@@ -162,6 +169,7 @@ fn end_to_end() -> anyhow::Result<()> {
     node.args(["--test", "--test-concurrency=1"])
         .arg(root().join("tests/e2e"))
         .env("SLICEWISE_URL", &server.url)
+        .env("SLICEWISE_HOST_ORIGIN", &server.host_origin)
         .env("SLICEWISE_DATA_DIR", &data)
         .env("SLICEWISE_SCREENSHOTS", &shots)
         .env("TMPDIR", &tmp);
