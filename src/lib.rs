@@ -8,6 +8,7 @@ pub mod answer;
 pub mod api;
 pub mod chart;
 pub mod demo;
+pub mod embed;
 pub mod engine_client;
 pub mod error;
 pub mod export;

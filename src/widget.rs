@@ -14,10 +14,10 @@ use web_time::Instant;
 
 use crate::answer::{AnswerActions, AnswerView, ErrorBox};
 use crate::api::Api;
-use crate::engine_client::EngineClient;
+use crate::engine_client::{sleep, EngineClient};
 use crate::error::WidgetError;
 use crate::i18n::{Locale, Text};
-use crate::token::TokenSource;
+use crate::token::{self, TokenSource};
 
 /// Rows of a result handed to the UI.
 const DISPLAY_LIMIT: u32 = 100_000;
@@ -72,8 +72,17 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
     let exchange = RwSignal::new(None::<Exchange>);
     let history = RwSignal::new(Vec::<String>::new());
     let recall = RwSignal::new(None::<usize>);
+    let source = StoredValue::new_local(options.token.clone());
+    let server = StoredValue::new(options.server.clone());
+    let renewals = StoredValue::new(0u32);
+    let root = NodeRef::<leptos::html::Section>::new();
+    let slot = InstanceSlot::take();
+    let input_id = slot.input_id();
 
-    on_cleanup(move || engine.with_value(EngineClient::terminate));
+    on_cleanup(move || {
+        engine.with_value(EngineClient::terminate);
+        drop(slot);
+    });
 
     // Load at once; the page stays responsive since the engine is a worker.
     {
@@ -82,11 +91,21 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
             let client = engine.get_value();
             match load_extract(&options, &client, phase).await {
                 Ok((loaded_api, report)) => {
+                    let token = loaded_api.token.clone();
                     api.set(Some(loaded_api));
+                    emit(
+                        root,
+                        "slicewise:ready",
+                        &[("tenant", report.tenant.as_str().into())],
+                    );
                     phase.set(Phase::Ready(report));
+                    if source.with_value(TokenSource::renewable) {
+                        schedule_renewal(&token, source, server, api, renewals);
+                    }
                 }
                 Err(err) => {
                     web_sys::console::error_1(&format!("slicewise: {err:?}").into());
+                    emit_error(root, &err);
                     phase.set(Phase::Failed(err));
                 }
             }
@@ -111,12 +130,37 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
         busy.set(Some(text.thinking));
         spawn_local(async move {
             let client = engine.get_value();
-            let outcome = run_question(&current, &client, &q, previous, busy, text).await;
+            let mut outcome =
+                run_question(&current, &client, &q, previous.clone(), busy, text).await;
+            let unauthorised = matches!(&outcome, Err(WidgetError::Api { status: 401, .. }));
+            if unauthorised && source.with_value(TokenSource::renewable) {
+                // The token expired or was revoked: ask the host for a fresh
+                // one and try once more; the widget and its history stay.
+                outcome = match renew(source, server, api, renewals).await {
+                    Ok(fresh) => run_question(&fresh, &client, &q, previous, busy, text).await,
+                    Err(err) => Err(err),
+                };
+            }
             busy.set(None);
             match outcome {
-                Ok(done) => exchange.set(Some(done)),
+                Ok(done) => {
+                    match (&done.result, &done.error) {
+                        (_, Some(err)) => emit_error(root, err),
+                        (Some(result), None) => emit(
+                            root,
+                            "slicewise:answer",
+                            &[
+                                ("question", done.question.as_str().into()),
+                                ("rows", (result.total_rows as f64).into()),
+                            ],
+                        ),
+                        (None, None) => {}
+                    }
+                    exchange.set(Some(done))
+                }
                 Err(err) => {
                     web_sys::console::error_1(&format!("slicewise: {err:?}").into());
+                    emit_error(root, &err);
                     exchange.set(Some(Exchange {
                         question: q,
                         response: failed_response(),
@@ -213,7 +257,7 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
     let ready = move || matches!(phase.get(), Phase::Ready(_));
 
     view! {
-        <section class="sw-widget" aria-label=text.title data-theme=options.theme.clone() lang=locale.tag()>
+        <section node_ref=root class="sw-widget" aria-label=text.title data-theme=options.theme.clone() lang=locale.tag()>
             <header class="sw-header">
                 <h2 class="sw-title">{text.title}</h2>
                 <StatusLine phase=phase text=text/>
@@ -222,9 +266,9 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                 ev.prevent_default();
                 ask(question.get_untracked());
             }>
-                <label class="sw-sr-only" for="sw-question">{text.question_label}</label>
+                <label class="sw-sr-only" for=input_id.clone()>{text.question_label}</label>
                 <input
-                    id="sw-question"
+                    id=input_id
                     class="sw-input"
                     type="text"
                     autocomplete="off"
@@ -317,6 +361,131 @@ fn StatusLine(phase: RwSignal<Phase>, text: &'static Text) -> impl IntoView {
         }
         Phase::Failed(err) => view! { <ErrorBox err=err text=text/> }.into_any(),
     }
+}
+
+/// This widget's number among those alive on the page, so element ids stay
+/// unique; the first keeps the plain ids. Freed when the widget goes.
+struct InstanceSlot(usize);
+
+thread_local! {
+    static LIVE_SLOTS: std::cell::RefCell<std::collections::BTreeSet<usize>> =
+        const { std::cell::RefCell::new(std::collections::BTreeSet::new()) };
+}
+
+impl InstanceSlot {
+    fn take() -> InstanceSlot {
+        LIVE_SLOTS.with_borrow_mut(|live| {
+            let n = (0..).find(|n| !live.contains(n)).unwrap_or_default();
+            live.insert(n);
+            InstanceSlot(n)
+        })
+    }
+
+    fn input_id(&self) -> String {
+        match self.0 {
+            0 => "sw-question".to_string(),
+            n => format!("sw-question-{n}"),
+        }
+    }
+}
+
+impl Drop for InstanceSlot {
+    fn drop(&mut self) {
+        LIVE_SLOTS.with_borrow_mut(|live| live.remove(&self.0));
+    }
+}
+
+/// Fetches a fresh token from the source and swaps it into the widget's
+/// API, keeping everything else; schedules the next renewal.
+async fn renew(
+    source: StoredValue<TokenSource, LocalStorage>,
+    server: StoredValue<String>,
+    api: RwSignal<Option<Api>>,
+    renewals: StoredValue<u32>,
+) -> Result<Api, WidgetError> {
+    let (Some(source_now), Some(base)) = (source.try_get_value(), server.try_get_value()) else {
+        return Err(WidgetError::Unexpected("the widget was removed".into()));
+    };
+    let token = source_now.token(&base).await?;
+    let previous = api.try_get_untracked().flatten().map(|a| a.token);
+    let fresh = Api {
+        base,
+        token: token.clone(),
+    };
+    api.try_set(Some(fresh.clone()));
+    // The same token again (a host that only sets an attribute): wait for a
+    // 401 rather than polling as it nears expiry.
+    if previous.as_deref() != Some(token.as_str()) {
+        schedule_renewal(&token, source, server, api, renewals);
+    }
+    Ok(fresh)
+}
+
+/// Renews the token a little before it expires (a fifth of its life, at
+/// most a minute, early). Only the latest schedule fires.
+fn schedule_renewal(
+    token: &str,
+    source: StoredValue<TokenSource, LocalStorage>,
+    server: StoredValue<String>,
+    api: RwSignal<Option<Api>>,
+    renewals: StoredValue<u32>,
+) {
+    let Some(exp) = token::expiry(token) else {
+        return;
+    };
+    let now = (js_sys::Date::now() / 1000.0) as i64;
+    let life = (exp - now).max(1);
+    let lead = (life / 5).clamp(1, 60);
+    let delay_ms = ((life - lead).max(1) * 1000).min(i64::from(i32::MAX)) as u32;
+    let Some(generation) = renewals.try_update_value(|g| {
+        *g += 1;
+        *g
+    }) else {
+        return;
+    };
+    spawn_local(async move {
+        sleep(delay_ms).await;
+        if renewals.try_get_value() != Some(generation) {
+            return;
+        }
+        if let Err(err) = renew(source, server, api, renewals).await {
+            web_sys::console::warn_1(&format!("slicewise: token renewal failed: {err}").into());
+        }
+    });
+}
+
+/// Dispatches a DOM event from the widget's root. It bubbles and is
+/// composed, so it reaches the host element outside a shadow root.
+fn emit(
+    root: NodeRef<leptos::html::Section>,
+    name: &str,
+    fields: &[(&str, wasm_bindgen::JsValue)],
+) {
+    let Some(Some(el)) = root.try_get_untracked() else {
+        return;
+    };
+    let detail = js_sys::Object::new();
+    for (key, value) in fields {
+        let _ = js_sys::Reflect::set(&detail, &(*key).into(), value);
+    }
+    let init = web_sys::CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(&detail);
+    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
+        let _ = el.dispatch_event(&event);
+    }
+}
+
+fn emit_error(root: NodeRef<leptos::html::Section>, err: &WidgetError) {
+    emit(
+        root,
+        "slicewise:error",
+        &[
+            ("code", err.code().into()),
+            ("message", err.to_string().as_str().into()),
+        ],
+    );
 }
 
 fn mb(bytes: u64) -> f64 {

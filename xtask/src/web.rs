@@ -43,10 +43,52 @@ pub fn build(opt: EngineOpt) -> anyhow::Result<()> {
         "--dist",
         &dist.display().to_string(),
     ]))?;
+    embed_files(&dist)?;
     build_engine(&dist.join("engine"), opt)?;
     // Brotli 11 on the engine takes a minute or two; tests only need valid files.
     compress_tree(&dist, if opt == EngineOpt::Ship { 11 } else { 5 })?;
     print_sizes(&dist)
+}
+
+/// The script-tag loader (with this build's hashed names written in), the
+/// iframe page and the example host pages.
+fn embed_files(dist: &Path) -> anyhow::Result<()> {
+    let public = root().join("public");
+    let names: Vec<String> = fs::read_dir(dist)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let find = |prefix: &str, suffix: &str| {
+        names
+            .iter()
+            .find(|n| n.starts_with(prefix) && n.ends_with(suffix))
+            .map(|n| format!("/{n}"))
+            .with_context(|| format!("no {prefix}*{suffix} in {}", dist.display()))
+    };
+    let assets = format!(
+        r#"{{"module":"{}","wasm":"{}","css":"{}"}}"#,
+        find("slicewise-widget-", ".js")?,
+        find("slicewise-widget-", "_bg.wasm")?,
+        find("widget-", ".css")?,
+    );
+    let placeholder = "/*SLICEWISE_ASSETS*/ null";
+    let loader = fs::read_to_string(public.join("widget.js"))?;
+    anyhow::ensure!(
+        loader.contains(placeholder),
+        "public/widget.js lost its {placeholder}"
+    );
+    fs::write(dist.join("widget.js"), loader.replace(placeholder, &assets))?;
+    for name in ["embed.html", "embed.js"] {
+        fs::copy(public.join(name), dist.join(name))?;
+    }
+    let examples = dist.join("examples");
+    fs::create_dir_all(&examples)?;
+    for path in files(&public.join("examples"))? {
+        if let Some(name) = path.file_name() {
+            fs::copy(&path, examples.join(name))?;
+        }
+    }
+    Ok(())
 }
 
 fn build_engine(out: &Path, opt: EngineOpt) -> anyhow::Result<()> {

@@ -251,6 +251,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/admin/audit", get(ask::admin_audit))
         .route("/api/v1/admin/usage", get(ask::admin_usage))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .merge(crate::embed::routes())
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state);
 

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod ask;
 pub mod config;
+pub mod embed;
 pub mod error;
 pub mod extract;
 pub mod keys;

@@ -3,6 +3,7 @@
 
 mod api;
 mod ask;
+mod embed;
 mod extracts;
 mod postgres;
 mod support;

@@ -1,0 +1,11 @@
+// Slicewise.mount with a token provider: called at start, before the token
+// expires and after a 401; the widget keeps its state across renewals.
+"use strict";
+const el = document.getElementById("analytics");
+el.addEventListener("slicewise:answer", (e) => console.info("answered", e.detail.question, e.detail.rows));
+el.addEventListener("slicewise:error", (e) => console.warn("slicewise error", e.detail.code, e.detail.message));
+window.slicewiseWidget = Slicewise.mount(el, {
+  getToken: window.getAcmeToken,
+  locale: "en",
+  theme: "light",
+});

@@ -1,0 +1,147 @@
+// Slicewise loader: one line on a host page,
+//   <script src="https://SLICEWISE/widget.js" async></script>
+// then <slicewise-widget token-provider="getSlicewiseToken"></slicewise-widget>
+// or Slicewise.mount(element, { getToken: async () => token }).
+//
+// This file is small and stays unhashed; the widget's module, wasm and CSS
+// (hashed names, cached for a year) load lazily on the first mount. Each
+// widget renders in an open shadow root, so host CSS stays out and ours
+// stays in. The only global is `Slicewise`. No eval, no inline code: the page
+// may run under a CSP with only 'wasm-unsafe-eval' (README, "Embedding").
+(() => {
+  "use strict";
+  if (window.Slicewise) return;
+
+  // `cargo xtask web` writes the hashed names of the Trunk build here.
+  const ASSETS = /*SLICEWISE_ASSETS*/ null;
+
+  const script = document.currentScript
+    ?? document.querySelector('script[src$="/widget.js"]');
+  const SERVER = new URL(script ? script.src : location.href).origin;
+
+  // Inherited properties (font, colour, text-transform...) stop at our own
+  // container, which host CSS cannot select; `all` leaves custom properties
+  // alone, so `--sw-*` theming still passes in.
+  const HOST_CSS = ":host{display:block}.sw-root{all:initial;display:block;height:100%;overflow:auto}";
+
+  let runtime = null;
+
+  /** Imports the widget's module and CSS once, for every widget on the page. */
+  function load(server) {
+    if (!runtime) {
+      runtime = (async () => {
+        if (!ASSETS) throw new Error("widget.js was not built by `cargo xtask web`");
+        const [mod, css] = await Promise.all([
+          import(server + ASSETS.module),
+          fetch(server + ASSETS.css).then((r) => {
+            if (!r.ok) throw new Error(`widget CSS: HTTP ${r.status}`);
+            return r.text();
+          }),
+        ]);
+        await mod.default({ module_or_path: server + ASSETS.wasm });
+        // A constructed sheet needs no style-src exception on the host.
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(HOST_CSS + "\n" + css);
+        return { mod, sheet };
+      })();
+      runtime.catch(() => { runtime = null; });
+    }
+    return runtime;
+  }
+
+  function fail(el, err) {
+    const message = String(err && err.message ? err.message : err);
+    console.error("slicewise:", message);
+    el.dispatchEvent(new CustomEvent("slicewise:error", {
+      bubbles: true, composed: true, detail: { code: "load_failed", message },
+    }));
+  }
+
+  /**
+   * Mounts a widget into `el` (inside its open shadow root).
+   * options: { getToken: async () => token (or token), server, locale, theme }
+   * Returns { ready: Promise, unmount() }.
+   */
+  function mount(el, options = {}) {
+    if (!(el instanceof HTMLElement)) throw new TypeError("Slicewise.mount: an element is needed");
+    const server = (options.server || SERVER).replace(/\/+$/, "");
+    const shadow = el.shadowRoot ?? el.attachShadow({ mode: "open" });
+    const container = document.createElement("div");
+    container.className = "sw-root";
+    shadow.replaceChildren(container);
+    let handle = null;
+    let stopped = false;
+    const ready = load(server).then(({ mod, sheet }) => {
+      if (stopped) return;
+      shadow.adoptedStyleSheets = [sheet];
+      handle = mod.mountWidget(container, { ...options, server });
+    }).catch((err) => fail(el, err));
+    return {
+      ready,
+      unmount() {
+        stopped = true;
+        handle?.unmount();
+        handle?.free();
+        handle = null;
+        shadow.replaceChildren();
+      },
+    };
+  }
+
+  /** `<slicewise-widget>`: attributes server, token, token-provider, locale, theme, height. */
+  class SlicewiseWidget extends HTMLElement {
+    static observedAttributes = ["server", "token", "token-provider", "locale", "theme", "height"];
+    #mounted = null;
+
+    connectedCallback() {
+      this.#size();
+      if (!this.#mounted) this.#render();
+    }
+
+    disconnectedCallback() {
+      this.#mounted?.unmount();
+      this.#mounted = null;
+    }
+
+    attributeChangedCallback(name, before, after) {
+      if (before === after) return;
+      if (name === "height") this.#size();
+      // A new token is picked up at the next renewal: the widget and its
+      // history stay. Other attributes mount afresh.
+      else if (name !== "token" && this.#mounted) {
+        this.#mounted.unmount();
+        this.#render();
+      }
+    }
+
+    #size() {
+      const h = this.getAttribute("height");
+      if (h) this.style.height = /^\d+$/.test(h) ? `${h}px` : h;
+    }
+
+    #render() {
+      const provider = this.getAttribute("token-provider");
+      const getToken = provider
+        ? () => {
+          const f = window[provider];
+          if (typeof f !== "function") throw new Error(`no global function ${provider}`);
+          return f();
+        }
+        : () => this.getAttribute("token") ?? "";
+      this.#mounted = mount(this, {
+        server: this.getAttribute("server") || undefined,
+        getToken,
+        locale: this.getAttribute("locale") || undefined,
+        theme: this.getAttribute("theme") || undefined,
+      });
+    }
+  }
+
+  Object.defineProperty(window, "Slicewise", {
+    value: Object.freeze({ mount, server: SERVER }),
+    enumerable: false,
+  });
+  if (!customElements.get("slicewise-widget")) {
+    customElements.define("slicewise-widget", SlicewiseWidget);
+  }
+})();
