@@ -309,7 +309,7 @@ fn ResultTable(result: QueryResult, text: &'static Text, locale: Locale) -> impl
                                                     *s = match *s {
                                                         Some((c, false)) if c == i => Some((i, true)),
                                                         Some((c, true)) if c == i => None,
-                                                        _ => Some((i, numeric)),
+                                                        _ => Some((i, false)),
                                                     }
                                                 });
                                                 page.set(0);

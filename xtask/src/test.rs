@@ -74,6 +74,8 @@ fn browser_unit_tests() -> anyhow::Result<()> {
                 "test",
                 "-p",
                 krate,
+                "--test",
+                "web",
                 "--target",
                 "wasm32-unknown-unknown",
                 "--profile",
