@@ -35,7 +35,9 @@ fn answered(chart: ChartHint, labels: &[&str], values: &[f64]) -> Exchange {
                 ResultColumn {
                     name: "channel".into(),
                     result_type: ResultType::Text,
-                    values: ColumnValues::Text(labels.iter().map(|l| Some(l.to_string())).collect()),
+                    values: ColumnValues::Text(
+                        labels.iter().map(|l| Some(l.to_string())).collect(),
+                    ),
                 },
                 ResultColumn {
                     name: "revenue".into(),
@@ -59,7 +61,11 @@ fn mount(exchange: Exchange) -> web_sys::HtmlElement {
         .create_element("div")
         .expect("div")
         .unchecked_into();
-    document.body().expect("body").append_child(&root).expect("append");
+    document
+        .body()
+        .expect("body")
+        .append_child(&root)
+        .expect("append");
     let actions = AnswerActions {
         ask: Callback::new(|_: String| {}),
         run_sql: Callback::new(|_: String| {}),
@@ -88,10 +94,22 @@ fn texts(root: &web_sys::HtmlElement, selector: &str) -> Vec<String> {
 
 #[wasm_bindgen_test]
 async fn an_answer_shows_bars_a_table_and_sorts_on_click() {
-    let root = mount(answered(ChartHint::Bar, &["web", "store", "mobile"], &[50.0, 20.0, 30.0]));
+    let root = mount(answered(
+        ChartHint::Bar,
+        &["web", "store", "mobile"],
+        &[50.0, 20.0, 30.0],
+    ));
     tick().await;
-    assert_eq!(texts(&root, ".sw-table tbody td:first-child"), ["web", "store", "mobile"]);
-    assert_eq!(root.query_selector_all("svg.sw-bar rect").expect("rects").length(), 3);
+    assert_eq!(
+        texts(&root, ".sw-table tbody td:first-child"),
+        ["web", "store", "mobile"]
+    );
+    assert_eq!(
+        root.query_selector_all("svg.sw-bar rect")
+            .expect("rects")
+            .length(),
+        3
+    );
     assert!(texts(&root, ".sw-insights li")[0].contains("web"));
 
     let sort: web_sys::HtmlElement = root
@@ -101,10 +119,16 @@ async fn an_answer_shows_bars_a_table_and_sorts_on_click() {
         .unchecked_into();
     sort.click();
     tick().await;
-    assert_eq!(texts(&root, ".sw-table tbody td:first-child"), ["store", "mobile", "web"]);
+    assert_eq!(
+        texts(&root, ".sw-table tbody td:first-child"),
+        ["store", "mobile", "web"]
+    );
     sort.click();
     tick().await;
-    assert_eq!(texts(&root, ".sw-table tbody td:first-child"), ["web", "mobile", "store"]);
+    assert_eq!(
+        texts(&root, ".sw-table tbody td:first-child"),
+        ["web", "mobile", "store"]
+    );
 }
 
 #[wasm_bindgen_test]
