@@ -105,9 +105,21 @@ impl ManifestError {
     }
 }
 
+/// Bytes per `update` in `sha256_hex`.
+const HASH_CHUNK: usize = 64 * 1024;
+
 /// Hex SHA-256 of some bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    // In chunks: one `update` over a whole extract is one call of the
+    // compression function, which V8 then runs start to end in its baseline
+    // tier (no on-stack replacement for wasm). Many short calls let it switch
+    // to optimised code after a few: 108 MB hashed in 0.3 s instead of 4.3 s
+    // on a fresh engine.
+    let mut hasher = Sha256::new();
+    for chunk in bytes.chunks(HASH_CHUNK) {
+        hasher.update(chunk);
+    }
+    hex::encode(hasher.finalize())
 }
 
 /// The published form of a verifying key.
