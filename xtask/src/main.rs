@@ -4,6 +4,7 @@
 //! trunk, wasm-bindgen-cli, wasm-opt from npm binaryen, chromium) and skips
 //! what is already there.
 
+mod bench;
 mod run;
 mod setup;
 mod test;
@@ -42,6 +43,24 @@ enum Command {
     Setup,
     /// Build the widget and engine into dist/ (release, precompressed).
     Web,
+    /// Time the engine natively and in Chromium beside DuckDB-WASM; print sizes.
+    Bench {
+        /// Table sizes in rows, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "100000,1000000")]
+        rows: Vec<u64>,
+        /// Timed runs per query.
+        #[arg(long, default_value_t = 20)]
+        runs: u32,
+        /// The dist/ folder whose engine the browser runs (built if absent).
+        #[arg(long)]
+        dist: Option<std::path::PathBuf>,
+        /// Rebuild dist/ first.
+        #[arg(long)]
+        rebuild: bool,
+        /// Only the native half.
+        #[arg(long)]
+        native_only: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -61,5 +80,18 @@ fn main() -> anyhow::Result<()> {
             setup::toolchain()?;
             web::build(web::EngineOpt::Ship)
         }
+        Command::Bench {
+            rows,
+            runs,
+            dist,
+            rebuild,
+            native_only,
+        } => bench::bench(&bench::BenchOptions {
+            rows,
+            runs,
+            dist: dist.unwrap_or_else(|| run::root().join("dist")),
+            rebuild,
+            native_only,
+        }),
     }
 }

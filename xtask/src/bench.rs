@@ -1,0 +1,160 @@
+//! `cargo xtask bench`: the engine on the bench tables natively, then in
+//! headless Chromium through the real worker beside DuckDB-WASM, then the
+//! download sizes of dist/.
+//!
+//! xtask stays free of Polars: the native half is the engine's `bench`
+//! example, the browser half is tests/bench/run.mjs.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use crate::run::{cmd, prints, root, run, target_dir};
+use crate::{setup, web};
+
+/// What to bench and how.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Table sizes in rows.
+    pub rows: Vec<u64>,
+    /// Timed runs per query (after one untimed first run).
+    pub runs: u32,
+    /// dist/ to serve the engine from; built when absent or `rebuild`.
+    pub dist: PathBuf,
+    /// Build dist/ first even when it exists.
+    pub rebuild: bool,
+    /// Skip the browser half.
+    pub native_only: bool,
+}
+
+/// Runs the whole bench and prints its tables.
+pub fn bench(options: &BenchOptions) -> anyhow::Result<()> {
+    let data = target_dir().join("slicewise-bench");
+    let tables = generate(&data, &options.rows)?;
+    let table_args: Vec<String> = tables.iter().map(|p| p.display().to_string()).collect();
+    let runs = options.runs.to_string();
+
+    // Release, default threads: what a native caller of the engine gets.
+    run(cmd("cargo")
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "slicewise-engine",
+            "--example",
+            "bench",
+            "--",
+        ])
+        .args(["--runs", &runs, "--write-requests", "--queries"])
+        .arg(root().join("tests/bench/queries.json"))
+        .args(&table_args))?;
+    if options.native_only {
+        return Ok(());
+    }
+
+    let worker = options.dist.join("engine/slicewise_engine_worker_bg.wasm");
+    if options.rebuild || !worker.exists() {
+        if options.dist != root().join("dist") {
+            bail!(
+                "{} has no engine; build it with `cargo xtask web`",
+                options.dist.display()
+            );
+        }
+        setup::toolchain()?;
+        web::build(web::EngineOpt::Ship)?;
+    }
+    setup::browser()?;
+    setup::node_packages()?;
+    if !root().join("node_modules/@duckdb/duckdb-wasm").exists() {
+        run(cmd("npm").args(["install", "--no-audit", "--no-fund", "--loglevel=error"]))?;
+    }
+    run(cmd("node")
+        .arg(root().join("tests/bench/run.mjs"))
+        .arg("--dist")
+        .arg(&options.dist)
+        .arg("--data")
+        .arg(&data)
+        .args(["--runs", &runs])
+        .args(&table_args))?;
+    print_download_sizes(&options.dist)
+}
+
+/// Generates each table (Arrow IPC file by gen.py, rewritten as a stream)
+/// unless it is there already; returns the stream files.
+fn generate(data: &Path, rows: &[u64]) -> anyhow::Result<Vec<PathBuf>> {
+    fs::create_dir_all(data)?;
+    let mut streams = Vec::new();
+    for n in rows {
+        let file = data.join(format!("t_{n}.arrow"));
+        let stream = data.join(format!("t_{n}.arrows"));
+        if !stream.exists() {
+            python_packages()?;
+            run(cmd("python3")
+                .arg(root().join("tests/bench/gen.py"))
+                .arg(n.to_string())
+                .arg(&file))?;
+            run(cmd("python3")
+                .arg(root().join("tests/bench/ipc_stream.py"))
+                .arg(&file)
+                .arg(&stream))?;
+        }
+        streams.push(stream);
+    }
+    Ok(streams)
+}
+
+/// numpy and pyarrow for gen.py, from PyPI when missing.
+fn python_packages() -> anyhow::Result<()> {
+    if !prints(
+        "python3",
+        &["-c", "import numpy, pyarrow; print('ok')"],
+        "ok",
+    ) {
+        run(cmd("python3").args(["-m", "pip", "install", "--quiet", "numpy", "pyarrow"]))?;
+    }
+    Ok(())
+}
+
+/// Raw, gzip and brotli bytes of the files under `dir` that ship compressed.
+fn sizes(dir: &Path) -> anyhow::Result<(u64, u64, u64)> {
+    let mut total = (0, 0, 0);
+    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            let (r, g, b) = sizes(&path)?;
+            total = (total.0 + r, total.1 + g, total.2 + b);
+            continue;
+        }
+        let beside = |suffix: &str| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            fs::metadata(PathBuf::from(name)).map(|m| m.len()).ok()
+        };
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if matches!(ext, "br" | "gz") {
+            continue;
+        }
+        let raw = fs::metadata(&path)?.len();
+        // Files without precompressed twins ship as they are.
+        let gz = beside(".gz").unwrap_or(raw);
+        let br = beside(".br").unwrap_or(raw);
+        total = (total.0 + raw, total.1 + gz, total.2 + br);
+    }
+    Ok(total)
+}
+
+fn print_download_sizes(dist: &Path) -> anyhow::Result<()> {
+    let mb = |b: u64| format!("{:.2} MB", b as f64 / 1e6);
+    println!("\ndownload size of {}", dist.display());
+    println!("{:<36} {:>12} {:>12} {:>12}", "", "raw", "gzip", "brotli");
+    for (label, dir) in [
+        ("engine (dist/engine)", dist.join("engine")),
+        ("whole widget (dist/, UI + engine)", dist.to_path_buf()),
+    ] {
+        let (raw, gz, br) = sizes(&dir)?;
+        println!("{label:<36} {:>12} {:>12} {:>12}", mb(raw), mb(gz), mb(br));
+    }
+    Ok(())
+}
