@@ -26,13 +26,14 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
 use crate::ask::{self, AnswerCache};
-use crate::config::AppConfig;
+use crate::config::{AppConfig, TranslatorKind};
 use crate::error::AppError;
 use crate::extract::{
     build_extract, signed_table_url, verify_table_url, Coding, ExtractCache, TableRef,
     TenantExtract, EXTRACT_TABLES,
 };
 use crate::keys::ServerKeys;
+use crate::llm::LlmTranslator;
 use crate::seed::Tier;
 use crate::store::Store;
 use crate::token::{self, EmbedClaims};
@@ -58,12 +59,14 @@ struct Inner {
     guard: SqlGuard,
     extracts: ExtractCache,
     answers: AnswerCache,
+    llm: Option<LlmTranslator>,
 }
 
 impl AppState {
     /// State over a store, the server's keys and settings.
     pub fn new(store: Store, keys: ServerKeys, config: AppConfig) -> AppState {
         let catalog = Catalog::demo();
+        let llm = llm_translator(&config, &catalog);
         AppState {
             inner: Arc::new(Inner {
                 store,
@@ -74,6 +77,7 @@ impl AppState {
                 catalog,
                 extracts: ExtractCache::new(config.extract_ttl),
                 answers: Mutex::new(HashMap::new()),
+                llm,
                 config,
             }),
         }
@@ -107,6 +111,11 @@ impl AppState {
     /// The SQL guard over the catalog.
     pub fn guard(&self) -> &SqlGuard {
         &self.inner.guard
+    }
+
+    /// The LLM translator, when the settings choose it.
+    pub fn llm(&self) -> Option<&LlmTranslator> {
+        self.inner.llm.as_ref()
     }
 
     /// The in-memory answer cache.
@@ -146,6 +155,28 @@ impl AppState {
                 Ok::<_, AppError>(extract)
             })
             .await
+    }
+}
+
+/// The LLM translator the settings ask for, if any; without a usable backend
+/// the built-in translator answers alone.
+fn llm_translator(config: &AppConfig, catalog: &Catalog) -> Option<LlmTranslator> {
+    if config.translator != TranslatorKind::Llm {
+        return None;
+    }
+    let Some(llm) = config.llm.clone() else {
+        tracing::warn!("translator = llm without an LLM base URL; the built-in translator answers");
+        return None;
+    };
+    let today = config
+        .today
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    match LlmTranslator::new(llm, catalog, today) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::warn!(error = %e, "LLM translator unavailable; the built-in translator answers");
+            None
+        }
     }
 }
 

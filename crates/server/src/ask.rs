@@ -22,6 +22,7 @@ use slicewise_core::wire::{
 
 use crate::app::{Admin, AppState, Caller, JsonBody};
 use crate::error::AppError;
+use crate::llm::{LlmAnswer, LlmTranslator};
 use crate::store::{AuditFilter, AuditRecord};
 
 /// Longest question accepted, in characters.
@@ -165,7 +166,15 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-async fn check_quota(state: &AppState, caller: &Caller, now: i64) -> Result<(), AppError> {
+/// Checks the burst limit and the daily quota. With the LLM translator on,
+/// the daily quota is the AI quota: past it the answer is `Ok(false)` and the
+/// built-in translator answers instead of a 429.
+async fn check_quota(
+    state: &AppState,
+    caller: &Caller,
+    now: i64,
+    ai: bool,
+) -> Result<bool, AppError> {
     let quotas = state.config().quotas;
     let usage = state.store().usage(&caller.claims.tenant, now).await?;
     if usage.last_minute >= quotas.burst_per_minute {
@@ -179,6 +188,9 @@ async fn check_quota(state: &AppState, caller: &Caller, now: i64) -> Result<(), 
     }
     if let Some(limit) = quotas.daily(caller.tier) {
         if usage.today >= limit {
+            if ai {
+                return Ok(false);
+            }
             let ms_to_midnight = 86_400_000 - now.rem_euclid(86_400_000);
             return Err(AppError::Quota {
                 message: format!(
@@ -188,7 +200,78 @@ async fn check_quota(state: &AppState, caller: &Caller, now: i64) -> Result<(), 
             });
         }
     }
-    Ok(())
+    Ok(true)
+}
+
+/// What the user is told when the built-in translator stands in for the LLM.
+const FALLBACK_NOTICE: &str =
+    "The AI translator was unavailable, so the built-in translator answered.";
+const OVER_AI_QUOTA_NOTICE: &str =
+    "Your team has used today's AI questions, so the built-in translator answered.";
+
+/// Asks the LLM; on any failure the built-in translator answers with a notice.
+pub async fn translate_with_llm(
+    state: &AppState,
+    llm: &LlmTranslator,
+    question: &str,
+    previous: Option<&str>,
+) -> CachedAnswer {
+    let base = AskResponse {
+        id: String::new(),
+        status: AskStatus::Unsupported,
+        sql: None,
+        interpretation: None,
+        chart: None,
+        options: Vec::new(),
+        reason: None,
+        suggestions: Vec::new(),
+        engine: TranslatorEngine::Llm,
+        cached: false,
+        notice: None,
+    };
+    match llm
+        .translate(question, previous, today(state), state.guard())
+        .await
+    {
+        Ok(LlmAnswer::Answer {
+            sql,
+            interpretation,
+            chart,
+            tables,
+            columns,
+        }) => CachedAnswer {
+            response: AskResponse {
+                status: AskStatus::Answered,
+                sql: Some(sql),
+                interpretation: Some(interpretation),
+                chart: Some(chart),
+                ..base
+            },
+            tables,
+            columns,
+        },
+        Ok(LlmAnswer::Unsupported { reason }) => CachedAnswer {
+            response: AskResponse {
+                reason: Some(reason),
+                suggestions: starter_questions(),
+                ..base
+            },
+            tables: Vec::new(),
+            columns: Vec::new(),
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, question, "LLM translator failed; built-in fallback");
+            with_notice(
+                translate_guarded(state, question, previous),
+                FALLBACK_NOTICE,
+            )
+        }
+    }
+}
+
+fn with_notice(mut answer: CachedAnswer, notice: &str) -> CachedAnswer {
+    answer.response.notice = Some(notice.to_string());
+    answer
 }
 
 /// Answers one question for a caller: cache, quota, translate, guard, audit.
@@ -205,7 +288,13 @@ pub async fn ask_one(
     let started = Instant::now();
     let now = now_ms();
     let tenant = caller.claims.tenant.as_str();
-    let key = cache_key(tenant, state.schema_hash(), question, previous);
+    let llm = state.llm();
+    let mut key = cache_key(tenant, state.schema_hash(), question, previous);
+    if let Some(l) = llm {
+        // LLM answers are cached apart from the built-in translator's.
+        key.push_str("\u{0}llm\u{0}");
+        key.push_str(l.model());
+    }
     let hit = state
         .answers()
         .lock()
@@ -232,21 +321,36 @@ pub async fn ask_one(
     let answer = match hit {
         Some(answer) => answer,
         None => {
-            if let Err(e) = check_quota(state, caller, now).await {
-                if matches!(e, AppError::Quota { .. }) {
-                    record.status = "quota_exceeded".into();
-                    record.counted = false;
-                    record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-                    state.store().record_audit(record).await?;
+            let within_ai_quota = match check_quota(state, caller, now, llm.is_some()).await {
+                Ok(within) => within,
+                Err(e) => {
+                    if matches!(e, AppError::Quota { .. }) {
+                        record.status = "quota_exceeded".into();
+                        record.counted = false;
+                        record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+                        state.store().record_audit(record).await?;
+                    }
+                    return Err(e);
                 }
-                return Err(e);
+            };
+            let answer = match llm {
+                Some(l) if within_ai_quota => {
+                    translate_with_llm(state, l, question, previous).await
+                }
+                Some(_) => with_notice(
+                    translate_guarded(state, question, previous),
+                    OVER_AI_QUOTA_NOTICE,
+                ),
+                None => translate_guarded(state, question, previous),
+            };
+            // A stand-in answer is not kept: the LLM gets the next ask.
+            if answer.response.notice.is_none() {
+                let mut cache = state.answers().lock().unwrap_or_else(|e| e.into_inner());
+                if cache.len() >= MAX_CACHED_ANSWERS {
+                    cache.clear();
+                }
+                cache.insert(key, answer.clone());
             }
-            let answer = translate_guarded(state, question, previous);
-            let mut cache = state.answers().lock().unwrap_or_else(|e| e.into_inner());
-            if cache.len() >= MAX_CACHED_ANSWERS {
-                cache.clear();
-            }
-            cache.insert(key, answer.clone());
             answer
         }
     };
@@ -254,6 +358,11 @@ pub async fn ask_one(
     response.id = id;
     response.cached = record.cached;
     record.status = status_name(response.status).into();
+    record.engine = match response.engine {
+        TranslatorEngine::Builtin => "builtin",
+        TranslatorEngine::Llm => "llm",
+    }
+    .into();
     record.sql = response.sql.clone();
     record.tables = answer.tables.join(",");
     record.columns = answer.columns.join(",");

@@ -41,6 +41,40 @@ impl Quotas {
     }
 }
 
+/// Which translator answers questions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TranslatorKind {
+    /// The core crate's translator: no key, no network.
+    #[default]
+    Builtin,
+    /// An OpenAI-compatible backend, the built-in one as fallback.
+    Llm,
+}
+
+/// An OpenAI-compatible chat-completions backend.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LlmConfig {
+    /// Base URL; requests go to `{base_url}/v1/chat/completions`.
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<String>,
+    /// Longest wait for one completion.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for LlmConfig {
+    // The key stays out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmConfig")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
 /// Settings of the router.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
@@ -57,6 +91,10 @@ pub struct AppConfig {
     pub extract_ttl: Duration,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Which translator answers; `Llm` needs `llm`.
+    pub translator: TranslatorKind,
+    /// The LLM backend, when `translator` is `Llm`.
+    pub llm: Option<LlmConfig>,
 }
 
 impl Default for AppConfig {
@@ -69,6 +107,8 @@ impl Default for AppConfig {
             today: None,
             extract_ttl: Duration::from_secs(600),
             max_body_bytes: 64 * 1024,
+            translator: TranslatorKind::Builtin,
+            llm: None,
         }
     }
 }

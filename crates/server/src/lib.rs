@@ -12,6 +12,7 @@ pub mod embed;
 pub mod error;
 pub mod extract;
 pub mod keys;
+pub mod llm;
 pub mod pg;
 pub mod rows;
 pub mod seed;
@@ -20,7 +21,7 @@ pub mod store;
 pub mod token;
 
 pub use app::{app, AppState};
-pub use config::{AppConfig, Quotas};
+pub use config::{AppConfig, LlmConfig, Quotas, TranslatorKind};
 pub use error::AppError;
 pub use extract::{build_extract, TenantExtract, DICTIONARY_STRINGS};
 pub use keys::ServerKeys;

@@ -14,7 +14,8 @@ use serde::Deserialize;
 use slicewise_core::wire::Privacy;
 use slicewise_server::pg::PgStore;
 use slicewise_server::{
-    app, seed_sqlite, AppConfig, AppState, Quotas, ServerKeys, SqliteStore, Store,
+    app, seed_sqlite, AppConfig, AppState, LlmConfig, Quotas, ServerKeys, SqliteStore, Store,
+    TranslatorKind,
 };
 
 #[derive(Parser)]
@@ -85,6 +86,42 @@ struct ServeArgs {
     /// Scale of the demo data seeded by --demo.
     #[arg(long, env = "SLICEWISE_SCALE")]
     scale: Option<f64>,
+    /// Which translator answers: builtin (default) or llm.
+    #[arg(long, env = "SLICEWISE_TRANSLATOR")]
+    translator: Option<String>,
+    #[command(flatten)]
+    llm: LlmArgs,
+}
+
+/// The OpenAI-compatible backend of `--translator llm`.
+#[derive(Args, Default)]
+struct LlmArgs {
+    /// Base URL of an OpenAI-compatible API (`{url}/v1/chat/completions`).
+    #[arg(long = "llm-base-url", env = "SLICEWISE_LLM_BASE_URL")]
+    base_url: Option<String>,
+    /// Model name sent with each request.
+    #[arg(long = "llm-model", env = "SLICEWISE_LLM_MODEL")]
+    model: Option<String>,
+    /// API key (sent as a bearer token).
+    #[arg(
+        long = "llm-api-key",
+        env = "SLICEWISE_LLM_API_KEY",
+        hide_env_values = true
+    )]
+    api_key: Option<String>,
+    /// Longest wait for one completion, in seconds.
+    #[arg(long = "llm-timeout-seconds", env = "SLICEWISE_LLM_TIMEOUT_SECONDS")]
+    timeout_seconds: Option<u64>,
+}
+
+/// The `[llm]` table of the TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileLlm {
+    base_url: Option<String>,
+    model: Option<String>,
+    api_key: Option<String>,
+    timeout_seconds: Option<u64>,
 }
 
 #[derive(Args)]
@@ -133,6 +170,8 @@ struct FileConfig {
     quotas: Option<Quotas>,
     extract_ttl_seconds: Option<u64>,
     max_body_bytes: Option<usize>,
+    translator: Option<String>,
+    llm: Option<FileLlm>,
 }
 
 fn read_file_config(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -172,6 +211,53 @@ fn source(args: &SourceArgs, file: &FileConfig, data_dir: &Path) -> Source {
             .clone()
             .unwrap_or_else(|| data_dir.join("slicewise.db")),
     )
+}
+
+/// The translator and its LLM backend: flags, then environment, then TOML.
+fn translator_config(
+    args: &ServeArgs,
+    file: &FileConfig,
+) -> anyhow::Result<(TranslatorKind, Option<LlmConfig>)> {
+    let kind = match args
+        .translator
+        .as_deref()
+        .or(file.translator.as_deref())
+        .unwrap_or("builtin")
+    {
+        "builtin" => TranslatorKind::Builtin,
+        "llm" => TranslatorKind::Llm,
+        other => bail!("translator must be builtin or llm, not {other:?}"),
+    };
+    let fl = file.llm.as_ref();
+    let base_url = args
+        .llm
+        .base_url
+        .clone()
+        .or_else(|| fl.and_then(|f| f.base_url.clone()));
+    let llm = base_url.map(|base_url| LlmConfig {
+        base_url,
+        model: args
+            .llm
+            .model
+            .clone()
+            .or_else(|| fl.and_then(|f| f.model.clone()))
+            .unwrap_or_else(|| "gpt-4o-mini".into()),
+        api_key: args
+            .llm
+            .api_key
+            .clone()
+            .or_else(|| fl.and_then(|f| f.api_key.clone())),
+        timeout: Duration::from_secs(
+            args.llm
+                .timeout_seconds
+                .or_else(|| fl.and_then(|f| f.timeout_seconds))
+                .unwrap_or(20),
+        ),
+    });
+    if kind == TranslatorKind::Llm && llm.is_none() {
+        bail!("translator = llm needs an LLM base URL (--llm-base-url or SLICEWISE_LLM_BASE_URL)");
+    }
+    Ok((kind, llm))
 }
 
 fn load_keys(dir: &Path) -> anyhow::Result<ServerKeys> {
@@ -289,7 +375,10 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
         }
         Source::Postgres(url) => Store::Postgres(PgStore::new(url)),
     };
+    let (translator, llm) = translator_config(&args, &file)?;
     let config = AppConfig {
+        translator,
+        llm,
         demo,
         allowed_origins: if args.allowed_origins.is_empty() {
             file.allowed_origins.clone().unwrap_or_default()

@@ -5,6 +5,7 @@ mod api;
 mod ask;
 mod embed;
 mod extracts;
+mod llm;
 mod postgres;
 mod support;
 mod tokens;
