@@ -25,6 +25,9 @@
   const HOST_CSS = ":host{display:block}.sw-root{all:initial;display:block;height:100%;overflow:auto}";
 
   let runtime = null;
+  // Mounted widgets, held until unmounted: a host may drop what `mount`
+  // returns, and a collected handle would take its widget with it.
+  const live = new Set();
 
   /** Imports the widget's module and CSS once, for every widget on the page. */
   function load(server) {
@@ -75,17 +78,20 @@
       if (stopped) return;
       shadow.adoptedStyleSheets = [sheet];
       handle = mod.mountWidget(container, { ...options, server });
+      live.add(mounted);
     }).catch((err) => fail(el, err));
-    return {
+    const mounted = {
       ready,
       unmount() {
         stopped = true;
+        live.delete(mounted);
         handle?.unmount();
         handle?.free();
         handle = null;
         shadow.replaceChildren();
       },
     };
+    return mounted;
   }
 
   /** `<slicewise-widget>`: attributes server, token, token-provider, locale, theme, height. */
