@@ -98,5 +98,12 @@
   if (allowed.size === 0) {
     console.error("slicewise: no allowed origins: start the server with --allowed-origins");
   }
+  // Say `ready` until a token comes: the parent's listener may not be there
+  // yet when this page first loads.
   send({ type: "slicewise:ready" });
+  let tries = 0;
+  const again = setInterval(() => {
+    if (mounted || ++tries > 60) clearInterval(again);
+    else send({ type: "slicewise:ready" });
+  }, 500);
 })();

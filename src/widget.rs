@@ -555,7 +555,14 @@ async fn load_extract(
     };
     let (started, downloaded) = join(engine.start(), download).await;
     let (request, buffers) = downloaded?;
-    started?;
+    if matches!(&started, Err(e) if e.code() == "engine_start_failed") {
+        // Seen when widgets on one page fetch the engine at once (a browser
+        // cache write fails): one more try with a fresh worker.
+        engine.terminate();
+        engine.start().await?;
+    } else {
+        started?;
+    }
     phase.set(Phase::Loading);
     let report = engine.load(&request, buffers).await?;
     Ok((api, report))
