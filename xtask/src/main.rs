@@ -5,6 +5,7 @@
 //! what is already there.
 
 mod bench;
+mod eval;
 mod run;
 mod setup;
 mod test;
@@ -43,6 +44,13 @@ enum Command {
     Setup,
     /// Build the widget and engine into dist/ (release, precompressed).
     Web,
+    /// Run the labelled corpus through the translator and native Polars; print
+    /// accuracy, translator latency and ask throughput.
+    Eval {
+        /// List every wrong or missed question.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Time the engine natively and in Chromium beside DuckDB-WASM; print sizes.
     Bench {
         /// Table sizes in rows, comma-separated.
@@ -80,6 +88,7 @@ fn main() -> anyhow::Result<()> {
             setup::toolchain()?;
             web::build(web::EngineOpt::Ship)
         }
+        Command::Eval { verbose } => eval::eval(verbose),
         Command::Bench {
             rows,
             runs,

@@ -1,0 +1,227 @@
+//! `slicewise-eval` (run by `cargo xtask eval`): the labelled corpus through
+//! the built-in translator, each answer's SQL and the reference SQL run with
+//! native Polars on the demo data, translator latency, and `/api/v1/ask`
+//! throughput on loopback.
+
+mod compare;
+mod throughput;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context};
+use slicewise_core::translate::{translate, NaiveDate, TranslateContext, Translation};
+use slicewise_core::wire::Privacy;
+use slicewise_core::{Catalog, QueryResult};
+use slicewise_engine::Engine;
+use slicewise_server::{build_extract, seed_sqlite, ServerKeys, SqliteStore, Store};
+
+const CORPUS: &str = include_str!("../../core/tests/corpus/questions.jsonl");
+/// The corpus's "today".
+const TODAY: (i32, u32, u32) = (2025, 11, 15);
+/// Demo data scale: acme gets 20,000 orders.
+const SCALE: f64 = 0.02;
+const TENANT: &str = "acme";
+
+/// One labelled corpus question.
+#[derive(Debug, serde::Deserialize)]
+struct Case {
+    q: String,
+    #[serde(default)]
+    previous: Option<String>,
+    /// `answered` or `refused`.
+    status: String,
+    #[serde(default)]
+    sql: Option<String>,
+}
+
+/// What happened to one question.
+#[derive(Debug, Default)]
+struct Tally {
+    correct: usize,
+    wrong: usize,
+    refused_but_answerable: usize,
+    answered_but_should_refuse: usize,
+    refused_correctly: usize,
+    reference_failed: usize,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
+}
+
+fn cases() -> anyhow::Result<Vec<Case>> {
+    CORPUS
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("//"))
+        .map(|l| serde_json::from_str(l).with_context(|| format!("corpus line {l}")))
+        .collect()
+}
+
+/// The tenant's extract, built by the server's code, loaded into the engine.
+fn load_engine(
+    db: &Path,
+    keys: &ServerKeys,
+    rt: &tokio::runtime::Runtime,
+) -> anyhow::Result<Engine> {
+    let store = Store::Sqlite(SqliteStore::new(db));
+    let rows = rt.block_on(store.load_tenant(TENANT))?;
+    let extract = build_extract(TENANT, Privacy::Standard, rows, &keys.pseudonym_key)?;
+    let mut engine = Engine::new(&Catalog::demo());
+    for t in &extract.tables {
+        engine.load_ipc(&t.name, &t.bytes)?;
+    }
+    Ok(engine)
+}
+
+fn run(engine: &mut Engine, sql: &str) -> Result<QueryResult, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        engine.query(sql, 1_000_000)
+    })) {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(_) => Err("engine panicked".into()),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let verbose = std::env::args().any(|a| a == "--verbose" || a == "-v");
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("eval.db");
+    let started = Instant::now();
+    seed_sqlite(&db, SCALE, false)?;
+    let (keys, _) = ServerKeys::load_or_create(&dir.path().join("keys"))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let mut engine = load_engine(&db, &keys, &rt)?;
+    let orders = engine
+        .tables()
+        .iter()
+        .find(|t| t.name == "orders")
+        .map_or(0, |t| t.rows);
+    eprintln!(
+        "seeded scale {SCALE} and loaded {TENANT}'s extract ({orders} orders) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let catalog = Catalog::demo();
+    let today =
+        NaiveDate::from_ymd_opt(TODAY.0, TODAY.1, TODAY.2).ok_or_else(|| anyhow!("date"))?;
+    let ctx = TranslateContext { today };
+    let cases = cases()?;
+    let mut tally = Tally::default();
+    let mut latencies_us = Vec::with_capacity(cases.len());
+    let mut notes = Vec::new();
+    for case in &cases {
+        let t0 = Instant::now();
+        let translation = translate(&case.q, case.previous.as_deref(), &catalog, &ctx);
+        latencies_us.push(t0.elapsed().as_secs_f64() * 1e6);
+        let answerable = case.status == "answered";
+        let answer = match translation {
+            Translation::Answer(a) => a,
+            _ if answerable => {
+                tally.refused_but_answerable += 1;
+                notes.push(format!("refused but answerable: {}", case.q));
+                continue;
+            }
+            _ => {
+                tally.refused_correctly += 1;
+                continue;
+            }
+        };
+        let Some(reference) = case.sql.as_deref().filter(|_| answerable) else {
+            tally.answered_but_should_refuse += 1;
+            notes.push(format!(
+                "answered but should refuse: {}\n    {}",
+                case.q, answer.sql
+            ));
+            continue;
+        };
+        let expected = match run(&mut engine, reference) {
+            Ok(r) => r,
+            Err(e) => {
+                tally.reference_failed += 1;
+                notes.push(format!("reference failed: {}: {e}", case.q));
+                engine = load_engine(&db, &keys, &rt)?;
+                continue;
+            }
+        };
+        match run(&mut engine, &answer.sql) {
+            Ok(got) if compare::same_result(&got, &expected, compare::orders_rows(reference)) => {
+                tally.correct += 1
+            }
+            Ok(got) => {
+                tally.wrong += 1;
+                notes.push(format!(
+                    "wrong: {} ({} vs {} rows)\n    got: {}\n    ref: {reference}",
+                    case.q, got.rows, expected.rows, answer.sql
+                ));
+            }
+            Err(e) => {
+                tally.wrong += 1;
+                notes.push(format!(
+                    "wrong (SQL failed: {e}): {}\n    {}",
+                    case.q, answer.sql
+                ));
+                engine = load_engine(&db, &keys, &rt)?;
+            }
+        }
+    }
+    latencies_us.sort_by(f64::total_cmp);
+    let answerable = cases.iter().filter(|c| c.status == "answered").count();
+    let refusable = cases.len() - answerable;
+    if verbose {
+        for n in &notes {
+            eprintln!("{n}");
+        }
+    }
+
+    let questions: Vec<String> = cases.iter().map(|c| c.q.clone()).collect();
+    let load = rt.block_on(throughput::measure(
+        &db,
+        keys,
+        &questions,
+        Duration::from_secs(5),
+    ))?;
+
+    println!("Translator accuracy: {} questions ({answerable} answerable, {refusable} to refuse), today {today}, demo data scale {SCALE} ({orders} orders for {TENANT})", cases.len());
+    println!("  correct                     {}", tally.correct);
+    println!("  wrong                       {}", tally.wrong);
+    println!(
+        "  refused but answerable      {}",
+        tally.refused_but_answerable
+    );
+    println!(
+        "  answered but should refuse  {}",
+        tally.answered_but_should_refuse
+    );
+    println!("  refused correctly           {}", tally.refused_correctly);
+    if tally.reference_failed > 0 {
+        println!("  reference SQL failed        {}", tally.reference_failed);
+    }
+    println!(
+        "  accuracy over answerable    {:.1}%",
+        100.0 * tally.correct as f64 / answerable.max(1) as f64
+    );
+    println!(
+        "Translator latency: p50 {:.0} µs, p99 {:.0} µs (max {:.0} µs)",
+        percentile(&latencies_us, 0.5),
+        percentile(&latencies_us, 0.99),
+        latencies_us.last().copied().unwrap_or(0.0)
+    );
+    println!("{load}");
+    if !verbose && !notes.is_empty() {
+        eprintln!("({} notes; --verbose lists them)", notes.len());
+    }
+    if tally.wrong > 0 || tally.answered_but_should_refuse > 0 {
+        bail!(
+            "the translator gave {} wrong answers and answered {} questions it should refuse",
+            tally.wrong,
+            tally.answered_but_should_refuse
+        );
+    }
+    Ok(())
+}
