@@ -342,7 +342,7 @@ fn ResultTable(result: QueryResult, text: &'static Text, locale: Locale) -> impl
                 <nav class="sw-pager" aria-label=text.page>
                     <button class="sw-button sw-prev" type="button" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>{text.previous_page}</button>
                     <span class="sw-page">{move || format!("{} {} / {}", text.page, page.get() + 1, pages)}</span>
-                    <button class="sw-button sw-next" type="button" disabled=move || page.get() + 1 >= pages on:click=move |_| page.update(|p| *p += 1)>{text.next_page}</button>
+                    <button class="sw-button sw-next" type="button" disabled=move || { page.get() + 1 >= pages } on:click=move |_| page.update(|p| *p += 1)>{text.next_page}</button>
                 </nav>
             })}
         </div>

@@ -17,6 +17,11 @@ async function readyPage(options = {}) {
   return rec;
 }
 
+/** Opens the SQL panel (a <details>) unless it is open already. */
+async function openSql(page) {
+  if (!(await page.$eval(".sw-sql", (d) => d.open))) await page.click(".sw-sql summary");
+}
+
 const columnTexts = (page, n) =>
   page.$$eval(`.sw-table tbody tr td:nth-child(${n})`, (tds) => tds.map((t) => t.textContent));
 
@@ -34,7 +39,7 @@ test("a follow-up refines the last answer, sending only question text", async ()
 
 test("a clarify answer offers choices, and a choice answers", async () => {
   const { page } = await readyPage();
-  await ask(page, "top 10");
+  await ask(page, "best products");
   await page.waitForSelector(".sw-answer[data-status=clarify]");
   const options = await page.$$eval(".sw-clarify .sw-chip", (b) => b.map((x) => x.textContent));
   assert.ok(options.length >= 2, `options: ${options}`);
@@ -90,7 +95,7 @@ test("the chart type can be switched", async () => {
 test("edited SQL runs through the same guard", async () => {
   const { page, requests } = await readyPage();
   await ask(page, "total revenue");
-  await page.click(".sw-sql summary");
+  await openSql(page);
   await page.fill(".sw-sql-edit", "SELECT channel, COUNT(*) AS n FROM orders GROUP BY channel ORDER BY channel");
   const before = requests.length;
   await page.click(".sw-run-sql");
@@ -98,7 +103,7 @@ test("edited SQL runs through the same guard", async () => {
   assert.deepEqual(await columnTexts(page, 1), ["mobile", "partner", "store", "web"]);
   assert.ok(requests.slice(before).every((r) => !r.url.includes("/api/")), "edited SQL runs locally");
 
-  await page.click(".sw-sql summary");
+  await openSql(page);
   await page.fill(".sw-sql-edit", "DELETE FROM orders");
   await page.click(".sw-run-sql");
   await page.waitForSelector(".sw-answer .sw-error[data-code=sql_not_select]");
