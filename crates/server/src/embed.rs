@@ -115,6 +115,7 @@ mod tests {
         assert!(embed_csp(&[]).ends_with("frame-ancestors 'self'"));
         let csp = embed_csp(&["https://portal.example.com".to_string()]);
         assert!(csp.ends_with("frame-ancestors 'self' https://portal.example.com"));
-        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval'"));
+        assert!(!csp.contains("unsafe-inline") && !csp.contains(" 'unsafe-eval'"));
+        assert!(csp.contains("'wasm-unsafe-eval'"));
     }
 }
