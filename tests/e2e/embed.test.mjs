@@ -1,0 +1,205 @@
+// Embedding on another origin: the example host pages of public/examples
+// are served from a second loopback origin (SLICEWISE_HOST_ORIGIN, allowed by
+// the server) and must work in each mode under the documented CSP, keep host
+// CSS out, renew short-lived tokens without losing history, and the iframe
+// must refuse a token posted from an origin that is not allowed.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { SERVER, launch, recordedPage, screenshot } from "./browser.mjs";
+
+const HOST = process.env.SLICEWISE_HOST_ORIGIN ?? "http://localhost:8091";
+const EXAMPLES = path.join(import.meta.dirname, "../../public/examples");
+// The examples name the default `cargo xtask demo` server; served here, they
+// name the server under test.
+const PLACEHOLDER = "http://127.0.0.1:8080";
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
+
+let browser;
+let hostServer;
+let evilServer;
+let EVIL;
+
+/** Serves the examples; `/plain/...` drops the host stylesheet and the second widget. */
+function serveExamples(port, host) {
+  const server = http.createServer(async (req, res) => {
+    let name = new URL(req.url, "http://x").pathname;
+    const plain = name.startsWith("/plain/");
+    name = path.basename(name);
+    let body;
+    if (name === "refusal.html") {
+      body = `<!doctype html><title>refusal</title>
+        <iframe id="embed" src="${SERVER}/embed"></iframe>
+        <iframe id="evil" src="${EVIL}/evil.html"></iframe>`;
+    } else if (name === "evil.html") {
+      body = "<!doctype html><title>not allowed</title><p>another origin</p>";
+    } else {
+      try {
+        body = (await fs.readFile(path.join(EXAMPLES, name), "utf8")).replaceAll(PLACEHOLDER, SERVER);
+      } catch {
+        res.writeHead(404).end();
+        return;
+      }
+      if (plain) body = body.replace(/.*host\.css.*\n/, "").replace(/.*id="second".*\n/, "");
+    }
+    res.writeHead(200, { "Content-Type": `${TYPES[path.extname(name)] ?? "text/plain"}; charset=utf-8` });
+    res.end(body);
+  });
+  return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
+}
+
+before(async () => {
+  browser = await launch();
+  evilServer = await serveExamples(0, "127.0.0.1");
+  EVIL = `http://127.0.0.1:${evilServer.address().port}`;
+  hostServer = await serveExamples(Number(new URL(HOST).port));
+});
+after(async () => {
+  await browser?.close();
+  hostServer?.close();
+  evilServer?.close();
+});
+
+/** A recorded page that also collects CSP violations (in every frame). */
+async function hostPage() {
+  const rec = await recordedPage(browser);
+  await rec.context.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener("securitypolicyviolation",
+      (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`), true);
+  });
+  return rec;
+}
+
+async function assertNoCspViolations(page, errors) {
+  const violations = await page.evaluate(() => window.__csp);
+  assert.deepEqual(violations, []);
+  const refused = errors.filter((e) => /Content Security Policy|Refused to/i.test(e));
+  assert.deepEqual(refused, []);
+}
+
+async function ready(scope) {
+  await scope.locator(".sw-ready, .sw-widget .sw-error").first().waitFor({ timeout: 180_000 });
+  const failed = scope.locator(".sw-header .sw-error");
+  if (await failed.count()) throw new Error(`widget failed: ${await failed.first().textContent()}`);
+}
+
+/** Asks in one widget (a locator scope) and waits for its answer. */
+async function ask(scope, question) {
+  const input = scope.locator(".sw-ask .sw-input");
+  await input.fill(question);
+  await input.press("Enter");
+  await scope.locator(".sw-answer .sw-question-echo", { hasText: question }).first().waitFor({ timeout: 60_000 });
+  await scope.locator(".sw-busy .sw-spinner").waitFor({ state: "detached", timeout: 60_000 });
+  return scope.locator(".sw-answer").first().getAttribute("data-status");
+}
+
+const PROPS = ["color", "background-color", "font-family", "font-size", "padding-top", "margin-top",
+  "border-top-width", "border-top-style", "text-transform", "border-collapse"];
+const PARTS = [".sw-widget", ".sw-title", ".sw-input", ".sw-button.sw-primary", ".sw-table", ".sw-table th", ".sw-table td", ".sw-chip"];
+
+async function widgetStyles(page) {
+  return page.evaluate(([parts, props]) => {
+    const root = document.getElementById("first").shadowRoot;
+    return Object.fromEntries(parts.map((sel) => {
+      const el = root.querySelector(sel);
+      const cs = el && getComputedStyle(el);
+      return [sel, cs ? Object.fromEntries(props.map((p) => [p, cs.getPropertyValue(p)])) : null];
+    }));
+  }, [PARTS, PROPS]);
+}
+
+test("script tag: two widgets answer on another origin, host CSS stays out, no CSP violations", { timeout: 600_000 }, async () => {
+  const { page, errors } = await hostPage();
+  await page.goto(`${HOST}/script-tag.html`);
+  const first = page.locator("#first");
+  const second = page.locator("#second");
+  await ready(first);
+  await ready(second);
+  assert.equal(await first.locator(".sw-ready").getAttribute("data-tenant"), "acme");
+  assert.equal(await second.locator(".sw-ready").getAttribute("data-tenant"), "globex");
+  assert.equal(await ask(first, "revenue by month"), "answered");
+  assert.ok(await first.locator(".sw-table tbody tr").count() > 0);
+  // Separate state: the second widget has no answer, and ids differ.
+  assert.equal(await second.locator(".sw-answer").count(), 0);
+  const ids = await page.evaluate(() => ["first", "second"].map((id) =>
+    document.getElementById(id).shadowRoot.querySelector(".sw-input").id));
+  assert.notEqual(ids[0], ids[1]);
+  // Events carry the question and a row count, never data.
+  const answered = await page.locator("#events li", { hasText: "slicewise:answer" }).first().textContent();
+  const detail = JSON.parse(answered.slice(answered.indexOf("{")));
+  assert.deepEqual(Object.keys(detail).sort(), ["question", "rows"]);
+  assert.equal(detail.question, "revenue by month");
+  assert.ok(detail.rows > 0);
+  await assertNoCspViolations(page, errors);
+  await screenshot(page, "embed-script-tag");
+  const styled = await widgetStyles(page);
+
+  // The same widget on a page without the host stylesheet looks the same.
+  const plain = await hostPage();
+  await plain.page.goto(`${HOST}/plain/script-tag.html`);
+  await ready(plain.page.locator("#first"));
+  await ask(plain.page.locator("#first"), "revenue by month");
+  const unstyled = await widgetStyles(plain.page);
+  assert.ok(unstyled[".sw-table td"], "the answer has a table");
+  assert.deepEqual(styled, unstyled);
+  // ...while the host's own elements do take the host CSS.
+  assert.equal(await page.locator("table td").first().evaluate((td) => getComputedStyle(td).textTransform), "uppercase");
+  await page.context().close();
+  await plain.context.close();
+});
+
+test("JS API: a token expiring mid-session is renewed through getToken; history survives", { timeout: 600_000 }, async () => {
+  const { page, errors, context } = await hostPage();
+  const ttl = 15;
+  await page.goto(`${HOST}/js-api.html?ttl=${ttl}`);
+  const widget = page.locator("#analytics");
+  await ready(widget);
+  const started = Date.now();
+  assert.equal(await ask(widget, "revenue by month"), "answered");
+  // The first token dies at `ttl`; getToken is called again before that.
+  await page.waitForFunction(() => Number(document.documentElement.dataset.tokenCalls) >= 2, null, { timeout: ttl * 1000 });
+  const waitMore = ttl * 1000 + 1500 - (Date.now() - started);
+  if (waitMore > 0) await page.waitForTimeout(waitMore);
+  assert.equal(await ask(widget, "total revenue"), "answered");
+  await widget.locator(".sw-history summary").click();
+  const history = await widget.locator(".sw-history li").allTextContents();
+  assert.deepEqual(history, ["total revenue", "revenue by month"]);
+  await assertNoCspViolations(page, errors);
+  await context.close();
+});
+
+test("iframe: handshake by postMessage, answers, reports its height, under the CSP", { timeout: 600_000 }, async () => {
+  const { page, errors, context } = await hostPage();
+  const csp = (await fetch(`${SERVER}/embed`)).headers.get("content-security-policy");
+  assert.match(csp, new RegExp(`frame-ancestors 'self' ${HOST}`));
+  await page.goto(`${HOST}/iframe.html`);
+  const frame = page.frameLocator("#slicewise");
+  await ready(frame);
+  assert.equal(await ask(frame, "revenue by month"), "answered");
+  await page.waitForFunction(() => parseInt(document.getElementById("slicewise").style.height, 10) > 400);
+  await page.locator("#events li", { hasText: "slicewise:answer" }).first().waitFor();
+  await assertNoCspViolations(page, errors);
+  await screenshot(page, "embed-iframe");
+  await context.close();
+});
+
+test("iframe: a token posted from an origin not allowed is refused", { timeout: 120_000 }, async () => {
+  const { page, context } = await hostPage();
+  await page.goto(`${HOST}/refusal.html`);
+  await page.waitForLoadState("load");
+  const embed = page.frames().find((f) => f.url().startsWith(`${SERVER}/embed`));
+  const evil = page.frames().find((f) => f.url().startsWith(EVIL));
+  assert.ok(embed && evil, "both frames loaded");
+  const response = await fetch(`${SERVER}/api/v1/demo/token`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ tenant: "acme" }),
+  });
+  const { token } = await response.json();
+  await evil.evaluate((t) => window.parent.frames[0].postMessage({ type: "slicewise:token", token: t }, "*"), token);
+  await embed.waitForFunction(() => document.documentElement.dataset.refused === "1");
+  const mounted = await embed.evaluate(() => document.getElementById("slicewise-frame").shadowRoot !== null);
+  assert.equal(mounted, false, "no widget mounted with a token from another origin");
+  await context.close();
+});
