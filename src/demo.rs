@@ -62,6 +62,7 @@ pub fn Demo(tenant: String, locale: Locale) -> impl IntoView {
                     },
                     locale,
                     theme: None,
+                    refresh_seconds: None,
                 };
                 view! { <Widget options=options/> }
             }}

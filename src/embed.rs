@@ -78,5 +78,10 @@ fn widget_options(options: &JsValue) -> Result<WidgetOptions, JsValue> {
         token,
         locale,
         theme: text(options, "theme"),
+        refresh_seconds: js_sys::Reflect::get(options, &JsValue::from_str("refreshSeconds"))
+            .ok()
+            .and_then(|v| v.as_f64().or_else(|| v.as_string()?.parse().ok()))
+            .filter(|s| s.is_finite() && *s >= 1.0)
+            .map(|s| s.min(f64::from(u32::MAX)) as u32),
     })
 }

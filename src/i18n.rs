@@ -145,7 +145,7 @@ static EN: Text = Text {
     history: "Asked before",
     suggested: "Try asking",
     refresh: "Refresh data",
-    data_as_of: "Data as of",
+    data_as_of: "Data age",
     sort_by: "Sort by",
     cached: "cached",
 };
@@ -203,7 +203,7 @@ static DE: Text = Text {
     history: "Bisher gefragt",
     suggested: "Fragen Sie zum Beispiel",
     refresh: "Daten aktualisieren",
-    data_as_of: "Datenstand",
+    data_as_of: "Datenalter",
     sort_by: "Sortieren nach",
     cached: "aus dem Cache",
 };

@@ -1,9 +1,10 @@
 //! The widget: loads the tenant's verified extract into the engine worker,
 //! asks questions by text, and answers with a table, a chart and the SQL.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use futures::future::join;
+use js_sys::Uint8Array;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use slicewise_core::translate::starter_questions;
@@ -54,7 +55,13 @@ pub struct WidgetOptions {
     pub locale: Locale,
     /// `light`, `dark`, or none to follow `prefers-color-scheme`.
     pub theme: Option<String>,
+    /// Reload the extract this often (seconds); none: only on demand.
+    pub refresh_seconds: Option<u32>,
 }
+
+/// Table bytes of the last load by SHA-256: a refresh downloads only the
+/// tables whose signed hash changed.
+type KeptTables = HashMap<String, Uint8Array>;
 
 /// The widget.
 #[component]
@@ -84,29 +91,74 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
         drop(slot);
     });
 
-    // Load at once; the page stays responsive since the engine is a worker.
-    {
+    let issued_at = RwSignal::new(None::<i64>);
+    // Successful loads so far (hosts and tests can tell a refresh finished).
+    let loads = RwSignal::new(0u32);
+    let kept = StoredValue::new_local(KeptTables::new());
+    let loading = StoredValue::new(false);
+
+    // Loads (or reloads) the extract; the page stays responsive since the
+    // engine is a worker, and the question history stays as it is.
+    let load = {
         let options = options.clone();
-        spawn_local(async move {
-            let client = engine.get_value();
-            match load_extract(&options, &client, phase).await {
-                Ok((loaded_api, report)) => {
-                    let token = loaded_api.token.clone();
-                    api.set(Some(loaded_api));
-                    emit(
-                        root,
-                        "slicewise:ready",
-                        &[("tenant", report.tenant.as_str().into())],
-                    );
-                    phase.set(Phase::Ready(report));
-                    if source.with_value(TokenSource::renewable) {
-                        schedule_renewal(&token, source, server, api, renewals);
+        move || {
+            if loading.get_value() {
+                return;
+            }
+            loading.set_value(true);
+            let options = options.clone();
+            spawn_local(async move {
+                let client = engine.get_value();
+                let first = api.get_untracked().is_none();
+                let previous = kept.get_value();
+                let outcome =
+                    load_extract(&options, api.get_untracked(), &previous, &client, phase).await;
+                loading.set_value(false);
+                match outcome {
+                    Ok((loaded_api, report, issued, fresh)) => {
+                        let token = loaded_api.token.clone();
+                        kept.set_value(fresh);
+                        issued_at.set(Some(issued));
+                        loads.update(|n| *n += 1);
+                        api.set(Some(loaded_api));
+                        if first {
+                            emit(
+                                root,
+                                "slicewise:ready",
+                                &[("tenant", report.tenant.as_str().into())],
+                            );
+                        }
+                        phase.set(Phase::Ready(report));
+                        if first && source.with_value(TokenSource::renewable) {
+                            schedule_renewal(&token, source, server, api, renewals);
+                        }
+                    }
+                    Err(err) => {
+                        web_sys::console::error_1(&format!("slicewise: {err:?}").into());
+                        emit_error(root, &err);
+                        phase.set(Phase::Failed(err));
                     }
                 }
-                Err(err) => {
-                    web_sys::console::error_1(&format!("slicewise: {err:?}").into());
-                    emit_error(root, &err);
-                    phase.set(Phase::Failed(err));
+            });
+        }
+    };
+    load();
+    let refresh = Callback::new({
+        let load = load.clone();
+        move |()| load()
+    });
+    if let Some(seconds) = options.refresh_seconds.filter(|s| *s > 0) {
+        let load = load.clone();
+        let alive = StoredValue::new(true);
+        on_cleanup(move || alive.set_value(false));
+        spawn_local(async move {
+            loop {
+                crate::engine_client::sleep(seconds.saturating_mul(1000)).await;
+                if !alive.try_get_value().unwrap_or(false) {
+                    break;
+                }
+                if matches!(phase.get_untracked(), Phase::Ready(_)) {
+                    load();
                 }
             }
         });
@@ -260,7 +312,7 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
         <section node_ref=root class="sw-widget" aria-label=text.title data-theme=options.theme.clone() lang=locale.tag()>
             <header class="sw-header">
                 <h2 class="sw-title">{text.title}</h2>
-                <StatusLine phase=phase text=text/>
+                <StatusLine phase=phase text=text issued_at=issued_at loads=loads refresh=refresh/>
             </header>
             <form class="sw-ask" on:submit=move |ev| {
                 ev.prevent_default();
@@ -318,7 +370,13 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
 }
 
 #[component]
-fn StatusLine(phase: RwSignal<Phase>, text: &'static Text) -> impl IntoView {
+fn StatusLine(
+    phase: RwSignal<Phase>,
+    text: &'static Text,
+    issued_at: RwSignal<Option<i64>>,
+    loads: RwSignal<u32>,
+    refresh: Callback<()>,
+) -> impl IntoView {
     move || match phase.get() {
         Phase::Starting => {
             view! { <p class="sw-status" role="status">{text.starting}</p> }.into_any()
@@ -351,10 +409,18 @@ fn StatusLine(phase: RwSignal<Phase>, text: &'static Text) -> impl IntoView {
                 .map(|(name, rows)| format!("{name} {rows}"))
                 .collect::<Vec<_>>()
                 .join(" · ");
+            let age = issued_at.get().map(|issued| {
+                let minutes = ((js_sys::Date::now() / 1000.0) as i64 - issued).max(0) / 60;
+                format!("{} {} min", text.data_as_of, minutes)
+            });
             view! {
-                <p class="sw-status sw-ready" role="status" data-tenant=report.tenant.clone()>
+                <p class="sw-status sw-ready" role="status" data-tenant=report.tenant.clone() data-loads=loads.get()>
                     <span class="sw-badge">{text.ready}</span>
                     <span class="sw-counts">{format!("{} — {summary} {}", report.tenant, text.rows)}</span>
+                    <span class="sw-age">{age}</span>
+                    <button type="button" class="sw-button sw-chip sw-refresh" on:click=move |_| refresh.run(())>
+                        {text.refresh}
+                    </button>
                 </p>
             }
             .into_any()
@@ -496,13 +562,17 @@ fn mb(bytes: u64) -> f64 {
 /// the worker verifies and loads. The worker starts while bytes download.
 async fn load_extract(
     options: &WidgetOptions,
+    current: Option<Api>,
+    kept: &KeptTables,
     engine: &EngineClient,
     phase: RwSignal<Phase>,
-) -> Result<(Api, LoadReport), WidgetError> {
-    let token = options.token.token(&options.server).await?;
-    let api = Api {
-        base: options.server.clone(),
-        token,
+) -> Result<(Api, LoadReport, i64, KeptTables), WidgetError> {
+    let api = match current {
+        Some(api) => api,
+        None => Api {
+            base: options.server.clone(),
+            token: options.token.token(&options.server).await?,
+        },
     };
     let download = async {
         let keys = api.keys().await?;
@@ -525,7 +595,15 @@ async fn load_extract(
         }
         let mut done = 0u64;
         let mut buffers = Vec::with_capacity(manifest.tables.len());
+        let mut fresh = KeptTables::new();
         for table in &manifest.tables {
+            if let Some(bytes) = kept.get(&table.sha256) {
+                // Same signed hash as last time: the bytes we hold are these.
+                done += u64::from(bytes.length());
+                fresh.insert(table.sha256.clone(), bytes.clone());
+                buffers.push(bytes.clone());
+                continue;
+            }
             phase.set(Phase::Downloading {
                 received: done,
                 total,
@@ -540,6 +618,7 @@ async fn load_extract(
                 })
                 .await?;
             done += u64::from(bytes.length());
+            fresh.insert(table.sha256.clone(), bytes.clone());
             buffers.push(bytes);
         }
         let request = LoadRequest {
@@ -551,10 +630,10 @@ async fn load_extract(
             tables: manifest.tables.iter().map(|t| t.name.clone()).collect(),
             budget_bytes: DEFAULT_BUDGET_BYTES,
         };
-        Ok((request, buffers))
+        Ok((request, buffers, manifest.issued_at, fresh))
     };
     let (started, downloaded) = join(engine.start(), download).await;
-    let (request, buffers) = downloaded?;
+    let (request, buffers, issued_at, fresh) = downloaded?;
     if matches!(&started, Err(e) if e.code() == "engine_start_failed") {
         // Seen when widgets on one page fetch the engine at once (a browser
         // cache write fails): one more try with a fresh worker.
@@ -565,7 +644,7 @@ async fn load_extract(
     }
     phase.set(Phase::Loading);
     let report = engine.load(&request, buffers).await?;
-    Ok((api, report))
+    Ok((api, report, issued_at, fresh))
 }
 
 async fn run_question(

@@ -172,3 +172,20 @@ test("keyboard only: Tab to the box, Enter asks, Up recalls", async () => {
   assert.equal(await page.inputValue("#sw-question"), "revenue by channel");
   assert.equal(await page.getAttribute(".sw-answer-region", "aria-live"), "polite");
 });
+
+test("refresh reloads only changed tables and keeps the answer and history", async () => {
+  const { page, requests } = await readyPage();
+  await ask(page, "revenue by channel");
+  await ask(page, "revenue by month");
+  assert.match(await page.textContent(".sw-age"), /\d+ min/);
+  const before = requests.length;
+  assert.equal(await page.getAttribute(".sw-ready", "data-loads"), "1");
+  await page.click(".sw-refresh");
+  await page.waitForSelector(".sw-ready[data-loads='2']");
+  const after = requests.slice(before);
+  assert.ok(after.some((r) => r.url.includes("/api/v1/extract/manifest")), "a fresh manifest was fetched");
+  assert.ok(!after.some((r) => r.url.includes("/api/v1/extract/tables/")), "unchanged tables are not downloaded again");
+  assert.equal(await page.textContent(".sw-question-echo"), "revenue by month");
+  await ask(page, "orders by channel");
+  assert.equal((await columnTexts(page, 1)).length, 4);
+});
