@@ -28,6 +28,7 @@ struct Running {
     pending: Rc<RefCell<HashMap<u32, oneshot::Sender<Reply>>>>,
     ready: Rc<RefCell<Option<oneshot::Receiver<Reply>>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 /// A handle on the engine worker. Cheap to clone; one per widget.
@@ -229,11 +230,32 @@ impl EngineClient {
             })
         };
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // A worker script that cannot load (network, CSP) only fires `error`:
+        // without this the widget would wait for `ready` forever.
+        let on_error = {
+            let pending = pending.clone();
+            let ready_tx = ready_tx.clone();
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+                event.prevent_default();
+                let failure = || WidgetError::Engine {
+                    code: "engine_start_failed".into(),
+                    message: "the engine could not be loaded".into(),
+                };
+                if let Some(tx) = ready_tx.borrow_mut().take() {
+                    let _ = tx.send(Err(failure()));
+                }
+                for (_, tx) in pending.borrow_mut().drain() {
+                    let _ = tx.send(Err(failure()));
+                }
+            })
+        };
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         *self.running.borrow_mut() = Some(Running {
             worker,
             pending,
             ready: Rc::new(RefCell::new(Some(ready_rx))),
             _on_message: on_message,
+            _on_error: on_error,
         });
         Ok(())
     }

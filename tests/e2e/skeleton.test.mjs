@@ -97,3 +97,12 @@ test("an expired or forged token gets a clear error", async () => {
   assert.match(await error.getAttribute("data-code"), /^token_/);
   assert.match(await error.textContent(), /session/i);
 });
+
+test("an engine that cannot load is an error, not an endless wait", async () => {
+  const { page } = await recordedPage(browser);
+  await page.route("**/engine/slicewise_engine_worker.js", (route) => route.fulfill({ status: 404, body: "" }));
+  await page.goto(`${SERVER}/`);
+  const error = page.locator(".sw-header .sw-error");
+  await error.waitFor({ timeout: 60_000 });
+  assert.equal(await error.getAttribute("data-code"), "engine_start_failed");
+});
