@@ -8,7 +8,7 @@ use js_sys::Uint8Array;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use slicewise_core::translate::starter_questions;
-use slicewise_core::wire::{AskRequest, AskResponse, AskStatus, FeedbackRequest};
+use slicewise_core::wire::{AskRequest, AskResponse, AskStatus, FeedbackRequest, TranslatorEngine};
 use slicewise_core::{Manifest, QueryResult};
 use slicewise_engine::protocol::{LoadReport, LoadRequest, DEFAULT_BUDGET_BYTES};
 use web_time::Instant;
@@ -215,7 +215,7 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                     emit_error(root, &err);
                     exchange.set(Some(Exchange {
                         question: q,
-                        response: failed_response(),
+                        response: AskResponse::empty(TranslatorEngine::Builtin),
                         result: None,
                         error: Some(err),
                         total_ms: 0.0,
@@ -679,20 +679,4 @@ async fn run_question(
         error,
         total_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
-}
-
-fn failed_response() -> AskResponse {
-    AskResponse {
-        id: String::new(),
-        status: AskStatus::Unsupported,
-        sql: None,
-        interpretation: None,
-        chart: None,
-        options: Vec::new(),
-        reason: None,
-        suggestions: Vec::new(),
-        engine: slicewise_core::wire::TranslatorEngine::Builtin,
-        cached: false,
-        notice: None,
-    }
 }

@@ -171,6 +171,25 @@ pub struct AskResponse {
     pub notice: Option<String>,
 }
 
+impl AskResponse {
+    /// A response with nothing in it yet (status `unsupported`), to fill in.
+    pub fn empty(engine: TranslatorEngine) -> AskResponse {
+        AskResponse {
+            id: String::new(),
+            status: AskStatus::Unsupported,
+            sql: None,
+            interpretation: None,
+            chart: None,
+            options: Vec::new(),
+            reason: None,
+            suggestions: Vec::new(),
+            engine,
+            cached: false,
+            notice: None,
+        }
+    }
+}
+
 /// `POST /api/v1/feedback`: a verdict on an answer, by id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeedbackRequest {

@@ -89,19 +89,7 @@ pub fn translate_guarded(state: &AppState, question: &str, previous: Option<&str
     let ctx = TranslateContext {
         today: today(state),
     };
-    let base = AskResponse {
-        id: String::new(),
-        status: AskStatus::Unsupported,
-        sql: None,
-        interpretation: None,
-        chart: None,
-        options: Vec::new(),
-        reason: None,
-        suggestions: Vec::new(),
-        engine: TranslatorEngine::Builtin,
-        cached: false,
-        notice: None,
-    };
+    let base = AskResponse::empty(TranslatorEngine::Builtin);
     match translate(question, previous, state.catalog(), &ctx) {
         Translation::Answer(a) => match state.guard().check(&a.sql) {
             Ok(g) => CachedAnswer {
@@ -216,19 +204,7 @@ pub async fn translate_with_llm(
     question: &str,
     previous: Option<&str>,
 ) -> CachedAnswer {
-    let base = AskResponse {
-        id: String::new(),
-        status: AskStatus::Unsupported,
-        sql: None,
-        interpretation: None,
-        chart: None,
-        options: Vec::new(),
-        reason: None,
-        suggestions: Vec::new(),
-        engine: TranslatorEngine::Llm,
-        cached: false,
-        notice: None,
-    };
+    let base = AskResponse::empty(TranslatorEngine::Llm);
     match llm
         .translate(question, previous, today(state), state.guard())
         .await
