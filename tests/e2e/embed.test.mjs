@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import fs from "node:fs/promises";
 import path from "node:path";
+import * as esbuild from "esbuild";
 import { SERVER, launch, recordedPage, screenshot } from "./browser.mjs";
 
 const HOST = process.env.SLICEWISE_HOST_ORIGIN ?? "http://localhost:8091";
@@ -21,6 +22,32 @@ let browser;
 let hostServer;
 let evilServer;
 let EVIL;
+let reactApp;
+
+/** The React host app, bundled as a host's bundler would (dev build: StrictMode mounts twice). */
+async function bundleReactApp() {
+  const out = await esbuild.build({
+    entryPoints: [path.join(import.meta.dirname, "react-host/app.jsx")],
+    bundle: true,
+    write: false,
+    format: "esm",
+    jsx: "automatic",
+    define: { "process.env.NODE_ENV": '"development"' },
+    logLevel: "error",
+  });
+  return out.outputFiles[0].text;
+}
+
+/** The React host page, under the same CSP as the examples. */
+async function reactPage() {
+  const example = await fs.readFile(path.join(EXAMPLES, "js-api.html"), "utf8");
+  const csp = example.match(/<meta http-equiv="Content-Security-Policy"[^>]*>/)[0];
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">${csp}
+    <meta name="slicewise-server" content="${PLACEHOLDER}"><title>React portal</title>
+    <link rel="icon" href="data:,"><link rel="stylesheet" href="host.css">
+    <script type="module" src="react-app.js"></script></head>
+    <body><div id="root"></div></body></html>`.replaceAll(PLACEHOLDER, SERVER);
+}
 
 /** Serves the examples; `/plain/...` drops the host stylesheet and the second widget. */
 function serveExamples(port, host) {
@@ -33,6 +60,10 @@ function serveExamples(port, host) {
       body = `<!doctype html><title>refusal</title>
         <iframe id="embed" src="${SERVER}/embed"></iframe>
         <iframe id="evil" src="${EVIL}/evil.html"></iframe>`;
+    } else if (name === "react.html") {
+      body = await reactPage();
+    } else if (name === "react-app.js") {
+      body = reactApp;
     } else if (name === "evil.html") {
       body = "<!doctype html><title>not allowed</title><p>another origin</p>";
     } else {
@@ -52,6 +83,7 @@ function serveExamples(port, host) {
 
 before(async () => {
   browser = await launch();
+  reactApp = await bundleReactApp();
   evilServer = await serveExamples(0, "127.0.0.1");
   EVIL = `http://127.0.0.1:${evilServer.address().port}`;
   hostServer = await serveExamples(Number(new URL(HOST).port));
@@ -201,5 +233,67 @@ test("iframe: a token posted from an origin not allowed is refused", { timeout: 
   await embed.waitForFunction(() => document.documentElement.dataset.refused === "1");
   const mounted = await embed.evaluate(() => document.getElementById("slicewise-frame").shadowRoot !== null);
   assert.equal(mounted, false, "no widget mounted with a token from another origin");
+  await context.close();
+});
+
+test("React: <SlicewiseWidget> answers, survives re-renders with a new getToken, remounts on theme, unmounts", { timeout: 600_000 }, async () => {
+  const { page, errors, context } = await hostPage();
+  await page.goto(`${HOST}/react.html`);
+  const widget = page.locator("[data-slicewise]");
+  await ready(widget);
+  assert.equal(await ask(widget, "revenue by month"), "answered");
+  await page.locator("#answers li", { hasText: "revenue by month|" }).waitFor();
+  const answered = await page.locator("#answers li").first().textContent();
+  assert.ok(Number(answered.split("|")[1]) > 0, answered);
+  // New props objects and a new getToken function: same widget, same history.
+  await page.locator("#rerender").click();
+  await page.locator("#rerender").click();
+  assert.equal(await ask(widget, "total revenue"), "answered");
+  await widget.locator(".sw-history summary").click();
+  assert.deepEqual(await widget.locator(".sw-history li").allTextContents(), ["total revenue", "revenue by month"]);
+  assert.equal(await page.evaluate(() => document.querySelectorAll("[data-slicewise]").length), 1);
+  // A theme change mounts afresh, dark.
+  await page.locator("#dark").click();
+  await widget.locator(".sw-widget[data-theme='dark']").waitFor();
+  await ready(widget);
+  await assertNoCspViolations(page, errors);
+  await screenshot(page, "embed-react");
+  // Unmounting the component removes the widget and its shadow content.
+  await page.locator("#hide").click();
+  await widget.waitFor({ state: "detached" });
+  assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), []);
+  await context.close();
+});
+
+test("JS API: a 401 from the server (browser clock an hour slow) renews through getToken and retries", { timeout: 600_000 }, async () => {
+  const { page, errors, context } = await hostPage();
+  // With a slow clock the widget schedules its renewal an hour late, so the
+  // server's real 401 is what tells it the token is gone.
+  await context.addInitScript(() => {
+    const realNow = Date.now.bind(Date);
+    Date.now = () => realNow() - 3_600_000;
+  });
+  const statuses = [];
+  page.on("response", (r) => {
+    if (new URL(r.url()).pathname === "/api/v1/ask") statuses.push(r.status());
+  });
+  const ttl = 1;
+  const minted = Date.now();
+  await page.goto(`${HOST}/js-api.html?ttl=${ttl}`);
+  const widget = page.locator("#analytics");
+  await ready(widget);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.tokenCalls), "1");
+  // The server accepts a token for 30 s of clock leeway past its `exp`.
+  const dead = minted + (ttl + 30 + 2) * 1000 - Date.now();
+  if (dead > 0) await page.waitForTimeout(dead);
+  assert.equal(await ask(widget, "revenue by month"), "answered");
+  assert.deepEqual(statuses, [401, 200]);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.tokenCalls), "2");
+  assert.equal(await page.locator("#events li", { hasText: "slicewise:error" }).count(), 0);
+  assert.equal(await ask(widget, "total revenue"), "answered");
+  assert.deepEqual(statuses, [401, 200, 200]);
+  await widget.locator(".sw-history summary").click();
+  assert.deepEqual(await widget.locator(".sw-history li").allTextContents(), ["total revenue", "revenue by month"]);
+  assert.deepEqual(errors.filter((e) => !/401|Unauthorized|slicewise: /.test(e)), []);
   await context.close();
 });

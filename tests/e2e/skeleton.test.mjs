@@ -11,9 +11,17 @@ after(async () => { await browser?.close(); });
 /** Fields a request body from the widget may hold: text and ids, never data. */
 const ALLOWED_BODY_FIELDS = new Set(["question", "previous_question", "questions", "tenant", "sub", "privacy", "ttl_seconds", "answer_id", "helpful", "comment"]);
 
-test("revenue by month answers with a table and a line chart; no request carries data", async () => {
-  const { page, requests, errors } = await recordedPage(browser);
-  await page.goto(`${SERVER}/`);
+test("revenue by month answers with a table and a line chart under a strict CSP; no request carries data", async () => {
+  const { page, requests, errors, context } = await recordedPage(browser);
+  await context.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`), true);
+  });
+  const response = await page.goto(`${SERVER}/`);
+  // The demo page itself runs with no inline script and no eval.
+  const csp = response.headers()["content-security-policy"] ?? "";
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/);
+  assert.doesNotMatch(csp, /unsafe-inline|'unsafe-eval'/);
   await widgetReady(page);
   const status = await page.textContent(".sw-ready");
   assert.match(status, /orders \d+/, "row counts are shown");
@@ -51,6 +59,7 @@ test("revenue by month answers with a table and a line chart; no request carries
       assert.ok(!r.body.includes(cell) && !decodeURIComponent(r.url).includes(cell), `${cell} leaked in ${r.url}`);
     }
   }
+  assert.deepEqual(await page.evaluate(() => window.__csp), []);
   assert.deepEqual(errors, []);
 });
 

@@ -40,10 +40,23 @@ pub fn toolchain() -> anyhow::Result<()> {
     node_packages()
 }
 
-/// npm packages of package.json (wasm-opt from binaryen, playwright-core).
+/// npm packages of package.json (wasm-opt from binaryen, playwright-core,
+/// esbuild, typescript, react), installed when any is missing.
 pub fn node_packages() -> anyhow::Result<()> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("package.json"))?)?;
+    let wanted = manifest["devDependencies"]
+        .as_object()
+        .map(|deps| deps.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
     let have = root().join("node_modules/.bin/wasm-opt").exists()
-        && root().join("node_modules/playwright-core").exists();
+        && wanted.iter().all(|name| {
+            root()
+                .join("node_modules")
+                .join(name)
+                .join("package.json")
+                .exists()
+        });
     if !have {
         if !prints("npm", &["--version"], ".") {
             apt(&["nodejs", "npm"])?;

@@ -44,6 +44,9 @@ pub fn all(browser: bool) -> anyhow::Result<()> {
     }
     run(wasm_clippy.args(["--", "-D", "warnings"]))?;
     run(cmd("cargo").args(["test", "--workspace"]))?;
+    // The host-facing TypeScript declarations: a host's code must compile,
+    // each marked misuse must not.
+    run(cmd("tsc").args(["-p", "tests/types"]))?;
     if browser {
         browser_unit_tests()?;
         // The engine's wasm-opt pass changes size, not behaviour: tests skip it.

@@ -292,7 +292,7 @@ pub fn app(state: AppState) -> Router {
         .append_index_html_on_directories(true);
     let mut router = api
         .fallback_service(statics)
-        .layer(middleware::from_fn(static_cache_control))
+        .layer(middleware::from_fn(static_headers))
         .layer(
             CompressionLayer::new()
                 .br(true)
@@ -335,9 +335,21 @@ pub fn is_hashed_asset(path: &str) -> bool {
     })
 }
 
-async fn static_cache_control(req: Request, next: Next) -> Response {
+/// Cache lifetimes for static files, and the demo page's CSP (it is not to
+/// be framed: `/embed` is the page for iframes).
+async fn static_headers(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let mut response = next.run(req).await;
+    let page = matches!(path.as_str(), "/" | "/index.html") && response.status().is_success();
+    if let (true, Ok(csp)) = (
+        page,
+        HeaderValue::from_str(&crate::embed::page_csp("'none'")),
+    ) {
+        response
+            .headers_mut()
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(csp);
+    }
     if path.starts_with("/api/") || response.headers().contains_key(header::CACHE_CONTROL) {
         return response;
     }

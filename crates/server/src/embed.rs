@@ -48,10 +48,17 @@ pub fn embed_csp(origins: &[String]) -> String {
     } else {
         format!("'self' {}", origins.join(" "))
     };
+    page_csp(&ancestors)
+}
+
+/// The policy of the server's own pages (the demo at `/`, `/embed`): no
+/// inline script, no `eval`, only `'wasm-unsafe-eval'` to compile the
+/// widget and the engine; `frame-ancestors` as given.
+pub fn page_csp(frame_ancestors: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
          worker-src 'self' blob:; style-src 'self'; img-src 'self' data: blob:; \
-         base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+         base-uri 'none'; form-action 'none'; frame-ancestors {frame_ancestors}"
     )
 }
 

@@ -1,0 +1,94 @@
+// Types of @slicewise/embed and of the script-tag loader's `Slicewise`
+// namespace, `<slicewise-widget>` element and events.
+
+/** Returns the current embed token: minted by the host's backend for one tenant and user. */
+export type TokenProvider = () => string | Promise<string>;
+
+export type Theme = "light" | "dark" | "auto";
+
+/** "en" or "de"; any BCP 47 tag is accepted and falls back to English. */
+export type Locale = "en" | "de" | (string & {});
+
+export interface MountOptions {
+  /** The Slicewise server, e.g. "https://analytics.example.com". */
+  server: string;
+  /** Called at start, again before the token expires, and after a 401. */
+  getToken: TokenProvider;
+  locale?: Locale;
+  theme?: Theme;
+  /** Re-download changed tables every so many seconds (at least 1). */
+  refreshSeconds?: number;
+}
+
+export interface MountedWidget {
+  /** Settles when the widget module has started (the extract loads after). */
+  readonly ready: Promise<void>;
+  /** Removes the widget and stops its engine. */
+  unmount(): void;
+}
+
+/** The loader's global namespace (the script tag defines it). */
+export interface SlicewiseApi {
+  mount(element: HTMLElement, options: Omit<MountOptions, "server"> & { server?: string }): MountedWidget;
+  /** The origin the loader was served from. */
+  readonly server: string;
+}
+
+/** `slicewise:ready`: the tenant's extract is verified and loaded. */
+export interface ReadyDetail {
+  tenant: string;
+}
+
+/** `slicewise:answer`: a question was answered; never any data. */
+export interface AnswerDetail {
+  question: string;
+  rows: number;
+}
+
+/** `slicewise:error`: a stable machine code and a human message. */
+export interface ErrorDetail {
+  code: string;
+  message: string;
+}
+
+export interface SlicewiseEventMap {
+  "slicewise:ready": CustomEvent<ReadyDetail>;
+  "slicewise:answer": CustomEvent<AnswerDetail>;
+  "slicewise:error": CustomEvent<ErrorDetail>;
+}
+
+export declare const EVENTS: {
+  readonly ready: "slicewise:ready";
+  readonly answer: "slicewise:answer";
+  readonly error: "slicewise:error";
+};
+
+/** Loads `SERVER/widget.js` once and resolves to the `Slicewise` namespace. */
+export declare function load(server: string): Promise<SlicewiseApi>;
+
+/** Loads the loader if needed and mounts a widget into `element`. */
+export declare function mount(element: HTMLElement, options: MountOptions): Promise<MountedWidget>;
+
+/** `<slicewise-widget>`: attributes server, token, token-provider, locale, theme, height. */
+export interface SlicewiseWidgetElement extends HTMLElement {
+  addEventListener<K extends keyof SlicewiseEventMap>(
+    type: K,
+    listener: (this: SlicewiseWidgetElement, ev: SlicewiseEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+}
+
+declare global {
+  interface Window {
+    Slicewise?: SlicewiseApi;
+  }
+  interface HTMLElementTagNameMap {
+    "slicewise-widget": SlicewiseWidgetElement;
+  }
+  interface HTMLElementEventMap extends SlicewiseEventMap {}
+}

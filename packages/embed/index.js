@@ -1,0 +1,57 @@
+// @slicewise/embed: Slicewise for host apps built with a bundler.
+//
+// A thin layer over the script-tag loader: `load(server)` adds
+// `<script src="SERVER/widget.js">` once and resolves to `window.Slicewise`;
+// `mount` and `<slicewise-widget>` then work as on any page. The heavy parts
+// (widget module, engine) still load lazily from the server, so this module
+// adds almost nothing to a host's bundle. Types: index.d.ts.
+
+const loaders = new Map();
+
+/** The server's origin, without a trailing slash or path. */
+function origin(server) {
+  if (!server) throw new TypeError("Slicewise: the server's URL is needed");
+  return new URL(server, typeof location === "undefined" ? undefined : location.href).origin;
+}
+
+/**
+ * Loads the Slicewise loader from `server` once per page and resolves to the
+ * `Slicewise` namespace (which also defines `<slicewise-widget>`).
+ */
+export function load(server) {
+  const base = origin(server);
+  if (window.Slicewise) return Promise.resolve(window.Slicewise);
+  let loading = loaders.get(base);
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = `${base}/widget.js`;
+      script.async = true;
+      script.onload = () => window.Slicewise
+        ? resolve(window.Slicewise)
+        : reject(new Error(`Slicewise: ${script.src} did not define Slicewise`));
+      script.onerror = () => reject(new Error(`Slicewise: could not load ${script.src}`));
+      document.head.append(script);
+    });
+    loading.catch(() => loaders.delete(base));
+    loaders.set(base, loading);
+  }
+  return loading;
+}
+
+/**
+ * Mounts a widget into `element` (in its shadow root). Resolves to the
+ * mounted widget once the loader is there; `ready` settles when the widget
+ * module has started.
+ */
+export async function mount(element, options) {
+  const api = await load(options.server);
+  return api.mount(element, options);
+}
+
+/** Event names the widget dispatches on its element (bubbling, composed). */
+export const EVENTS = Object.freeze({
+  ready: "slicewise:ready",
+  answer: "slicewise:answer",
+  error: "slicewise:error",
+});

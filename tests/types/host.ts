@@ -1,0 +1,52 @@
+// Compiled by `tsc -p tests/types` in `cargo xtask test`: a host app's use of
+// the typed module must type-check, and each misuse marked
+// `@ts-expect-error` must be rejected (an unused marker fails the build).
+import { EVENTS, load, mount, type AnswerDetail, type MountedWidget } from "@slicewise/embed";
+
+async function tokenFromBackend(): Promise<string> {
+  const response = await fetch("/portal/slicewise-token", { method: "POST" });
+  return ((await response.json()) as { token: string }).token;
+}
+
+export async function start(el: HTMLElement): Promise<MountedWidget> {
+  const widget = await mount(el, {
+    server: "https://analytics.example.com",
+    getToken: tokenFromBackend,
+    locale: "de",
+    theme: "dark",
+    refreshSeconds: 300,
+  });
+  await widget.ready;
+  return widget;
+}
+
+export async function viaNamespace(el: HTMLElement): Promise<void> {
+  const api = await load("https://analytics.example.com");
+  const widget = api.mount(el, { getToken: () => "a-token", locale: "en-GB" });
+  widget.unmount();
+  window.Slicewise?.mount(el, { getToken: () => "a-token" });
+}
+
+export function listen(): void {
+  const element = document.createElement("slicewise-widget");
+  element.setAttribute("token-provider", "getSlicewiseToken");
+  element.addEventListener("slicewise:answer", (event) => {
+    const detail: AnswerDetail = event.detail;
+    console.info(detail.question, detail.rows.toFixed(0));
+  });
+  element.addEventListener("slicewise:error", (event) => console.warn(event.detail.code));
+  document.body.addEventListener(EVENTS.ready, (event) => console.info(event.detail.tenant));
+}
+
+export async function misuse(el: HTMLElement): Promise<void> {
+  // @ts-expect-error getToken is required
+  await mount(el, { server: "https://analytics.example.com" });
+  // @ts-expect-error a theme is light, dark or auto
+  await mount(el, { server: "https://a.example", getToken: () => "t", theme: "blue" });
+  // @ts-expect-error refreshSeconds is a number
+  await mount(el, { server: "https://a.example", getToken: () => "t", refreshSeconds: "60" });
+  document.createElement("slicewise-widget").addEventListener("slicewise:answer", (event) => {
+    // @ts-expect-error an answer event carries no data
+    console.info(event.detail.rows_data);
+  });
+}

@@ -1,0 +1,25 @@
+// A React host's use of <SlicewiseWidget>, type-checked by `cargo xtask test`.
+import { useCallback, useState } from "react";
+import { SlicewiseWidget } from "@slicewise/embed/react";
+
+export function Analytics({ tenantToken }: { tenantToken: () => Promise<string> }) {
+  const [answers, setAnswers] = useState<string[]>([]);
+  const onAnswer = useCallback((d: { question: string; rows: number }) => {
+    setAnswers((a) => [...a, `${d.question}: ${d.rows}`]);
+  }, []);
+  return (
+    <section>
+      <SlicewiseWidget
+        server="https://analytics.example.com"
+        getToken={tenantToken}
+        theme="auto"
+        height={640}
+        onAnswer={onAnswer}
+        onError={(e) => console.warn(e.code, e.message)}
+      />
+      {/* @ts-expect-error server and getToken are required */}
+      <SlicewiseWidget theme="dark" />
+      <ul>{answers.map((a) => <li key={a}>{a}</li>)}</ul>
+    </section>
+  );
+}
