@@ -8,7 +8,7 @@ use slicewise_core::QueryResult;
 
 use crate::chart::{self, ChartKind};
 use crate::error::WidgetError;
-use crate::export::{download, file_stem};
+use crate::export::{download, download_png, file_stem, standalone_svg};
 use crate::format::format_number;
 use crate::i18n::{Locale, Text};
 use crate::insight::insights;
@@ -131,10 +131,11 @@ pub fn AnswerView(
             let stem = file_stem(&exchange.question);
             let csv = result.to_csv();
             let chart_result = StoredValue::new(result.clone());
-            let switchable = matches!(chosen, ChartKind::Line | ChartKind::Bar);
+            let switchable = !chosen.alternatives().is_empty();
             let chart_ref = NodeRef::<leptos::html::Figure>::new();
             let csv_name = format!("{stem}.csv");
             let svg_name = format!("{stem}.svg");
+            let png_name = format!("{stem}.png");
             view! {
                 <article class="sw-answer" data-status="answered" data-chart=move || kind.get().name()>
                     <p class="sw-question-echo">{echo}</p>
@@ -147,8 +148,10 @@ pub fn AnswerView(
                     <div class="sw-toolbar">
                         {switchable.then(|| view! {
                             <div class="sw-segmented" role="group" aria-label=text.chart_type>
-                                {[(ChartKind::Line, text.chart_line), (ChartKind::Bar, text.chart_bar), (ChartKind::None, text.chart_table)]
-                                    .into_iter()
+                                {chosen
+                                    .alternatives()
+                                    .iter()
+                                    .map(|k| (*k, kind_label(*k, text)))
                                     .map(|(k, label)| view! {
                                         <button type="button" class="sw-button sw-seg" data-kind=k.name()
                                             aria-pressed=move || (kind.get() == k).to_string()
@@ -158,18 +161,24 @@ pub fn AnswerView(
                             </div>
                         })}
                         <button type="button" class="sw-button sw-export-csv" on:click=move |_| download(&csv_name, "text/csv", &csv)>{text.export_csv}</button>
-                        <button type="button" class="sw-button sw-export-svg" on:click=move |_| {
-                            let svg = chart_ref
-                                .get_untracked()
-                                .and_then(|f| f.query_selector("svg").ok().flatten())
-                                .map(|s| s.outer_html());
-                            if let Some(svg) = svg {
-                                download(&svg_name, "image/svg+xml", &svg);
+                        {move || (kind.get() != ChartKind::None).then(|| {
+                            let (svg_name, png_name) = (svg_name.clone(), png_name.clone());
+                            view! {
+                                <button type="button" class="sw-button sw-export-svg" on:click=move |_| {
+                                    if let Some(svg) = chart_svg(chart_ref) {
+                                        download(&svg_name, "image/svg+xml", &standalone_svg(&svg));
+                                    }
+                                }>{text.export_svg}</button>
+                                <button type="button" class="sw-button sw-export-png" on:click=move |_| {
+                                    if let Some(svg) = chart_svg(chart_ref) {
+                                        download_png(&png_name, &svg);
+                                    }
+                                }>{text.export_png}</button>
                             }
-                        }>{text.export_svg}</button>
+                        })}
                     </div>
                     <figure class="sw-chart-wrap" aria-label=text.chart_label node_ref=chart_ref>
-                        {move || chart_result.with_value(|r| chart::render(kind.get(), r, locale))}
+                        {move || chart_result.with_value(|r| chart::render(kind.get(), r, locale, text))}
                     </figure>
                     {result.truncated.then(|| view! { <p class="sw-notice sw-truncated">{text.truncated}</p> })}
                     <ResultTable result=result text=text locale=locale/>
@@ -181,6 +190,25 @@ pub fn AnswerView(
             .into_any()
         }
     }
+}
+
+/// The switcher's name for a chart kind.
+fn kind_label(kind: ChartKind, text: &'static Text) -> &'static str {
+    match kind {
+        ChartKind::Line => text.chart_line,
+        ChartKind::Bar => text.chart_bar,
+        ChartKind::Grouped => text.chart_grouped,
+        ChartKind::Stacked => text.chart_stacked,
+        ChartKind::Share => text.chart_share,
+        ChartKind::BigNumber | ChartKind::None => text.chart_table,
+    }
+}
+
+/// The chart's `<svg>` on screen, if one is drawn.
+fn chart_svg(chart_ref: NodeRef<leptos::html::Figure>) -> Option<web_sys::Element> {
+    chart_ref
+        .get_untracked()
+        .and_then(|f| f.query_selector("svg").ok().flatten())
 }
 
 /// The SQL, shown and editable; edited SQL runs through the same guard.

@@ -1,8 +1,11 @@
 //! Charts as plain SVG, chosen from the result's shape.
 //!
-//! Hand-written rather than a charting crate: the three shapes the widget
-//! needs cost a few KB here, where plotters' SVG backend and its text layout
-//! would add far more to the download than they save in code.
+//! Hand-written rather than a charting crate: the shapes the widget needs
+//! (big number with its change, lines, sorted bars, grouped and stacked
+//! bars, share bars) cost a few KB here, where plotters' SVG backend and its
+//! text layout would add far more to the download than they save in code.
+//! Colours are classes (`sw-s0`..`sw-s7`) bound to CSS custom properties, so
+//! hosts theme them; the export inlines the computed styles.
 
 use leptos::prelude::*;
 use slicewise_core::result::ResultColumn;
@@ -10,7 +13,7 @@ use slicewise_core::wire::ChartHint;
 use slicewise_core::QueryResult;
 
 use crate::format::format_number;
-use crate::i18n::Locale;
+use crate::i18n::{Locale, Text};
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 280.0;
@@ -26,12 +29,33 @@ pub struct Series {
     pub values: Vec<f64>,
 }
 
+/// Several measures or one measure split by a second dimension, over
+/// categories: what grouped, stacked and multi-line charts draw.
+pub struct Matrix {
+    pub label_name: String,
+    pub value_name: String,
+    pub categories: Vec<String>,
+    pub series: Vec<String>,
+    /// `values[series][category]`; NaN where the result has no row.
+    pub values: Vec<Vec<f64>>,
+    /// Series left out (only the largest `MAX_SERIES` are drawn).
+    pub hidden_series: usize,
+}
+
+/// Most series a chart draws (one colour each).
+pub const MAX_SERIES: usize = 8;
+/// Most categories a bar chart draws.
+const MAX_BARS: usize = 20;
+
 /// The chart kinds the widget draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChartKind {
     BigNumber,
     Line,
     Bar,
+    Grouped,
+    Stacked,
+    Share,
     None,
 }
 
@@ -42,7 +66,23 @@ impl ChartKind {
             ChartKind::BigNumber => "big_number",
             ChartKind::Line => "line",
             ChartKind::Bar => "bar",
+            ChartKind::Grouped => "grouped",
+            ChartKind::Stacked => "stacked",
+            ChartKind::Share => "share",
             ChartKind::None => "table",
+        }
+    }
+
+    /// The kinds a user may switch between, given the one chosen for a
+    /// result (empty when there is nothing to switch).
+    pub fn alternatives(self) -> &'static [ChartKind] {
+        match self {
+            ChartKind::Line | ChartKind::Bar => &[ChartKind::Line, ChartKind::Bar, ChartKind::None],
+            ChartKind::Grouped | ChartKind::Stacked => {
+                &[ChartKind::Grouped, ChartKind::Stacked, ChartKind::None]
+            }
+            ChartKind::Share => &[ChartKind::Share, ChartKind::Bar, ChartKind::None],
+            ChartKind::BigNumber | ChartKind::None => &[],
         }
     }
 }
@@ -56,10 +96,13 @@ pub fn choose(hint: Option<ChartHint>, result: &QueryResult) -> ChartKind {
     if numeric == 0 || result.columns.len() < 2 || result.rows == 0 {
         return ChartKind::None;
     }
+    let labels = result.columns.iter().filter(|c| !c.is_numeric()).count();
+    let two_way = labels >= 2 || (labels == 1 && measures(result).len() >= 2);
     match hint {
         Some(ChartHint::Line) => ChartKind::Line,
         Some(ChartHint::Table) => ChartKind::None,
         Some(ChartHint::BigNumber) => ChartKind::BigNumber,
+        Some(ChartHint::Share) if labels >= 1 => ChartKind::Share,
         _ if result
             .columns
             .first()
@@ -67,14 +110,101 @@ pub fn choose(hint: Option<ChartHint>, result: &QueryResult) -> ChartKind {
         {
             ChartKind::Line
         }
+        _ if two_way => ChartKind::Grouped,
         _ => ChartKind::Bar,
     }
 }
 
-/// The first non-numeric column as labels, the first numeric one as values.
+/// The numeric columns that are measures (a share column is derived).
+fn measures(result: &QueryResult) -> Vec<&ResultColumn> {
+    result
+        .columns
+        .iter()
+        .filter(|c| c.is_numeric() && !is_share_column(&c.name))
+        .collect()
+}
+
+fn is_share_column(name: &str) -> bool {
+    name == "share_pct" || name.ends_with("_share_pct")
+}
+
+/// The result as categories x series: two label columns and a measure
+/// (the second label splits the series, largest first), or one label and
+/// several measures (one series each).
+pub fn matrix(result: &QueryResult) -> Option<Matrix> {
+    let labels: Vec<&ResultColumn> = result.columns.iter().filter(|c| !c.is_numeric()).collect();
+    let measures = measures(result);
+    let first = *labels.first()?;
+    let value = *measures.first()?;
+    let mut categories: Vec<String> = Vec::new();
+    let mut category_of = std::collections::HashMap::new();
+    for i in 0..result.rows {
+        let c = first.values.text_at(i);
+        category_of.entry(c.clone()).or_insert_with(|| {
+            categories.push(c);
+            categories.len() - 1
+        });
+    }
+    let (mut series, mut values): (Vec<String>, Vec<Vec<f64>>) = if let Some(split) = labels.get(1)
+    {
+        let mut names: Vec<String> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        let mut grid: Vec<Vec<f64>> = Vec::new();
+        for i in 0..result.rows {
+            let name = split.values.text_at(i);
+            let s = *index.entry(name.clone()).or_insert_with(|| {
+                names.push(name);
+                grid.push(vec![f64::NAN; categories.len()]);
+                grid.len() - 1
+            });
+            let c = category_of[&first.values.text_at(i)];
+            let v = value.values.number_at(i).unwrap_or(f64::NAN);
+            let cell = &mut grid[s][c];
+            *cell = if cell.is_nan() { v } else { *cell + v };
+        }
+        (names, grid)
+    } else if measures.len() >= 2 {
+        let names = measures.iter().map(|m| m.name.replace('_', " ")).collect();
+        let grid = measures
+            .iter()
+            .map(|m| {
+                let mut row = vec![f64::NAN; categories.len()];
+                for i in 0..result.rows {
+                    row[category_of[&first.values.text_at(i)]] =
+                        m.values.number_at(i).unwrap_or(f64::NAN);
+                }
+                row
+            })
+            .collect();
+        (names, grid)
+    } else {
+        return None;
+    };
+    // Largest series first; only as many as there are colours.
+    let total = |row: &Vec<f64>| row.iter().filter(|v| v.is_finite()).sum::<f64>();
+    if labels.len() >= 2 {
+        let mut order: Vec<usize> = (0..series.len()).collect();
+        order.sort_by(|a, b| total(&values[*b]).total_cmp(&total(&values[*a])));
+        series = order.iter().map(|i| series[*i].clone()).collect();
+        values = order.iter().map(|i| values[*i].clone()).collect();
+    }
+    let hidden_series = series.len().saturating_sub(MAX_SERIES);
+    series.truncate(MAX_SERIES);
+    values.truncate(MAX_SERIES);
+    Some(Matrix {
+        label_name: first.name.clone(),
+        value_name: value.name.clone(),
+        categories,
+        series,
+        values,
+        hidden_series,
+    })
+}
+
+/// The first non-numeric column as labels, the first measure as values.
 pub fn series(result: &QueryResult) -> Option<Series> {
     let label = result.columns.iter().find(|c| !c.is_numeric());
-    let value = result.columns.iter().find(|c| c.is_numeric())?;
+    let value = *measures(result).first()?;
     let labels = (0..result.rows)
         .map(|i| {
             label
@@ -109,29 +239,127 @@ pub fn nice_scale(max: f64) -> (f64, f64) {
 }
 
 /// The chart for a result, as SVG.
-pub fn render(kind: ChartKind, result: &QueryResult, locale: Locale) -> AnyView {
+pub fn render(
+    kind: ChartKind,
+    result: &QueryResult,
+    locale: Locale,
+    text: &'static Text,
+) -> AnyView {
     match kind {
-        ChartKind::BigNumber => big_number(result, locale),
-        ChartKind::Line | ChartKind::Bar => match series(result) {
-            Some(s) if kind == ChartKind::Line => line_chart(&s, locale),
-            Some(s) => bar_chart(&s, locale),
-            None => ().into_any(),
+        ChartKind::BigNumber => big_number(result, locale, text),
+        ChartKind::Line => match matrix(result) {
+            Some(m) if labels_count(result) >= 2 => line_chart(&m, locale),
+            _ => series(result)
+                .map(|s| line_chart(&Matrix::from(s), locale).into_any())
+                .unwrap_or_else(|| ().into_any()),
         },
+        ChartKind::Bar => series(result)
+            .map(|s| bar_chart(&s, None, locale))
+            .unwrap_or_else(|| ().into_any()),
+        ChartKind::Share => series(result)
+            .map(|s| {
+                let shares = shares(result, &s);
+                bar_chart(&s, Some(&shares), locale)
+            })
+            .unwrap_or_else(|| ().into_any()),
+        ChartKind::Grouped | ChartKind::Stacked => matrix(result)
+            .map(|m| column_bars(&m, kind == ChartKind::Stacked, locale))
+            .unwrap_or_else(|| ().into_any()),
         ChartKind::None => ().into_any(),
     }
 }
 
-fn big_number(result: &QueryResult, locale: Locale) -> AnyView {
+fn labels_count(result: &QueryResult) -> usize {
+    result.columns.iter().filter(|c| !c.is_numeric()).count()
+}
+
+impl From<Series> for Matrix {
+    fn from(s: Series) -> Matrix {
+        Matrix {
+            series: vec![s.value_name.replace('_', " ")],
+            label_name: s.label_name,
+            value_name: s.value_name,
+            categories: s.labels,
+            values: vec![s.values],
+            hidden_series: 0,
+        }
+    }
+}
+
+/// Each row's share of the total in percent: the result's own share column
+/// when it has one, else computed from the values.
+pub fn shares(result: &QueryResult, s: &Series) -> Vec<f64> {
+    if let Some(column) = result.columns.iter().find(|c| is_share_column(&c.name)) {
+        return (0..result.rows)
+            .map(|i| column.values.number_at(i).unwrap_or(0.0))
+            .collect();
+    }
+    let total: f64 = s.values.iter().filter(|v| v.is_finite()).sum();
+    s.values
+        .iter()
+        .map(|v| if total != 0.0 { v / total * 100.0 } else { 0.0 })
+        .collect()
+}
+
+/// Change of `current` over `previous` in percent; none when there is no
+/// base to compare with.
+pub fn change_pct(current: f64, previous: f64) -> Option<f64> {
+    (previous != 0.0 && previous.is_finite() && current.is_finite())
+        .then(|| (current - previous) / previous.abs() * 100.0)
+}
+
+/// One figure per measure; a `x_current`/`x_previous` pair is one figure
+/// with its change against the previous period.
+fn big_number(result: &QueryResult, locale: Locale, text: &'static Text) -> AnyView {
+    let value = |name: &str| {
+        result
+            .columns
+            .iter()
+            .find(|c| c.name == name)
+            .and_then(|c| c.values.number_at(0))
+    };
     let figures: Vec<_> = result
         .columns
         .iter()
+        .filter(|c| !c.name.ends_with("_previous"))
         .map(|c| {
+            let current = c.values.number_at(0);
+            let base = c.name.strip_suffix("_current");
+            let change = base
+                .and_then(|b| value(&format!("{b}_previous")))
+                .map(|previous| {
+                    let pct = current.and_then(|v| change_pct(v, previous));
+                    let direction = match pct {
+                        Some(p) if p > 0.0 => "sw-up",
+                        Some(p) if p < 0.0 => "sw-down",
+                        _ => "sw-flat",
+                    };
+                    let arrow = match direction {
+                        "sw-up" => "▲",
+                        "sw-down" => "▼",
+                        _ => "",
+                    };
+                    let pct = pct
+                        .map(|p| {
+                            format!(
+                                "{arrow} {}{} %",
+                                if p > 0.0 { "+" } else { "" },
+                                format_number((p * 10.0).round() / 10.0, locale)
+                            )
+                        })
+                        .unwrap_or_else(|| "–".into());
+                    (
+                        direction,
+                        pct,
+                        format!("{} {}", text.vs_previous, format_number(previous, locale)),
+                    )
+                });
             (
-                c.name.replace('_', " "),
-                c.values
-                    .number_at(0)
+                base.unwrap_or(&c.name).replace('_', " "),
+                current
                     .map(|v| format_number(v, locale))
                     .unwrap_or_else(|| "–".into()),
+                change,
             )
         })
         .collect();
@@ -139,10 +367,17 @@ fn big_number(result: &QueryResult, locale: Locale) -> AnyView {
         <div class="sw-big-numbers">
             {figures
                 .into_iter()
-                .map(|(name, value)| {
+                .map(|(name, value, change)| {
                     view! {
                         <figure class="sw-big-number">
                             <div class="sw-big-value">{value}</div>
+                            {change.map(|(direction, pct, previous)| view! {
+                                <div class=format!("sw-change {direction}")>
+                                    <span class="sw-change-pct">{pct}</span>
+                                    " "
+                                    <span class="sw-change-base">{previous}</span>
+                                </div>
+                            })}
                             <figcaption>{name}</figcaption>
                         </figure>
                     }
@@ -151,6 +386,35 @@ fn big_number(result: &QueryResult, locale: Locale) -> AnyView {
         </div>
     }
     .into_any()
+}
+
+/// Swatches naming the series, above a chart of several.
+fn legend(m: &Matrix, y: f64) -> impl IntoView {
+    let mut x = LEFT;
+    let items: Vec<_> = m
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let name: String = name.chars().take(28).collect();
+            let at = x;
+            x += 22.0 + 7.5 * name.chars().count() as f64;
+            (at, i, name)
+        })
+        .collect();
+    (m.series.len() > 1).then(|| {
+        view! {
+            <g class="sw-legend">
+                {items
+                    .into_iter()
+                    .map(|(lx, i, name)| view! {
+                        <rect class=format!("sw-swatch sw-s{i}") x=lx y=y width="12" height="12" rx="2"></rect>
+                        <text class="sw-tick" x=lx + 16.0 y=y + 10.5>{name}</text>
+                    })
+                    .collect_view()}
+            </g>
+        }
+    })
 }
 
 fn y_axis(max: f64, locale: Locale) -> (f64, impl IntoView) {
@@ -175,54 +439,82 @@ fn y_axis(max: f64, locale: Locale) -> (f64, impl IntoView) {
     (top, view)
 }
 
-fn line_chart(s: &Series, locale: Locale) -> AnyView {
-    let max = s.values.iter().copied().fold(0.0, f64::max);
+fn line_chart(m: &Matrix, locale: Locale) -> AnyView {
+    let max = m
+        .values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
     let (top, axis) = y_axis(max, locale);
-    let n = s.values.len().max(2);
+    let n = m.categories.len().max(2);
     let plot_w = WIDTH - LEFT - 12.0;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let x = move |i: usize| LEFT + plot_w * i as f64 / (n - 1) as f64;
     let y = move |v: f64| HEIGHT - BOTTOM - v / top * plot_h;
-    let points = s
-        .values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v)))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let every = s.labels.len().div_ceil(8).max(1);
-    let labels: Vec<_> = s
-        .labels
+    let every = m.categories.len().div_ceil(8).max(1);
+    let labels: Vec<_> = m
+        .categories
         .iter()
         .enumerate()
         .filter(|(i, _)| i % every == 0)
         .map(|(i, l)| (x(i), l.clone()))
         .collect();
-    let dots: Vec<_> = s
+    let many = m.series.len() > 1;
+    let lines: Vec<_> = m
         .values
         .iter()
         .enumerate()
-        .map(|(i, v)| {
-            (
-                x(i),
-                y(*v),
-                format!("{}: {}", s.labels[i], format_number(*v, locale)),
-            )
+        .map(|(s, row)| {
+            let points = row
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let dots: Vec<_> = row
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(i, v)| {
+                    let tip = if many {
+                        format!(
+                            "{} · {}: {}",
+                            m.categories[i],
+                            m.series[s],
+                            format_number(*v, locale)
+                        )
+                    } else {
+                        format!("{}: {}", m.categories[i], format_number(*v, locale))
+                    };
+                    (x(i), y(*v), tip)
+                })
+                .collect();
+            (s, points, dots)
         })
         .collect();
-    let aria = format!("{} by {}", s.value_name, s.label_name);
+    let aria = format!("{} by {}", m.value_name, m.label_name);
+    let legend_h = if many { 20.0 } else { 0.0 };
     view! {
-        <svg class="sw-chart sw-line" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=aria>
+        <svg class="sw-chart sw-line" viewBox=format!("0 {} {WIDTH} {}", -legend_h, HEIGHT + legend_h) role="img" aria-label=aria>
+            {legend(m, -legend_h + 2.0)}
             {axis}
-            <polyline class="sw-line-path" points=points fill="none"></polyline>
-            {dots
+            {lines
                 .into_iter()
-                .map(|(cx, cy, tip)| {
-                    view! {
-                        <circle class="sw-dot" cx=cx cy=cy r="3">
-                            <title>{tip}</title>
-                        </circle>
-                    }
+                .map(|(s, points, dots)| view! {
+                    <g class=format!("sw-series sw-s{s}")>
+                        <polyline class="sw-line-path" points=points fill="none"></polyline>
+                        {dots
+                            .into_iter()
+                            .map(|(cx, cy, tip)| view! {
+                                <circle class="sw-dot" cx=cx cy=cy r="3">
+                                    <title>{tip}</title>
+                                </circle>
+                            })
+                            .collect_view()}
+                    </g>
                 })
                 .collect_view()}
             {labels
@@ -238,32 +530,47 @@ fn line_chart(s: &Series, locale: Locale) -> AnyView {
     .into_any()
 }
 
-fn bar_chart(s: &Series, locale: Locale) -> AnyView {
-    let shown = s.values.len().min(20);
+/// Horizontal bars in the result's order (sorted by the query); with
+/// `shares`, each value carries its percentage of the total.
+fn bar_chart(s: &Series, shares: Option<&[f64]>, locale: Locale) -> AnyView {
+    let shown = s.values.len().min(MAX_BARS);
     let max = s.values.iter().take(shown).copied().fold(0.0, f64::max);
     let (top, _) = nice_scale(max);
     let row_h = 24.0;
     let label_w = 160.0;
     let height = row_h * shown as f64 + 8.0;
-    let plot_w = WIDTH - label_w - 90.0;
+    let plot_w = WIDTH - label_w - if shares.is_some() { 150.0 } else { 90.0 };
     let bars: Vec<_> = (0..shown)
         .map(|i| {
             let v = s.values[i];
             let w = (v.max(0.0) / top * plot_w).max(1.0);
             let y = 4.0 + row_h * i as f64;
             let label: String = s.labels[i].chars().take(24).collect();
+            let value = match shares.and_then(|p| p.get(i)) {
+                Some(pct) => format!(
+                    "{} · {} %",
+                    format_number(v, locale),
+                    format_number((pct * 10.0).round() / 10.0, locale)
+                ),
+                None => format_number(v, locale),
+            };
             (
                 y,
                 w,
                 label,
-                format_number(v, locale),
-                format!("{}: {}", s.labels[i], format_number(v, locale)),
+                value.clone(),
+                format!("{}: {value}", s.labels[i]),
             )
         })
         .collect();
     let aria = format!("{} by {}", s.value_name, s.label_name);
+    let class = if shares.is_some() {
+        "sw-chart sw-bar sw-share"
+    } else {
+        "sw-chart sw-bar"
+    };
     view! {
-        <svg class="sw-chart sw-bar" viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label=aria>
+        <svg class=class viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label=aria>
             {bars
                 .into_iter()
                 .map(|(y, w, label, value, tip)| {
@@ -283,9 +590,226 @@ fn bar_chart(s: &Series, locale: Locale) -> AnyView {
     .into_any()
 }
 
+/// Horizontal bars per category: one bar per series side by side
+/// (grouped), or the series' segments end to end (stacked).
+fn column_bars(m: &Matrix, stacked: bool, locale: Locale) -> AnyView {
+    let shown = m.categories.len().min(MAX_BARS);
+    let n = m.series.len().max(1);
+    let cell = |s: usize, c: usize| m.values[s][c].max(0.0);
+    let clean = |v: f64| if v.is_finite() { v } else { 0.0 };
+    let max = (0..shown)
+        .map(|c| {
+            if stacked {
+                (0..m.series.len()).map(|s| clean(cell(s, c))).sum::<f64>()
+            } else {
+                (0..m.series.len())
+                    .map(|s| clean(cell(s, c)))
+                    .fold(0.0, f64::max)
+            }
+        })
+        .fold(0.0, f64::max);
+    let (top, _) = nice_scale(max);
+    let label_w = 160.0;
+    let plot_w = WIDTH - label_w - 90.0;
+    let bar_h = if stacked { 18.0 } else { 12.0 };
+    let group_h = if stacked {
+        bar_h + 8.0
+    } else {
+        bar_h * n as f64 + 10.0
+    };
+    let legend_h = if m.series.len() > 1 { 24.0 } else { 0.0 };
+    let height = legend_h + group_h * shown as f64 + 8.0;
+    let groups: Vec<_> = (0..shown)
+        .map(|c| {
+            let y0 = legend_h + 4.0 + group_h * c as f64;
+            let mut offset = 0.0;
+            let bars: Vec<_> = (0..m.series.len())
+                .filter(|s| m.values[*s][c].is_finite())
+                .map(|s| {
+                    let v = m.values[s][c];
+                    let w = cell(s, c) / top * plot_w;
+                    let (x, y) = if stacked {
+                        (label_w + offset, y0)
+                    } else {
+                        (label_w, y0 + bar_h * s as f64)
+                    };
+                    offset += w;
+                    let tip = format!(
+                        "{} · {}: {}",
+                        m.categories[c],
+                        m.series[s],
+                        format_number(v, locale)
+                    );
+                    (s, x, y, w.max(if stacked { 0.0 } else { 1.0 }), tip)
+                })
+                .collect();
+            let total: f64 = (0..m.series.len()).map(|s| clean(m.values[s][c])).sum();
+            let end = if stacked { label_w + offset } else { label_w };
+            let label: String = m.categories[c].chars().take(24).collect();
+            (
+                y0,
+                label,
+                bars,
+                stacked.then(|| (end + 6.0, format_number(total, locale))),
+            )
+        })
+        .collect();
+    let aria = format!(
+        "{} by {} and {}",
+        m.value_name,
+        m.label_name,
+        m.series.join(", ")
+    );
+    let class = if stacked {
+        "sw-chart sw-bar sw-stacked"
+    } else {
+        "sw-chart sw-bar sw-grouped"
+    };
+    view! {
+        <svg class=class viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label=aria>
+            {legend(m, 4.0)}
+            {groups
+                .into_iter()
+                .map(|(y0, label, bars, total)| view! {
+                    <g class="sw-bar-group">
+                        <text class="sw-tick" x=label_w - 8.0 y=y0 + (group_h - 10.0) / 2.0 + 4.0 text-anchor="end">{label}</text>
+                        {bars
+                            .into_iter()
+                            .map(|(s, x, y, w, tip)| view! {
+                                <rect class=format!("sw-bar-rect sw-s{s}") x=x y=y width=w height=bar_h - 2.0 rx="2">
+                                    <title>{tip}</title>
+                                </rect>
+                            })
+                            .collect_view()}
+                        {total.map(|(x, t)| view! {
+                            <text class="sw-bar-value" x=x y=y0 + bar_h - 5.0>{t}</text>
+                        })}
+                    </g>
+                })
+                .collect_view()}
+        </svg>
+    }
+    .into_any()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use slicewise_core::result::{ColumnValues, ResultType};
+
+    fn text(name: &str, values: &[&str]) -> ResultColumn {
+        ResultColumn {
+            name: name.into(),
+            result_type: ResultType::Text,
+            values: ColumnValues::Text(values.iter().map(|v| Some(v.to_string())).collect()),
+        }
+    }
+
+    fn number(name: &str, values: &[f64]) -> ResultColumn {
+        ResultColumn {
+            name: name.into(),
+            result_type: ResultType::Float,
+            values: ColumnValues::Number(values.iter().map(|v| Some(*v)).collect()),
+        }
+    }
+
+    fn result(columns: Vec<ResultColumn>) -> QueryResult {
+        let rows = columns[0].values.len();
+        QueryResult {
+            columns,
+            rows,
+            total_rows: rows,
+            truncated: false,
+            elapsed_ms: 0.0,
+        }
+    }
+
+    #[test]
+    fn two_dimensions_pivot_into_series_largest_first() {
+        let r = result(vec![
+            text("channel", &["web", "web", "store", "store", "mobile"]),
+            text(
+                "status",
+                &["completed", "refunded", "completed", "refunded", "refunded"],
+            ),
+            number("revenue", &[100.0, 5.0, 60.0, 7.0, 2.0]),
+        ]);
+        assert_eq!(choose(Some(ChartHint::GroupedBar), &r), ChartKind::Grouped);
+        let m = matrix(&r).expect("a matrix");
+        assert_eq!(m.categories, ["web", "store", "mobile"]);
+        assert_eq!(m.series, ["completed", "refunded"]);
+        assert_eq!(m.values[0][..2], [100.0, 60.0]);
+        assert!(m.values[0][2].is_nan(), "mobile has no completed row");
+        assert_eq!(m.values[1], [5.0, 7.0, 2.0]);
+    }
+
+    #[test]
+    fn several_measures_are_one_series_each() {
+        let r = result(vec![
+            text("channel", &["web", "store"]),
+            number("revenue_current", &[10.0, 20.0]),
+            number("revenue_previous", &[8.0, 25.0]),
+        ]);
+        assert_eq!(choose(None, &r), ChartKind::Grouped);
+        let m = matrix(&r).expect("a matrix");
+        assert_eq!(m.series, ["revenue current", "revenue previous"]);
+        assert_eq!(m.values, [vec![10.0, 20.0], vec![8.0, 25.0]]);
+    }
+
+    #[test]
+    fn series_beyond_the_palette_are_counted_not_drawn() {
+        let cats: Vec<String> = (0..12).map(|i| format!("s{i}")).collect();
+        let splits: Vec<&str> = cats.iter().map(String::as_str).collect();
+        let values: Vec<f64> = (0..12).map(f64::from).collect();
+        let r = result(vec![
+            text("k", &["a"; 12]),
+            text("split", &splits),
+            number("v", &values),
+        ]);
+        let m = matrix(&r).expect("a matrix");
+        assert_eq!(m.series.len(), MAX_SERIES);
+        assert_eq!(m.hidden_series, 4);
+        assert_eq!(m.series[0], "s11", "largest first");
+    }
+
+    #[test]
+    fn shares_come_from_the_share_column_or_the_total() {
+        let with = result(vec![
+            text("channel", &["web", "store"]),
+            number("revenue", &[75.0, 25.0]),
+            number("share_pct", &[75.0, 25.0]),
+        ]);
+        assert_eq!(choose(Some(ChartHint::Share), &with), ChartKind::Share);
+        let s = series(&with).expect("series");
+        assert_eq!(
+            s.value_name, "revenue",
+            "the share column is not the measure"
+        );
+        assert_eq!(shares(&with, &s), [75.0, 25.0]);
+        let without = result(vec![
+            text("channel", &["web", "store"]),
+            number("orders", &[3.0, 1.0]),
+        ]);
+        let s = series(&without).expect("series");
+        assert_eq!(shares(&without, &s), [75.0, 25.0]);
+    }
+
+    #[test]
+    fn change_needs_a_base() {
+        assert_eq!(change_pct(120.0, 100.0), Some(20.0));
+        assert_eq!(change_pct(50.0, 100.0), Some(-50.0));
+        assert_eq!(change_pct(5.0, 0.0), None);
+        assert_eq!(change_pct(f64::NAN, 3.0), None);
+    }
+
+    #[test]
+    fn switching_offers_kinds_of_the_same_shape() {
+        assert!(ChartKind::Grouped
+            .alternatives()
+            .contains(&ChartKind::Stacked));
+        assert!(ChartKind::Line.alternatives().contains(&ChartKind::Bar));
+        assert!(ChartKind::BigNumber.alternatives().is_empty());
+    }
 
     #[test]
     fn nice_scale_covers_the_maximum_with_round_steps() {

@@ -189,3 +189,145 @@ test("refresh reloads only changed tables and keeps the answer and history", asy
   await ask(page, "orders by channel");
   assert.equal((await columnTexts(page, 1)).length, 4);
 });
+
+test("two dimensions: grouped bars with a legend, switchable to stacked", async () => {
+  const { page } = await readyPage();
+  await ask(page, "orders by channel and status");
+  const answer = page.locator(".sw-answer[data-status=answered]");
+  assert.equal(await answer.getAttribute("data-chart"), "grouped");
+  const statuses = new Set(await columnTexts(page, 2));
+  const channels = new Set(await columnTexts(page, 1));
+  assert.equal(await page.locator("svg.sw-grouped .sw-legend .sw-swatch").count(), statuses.size);
+  assert.equal(await page.locator("svg.sw-grouped .sw-bar-group").count(), channels.size);
+  // One bar per row of the result, each with its tooltip.
+  const rows = await page.locator(".sw-table tbody tr").count();
+  assert.equal(await page.locator("svg.sw-grouped rect.sw-bar-rect").count(), rows);
+  assert.match(await page.locator("svg.sw-grouped rect.sw-bar-rect title").first().textContent(), / · .+: \d/);
+  await screenshot(page, "chart-grouped");
+  await page.click(".sw-seg[data-kind=stacked]");
+  assert.equal(await answer.getAttribute("data-chart"), "stacked");
+  // Stacked: each channel's total is written at the end of its bar.
+  const totals = await page.$$eval("svg.sw-stacked .sw-bar-value", (t) => t.map((x) => Number(x.textContent.replace(/,/g, ""))));
+  const counts = (await columnTexts(page, 3)).map((t) => Number(t.replace(/,/g, "")));
+  assert.equal(totals.reduce((a, b) => a + b, 0), counts.reduce((a, b) => a + b, 0));
+  await screenshot(page, "chart-stacked");
+});
+
+test("share of total: bars with percentages that add up to 100", async () => {
+  const { page } = await readyPage();
+  await ask(page, "share of revenue by channel");
+  assert.equal(await page.getAttribute(".sw-answer[data-status=answered]", "data-chart"), "share");
+  const labels = await page.$$eval("svg.sw-share .sw-bar-value", (t) => t.map((x) => x.textContent));
+  assert.equal(labels.length, 4);
+  const pcts = labels.map((l) => Number(l.match(/([\d.]+) %$/)[1]));
+  assert.ok(Math.abs(pcts.reduce((a, b) => a + b, 0) - 100) < 0.5, `shares ${pcts}`);
+  assert.deepEqual([...pcts].sort((a, b) => b - a), pcts, "largest first");
+});
+
+test("a figure compared with the previous period shows its change", async () => {
+  const { page } = await readyPage();
+  // The demo server's "today" is the data's last day, 2025-12-31.
+  await ask(page, "revenue this month vs last month");
+  const change = page.locator(".sw-big-number .sw-change");
+  await change.waitFor();
+  const [current, previous] = (await page.$$eval(".sw-table tbody tr td", (t) => t.map((x) => Number(x.textContent.replace(/,/g, "")))));
+  const expected = ((current - previous) / Math.abs(previous)) * 100;
+  const shown = Number((await change.locator(".sw-change-pct").textContent()).replace(/[▲▼\s%+]/g, "").replace("−", "-"));
+  assert.ok(Math.abs(shown - expected) < 0.06, `shown ${shown}, expected ${expected}`);
+  assert.equal(await change.evaluate((e) => e.classList.contains(expected >= 0 ? "sw-up" : "sw-down")), true);
+  assert.match(await change.locator(".sw-change-base").textContent(), /previous period/);
+  await screenshot(page, "big-number-change");
+});
+
+test("chart export: SVG with its styles inlined, and a PNG at twice the size", async () => {
+  const { page } = await readyPage({ acceptDownloads: true });
+  await ask(page, "revenue by channel");
+  const [svgFile] = await Promise.all([page.waitForEvent("download"), page.click(".sw-export-svg")]);
+  assert.equal(svgFile.suggestedFilename(), "revenue-by-channel.svg");
+  const svg = await fs.readFile(await svgFile.path(), "utf8");
+  assert.match(svg, /^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(svg, /<rect[^>]+style="fill:rgb\(/, "bars carry their colour");
+  const [pngFile] = await Promise.all([page.waitForEvent("download"), page.click(".sw-export-png")]);
+  assert.equal(pngFile.suggestedFilename(), "revenue-by-channel.png");
+  const png = await fs.readFile(await pngFile.path());
+  assert.deepEqual([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], "a PNG file");
+  const width = png.readUInt32BE(16);
+  const shownWidth = await page.$eval(".sw-chart", (s) => s.clientWidth);
+  assert.equal(width, shownWidth * 2);
+  // The PNG is not blank: it decodes in the browser and has coloured pixels.
+  const coloured = await page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement("canvas");
+    c.width = img.width; c.height = img.height;
+    const ctx = c.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[i + 2]) > 60) n++;
+    return n;
+  }, png.toString("base64"));
+  assert.ok(coloured > 500, `coloured pixels: ${coloured}`);
+});
+
+/** WCAG contrast of every visible text in the widget against what is behind it. */
+async function contrastFailures(page) {
+  return page.evaluate(() => {
+    const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const failures = [];
+    const texts = [...document.querySelectorAll(".sw-widget *")].filter((e) =>
+      [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()) && e.getClientRects().length > 0
+      && !e.closest(".sw-sr-only, option, [disabled]"));
+    for (const el of texts) {
+      const cs = getComputedStyle(el);
+      const inSvg = el instanceof SVGElement;
+      const fg = rgb(inSvg ? cs.fill : cs.color);
+      const bg = background(inSvg ? el.closest("figure") : el);
+      const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      const ratio = (a + 0.05) / (b + 0.05);
+      const large = parseFloat(cs.fontSize) >= 24 || (parseFloat(cs.fontSize) >= 18.66 && Number(cs.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) failures.push(`${el.className?.baseVal ?? el.className} "${el.textContent.trim().slice(0, 20)}" ${ratio.toFixed(2)}`);
+    }
+    return { checked: texts.length, failures };
+  });
+}
+
+test("contrast meets WCAG AA in the light and the dark theme", async () => {
+  for (const colorScheme of ["light", "dark"]) {
+    const { page, context } = await readyPage({ colorScheme });
+    await ask(page, "revenue this month vs last month");
+    await ask(page, "orders by channel and status");
+    await openSql(page);
+    const { checked, failures } = await contrastFailures(page);
+    assert.ok(checked > 40, `texts checked: ${checked}`);
+    assert.deepEqual(failures, [], `${colorScheme} theme`);
+    await context.close();
+  }
+});
+
+test("works at 320 px wide: nothing overflows the page, and it answers", async () => {
+  const { page } = await readyPage({ viewport: { width: 320, height: 720 } });
+  await ask(page, "orders by channel and status");
+  await page.waitForSelector(".sw-answer[data-status=answered] svg");
+  const overflow = await page.evaluate(() => ({
+    page: document.documentElement.scrollWidth,
+    widget: document.querySelector(".sw-widget").getBoundingClientRect().right,
+    chart: document.querySelector(".sw-chart").getBoundingClientRect().right,
+    input: document.querySelector("#sw-question").getBoundingClientRect().right,
+    button: document.querySelector(".sw-ask button").getBoundingClientRect().right,
+  }));
+  for (const [part, right] of Object.entries(overflow)) assert.ok(right <= 320, `${part} reaches ${right}px`);
+  await screenshot(page, "narrow-320");
+});

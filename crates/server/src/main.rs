@@ -391,7 +391,12 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
             .or_else(|| file.static_dir.clone())
             .unwrap_or_else(|| PathBuf::from("dist")),
         quotas: file.quotas.unwrap_or_default(),
-        today: args.today.or(file.today),
+        // The demo data ends on 2025-12-31: in demo mode "this month" means
+        // its last month unless a date is given.
+        today: args.today.or(file.today).or_else(|| {
+            demo.then_some(slicewise_server::seed::DEMO_LAST_DAY)
+                .and_then(|(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d))
+        }),
         extract_ttl: Duration::from_secs(file.extract_ttl_seconds.unwrap_or(600)),
         max_body_bytes: file.max_body_bytes.unwrap_or(64 * 1024),
     };

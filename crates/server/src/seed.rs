@@ -12,6 +12,8 @@ use crate::rows::{days_from_civil, TenantRows};
 
 /// The fixed seed of the demo data.
 pub const DEMO_SEED: u64 = 0x0051_1CE1_715E;
+/// The demo data's last day (year, month, day); orders start on 2024-01-01.
+pub const DEMO_LAST_DAY: (i32, u32, u32) = (2025, 12, 31);
 
 /// A tenant's commercial tier, which sets its ask quota.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -209,7 +211,10 @@ pub fn generate_tenant(spec: &TenantSpec, index: usize, ids: IdBase) -> TenantRo
 
     let mut rows = TenantRows::default();
     let first_day = days_from_civil(2024, 1, 1);
-    let last_day = days_from_civil(2025, 12, 31);
+    let last_day = {
+        let (y, m, d) = DEMO_LAST_DAY;
+        days_from_civil(y.into(), m.into(), d.into())
+    };
     let span_days = last_day - first_day + 1;
 
     let c = &mut rows.customers;
