@@ -62,7 +62,8 @@
 
   /**
    * Mounts a widget into `el` (inside its open shadow root).
-   * options: { getToken: async () => token (or token), server, locale, theme }
+   * options: { getToken: async () => token (or token), server, locale, theme,
+   *            refreshSeconds, queryTimeoutSeconds }
    * Returns { ready: Promise, unmount() }.
    */
   function mount(el, options = {}) {
@@ -94,9 +95,12 @@
     return mounted;
   }
 
-  /** `<slicewise-widget>`: attributes server, token, token-provider, locale, theme, height. */
+  /**
+   * `<slicewise-widget>`: attributes server, token, token-provider, locale,
+   * theme, height, refresh-seconds, query-timeout (seconds).
+   */
   class SlicewiseWidget extends HTMLElement {
-    static observedAttributes = ["server", "token", "token-provider", "locale", "theme", "height"];
+    static observedAttributes = ["server", "token", "token-provider", "locale", "theme", "height", "refresh-seconds", "query-timeout"];
     #mounted = null;
 
     connectedCallback() {
@@ -139,6 +143,8 @@
         getToken,
         locale: this.getAttribute("locale") || undefined,
         theme: this.getAttribute("theme") || undefined,
+        refreshSeconds: this.getAttribute("refresh-seconds") || undefined,
+        queryTimeoutSeconds: this.getAttribute("query-timeout") || undefined,
       });
     }
   }

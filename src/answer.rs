@@ -30,6 +30,9 @@ pub fn error_message(err: &WidgetError, text: &Text) -> String {
             _ => text.error_quota.into(),
         },
         code if code.starts_with("extract_") => text.error_tampered.into(),
+        "engine_out_of_memory" => text.error_out_of_memory.into(),
+        "engine_crashed" => text.error_engine_crashed.into(),
+        "query_timeout" => text.error_query_timeout.into(),
         _ => text.error_generic.into(),
     }
 }

@@ -63,6 +63,7 @@ pub fn Demo(tenant: String, locale: Locale) -> impl IntoView {
                     locale,
                     theme: None,
                     refresh_seconds: None,
+                    query_timeout_ms: crate::widget::QUERY_TIMEOUT_MS,
                 };
                 view! { <Widget options=options/> }
             }}

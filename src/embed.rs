@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 
 use crate::i18n::Locale;
 use crate::token::{TokenProvider, TokenSource};
-use crate::widget::{Widget, WidgetOptions};
+use crate::widget::{Widget, WidgetOptions, QUERY_TIMEOUT_MS};
 
 /// A mounted widget; `unmount()` removes it and stops its engine.
 #[wasm_bindgen]
@@ -27,7 +27,8 @@ impl WidgetHandle {
 }
 
 /// Mounts a widget into `container` with options from the host:
-/// `{server, getToken | token | demoTenant, locale, theme}`.
+/// `{server, getToken | token | demoTenant, locale, theme, refreshSeconds,
+/// queryTimeoutSeconds}`.
 #[wasm_bindgen(js_name = mountWidget)]
 pub fn mount_widget(
     container: web_sys::HtmlElement,
@@ -45,6 +46,13 @@ fn text(options: &JsValue, key: &str) -> Option<String> {
         .ok()
         .and_then(|v| v.as_string())
         .filter(|v| !v.is_empty())
+}
+
+/// A number option, given as a number or as text (from an attribute).
+fn number(options: &JsValue, key: &str) -> Option<f64> {
+    js_sys::Reflect::get(options, &JsValue::from_str(key))
+        .ok()
+        .and_then(|v| v.as_f64().or_else(|| v.as_string()?.trim().parse().ok()))
 }
 
 /// Reads the host's options object; a missing token source is an error the
@@ -78,10 +86,12 @@ fn widget_options(options: &JsValue) -> Result<WidgetOptions, JsValue> {
         token,
         locale,
         theme: text(options, "theme"),
-        refresh_seconds: js_sys::Reflect::get(options, &JsValue::from_str("refreshSeconds"))
-            .ok()
-            .and_then(|v| v.as_f64().or_else(|| v.as_string()?.parse().ok()))
+        refresh_seconds: number(options, "refreshSeconds")
             .filter(|s| s.is_finite() && *s >= 1.0)
             .map(|s| s.min(f64::from(u32::MAX)) as u32),
+        query_timeout_ms: number(options, "queryTimeoutSeconds")
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map(|s| (s * 1000.0).clamp(1.0, 600_000.0) as u32)
+            .unwrap_or(QUERY_TIMEOUT_MS),
     })
 }

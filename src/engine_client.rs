@@ -35,6 +35,8 @@ struct Running {
 #[derive(Clone)]
 pub struct EngineClient {
     script_url: String,
+    /// A query running longer replaces the worker.
+    query_timeout_ms: u32,
     next_id: Rc<RefCell<u32>>,
     running: Rc<RefCell<Option<Running>>>,
     /// The last successful load, kept to rebuild a replaced worker.
@@ -43,9 +45,10 @@ pub struct EngineClient {
 
 impl EngineClient {
     /// A client for the worker script at `script_url` (not started yet).
-    pub fn new(script_url: String) -> EngineClient {
+    pub fn new(script_url: String, query_timeout_ms: u32) -> EngineClient {
         EngineClient {
             script_url,
+            query_timeout_ms,
             next_id: Rc::new(RefCell::new(0)),
             running: Rc::new(RefCell::new(None)),
             loaded: Rc::new(RefCell::new(None)),
@@ -86,14 +89,10 @@ impl EngineClient {
         serde_json::from_str(&json).map_err(|e| WidgetError::Unexpected(e.to_string()))
     }
 
-    /// Runs guarded SQL in the worker. After `timeout_ms` the worker is
-    /// replaced (reloaded from the kept bytes) and the query fails.
-    pub async fn query(
-        &self,
-        sql: &str,
-        limit: u32,
-        timeout_ms: u32,
-    ) -> Result<QueryResult, WidgetError> {
+    /// Runs guarded SQL in the worker. After the query timeout the worker
+    /// is replaced (reloaded from the kept bytes) and the query fails.
+    pub async fn query(&self, sql: &str, limit: u32) -> Result<QueryResult, WidgetError> {
+        let timeout_ms = self.query_timeout_ms;
         let message = Object::new();
         set(&message, "kind", &"query".into())?;
         set(&message, "sql", &sql.into())?;
@@ -109,8 +108,8 @@ impl EngineClient {
                 return Err(WidgetError::Engine {
                     code: "query_timeout".into(),
                     message: format!(
-                        "the query ran longer than {} s and was stopped",
-                        timeout_ms / 1000
+                        "the query ran longer than {:.1} s and was stopped",
+                        f64::from(timeout_ms) / 1000.0
                     ),
                 });
             }

@@ -22,8 +22,9 @@ use crate::token::{self, TokenSource};
 
 /// Rows of a result handed to the UI.
 const DISPLAY_LIMIT: u32 = 100_000;
-/// A query running longer is stopped and the engine replaced.
-const QUERY_TIMEOUT_MS: u32 = 30_000;
+/// A query running longer is stopped and the engine replaced (a host may
+/// set another limit with `queryTimeoutSeconds`).
+pub const QUERY_TIMEOUT_MS: u32 = 30_000;
 
 /// Where the widget is in its life.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +58,8 @@ pub struct WidgetOptions {
     pub theme: Option<String>,
     /// Reload the extract this often (seconds); none: only on demand.
     pub refresh_seconds: Option<u32>,
+    /// Stop a query running longer (milliseconds).
+    pub query_timeout_ms: u32,
 }
 
 /// Table bytes of the last load by SHA-256: a refresh downloads only the
@@ -70,10 +73,10 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
     let locale = options.locale;
     let phase = RwSignal::new(Phase::Starting);
     let api = RwSignal::new(None::<Api>);
-    let engine = StoredValue::new_local(EngineClient::new(format!(
-        "{}/engine/engine-worker.js",
-        options.server
-    )));
+    let engine = StoredValue::new_local(EngineClient::new(
+        format!("{}/engine/engine-worker.js", options.server),
+        options.query_timeout_ms,
+    ));
     let question = RwSignal::new(String::new());
     let busy = RwSignal::new(None::<&'static str>);
     let exchange = RwSignal::new(None::<Exchange>);
@@ -232,7 +235,7 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
         busy.set(Some(text.running));
         spawn_local(async move {
             let client = engine.get_value();
-            let outcome = client.query(&sql, DISPLAY_LIMIT, QUERY_TIMEOUT_MS).await;
+            let outcome = client.query(&sql, DISPLAY_LIMIT).await;
             busy.set(None);
             current.response.sql = Some(sql);
             current.response.status = AskStatus::Answered;
@@ -379,7 +382,8 @@ fn StatusLine(
 ) -> impl IntoView {
     move || match phase.get() {
         Phase::Starting => {
-            view! { <p class="sw-status" role="status">{text.starting}</p> }.into_any()
+            view! { <p class="sw-status" role="status" data-phase="starting">{text.starting}</p> }
+                .into_any()
         }
         Phase::Downloading { received, total } => {
             let pct = if total > 0 {
@@ -388,7 +392,7 @@ fn StatusLine(
                 0.0
             };
             view! {
-                <div class="sw-status" role="status">
+                <div class="sw-status" role="status" data-phase="downloading">
                     <span>{format!("{} {:.1} / {:.1} MB", text.downloading, mb(received), mb(total))}</span>
                     <progress class="sw-progress" max="100" value=format!("{pct:.0}")></progress>
                 </div>
@@ -396,7 +400,8 @@ fn StatusLine(
             .into_any()
         }
         Phase::Loading => {
-            view! { <p class="sw-status" role="status">{text.verifying}</p> }.into_any()
+            view! { <p class="sw-status" role="status" data-phase="loading">{text.verifying}</p> }
+                .into_any()
         }
         Phase::Ready(report) => {
             let counts: BTreeMap<_, _> = report
@@ -665,7 +670,7 @@ async fn run_question(
     let (result, error) = match (&response.status, &response.sql) {
         (AskStatus::Answered, Some(sql)) => {
             busy.set(Some(text.running));
-            match engine.query(sql, DISPLAY_LIMIT, QUERY_TIMEOUT_MS).await {
+            match engine.query(sql, DISPLAY_LIMIT).await {
                 Ok(result) => (Some(result), None),
                 Err(err) => (None, Some(err)),
             }

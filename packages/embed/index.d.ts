@@ -18,6 +18,8 @@ export interface MountOptions {
   theme?: Theme;
   /** Re-download changed tables every so many seconds (at least 1). */
   refreshSeconds?: number;
+  /** Stop a query running longer than this (default 30); the data stays loaded. */
+  queryTimeoutSeconds?: number;
 }
 
 export interface MountedWidget {
@@ -69,7 +71,10 @@ export declare function load(server: string): Promise<SlicewiseApi>;
 /** Loads the loader if needed and mounts a widget into `element`. */
 export declare function mount(element: HTMLElement, options: MountOptions): Promise<MountedWidget>;
 
-/** `<slicewise-widget>`: attributes server, token, token-provider, locale, theme, height. */
+/**
+ * `<slicewise-widget>`: attributes server, token, token-provider, locale,
+ * theme, height, refresh-seconds, query-timeout.
+ */
 export interface SlicewiseWidgetElement extends HTMLElement {
   addEventListener<K extends keyof SlicewiseEventMap>(
     type: K,

@@ -4,13 +4,13 @@
 // into it after the first render and unmounts it when the component goes.
 // A new `getToken` or callback identity on re-render does not remount (the
 // latest one is used), so the user's question history stays; a change of
-// server, locale, theme or refresh interval mounts afresh. Plain
+// server, locale, theme, refresh interval or query timeout mounts afresh. Plain
 // `createElement`, no JSX: nothing to compile. Types: react.d.ts.
 import { createElement, useEffect, useRef } from "react";
 import { EVENTS, mount } from "./index.js";
 
 export function SlicewiseWidget(props) {
-  const { server, locale, theme, refreshSeconds, height, className, style } = props;
+  const { server, locale, theme, refreshSeconds, queryTimeoutSeconds, height, className, style } = props;
   const host = useRef(null);
   const latest = useRef(props);
   latest.current = props;
@@ -35,6 +35,7 @@ export function SlicewiseWidget(props) {
       locale,
       theme,
       refreshSeconds,
+      queryTimeoutSeconds,
     }).then((mounted) => {
       if (gone) mounted.unmount();
       else widget = mounted;
@@ -46,7 +47,7 @@ export function SlicewiseWidget(props) {
       widget?.unmount();
       for (const [type, handler] of handlers) el.removeEventListener(type, handler);
     };
-  }, [server, locale, theme, refreshSeconds]);
+  }, [server, locale, theme, refreshSeconds, queryTimeoutSeconds]);
 
   const size = typeof height === "number" ? `${height}px` : height;
   return createElement("div", {

@@ -4,8 +4,9 @@
 // Messages out: {kind: "ready", startup_ms}
 //               {id, kind: "ok", json}  |  {id, kind: "error", json: <{code, message}>}
 // A wasm trap (panic, out of memory) leaves the instance unusable: the worker
-// reports `engine_crashed` and the widget starts a fresh worker.
-import init, { WorkerEngine } from "./slicewise_engine_worker.js";
+// reports `engine_crashed` or `engine_out_of_memory` and the widget starts a
+// fresh worker, loaded from the bytes it kept.
+import init, { WorkerEngine, panicked } from "./slicewise_engine_worker.js";
 
 const started = performance.now();
 let engine = null;
@@ -21,11 +22,19 @@ const ready = init({ module_or_path: new URL("./slicewise_engine_worker_bg.wasm"
     postMessage({ kind: "fatal", json: JSON.stringify({ code: "engine_start_failed", message: String(e) }) });
   });
 
+function safely(f) {
+  try { return f(); } catch { return false; }
+}
+
 function failure(e) {
   if (typeof e === "string") return e; // the engine's own {code, message} JSON
   const trapped = e instanceof WebAssembly.RuntimeError || e instanceof RangeError;
   if (trapped) broken = true;
-  const code = trapped ? (String(e).includes("memory") ? "engine_out_of_memory" : "engine_crashed") : "engine_failed";
+  // With panic = "abort" a failed allocation and a panic both end in an
+  // `unreachable` trap; only a panic notes itself first.
+  const aborted = String(e).includes("unreachable") && !safely(panicked);
+  const oom = trapped && (aborted || String(e).includes("memory"));
+  const code = trapped ? (oom ? "engine_out_of_memory" : "engine_crashed") : "engine_failed";
   return JSON.stringify({ code, message: String(e && e.message ? e.message : e) });
 }
 

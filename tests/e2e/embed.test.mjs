@@ -297,3 +297,27 @@ test("JS API: a 401 from the server (browser clock an hour slow) renews through 
   assert.deepEqual(errors.filter((e) => !/401|Unauthorized|slicewise: /.test(e)), []);
   await context.close();
 });
+
+test("JS API: a query running past the host's queryTimeoutSeconds is stopped; the data stays ready", { timeout: 300_000 }, async () => {
+  const { page, context, requests } = await hostPage();
+  await page.goto(`${HOST}/js-api.html?query_timeout=0.5`);
+  const widget = page.locator("#analytics");
+  await ready(widget);
+  const downloads = requests.filter((r) => r.url.includes("/api/v1/extract/tables/")).length;
+  assert.equal(await ask(widget, "total revenue"), "answered");
+  await widget.locator(".sw-sql summary").click();
+  await widget.locator(".sw-sql-edit").fill(
+    "SELECT COUNT(*) AS n FROM orders a CROSS JOIN orders b WHERE a.amount * b.quantity > b.amount * a.quantity");
+  const started = Date.now();
+  await widget.locator(".sw-run-sql").click();
+  const error = widget.locator(".sw-answer .sw-error");
+  await error.waitFor({ timeout: 60_000 });
+  assert.equal(await error.getAttribute("data-code"), "query_timeout");
+  assert.match(await error.textContent(), /too long/);
+  assert.ok(Date.now() - started < 30_000, "stopped, not run to the end");
+  // The worker was replaced and reloaded from the kept bytes.
+  assert.equal(await ask(widget, "revenue by channel"), "answered");
+  assert.equal(await widget.locator(".sw-table tbody tr").count(), 4);
+  assert.equal(requests.filter((r) => r.url.includes("/api/v1/extract/tables/")).length, downloads, "no table was downloaded again");
+  await context.close();
+});

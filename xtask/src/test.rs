@@ -176,6 +176,9 @@ fn end_to_end() -> anyhow::Result<()> {
         .env("SLICEWISE_URL", &server.url)
         .env("SLICEWISE_HOST_ORIGIN", &server.host_origin)
         .env("SLICEWISE_DATA_DIR", &data)
+        // For tests that need a server of their own (the 1M-row load).
+        .env("SLICEWISE_BIN", target_dir().join("debug/slicewise"))
+        .env("SLICEWISE_STATIC_DIR", root().join("dist"))
         .env("SLICEWISE_SCREENSHOTS", &shots)
         .env("TMPDIR", &tmp);
     let result = run(&mut node);

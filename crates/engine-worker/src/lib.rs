@@ -4,14 +4,30 @@
 //! values into typed requests once, at the boundary, and errors back into
 //! `{code, message}` JSON text.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use slicewise_engine::protocol::{LoadRequest, WireError};
 use slicewise_engine::{Engine, EngineError};
 use wasm_bindgen::prelude::*;
 
-/// Installs the panic hook so a panic's message reaches the console.
+/// Set when Rust panicked in this instance. With `panic = "abort"` both a
+/// panic and a failed allocation end in the same bare trap; a trap with no
+/// panic before it is the allocator giving up, i.e. out of memory.
+static PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// Notes panics (for `panicked`) and sends their message to the console.
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        PANICKED.store(true, Ordering::Relaxed);
+        console_error_panic_hook::hook(info);
+    }));
+}
+
+/// Whether Rust panicked in this instance (read by the worker after a trap).
+#[wasm_bindgen]
+pub fn panicked() -> bool {
+    PANICKED.load(Ordering::Relaxed)
 }
 
 /// One tenant's extract inside the worker.
