@@ -1,8 +1,10 @@
-//! `cargo xtask bench`: the engine on the bench tables natively, then in
+//! `cargo xtask bench`: the server's extracts over HTTP (SQLite and
+//! PostgreSQL), then the engine on the bench tables natively, then in
 //! headless Chromium through the real worker beside DuckDB-WASM, then the
 //! download sizes of dist/.
 //!
-//! xtask stays free of Polars: the native half is the engine's `bench`
+//! xtask stays free of Polars and of the server: the server half is the
+//! server's `extract_bench` example, the native half is the engine's `bench`
 //! example, the browser half is tests/bench/run.mjs.
 
 use std::fs;
@@ -26,10 +28,22 @@ pub struct BenchOptions {
     pub rebuild: bool,
     /// Skip the browser half.
     pub native_only: bool,
+    /// Only the server's extracts.
+    pub server_only: bool,
+    /// Skip the server's extracts.
+    pub no_server: bool,
+    /// Demo data scale of the server half (1: acme has 1,000,000 orders).
+    pub server_scale: f64,
 }
 
 /// Runs the whole bench and prints its tables.
 pub fn bench(options: &BenchOptions) -> anyhow::Result<()> {
+    if !options.no_server {
+        server(options.server_scale)?;
+    }
+    if options.server_only {
+        return Ok(());
+    }
     let data = target_dir().join("slicewise-bench");
     let tables = generate(&data, &options.rows)?;
     let table_args: Vec<String> = tables.iter().map(|p| p.display().to_string()).collect();
@@ -79,6 +93,23 @@ pub fn bench(options: &BenchOptions) -> anyhow::Result<()> {
         .args(["--runs", &runs])
         .args(&table_args))?;
     print_download_sizes(&options.dist)
+}
+
+/// Tenant extracts built and served over loopback HTTP, from SQLite and
+/// from PostgreSQL (skipped when it is not running), in release.
+fn server(scale: f64) -> anyhow::Result<()> {
+    run(cmd("cargo")
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "slicewise-server",
+            "--example",
+            "extract_bench",
+            "--",
+        ])
+        .args(["--scale", &scale.to_string()]))
 }
 
 /// Generates each table (Arrow IPC file by gen.py, rewritten as a stream)

@@ -51,7 +51,8 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
-    /// Time the engine natively and in Chromium beside DuckDB-WASM; print sizes.
+    /// Time the server's extracts (SQLite, PostgreSQL), the engine natively and
+    /// in Chromium beside DuckDB-WASM; print sizes.
     Bench {
         /// Table sizes in rows, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "100000,1000000")]
@@ -65,9 +66,18 @@ enum Command {
         /// Rebuild dist/ first.
         #[arg(long)]
         rebuild: bool,
-        /// Only the native half.
+        /// Only the native half (server extracts and the engine), no browser.
         #[arg(long)]
         native_only: bool,
+        /// Only the server's extracts over HTTP.
+        #[arg(long, conflicts_with = "no_server")]
+        server_only: bool,
+        /// Skip the server's extracts.
+        #[arg(long)]
+        no_server: bool,
+        /// Demo data scale of the server's extracts (1: acme has 1,000,000 orders).
+        #[arg(long, default_value_t = 1.0)]
+        server_scale: f64,
     },
 }
 
@@ -95,12 +105,18 @@ fn main() -> anyhow::Result<()> {
             dist,
             rebuild,
             native_only,
+            server_only,
+            no_server,
+            server_scale,
         } => bench::bench(&bench::BenchOptions {
             rows,
             runs,
             dist: dist.unwrap_or_else(|| run::root().join("dist")),
             rebuild,
             native_only,
+            server_only,
+            no_server,
+            server_scale,
         }),
     }
 }

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -19,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use slicewise_core::manifest::MANIFEST_VERSION;
-use slicewise_core::wire::{Privacy, TokenRequest, TokenResponse};
+use slicewise_core::wire::{KeySet, Privacy, TokenRequest, TokenResponse};
 use slicewise_core::{Catalog, Manifest, SignedManifest, SqlGuard, TableEntry};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -35,13 +36,16 @@ use crate::extract::{
 use crate::keys::ServerKeys;
 use crate::llm::LlmTranslator;
 use crate::seed::Tier;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use crate::token::{self, EmbedClaims};
 
 /// Content type of extract tables.
 pub const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
 /// Longest an extract's manifest and links stay valid, in seconds.
 pub const EXTRACT_LIFETIME: i64 = 3_600;
+/// How often a server publishes its signing key again: it re-activates a key
+/// another replica retired while this one still signs with it.
+pub const KEY_REPUBLISH_INTERVAL: Duration = Duration::from_secs(300);
 
 /// Shared state of all handlers.
 #[derive(Clone)]
@@ -60,6 +64,8 @@ struct Inner {
     extracts: ExtractCache,
     answers: AnswerCache,
     llm: Option<LlmTranslator>,
+    /// When this server last published its signing keys to the database.
+    keys_published: Mutex<Option<Instant>>,
 }
 
 impl AppState {
@@ -79,6 +85,7 @@ impl AppState {
                 answers: Mutex::new(HashMap::new()),
                 llm,
                 config,
+                keys_published: Mutex::new(None),
             }),
         }
     }
@@ -121,6 +128,39 @@ impl AppState {
     /// The in-memory answer cache.
     pub fn answers(&self) -> &AnswerCache {
         &self.inner.answers
+    }
+
+    /// Publishes this server's signing key (and retires its older ones) in
+    /// the database, where every replica's `GET /api/v1/keys` reads them.
+    pub async fn publish_signing_keys(&self) -> Result<(), StoreError> {
+        let publication = self.keys().publication(now_unix(), EXTRACT_LIFETIME);
+        self.store().publish_signing_keys(publication).await?;
+        *self
+            .inner
+            .keys_published
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        Ok(())
+    }
+
+    /// Publishes the signing keys unless done within [`KEY_REPUBLISH_INTERVAL`].
+    async fn ensure_keys_published(&self) -> Result<(), StoreError> {
+        let fresh = self
+            .inner
+            .keys_published
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|at| at.elapsed() < KEY_REPUBLISH_INTERVAL);
+        if fresh {
+            return Ok(());
+        }
+        self.publish_signing_keys().await
+    }
+
+    /// The keys clients may verify manifests with: every replica's, from the database.
+    pub async fn key_set(&self) -> Result<KeySet, StoreError> {
+        self.ensure_keys_published().await?;
+        self.store().published_keys(now_unix()).await
     }
 
     /// The tenant's extract at a privacy level, from cache or built now.
@@ -372,12 +412,12 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
 }
 
-async fn keys(State(state): State<AppState>) -> Response {
-    (
+async fn keys(State(state): State<AppState>) -> Result<Response, AppError> {
+    Ok((
         [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(state.keys().key_set()),
+        Json(state.key_set().await?),
     )
-        .into_response()
+        .into_response())
 }
 
 async fn catalog(State(state): State<AppState>, _caller: Caller) -> Response {
@@ -426,6 +466,8 @@ async fn manifest(State(state): State<AppState>, caller: Caller) -> Result<Respo
         schema_hash: state.schema_hash().to_string(),
         tables,
     };
+    // Never sign with a key clients cannot find.
+    state.ensure_keys_published().await?;
     let (kid, key) = state
         .keys()
         .signing_key()

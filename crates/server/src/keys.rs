@@ -5,7 +5,12 @@
 //! - `admin_key`: the admin API key (text)
 //! - `url_key`: hex, the HMAC key of signed table URLs
 //! - `pseudonym_key`: hex, the root of per-tenant pseudonym keys
-//! - `manifest_keys/<kid>.ed25519`: hex Ed25519 seeds; the newest signs, all are published
+//! - `manifest_keys/<kid>.ed25519`: hex Ed25519 seeds; the newest signs
+//!
+//! The seeds never leave the folder. What clients see comes from the
+//! database (`signing_keys`), where every replica publishes the public half
+//! of its signer and retires its older keys, so `GET /api/v1/keys` on any
+//! replica lists every key a manifest in circulation may be signed with.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +18,9 @@ use ed25519_dalek::SigningKey;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use slicewise_core::manifest::public_key;
-use slicewise_core::wire::KeySet;
+use slicewise_core::wire::{KeySet, PublicKey};
+
+use crate::store::KeyPublication;
 
 /// A secret could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -99,15 +106,15 @@ fn new_kid(key: &SigningKey) -> String {
     format!("{now}-{fp}")
 }
 
-/// Creates a new manifest signing key in the data folder; returns its kid.
-pub fn add_manifest_key(data_dir: &Path) -> Result<String, KeyError> {
+/// Creates a new manifest signing key in the data folder; returns its public half.
+pub fn add_manifest_key(data_dir: &Path) -> Result<PublicKey, KeyError> {
     let dir = data_dir.join("manifest_keys");
     std::fs::create_dir_all(&dir).map_err(|e| key_error(&dir, e))?;
     let seed: [u8; 32] = random_bytes(32).try_into().unwrap_or([7; 32]);
     let key = SigningKey::from_bytes(&seed);
     let kid = new_kid(&key);
     write_secret(&dir.join(format!("{kid}.ed25519")), &hex::encode(seed))?;
-    Ok(kid)
+    Ok(public_key(&kid, &key.verifying_key()))
 }
 
 impl ServerKeys {
@@ -146,7 +153,20 @@ impl ServerKeys {
         self.manifest_keys.last().map(|(k, s)| (k.as_str(), s))
     }
 
-    /// All published verifying keys.
+    /// What this server publishes: its signer active, its older keys retired
+    /// (listed for `lifetime` seconds more, the longest a manifest lives).
+    pub fn publication(&self, now: i64, lifetime: i64) -> KeyPublication {
+        let mut keys = self.key_set().keys;
+        let signer = keys.pop();
+        KeyPublication {
+            active: signer.into_iter().collect(),
+            retired: keys,
+            now,
+            lifetime,
+        }
+    }
+
+    /// The verifying keys this process holds (clients get the database's list).
     pub fn key_set(&self) -> KeySet {
         KeySet {
             keys: self

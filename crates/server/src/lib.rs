@@ -15,6 +15,7 @@ pub mod keys;
 pub mod llm;
 pub mod pg;
 pub mod rows;
+pub mod scratch_db;
 pub mod seed;
 pub mod sqlite;
 pub mod store;

@@ -12,7 +12,9 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 use slicewise_core::wire::Privacy;
+use slicewise_server::app::EXTRACT_LIFETIME;
 use slicewise_server::pg::PgStore;
+use slicewise_server::store::KeyPublication;
 use slicewise_server::{
     app, seed_sqlite, AppConfig, AppState, LlmConfig, Quotas, ServerKeys, SqliteStore, Store,
     TranslatorKind,
@@ -40,8 +42,10 @@ enum Command {
     SeedDemo(SeedArgs),
     /// Prints an embed token.
     Token(TokenArgs),
-    /// Creates a new manifest signing key (the newest signs; older ones stay published).
-    Keygen(CommonArgs),
+    /// Creates a new manifest signing key and publishes its public half in
+    /// the database; servers sign with it from their next start, and retire
+    /// the older ones (listed until their manifests have expired).
+    Keygen(KeygenArgs),
 }
 
 #[derive(Args, Clone)]
@@ -136,6 +140,14 @@ struct SeedArgs {
     /// Leaves an already seeded database as it is.
     #[arg(long)]
     if_missing: bool,
+}
+
+#[derive(Args)]
+struct KeygenArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    common: CommonArgs,
 }
 
 #[derive(Args)]
@@ -303,17 +315,47 @@ fn main() -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
-        Command::Keygen(common) => {
-            let dir = data_dir(&common, &file);
-            load_keys(&dir)?;
-            let kid = slicewise_server::keys::add_manifest_key(&dir)?;
-            println!(
-                "new manifest signing key {kid} in {}",
-                dir.join("manifest_keys").display()
-            );
-            Ok(())
-        }
+        Command::Keygen(args) => keygen(args, file),
     }
+}
+
+fn keygen(args: KeygenArgs, file: FileConfig) -> anyhow::Result<()> {
+    let dir = data_dir(&args.common, &file);
+    load_keys(&dir)?;
+    let key = slicewise_server::keys::add_manifest_key(&dir)?;
+    println!(
+        "new manifest signing key {} in {}",
+        key.kid,
+        dir.join("manifest_keys").display()
+    );
+    let store = match source(&args.source, &file, &dir) {
+        Source::Sqlite(path) if !path.exists() => {
+            println!(
+                "{} does not exist; the server publishes the key when it starts",
+                path.display()
+            );
+            return Ok(());
+        }
+        Source::Sqlite(path) => Store::Sqlite(SqliteStore::new(path)),
+        Source::Postgres(url) => Store::Postgres(PgStore::new(url)),
+    };
+    // Published now, before any server signs with it, so clients that cache
+    // the key set already know it when the first manifest signed by it comes.
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        store.migrate_state().await?;
+        store
+            .publish_signing_keys(KeyPublication {
+                active: vec![key],
+                retired: Vec::new(),
+                now: chrono::Utc::now().timestamp(),
+                lifetime: EXTRACT_LIFETIME,
+            })
+            .await
+    })
+    .context("publishing the new key in the database")?;
+    println!("published in the database; restart the servers to sign with it");
+    Ok(())
 }
 
 fn seed(args: SeedArgs, file: FileConfig) -> anyhow::Result<()> {
@@ -410,6 +452,10 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
             tracing::warn!(error = %e, "could not prepare the state tables yet");
         }
         let state = AppState::new(store, keys, config);
+        // Requests publish it too, so a database that is down now is no obstacle.
+        if let Err(e) = state.publish_signing_keys().await {
+            tracing::warn!(error = %e, "could not publish the signing key yet");
+        }
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding {addr}"))?;

@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use futures_util::{pin_mut, TryStreamExt};
+use slicewise_core::wire::PublicKey;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls};
@@ -17,7 +18,7 @@ use tokio_postgres::{Client, NoTls};
 use crate::rows::TenantRows;
 use crate::seed::{demo_tenants, generate_tenant, IdBase, Tier};
 use crate::sqlite::SeedSummary;
-use crate::store::{AuditFilter, AuditRecord, StoreError, Usage};
+use crate::store::{AuditFilter, AuditRecord, KeyPublication, StoreError, Usage};
 
 /// The role the server works as: not the tables' owner, no `BYPASSRLS`.
 pub const APP_ROLE: &str = "slicewise_app";
@@ -61,7 +62,30 @@ CREATE TABLE IF NOT EXISTS audit (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, sub
 CREATE INDEX IF NOT EXISTS audit_tenant_time ON audit(tenant, created_at);
 CREATE TABLE IF NOT EXISTS feedback (id TEXT PRIMARY KEY, answer_id TEXT NOT NULL REFERENCES audit(id),
   tenant TEXT NOT NULL, sub TEXT NOT NULL, helpful BOOLEAN NOT NULL, comment TEXT, created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, alg TEXT NOT NULL, x TEXT NOT NULL,
+  created_at BIGINT NOT NULL, retired_at BIGINT, expires_at BIGINT);
 ";
+
+/// What the app role may do with the state tables.
+fn state_grants() -> String {
+    format!(
+        "GRANT USAGE ON SCHEMA public TO {APP_ROLE};
+         GRANT SELECT, INSERT ON audit, feedback TO {APP_ROLE};
+         GRANT SELECT, INSERT, UPDATE ON signing_keys TO {APP_ROLE};"
+    )
+}
+
+/// Upsert of an active key (see the SQLite twin).
+const ACTIVATE_KEY: &str =
+    "INSERT INTO signing_keys (kid, alg, x, created_at) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (kid) DO UPDATE SET retired_at = NULL, expires_at = NULL";
+
+/// Upsert of a retired key: the first retirement sets its end.
+const RETIRE_KEY: &str =
+    "INSERT INTO signing_keys (kid, alg, x, created_at, retired_at, expires_at)
+  VALUES ($1, $2, $3, $4, $4, $5)
+  ON CONFLICT (kid) DO UPDATE SET retired_at = excluded.retired_at, expires_at = excluded.expires_at
+  WHERE signing_keys.retired_at IS NULL";
 
 async fn connect(url: &str) -> Result<Client, StoreError> {
     let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
@@ -289,11 +313,7 @@ pub async fn seed_postgres_summary(
         ))
         .await?;
     }
-    tx.batch_execute(&format!(
-        "GRANT USAGE ON SCHEMA public TO {APP_ROLE};
-         GRANT SELECT, INSERT ON audit, feedback TO {APP_ROLE};"
-    ))
-    .await?;
+    tx.batch_execute(&state_grants()).await?;
     tx.commit().await?;
     client.batch_execute("ANALYZE").await?;
     Ok(SeedSummary {
@@ -328,12 +348,7 @@ impl PgStore {
         let client = connect(&self.url).await?;
         client.batch_execute(STATE_SCHEMA).await?;
         ensure_role(&client).await?;
-        client
-            .batch_execute(&format!(
-                "GRANT USAGE ON SCHEMA public TO {APP_ROLE};
-                 GRANT SELECT, INSERT ON audit, feedback TO {APP_ROLE};"
-            ))
-            .await?;
+        client.batch_execute(&state_grants()).await?;
         Ok(())
     }
 
@@ -550,6 +565,46 @@ impl PgStore {
                     columns: r.try_get(11)?,
                     privacy: r.try_get(12)?,
                     created_at: r.try_get(13)?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl PgStore {
+    /// Records signing keys as active or retired, in one transaction.
+    pub async fn publish_signing_keys(&self, p: KeyPublication) -> Result<(), StoreError> {
+        let mut client = self.app_client().await?;
+        let tx = client.transaction().await?;
+        for k in &p.active {
+            tx.execute(ACTIVATE_KEY, &[&k.kid, &k.alg, &k.x, &p.now])
+                .await?;
+        }
+        let end = p.now + p.lifetime;
+        for k in &p.retired {
+            tx.execute(RETIRE_KEY, &[&k.kid, &k.alg, &k.x, &p.now, &end])
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keys still valid at `now`, oldest first.
+    pub async fn published_keys(&self, now: i64) -> Result<Vec<PublicKey>, StoreError> {
+        let client = self.app_client().await?;
+        let rows = client
+            .query(
+                "SELECT kid, alg, x FROM signing_keys WHERE expires_at IS NULL OR expires_at > $1
+                 ORDER BY created_at, kid",
+                &[&now],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PublicKey {
+                    kid: r.try_get(0)?,
+                    alg: r.try_get(1)?,
+                    x: r.try_get(2)?,
                 })
             })
             .collect()

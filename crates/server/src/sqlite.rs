@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use slicewise_core::wire::PublicKey;
 
 use crate::rows::{format_date, format_timestamp, parse_date, parse_timestamp, TenantRows};
 use crate::seed::{demo_tenants, generate_tenant, IdBase, TenantSpec, Tier};
-use crate::store::{AuditFilter, AuditRecord, StoreError, Usage};
+use crate::store::{AuditFilter, AuditRecord, KeyPublication, StoreError, Usage};
 
 /// Data tables, created by the seeder.
 pub const DATA_SCHEMA: &str = "
@@ -37,7 +38,8 @@ CREATE INDEX orders_tenant ON orders(tenant_id, order_id);
 CREATE INDEX support_tickets_tenant ON support_tickets(tenant_id, ticket_id);
 ";
 
-/// Server state: the audit log and feedback.
+/// Server state: the audit log, feedback and the published manifest-signing
+/// keys (public halves; `expires_at` NULL while a server signs with the key).
 pub const STATE_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS audit (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, sub TEXT NOT NULL,
   question TEXT NOT NULL, status TEXT NOT NULL, sql TEXT, engine TEXT NOT NULL, cached INTEGER NOT NULL,
@@ -46,7 +48,21 @@ CREATE TABLE IF NOT EXISTS audit (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, sub
 CREATE INDEX IF NOT EXISTS audit_tenant_time ON audit(tenant, created_at);
 CREATE TABLE IF NOT EXISTS feedback (id TEXT PRIMARY KEY, answer_id TEXT NOT NULL REFERENCES audit(id),
   tenant TEXT NOT NULL, sub TEXT NOT NULL, helpful INTEGER NOT NULL, comment TEXT, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, alg TEXT NOT NULL, x TEXT NOT NULL,
+  created_at INTEGER NOT NULL, retired_at INTEGER, expires_at INTEGER);
 ";
+
+/// Upsert of an active key: a server signs with it, so it has no end (again).
+const ACTIVATE_KEY: &str =
+    "INSERT INTO signing_keys (kid, alg, x, created_at) VALUES (?1, ?2, ?3, ?4)
+  ON CONFLICT (kid) DO UPDATE SET retired_at = NULL, expires_at = NULL";
+
+/// Upsert of a retired key: the first retirement sets its end.
+const RETIRE_KEY: &str =
+    "INSERT INTO signing_keys (kid, alg, x, created_at, retired_at, expires_at)
+  VALUES (?1, ?2, ?3, ?4, ?4, ?5)
+  ON CONFLICT (kid) DO UPDATE SET retired_at = excluded.retired_at, expires_at = excluded.expires_at
+  WHERE signing_keys.retired_at IS NULL";
 
 /// What the seeder wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -343,6 +359,45 @@ impl SqliteStore {
                     })
                 })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+}
+
+impl SqliteStore {
+    /// Records signing keys as active or retired, in one transaction.
+    pub async fn publish_signing_keys(&self, p: KeyPublication) -> Result<(), StoreError> {
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            for k in &p.active {
+                tx.execute(ACTIVATE_KEY, params![k.kid, k.alg, k.x, p.now])?;
+            }
+            for k in &p.retired {
+                tx.execute(
+                    RETIRE_KEY,
+                    params![k.kid, k.alg, k.x, p.now, p.now + p.lifetime],
+                )?;
+            }
+            Ok(tx.commit()?)
+        })
+        .await
+    }
+
+    /// Keys still valid at `now`, oldest first.
+    pub async fn published_keys(&self, now: i64) -> Result<Vec<PublicKey>, StoreError> {
+        self.run(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT kid, alg, x FROM signing_keys WHERE expires_at IS NULL OR expires_at > ?1
+                 ORDER BY created_at, kid",
+            )?;
+            let keys = stmt.query_map([now], |r| {
+                Ok(PublicKey {
+                    kid: r.get(0)?,
+                    alg: r.get(1)?,
+                    x: r.get(2)?,
+                })
+            })?;
+            Ok(keys.collect::<Result<Vec<_>, _>>()?)
         })
         .await
     }

@@ -5,6 +5,7 @@
 //! API maps them all to `database_unavailable` and logs the detail.
 
 use serde::Serialize;
+use slicewise_core::wire::{KeySet, PublicKey};
 
 use crate::pg::PgStore;
 use crate::rows::TenantRows;
@@ -66,6 +67,20 @@ pub struct AuditFilter {
 pub struct Usage {
     pub today: u64,
     pub last_minute: u64,
+}
+
+/// Which manifest-signing keys to publish, and until when retired ones stay listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyPublication {
+    /// Keys a server signs with (or is about to): listed with no end.
+    pub active: Vec<PublicKey>,
+    /// Keys no longer signing: listed until `now + lifetime`, when the last
+    /// manifest they signed has expired. Already retired keys keep their end.
+    pub retired: Vec<PublicKey>,
+    /// Unix seconds.
+    pub now: i64,
+    /// Longest life of a signed manifest, in seconds.
+    pub lifetime: i64,
 }
 
 /// A source of tenant data and home of server state.
@@ -147,5 +162,22 @@ impl Store {
             Store::Sqlite(s) => s.list_audit(filter).await,
             Store::Postgres(p) => p.list_audit(filter).await,
         }
+    }
+
+    /// Records signing keys' public halves (never a secret) as active or retired.
+    pub async fn publish_signing_keys(&self, p: KeyPublication) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.publish_signing_keys(p).await,
+            Store::Postgres(pg) => pg.publish_signing_keys(p).await,
+        }
+    }
+
+    /// The published keys still valid at `now` (unix seconds), oldest first.
+    pub async fn published_keys(&self, now: i64) -> Result<KeySet, StoreError> {
+        let keys = match self {
+            Store::Sqlite(s) => s.published_keys(now).await?,
+            Store::Postgres(p) => p.published_keys(now).await?,
+        };
+        Ok(KeySet { keys })
     }
 }

@@ -1,10 +1,11 @@
 //! Integration tests of the server: the router driven in-process, over a
-//! small seeded SQLite database (and PostgreSQL in `postgres.rs`).
+//! small seeded SQLite database (and PostgreSQL in `postgres.rs` and `keys.rs`).
 
 mod api;
 mod ask;
 mod embed;
 mod extracts;
+mod keys;
 mod llm;
 mod postgres;
 mod support;

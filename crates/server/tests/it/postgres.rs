@@ -7,67 +7,51 @@ use std::collections::BTreeSet;
 use axum::http::StatusCode;
 use slicewise_core::wire::{AskResponse, AskStatus, Privacy};
 use slicewise_server::pg::{seed_postgres, PgStore};
+use slicewise_server::scratch_db::{ScratchDb, LOCAL_ADMIN_URL};
 use slicewise_server::{app, AppConfig, AppState, ServerKeys, SqliteStore, Store};
 use tokio_postgres::NoTls;
 use tower::ServiceExt;
 
 use crate::support::{i64_column, read_stream, string_column, TestServer, SCALE};
 
-const ADMIN_URL: &str = "host=127.0.0.1 port=5432 user=postgres dbname=postgres";
-
 /// A database of its own, dropped when the test ends (even on panic).
-struct PgDb {
-    name: String,
-    url: String,
+pub struct PgDb {
+    scratch: ScratchDb,
+    pub url: String,
 }
 
 impl PgDb {
-    async fn create() -> PgDb {
-        let name = format!("slicewise_test_{}", uuid::Uuid::new_v4().simple());
-        let (client, conn) = tokio_postgres::connect(ADMIN_URL, NoTls)
+    pub async fn create() -> PgDb {
+        let scratch = ScratchDb::create(LOCAL_ADMIN_URL, "slicewise_test")
             .await
             .expect("PostgreSQL must run on 127.0.0.1:5432 for these tests");
-        tokio::spawn(conn);
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create database");
-        let url = format!("host=127.0.0.1 port=5432 user=postgres dbname={name}");
-        PgDb { name, url }
+        PgDb {
+            url: scratch.url().to_string(),
+            scratch,
+        }
     }
 
-    async fn client(&self) -> tokio_postgres::Client {
-        let (client, conn) = tokio_postgres::connect(&self.url, NoTls)
-            .await
-            .expect("connect");
-        tokio::spawn(conn);
-        client
+    pub async fn client(&self) -> tokio_postgres::Client {
+        connect(&self.url).await
     }
-}
 
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            if let Ok(rt) = rt {
-                rt.block_on(async {
-                    if let Ok((client, conn)) = tokio_postgres::connect(ADMIN_URL, NoTls).await {
-                        tokio::spawn(conn);
-                        let _ = client
-                            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .await;
-                    }
-                });
-            }
-        })
-        .join();
+    /// A connection to the database the test's was created from.
+    pub async fn admin(&self) -> tokio_postgres::Client {
+        connect(self.scratch.admin_url()).await
+    }
+
+    pub fn name(&self) -> &str {
+        self.scratch.name()
     }
 }
 
-async fn seeded() -> PgDb {
+async fn connect(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, NoTls).await.expect("connect");
+    tokio::spawn(conn);
+    client
+}
+
+pub async fn seeded() -> PgDb {
     let db = PgDb::create().await;
     assert!(seed_postgres(&db.url, SCALE, false)
         .await
@@ -279,4 +263,73 @@ async fn asks_are_audited_in_postgres() {
         .expect("req");
     let res = router.oneshot(req).await.expect("infallible");
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
+/// A server over a seeded PostgreSQL database of its own.
+pub async fn pg_server(db: &PgDb) -> TestServer {
+    let store = Store::Postgres(PgStore::new(&db.url));
+    store.migrate_state().await.expect("migrate");
+    let dir = tempfile::tempdir().expect("tempdir");
+    TestServer::over(dir, store, AppConfig::default())
+}
+
+#[tokio::test]
+async fn database_down_is_503_and_recovers() {
+    let db = seeded().await;
+    let s = pg_server(&db).await;
+    let token = s.token("acme", Privacy::Standard);
+    let admin = db.admin().await;
+    // What a restarting database looks like: open connections cut, new ones refused.
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {} ALLOW_CONNECTIONS false",
+            db.name()
+        ))
+        .await
+        .expect("refuse connections");
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+            &[&db.name()],
+        )
+        .await
+        .expect("terminate");
+    for r in [
+        s.get("/api/v1/extract/manifest", Some(&token)).await,
+        s.post(
+            "/api/v1/ask",
+            Some(&token),
+            r#"{"question":"total revenue"}"#,
+        )
+        .await,
+        s.get("/api/v1/keys", None).await,
+    ] {
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable")
+        );
+        let text = r.text().to_lowercase();
+        assert!(
+            !text.contains("postgres") && !text.contains(db.name()),
+            "{text}"
+        );
+    }
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {} ALLOW_CONNECTIONS true",
+            db.name()
+        ))
+        .await
+        .expect("accept connections");
+    let r = s.get("/api/v1/extract/manifest", Some(&token)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = s
+        .post(
+            "/api/v1/ask",
+            Some(&token),
+            r#"{"question":"total revenue"}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 }

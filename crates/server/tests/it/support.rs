@@ -34,9 +34,10 @@ fn seeded_template() -> &'static Path {
         .1
 }
 
-/// A server over its own copy of the seeded database.
+/// A server over its own copy of the seeded database (or over a given store).
 pub struct TestServer {
     pub dir: TempDir,
+    /// The SQLite file (of `new` and `with_config`; absent for other stores).
     pub db: PathBuf,
     pub state: AppState,
     pub router: Router,
@@ -47,15 +48,32 @@ impl TestServer {
         Self::with_config(AppConfig::default())
     }
 
-    pub fn with_config(mut config: AppConfig) -> TestServer {
+    pub fn with_config(config: AppConfig) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("slicewise.db");
         std::fs::copy(seeded_template(), &db).expect("copy db");
+        Self::over(dir, Store::Sqlite(SqliteStore::new(&db)), config)
+    }
+
+    /// A server over `store` with new secrets in `dir/data`: another replica
+    /// when the store is shared.
+    pub fn over(dir: TempDir, store: Store, config: AppConfig) -> TestServer {
         let (keys, _) = ServerKeys::load_or_create(&dir.path().join("data")).expect("keys");
+        Self::with_keys(dir, store, keys, config)
+    }
+
+    /// A server over `store` with the given secrets.
+    pub fn with_keys(
+        dir: TempDir,
+        store: Store,
+        keys: ServerKeys,
+        mut config: AppConfig,
+    ) -> TestServer {
+        let db = dir.path().join("slicewise.db");
         if config.static_dir == Path::new("dist") {
             config.static_dir = dir.path().join("dist");
         }
-        let state = AppState::new(Store::Sqlite(SqliteStore::new(&db)), keys, config);
+        let state = AppState::new(store, keys, config);
         let router = app(state.clone());
         TestServer {
             dir,
