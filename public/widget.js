@@ -89,7 +89,10 @@
         handle?.unmount();
         handle?.free();
         handle = null;
-        shadow.replaceChildren();
+        // Only this mount's own container: a newer mount on the same element
+        // (React's StrictMode mounts, unmounts and mounts again) stays.
+        container.remove();
+        if (!shadow.hasChildNodes()) shadow.adoptedStyleSheets = [];
       },
     };
     return mounted;

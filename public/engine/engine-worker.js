@@ -6,7 +6,7 @@
 // A wasm trap (panic, out of memory) leaves the instance unusable: the worker
 // reports `engine_crashed` or `engine_out_of_memory` and the widget starts a
 // fresh worker, loaded from the bytes it kept.
-import init, { WorkerEngine, panicked } from "./slicewise_engine_worker.js";
+import init, { WorkerEngine, outOfMemory } from "./slicewise_engine_worker.js";
 
 const started = performance.now();
 let engine = null;
@@ -31,8 +31,8 @@ function failure(e) {
   const trapped = e instanceof WebAssembly.RuntimeError || e instanceof RangeError;
   if (trapped) broken = true;
   // With panic = "abort" a failed allocation and a panic both end in an
-  // `unreachable` trap; only a panic notes itself first.
-  const aborted = String(e).includes("unreachable") && !safely(panicked);
+  // `unreachable` trap; the engine knows which it was.
+  const aborted = String(e).includes("unreachable") && safely(outOfMemory);
   const oom = trapped && (aborted || String(e).includes("memory"));
   const code = trapped ? (oom ? "engine_out_of_memory" : "engine_crashed") : "engine_failed";
   return JSON.stringify({ code, message: String(e && e.message ? e.message : e) });

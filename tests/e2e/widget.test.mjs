@@ -234,7 +234,7 @@ test("a figure compared with the previous period shows its change", async () => 
   const expected = ((current - previous) / Math.abs(previous)) * 100;
   const shown = Number((await change.locator(".sw-change-pct").textContent()).replace(/[▲▼\s%+]/g, "").replace("−", "-"));
   assert.ok(Math.abs(shown - expected) < 0.06, `shown ${shown}, expected ${expected}`);
-  assert.equal(await change.evaluate((e) => e.classList.contains(expected >= 0 ? "sw-up" : "sw-down")), true);
+  assert.equal(await change.evaluate((e, up) => e.classList.contains(up ? "sw-up" : "sw-down"), expected >= 0), true);
   assert.match(await change.locator(".sw-change-base").textContent(), /previous period/);
   await screenshot(page, "big-number-change");
 });

@@ -39,6 +39,10 @@ enum Command {
         /// Skip the browser tests (wasm-bindgen-test and Playwright).
         #[arg(long)]
         no_browser: bool,
+        /// Only build dist/ (without wasm-opt) and run the Playwright tests:
+        /// the quick loop while working on the widget.
+        #[arg(long, conflicts_with = "no_browser")]
+        e2e_only: bool,
     },
     /// Install the toolchain pieces only.
     Setup,
@@ -89,7 +93,16 @@ fn main() -> anyhow::Result<()> {
             web::build(web::EngineOpt::Ship)?;
             run::demo(&addr, port, scale)
         }
-        Command::Test { no_browser } => test::all(!no_browser),
+        Command::Test {
+            no_browser,
+            e2e_only,
+        } => {
+            if e2e_only {
+                test::e2e_only()
+            } else {
+                test::all(!no_browser)
+            }
+        }
         Command::Setup => {
             setup::toolchain()?;
             setup::browser()

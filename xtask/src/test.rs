@@ -60,6 +60,14 @@ pub fn all(browser: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Builds dist/ as the full run does and runs only the Playwright tests.
+pub fn e2e_only() -> anyhow::Result<()> {
+    setup::toolchain()?;
+    setup::browser()?;
+    web::build(web::EngineOpt::Fast)?;
+    end_to_end()
+}
+
 /// A temporary folder for chromedriver's profiles, emptied after.
 fn scratch(name: &str) -> anyhow::Result<std::path::PathBuf> {
     let dir = target_dir().join("slicewise-tmp").join(name);

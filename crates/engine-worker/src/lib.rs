@@ -4,30 +4,44 @@
 //! values into typed requests once, at the boundary, and errors back into
 //! `{code, message}` JSON text.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use slicewise_engine::protocol::{LoadRequest, WireError};
 use slicewise_engine::{Engine, EngineError};
 use wasm_bindgen::prelude::*;
 
-/// Set when Rust panicked in this instance. With `panic = "abort"` both a
-/// panic and a failed allocation end in the same bare trap; a trap with no
-/// panic before it is the allocator giving up, i.e. out of memory.
-static PANICKED: AtomicBool = AtomicBool::new(false);
+/// The message of the last Rust panic in this instance. With
+/// `panic = "abort"` a panic and a failed allocation both end in the same
+/// bare `unreachable` trap; this tells them apart afterwards.
+static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
-/// Notes panics (for `panicked`) and sends their message to the console.
+/// Notes panics (for `out_of_memory`) and sends their message to the console.
 #[wasm_bindgen(start)]
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
-        PANICKED.store(true, Ordering::Relaxed);
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(info.to_string());
+        }
         console_error_panic_hook::hook(info);
     }));
 }
 
-/// Whether Rust panicked in this instance (read by the worker after a trap).
-#[wasm_bindgen]
-pub fn panicked() -> bool {
-    PANICKED.load(Ordering::Relaxed)
+/// After an `unreachable` trap: whether it was memory running out, i.e. the
+/// allocator aborting (no panic first) or a request beyond what wasm32 can
+/// address ("capacity overflow" for more than 2 GiB in one piece).
+#[wasm_bindgen(js_name = outOfMemory)]
+pub fn out_of_memory() -> bool {
+    match LAST_PANIC.lock().ok().and_then(|last| last.clone()) {
+        None => true,
+        Some(message) => is_memory_panic(&message),
+    }
+}
+
+fn is_memory_panic(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    ["capacity overflow", "memory allocation", "out of memory"]
+        .iter()
+        .any(|m| message.contains(m))
 }
 
 /// One tenant's extract inside the worker.
@@ -96,5 +110,23 @@ impl WorkerEngine {
 impl Default for WorkerEngine {
     fn default() -> Self {
         WorkerEngine::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_panics_are_told_from_other_panics() {
+        assert!(is_memory_panic(
+            "panicked at library/alloc/src/raw_vec/mod.rs:28:5:\ncapacity overflow"
+        ));
+        assert!(is_memory_panic(
+            "memory allocation of 4294967296 bytes failed"
+        ));
+        assert!(!is_memory_panic(
+            "called `Option::unwrap()` on a `None` value"
+        ));
     }
 }
