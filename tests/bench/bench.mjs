@@ -81,7 +81,7 @@ async function ours({ table, requestUrl, queries, runs }) {
   const results = await timeQueries(queries, "polars", runs,
     (sql) => call({ kind: "query", sql, limit: 1000 }));
   worker.terminate();
-  return { startup, workerStartup, load, engineLoad: report.elapsed_ms, firstAnswer,
+  return { startup, workerStartup, load, engineLoad: report.elapsed_ms, phases: report.phases, firstAnswer,
     rows: report.tables[0].rows, queries: results };
 }
 

@@ -120,6 +120,10 @@ function printTable(name, queries, ours, duck) {
   line("engine start-up ms", ours.startup, duck.startup);
   line("load ms (ours: verify + parse)", ours.load, duck.load);
   line("  of which inside the engine ms", ours.engineLoad, undefined);
+  for (const [phase, label] of [["verify_ms", "verify"], ["hash_ms", "SHA-256 check"], ["parse_ms", "IPC parse"],
+    ["rechunk_ms", "rechunk"], ["categorize_ms", "categoricals"]]) {
+    line(`    ${label} ms`, ours.phases?.[phase], undefined);
+  }
   line("start-up to first answer ms", ours.firstAnswer, duck.firstAnswer);
   line("renderer peak RSS MiB", ours.peakMiB, duck.peakMiB);
   console.log(`${"query (min / median ms of runs)".padEnd(36)} ${pad("ours min", 12)} ${pad("theirs min", 12)} ${pad("ours/theirs", 12)} ${pad("ours med", 10)} ${pad("theirs med", 10)} ${pad("ours 1st", 10)}`);

@@ -28,6 +28,9 @@ pub struct BenchOptions {
     pub rebuild: bool,
     /// Skip the browser half.
     pub native_only: bool,
+    /// Skip the native engine half (its load requests are still signed,
+    /// by a dev build of the example).
+    pub browser_only: bool,
     /// Only the server's extracts.
     pub server_only: bool,
     /// Skip the server's extracts.
@@ -50,18 +53,20 @@ pub fn bench(options: &BenchOptions) -> anyhow::Result<()> {
     let runs = options.runs.to_string();
 
     // Release, default threads: what a native caller of the engine gets.
-    run(cmd("cargo")
-        .args([
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "slicewise-engine",
-            "--example",
-            "bench",
-            "--",
-        ])
-        .args(["--runs", &runs, "--write-requests", "--queries"])
+    // Browser only: a dev build just signs the load requests.
+    let mut native = cmd("cargo");
+    native.args(["run", "--quiet"]);
+    if !options.browser_only {
+        native.arg("--release");
+    }
+    native.args(["-p", "slicewise-engine", "--example", "bench", "--"]);
+    if options.browser_only {
+        native.arg("--requests-only");
+    } else {
+        native.args(["--runs", &runs, "--write-requests"]);
+    }
+    run(native
+        .arg("--queries")
         .arg(root().join("tests/bench/queries.json"))
         .args(&table_args))?;
     if options.native_only {

@@ -73,6 +73,9 @@ enum Command {
         /// Only the native half (server extracts and the engine), no browser.
         #[arg(long)]
         native_only: bool,
+        /// Skip the native engine half (no release build of Polars).
+        #[arg(long, conflicts_with = "native_only")]
+        browser_only: bool,
         /// Only the server's extracts over HTTP.
         #[arg(long, conflicts_with = "no_server")]
         server_only: bool,
@@ -118,6 +121,7 @@ fn main() -> anyhow::Result<()> {
             dist,
             rebuild,
             native_only,
+            browser_only,
             server_only,
             no_server,
             server_scale,
@@ -127,6 +131,7 @@ fn main() -> anyhow::Result<()> {
             dist: dist.unwrap_or_else(|| run::root().join("dist")),
             rebuild,
             native_only,
+            browser_only,
             server_only,
             no_server,
             server_scale,

@@ -5,6 +5,7 @@
 //! unchanged in the widget's engine worker.
 
 pub mod catalog;
+pub mod corpus;
 pub mod guard;
 pub mod manifest;
 pub mod result;

@@ -198,25 +198,36 @@ impl Manifest {
 
     /// Checks a table's bytes against its signed length and hash.
     pub fn check_table(&self, name: &str, bytes: &[u8]) -> Result<(), ManifestError> {
-        let entry = self
-            .table(name)
-            .ok_or_else(|| ManifestError::UnknownTable(name.to_string()))?;
-        if entry.bytes != bytes.len() as u64 {
-            return Err(ManifestError::LengthMismatch {
-                table: name.to_string(),
-                expected: entry.bytes,
-                found: bytes.len() as u64,
-            });
-        }
-        let found = sha256_hex(bytes);
-        if found != entry.sha256 {
+        self.check_length(name, bytes.len() as u64)?;
+        self.check_digest(name, bytes.len() as u64, &sha256_hex(bytes))
+    }
+
+    /// Checks a table's length and its SHA-256 (hex) computed elsewhere
+    /// (the browser's WebCrypto, over the very bytes then loaded).
+    pub fn check_digest(&self, name: &str, len: u64, sha256: &str) -> Result<(), ManifestError> {
+        let entry = self.check_length(name, len)?;
+        if !sha256.eq_ignore_ascii_case(&entry.sha256) {
             return Err(ManifestError::HashMismatch {
                 table: name.to_string(),
                 expected: entry.sha256.clone(),
-                found,
+                found: sha256.to_ascii_lowercase(),
             });
         }
         Ok(())
+    }
+
+    fn check_length(&self, name: &str, len: u64) -> Result<&TableEntry, ManifestError> {
+        let entry = self
+            .table(name)
+            .ok_or_else(|| ManifestError::UnknownTable(name.to_string()))?;
+        if entry.bytes != len {
+            return Err(ManifestError::LengthMismatch {
+                table: name.to_string(),
+                expected: entry.bytes,
+                found: len,
+            });
+        }
+        Ok(entry)
     }
 }
 

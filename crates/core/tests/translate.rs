@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use slicewise_core::corpus::{self, Case};
 use slicewise_core::translate::{
     starter_questions, translate, NaiveDate, TranslateContext, Translation,
 };
@@ -12,26 +12,8 @@ use slicewise_core::{Catalog, SqlGuard};
 
 const CORPUS: &str = include_str!("corpus/questions.jsonl");
 
-/// One labelled question.
-#[derive(Debug, Deserialize)]
-struct Case {
-    q: String,
-    #[serde(default)]
-    previous: Option<String>,
-    /// "answered" or "refused".
-    status: String,
-    #[serde(default)]
-    sql: Option<String>,
-    #[serde(default)]
-    chart: Option<String>,
-}
-
 fn cases() -> Vec<Case> {
-    CORPUS
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with("//"))
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad corpus line {l}: {e}")))
-        .collect()
+    corpus::parse(CORPUS).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn ctx() -> TranslateContext {

@@ -72,9 +72,16 @@ impl WorkerEngine {
     }
 
     /// Verifies and loads an extract. `request` is a `LoadRequest` as JSON;
-    /// `buffers` holds one `Uint8Array` per table, in its order. Returns the
-    /// `LoadReport` as JSON; throws `{code, message}` JSON text.
-    pub fn load(&mut self, request: &str, buffers: js_sys::Array) -> Result<String, JsValue> {
+    /// `buffers` holds one `Uint8Array` per table, in its order; `digests`,
+    /// when given, their SHA-256 in hex, computed by the worker with
+    /// WebCrypto over the same bytes (else the engine hashes in wasm).
+    /// Returns the `LoadReport` as JSON; throws `{code, message}` JSON text.
+    pub fn load(
+        &mut self,
+        request: &str,
+        buffers: js_sys::Array,
+        digests: Option<Vec<String>>,
+    ) -> Result<String, JsValue> {
         let request: LoadRequest =
             serde_json::from_str(request).map_err(|e| bad_request(e.to_string()))?;
         if buffers.length() as usize != request.tables.len() {
@@ -88,8 +95,11 @@ impl WorkerEngine {
         let slices: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
         // Drop any previous extract first: wasm memory never shrinks.
         self.engine = None;
-        let (engine, report) =
-            Engine::load_verified(&request, &slices).map_err(|e| wire_error(&e))?;
+        let loaded = match &digests {
+            Some(digests) => Engine::load_verified_with_digests(&request, &slices, digests),
+            None => Engine::load_verified(&request, &slices),
+        };
+        let (engine, report) = loaded.map_err(|e| wire_error(&e))?;
         self.engine = Some(engine);
         Ok(serde_json::to_string(&report).unwrap_or_default())
     }

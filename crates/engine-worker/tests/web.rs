@@ -75,7 +75,7 @@ fn loads_and_answers_in_the_browser() {
     let mut engine = WorkerEngine::new();
     let report: LoadReport = serde_json::from_str(
         &engine
-            .load(&request_json(&bytes), buffers(&bytes))
+            .load(&request_json(&bytes), buffers(&bytes), None)
             .expect("load"),
     )
     .expect("report");
@@ -105,7 +105,7 @@ fn refuses_tampering_and_writes_in_the_browser() {
     tampered[at] ^= 0x10;
     let mut engine = WorkerEngine::new();
     let err = engine
-        .load(&request, buffers(&tampered))
+        .load(&request, buffers(&tampered), None)
         .expect_err("tampered");
     assert_eq!(error_code(err), "extract_tampered");
     let err = engine
@@ -113,7 +113,17 @@ fn refuses_tampering_and_writes_in_the_browser() {
         .expect_err("nothing loaded");
     assert_eq!(error_code(err), "engine_not_loaded");
 
-    engine.load(&request, buffers(&bytes)).expect("load");
+    // Digests from WebCrypto: a digest that is not the signed one is
+    // refused like tampered bytes; the right one loads.
+    let wrong = vec!["00".repeat(32)];
+    let err = engine
+        .load(&request, buffers(&bytes), Some(wrong))
+        .expect_err("wrong digest");
+    assert_eq!(error_code(err), "extract_tampered");
+    let right = vec![slicewise_core::manifest::sha256_hex(&bytes)];
+    engine
+        .load(&request, buffers(&bytes), Some(right))
+        .expect("load");
     let err = engine.query("DELETE FROM orders", 1).expect_err("delete");
     assert_eq!(error_code(err), "sql_not_select");
     let count: QueryResult = serde_json::from_str(

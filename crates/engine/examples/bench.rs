@@ -2,7 +2,7 @@
 //! runs it): verified load time, then min and median of N runs per query.
 //!
 //! Usage: `bench [--runs N] [--queries tests/bench/queries.json]
-//! [--write-requests] [--show] T.arrows...`. Each file is an Arrow IPC stream of the
+//! [--write-requests] [--requests-only] [--show] T.arrows...`. Each file is an Arrow IPC stream of the
 //! table `t`. With `--write-requests` it also writes `T.arrows.request.json`
 //! beside each file: a signed `LoadRequest` for it, so the browser bench
 //! measures the real verified load path of the worker. `--show` prints each
@@ -38,6 +38,8 @@ struct Args {
     runs: usize,
     queries: PathBuf,
     write_requests: bool,
+    /// Write the requests and time nothing (for a browser-only bench).
+    requests_only: bool,
     show: bool,
     files: Vec<PathBuf>,
 }
@@ -47,6 +49,7 @@ fn parse_args() -> anyhow::Result<Args> {
         runs: 20,
         queries: PathBuf::from("tests/bench/queries.json"),
         write_requests: false,
+        requests_only: false,
         show: false,
         files: Vec::new(),
     };
@@ -56,6 +59,10 @@ fn parse_args() -> anyhow::Result<Args> {
             "--runs" => args.runs = it.next().context("--runs N")?.parse()?,
             "--queries" => args.queries = it.next().context("--queries FILE")?.into(),
             "--write-requests" => args.write_requests = true,
+            "--requests-only" => {
+                args.write_requests = true;
+                args.requests_only = true;
+            }
             "--show" => args.show = true,
             flag if flag.starts_with("--") => bail!("unknown flag {flag}"),
             file => args.files.push(file.into()),
@@ -174,6 +181,9 @@ fn bench_file(path: &Path, queries: &[BenchQuery], args: &Args) -> anyhow::Resul
         out.push(".request.json");
         std::fs::write(&out, serde_json::to_string(&request)?)?;
     }
+    if args.requests_only {
+        return Ok(());
+    }
     // Verified load (signature, SHA-256, IPC parse, rechunk): best of three.
     let mut loads = Vec::new();
     let mut engine = None;
@@ -230,10 +240,12 @@ fn main() -> anyhow::Result<()> {
         .with_context(|| format!("reading {}", args.queries.display()))?;
     let queries: Vec<BenchQuery> = serde_json::from_str(&text)?;
     let threads = std::env::var("POLARS_MAX_THREADS").unwrap_or_else(|_| "all cores".into());
-    println!(
-        "native engine (release, Polars threads: {threads}), {} runs per query",
-        args.runs
-    );
+    if !args.requests_only {
+        println!(
+            "native engine (release, Polars threads: {threads}), {} runs per query",
+            args.runs
+        );
+    }
     for file in &args.files {
         bench_file(file, &queries, &args)?;
     }

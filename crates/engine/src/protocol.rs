@@ -37,6 +37,25 @@ pub struct LoadReport {
     pub expires_at: i64,
     pub tables: Vec<TableReport>,
     pub elapsed_ms: f64,
+    /// Where the load's time went.
+    #[serde(default)]
+    pub phases: LoadPhases,
+}
+
+/// Milliseconds per step of a load, over all tables.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoadPhases {
+    /// Signature, tenant, expiry, catalog hash and budget.
+    pub verify_ms: f64,
+    /// Each table's length and SHA-256 against the manifest (in wasm, or
+    /// only the comparison when the worker hashed with WebCrypto).
+    pub hash_ms: f64,
+    /// Arrow IPC stream to DataFrame.
+    pub parse_ms: f64,
+    /// One chunk per column.
+    pub rechunk_ms: f64,
+    /// Low-cardinality strings to categoricals.
+    pub categorize_ms: f64,
 }
 
 /// One loaded table.

@@ -100,6 +100,37 @@ fn loads_a_verified_extract_and_answers_guarded_sql() {
 }
 
 #[test]
+fn digests_computed_outside_are_checked_against_the_manifest() {
+    let bytes = orders_ipc(1000);
+    let (s, k) = signed(&[("orders", &bytes)], "acme", NOW + 60);
+    let req = request(s, k, 1 << 30);
+    // The digest of other bytes (as if WebCrypto had hashed tampered data).
+    let mut tampered = bytes.clone();
+    tampered[10] ^= 1;
+    let wrong = vec![slicewise_core::manifest::sha256_hex(&tampered)];
+    let err = Engine::load_verified_with_digests(&req, &[&bytes], &wrong)
+        .err()
+        .expect("wrong digest");
+    assert_eq!(err.code(), "extract_tampered");
+    let err = Engine::load_verified_with_digests(&req, &[&bytes], &[])
+        .err()
+        .expect("a digest per table");
+    assert_eq!(err.code(), "extract_unreadable");
+
+    let right = vec![slicewise_core::manifest::sha256_hex(&bytes).to_uppercase()];
+    let (_, report) = Engine::load_verified_with_digests(&req, &[&bytes], &right).expect("load");
+    assert_eq!(report.tables[0].rows, 1000);
+    let p = &report.phases;
+    assert!(p.parse_ms > 0.0, "phases are timed: {p:?}");
+    let sum = p.verify_ms + p.hash_ms + p.parse_ms + p.rechunk_ms + p.categorize_ms;
+    assert!(
+        sum <= report.elapsed_ms + 0.001,
+        "{p:?} within {}",
+        report.elapsed_ms
+    );
+}
+
+#[test]
 fn refuses_tampered_expired_foreign_and_oversized_extracts() {
     let bytes = orders_ipc(1000);
     let (s, k) = signed(&[("orders", &bytes)], "acme", NOW + 60);

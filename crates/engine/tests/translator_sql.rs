@@ -13,9 +13,8 @@ use arrow_array::{
 };
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use slicewise_core::result::ColumnValues;
 use slicewise_core::translate::{translate, NaiveDate, TranslateContext, Translation};
-use slicewise_core::{Catalog, QueryResult};
+use slicewise_core::{corpus, Catalog, QueryResult};
 use slicewise_engine::Engine;
 
 const CORPUS: &str = include_str!("../../core/tests/corpus/questions.jsonl");
@@ -282,51 +281,6 @@ fn engine() -> Result<Engine> {
     Ok(engine)
 }
 
-/// One labelled corpus question (see crates/core/tests/corpus).
-#[derive(Debug, serde::Deserialize)]
-struct Case {
-    q: String,
-    #[serde(default)]
-    previous: Option<String>,
-    status: String,
-    #[serde(default)]
-    sql: Option<String>,
-}
-
-/// A result as rows of comparable cells, sorted: order-insensitive.
-fn rows(r: &QueryResult) -> Vec<Vec<String>> {
-    let mut out: Vec<Vec<String>> = (0..r.rows)
-        .map(|i| {
-            r.columns
-                .iter()
-                .map(|c| match &c.values {
-                    // Two decimals: the translator rounds grouped figures.
-                    ColumnValues::Number(v) => v
-                        .get(i)
-                        .copied()
-                        .flatten()
-                        .map(|x| format!("{:.2}", x + 0.0))
-                        .unwrap_or_default(),
-                    other => other.text_at(i),
-                })
-                .collect()
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-fn close(a: &[Vec<String>], b: &[Vec<String>]) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| {
-            x.len() == y.len()
-                && x.iter().zip(y).all(|(p, q)| {
-                    p == q
-                        || matches!((p.parse::<f64>(), q.parse::<f64>()), (Ok(u), Ok(v)) if (u - v).abs() <= 0.011 + 1e-9 * u.abs())
-                })
-        })
-}
-
 #[test]
 fn translated_sql_matches_reference_sql() -> Result<()> {
     let catalog = Catalog::demo();
@@ -336,12 +290,8 @@ fn translated_sql_matches_reference_sql() -> Result<()> {
     let mut engine = engine()?;
     let mut failures = Vec::new();
     let (mut answered, mut correct) = (0, 0);
-    for line in CORPUS
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with("//"))
-    {
-        let case: Case = serde_json::from_str(line)?;
-        let Some(reference) = case.sql.as_deref().filter(|_| case.status == "answered") else {
+    for case in corpus::parse(CORPUS).map_err(|e| anyhow!(e))? {
+        let Some(reference) = case.sql.as_deref().filter(|_| case.answerable()) else {
             continue;
         };
         answered += 1;
@@ -371,7 +321,7 @@ fn translated_sql_matches_reference_sql() -> Result<()> {
             }
         };
         match run(&answer.sql) {
-            Ok(got) if close(&rows(&got), &rows(&expected)) => correct += 1,
+            Ok(got) if corpus::same_result(&got, &expected, false) => correct += 1,
             Ok(got) => failures.push(format!(
                 "{}: results differ ({} vs {} rows)\n    got: {}\n    ref: {}",
                 case.q, got.rows, expected.rows, answer.sql, reference

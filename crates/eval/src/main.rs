@@ -3,16 +3,15 @@
 //! native Polars on the demo data, translator latency, and `/api/v1/ask`
 //! throughput on loopback.
 
-mod compare;
 mod throughput;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use slicewise_core::translate::{translate, NaiveDate, TranslateContext, Translation};
 use slicewise_core::wire::Privacy;
-use slicewise_core::{Catalog, QueryResult};
+use slicewise_core::{corpus, Catalog, QueryResult};
 use slicewise_engine::Engine;
 use slicewise_server::{build_extract, seed_sqlite, ServerKeys, SqliteStore, Store};
 
@@ -22,18 +21,6 @@ const TODAY: (i32, u32, u32) = (2025, 11, 15);
 /// Demo data scale: acme gets 20,000 orders.
 const SCALE: f64 = 0.02;
 const TENANT: &str = "acme";
-
-/// One labelled corpus question.
-#[derive(Debug, serde::Deserialize)]
-struct Case {
-    q: String,
-    #[serde(default)]
-    previous: Option<String>,
-    /// `answered` or `refused`.
-    status: String,
-    #[serde(default)]
-    sql: Option<String>,
-}
 
 /// What happened to one question.
 #[derive(Debug, Default)]
@@ -51,14 +38,6 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
         return 0.0;
     }
     sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
-}
-
-fn cases() -> anyhow::Result<Vec<Case>> {
-    CORPUS
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with("//"))
-        .map(|l| serde_json::from_str(l).with_context(|| format!("corpus line {l}")))
-        .collect()
 }
 
 /// The tenant's extract, built by the server's code, loaded into the engine.
@@ -111,7 +90,7 @@ fn main() -> anyhow::Result<()> {
     let today =
         NaiveDate::from_ymd_opt(TODAY.0, TODAY.1, TODAY.2).ok_or_else(|| anyhow!("date"))?;
     let ctx = TranslateContext { today };
-    let cases = cases()?;
+    let cases = corpus::parse(CORPUS).map_err(anyhow::Error::msg)?;
     let mut tally = Tally::default();
     let mut latencies_us = Vec::with_capacity(cases.len());
     let mut notes = Vec::new();
@@ -119,7 +98,7 @@ fn main() -> anyhow::Result<()> {
         let t0 = Instant::now();
         let translation = translate(&case.q, case.previous.as_deref(), &catalog, &ctx);
         latencies_us.push(t0.elapsed().as_secs_f64() * 1e6);
-        let answerable = case.status == "answered";
+        let answerable = case.answerable();
         let answer = match translation {
             Translation::Answer(a) => a,
             _ if answerable => {
@@ -150,7 +129,7 @@ fn main() -> anyhow::Result<()> {
             }
         };
         match run(&mut engine, &answer.sql) {
-            Ok(got) if compare::same_result(&got, &expected, compare::orders_rows(reference)) => {
+            Ok(got) if corpus::same_result(&got, &expected, corpus::orders_rows(reference)) => {
                 tally.correct += 1
             }
             Ok(got) => {

@@ -1,0 +1,170 @@
+//! The labelled question corpus (`crates/core/tests/corpus/questions.jsonl`)
+//! and how two query results are compared: the translator's tests, the
+//! engine's SQL test and `cargo xtask eval` all read it the same way.
+
+use serde::Deserialize;
+
+use crate::result::ColumnValues;
+use crate::QueryResult;
+
+/// Absolute tolerance on numbers (the translator rounds grouped figures).
+const TOLERANCE: f64 = 0.01;
+
+/// One labelled question.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Case {
+    pub q: String,
+    /// The question before it, for follow-ups.
+    #[serde(default)]
+    pub previous: Option<String>,
+    /// `answered` or `refused`.
+    pub status: String,
+    /// Reference SQL giving the right figures.
+    #[serde(default)]
+    pub sql: Option<String>,
+    /// The expected chart hint, when labelled.
+    #[serde(default)]
+    pub chart: Option<String>,
+}
+
+impl Case {
+    /// Whether the question must be answered.
+    pub fn answerable(&self) -> bool {
+        self.status == "answered"
+    }
+}
+
+/// The cases of a JSON-lines corpus (blank and `//` lines skipped); an
+/// unreadable line is an error naming it.
+pub fn parse(text: &str) -> Result<Vec<Case>, String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("//"))
+        .map(|l| serde_json::from_str(l).map_err(|e| format!("bad corpus line {l}: {e}")))
+        .collect()
+}
+
+/// A result as rows of comparable cells: numbers to two decimals.
+fn rows(r: &QueryResult) -> Vec<Vec<String>> {
+    (0..r.rows)
+        .map(|i| {
+            r.columns
+                .iter()
+                .map(|c| match &c.values {
+                    ColumnValues::Number(v) => v
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .map(|x| format!("{:.2}", x + 0.0))
+                        .unwrap_or_default(),
+                    other => other.text_at(i),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn cell_close(p: &str, q: &str) -> bool {
+    p == q
+        || matches!((p.parse::<f64>(), q.parse::<f64>()),
+            (Ok(u), Ok(v)) if (u - v).abs() <= TOLERANCE + 1e-9 + 1e-9 * u.abs())
+}
+
+fn all_close(a: &[Vec<String>], b: &[Vec<String>]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| cell_close(p, q)))
+}
+
+/// Whether the outermost SELECT of a reference SQL orders its rows.
+pub fn orders_rows(sql: &str) -> bool {
+    let upper = sql.to_uppercase();
+    let tail = upper.rfind(')').map_or(upper.as_str(), |i| &upper[i..]);
+    tail.contains("ORDER BY")
+}
+
+/// Whether `got` gives the same figures as `expected`: the same rows (in
+/// the same order when `ordered`, where rows tying on a figure may swap).
+pub fn same_result(got: &QueryResult, expected: &QueryResult, ordered: bool) -> bool {
+    let (a, b) = (rows(got), rows(expected));
+    if all_close(&a, &b) {
+        return true;
+    }
+    let (mut sa, mut sb) = (a.clone(), b.clone());
+    sa.sort();
+    sb.sort();
+    if !all_close(&sa, &sb) {
+        return false;
+    }
+    if !ordered {
+        return true;
+    }
+    // Same rows, other order: fine only where rows tie on a figure (the
+    // ordering key), since ties may come in either order.
+    a.iter().zip(&b).all(|(x, y)| {
+        x.iter().zip(y).all(|(p, q)| cell_close(p, q))
+            || x.iter()
+                .zip(y)
+                .any(|(p, q)| p.parse::<f64>().is_ok() && cell_close(p, q))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::{ResultColumn, ResultType};
+
+    fn result(labels: &[&str], values: &[f64]) -> QueryResult {
+        QueryResult {
+            columns: vec![
+                ResultColumn {
+                    name: "k".into(),
+                    result_type: ResultType::Text,
+                    values: ColumnValues::Text(
+                        labels.iter().map(|l| Some(l.to_string())).collect(),
+                    ),
+                },
+                ResultColumn {
+                    name: "v".into(),
+                    result_type: ResultType::Float,
+                    values: ColumnValues::Number(values.iter().map(|v| Some(*v)).collect()),
+                },
+            ],
+            rows: labels.len(),
+            total_rows: labels.len(),
+            truncated: false,
+            elapsed_ms: 0.0,
+        }
+    }
+
+    #[test]
+    fn the_corpus_parses_and_bad_lines_are_named() {
+        let cases = parse("// comment\n\n{\"q\": \"total revenue\", \"status\": \"answered\", \"sql\": \"SELECT 1\"}\n")
+            .expect("parses");
+        assert_eq!(cases.len(), 1);
+        assert!(cases[0].answerable());
+        let err = parse("{\"q\": 1}").expect_err("bad line");
+        assert!(err.contains("{\"q\": 1}"), "{err}");
+    }
+
+    #[test]
+    fn results_compare_by_figures_and_order_where_it_matters() {
+        let a = result(&["web", "store"], &[10.0, 5.004]);
+        let b = result(&["store", "web"], &[5.0, 10.0]);
+        assert!(same_result(&a, &b, false), "order ignored, within 0.01");
+        assert!(!same_result(&a, &b, true), "order kept when the SQL orders");
+        let tie = result(&["store", "web"], &[10.0, 10.0]);
+        let tie_swapped = result(&["web", "store"], &[10.0, 10.0]);
+        assert!(
+            same_result(&tie, &tie_swapped, true),
+            "ties may come in either order"
+        );
+        assert!(!same_result(
+            &a,
+            &result(&["web", "store"], &[10.0, 6.0]),
+            false
+        ));
+        assert!(orders_rows("SELECT a FROM (SELECT 1 AS a) ORDER BY a"));
+        assert!(!orders_rows("SELECT a FROM (SELECT a FROM t ORDER BY a)"));
+    }
+}
