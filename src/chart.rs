@@ -96,7 +96,7 @@ pub fn choose(hint: Option<ChartHint>, result: &QueryResult) -> ChartKind {
     if numeric == 0 || result.columns.len() < 2 || result.rows == 0 {
         return ChartKind::None;
     }
-    let labels = result.columns.iter().filter(|c| !c.is_numeric()).count();
+    let labels = labels_count(result);
     let two_way = labels >= 2 || (labels == 1 && measures(result).len() >= 2);
     match hint {
         Some(ChartHint::Line) => ChartKind::Line,
@@ -136,15 +136,18 @@ pub fn matrix(result: &QueryResult) -> Option<Matrix> {
     let measures = measures(result);
     let first = *labels.first()?;
     let value = *measures.first()?;
+    // Each row's category, in order of first appearance.
     let mut categories: Vec<String> = Vec::new();
     let mut category_of = std::collections::HashMap::new();
-    for i in 0..result.rows {
-        let c = first.values.text_at(i);
-        category_of.entry(c.clone()).or_insert_with(|| {
-            categories.push(c);
-            categories.len() - 1
-        });
-    }
+    let row_category: Vec<usize> = (0..result.rows)
+        .map(|i| {
+            let c = first.values.text_at(i);
+            *category_of.entry(c.clone()).or_insert_with(|| {
+                categories.push(c);
+                categories.len() - 1
+            })
+        })
+        .collect();
     let (mut series, mut values): (Vec<String>, Vec<Vec<f64>>) = if let Some(split) = labels.get(1)
     {
         let mut names: Vec<String> = Vec::new();
@@ -157,9 +160,8 @@ pub fn matrix(result: &QueryResult) -> Option<Matrix> {
                 grid.push(vec![f64::NAN; categories.len()]);
                 grid.len() - 1
             });
-            let c = category_of[&first.values.text_at(i)];
             let v = value.values.number_at(i).unwrap_or(f64::NAN);
-            let cell = &mut grid[s][c];
+            let cell = &mut grid[s][row_category[i]];
             *cell = if cell.is_nan() { v } else { *cell + v };
         }
         (names, grid)
@@ -169,9 +171,8 @@ pub fn matrix(result: &QueryResult) -> Option<Matrix> {
             .iter()
             .map(|m| {
                 let mut row = vec![f64::NAN; categories.len()];
-                for i in 0..result.rows {
-                    row[category_of[&first.values.text_at(i)]] =
-                        m.values.number_at(i).unwrap_or(f64::NAN);
+                for (i, c) in row_category.iter().enumerate() {
+                    row[*c] = m.values.number_at(i).unwrap_or(f64::NAN);
                 }
                 row
             })
@@ -250,7 +251,7 @@ pub fn render(
         ChartKind::Line => match matrix(result) {
             Some(m) if labels_count(result) >= 2 => line_chart(&m, locale),
             _ => series(result)
-                .map(|s| line_chart(&Matrix::from(s), locale).into_any())
+                .map(|s| line_chart(&Matrix::from(s), locale))
                 .unwrap_or_else(|| ().into_any()),
         },
         ChartKind::Bar => series(result)
@@ -329,15 +330,10 @@ fn big_number(result: &QueryResult, locale: Locale, text: &'static Text) -> AnyV
                 .and_then(|b| value(&format!("{b}_previous")))
                 .map(|previous| {
                     let pct = current.and_then(|v| change_pct(v, previous));
-                    let direction = match pct {
-                        Some(p) if p > 0.0 => "sw-up",
-                        Some(p) if p < 0.0 => "sw-down",
-                        _ => "sw-flat",
-                    };
-                    let arrow = match direction {
-                        "sw-up" => "▲",
-                        "sw-down" => "▼",
-                        _ => "",
+                    let (direction, arrow) = match pct {
+                        Some(p) if p > 0.0 => ("sw-up", "▲"),
+                        Some(p) if p < 0.0 => ("sw-down", "▼"),
+                        _ => ("sw-flat", ""),
                     };
                     let pct = pct
                         .map(|p| {
@@ -595,16 +591,15 @@ fn bar_chart(s: &Series, shares: Option<&[f64]>, locale: Locale) -> AnyView {
 fn column_bars(m: &Matrix, stacked: bool, locale: Locale) -> AnyView {
     let shown = m.categories.len().min(MAX_BARS);
     let n = m.series.len().max(1);
+    // Negative and missing cells draw as nothing (`f64::max` drops NaN).
     let cell = |s: usize, c: usize| m.values[s][c].max(0.0);
-    let clean = |v: f64| if v.is_finite() { v } else { 0.0 };
     let max = (0..shown)
         .map(|c| {
+            let cells = (0..m.series.len()).map(|s| cell(s, c));
             if stacked {
-                (0..m.series.len()).map(|s| clean(cell(s, c))).sum::<f64>()
+                cells.sum::<f64>()
             } else {
-                (0..m.series.len())
-                    .map(|s| clean(cell(s, c)))
-                    .fold(0.0, f64::max)
+                cells.fold(0.0, f64::max)
             }
         })
         .fold(0.0, f64::max);
@@ -643,7 +638,10 @@ fn column_bars(m: &Matrix, stacked: bool, locale: Locale) -> AnyView {
                     (s, x, y, w.max(if stacked { 0.0 } else { 1.0 }), tip)
                 })
                 .collect();
-            let total: f64 = (0..m.series.len()).map(|s| clean(m.values[s][c])).sum();
+            let total: f64 = (0..m.series.len())
+                .map(|s| m.values[s][c])
+                .filter(|v| v.is_finite())
+                .sum();
             let end = if stacked { label_w + offset } else { label_w };
             let label: String = m.categories[c].chars().take(24).collect();
             (
