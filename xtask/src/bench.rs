@@ -124,7 +124,8 @@ fn generate(data: &Path, rows: &[u64]) -> anyhow::Result<Vec<PathBuf>> {
     let mut streams = Vec::new();
     for n in rows {
         let file = data.join(format!("t_{n}.arrow"));
-        let stream = data.join(format!("t_{n}.arrows"));
+        // "-labels": label columns as dictionaries (ipc_stream.py); older plain files are not reused.
+        let stream = data.join(format!("t_{n}-labels.arrows"));
         if !stream.exists() {
             python_packages()?;
             run(cmd("python3")

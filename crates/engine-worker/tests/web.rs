@@ -20,11 +20,7 @@ fn orders_ipc() -> Vec<u8> {
         "status" => (0..500).map(|i| if i % 2 == 0 { "completed" } else { "pending" }).collect::<Vec<_>>(),
     )
     .expect("frame");
-    let mut bytes = Vec::new();
-    IpcStreamWriter::new(&mut bytes)
-        .finish(&mut df)
-        .expect("ipc");
-    bytes
+    slicewise_engine::ipc::write_stream(&mut df).expect("ipc")
 }
 
 fn request_json(bytes: &[u8]) -> String {

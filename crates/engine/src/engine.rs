@@ -1,7 +1,5 @@
 //! The engine proper: verified tables in a Polars SQL context.
 
-use std::io::Cursor;
-
 use polars::prelude::*;
 use polars::sql::SQLContext;
 use slicewise_core::{Catalog, Manifest, QueryResult, SqlGuard};
@@ -142,9 +140,7 @@ impl Engine {
             message: e.to_string(),
         };
         let step = Instant::now();
-        let mut df = IpcStreamReader::new(Cursor::new(bytes))
-            .finish()
-            .map_err(load_error)?;
+        let mut df = crate::ipc::read_stream(bytes).map_err(load_error)?;
         phases.parse_ms += ms_since(step);
         // One contiguous chunk per column: every later query scans faster.
         let step = Instant::now();

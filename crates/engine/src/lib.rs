@@ -13,6 +13,8 @@ mod engine;
 #[cfg(feature = "polars")]
 mod frame;
 #[cfg(feature = "polars")]
+pub mod ipc;
+#[cfg(feature = "polars")]
 mod rewrite;
 
 pub use error::EngineError;

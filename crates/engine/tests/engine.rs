@@ -24,11 +24,7 @@ fn orders_ipc(rows: usize) -> Vec<u8> {
         "status" => statuses,
     )
     .expect("frame");
-    let mut bytes = Vec::new();
-    IpcStreamWriter::new(&mut bytes)
-        .finish(&mut df)
-        .expect("ipc");
-    bytes
+    slicewise_engine::ipc::write_stream(&mut df).expect("ipc")
 }
 
 fn signed(tables: &[(&str, &[u8])], tenant: &str, expires_at: i64) -> (SignedManifest, KeySet) {

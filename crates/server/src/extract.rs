@@ -23,14 +23,12 @@ use tokio::sync::OnceCell;
 
 use crate::rows::TenantRows;
 
-/// Dictionary-encode low-cardinality strings (channel, status, country, ...).
-/// Off until the engine is shown to read dictionary columns.
-pub const DICTIONARY_STRINGS: bool = false;
-
 /// The tables of an extract, in manifest order.
 pub const EXTRACT_TABLES: [&str; 4] = ["orders", "customers", "products", "support_tickets"];
 
-/// Columns dictionary-encoded when [`DICTIONARY_STRINGS`] is on.
+/// Label columns, sent as Arrow dictionaries: each distinct value once per
+/// table, then 4-byte keys. The engine turns them into categoricals by
+/// mapping the dictionary, not every row.
 const LOW_CARDINALITY: [&str; 7] = [
     "channel", "status", "country", "segment", "category", "priority", "topic",
 ];
@@ -248,7 +246,7 @@ pub fn apply_privacy(rows: &mut TenantRows, privacy: Privacy, tenant_key: &[u8])
 }
 
 fn string_column(name: &str, values: &[String]) -> (Field, ArrayRef) {
-    if DICTIONARY_STRINGS && LOW_CARDINALITY.contains(&name) {
+    if LOW_CARDINALITY.contains(&name) {
         let array: DictionaryArray<Int32Type> = values.iter().map(String::as_str).collect();
         let field = Field::new(
             name,

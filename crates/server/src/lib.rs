@@ -24,7 +24,7 @@ pub mod token;
 pub use app::{app, AppState};
 pub use config::{AppConfig, LlmConfig, Quotas, TranslatorKind};
 pub use error::AppError;
-pub use extract::{build_extract, TenantExtract, DICTIONARY_STRINGS};
+pub use extract::{build_extract, TenantExtract};
 pub use keys::ServerKeys;
 pub use rows::TenantRows;
 pub use seed::{demo_tenants, generate_tenant, TenantSpec, Tier};

@@ -199,18 +199,34 @@ pub fn i64_column(batches: &[arrow_array::RecordBatch], name: &str) -> Vec<i64> 
         .collect()
 }
 
-/// The values of a Utf8 column over all batches.
+/// The values of a Utf8 column, plain or dictionary-encoded, over all batches.
 pub fn string_column(batches: &[arrow_array::RecordBatch], name: &str) -> Vec<String> {
     use arrow_array::cast::AsArray;
+    use arrow_array::types::Int32Type;
     batches
         .iter()
         .flat_map(|b| {
-            b.column_by_name(name)
-                .unwrap_or_else(|| panic!("column {name}"))
-                .as_string::<i32>()
-                .iter()
-                .map(|v| v.unwrap_or_default().to_string())
-                .collect::<Vec<_>>()
+            let column = b
+                .column_by_name(name)
+                .unwrap_or_else(|| panic!("column {name}"));
+            match column.as_dictionary_opt::<Int32Type>() {
+                Some(dict) => {
+                    let labels = dict.values().as_string::<i32>();
+                    dict.keys()
+                        .iter()
+                        .map(|k| {
+                            k.map(|k| labels.value(k as usize))
+                                .unwrap_or_default()
+                                .to_string()
+                        })
+                        .collect::<Vec<_>>()
+                }
+                None => column
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|v| v.unwrap_or_default().to_string())
+                    .collect::<Vec<_>>(),
+            }
         })
         .collect()
 }
