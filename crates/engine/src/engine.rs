@@ -7,7 +7,7 @@ use web_time::Instant;
 
 use crate::frame::to_query_result;
 use crate::protocol::{LoadPhases, LoadReport, LoadRequest, TableReport};
-use crate::rewrite::{keep_group_by_in_memory, HIDDEN_PREFIX};
+use crate::rewrite::{for_polars, HIDDEN_PREFIX};
 use crate::EngineError;
 
 fn ms_since(start: Instant) -> f64 {
@@ -34,7 +34,8 @@ impl Engine {
     pub fn new(catalog: &Catalog) -> Engine {
         Engine {
             guard: SqlGuard::new(catalog),
-            ctx: SQLContext::new(),
+            ctx: SQLContext::new()
+                .with_function_registry(std::sync::Arc::new(crate::strftime::Registry)),
             tables: Vec::new(),
         }
     }
@@ -177,7 +178,7 @@ impl Engine {
         let started = Instant::now();
         let lf = self
             .ctx
-            .execute(&keep_group_by_in_memory(&guarded.sql))
+            .execute(&for_polars(&guarded.sql))
             .map_err(|e| EngineError::Query(e.to_string()))?;
         let limit_plus_one = u32::try_from(limit.saturating_add(1)).unwrap_or(u32::MAX);
         let mut df = lf

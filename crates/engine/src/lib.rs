@@ -16,6 +16,8 @@ mod frame;
 pub mod ipc;
 #[cfg(feature = "polars")]
 mod rewrite;
+#[cfg(feature = "polars")]
+mod strftime;
 
 pub use error::EngineError;
 

@@ -1,28 +1,35 @@
-//! A rewrite that keeps guarded SQL on Polars 0.52's in-memory engine.
+//! Rewrites of guarded SQL for Polars 0.52 in the engine. The guard has
+//! already checked the original text; these only change how it runs.
 //!
-//! Polars 0.52 sends a group-by whose keys are plain columns and whose
-//! aggregates can all be pre-aggregated (SUM, MIN, MAX, COUNT(*), ...) to its
-//! streaming engine, which a wasm build cannot include: it panics ("Missing
-//! feature new-streaming") and a panic kills the wasm instance. One aggregate
-//! that cannot be pre-aggregated keeps the whole group-by in memory, so every
-//! grouped SELECT gets a hidden `COUNT(<first key>)` column, dropped from the
-//! result. The guard has already checked the original text.
+//! 1. Keep group-bys on the in-memory engine. Polars 0.52 sends a group-by
+//!    whose keys are plain columns and whose aggregates can all be
+//!    pre-aggregated (SUM, MIN, MAX, COUNT(*), ...) to its streaming engine,
+//!    which a wasm build cannot include: it panics ("Missing feature
+//!    new-streaming") and a panic kills the wasm instance. One aggregate that
+//!    cannot be pre-aggregated keeps the whole group-by in memory, so every
+//!    grouped SELECT gets a hidden `COUNT(<first key>)` column, dropped from
+//!    the result.
+//! 2. `STRFTIME(x, '<format>')` becomes the engine's own STRFTIME
+//!    (crate::strftime), which formats each distinct period once.
 
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
-    GroupByExpr, Ident, ObjectName, Query, SelectItem, SetExpr, VisitMut, VisitorMut,
+    GroupByExpr, Ident, ObjectName, Query, SelectItem, SetExpr, Value, VisitMut, VisitorMut,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 
+use crate::strftime;
+
 /// Prefix of the hidden columns; the engine drops them from results.
 pub const HIDDEN_PREFIX: &str = "__sw_in_memory";
 
-/// The SQL with a hidden non-partitionable aggregate in every grouped SELECT;
-/// the text unchanged when it has none (or cannot be parsed).
-pub fn keep_group_by_in_memory(sql: &str) -> String {
+/// The SQL with a hidden non-partitionable aggregate in every grouped SELECT
+/// and the engine's STRFTIME; the text unchanged when neither applies (or it
+/// cannot be parsed).
+pub fn for_polars(sql: &str) -> String {
     let Ok(mut statements) = Parser::parse_sql(&GenericDialect {}, sql) else {
         return sql.to_string();
     };
@@ -74,6 +81,38 @@ impl VisitorMut for Rewriter {
         self.rewrite(&mut query.body);
         ControlFlow::Continue(())
     }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::Function(function) = expr {
+            if is_strftime_with_literal_format(function) {
+                function.name = ObjectName(vec![Ident::new(strftime::UDF_NAME)]);
+                self.changed = true;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// `STRFTIME(<expr>, '<format>')`, the only form Polars SQL accepts.
+fn is_strftime_with_literal_format(function: &Function) -> bool {
+    let [name] = function.name.0.as_slice() else {
+        return false;
+    };
+    if !name.value.eq_ignore_ascii_case("strftime") || function.over.is_some() {
+        return false;
+    }
+    let FunctionArguments::List(list) = &function.args else {
+        return false;
+    };
+    matches!(
+        list.args.as_slice(),
+        [
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(_)),
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(
+                Value::SingleQuotedString(_)
+            )))
+        ]
+    )
 }
 
 /// `COUNT(expr)`: counts non-null values, which cannot be pre-aggregated.
@@ -100,21 +139,39 @@ mod tests {
 
     #[test]
     fn grouped_selects_get_a_hidden_count_and_others_stay() {
-        let out = keep_group_by_in_memory(
-            "SELECT channel, SUM(amount) AS revenue FROM orders GROUP BY channel",
-        );
+        let out = for_polars("SELECT channel, SUM(amount) AS revenue FROM orders GROUP BY channel");
         assert_eq!(
             out,
             "SELECT channel, SUM(amount) AS revenue, COUNT(channel) AS __sw_in_memory FROM orders GROUP BY channel"
         );
         let plain = "SELECT COUNT(*) AS n FROM orders";
-        assert_eq!(keep_group_by_in_memory(plain), plain);
-        let nested = keep_group_by_in_memory(
+        assert_eq!(for_polars(plain), plain);
+        let nested = for_polars(
             "WITH m AS (SELECT status, COUNT(*) AS n FROM orders GROUP BY status) SELECT * FROM m",
         );
         assert!(
             nested.contains("COUNT(status) AS __sw_in_memory"),
             "{nested}"
         );
+    }
+
+    #[test]
+    fn strftime_with_a_literal_format_takes_the_engines_function() {
+        let out = for_polars(
+            "WITH m AS (SELECT strftime(o.ordered_at, '%Y-%m') AS month, amount FROM orders o) \
+             SELECT month, SUM(amount) AS revenue FROM m GROUP BY month ORDER BY month",
+        );
+        assert!(
+            out.contains("__sw_strftime(o.ordered_at, '%Y-%m') AS month"),
+            "{out}"
+        );
+        let lower = out.to_lowercase();
+        assert_eq!(
+            lower.matches("strftime(").count(),
+            lower.matches("__sw_strftime(").count()
+        );
+        // A format that is not a literal stays Polars' (which rejects it).
+        let other = "SELECT STRFTIME(ordered_at, channel) AS x FROM orders";
+        assert_eq!(for_polars(other), other);
     }
 }
