@@ -11,12 +11,18 @@
 //!    the result.
 //! 2. `STRFTIME(x, '<format>')` becomes the engine's own STRFTIME
 //!    (crate::strftime), which formats each distinct period once.
+//! 3. Columns read as text get `CAST(col AS VARCHAR)`: the operand of LIKE,
+//!    ILIKE and `||`, and the arguments of string functions. Labels load as
+//!    categoricals (fast group-bys and filters), and Polars' string
+//!    functions refuse categoricals ("expected String type, got: cat"); on
+//!    a column that is text already the cast does nothing.
 
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
-    GroupByExpr, Ident, ObjectName, Query, SelectItem, SetExpr, Value, VisitMut, VisitorMut,
+    BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, ObjectName, Query, SelectItem,
+    SetExpr, Value, VisitMut, VisitorMut,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
@@ -83,14 +89,84 @@ impl VisitorMut for Rewriter {
     }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if let Expr::Function(function) = expr {
-            if is_strftime_with_literal_format(function) {
+        match expr {
+            Expr::Function(function) if is_strftime_with_literal_format(function) => {
                 function.name = ObjectName(vec![Ident::new(strftime::UDF_NAME)]);
                 self.changed = true;
             }
+            Expr::Function(function) if is_string_function(function) => {
+                if let FunctionArguments::List(list) = &mut function.args {
+                    for arg in &mut list.args {
+                        if let FunctionArg::Unnamed(FunctionArgExpr::Expr(arg)) = arg {
+                            self.changed |= as_text(arg);
+                        }
+                    }
+                }
+            }
+            Expr::Like { expr, .. }
+            | Expr::ILike { expr, .. }
+            | Expr::SimilarTo { expr, .. }
+            | Expr::Substring { expr, .. }
+            | Expr::Trim { expr, .. } => self.changed |= as_text(expr),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::StringConcat,
+                right,
+            } => {
+                self.changed |= as_text(left);
+                self.changed |= as_text(right);
+            }
+            _ => {}
         }
         ControlFlow::Continue(())
     }
+}
+
+/// String functions of the guard's list, whose arguments are read as text.
+const STRING_FUNCTIONS: &[&str] = &[
+    "lower",
+    "upper",
+    "length",
+    "char_length",
+    "concat",
+    "trim",
+    "ltrim",
+    "rtrim",
+    "substr",
+    "substring",
+    "left",
+    "right",
+    "replace",
+    "starts_with",
+    "ends_with",
+    "strpos",
+    "initcap",
+    "reverse",
+    "string_agg",
+];
+
+fn is_string_function(function: &Function) -> bool {
+    let [name] = function.name.0.as_slice() else {
+        return false;
+    };
+    STRING_FUNCTIONS
+        .iter()
+        .any(|f| name.value.eq_ignore_ascii_case(f))
+}
+
+/// Wraps a column reference in `CAST(.. AS VARCHAR)`; whether it did.
+fn as_text(expr: &mut Expr) -> bool {
+    if !matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+        return false;
+    }
+    let column = std::mem::replace(expr, Expr::Value(Value::Null));
+    *expr = Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(column),
+        data_type: DataType::Varchar(None),
+        format: None,
+    };
+    true
 }
 
 /// `STRFTIME(<expr>, '<format>')`, the only form Polars SQL accepts.
@@ -153,6 +229,25 @@ mod tests {
             nested.contains("COUNT(status) AS __sw_in_memory"),
             "{nested}"
         );
+    }
+
+    #[test]
+    fn columns_read_as_text_are_cast_to_text() {
+        let out = for_polars(
+            "SELECT UPPER(o.status) AS s FROM orders o WHERE status LIKE 'ref%' \
+             AND channel || '!' = 'web!' AND LOWER(TRIM(country)) = 'de'",
+        );
+        for cast in [
+            "UPPER(CAST(o.status AS VARCHAR))",
+            "CAST(status AS VARCHAR) LIKE 'ref%'",
+            "CAST(channel AS VARCHAR) || '!'",
+            "LOWER(TRIM(CAST(country AS VARCHAR)))",
+        ] {
+            assert!(out.contains(cast), "{cast} in {out}");
+        }
+        // Numbers, comparisons and non-string functions stay as they are.
+        let plain = "SELECT ROUND(amount, 2) AS a FROM orders WHERE status = 'refunded'";
+        assert_eq!(for_polars(plain), plain);
     }
 
     #[test]

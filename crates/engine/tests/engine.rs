@@ -245,3 +245,45 @@ fn plain_group_bys_run_in_memory_instead_of_panicking() {
         );
     }
 }
+
+/// Labels load as categoricals (fast group-bys), yet the SQL written for
+/// text keeps working on them: LIKE, string functions, concatenation, IN.
+#[test]
+fn string_functions_work_on_label_columns() {
+    let bytes = orders_ipc(1000);
+    let mut engine = load(&bytes);
+    let count = |engine: &mut Engine, sql: &str| -> f64 {
+        let r = engine
+            .query(sql, 100)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        match &r.columns[0].values {
+            ColumnValues::Number(v) => v[0].unwrap_or(f64::NAN),
+            other => panic!("{sql}: {other:?}"),
+        }
+    };
+    for sql in [
+        "SELECT COUNT(*) AS n FROM orders WHERE status LIKE 'ref%'",
+        "SELECT COUNT(*) AS n FROM orders WHERE status ILIKE 'REF%'",
+        "SELECT COUNT(*) AS n FROM orders WHERE LOWER(status) = 'refunded'",
+        "SELECT COUNT(*) AS n FROM orders WHERE UPPER(status) = 'REFUNDED'",
+        "SELECT COUNT(*) AS n FROM orders WHERE SUBSTR(status, 1, 3) = 'ref'",
+        "SELECT COUNT(*) AS n FROM orders WHERE LENGTH(status) = 8",
+        "SELECT COUNT(*) AS n FROM orders WHERE status || '!' = 'refunded!'",
+        "SELECT COUNT(*) AS n FROM orders WHERE status IN ('refunded')",
+        "SELECT COUNT(*) AS n FROM orders WHERE o.status = 'refunded'"
+            .replace("orders", "orders o")
+            .as_str(),
+    ] {
+        assert_eq!(count(&mut engine, sql), 200.0, "{sql}");
+    }
+    let r = engine
+        .query(
+            "SELECT UPPER(status) AS s, COUNT(*) AS n FROM orders GROUP BY UPPER(status) ORDER BY s",
+            10,
+        )
+        .expect("upper");
+    assert_eq!(
+        r.column("s").expect("s").values,
+        ColumnValues::Text(vec![Some("COMPLETED".into()), Some("REFUNDED".into())])
+    );
+}
