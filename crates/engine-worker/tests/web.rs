@@ -20,7 +20,26 @@ fn orders_ipc() -> Vec<u8> {
         "status" => (0..500).map(|i| if i % 2 == 0 { "completed" } else { "pending" }).collect::<Vec<_>>(),
     )
     .expect("frame");
+    // From 2025-01-01 00:00 UTC, a tenth of a day apart: 310 in January, 190 in February.
+    let ordered_at = Int64Chunked::from_vec(
+        "ordered_at".into(),
+        (0..500i64)
+            .map(|i| 1_735_689_600_000_000 + i * 8_640_000_000)
+            .collect(),
+    )
+    .into_datetime(TimeUnit::Microseconds, None);
+    df.with_column(ordered_at.into_column())
+        .expect("ordered_at");
     slicewise_engine::ipc::write_stream(&mut df).expect("ipc")
+}
+
+fn answer(engine: &mut WorkerEngine, sql: &str) -> QueryResult {
+    serde_json::from_str(
+        &engine
+            .query(sql, 100)
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}")),
+    )
+    .expect("result")
 }
 
 fn request_json(bytes: &[u8]) -> String {
@@ -90,6 +109,28 @@ fn loads_and_answers_in_the_browser() {
     // 0 + 2 + ... + 498 and 1 + 3 + ... + 499
     assert_eq!(revenue.values.number_at(0), Some(62_250.0));
     assert_eq!(revenue.values.number_at(1), Some(62_500.0));
+    // The engine's own STRFTIME and text functions over a label, in wasm.
+    let months = answer(
+        &mut engine,
+        "WITH m AS (SELECT STRFTIME(ordered_at, '%Y-%m') AS month FROM orders) \
+         SELECT month, COUNT(*) AS n FROM m GROUP BY month ORDER BY month",
+    );
+    assert_eq!(months.rows, 2);
+    let month = months.column("month").expect("month");
+    assert_eq!(
+        (month.values.text_at(0), month.values.text_at(1)),
+        ("2025-01".to_string(), "2025-02".to_string())
+    );
+    let n = months.column("n").expect("n");
+    assert_eq!(
+        (n.values.number_at(0), n.values.number_at(1)),
+        (Some(310.0), Some(190.0))
+    );
+    let pending = answer(
+        &mut engine,
+        "SELECT COUNT(*) AS n FROM orders WHERE status LIKE 'pend%' AND UPPER(status) = 'PENDING'",
+    );
+    assert_eq!(pending.columns[0].values.number_at(0), Some(250.0));
 }
 
 #[wasm_bindgen_test]
