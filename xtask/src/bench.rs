@@ -53,18 +53,21 @@ pub fn bench(options: &BenchOptions) -> anyhow::Result<()> {
     let runs = options.runs.to_string();
 
     // Release, default threads: what a native caller of the engine gets.
-    // Browser only: a dev build just signs the load requests.
-    let mut native = cmd("cargo");
-    native.args(["run", "--quiet"]);
-    if !options.browser_only {
-        native.arg("--release");
-    }
-    native.args(["-p", "slicewise-engine", "--example", "bench", "--"]);
-    if options.browser_only {
-        native.arg("--requests-only");
+    // Browser only: a dev build just signs the load requests, built with
+    // the workspace's features so `cargo xtask test`'s build is reused.
+    let mut native = if options.browser_only {
+        run(cmd("cargo").args(["build", "--quiet", "--workspace", "--examples"]))?;
+        let signer_path = target_dir().join("debug/examples/bench");
+        let mut signer = cmd(&signer_path.display().to_string());
+        signer.arg("--requests-only");
+        signer
     } else {
-        native.args(["--runs", &runs, "--write-requests"]);
-    }
+        let mut bench = cmd("cargo");
+        bench.args(["run", "--quiet", "--release"]);
+        bench.args(["-p", "slicewise-engine", "--example", "bench", "--"]);
+        bench.args(["--runs", &runs, "--write-requests"]);
+        bench
+    };
     run(native
         .arg("--queries")
         .arg(root().join("tests/bench/queries.json"))
