@@ -164,7 +164,11 @@ async fn extract_columns_have_the_documented_types() {
         ty("ordered_at"),
         DataType::Timestamp(TimeUnit::Microsecond, None)
     );
-    assert_eq!(ty("status"), DataType::Utf8);
+    // Labels as dictionaries of text, free text plain.
+    assert_eq!(
+        ty("status"),
+        DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+    );
     let customers = read_stream(&fetch(&s, &m, "customers").await);
     let schema = customers[0].schema();
     assert_eq!(
