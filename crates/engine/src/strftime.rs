@@ -132,40 +132,7 @@ impl Span {
 
 /// STRFTIME of a column: the fast path where it applies, else Polars'.
 pub fn strftime(value: &Column, format: &str) -> PolarsResult<Column> {
-    let fast = match (value.dtype(), Span::of_format(format)) {
-        (DataType::Datetime(unit, None), Some(span)) => {
-            let per_second = match unit {
-                TimeUnit::Nanoseconds => 1_000_000_000,
-                TimeUnit::Microseconds => 1_000_000,
-                TimeUnit::Milliseconds => 1_000,
-            };
-            let ticks = value.as_materialized_series().datetime()?.physical();
-            Some(by_span(
-                ticks,
-                per_second * span.seconds(),
-                |key| {
-                    let seconds = key * span.seconds();
-                    chrono::DateTime::from_timestamp(seconds, 0).map(|t| t.naive_utc())
-                },
-                format,
-            )?)
-        }
-        (DataType::Date, Some(Span::Day)) => {
-            let days = value
-                .as_materialized_series()
-                .date()?
-                .physical()
-                .cast(&DataType::Int64)?;
-            Some(by_span(
-                days.i64()?,
-                1,
-                |day| chrono::DateTime::from_timestamp(day * 86_400, 0).map(|t| t.naive_utc()),
-                format,
-            )?)
-        }
-        _ => None,
-    };
-    match fast {
+    match fast(value, format)? {
         Some(text) => Ok(text.with_name(value.name().clone()).into_column()),
         None => value
             .as_materialized_series()
@@ -174,13 +141,56 @@ pub fn strftime(value: &Column, format: &str) -> PolarsResult<Column> {
     }
 }
 
-/// Formats `ticks / per_key` once per distinct key and gathers the text.
+/// The text by distinct periods, or `None` where Polars' path applies.
+fn fast(value: &Column, format: &str) -> PolarsResult<Option<StringChunked>> {
+    Ok(match (value.dtype(), Span::of_format(format)) {
+        (DataType::Datetime(unit, None), Some(span)) => {
+            let per_second = match unit {
+                TimeUnit::Nanoseconds => 1_000_000_000,
+                TimeUnit::Microseconds => 1_000_000,
+                TimeUnit::Milliseconds => 1_000,
+            };
+            let ticks = value.as_materialized_series().datetime()?.physical();
+            by_span(
+                ticks,
+                per_second * span.seconds(),
+                |key| {
+                    let seconds = key * span.seconds();
+                    chrono::DateTime::from_timestamp(seconds, 0).map(|t| t.naive_utc())
+                },
+                format,
+            )?
+        }
+        (DataType::Date, Some(Span::Day)) => {
+            let days = value
+                .as_materialized_series()
+                .date()?
+                .physical()
+                .cast(&DataType::Int64)?;
+            by_span(
+                days.i64()?,
+                1,
+                |day| chrono::DateTime::from_timestamp(day * 86_400, 0).map(|t| t.naive_utc()),
+                format,
+            )?
+        }
+        _ => None,
+    })
+}
+
+/// Periods a column may span and still take the fast path: at least this
+/// many, or half its rows. Beyond that most periods would be distinct (a
+/// second-level format over years), and formatting each row is as cheap.
+const MIN_PERIODS: u64 = 1 << 16;
+
+/// Formats `ticks / per_key` once per distinct key and gathers the text;
+/// `None` when the keys span more periods than [`MIN_PERIODS`] allows.
 fn by_span(
     ticks: &Int64Chunked,
     per_key: i64,
     instant: impl Fn(i64) -> Option<chrono::NaiveDateTime>,
     format: &str,
-) -> PolarsResult<StringChunked> {
+) -> PolarsResult<Option<StringChunked>> {
     let keys: Vec<Option<i64>> = ticks
         .iter()
         .map(|t| t.map(|t| t.div_euclid(per_key)))
@@ -189,65 +199,45 @@ fn by_span(
         .iter()
         .flatten()
         .fold((i64::MAX, i64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    let budget = MIN_PERIODS.max(keys.len() as u64 / 2);
+    let span = if hi >= lo { hi.abs_diff(lo) + 1 } else { 0 };
+    if span > budget {
+        return Ok(None);
+    }
     let mut texts: Vec<String> = Vec::new();
     let mut text_index: HashMap<String, IdxSize> = HashMap::new();
-    let mut text_of = |key: i64| -> PolarsResult<IdxSize> {
-        let Some(at) = instant(key) else {
-            polars_bail!(ComputeError: "a timestamp is out of range for STRFTIME")
-        };
-        let text = at.format(format).to_string();
-        if let Some(&i) = text_index.get(&text) {
-            return Ok(i);
-        }
-        let i = IdxSize::try_from(texts.len())
-            .map_err(|_| polars_err!(ComputeError: "too many distinct values"))?;
-        texts.push(text.clone());
-        text_index.insert(text, i);
-        Ok(i)
-    };
-    // Keys to text indices: a table when the keys are dense (days of a few
-    // years, months), a map otherwise.
-    let dense = hi >= lo && hi.abs_diff(lo) < (1 << 22);
-    let mut table: Vec<Option<IdxSize>> = if dense {
-        vec![None; (hi - lo + 1) as usize]
-    } else {
-        Vec::new()
-    };
-    let mut sparse: HashMap<i64, IdxSize> = HashMap::new();
+    // Each period's text index, found on first sight.
+    let mut table: Vec<Option<IdxSize>> = vec![None; span as usize];
     let mut indices: Vec<Option<IdxSize>> = Vec::with_capacity(keys.len());
     for key in keys {
         let Some(key) = key else {
             indices.push(None);
             continue;
         };
-        let slot = if dense {
-            &mut table[(key - lo) as usize]
-        } else {
-            let found = sparse.get(&key).copied();
-            indices.push(Some(match found {
-                Some(i) => i,
+        let slot = &mut table[key.abs_diff(lo) as usize];
+        if slot.is_none() {
+            let Some(at) = instant(key) else {
+                polars_bail!(ComputeError: "a timestamp is out of range for STRFTIME")
+            };
+            let text = at.format(format).to_string();
+            let i = match text_index.get(&text) {
+                Some(&i) => i,
                 None => {
-                    let i = text_of(key)?;
-                    sparse.insert(key, i);
+                    let i = IdxSize::try_from(texts.len())
+                        .map_err(|_| polars_err!(ComputeError: "too many distinct values"))?;
+                    texts.push(text.clone());
+                    text_index.insert(text, i);
                     i
                 }
-            }));
-            continue;
-        };
-        let i = match *slot {
-            Some(i) => i,
-            None => {
-                let i = text_of(key)?;
-                *slot = Some(i);
-                i
-            }
-        };
-        indices.push(Some(i));
+            };
+            *slot = Some(i);
+        }
+        indices.push(*slot);
     }
     let texts =
         StringChunked::from_iter_values(PlSmallStr::EMPTY, texts.iter().map(String::as_str));
     let indices = IdxCa::from_iter_options(PlSmallStr::EMPTY, indices.into_iter());
-    texts.take(&indices)
+    texts.take(&indices).map(Some)
 }
 
 #[cfg(test)]
@@ -307,24 +297,38 @@ mod tests {
             TimeUnit::Microseconds,
             TimeUnit::Nanoseconds,
         ] {
-            let ts = datetimes(unit, &INSTANTS);
-            for format in formats {
-                assert!(
-                    Span::of_format(format).is_some(),
-                    "{format} takes the fast path"
-                );
-                let ours = strftime(&ts, format).expect("ours");
-                let polars = ts
-                    .as_materialized_series()
-                    .strftime(format)
-                    .expect("polars");
-                assert!(
-                    ours.as_materialized_series().equals_missing(&polars),
-                    "{format} {unit:?}: {ours:?} vs {polars:?}"
-                );
+            for (instants, wide) in [(&INSTANTS[..], true), (&WITHIN_HOURS[..], false)] {
+                let ts = datetimes(unit, instants);
+                for format in formats {
+                    let span = Span::of_format(format).expect("a fast format");
+                    // 56 years of days fit the budget; of hours or seconds not.
+                    let takes_fast = !wide || span == Span::Day;
+                    assert_eq!(
+                        fast(&ts, format).expect("fast").is_some(),
+                        takes_fast,
+                        "{format} {unit:?} wide={wide}"
+                    );
+                    let ours = strftime(&ts, format).expect("ours");
+                    let polars = ts
+                        .as_materialized_series()
+                        .strftime(format)
+                        .expect("polars");
+                    assert!(
+                        ours.as_materialized_series().equals_missing(&polars),
+                        "{format} {unit:?}: {ours:?} vs {polars:?}"
+                    );
+                }
             }
         }
     }
+
+    const WITHIN_HOURS: [Option<&str>; 5] = [
+        Some("2024-03-10 01:59:59"),
+        None,
+        Some("2024-03-10 02:00:00"),
+        Some("2024-03-10 09:15:30"),
+        Some("2024-03-10 01:59:59"),
+    ];
 
     #[test]
     fn dates_and_other_formats() {
