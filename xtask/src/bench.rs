@@ -53,8 +53,9 @@ pub fn bench(options: &BenchOptions) -> anyhow::Result<()> {
     let runs = options.runs.to_string();
 
     // Release, default threads: what a native caller of the engine gets.
-    // Browser only: a dev build just signs the load requests, built with
-    // the workspace's features so `cargo xtask test`'s build is reused.
+    // Browser only: a dev build just signs the load requests (its Polars
+    // features differ from `cargo xtask test`'s, so the first run builds
+    // Polars in dev once; later runs reuse it).
     let mut native = if options.browser_only {
         run(cmd("cargo").args(["build", "--quiet", "--workspace", "--examples"]))?;
         let signer_path = target_dir().join("debug/examples/bench");

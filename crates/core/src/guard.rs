@@ -21,17 +21,25 @@ pub const MAX_SQL_LEN: usize = 8_000;
 /// Deepest nesting of expressions and subqueries the parser accepts.
 pub const MAX_NESTING: usize = 40;
 
-/// Scalar, aggregate and window functions a query may call (lower case).
+/// Scalar, aggregate and window functions a query may call (lower case),
+/// besides [`STRING_FUNCTIONS`].
 #[rustfmt::skip]
 const ALLOWED_FUNCTIONS: &[&str] = &[
     "count", "sum", "avg", "min", "max", "median", "stddev", "stddev_samp", "variance", "var_samp",
     "first", "last", "round", "abs", "ceil", "ceiling", "floor", "sqrt", "power", "pow", "ln",
     "log", "log10", "exp", "sign", "mod", "coalesce", "nullif", "ifnull", "greatest", "least",
+    "strftime", "date_part", "date", "year", "month", "day", "quarter", "week",
+    "row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value", "array_agg",
+    "if", "nvl", "cast", "try_cast", "div",
+];
+
+/// The allowed functions that read their arguments as text (lower case);
+/// the engine casts column arguments of these to text.
+#[rustfmt::skip]
+pub const STRING_FUNCTIONS: &[&str] = &[
     "lower", "upper", "length", "char_length", "concat", "trim", "ltrim", "rtrim", "substr",
     "substring", "left", "right", "replace", "starts_with", "ends_with", "strpos", "initcap",
-    "reverse", "strftime", "date_part", "date", "year", "month", "day", "quarter", "week",
-    "row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value", "array_agg",
-    "string_agg", "if", "nvl", "cast", "try_cast", "div",
+    "reverse", "string_agg",
 ];
 
 /// Why a SQL text was refused.
@@ -327,7 +335,9 @@ impl Visitor for ReadCheck<'_> {
             },
             Expr::Function(function) => {
                 let name = last_ident(&function.name).to_lowercase();
-                if function.name.0.len() != 1 || !ALLOWED_FUNCTIONS.contains(&name.as_str()) {
+                let allowed = ALLOWED_FUNCTIONS.contains(&name.as_str())
+                    || STRING_FUNCTIONS.contains(&name.as_str());
+                if function.name.0.len() != 1 || !allowed {
                     return ControlFlow::Break(GuardError::FunctionNotAllowed(
                         function.name.to_string(),
                     ));

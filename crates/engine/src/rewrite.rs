@@ -27,13 +27,16 @@ use sqlparser::ast::{
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 
+use slicewise_core::guard::STRING_FUNCTIONS;
+
 use crate::strftime;
 
 /// Prefix of the hidden columns; the engine drops them from results.
 pub const HIDDEN_PREFIX: &str = "__sw_in_memory";
 
-/// The SQL with a hidden non-partitionable aggregate in every grouped SELECT
-/// and the engine's STRFTIME; the text unchanged when neither applies (or it
+/// The SQL with the three rewrites of this module (a hidden
+/// non-partitionable aggregate in every grouped SELECT, the engine's
+/// STRFTIME, text casts); the text unchanged when none applies (or it
 /// cannot be parsed).
 pub fn for_polars(sql: &str) -> String {
     let Ok(mut statements) = Parser::parse_sql(&GenericDialect {}, sql) else {
@@ -122,36 +125,21 @@ impl VisitorMut for Rewriter {
     }
 }
 
-/// String functions of the guard's list, whose arguments are read as text.
-const STRING_FUNCTIONS: &[&str] = &[
-    "lower",
-    "upper",
-    "length",
-    "char_length",
-    "concat",
-    "trim",
-    "ltrim",
-    "rtrim",
-    "substr",
-    "substring",
-    "left",
-    "right",
-    "replace",
-    "starts_with",
-    "ends_with",
-    "strpos",
-    "initcap",
-    "reverse",
-    "string_agg",
-];
-
+/// A function of the guard's [`STRING_FUNCTIONS`], which read their arguments as text.
 fn is_string_function(function: &Function) -> bool {
-    let [name] = function.name.0.as_slice() else {
-        return false;
-    };
-    STRING_FUNCTIONS
-        .iter()
-        .any(|f| name.value.eq_ignore_ascii_case(f))
+    single_name(function).is_some_and(|name| {
+        STRING_FUNCTIONS
+            .iter()
+            .any(|f| name.eq_ignore_ascii_case(f))
+    })
+}
+
+/// The name of a function called without a schema or other qualifier.
+fn single_name(function: &Function) -> Option<&str> {
+    match function.name.0.as_slice() {
+        [name] => Some(name.value.as_str()),
+        _ => None,
+    }
 }
 
 /// Wraps a column reference in `CAST(.. AS VARCHAR)`; whether it did.
@@ -171,10 +159,8 @@ fn as_text(expr: &mut Expr) -> bool {
 
 /// `STRFTIME(<expr>, '<format>')`, the only form Polars SQL accepts.
 fn is_strftime_with_literal_format(function: &Function) -> bool {
-    let [name] = function.name.0.as_slice() else {
-        return false;
-    };
-    if !name.value.eq_ignore_ascii_case("strftime") || function.over.is_some() {
+    let is_strftime = single_name(function).is_some_and(|n| n.eq_ignore_ascii_case("strftime"));
+    if !is_strftime || function.over.is_some() {
         return false;
     }
     let FunctionArguments::List(list) = &function.args else {

@@ -145,19 +145,11 @@ pub fn strftime(value: &Column, format: &str) -> PolarsResult<Column> {
 fn fast(value: &Column, format: &str) -> PolarsResult<Option<StringChunked>> {
     Ok(match (value.dtype(), Span::of_format(format)) {
         (DataType::Datetime(unit, None), Some(span)) => {
-            let per_second = match unit {
-                TimeUnit::Nanoseconds => 1_000_000_000,
-                TimeUnit::Microseconds => 1_000_000,
-                TimeUnit::Milliseconds => 1_000,
-            };
             let ticks = value.as_materialized_series().datetime()?.physical();
             by_span(
                 ticks,
-                per_second * span.seconds(),
-                |key| {
-                    let seconds = key * span.seconds();
-                    chrono::DateTime::from_timestamp(seconds, 0).map(|t| t.naive_utc())
-                },
+                ticks_per_second(*unit) * span.seconds(),
+                span.seconds(),
                 format,
             )?
         }
@@ -167,15 +159,18 @@ fn fast(value: &Column, format: &str) -> PolarsResult<Option<StringChunked>> {
                 .date()?
                 .physical()
                 .cast(&DataType::Int64)?;
-            by_span(
-                days.i64()?,
-                1,
-                |day| chrono::DateTime::from_timestamp(day * 86_400, 0).map(|t| t.naive_utc()),
-                format,
-            )?
+            by_span(days.i64()?, 1, Span::Day.seconds(), format)?
         }
         _ => None,
     })
+}
+
+fn ticks_per_second(unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Nanoseconds => 1_000_000_000,
+        TimeUnit::Microseconds => 1_000_000,
+        TimeUnit::Milliseconds => 1_000,
+    }
 }
 
 /// Periods a column may span and still take the fast path: at least this
@@ -183,12 +178,13 @@ fn fast(value: &Column, format: &str) -> PolarsResult<Option<StringChunked>> {
 /// second-level format over years), and formatting each row is as cheap.
 const MIN_PERIODS: u64 = 1 << 16;
 
-/// Formats `ticks / per_key` once per distinct key and gathers the text;
+/// Formats `ticks / per_key` once per distinct key (key `k` starts at
+/// `k * seconds_per_key` seconds after the epoch, UTC) and gathers the text;
 /// `None` when the keys span more periods than [`MIN_PERIODS`] allows.
 fn by_span(
     ticks: &Int64Chunked,
     per_key: i64,
-    instant: impl Fn(i64) -> Option<chrono::NaiveDateTime>,
+    seconds_per_key: i64,
     format: &str,
 ) -> PolarsResult<Option<StringChunked>> {
     let keys: Vec<Option<i64>> = ticks
@@ -216,7 +212,10 @@ fn by_span(
         };
         let slot = &mut table[key.abs_diff(lo) as usize];
         if slot.is_none() {
-            let Some(at) = instant(key) else {
+            let at = key
+                .checked_mul(seconds_per_key)
+                .and_then(|seconds| chrono::DateTime::from_timestamp(seconds, 0));
+            let Some(at) = at.map(|t| t.naive_utc()) else {
                 polars_bail!(ComputeError: "a timestamp is out of range for STRFTIME")
             };
             let text = at.format(format).to_string();
@@ -245,11 +244,7 @@ mod tests {
     use super::*;
 
     fn datetimes(unit: TimeUnit, values: &[Option<&str>]) -> Column {
-        let per_second = match unit {
-            TimeUnit::Nanoseconds => 1_000_000_000,
-            TimeUnit::Microseconds => 1_000_000,
-            TimeUnit::Milliseconds => 1_000,
-        };
+        let per_second = ticks_per_second(unit);
         let ticks = values.iter().map(|v| {
             v.map(|v| {
                 chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S")

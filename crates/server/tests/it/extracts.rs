@@ -34,18 +34,29 @@ const ID_COLUMNS: [(&str, &str); 4] = [
 ];
 
 fn db_ids(s: &TestServer, table: &str, id: &str, tenant: &str) -> Vec<i64> {
+    db_column(s, table, id, id, tenant)
+}
+
+/// One column of a tenant's rows in the database, ordered by another.
+fn db_column<T: rusqlite::types::FromSql>(
+    s: &TestServer,
+    table: &str,
+    column: &str,
+    order_by: &str,
+    tenant: &str,
+) -> Vec<T> {
     let c = s.sql();
     let mut stmt = c
         .prepare(&format!(
-            "SELECT {id} FROM {table} WHERE tenant_id = ?1 ORDER BY {id}"
+            "SELECT {column} FROM {table} WHERE tenant_id = ?1 ORDER BY {order_by}"
         ))
         .expect("prepare");
-    let ids = stmt
+    let values = stmt
         .query_map([tenant], |r| r.get(0))
         .expect("query")
-        .collect::<Result<Vec<i64>, _>>()
+        .collect::<Result<Vec<T>, _>>()
         .expect("rows");
-    ids
+    values
 }
 
 async fn verified(s: &TestServer, tenant: &str, privacy: Privacy) -> Manifest {
@@ -88,17 +99,7 @@ async fn label_columns_are_dictionaries_of_the_rows_values() {
             "{label}: {:?}",
             field.data_type()
         );
-        let c = s.sql();
-        let mut stmt = c
-            .prepare(&format!(
-                "SELECT {label} FROM orders WHERE tenant_id = 'globex' ORDER BY order_id"
-            ))
-            .expect("prepare");
-        let db: Vec<String> = stmt
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
+        let db: Vec<String> = db_column(&s, "orders", label, "order_id", "globex");
         let ids = i64_column(&batches, "order_id");
         let mut sent: Vec<(i64, String)> = ids
             .into_iter()
