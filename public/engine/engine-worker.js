@@ -23,10 +23,10 @@ const ready = init({ module_or_path: new URL("./slicewise_engine_worker_bg.wasm"
   });
 
 /**
- * SHA-256 (hex) of each table by WebCrypto: native code, several times
- * faster than hashing in wasm. The engine still compares them with the
- * signed manifest. None where WebCrypto is missing (an insecure context):
- * then the engine hashes.
+ * SHA-256 (hex) of each table by WebCrypto: native code on the browser's
+ * own thread, several times faster than hashing in wasm. The engine still
+ * compares them with the signed manifest. None where WebCrypto is missing
+ * (an insecure context) or fails: then the engine hashes.
  */
 async function digests(buffers) {
   if (!self.crypto?.subtle) return undefined;
@@ -36,6 +36,19 @@ async function digests(buffers) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A verified load. WebCrypto hashes the tables while the engine checks the
+ * manifest and parses them (stage); nothing is queryable until every digest
+ * matched the manifest (commit). Without WebCrypto the engine hashes first.
+ */
+async function load({ request, buffers }) {
+  if (!self.crypto?.subtle) return engine.load(request, buffers, undefined);
+  const hashing = digests(buffers); // WebCrypto copies the bytes at once
+  engine.stage(request, buffers);
+  const sums = await hashing;
+  return sums ? engine.commit(sums) : engine.load(request, buffers, undefined);
 }
 
 function safely(f) {
@@ -54,7 +67,7 @@ function failure(e) {
   return JSON.stringify({ code, message: String(e && e.message ? e.message : e) });
 }
 
-self.onmessage = async ({ data }) => {
+async function handle(data) {
   await ready;
   const { id, kind } = data;
   if (broken || !engine) {
@@ -63,11 +76,17 @@ self.onmessage = async ({ data }) => {
   }
   try {
     let json;
-    if (kind === "load") json = engine.load(data.request, data.buffers, await digests(data.buffers));
+    if (kind === "load") json = await load(data);
     else if (kind === "query") json = engine.query(data.sql, data.limit);
     else throw JSON.stringify({ code: "engine_bad_request", message: `unknown message ${kind}` });
     postMessage({ id, kind: "ok", json });
   } catch (e) {
     postMessage({ id, kind: "error", json: failure(e) });
   }
+}
+
+// One message at a time, in order: a query sent during a load waits for it.
+let queue = Promise.resolve();
+self.onmessage = ({ data }) => {
+  queue = queue.then(() => handle(data));
 };

@@ -28,7 +28,7 @@ const ALLOWED_FUNCTIONS: &[&str] = &[
     "count", "sum", "avg", "min", "max", "median", "stddev", "stddev_samp", "variance", "var_samp",
     "first", "last", "round", "abs", "ceil", "ceiling", "floor", "sqrt", "power", "pow", "ln",
     "log", "log10", "exp", "sign", "mod", "coalesce", "nullif", "ifnull", "greatest", "least",
-    "strftime", "date_part", "date", "year", "month", "day", "quarter", "week",
+    "strftime", "date_trunc", "date_part", "date", "year", "month", "day", "quarter", "week",
     "row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value", "array_agg",
     "if", "nvl", "cast", "try_cast", "div",
 ];

@@ -216,7 +216,8 @@ impl Manifest {
         Ok(())
     }
 
-    fn check_length(&self, name: &str, len: u64) -> Result<&TableEntry, ManifestError> {
+    /// Checks that the manifest lists the table, with this length.
+    pub fn check_length(&self, name: &str, len: u64) -> Result<&TableEntry, ManifestError> {
         let entry = self
             .table(name)
             .ok_or_else(|| ManifestError::UnknownTable(name.to_string()))?;

@@ -7,7 +7,7 @@
 use std::sync::Mutex;
 
 use slicewise_engine::protocol::{LoadRequest, WireError};
-use slicewise_engine::{Engine, EngineError};
+use slicewise_engine::{Engine, EngineError, StagedLoad};
 use wasm_bindgen::prelude::*;
 
 /// The message of the last Rust panic in this instance. With
@@ -48,6 +48,8 @@ fn is_memory_panic(message: &str) -> bool {
 #[wasm_bindgen]
 pub struct WorkerEngine {
     engine: Option<Engine>,
+    /// A load between [`WorkerEngine::stage`] and [`WorkerEngine::commit`].
+    staged: Option<StagedLoad>,
 }
 
 fn wire_error(e: &EngineError) -> JsValue {
@@ -68,7 +70,10 @@ impl WorkerEngine {
     /// An engine with nothing loaded.
     #[wasm_bindgen(constructor)]
     pub fn new() -> WorkerEngine {
-        WorkerEngine { engine: None }
+        WorkerEngine {
+            engine: None,
+            staged: None,
+        }
     }
 
     /// Verifies and loads an extract. `request` is a `LoadRequest` as JSON;
@@ -82,23 +87,63 @@ impl WorkerEngine {
         buffers: js_sys::Array,
         digests: Option<Vec<String>>,
     ) -> Result<String, JsValue> {
+        let (request, owned) = self.take_request(request, &buffers)?;
+        let slices: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
+        let loaded = match &digests {
+            Some(digests) => Engine::load_verified_with_digests(&request, &slices, digests),
+            None => Engine::load_verified(&request, &slices),
+        };
+        self.finish(loaded)
+    }
+
+    /// The first half of a load while WebCrypto hashes the same bytes on its
+    /// own thread: checks the manifest (signature, tenant, expiry, catalog,
+    /// budget, lengths) and parses the tables, which stay unqueryable until
+    /// [`WorkerEngine::commit`]. Throws `{code, message}` JSON text.
+    pub fn stage(&mut self, request: &str, buffers: js_sys::Array) -> Result<(), JsValue> {
+        let (request, owned) = self.take_request(request, &buffers)?;
+        let slices: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
+        self.staged = Some(Engine::stage(&request, &slices).map_err(|e| wire_error(&e))?);
+        Ok(())
+    }
+
+    /// The second half: each table's SHA-256 (hex, by WebCrypto) against the
+    /// signed manifest, then the tables become queryable. On a mismatch the
+    /// parsed tables are dropped. Returns the `LoadReport` as JSON.
+    pub fn commit(&mut self, digests: Vec<String>) -> Result<String, JsValue> {
+        let staged = self
+            .staged
+            .take()
+            .ok_or_else(|| bad_request("commit without a staged load".into()))?;
+        self.finish(staged.commit(&digests))
+    }
+
+    /// The request parsed and the buffers copied into wasm memory (one copy
+    /// per table, dropped after parsing), after dropping any previous
+    /// extract: wasm memory never shrinks.
+    fn take_request(
+        &mut self,
+        request: &str,
+        buffers: &js_sys::Array,
+    ) -> Result<(LoadRequest, Vec<Vec<u8>>), JsValue> {
         let request: LoadRequest =
             serde_json::from_str(request).map_err(|e| bad_request(e.to_string()))?;
         if buffers.length() as usize != request.tables.len() {
             return Err(bad_request("one buffer per table is expected".into()));
         }
-        // One copy from JS into wasm memory per table; dropped after parsing.
-        let owned: Vec<Vec<u8>> = buffers
+        self.engine = None;
+        self.staged = None;
+        let owned = buffers
             .iter()
             .map(|b| js_sys::Uint8Array::new(&b).to_vec())
             .collect();
-        let slices: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
-        // Drop any previous extract first: wasm memory never shrinks.
-        self.engine = None;
-        let loaded = match &digests {
-            Some(digests) => Engine::load_verified_with_digests(&request, &slices, digests),
-            None => Engine::load_verified(&request, &slices),
-        };
+        Ok((request, owned))
+    }
+
+    fn finish(
+        &mut self,
+        loaded: Result<(Engine, slicewise_engine::protocol::LoadReport), EngineError>,
+    ) -> Result<String, JsValue> {
         let (engine, report) = loaded.map_err(|e| wire_error(&e))?;
         self.engine = Some(engine);
         Ok(serde_json::to_string(&report).unwrap_or_default())

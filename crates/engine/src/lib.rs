@@ -9,6 +9,8 @@ mod error;
 pub mod protocol;
 
 #[cfg(feature = "polars")]
+mod date_trunc;
+#[cfg(feature = "polars")]
 mod engine;
 #[cfg(feature = "polars")]
 mod frame;
@@ -18,8 +20,10 @@ pub mod ipc;
 mod rewrite;
 #[cfg(feature = "polars")]
 mod strftime;
+#[cfg(feature = "polars")]
+mod udf;
 
 pub use error::EngineError;
 
 #[cfg(feature = "polars")]
-pub use engine::{Engine, LoadedTable};
+pub use engine::{Engine, LoadedTable, StagedLoad};

@@ -10,41 +10,17 @@
 //! types and formats with sub-second or zone fields take Polars' own path.
 //!
 //! The engine's SQL rewrite (after the guard) turns `STRFTIME(x, '<fmt>')`
-//! into [`UDF_NAME`]`(x, '<fmt>')`, served by [`Registry`].
+//! into [`UDF_NAME`]`(x, '<fmt>')`, served by [`crate::udf::Registry`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use polars::prelude::*;
-use polars::sql::FunctionRegistry;
-use polars_plan::prelude::FunctionOptions;
 
 /// The engine's name for its STRFTIME; the guard admits no such name in user SQL.
 pub const UDF_NAME: &str = "__sw_strftime";
 
-/// The engine's functions for Polars SQL: only [`UDF_NAME`].
-pub struct Registry;
-
-impl FunctionRegistry for Registry {
-    fn register(&mut self, name: &str, _fun: UserDefinedFunction) -> PolarsResult<()> {
-        polars_bail!(ComputeError: "cannot register {name}: the engine's functions are fixed")
-    }
-
-    fn get_udf(&self, name: &str) -> PolarsResult<Option<UserDefinedFunction>> {
-        if name != UDF_NAME {
-            return Ok(None);
-        }
-        let mut udf = UserDefinedFunction::new(UDF_NAME.into(), Strftime);
-        udf.options = FunctionOptions::elementwise();
-        Ok(Some(udf))
-    }
-
-    fn contains(&self, name: &str) -> bool {
-        name == UDF_NAME
-    }
-}
-
-struct Strftime;
+pub(crate) struct Strftime;
 
 impl ColumnsUdf for Strftime {
     fn call_udf(&self, args: &mut [Column]) -> PolarsResult<Column> {
@@ -165,7 +141,7 @@ fn fast(value: &Column, format: &str) -> PolarsResult<Option<StringChunked>> {
     })
 }
 
-fn ticks_per_second(unit: TimeUnit) -> i64 {
+pub(crate) fn ticks_per_second(unit: TimeUnit) -> i64 {
     match unit {
         TimeUnit::Nanoseconds => 1_000_000_000,
         TimeUnit::Microseconds => 1_000_000,
@@ -176,7 +152,7 @@ fn ticks_per_second(unit: TimeUnit) -> i64 {
 /// Periods a column may span and still take the fast path: at least this
 /// many, or half its rows. Beyond that most periods would be distinct (a
 /// second-level format over years), and formatting each row is as cheap.
-const MIN_PERIODS: u64 = 1 << 16;
+pub(crate) const MIN_PERIODS: u64 = 1 << 16;
 
 /// Formats `ticks / per_key` once per distinct key (key `k` starts at
 /// `k * seconds_per_key` seconds after the epoch, UTC) and gathers the text;

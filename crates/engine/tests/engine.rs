@@ -126,6 +126,57 @@ fn digests_computed_outside_are_checked_against_the_manifest() {
     );
 }
 
+/// The worker's overlapped load: the engine parses while WebCrypto hashes,
+/// and nothing is queryable until the digests match. A tampered table is
+/// reported as tampered even when its bytes no longer parse.
+#[test]
+fn a_staged_load_commits_only_with_the_manifests_digests() {
+    let bytes = orders_ipc(1000);
+    let (s, k) = signed(&[("orders", &bytes)], "acme", NOW + 60);
+    let req = request(s.clone(), k.clone(), 1 << 30);
+    let digest = |b: &[u8]| vec![slicewise_core::manifest::sha256_hex(b)];
+
+    let (mut engine, report) = Engine::stage(&req, &[&bytes])
+        .expect("stage")
+        .commit(&digest(&bytes))
+        .expect("commit");
+    assert_eq!(report.tables[0].rows, 1000);
+    assert!(report.phases.parse_ms > 0.0);
+    assert!(engine.query("SELECT COUNT(*) AS n FROM orders", 1).is_ok());
+
+    // Garbage of the right length: it stages (its parse error is kept) and
+    // the commit reports the tampering, not the parse error.
+    let garbage = vec![0xA5u8; bytes.len()];
+    let staged = Engine::stage(&req, &[&garbage]).expect("lengths match");
+    let err = staged.commit(&digest(&garbage)).err().expect("tampered");
+    assert_eq!(err.code(), "extract_tampered");
+    // Honest digests of bytes the manifest did not sign: tampered too.
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 2] ^= 1;
+    let err = Engine::stage(&req, &[&flipped])
+        .expect("stage")
+        .commit(&digest(&flipped))
+        .err()
+        .expect("tampered");
+    assert_eq!(err.code(), "extract_tampered");
+
+    // The manifest is checked before any parsing: a wrong length, an
+    // expired manifest or an oversized extract never stage.
+    let err = Engine::stage(&req, &[&bytes[..bytes.len() - 1]])
+        .err()
+        .expect("length");
+    assert_eq!(err.code(), "extract_tampered");
+    let (old, keys) = signed(&[("orders", &bytes)], "acme", NOW - 1);
+    let err = Engine::stage(&request(old, keys, 1 << 30), &[&bytes])
+        .err()
+        .expect("expired");
+    assert_eq!(err.code(), "extract_expired");
+    let err = Engine::stage(&request(s, k, 100), &[&bytes])
+        .err()
+        .expect("over budget");
+    assert_eq!(err.code(), "extract_over_budget");
+}
+
 #[test]
 fn refuses_tampered_expired_foreign_and_oversized_extracts() {
     let bytes = orders_ipc(1000);
@@ -286,4 +337,87 @@ fn string_functions_work_on_label_columns() {
         r.column("s").expect("s").values,
         ColumnValues::Text(vec![Some("COMPLETED".into()), Some("REFUNDED".into())])
     );
+}
+
+/// Orders one every 12 hours from 2025-01-01 00:00 (UTC), as microseconds.
+fn orders_over_time_ipc(rows: usize) -> Vec<u8> {
+    const START_US: i64 = 1_735_689_600_000_000;
+    const HALF_DAY_US: i64 = 43_200_000_000;
+    let ordered_at = Int64Chunked::from_vec(
+        "ordered_at".into(),
+        (0..rows as i64)
+            .map(|i| START_US + i * HALF_DAY_US)
+            .collect(),
+    )
+    .into_datetime(TimeUnit::Microseconds, None)
+    .into_column();
+    let amount = Column::new("amount".into(), vec![1.0f64; rows]);
+    let mut df = DataFrame::new(vec![ordered_at, amount]).expect("frame");
+    slicewise_engine::ipc::write_stream(&mut df).expect("ipc")
+}
+
+/// DATE_TRUNC, which Polars SQL lacks, groups by each period's first
+/// instant, and agrees with the same grouping by STRFTIME's text.
+#[test]
+fn date_trunc_groups_by_the_start_of_each_period() {
+    let bytes = orders_over_time_ipc(1000);
+    let mut engine = load(&bytes);
+    let by_trunc = engine
+        .query(
+            "SELECT DATE_TRUNC('month', ordered_at) AS month, COUNT(*) AS n \
+             FROM orders GROUP BY DATE_TRUNC('month', ordered_at) ORDER BY month",
+            100,
+        )
+        .expect("date_trunc");
+    // 2025-01 .. 2026-05: 500 days of two orders each.
+    assert_eq!(by_trunc.rows, 17);
+    let months = by_trunc.column("month").expect("month");
+    assert_eq!(months.values.text_at(0), "2025-01-01 00:00:00");
+    assert_eq!(months.values.text_at(16), "2026-05-01 00:00:00");
+    let by_text = engine
+        .query(
+            "WITH m AS (SELECT STRFTIME(ordered_at, '%Y-%m') AS month FROM orders) \
+             SELECT month, COUNT(*) AS n FROM m GROUP BY month ORDER BY month",
+            100,
+        )
+        .expect("strftime");
+    let counts = |r: &slicewise_core::QueryResult| r.column("n").expect("n").values.clone();
+    assert_eq!(counts(&by_trunc), counts(&by_text));
+    // Grouped by the output's alias, as DuckDB and PostgreSQL allow.
+    let by_alias = engine
+        .query(
+            "SELECT DATE_TRUNC('month', ordered_at) AS month, COUNT(*) AS n \
+             FROM orders GROUP BY month ORDER BY month",
+            100,
+        )
+        .expect("group by alias");
+    assert_eq!(counts(&by_alias), counts(&by_text));
+    assert_eq!(counts(&by_trunc).number_at(1), Some(56.0), "February 2025");
+    // The CTE form and other units answer too; a bad unit is a query error.
+    let weeks = engine
+        .query(
+            "WITH w AS (SELECT DATE_TRUNC('week', ordered_at) AS week, amount FROM orders) \
+             SELECT week, SUM(amount) AS revenue FROM w GROUP BY week ORDER BY week LIMIT 2",
+            10,
+        )
+        .expect("weeks");
+    // 2025-01-01 was a Wednesday: its week started on Monday 2024-12-30.
+    let week = weeks.column("week").expect("week");
+    assert_eq!(week.values.text_at(0), "2024-12-30 00:00:00");
+    assert_eq!(
+        weeks
+            .column("revenue")
+            .expect("revenue")
+            .values
+            .number_at(0),
+        Some(10.0)
+    );
+    let err = engine
+        .query(
+            "SELECT DATE_TRUNC('fortnight', ordered_at) AS f FROM orders",
+            10,
+        )
+        .expect_err("unknown unit");
+    assert_eq!(err.code(), "query_failed");
+    assert!(err.to_string().contains("fortnight"), "{err}");
 }

@@ -39,7 +39,7 @@ const EXAMPLE_QUESTIONS: &[&str] = &[
 const DIALECT_NOTES: &str = "\
 - One SELECT statement (WITH ... SELECT allowed). No INSERT/UPDATE/DELETE/CREATE, no table functions.
 - GROUP BY an alias, an expression or a position fails: compute the expression in a CTE, then GROUP BY that CTE's plain columns.
-- DATE_TRUNC, CURRENT_DATE and NOW do not exist: use STRFTIME(col, '%Y-%m') or EXTRACT(YEAR FROM col), and literal timestamps written in full: TIMESTAMP 'YYYY-MM-DD HH:MM:SS'. Use today's date given below for relative periods.
+- Periods: DATE_TRUNC('month', col) (also 'day', 'week', 'quarter', 'year') gives each period's first instant, STRFTIME(col, '%Y-%m') its text, EXTRACT(YEAR FROM col) a number. CURRENT_DATE and NOW do not exist: write literal timestamps in full, TIMESTAMP 'YYYY-MM-DD HH:MM:SS', and use today's date given below for relative periods.
 - AGG(...) FILTER (WHERE ...) is refused: write AGG(CASE WHEN ... THEN x END).
 - SUM(SUM(x)) OVER () fails: for shares, a grouped CTE, a total CTE and a CROSS JOIN.
 - Alias every output column; ORDER BY an output alias.
