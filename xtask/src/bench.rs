@@ -24,7 +24,7 @@ pub struct BenchOptions {
     pub runs: u32,
     /// dist/ to serve the engine from; built when absent or `rebuild`.
     pub dist: PathBuf,
-    /// Build dist/ first even when it exists.
+    /// Build dist/ as shipped first even when it exists (the default dist/).
     pub rebuild: bool,
     /// Skip the browser half.
     pub native_only: bool,

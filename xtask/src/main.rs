@@ -64,12 +64,11 @@ enum Command {
         /// Timed runs per query.
         #[arg(long, default_value_t = 20)]
         runs: u32,
-        /// The dist/ folder whose engine the browser runs (built if absent).
+        /// A dist/ folder to run as it is; by default dist/ is built as
+        /// shipped first (incremental; wasm-opt's output is cached), so a
+        /// test build without wasm-opt is never measured by mistake.
         #[arg(long)]
         dist: Option<std::path::PathBuf>,
-        /// Rebuild dist/ first.
-        #[arg(long)]
-        rebuild: bool,
         /// Only the native half (server extracts and the engine), no browser.
         #[arg(long)]
         native_only: bool,
@@ -119,7 +118,6 @@ fn main() -> anyhow::Result<()> {
             rows,
             runs,
             dist,
-            rebuild,
             native_only,
             browser_only,
             server_only,
@@ -128,8 +126,8 @@ fn main() -> anyhow::Result<()> {
         } => bench::bench(&bench::BenchOptions {
             rows,
             runs,
+            rebuild: dist.is_none(),
             dist: dist.unwrap_or_else(|| run::root().join("dist")),
-            rebuild,
             native_only,
             browser_only,
             server_only,

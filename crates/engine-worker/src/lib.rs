@@ -10,6 +10,10 @@ use slicewise_engine::protocol::{LoadRequest, WireError};
 use slicewise_engine::{Engine, EngineError, StagedLoad};
 use wasm_bindgen::prelude::*;
 
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// The message of the last Rust panic in this instance. With
 /// `panic = "abort"` a panic and a failed allocation both end in the same
 /// bare `unreachable` trap; this tells them apart afterwards.
