@@ -62,6 +62,14 @@ def crate(sym):
     return '?'
 
 def demangle_legacy(sym):
+    if sym.startswith('_R'):
+        # v0 mangling (std's precompiled code): the first crate root is
+        # `C` + optional `s<disambiguator>_` + <length><name>.
+        m = re.search(r'C(?:s[0-9A-Za-z]*_)?(\d+)', sym)
+        if m:
+            start = m.end(); name = sym[start:start + int(m.group(1))]
+            return name + '::' + sym
+        return sym
     if not sym.startswith('_ZN'): return sym
     i = 3; parts = []
     while i < len(sym) and sym[i].isdigit():

@@ -174,3 +174,36 @@ fn refuses_tampering_and_writes_in_the_browser() {
         Some(500.0)
     );
 }
+
+/// The worker's overlapped load: stage (manifest checked, tables parsed),
+/// then commit with WebCrypto's digests. Nothing answers in between, and a
+/// digest that is not the signed one drops the staged tables.
+#[wasm_bindgen_test]
+fn a_staged_load_answers_only_after_its_digests_match() {
+    let bytes = orders_ipc();
+    let request = request_json(&bytes);
+    let mut engine = WorkerEngine::new();
+    engine.stage(&request, buffers(&bytes)).expect("stage");
+    let err = engine
+        .query("SELECT COUNT(*) AS n FROM orders", 1)
+        .expect_err("staged, not loaded");
+    assert_eq!(error_code(err), "engine_not_loaded");
+    let err = engine
+        .commit(vec!["00".repeat(32)])
+        .expect_err("wrong digest");
+    assert_eq!(error_code(err), "extract_tampered");
+    let err = engine
+        .commit(vec![slicewise_core::manifest::sha256_hex(&bytes)])
+        .expect_err("the staged tables were dropped");
+    assert_eq!(error_code(err), "engine_bad_request");
+
+    engine.stage(&request, buffers(&bytes)).expect("stage");
+    engine
+        .commit(vec![slicewise_core::manifest::sha256_hex(&bytes)])
+        .expect("commit");
+    let count = answer(&mut engine, "SELECT COUNT(*) AS n FROM orders");
+    assert_eq!(
+        count.column("n").and_then(|c| c.values.number_at(0)),
+        Some(500.0)
+    );
+}
