@@ -10,13 +10,13 @@
 //! each value. Months, quarters and years depend on the calendar: each row is
 //! reduced to its day and each distinct day's period start is computed once
 //! by chrono, within the same budget of distinct days as STRFTIME
-//! ([`crate::strftime::MIN_PERIODS`]); beyond it, chrono runs on each row.
+//! ([`crate::strftime::dense_periods`]); beyond it, chrono runs on each row.
 //! Timestamps with a time zone are refused with a clear error rather than
 //! truncated in UTC.
 
 use polars::prelude::*;
 
-use crate::strftime::{ticks_per_second, MIN_PERIODS};
+use crate::strftime::{dense_periods, ticks_per_second};
 
 /// The engine's name for DATE_TRUNC; the guard admits no such name in user SQL.
 pub const UDF_NAME: &str = "__sw_date_trunc";
@@ -172,20 +172,12 @@ fn by_day(ticks: &Int64Chunked, per_day: i64, unit: Unit) -> PolarsResult<Int64C
             (day - (day + 3).rem_euclid(7)) * per_day
         }));
     }
-    let (lo, hi) = ticks
-        .iter()
-        .flatten()
-        .fold((i64::MAX, i64::MIN), |(lo, hi), t| {
-            let day = t.div_euclid(per_day);
-            (lo.min(day), hi.max(day))
-        });
-    let span = if hi >= lo { hi.abs_diff(lo) + 1 } else { 0 };
-    let budget = MIN_PERIODS.max(ticks.len() as u64 / 2);
-    // Each distinct day's period start, found on first sight.
-    let mut table: Vec<Option<i64>> = if span <= budget {
-        vec![None; span as usize]
-    } else {
-        Vec::new()
+    let days = ticks.iter().flatten().map(|t| t.div_euclid(per_day));
+    // Each distinct day's period start, found on first sight; with too many
+    // days for a table, chrono runs on each row.
+    let (lo, mut table): (i64, Vec<Option<i64>>) = match dense_periods(days, ticks.len()) {
+        Some((lo, span)) => (lo, vec![None; span]),
+        None => (0, Vec::new()),
     };
     let mut starts = Vec::with_capacity(ticks.len());
     for t in ticks.iter() {

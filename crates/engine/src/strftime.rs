@@ -152,7 +152,20 @@ pub(crate) fn ticks_per_second(unit: TimeUnit) -> i64 {
 /// Periods a column may span and still take the fast path: at least this
 /// many, or half its rows. Beyond that most periods would be distinct (a
 /// second-level format over years), and formatting each row is as cheap.
-pub(crate) const MIN_PERIODS: u64 = 1 << 16;
+const MIN_PERIODS: u64 = 1 << 16;
+
+/// The smallest of these period keys and how many periods a table from it
+/// to the largest holds, when that fits [`MIN_PERIODS`] or half of `rows`;
+/// `None` when it does not. No keys (all null) is an empty table.
+pub(crate) fn dense_periods(keys: impl Iterator<Item = i64>, rows: usize) -> Option<(i64, usize)> {
+    let (lo, hi) = keys.fold((i64::MAX, i64::MIN), |(lo, hi), k| (lo.min(k), hi.max(k)));
+    if hi < lo {
+        return Some((0, 0));
+    }
+    let span = hi.abs_diff(lo) + 1;
+    let budget = MIN_PERIODS.max(rows as u64 / 2);
+    (span <= budget).then(|| (lo, span as usize))
+}
 
 /// Formats `ticks / per_key` once per distinct key (key `k` starts at
 /// `k * seconds_per_key` seconds after the epoch, UTC) and gathers the text;
@@ -167,19 +180,13 @@ fn by_span(
         .iter()
         .map(|t| t.map(|t| t.div_euclid(per_key)))
         .collect();
-    let (lo, hi) = keys
-        .iter()
-        .flatten()
-        .fold((i64::MAX, i64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
-    let budget = MIN_PERIODS.max(keys.len() as u64 / 2);
-    let span = if hi >= lo { hi.abs_diff(lo) + 1 } else { 0 };
-    if span > budget {
+    let Some((lo, span)) = dense_periods(keys.iter().flatten().copied(), keys.len()) else {
         return Ok(None);
-    }
+    };
     let mut texts: Vec<String> = Vec::new();
     let mut text_index: HashMap<String, IdxSize> = HashMap::new();
     // Each period's text index, found on first sight.
-    let mut table: Vec<Option<IdxSize>> = vec![None; span as usize];
+    let mut table: Vec<Option<IdxSize>> = vec![None; span];
     let mut indices: Vec<Option<IdxSize>> = Vec::with_capacity(keys.len());
     for key in keys {
         let Some(key) = key else {
