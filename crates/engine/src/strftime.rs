@@ -164,7 +164,7 @@ pub(crate) fn dense_periods(keys: impl Iterator<Item = i64>, rows: usize) -> Opt
     }
     let span = hi.abs_diff(lo) + 1;
     let budget = MIN_PERIODS.max(rows as u64 / 2);
-    (span <= budget).then(|| (lo, span as usize))
+    (span <= budget).then_some((lo, span as usize))
 }
 
 /// Formats `ticks / per_key` once per distinct key (key `k` starts at
