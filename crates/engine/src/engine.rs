@@ -6,6 +6,7 @@ use slicewise_core::manifest::sha256_hex;
 use slicewise_core::{Catalog, Manifest, QueryResult, SqlGuard};
 use web_time::Instant;
 
+use crate::aggregate;
 use crate::frame::to_query_result;
 use crate::protocol::{LoadPhases, LoadReport, LoadRequest, TableReport};
 use crate::rewrite::{for_polars, HIDDEN_PREFIX};
@@ -126,7 +127,10 @@ impl Engine {
         let limit_plus_one = u32::try_from(limit.saturating_add(1)).unwrap_or(u32::MAX);
         let mut df = lf
             .limit(limit_plus_one as IdxSize)
-            .collect()
+            ._collect_post_opt(|root, lp_arena, expr_arena, _| {
+                aggregate::plan(root, lp_arena, expr_arena);
+                Ok(())
+            })
             .map_err(|e| EngineError::Query(e.to_string()))?;
         let hidden: Vec<_> = df
             .get_column_names()

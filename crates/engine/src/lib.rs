@@ -5,6 +5,8 @@
 //! protocol the widget speaks to the engine's Web Worker, so the UI's wasm
 //! does not carry Polars.
 
+#[cfg(feature = "polars")]
+mod aggregate;
 mod error;
 pub mod protocol;
 

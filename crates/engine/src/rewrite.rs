@@ -8,7 +8,9 @@
 //!    new-streaming") and a panic kills the wasm instance. One aggregate that
 //!    cannot be pre-aggregated keeps the whole group-by in memory, so every
 //!    grouped SELECT gets a hidden `COUNT(<first key>)` column, dropped from
-//!    the result.
+//!    the result. Most group-bys then run as the engine's own
+//!    (crate::aggregate), which counts that column at no cost; the rest stay
+//!    in Polars' in-memory engine.
 //! 2. `STRFTIME(x, '<format>')` becomes the engine's own STRFTIME
 //!    (crate::strftime), which formats each distinct period once.
 //! 3. `DATE_TRUNC('<unit>', x)`, which Polars SQL lacks, becomes the

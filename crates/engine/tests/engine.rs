@@ -445,3 +445,107 @@ fn date_trunc_groups_by_the_start_of_each_period() {
     assert_eq!(err.code(), "query_failed");
     assert!(err.to_string().contains("fortnight"), "{err}");
 }
+
+/// 1,000 orders of 101 customers (every ninth without one), with amounts
+/// and quantities that make no two customers tie.
+fn orders_by_customer_ipc() -> (Vec<u8>, Vec<(Option<i64>, f64, i64)>) {
+    let rows = 1000i64;
+    let customer: Vec<Option<i64>> = (0..rows)
+        .map(|i| (i % 9 != 0).then_some(i * 37 % 101))
+        .collect();
+    let amount: Vec<f64> = (0..rows)
+        .map(|i| (i % 13) as f64 + i as f64 / 1000.0)
+        .collect();
+    let quantity: Vec<i64> = (0..rows).map(|i| i % 5).collect();
+    let mut by_customer: std::collections::BTreeMap<Option<i64>, (f64, i64)> = Default::default();
+    for i in 0..rows as usize {
+        let entry = by_customer.entry(customer[i]).or_default();
+        entry.0 += amount[i];
+        entry.1 = entry.1.max(quantity[i]);
+    }
+    let expected = by_customer
+        .into_iter()
+        .map(|(c, (s, q))| (c, s, q))
+        .collect();
+    let mut df = df!(
+        "customer_id" => customer,
+        "amount" => amount,
+        "quantity" => quantity,
+    )
+    .expect("frame");
+    (
+        slicewise_engine::ipc::write_stream(&mut df).expect("ipc"),
+        expected,
+    )
+}
+
+/// The engine's own group-by (crate::aggregate) and distinct count answer
+/// as a count by hand does, the customers without one as one group of
+/// their own, not among the distinct customers.
+#[test]
+fn spend_per_customer_and_distinct_customers_match_a_count_by_hand() {
+    let (bytes, expected) = orders_by_customer_ipc();
+    let mut engine = load(&bytes);
+    let r = engine
+        .query(
+            "SELECT customer_id, SUM(amount) AS spend, MAX(quantity) AS most, COUNT(*) AS n \
+             FROM orders GROUP BY customer_id ORDER BY customer_id NULLS FIRST",
+            1000,
+        )
+        .expect("group by");
+    assert_eq!(r.rows, expected.len());
+    assert_eq!(r.rows, 102, "101 customers and the orders without one");
+    let ids = &r.column("customer_id").expect("customer_id").values;
+    let spend = &r.column("spend").expect("spend").values;
+    let most = &r.column("most").expect("most").values;
+    for (row, (customer, sum, max)) in expected.iter().enumerate() {
+        assert_eq!(ids.number_at(row), customer.map(|c| c as f64), "row {row}");
+        let got = spend.number_at(row).expect("spend");
+        assert!(
+            (got - sum).abs() < 1e-9,
+            "customer {customer:?}: {got} vs {sum}"
+        );
+        assert_eq!(
+            most.number_at(row),
+            Some(*max as f64),
+            "customer {customer:?}"
+        );
+    }
+    let top = engine
+        .query(
+            "SELECT customer_id, SUM(amount) AS spend FROM orders \
+             GROUP BY customer_id ORDER BY spend DESC LIMIT 3",
+            10,
+        )
+        .expect("top");
+    let mut ranked = expected.clone();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let top_ids = &top.column("customer_id").expect("customer_id").values;
+    for (row, (customer, ..)) in ranked.iter().take(3).enumerate() {
+        assert_eq!(
+            top_ids.number_at(row),
+            customer.map(|c| c as f64),
+            "rank {row}"
+        );
+    }
+    let distinct = engine
+        .query(
+            "SELECT COUNT(DISTINCT customer_id) AS customers FROM orders WHERE quantity > 0",
+            10,
+        )
+        .expect("count distinct");
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..1000i64 {
+        if i % 9 != 0 && i % 5 > 0 {
+            seen.insert(i * 37 % 101);
+        }
+    }
+    assert_eq!(
+        distinct
+            .column("customers")
+            .expect("customers")
+            .values
+            .number_at(0),
+        Some(seen.len() as f64)
+    );
+}
