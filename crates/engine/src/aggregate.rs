@@ -706,7 +706,7 @@ mod tests {
         // COUNT of a column keeps Polars' own run in memory (see rewrite.rs).
         let mut aggs = aggs.to_vec();
         aggs.push(col("i").count().alias("__count"));
-        let lf = frame().lazy().group_by(keys.to_vec()).agg(aggs);
+        let lf = frame().lazy().group_by(keys).agg(aggs);
         let mut taken = 0;
         let ours = lf
             .clone()

@@ -446,9 +446,13 @@ fn date_trunc_groups_by_the_start_of_each_period() {
     assert!(err.to_string().contains("fortnight"), "{err}");
 }
 
+/// A customer (none for orders without one), the sum of their orders'
+/// amounts and their largest quantity.
+type Spend = (Option<i64>, f64, i64);
+
 /// 1,000 orders of 101 customers (every ninth without one), with amounts
-/// and quantities that make no two customers tie.
-fn orders_by_customer_ipc() -> (Vec<u8>, Vec<(Option<i64>, f64, i64)>) {
+/// and quantities that make no two customers tie; and each one's [`Spend`].
+fn orders_by_customer_ipc() -> (Vec<u8>, Vec<Spend>) {
     let rows = 1000i64;
     let customer: Vec<Option<i64>> = (0..rows)
         .map(|i| (i % 9 != 0).then_some(i * 37 % 101))
