@@ -31,6 +31,9 @@ struct Tally {
     answered_but_should_refuse: usize,
     refused_correctly: usize,
     reference_failed: usize,
+    /// Reference SQL whose answer by the engine's own group-by (the
+    /// default) differs from Polars' own group-by's.
+    aggregation_differs: usize,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -128,6 +131,25 @@ fn main() -> anyhow::Result<()> {
                 continue;
             }
         };
+        // The same SQL with Polars' own group-bys and distinct counts.
+        engine.set_own_aggregation(false);
+        let polars_own = run(&mut engine, reference);
+        engine.set_own_aggregation(true);
+        match polars_own {
+            Ok(r) if corpus::same_result(&r, &expected, corpus::orders_rows(reference)) => {}
+            Ok(r) => {
+                tally.aggregation_differs += 1;
+                notes.push(format!(
+                    "the engine's group-by differs from Polars' ({} vs {} rows): {reference}",
+                    expected.rows, r.rows
+                ));
+            }
+            Err(e) => {
+                tally.aggregation_differs += 1;
+                notes.push(format!("Polars' own group-by failed ({e}): {reference}"));
+                engine = load_engine(&db, &keys, &rt)?;
+            }
+        }
         match run(&mut engine, &answer.sql) {
             Ok(got) if corpus::same_result(&got, &expected, corpus::orders_rows(reference)) => {
                 tally.correct += 1
@@ -178,6 +200,11 @@ fn main() -> anyhow::Result<()> {
         tally.answered_but_should_refuse
     );
     println!("  refused correctly           {}", tally.refused_correctly);
+    println!(
+        "  engine's group-bys vs Polars' {} of {} reference queries differ",
+        tally.aggregation_differs,
+        tally.correct + tally.wrong
+    );
     if tally.reference_failed > 0 {
         println!("  reference SQL failed        {}", tally.reference_failed);
     }
@@ -194,6 +221,12 @@ fn main() -> anyhow::Result<()> {
     println!("{load}");
     if !verbose && !notes.is_empty() {
         eprintln!("({} notes; --verbose lists them)", notes.len());
+    }
+    if tally.aggregation_differs > 0 {
+        bail!(
+            "the engine's group-by answered {} reference queries unlike Polars' own",
+            tally.aggregation_differs
+        );
     }
     if tally.wrong > 0 || tally.answered_but_should_refuse > 0 {
         bail!(
