@@ -49,7 +49,7 @@ pub fn all(browser: bool) -> anyhow::Result<()> {
     run(cmd("tsc").args(["-p", "tests/types"]))?;
     if browser {
         browser_unit_tests()?;
-        // The engine's wasm-opt pass changes size, not behaviour: tests skip it.
+        // The engine's wasm-opt pass only strips names: tests skip it.
         web::build(web::EngineOpt::Fast)?;
         end_to_end()?;
     }
