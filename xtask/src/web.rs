@@ -23,9 +23,8 @@ const WASM_FEATURES: &[&str] = &[
 /// wasm-opt's optimisation passes for the engine: none, it only strips the
 /// names and producers. Measured by `cargo xtask bench` on 1M rows in
 /// Chromium, the same cargo output after `-O3` parsed IPC in 154 ms instead
-/// of 83, answered revenue by region in 16.0 ms instead of 3.7 and was 2.68
-/// MB brotli instead of 2.42: its inlining makes more code for V8 to compile
-/// and for brotli to carry.
+/// of 80, answered revenue by region in 16.0 ms instead of 4.0 and was 2.68
+/// MB brotli instead of 2.43 (probably its inlining; not profiled).
 const ENGINE_OPT: &[&str] = &[];
 
 /// How much to spend on the engine's wasm.
