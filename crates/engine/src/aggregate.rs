@@ -19,9 +19,9 @@
 use std::sync::Arc;
 
 use polars::prelude::{
-    polars_bail, AnyValue, ChunkedArray, Column, DataFrame, DataType, Float64Chunked, IdxCa,
-    IdxSize, IntoColumn, IntoSeries, NewChunkedArray, PlHashMap, PlSmallStr, PolarsNumericType,
-    PolarsResult, Scalar, Schema, SchemaRef, Series, IDX_DTYPE,
+    polars_bail, ChunkedArray, Column, DataFrame, DataType, Float64Chunked, IdxCa, IdxSize,
+    IntoColumn, IntoSeries, NewChunkedArray, PlHashMap, PlSmallStr, PolarsNumericType,
+    PolarsResult, Schema, SchemaRef, Series, IDX_DTYPE,
 };
 use polars_plan::plans::expr_ir::{ExprIR, OutputName};
 use polars_plan::plans::{is_elementwise_rec, AExpr, FunctionIR, IRAggExpr, IR};
@@ -61,9 +61,10 @@ pub fn plan(root: Node, lp_arena: &mut Arena<IR>, expr_arena: &mut Arena<AExpr>)
 }
 
 /// `COUNT(DISTINCT x)` over a whole table: Polars counts an integer
-/// column's distinct values by sorting it; this counts them through
-/// [`Groups::number`] (a hash map) into a hidden one-value column that the
-/// SELECT reads instead. Returns how many it took.
+/// column's distinct values by sorting it; this numbers them through
+/// [`Groups::number`] (a hash map) and marks each one's first row in a
+/// hidden column, whose sum the SELECT reads instead. Returns how many it
+/// took.
 fn count_distinct(node: Node, lp_arena: &mut Arena<IR>, expr_arena: &mut Arena<AExpr>) -> usize {
     // Only a SELECT: it outputs its expressions alone, so the hidden column
     // goes no further (WITH_COLUMNS would pass it on).
@@ -99,10 +100,10 @@ fn count_distinct(node: Node, lp_arena: &mut Arena<IR>, expr_arena: &mut Arena<A
         if !columns.iter().any(|(_, h)| h == &hidden) {
             columns.push((name.clone(), hidden.clone()));
         }
-        // FIRST of a column that holds the count in every row: a scalar, as
-        // NUnique was.
+        // The SUM of a column that is 1 in the first row of each distinct
+        // value and 0 elsewhere: the count, and 0 over no rows, as NUnique.
         let column = expr_arena.add(AExpr::Column(hidden));
-        expr_arena.replace(*n, AExpr::Agg(IRAggExpr::First(column)));
+        expr_arena.replace(*n, AExpr::Agg(IRAggExpr::Sum(column)));
     }
     let mut schema = (*input_schema).clone();
     for (_, hidden) in &columns {
@@ -114,11 +115,12 @@ fn count_distinct(node: Node, lp_arena: &mut Arena<IR>, expr_arena: &mut Arena<A
         function: FunctionIR::Opaque {
             function: Arc::new(move |mut df: DataFrame| {
                 for (name, hidden) in &columns {
-                    let column = df.column(name)?;
-                    let distinct = Groups::of_column(column, bound(column.dtype()))?.len();
-                    let value = Scalar::new(IDX_DTYPE, AnyValue::from(distinct as IdxSize));
-                    let height = df.height();
-                    df.with_column(Column::new_scalar(hidden.clone(), value, height))?;
+                    let groups = Groups::of_column(df.column(name)?)?;
+                    let mut first = vec![0 as IdxSize; df.height()];
+                    for row in &groups.first {
+                        first[*row as usize] = 1;
+                    }
+                    df.with_column(IdxCa::from_vec(hidden.clone(), first).into_column())?;
                 }
                 Ok(df)
             }),
@@ -160,9 +162,6 @@ struct Key {
     /// Column of the input (or of the computed keys) holding the key.
     column: PlSmallStr,
     output: PlSmallStr,
-    /// Number of distinct non-null values when they are small integers
-    /// `0..bound` (categorical codes, booleans): looked up without hashing.
-    bound: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -235,16 +234,11 @@ fn lower(node: Node, lp_arena: &mut Arena<IR>, expr_arena: &Arena<AExpr>) -> Opt
     for key in &keys {
         let output = key.output_name().clone();
         let dtype = schema.get(&output)?;
-        let bound = bound(dtype);
-        if bound.is_none() && !is_integer_like(dtype) {
+        if bound(dtype).is_none() && !is_integer_like(dtype) {
             return None;
         }
         let column = column_of(key, "key")?;
-        lowered_keys.push(Key {
-            column,
-            output,
-            bound,
-        });
+        lowered_keys.push(Key { column, output });
     }
 
     let mut lowered_aggs = Vec::with_capacity(aggs.len());
@@ -389,15 +383,18 @@ impl Groups {
             Some(bound) => {
                 let mut table = vec![IdxSize::MAX; bound as usize];
                 for (row, key) in keys.enumerate() {
-                    let slot = match key {
-                        Some(k) => table.get_mut(k as usize),
-                        None => None,
-                    };
-                    let id = match slot {
-                        Some(id) if *id != IdxSize::MAX => *id,
-                        Some(id) => {
-                            *id = next(&mut groups.first, row);
-                            *id
+                    let id = match key {
+                        Some(k) => {
+                            let k = k as usize;
+                            // A code past the bound (categories added since)
+                            // grows the table.
+                            if k >= table.len() {
+                                table.resize(k + 1, IdxSize::MAX);
+                            }
+                            if table[k] == IdxSize::MAX {
+                                table[k] = next(&mut groups.first, row);
+                            }
+                            table[k]
                         }
                         None => *null_group.get_or_insert_with(|| next(&mut groups.first, row)),
                     };
@@ -419,8 +416,10 @@ impl Groups {
     }
 
     /// Numbers the distinct values of a column of integers, dates,
-    /// timestamps, booleans or categoricals (by their codes).
-    fn of_column(column: &Column, bound: Option<u64>) -> PolarsResult<Groups> {
+    /// timestamps, booleans or categoricals (by their codes, through a table
+    /// as long as their categories).
+    fn of_column(column: &Column) -> PolarsResult<Groups> {
+        let bound = bound(column.dtype());
         let physical = column.to_physical_repr();
         let series = physical.as_materialized_series();
         Ok(match series.dtype() {
@@ -477,7 +476,7 @@ impl GroupBy {
     fn run(&self, df: &DataFrame) -> PolarsResult<DataFrame> {
         let mut groups: Option<Groups> = None;
         for key in &self.keys {
-            let numbered = Groups::of_column(df.column(&key.column)?, key.bound)?;
+            let numbered = Groups::of_column(df.column(&key.column)?)?;
             groups = Some(match groups {
                 None => numbered,
                 Some(so_far) => so_far.combine(&numbered),
@@ -885,5 +884,36 @@ mod tests {
             "SQL's COUNT(DISTINCT) leaves nulls out"
         );
         assert!(ours.equals_missing(&theirs), "{ours:?}\n{theirs:?}");
+
+        // No rows: 0 distinct values, not null.
+        let none = frame().lazy().filter(col("small").gt(lit(5_000))).select([
+            col("k").n_unique().alias("k"),
+            col("label").n_unique().alias("label"),
+        ]);
+        let ours = none
+            .clone()
+            ._collect_post_opt(|root, lp, ex, _| {
+                taken = plan(root, lp, ex);
+                Ok(())
+            })
+            .expect("ours");
+        assert_eq!(taken, 2);
+        assert_eq!(
+            ours.column("k").expect("k").u32().expect("u32").get(0),
+            Some(0)
+        );
+        assert!(ours.equals_missing(&none.collect().expect("polars")));
+    }
+
+    #[test]
+    fn the_table_and_the_hash_map_number_groups_alike_and_the_table_grows() {
+        let keys = [Some(5), Some(1), Some(5), None, Some(70_000), None, Some(1)];
+        // A bound below the largest key (categories added since planning)
+        // grows the table instead of reading the key as null.
+        for bound in [Some(2), Some(1 << 17), None] {
+            let groups = super::Groups::number(keys.into_iter(), keys.len(), bound);
+            assert_eq!(groups.ids, [0, 1, 0, 2, 3, 2, 1], "{bound:?}");
+            assert_eq!(groups.first, [0, 1, 3, 4], "{bound:?}");
+        }
     }
 }
