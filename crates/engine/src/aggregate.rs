@@ -699,13 +699,9 @@ mod tests {
         df
     }
 
-    /// The group-by's answer by this module and by Polars' own, sorted by
-    /// the keys; and how many group-bys this module took.
-    fn both(keys: &[Expr], aggs: &[Expr]) -> (DataFrame, DataFrame, usize) {
-        // COUNT of a column keeps Polars' own run in memory (see rewrite.rs).
-        let mut aggs = aggs.to_vec();
-        aggs.push(col("i").count().alias("__count"));
-        let lf = frame().lazy().group_by(keys).agg(aggs);
+    /// The query's answer by this module and by Polars alone, and how many
+    /// group-bys or distinct counts this module took.
+    fn ours_and_polars(lf: LazyFrame) -> (DataFrame, DataFrame, usize) {
         let mut taken = 0;
         let ours = lf
             .clone()
@@ -714,7 +710,16 @@ mod tests {
                 Ok(())
             })
             .expect("ours");
-        let theirs = lf.collect().expect("polars");
+        (ours, lf.collect().expect("polars"), taken)
+    }
+
+    /// The group-by's answer by this module and by Polars' own, sorted by
+    /// the keys; and how many group-bys this module took.
+    fn both(keys: &[Expr], aggs: &[Expr]) -> (DataFrame, DataFrame, usize) {
+        // COUNT of a column keeps Polars' own run in memory (see rewrite.rs).
+        let mut aggs = aggs.to_vec();
+        aggs.push(col("i").count().alias("__count"));
+        let (ours, theirs, taken) = ours_and_polars(frame().lazy().group_by(keys).agg(aggs));
         let names: Vec<PlSmallStr> = ours
             .get_column_names()
             .into_iter()
@@ -847,15 +852,7 @@ mod tests {
             .lazy()
             .filter(col("small").gt(lit(100)))
             .select(select);
-        let mut taken = 0;
-        let ours = lf
-            .clone()
-            ._collect_post_opt(|root, lp, ex, _| {
-                taken = plan(root, lp, ex);
-                Ok(())
-            })
-            .expect("ours");
-        let theirs = lf.collect().expect("polars");
+        let (ours, theirs, taken) = ours_and_polars(lf);
         assert_eq!(taken, 4, "all but the float column's");
         assert_eq!(ours.height(), 1);
         let df = frame();
@@ -890,19 +887,13 @@ mod tests {
             col("k").n_unique().alias("k"),
             col("label").n_unique().alias("label"),
         ]);
-        let ours = none
-            .clone()
-            ._collect_post_opt(|root, lp, ex, _| {
-                taken = plan(root, lp, ex);
-                Ok(())
-            })
-            .expect("ours");
+        let (ours, theirs, taken) = ours_and_polars(none);
         assert_eq!(taken, 2);
         assert_eq!(
             ours.column("k").expect("k").u32().expect("u32").get(0),
             Some(0)
         );
-        assert!(ours.equals_missing(&none.collect().expect("polars")));
+        assert!(ours.equals_missing(&theirs));
     }
 
     #[test]
