@@ -16,6 +16,7 @@
 //! Polars, unchanged. Results equal Polars' own (`tests` below compare
 //! them), groups in order of first appearance.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use polars::prelude::{
@@ -80,10 +81,7 @@ fn count_distinct(node: Node, lp_arena: &mut Arena<IR>, expr_arena: &mut Arena<A
         let ae = expr_arena.get(n);
         if let AExpr::Agg(IRAggExpr::NUnique(value)) = ae {
             if let AExpr::Column(name) = expr_arena.get(*value) {
-                if input_schema
-                    .get(name)
-                    .is_some_and(|dt| is_integer_like(dt) || dt.is_categorical() || dt.is_bool())
-                {
+                if input_schema.get(name).is_some_and(groupable) {
                     found.push((n, name.clone()));
                     continue;
                 }
@@ -234,7 +232,7 @@ fn lower(node: Node, lp_arena: &mut Arena<IR>, expr_arena: &Arena<AExpr>) -> Opt
     for key in &keys {
         let output = key.output_name().clone();
         let dtype = schema.get(&output)?;
-        if bound(dtype).is_none() && !is_integer_like(dtype) {
+        if !groupable(dtype) {
             return None;
         }
         let column = column_of(key, "key")?;
@@ -333,6 +331,13 @@ fn lower(node: Node, lp_arena: &mut Arena<IR>, expr_arena: &Arena<AExpr>) -> Opt
     })
 }
 
+/// Whether [`Groups::of_column`] numbers values of this type: categoricals
+/// and booleans through a table, integers, dates and timestamps through a
+/// hash map.
+fn groupable(dtype: &DataType) -> bool {
+    bound(dtype).is_some() || is_integer_like(dtype)
+}
+
 /// Integers and dates and timestamps (stored as integers), except u64.
 fn is_integer_like(dtype: &DataType) -> bool {
     let physical = dtype.to_physical();
@@ -358,6 +363,8 @@ fn reads_a_column(expr: &ExprIR, expr_arena: &Arena<AExpr>) -> bool {
 struct Groups {
     ids: Vec<IdxSize>,
     first: Vec<IdxSize>,
+    /// Rows per group, counted once for every COUNT that needs them.
+    sizes: OnceCell<Vec<IdxSize>>,
 }
 
 impl Groups {
@@ -371,7 +378,7 @@ impl Groups {
     fn number(keys: impl Iterator<Item = Option<u64>>, rows: usize, bound: Option<u64>) -> Self {
         let mut groups = Groups {
             ids: Vec::with_capacity(rows),
-            first: Vec::new(),
+            ..Groups::default()
         };
         let mut null_group: Option<IdxSize> = None;
         let next = |first: &mut Vec<IdxSize>, row: usize| -> IdxSize {
@@ -452,12 +459,14 @@ impl Groups {
     }
 
     /// Rows per group.
-    fn sizes(&self) -> Vec<IdxSize> {
-        let mut sizes = vec![0 as IdxSize; self.len()];
-        for id in &self.ids {
-            sizes[*id as usize] += 1;
-        }
-        sizes
+    fn sizes(&self) -> &[IdxSize] {
+        self.sizes.get_or_init(|| {
+            let mut sizes = vec![0 as IdxSize; self.len()];
+            for id in &self.ids {
+                sizes[*id as usize] += 1;
+            }
+            sizes
+        })
     }
 
     /// Groups of the pairs (self's group, other's group).
@@ -510,11 +519,11 @@ impl Agg {
         let n = groups.len();
         let name = self.output.clone();
         let series: Series = match (self.kind, &self.column) {
-            (AggKind::Len, _) | (_, None) => IdxCa::from_vec(name, groups.sizes()).into_series(),
+            (AggKind::Len, _) | (_, None) => IdxCa::from_slice(name, groups.sizes()).into_series(),
             (kind, Some(column)) => {
                 let values = df.column(column)?;
                 if kind == AggKind::Count && !values.has_nulls() {
-                    IdxCa::from_vec(name, groups.sizes()).into_series()
+                    IdxCa::from_slice(name, groups.sizes()).into_series()
                 } else if kind == AggKind::Count {
                     let mut counts = vec![0 as IdxSize; n];
                     let valid = values.is_not_null();
