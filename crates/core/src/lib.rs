@@ -5,6 +5,8 @@
 //! unchanged in the widget's engine worker.
 
 pub mod catalog;
+pub mod catalog_file;
+mod catalog_lint;
 pub mod corpus;
 pub mod guard;
 pub mod manifest;
