@@ -86,6 +86,10 @@ pub struct TableDef {
     #[serde(default)]
     pub synonyms: Vec<String>,
     pub columns: Vec<ColumnDef>,
+    /// What a person should still decide (left by `catalog draft`);
+    /// `catalog check` warns while it is there. Not in the tenants' view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<String>,
 }
 
 /// The logical type of a column, as the extract's Arrow schema carries it.
@@ -185,6 +189,10 @@ pub struct ColumnDef {
     /// Whether it makes sense to group by this column.
     #[serde(default)]
     pub dimension: bool,
+    /// What a person should still decide; `catalog check` warns while it
+    /// is there. Not in the tenants' view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<String>,
 }
 
 /// A many-to-one link: `from_table.from_column` -> `to_table.to_column`.
@@ -304,6 +312,10 @@ impl Catalog {
         for t in &mut c.tables {
             t.source = None;
             t.tenant_column = None;
+            t.review = None;
+            for col in &mut t.columns {
+                col.review = None;
+            }
         }
         c
     }

@@ -31,6 +31,9 @@ pub fn tables(c: &Catalog, r: &mut Report, root: &FieldPath) {
 }
 
 fn table(c: &Catalog, t: &TableDef, r: &mut Report, at: &FieldPath) {
+    if let Some(note) = &t.review {
+        r.warn(&at.key("review"), format!("to review: {note}"));
+    }
     if !is_plain_identifier(&t.name) {
         r.error(
             &at.key("name"),
@@ -127,6 +130,9 @@ fn table(c: &Catalog, t: &TableDef, r: &mut Report, at: &FieldPath) {
 
 fn column(t: &TableDef, ci: usize, r: &mut Report, at: &FieldPath) {
     let col = &t.columns[ci];
+    if let Some(note) = &col.review {
+        r.warn(&at.key("review"), format!("to review: {note}"));
+    }
     if !is_plain_identifier(&col.name) {
         r.error(
             &at.key("name"),

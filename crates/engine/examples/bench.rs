@@ -14,7 +14,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use ed25519_dalek::SigningKey;
 use serde::Deserialize;
-use slicewise_core::catalog::{Catalog, ColumnDef, ColumnType, TableDef};
+use slicewise_core::catalog::Catalog;
 use slicewise_core::manifest::{public_key, sha256_hex, MANIFEST_VERSION};
 use slicewise_core::wire::{KeySet, Privacy};
 use slicewise_core::{Manifest, SignedManifest, TableEntry};
@@ -74,47 +74,11 @@ fn parse_args() -> anyhow::Result<Args> {
     Ok(args)
 }
 
-fn column(name: &str, column_type: ColumnType, dimension: bool) -> ColumnDef {
-    ColumnDef {
-        name: name.into(),
-        column_type,
-        description: String::new(),
-        synonyms: Vec::new(),
-        values: Vec::new(),
-        personal: false,
-        dimension,
-    }
-}
-
 /// The catalog of shared/bench/gen.py's table `t`.
-fn bench_catalog() -> Catalog {
-    use ColumnType::*;
-    Catalog {
-        version: 1,
-        tables: vec![TableDef {
-            name: "t".into(),
-            description: "synthetic customer transactions".into(),
-            grain: "one transaction".into(),
-            time_column: Some("ts".into()),
-            synonyms: Vec::new(),
-            columns: vec![
-                column("txn_id", Int, false),
-                column("customer_id", Int, true),
-                column("ts", Timestamp, false),
-                column("region", Text, true),
-                column("channel", Text, true),
-                column("category", Text, true),
-                column("product", Text, true),
-                column("status", Text, true),
-                column("quantity", Int, false),
-                column("unit_price", Float, false),
-                column("discount", Float, false),
-                column("amount", Float, false),
-            ],
-        }],
-        relationships: Vec::new(),
-        metrics: Vec::new(),
-    }
+fn bench_catalog() -> anyhow::Result<Catalog> {
+    const FILE: &str = "tests/bench/catalog.toml";
+    let text = include_str!("../../../tests/bench/catalog.toml");
+    Ok(slicewise_core::catalog_file::parse(text, FILE)?)
 }
 
 fn unix_now() -> i64 {
@@ -174,7 +138,7 @@ fn min_median(times: &mut [f64]) -> (f64, f64) {
 
 fn bench_file(path: &Path, queries: &[BenchQuery], args: &Args) -> anyhow::Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let catalog = bench_catalog();
+    let catalog = bench_catalog()?;
     let request = load_request(&catalog, &bytes);
     if args.write_requests {
         let mut out = path.as_os_str().to_owned();

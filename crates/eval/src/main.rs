@@ -13,7 +13,8 @@ use slicewise_core::translate::{translate, NaiveDate, TranslateContext, Translat
 use slicewise_core::wire::Privacy;
 use slicewise_core::{corpus, Catalog, QueryResult};
 use slicewise_engine::Engine;
-use slicewise_server::{build_extract, seed_sqlite, ServerKeys, SqliteStore, Store};
+use slicewise_server::source_sqlite::SqliteSource;
+use slicewise_server::{build_extract, seed_sqlite, DataSource, ServerKeys};
 
 const CORPUS: &str = include_str!("../../core/tests/corpus/questions.jsonl");
 /// The corpus's "today".
@@ -49,10 +50,16 @@ fn load_engine(
     keys: &ServerKeys,
     rt: &tokio::runtime::Runtime,
 ) -> anyhow::Result<Engine> {
-    let store = Store::Sqlite(SqliteStore::new(db));
-    let rows = rt.block_on(store.load_tenant(TENANT))?;
-    let extract = build_extract(TENANT, Privacy::Standard, rows, &keys.pseudonym_key)?;
-    let mut engine = Engine::new(&Catalog::demo());
+    let catalog = Catalog::demo();
+    let source = DataSource::Sqlite(SqliteSource::new(db));
+    let extract = rt.block_on(build_extract(
+        &catalog,
+        &source,
+        TENANT,
+        Privacy::Standard,
+        &keys.pseudonym_key,
+    ))?;
+    let mut engine = Engine::new(&catalog);
     for t in &extract.tables {
         engine.load_ipc(&t.name, &t.bytes)?;
     }

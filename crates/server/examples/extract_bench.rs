@@ -14,11 +14,13 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Parser;
 use slicewise_core::wire::{KeySet, Privacy};
-use slicewise_core::{Manifest, SignedManifest};
+use slicewise_core::{Catalog, Manifest, SignedManifest};
 use slicewise_server::extract::build_extract;
 use slicewise_server::pg::{seed_postgres, PgStore};
 use slicewise_server::scratch_db::{ScratchDb, LOCAL_ADMIN_URL};
-use slicewise_server::{app, seed_sqlite, AppConfig, AppState, ServerKeys, SqliteStore, Store};
+use slicewise_server::{
+    app, seed_sqlite, AppConfig, AppState, DataSource, ServerKeys, SqliteStore, Store,
+};
 
 #[derive(Parser)]
 #[command(about = "Times tenant extracts over HTTP from SQLite and PostgreSQL")]
@@ -97,8 +99,9 @@ struct Figures {
     gzip: u64,
     brotli: u64,
     cold: Times,
-    read_rows: Times,
-    encode: Times,
+    build: Times,
+    /// Peak resident memory above the start of one in-process build, MB.
+    peak_mb: Vec<f64>,
     manifest: Times,
     not_modified: Times,
 }
@@ -154,6 +157,19 @@ async fn ok_body(
     Ok(body)
 }
 
+/// A field of /proc/self/status in kB (Linux).
+fn status_kb(field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = text.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Resets the process's peak RSS to its current RSS and returns that (kB).
+fn reset_peak_rss() -> Option<u64> {
+    std::fs::write("/proc/self/clear_refs", "5").ok()?;
+    status_kb("VmRSS:")
+}
+
 /// Measures one source: cold builds on fresh servers, then warm requests.
 async fn measure(store: Store, args: &Args, seed: Duration) -> anyhow::Result<Figures> {
     let dir = tempfile::tempdir()?;
@@ -175,16 +191,24 @@ async fn measure(store: Store, args: &Args, seed: Duration) -> anyhow::Result<Fi
     };
     let mut last = None;
     for run in 0..args.runs.max(1) {
-        // The parts of a build, in-process: reading rows, then encoding.
+        // One build in-process, with the memory it holds at its peak.
+        let source = DataSource::of_store(&store);
+        let catalog = Catalog::demo();
+        let base = reset_peak_rss();
         let started = Instant::now();
-        let rows = store.load_tenant(&args.tenant).await?;
-        f.read_rows.push(started.elapsed());
-        let started = Instant::now();
-        let root = keys.pseudonym_key.clone();
-        let tenant = args.tenant.clone();
-        tokio::task::spawn_blocking(move || build_extract(&tenant, Privacy::Standard, rows, &root))
-            .await??;
-        f.encode.push(started.elapsed());
+        let extract = build_extract(
+            &catalog,
+            &source,
+            &args.tenant,
+            Privacy::Standard,
+            &keys.pseudonym_key,
+        )
+        .await?;
+        f.build.push(started.elapsed());
+        if let (Some(base), Some(peak)) = (base, status_kb("VmHWM:")) {
+            f.peak_mb.push(peak.saturating_sub(base) as f64 / 1024.0);
+        }
+        drop(extract);
 
         // The whole cold path over HTTP: a fresh server has nothing cached.
         let state = AppState::new(store.clone(), keys.clone(), AppConfig::default());
@@ -266,16 +290,20 @@ fn print(args: &Args, columns: &[(&str, Figures)], skipped: Option<&str>) {
     row("seed the demo data (12 tenants)", &|f| {
         format!("{:.1} s", f.seed.as_secs_f64())
     });
-    row("extract rows (4 tables)", &|f| f.rows.to_string());
+    row("extract rows (all tables)", &|f| f.rows.to_string());
     row("extract Arrow IPC bytes", &|f| mb(f.bytes));
     row("cold extract build (first manifest)", &|f| {
         f.cold.min_median()
     });
-    row("  of which read rows (in-process)", &|f| {
-        f.read_rows.min_median()
+    row("  build in-process (read, privacy, Arrow, SHA-256)", &|f| {
+        f.build.min_median()
     });
-    row("  of which privacy, Arrow, SHA-256", &|f| {
-        f.encode.min_median()
+    row("  peak memory of one build, MB (x extract)", &|f| {
+        let peak = f.peak_mb.iter().copied().fold(0.0, f64::max);
+        format!(
+            "{peak:.0} ({:.2}x)",
+            peak * 1024.0 * 1024.0 / f.bytes.max(1) as f64
+        )
     });
     let per_s = |n: u64, f: &Figures| n as f64 / (f.cold.median() / 1e3);
     row("throughput at the median build, rows/s", &|f| {

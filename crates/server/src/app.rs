@@ -31,11 +31,12 @@ use crate::config::{AppConfig, TranslatorKind};
 use crate::error::AppError;
 use crate::extract::{
     build_extract, signed_table_url, verify_table_url, Coding, ExtractCache, TableRef,
-    TenantExtract, EXTRACT_TABLES,
+    TenantExtract,
 };
 use crate::keys::ServerKeys;
 use crate::llm::LlmTranslator;
 use crate::seed::Tier;
+use crate::source::DataSource;
 use crate::store::{Store, StoreError};
 use crate::token::{self, EmbedClaims};
 
@@ -55,6 +56,7 @@ pub struct AppState {
 
 struct Inner {
     store: Store,
+    source: DataSource,
     keys: ServerKeys,
     config: AppConfig,
     catalog: Catalog,
@@ -71,14 +73,16 @@ struct Inner {
 impl AppState {
     /// State over a store, the server's keys and settings.
     pub fn new(store: Store, keys: ServerKeys, config: AppConfig) -> AppState {
-        let catalog = Catalog::demo();
+        let catalog = config.catalog.clone();
+        let public = catalog.public();
         let llm = llm_translator(&config, &catalog);
         AppState {
             inner: Arc::new(Inner {
+                source: DataSource::of_store(&store),
                 store,
                 keys,
-                catalog_json: catalog.canonical_json(),
-                schema_hash: catalog.schema_hash(),
+                catalog_json: public.canonical_json(),
+                schema_hash: public.schema_hash(),
                 guard: SqlGuard::new(&catalog),
                 catalog,
                 extracts: ExtractCache::new(config.extract_ttl),
@@ -173,15 +177,14 @@ impl AppState {
             .extracts
             .get_or_build(tenant, privacy, || async {
                 let started = std::time::Instant::now();
-                let rows = self.inner.store.load_tenant(tenant).await?;
-                let root = self.inner.keys.pseudonym_key.clone();
-                let tenant_owned = tenant.to_string();
-                let extract = tokio::task::spawn_blocking(move || {
-                    build_extract(&tenant_owned, privacy, rows, &root)
-                })
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                let extract = build_extract(
+                    &self.inner.catalog,
+                    &self.inner.source,
+                    tenant,
+                    privacy,
+                    &self.inner.keys.pseudonym_key,
+                )
+                .await?;
                 tracing::info!(
                     tenant,
                     privacy = privacy.as_str(),
@@ -506,7 +509,7 @@ async fn table(
     };
     let now = now_unix();
     let r = verify_table_url(&state.keys().url_key, &table, &x, exp, &sig, now)?;
-    if !EXTRACT_TABLES.contains(&table.as_str()) {
+    if state.catalog().table(&table).is_none() {
         return Err(AppError::not_found(
             "table_not_found",
             "No such extract table.",

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
+use slicewise_core::Catalog;
 
 use crate::seed::Tier;
 
@@ -95,6 +96,8 @@ pub struct AppConfig {
     pub translator: TranslatorKind,
     /// The LLM backend, when `translator` is `Llm`.
     pub llm: Option<LlmConfig>,
+    /// The vendor's catalog: every extract, answer and check follows it.
+    pub catalog: Catalog,
 }
 
 impl Default for AppConfig {
@@ -109,6 +112,8 @@ impl Default for AppConfig {
             max_body_bytes: 64 * 1024,
             translator: TranslatorKind::Builtin,
             llm: None,
+            // The retail example, so tests and `--demo` need no file.
+            catalog: Catalog::demo(),
         }
     }
 }

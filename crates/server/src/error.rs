@@ -9,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use slicewise_core::wire::{ErrorBody, ErrorDetail};
 
+use crate::extract::ExtractError;
 use crate::extract::UrlError;
+use crate::source::SourceError;
 use crate::store::StoreError;
 use crate::token::TokenError;
 
@@ -38,6 +40,8 @@ pub enum AppError {
     Quota { message: String, retry_after: u64 },
     #[error(transparent)]
     Database(#[from] StoreError),
+    #[error(transparent)]
+    Extract(#[from] ExtractError),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -128,7 +132,26 @@ impl AppError {
                 "database_unavailable",
                 "The database is unavailable; try again shortly.".into(),
             ),
-            AppError::Internal(_) => (
+            AppError::Extract(ExtractError::Source(SourceError::Unavailable(_))) => (
+                S::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "The database is unavailable; try again shortly.".into(),
+            ),
+            AppError::Extract(ExtractError::Source(e @ SourceError::Changed { .. })) => (
+                S::SERVICE_UNAVAILABLE,
+                e.code(),
+                "The data no longer matches this analytics setup (a table or column changed); \
+                 the provider has been told. Try again later."
+                    .into(),
+            ),
+            AppError::Extract(ExtractError::Source(e @ SourceError::BadValue { .. })) => (
+                S::SERVICE_UNAVAILABLE,
+                e.code(),
+                "Some of the data has values of an unexpected type; the provider has been told. \
+                 Try again later."
+                    .into(),
+            ),
+            AppError::Extract(ExtractError::Encode { .. }) | AppError::Internal(_) => (
                 S::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Something went wrong on the server.".into(),

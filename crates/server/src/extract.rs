@@ -1,37 +1,25 @@
-//! Tenant extracts: one tenant's four tables as Arrow IPC streams.
+//! Tenant extracts: one tenant's catalog tables as Arrow IPC streams, signed
+//! URLs to them, and the cache of built extracts.
 //!
-//! Privacy is applied before encoding, so pseudonymised or left-out values
-//! never reach the bytes that get hashed, signed and served.
+//! The builder knows Arrow and the catalog, not any table: a source reads
+//! each table for the tenant in batches, the privacy rules are applied to
+//! each batch before encoding, so pseudonymised or left-out values never
+//! reach the bytes that get hashed, signed and served.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arrow_array::types::Int32Type;
-use arrow_array::{
-    ArrayRef, BooleanArray, Date32Array, DictionaryArray, Float64Array, Int32Array, Int64Array,
-    RecordBatch, StringArray, TimestampMicrosecondArray,
-};
-use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
+use arrow_array::RecordBatch;
 use bytes::Bytes;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use slicewise_core::catalog::TableDef;
 use slicewise_core::manifest::sha256_hex;
 use slicewise_core::wire::Privacy;
 use slicewise_core::Catalog;
 use tokio::sync::OnceCell;
 
-use crate::rows::TenantRows;
-
-/// The tables of an extract, in manifest order.
-pub const EXTRACT_TABLES: [&str; 4] = ["orders", "customers", "products", "support_tickets"];
-
-/// Label columns, sent as Arrow dictionaries: each distinct value once per
-/// table, then 4-byte keys. The engine turns them into categoricals by
-/// mapping the dictionary, not every row.
-const LOW_CARDINALITY: [&str; 7] = [
-    "channel", "status", "country", "segment", "category", "priority", "topic",
-];
+use crate::privacy::{hmac, tenant_pseudonym_key, KeySet, TablePrivacy};
+use crate::source::{arrow_schema, SourceError, TableSource};
 
 /// One encoded table.
 #[derive(Debug, Clone)]
@@ -165,245 +153,126 @@ impl TenantExtract {
     }
 }
 
-type HmacSha256 = Hmac<Sha256>;
+/// Why a tenant's extract could not be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ExtractError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("table {table} could not be encoded: {detail}")]
+    Encode { table: String, detail: String },
+}
 
-fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    // HMAC takes keys of any length; this cannot fail.
-    let mut mac = match HmacSha256::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => return [0; 32],
+/// One table's IPC stream writer, fed batch by batch.
+struct TableWriter {
+    name: String,
+    rows: u64,
+    writer: arrow_ipc::writer::StreamWriter<Vec<u8>>,
+}
+
+impl TableWriter {
+    fn new(table: &TableDef) -> Result<TableWriter, ExtractError> {
+        let writer = arrow_ipc::writer::StreamWriter::try_new(Vec::new(), &arrow_schema(table))
+            .map_err(|e| encode_error(&table.name, e))?;
+        Ok(TableWriter {
+            name: table.name.clone(),
+            rows: 0,
+            writer,
+        })
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), ExtractError> {
+        // An empty batch adds nothing but framing.
+        if batch.num_rows() == 0 && self.rows > 0 {
+            return Ok(());
+        }
+        self.rows += batch.num_rows() as u64;
+        self.writer
+            .write(batch)
+            .map_err(|e| encode_error(&self.name, e))
+    }
+
+    fn finish(mut self) -> Result<ExtractTable, ExtractError> {
+        self.writer
+            .finish()
+            .map_err(|e| encode_error(&self.name, e))?;
+        let bytes = self
+            .writer
+            .into_inner()
+            .map_err(|e| encode_error(&self.name, e))?;
+        Ok(ExtractTable::new(&self.name, self.rows, bytes))
+    }
+}
+
+fn encode_error(table: &str, e: impl std::fmt::Display) -> ExtractError {
+    ExtractError::Encode {
+        table: table.to_string(),
+        detail: e.to_string(),
+    }
+}
+
+/// Reads one table for a tenant and encodes it, the rules applied per batch.
+async fn encode_table<S: TableSource + Sync>(
+    source: &S,
+    table: &TableDef,
+    tenant: &str,
+    rule: &TablePrivacy<'_>,
+    keys: &mut KeySet,
+) -> Result<ExtractTable, ExtractError> {
+    let mut out = TableWriter::new(table)?;
+    let mut failed = None;
+    let read = {
+        let mut sink = |batch: RecordBatch| -> Result<(), SourceError> {
+            let written = rule
+                .apply(batch, keys)
+                .map_err(|detail| encode_error(&table.name, detail))
+                .and_then(|b| out.write(&b));
+            written.map_err(|e| {
+                let detail = e.to_string();
+                failed = Some(e);
+                SourceError::Changed {
+                    table: table.name.clone(),
+                    detail,
+                }
+            })
+        };
+        source.read_table(table, tenant, &mut sink).await
     };
-    for p in parts {
-        mac.update(p);
+    if let Some(e) = failed {
+        return Err(e);
     }
-    mac.finalize().into_bytes().into()
+    read?;
+    out.finish()
 }
 
-/// The pseudonym key of one tenant, derived from the server's root key.
-pub fn tenant_pseudonym_key(root: &[u8], tenant: &str) -> [u8; 32] {
-    hmac(root, &[b"slicewise-pseudonym\0", tenant.as_bytes()])
-}
-
-/// A stable pseudonym: the same value and tenant key always give the same one.
-pub fn pseudonym(tenant_key: &[u8], column: &str, value: &str) -> String {
-    let digest = hex::encode(&hmac(tenant_key, &[column.as_bytes(), b"\0", value.as_bytes()])[..4]);
-    if column == "email" {
-        format!("user_{digest}@example.invalid")
-    } else {
-        format!("cust_{digest}")
-    }
-}
-
-/// Applies a privacy level to a tenant's rows in place.
-pub fn apply_privacy(rows: &mut TenantRows, privacy: Privacy, tenant_key: &[u8]) {
-    if privacy == Privacy::Standard {
-        return;
-    }
-    if privacy == Privacy::Gdpr {
-        let keep = rows.customers.privacy_consent.clone();
-        let consenting: std::collections::HashSet<i64> = rows
-            .customers
-            .customer_id
-            .iter()
-            .zip(&keep)
-            .filter(|(_, k)| **k)
-            .map(|(id, _)| *id)
-            .collect();
-        rows.customers.retain(&keep);
-        let orders: Vec<bool> = rows
-            .orders
-            .customer_id
-            .iter()
-            .map(|c| consenting.contains(c))
-            .collect();
-        rows.orders.retain(&orders);
-        let tickets: Vec<bool> = rows
-            .tickets
-            .customer_id
-            .iter()
-            .map(|c| consenting.contains(c))
-            .collect();
-        rows.tickets.retain(&tickets);
-    }
-    // The catalog says which columns are personal; the rows know customers' name and email.
-    let catalog = Catalog::demo();
-    let personal = |col: &str| {
-        catalog
-            .table("customers")
-            .and_then(|t| t.column(col))
-            .is_some_and(|c| c.personal)
-    };
-    if personal("name") {
-        for v in &mut rows.customers.name {
-            *v = pseudonym(tenant_key, "name", v);
-        }
-    }
-    if personal("email") {
-        for v in &mut rows.customers.email {
-            *v = pseudonym(tenant_key, "email", v);
-        }
-    }
-}
-
-fn string_column(name: &str, values: &[String]) -> (Field, ArrayRef) {
-    if LOW_CARDINALITY.contains(&name) {
-        let array: DictionaryArray<Int32Type> = values.iter().map(String::as_str).collect();
-        let field = Field::new(
-            name,
-            DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
-            false,
-        );
-        (field, Arc::new(array))
-    } else {
-        let array = StringArray::from_iter_values(values.iter());
-        (Field::new(name, DataType::Utf8, false), Arc::new(array))
-    }
-}
-
-fn ts_type() -> DataType {
-    DataType::Timestamp(TimeUnit::Microsecond, None)
-}
-
-fn batch(columns: Vec<(Field, ArrayRef)>) -> Result<RecordBatch, ArrowError> {
-    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = columns.into_iter().unzip();
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
-}
-
-fn int64(name: &str, v: &[i64]) -> (Field, ArrayRef) {
-    (
-        Field::new(name, DataType::Int64, false),
-        Arc::new(Int64Array::from(v.to_vec())),
-    )
-}
-
-fn float64(name: &str, v: &[f64]) -> (Field, ArrayRef) {
-    (
-        Field::new(name, DataType::Float64, false),
-        Arc::new(Float64Array::from(v.to_vec())),
-    )
-}
-
-fn timestamp(name: &str, v: &[i64]) -> (Field, ArrayRef) {
-    (
-        Field::new(name, ts_type(), false),
-        Arc::new(TimestampMicrosecondArray::from(v.to_vec())),
-    )
-}
-
-/// The record batch of one extract table.
-pub fn table_batch(rows: &TenantRows, table: &str) -> Result<RecordBatch, ArrowError> {
-    match table {
-        "orders" => {
-            let o = &rows.orders;
-            batch(vec![
-                int64("order_id", &o.order_id),
-                int64("customer_id", &o.customer_id),
-                int64("product_id", &o.product_id),
-                timestamp("ordered_at", &o.ordered_at),
-                (
-                    Field::new("quantity", DataType::Int32, false),
-                    Arc::new(Int32Array::from(o.quantity.clone())),
-                ),
-                float64("unit_price", &o.unit_price),
-                float64("discount", &o.discount),
-                float64("amount", &o.amount),
-                string_column("channel", &o.channel),
-                string_column("status", &o.status),
-            ])
-        }
-        "customers" => {
-            let c = &rows.customers;
-            batch(vec![
-                int64("customer_id", &c.customer_id),
-                (
-                    Field::new("name", DataType::Utf8, false),
-                    Arc::new(StringArray::from_iter_values(c.name.iter())),
-                ),
-                (
-                    Field::new("email", DataType::Utf8, false),
-                    Arc::new(StringArray::from_iter_values(c.email.iter())),
-                ),
-                string_column("country", &c.country),
-                string_column("segment", &c.segment),
-                (
-                    Field::new("signup_date", DataType::Date32, false),
-                    Arc::new(Date32Array::from(c.signup_date.clone())),
-                ),
-                (
-                    Field::new("privacy_consent", DataType::Boolean, false),
-                    Arc::new(BooleanArray::from(c.privacy_consent.clone())),
-                ),
-            ])
-        }
-        "products" => {
-            let p = &rows.products;
-            batch(vec![
-                int64("product_id", &p.product_id),
-                (
-                    Field::new("name", DataType::Utf8, false),
-                    Arc::new(StringArray::from_iter_values(p.name.iter())),
-                ),
-                string_column("category", &p.category),
-                float64("unit_price", &p.unit_price),
-            ])
-        }
-        "support_tickets" => {
-            let t = &rows.tickets;
-            batch(vec![
-                int64("ticket_id", &t.ticket_id),
-                int64("customer_id", &t.customer_id),
-                timestamp("opened_at", &t.opened_at),
-                (
-                    Field::new("closed_at", ts_type(), true),
-                    Arc::new(TimestampMicrosecondArray::from(t.closed_at.clone())),
-                ),
-                string_column("priority", &t.priority),
-                string_column("topic", &t.topic),
-                (
-                    Field::new("satisfaction", DataType::Int32, true),
-                    Arc::new(Int32Array::from(t.satisfaction.clone())),
-                ),
-            ])
-        }
-        other => Err(ArrowError::InvalidArgumentError(format!(
-            "no extract table named {other}"
-        ))),
-    }
-}
-
-/// Encodes a batch as an uncompressed Arrow IPC stream.
-pub fn encode_stream(batch: &RecordBatch) -> Result<Vec<u8>, ArrowError> {
-    let mut buf = Vec::new();
-    {
-        let mut writer = arrow_ipc::writer::StreamWriter::try_new(&mut buf, &batch.schema())?;
-        writer.write(batch)?;
-        writer.finish()?;
-    }
-    Ok(buf)
-}
-
-/// Builds the extract of a tenant's rows at a privacy level.
-pub fn build_extract(
+/// Builds a tenant's extract at a privacy level: every catalog table read
+/// from the source for that tenant, the privacy rules applied batch by
+/// batch, each encoded as an Arrow IPC stream (tables in catalog order).
+pub async fn build_extract<S: TableSource + Sync>(
+    catalog: &Catalog,
+    source: &S,
     tenant: &str,
     privacy: Privacy,
-    mut rows: TenantRows,
     pseudonym_root: &[u8],
-) -> Result<TenantExtract, ArrowError> {
-    apply_privacy(
-        &mut rows,
-        privacy,
-        &tenant_pseudonym_key(pseudonym_root, tenant),
-    );
-    let mut tables = Vec::with_capacity(EXTRACT_TABLES.len());
-    for name in EXTRACT_TABLES {
-        let b = table_batch(&rows, name)?;
-        let bytes = encode_stream(&b)?;
-        tables.push(ExtractTable::new(name, b.num_rows() as u64, bytes));
+) -> Result<TenantExtract, ExtractError> {
+    let key = tenant_pseudonym_key(pseudonym_root, tenant);
+    let rules: Vec<TablePrivacy> = catalog
+        .tables
+        .iter()
+        .map(|t| TablePrivacy::new(catalog, t, privacy, key))
+        .collect();
+    // Who consented is known before the tables that follow consent are read.
+    let mut order: Vec<usize> = (0..catalog.tables.len()).collect();
+    order.sort_by_key(|i| !rules[*i].is_consent_table());
+    let mut keys = KeySet::default();
+    let mut built: Vec<Option<ExtractTable>> = vec![None; catalog.tables.len()];
+    for i in order {
+        let table = &catalog.tables[i];
+        built[i] = Some(encode_table(source, table, tenant, &rules[i], &mut keys).await?);
     }
     Ok(TenantExtract {
         tenant: tenant.to_string(),
         privacy,
-        tables,
+        tables: built.into_iter().flatten().collect(),
     })
 }
 
@@ -571,14 +440,5 @@ mod tests {
             verify_table_url(b"k", "orders", &x, 2_000, &sig, 2_000),
             Err(UrlError::Expired)
         );
-    }
-
-    #[test]
-    fn pseudonyms_are_stable_and_keyed() {
-        let k1 = tenant_pseudonym_key(b"root", "acme");
-        let k2 = tenant_pseudonym_key(b"root", "globex");
-        assert_eq!(pseudonym(&k1, "name", "Ann"), pseudonym(&k1, "name", "Ann"));
-        assert_ne!(pseudonym(&k1, "name", "Ann"), pseudonym(&k2, "name", "Ann"));
-        assert!(pseudonym(&k1, "email", "a@b").ends_with("@example.invalid"));
     }
 }

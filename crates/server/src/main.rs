@@ -37,7 +37,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs the HTTP server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Writes the demo dataset (12 tenants).
     SeedDemo(SeedArgs),
     /// Prints an embed token.
@@ -46,6 +46,31 @@ enum Command {
     /// the database; servers sign with it from their next start, and retire
     /// the older ones (listed until their manifests have expired).
     Keygen(KeygenArgs),
+    /// Writes, checks and describes catalog files.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Prints the catalog file's JSON Schema (for editors' validation).
+    Schema,
+    /// Checks a catalog file, and its tables against the database when one
+    /// is given: every problem at once, with file, line and field.
+    Check(CatalogCheckArgs),
+}
+
+#[derive(Args)]
+struct CatalogCheckArgs {
+    /// The catalog file (TOML).
+    #[arg(long, env = "SLICEWISE_CATALOG")]
+    catalog: PathBuf,
+    /// SQLite file to check the tables against.
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// PostgreSQL URL to check the tables against.
+    #[arg(long, conflicts_with = "db")]
+    database_url: Option<String>,
 }
 
 #[derive(Args, Clone)]
@@ -93,6 +118,10 @@ struct ServeArgs {
     /// Which translator answers: builtin (default) or llm.
     #[arg(long, env = "SLICEWISE_TRANSLATOR")]
     translator: Option<String>,
+    /// The catalog file (TOML) describing the tables served; `--demo`
+    /// without one serves the retail example.
+    #[arg(long, env = "SLICEWISE_CATALOG")]
+    catalog: Option<PathBuf>,
     #[command(flatten)]
     llm: LlmArgs,
 }
@@ -184,6 +213,7 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     translator: Option<String>,
     llm: Option<FileLlm>,
+    catalog: Option<PathBuf>,
 }
 
 fn read_file_config(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -296,7 +326,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let file = read_file_config(cli.config.as_deref())?;
     match cli.command {
-        Command::Serve(args) => serve(args, file),
+        Command::Serve(args) => serve(*args, file),
         Command::SeedDemo(args) => seed(args, file),
         Command::Token(args) => {
             let dir = data_dir(&args.common, &file);
@@ -316,7 +346,68 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keygen(args) => keygen(args, file),
+        Command::Catalog(CatalogCommand::Schema) => {
+            println!("{}", slicewise_server::catalog_check::json_schema());
+            Ok(())
+        }
+        Command::Catalog(CatalogCommand::Check(args)) => catalog_check(args),
     }
+}
+
+/// Reads a catalog file; errors name the file, line and field.
+fn read_catalog(path: &Path) -> anyhow::Result<(String, slicewise_core::Catalog)> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading catalog file {}", path.display()))?;
+    let name = path.display().to_string();
+    match slicewise_core::catalog_file::parse_with_warnings(&text, &name) {
+        Ok((catalog, warnings)) => {
+            for w in warnings {
+                eprintln!("{w}");
+            }
+            Ok((text, catalog))
+        }
+        Err(errors) => bail!("the catalog is not valid:\n{errors}"),
+    }
+}
+
+fn catalog_check(args: CatalogCheckArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.catalog)
+        .with_context(|| format!("reading catalog file {}", args.catalog.display()))?;
+    let name = args.catalog.display().to_string();
+    let mut problems = match slicewise_core::catalog_file::parse_with_warnings(&text, &name) {
+        Ok((catalog, warnings)) => {
+            let source = match (&args.db, &args.database_url) {
+                (Some(db), _) => Some(Store::Sqlite(SqliteStore::new(db))),
+                (_, Some(url)) => Some(Store::Postgres(PgStore::new(url))),
+                _ => None,
+            };
+            let mut all = warnings;
+            if let Some(store) = source {
+                let rt = tokio::runtime::Runtime::new()?;
+                all.extend(
+                    rt.block_on(slicewise_server::catalog_check::against_database(
+                        &catalog, &store, &text, &name,
+                    )),
+                );
+            }
+            all
+        }
+        Err(errors) => errors.0,
+    };
+    problems.sort_by_key(|p| (p.severity, p.line));
+    for p in &problems {
+        println!("{p}");
+    }
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == slicewise_core::catalog_file::Severity::Error)
+        .count();
+    let warnings = problems.len() - errors;
+    if errors > 0 {
+        bail!("{name}: {errors} errors, {warnings} warnings");
+    }
+    println!("{name}: ok ({warnings} warnings)");
+    Ok(())
 }
 
 fn keygen(args: KeygenArgs, file: FileConfig) -> anyhow::Result<()> {
@@ -418,7 +509,20 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
         Source::Postgres(url) => Store::Postgres(PgStore::new(url)),
     };
     let (translator, llm) = translator_config(&args, &file)?;
+    let catalog = match args.catalog.as_ref().or(file.catalog.as_ref()) {
+        Some(path) => {
+            let (_, catalog) = read_catalog(path)?;
+            tracing::info!("serving the catalog {}", path.display());
+            catalog
+        }
+        None if demo => slicewise_core::Catalog::demo(),
+        None => bail!(
+            "no catalog: pass --catalog FILE (or SLICEWISE_CATALOG); \
+             `slicewise catalog check --catalog FILE --db ...` checks one"
+        ),
+    };
     let config = AppConfig {
+        catalog,
         translator,
         llm,
         demo,

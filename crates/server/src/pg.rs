@@ -9,13 +9,12 @@
 //! once.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
-use futures_util::{pin_mut, TryStreamExt};
+use futures_util::pin_mut;
 use slicewise_core::wire::PublicKey;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls};
 
-use crate::rows::TenantRows;
 use crate::seed::{demo_tenants, generate_tenant, IdBase, Tier};
 use crate::sqlite::SeedSummary;
 use crate::store::{AuditFilter, AuditRecord, KeyPublication, StoreError, Usage};
@@ -87,7 +86,7 @@ const RETIRE_KEY: &str =
   ON CONFLICT (kid) DO UPDATE SET retired_at = excluded.retired_at, expires_at = excluded.expires_at
   WHERE signing_keys.retired_at IS NULL";
 
-async fn connect(url: &str) -> Result<Client, StoreError> {
+pub(crate) async fn connect(url: &str) -> Result<Client, StoreError> {
     let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
@@ -103,22 +102,10 @@ fn timestamp(micros: i64) -> NaiveDateTime {
         .unwrap_or_default()
 }
 
-fn micros(t: NaiveDateTime) -> i64 {
-    t.and_utc().timestamp_micros()
-}
-
 fn date(days: i32) -> NaiveDate {
     DateTime::from_timestamp(i64::from(days) * 86_400, 0)
         .map(|t| t.date_naive())
         .unwrap_or_default()
-}
-
-fn days(d: NaiveDate) -> i32 {
-    (d.and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
-        .timestamp()
-        / 86_400) as i32
 }
 
 /// Creates the app role and lets the connecting user switch to it.
@@ -334,6 +321,11 @@ impl PgStore {
         PgStore { url: url.into() }
     }
 
+    /// The connection string.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// A connection working as the app role.
     async fn app_client(&self) -> Result<Client, StoreError> {
         let client = connect(&self.url).await?;
@@ -366,111 +358,6 @@ impl PgStore {
             .await?;
         tx.commit().await?;
         Ok(row.and_then(|r| Tier::parse(r.get::<_, &str>(0))))
-    }
-
-    /// All rows of one tenant, in one transaction scoped to it by the row policy.
-    pub async fn load_tenant(&self, tenant: &str) -> Result<TenantRows, StoreError> {
-        let mut client = self.app_client().await?;
-        let tx = client
-            .build_transaction()
-            .read_only(true)
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .start()
-            .await?;
-        tx.execute(
-            "SELECT set_config('slicewise.tenant', $1, true)",
-            &[&tenant],
-        )
-        .await?;
-        let mut rows = TenantRows::default();
-        let none: [&str; 0] = [];
-        // The policy scopes every read; the WHERE clause is belt and braces.
-        {
-            let s = tx
-                .query_raw(
-                    "SELECT customer_id, name, email, country, segment, signup_date, privacy_consent
-                     FROM customers WHERE tenant_id = current_setting('slicewise.tenant')
-                     ORDER BY customer_id",
-                    none,
-                )
-                .await?;
-            pin_mut!(s);
-            let c = &mut rows.customers;
-            while let Some(r) = s.try_next().await? {
-                c.customer_id.push(r.try_get(0)?);
-                c.name.push(r.try_get(1)?);
-                c.email.push(r.try_get(2)?);
-                c.country.push(r.try_get(3)?);
-                c.segment.push(r.try_get(4)?);
-                c.signup_date.push(days(r.try_get(5)?));
-                c.privacy_consent.push(r.try_get(6)?);
-            }
-        }
-        {
-            let s = tx
-                .query_raw(
-                    "SELECT product_id, name, category, unit_price FROM products
-                     WHERE tenant_id = current_setting('slicewise.tenant') ORDER BY product_id",
-                    none,
-                )
-                .await?;
-            pin_mut!(s);
-            let p = &mut rows.products;
-            while let Some(r) = s.try_next().await? {
-                p.product_id.push(r.try_get(0)?);
-                p.name.push(r.try_get(1)?);
-                p.category.push(r.try_get(2)?);
-                p.unit_price.push(r.try_get(3)?);
-            }
-        }
-        {
-            let s = tx
-                .query_raw(
-                    "SELECT order_id, customer_id, product_id, ordered_at, quantity, unit_price, discount,
-                     amount, channel, status FROM orders
-                     WHERE tenant_id = current_setting('slicewise.tenant') ORDER BY order_id",
-                    none,
-                )
-                .await?;
-            pin_mut!(s);
-            let o = &mut rows.orders;
-            while let Some(r) = s.try_next().await? {
-                o.order_id.push(r.try_get(0)?);
-                o.customer_id.push(r.try_get(1)?);
-                o.product_id.push(r.try_get(2)?);
-                o.ordered_at.push(micros(r.try_get(3)?));
-                o.quantity.push(r.try_get(4)?);
-                o.unit_price.push(r.try_get(5)?);
-                o.discount.push(r.try_get(6)?);
-                o.amount.push(r.try_get(7)?);
-                o.channel.push(r.try_get(8)?);
-                o.status.push(r.try_get(9)?);
-            }
-        }
-        {
-            let s = tx
-                .query_raw(
-                    "SELECT ticket_id, customer_id, opened_at, closed_at, priority, topic, satisfaction
-                     FROM support_tickets
-                     WHERE tenant_id = current_setting('slicewise.tenant') ORDER BY ticket_id",
-                    none,
-                )
-                .await?;
-            pin_mut!(s);
-            let t = &mut rows.tickets;
-            while let Some(r) = s.try_next().await? {
-                t.ticket_id.push(r.try_get(0)?);
-                t.customer_id.push(r.try_get(1)?);
-                t.opened_at.push(micros(r.try_get(2)?));
-                t.closed_at
-                    .push(r.try_get::<_, Option<NaiveDateTime>>(3)?.map(micros));
-                t.priority.push(r.try_get(4)?);
-                t.topic.push(r.try_get(5)?);
-                t.satisfaction.push(r.try_get(6)?);
-            }
-        }
-        tx.commit().await?;
-        Ok(rows)
     }
 
     /// Counted asks since two instants (unix ms).

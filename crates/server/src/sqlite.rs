@@ -10,7 +10,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use slicewise_core::wire::PublicKey;
 
-use crate::rows::{format_date, format_timestamp, parse_date, parse_timestamp, TenantRows};
+use crate::rows::{format_date, format_timestamp};
 use crate::seed::{demo_tenants, generate_tenant, IdBase, TenantSpec, Tier};
 use crate::store::{AuditFilter, AuditRecord, KeyPublication, StoreError, Usage};
 
@@ -240,12 +240,6 @@ impl SqliteStore {
         .await
     }
 
-    /// All rows of one tenant, by id.
-    pub async fn load_tenant(&self, tenant: &str) -> Result<TenantRows, StoreError> {
-        let tenant = tenant.to_string();
-        self.run(move |c| load_tenant_sync(c, &tenant)).await
-    }
-
     /// Counted asks since two instants (unix ms).
     pub async fn usage(
         &self,
@@ -401,92 +395,4 @@ impl SqliteStore {
         })
         .await
     }
-}
-
-fn bad_value(what: &str) -> StoreError {
-    StoreError(format!("unreadable {what} in the database"))
-}
-
-/// Reads one tenant's four tables.
-pub fn load_tenant_sync(c: &Connection, tenant: &str) -> Result<TenantRows, StoreError> {
-    let mut rows = TenantRows::default();
-    {
-        let cu = &mut rows.customers;
-        let mut stmt = c.prepare(
-            "SELECT customer_id, name, email, country, segment, signup_date, privacy_consent
-             FROM customers WHERE tenant_id = ?1 ORDER BY customer_id",
-        )?;
-        let mut q = stmt.query([tenant])?;
-        while let Some(r) = q.next()? {
-            cu.customer_id.push(r.get(0)?);
-            cu.name.push(r.get(1)?);
-            cu.email.push(r.get(2)?);
-            cu.country.push(r.get(3)?);
-            cu.segment.push(r.get(4)?);
-            let d: String = r.get(5)?;
-            cu.signup_date
-                .push(parse_date(&d).ok_or_else(|| bad_value("date"))?);
-            cu.privacy_consent.push(r.get(6)?);
-        }
-    }
-    {
-        let p = &mut rows.products;
-        let mut stmt = c.prepare(
-            "SELECT product_id, name, category, unit_price FROM products
-             WHERE tenant_id = ?1 ORDER BY product_id",
-        )?;
-        let mut q = stmt.query([tenant])?;
-        while let Some(r) = q.next()? {
-            p.product_id.push(r.get(0)?);
-            p.name.push(r.get(1)?);
-            p.category.push(r.get(2)?);
-            p.unit_price.push(r.get(3)?);
-        }
-    }
-    {
-        let o = &mut rows.orders;
-        let mut stmt = c.prepare(
-            "SELECT order_id, customer_id, product_id, ordered_at, quantity, unit_price, discount,
-             amount, channel, status FROM orders WHERE tenant_id = ?1 ORDER BY order_id",
-        )?;
-        let mut q = stmt.query([tenant])?;
-        while let Some(r) = q.next()? {
-            o.order_id.push(r.get(0)?);
-            o.customer_id.push(r.get(1)?);
-            o.product_id.push(r.get(2)?);
-            let at = r.get_ref(3)?.as_str().map_err(|_| bad_value("timestamp"))?;
-            o.ordered_at
-                .push(parse_timestamp(at).ok_or_else(|| bad_value("timestamp"))?);
-            o.quantity.push(r.get(4)?);
-            o.unit_price.push(r.get(5)?);
-            o.discount.push(r.get(6)?);
-            o.amount.push(r.get(7)?);
-            o.channel.push(r.get(8)?);
-            o.status.push(r.get(9)?);
-        }
-    }
-    {
-        let t = &mut rows.tickets;
-        let mut stmt = c.prepare(
-            "SELECT ticket_id, customer_id, opened_at, closed_at, priority, topic, satisfaction
-             FROM support_tickets WHERE tenant_id = ?1 ORDER BY ticket_id",
-        )?;
-        let mut q = stmt.query([tenant])?;
-        while let Some(r) = q.next()? {
-            t.ticket_id.push(r.get(0)?);
-            t.customer_id.push(r.get(1)?);
-            let opened = r.get_ref(2)?.as_str().map_err(|_| bad_value("timestamp"))?;
-            t.opened_at
-                .push(parse_timestamp(opened).ok_or_else(|| bad_value("timestamp"))?);
-            let closed: Option<String> = r.get(3)?;
-            t.closed_at.push(match closed {
-                Some(s) => Some(parse_timestamp(&s).ok_or_else(|| bad_value("timestamp"))?),
-                None => None,
-            });
-            t.priority.push(r.get(4)?);
-            t.topic.push(r.get(5)?);
-            t.satisfaction.push(r.get(6)?);
-        }
-    }
-    Ok(rows)
 }

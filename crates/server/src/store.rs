@@ -8,7 +8,6 @@ use serde::Serialize;
 use slicewise_core::wire::{KeySet, PublicKey};
 
 use crate::pg::PgStore;
-use crate::rows::TenantRows;
 use crate::seed::Tier;
 use crate::sqlite::SqliteStore;
 
@@ -104,14 +103,6 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.tenant_tier(tenant).await,
             Store::Postgres(p) => p.tenant_tier(tenant).await,
-        }
-    }
-
-    /// All rows of one tenant.
-    pub async fn load_tenant(&self, tenant: &str) -> Result<TenantRows, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.load_tenant(tenant).await,
-            Store::Postgres(p) => p.load_tenant(tenant).await,
         }
     }
 

@@ -130,7 +130,7 @@ async fn every_tenant_gets_exactly_its_rows() {
     for tenant in TENANTS {
         let m = verified(&s, tenant, Privacy::Standard).await;
         assert_eq!(m.tenant, tenant);
-        assert_eq!(m.schema_hash, Catalog::demo().schema_hash());
+        assert_eq!(m.schema_hash, Catalog::demo().public().schema_hash());
         for (table, id) in ID_COLUMNS {
             let batches = read_stream(&fetch(&s, &m, table).await);
             assert!(batches[0].schema().field_with_name("tenant_id").is_err());
@@ -159,7 +159,7 @@ async fn extract_columns_have_the_documented_types() {
     let schema = orders[0].schema();
     let ty = |n: &str| schema.field_with_name(n).expect(n).data_type().clone();
     assert_eq!(ty("order_id"), DataType::Int64);
-    assert_eq!(ty("quantity"), DataType::Int32);
+    assert_eq!(ty("quantity"), DataType::Int64);
     assert_eq!(ty("amount"), DataType::Float64);
     assert_eq!(
         ty("ordered_at"),
@@ -193,7 +193,7 @@ async fn extract_columns_have_the_documented_types() {
         .expect("sat")
         .clone();
     assert!(f.is_nullable());
-    assert_eq!(f.data_type(), &DataType::Int32);
+    assert_eq!(f.data_type(), &DataType::Int64);
 }
 
 #[tokio::test]
@@ -214,7 +214,7 @@ async fn high_privacy_pseudonymises_names_and_emails_stably() {
     assert!(
         names
             .iter()
-            .all(|n| n.starts_with("cust_") && n.len() == 13),
+            .all(|n| n.starts_with("anon_") && n.len() == 13),
         "{names:?}"
     );
     assert!(emails
@@ -257,7 +257,7 @@ async fn gdpr_leaves_out_customers_without_consent_and_their_rows() {
     );
     assert!(string_column(&customers, "name")
         .iter()
-        .all(|n| n.starts_with("cust_")));
+        .all(|n| n.starts_with("anon_")));
     let orders = read_stream(&fetch(&s, &m, "orders").await);
     let want = ids(
         "SELECT o.order_id FROM orders o JOIN customers c ON c.customer_id = o.customer_id
@@ -419,7 +419,7 @@ async fn the_catalog_served_is_the_one_the_manifest_hashes() {
         .unwrap_or_default()
         .starts_with("application/json"));
     let hash = slicewise_core::manifest::sha256_hex(&r.body);
-    assert_eq!(hash, Catalog::demo().schema_hash());
+    assert_eq!(hash, Catalog::demo().public().schema_hash());
     let r = s.get("/api/v1/catalog", None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }

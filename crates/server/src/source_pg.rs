@@ -1,0 +1,172 @@
+//! Reading a catalog table for one tenant from PostgreSQL: as the non-owner
+//! role, in a read-only transaction that sets the tenant for the row-level
+//! security policies, with the catalog's columns cast to its types.
+
+use arrow_array::RecordBatch;
+use chrono::{NaiveDate, NaiveDateTime};
+use futures_util::{pin_mut, TryStreamExt};
+use slicewise_core::catalog::{ColumnType, TableDef};
+use tokio_postgres::Row;
+
+use crate::pg::{connect, APP_ROLE};
+use crate::source::{from_item, quote, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS};
+
+/// A vendor's PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PgSource {
+    url: String,
+}
+
+impl PgSource {
+    /// The source over a connection string (URL or `key=value` form).
+    pub fn new(url: impl Into<String>) -> PgSource {
+        PgSource { url: url.into() }
+    }
+}
+
+fn cast(t: ColumnType) -> &'static str {
+    match t {
+        ColumnType::Int => "bigint",
+        ColumnType::Float => "double precision",
+        ColumnType::Text => "text",
+        ColumnType::Bool => "boolean",
+        ColumnType::Date => "date",
+        ColumnType::Timestamp => "timestamp",
+    }
+}
+
+/// The SELECT of a table's catalog columns, cast to the catalog's types, for
+/// the tenant `$1`. The row policy scopes it too; the WHERE is belt and braces.
+pub fn select_sql(table: &TableDef) -> String {
+    let columns: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| format!("s.{}::{}", quote(&c.name), cast(c.column_type)))
+        .collect();
+    let tenant = table.tenant_column.as_deref().unwrap_or("tenant_id");
+    let order = table
+        .primary_key
+        .as_deref()
+        .map(|k| format!(" ORDER BY s.{}", quote(k)))
+        .unwrap_or_default();
+    format!(
+        "SELECT {} FROM {} WHERE s.{}::text = $1{order}",
+        columns.join(", "),
+        from_item(table),
+        quote(tenant)
+    )
+}
+
+fn unavailable(e: impl std::fmt::Display) -> SourceError {
+    SourceError::Unavailable(e.to_string())
+}
+
+fn changed(table: &TableDef, e: &tokio_postgres::Error) -> SourceError {
+    use tokio_postgres::error::SqlState;
+    match e.code() {
+        Some(c) if *c == SqlState::UNDEFINED_COLUMN || *c == SqlState::UNDEFINED_TABLE => {
+            SourceError::Changed {
+                table: table.name.clone(),
+                detail: e.to_string(),
+            }
+        }
+        Some(c) if *c == SqlState::INVALID_TEXT_REPRESENTATION || *c == SqlState::CANNOT_COERCE => {
+            SourceError::BadValue {
+                table: table.name.clone(),
+                column: String::new(),
+                detail: e.to_string(),
+            }
+        }
+        _ => unavailable(e),
+    }
+}
+
+fn push_row(b: &mut BatchBuilder<'_>, table: &TableDef, row: &Row) -> Result<(), SourceError> {
+    let get_err = |e: tokio_postgres::Error| changed(table, &e);
+    for (i, c) in table.columns.iter().enumerate() {
+        match c.column_type {
+            ColumnType::Int => {
+                let v: Option<i64> = row.try_get(i).map_err(get_err)?;
+                b.push(i, v.map_or(Cell::Null, Cell::Int))?;
+            }
+            ColumnType::Float => {
+                let v: Option<f64> = row.try_get(i).map_err(get_err)?;
+                b.push(i, v.map_or(Cell::Null, Cell::Float))?;
+            }
+            ColumnType::Text => {
+                let v: Option<&str> = row.try_get(i).map_err(get_err)?;
+                b.push(i, v.map_or(Cell::Null, Cell::Text))?;
+            }
+            ColumnType::Bool => {
+                let v: Option<bool> = row.try_get(i).map_err(get_err)?;
+                b.push(i, v.map_or(Cell::Null, Cell::Bool))?;
+            }
+            ColumnType::Date => {
+                let v: Option<NaiveDate> = row.try_get(i).map_err(get_err)?;
+                let days = v.map(|d| (d - NaiveDate::default()).num_days());
+                b.push(
+                    i,
+                    days.and_then(|d| i32::try_from(d).ok())
+                        .map_or(Cell::Null, Cell::Date),
+                )?;
+            }
+            ColumnType::Timestamp => {
+                let v: Option<NaiveDateTime> = row.try_get(i).map_err(get_err)?;
+                b.push(
+                    i,
+                    v.map_or(Cell::Null, |t| {
+                        Cell::Timestamp(t.and_utc().timestamp_micros())
+                    }),
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl TableSource for PgSource {
+    async fn read_table(
+        &self,
+        table: &TableDef,
+        tenant: &str,
+        sink: &mut (dyn FnMut(RecordBatch) -> Result<(), SourceError> + Send),
+    ) -> Result<(), SourceError> {
+        let mut client = connect(&self.url).await.map_err(unavailable)?;
+        client
+            .batch_execute(&format!("SET ROLE {APP_ROLE}"))
+            .await
+            .map_err(unavailable)?;
+        let tx = client
+            .build_transaction()
+            .read_only(true)
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .start()
+            .await
+            .map_err(unavailable)?;
+        tx.execute(
+            "SELECT set_config('slicewise.tenant', $1, true)",
+            &[&tenant],
+        )
+        .await
+        .map_err(unavailable)?;
+        // Zoned timestamps read as UTC wall time.
+        tx.batch_execute("SET LOCAL TimeZone = 'UTC'")
+            .await
+            .map_err(unavailable)?;
+        let rows = tx
+            .query_raw(&select_sql(table), [tenant])
+            .await
+            .map_err(|e| changed(table, &e))?;
+        pin_mut!(rows);
+        let mut builder = BatchBuilder::new(table);
+        while let Some(row) = rows.try_next().await.map_err(|e| changed(table, &e))? {
+            push_row(&mut builder, table, &row)?;
+            if builder.rows() >= BATCH_ROWS {
+                sink(builder.finish()?)?;
+            }
+        }
+        sink(builder.finish()?)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(())
+    }
+}

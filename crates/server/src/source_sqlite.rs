@@ -1,0 +1,150 @@
+//! Reading a catalog table for one tenant from a SQLite file, opened
+//! read-only: Slicewise never writes to the vendor's data.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use arrow_array::RecordBatch;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
+use slicewise_core::catalog::TableDef;
+use tokio::sync::mpsc;
+
+use crate::source::{from_item, quote, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS};
+
+/// A vendor's SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteSource {
+    path: PathBuf,
+}
+
+impl SqliteSource {
+    /// The source over the file at `path` (opened read-only per read).
+    pub fn new(path: impl Into<PathBuf>) -> SqliteSource {
+        SqliteSource { path: path.into() }
+    }
+
+    /// Opens the file read-only; a missing file is an error, never created.
+    pub fn open(path: &Path) -> Result<Connection, SourceError> {
+        let c = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| SourceError::Unavailable(e.to_string()))?;
+        c.busy_timeout(Duration::from_secs(5))
+            .map_err(|e| SourceError::Unavailable(e.to_string()))?;
+        Ok(c)
+    }
+}
+
+/// The SELECT of a table's catalog columns for one tenant (`?1`).
+pub fn select_sql(table: &TableDef) -> String {
+    let columns: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| format!("s.{}", quote(&c.name)))
+        .collect();
+    let tenant = table.tenant_column.as_deref().unwrap_or("tenant_id");
+    let order = table
+        .primary_key
+        .as_deref()
+        .map(|k| format!(" ORDER BY s.{}", quote(k)))
+        .unwrap_or_default();
+    format!(
+        "SELECT {} FROM {} WHERE s.{} = ?1{order}",
+        columns.join(", "),
+        from_item(table),
+        quote(tenant)
+    )
+}
+
+fn changed(table: &TableDef, e: &rusqlite::Error) -> SourceError {
+    let detail = e.to_string();
+    if detail.contains("no such column") || detail.contains("no such table") {
+        SourceError::Changed {
+            table: table.name.clone(),
+            detail,
+        }
+    } else {
+        SourceError::Unavailable(detail)
+    }
+}
+
+/// Reads on the blocking thread, sending each full batch through `tx`.
+fn read_blocking(
+    path: &Path,
+    table: &TableDef,
+    tenant: &str,
+    tx: &mpsc::Sender<RecordBatch>,
+) -> Result<(), SourceError> {
+    let conn = SqliteSource::open(path)?;
+    let mut stmt = conn
+        .prepare(&select_sql(table))
+        .map_err(|e| changed(table, &e))?;
+    let mut rows = stmt.query([tenant]).map_err(|e| changed(table, &e))?;
+    let mut builder = BatchBuilder::new(table);
+    let n = table.columns.len();
+    loop {
+        let row = match rows.next() {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(e) => return Err(changed(table, &e)),
+        };
+        for i in 0..n {
+            let cell = match row.get_ref(i).map_err(|e| changed(table, &e))? {
+                ValueRef::Null => Cell::Null,
+                ValueRef::Integer(v) => Cell::Int(v),
+                ValueRef::Real(v) => Cell::Float(v),
+                ValueRef::Text(t) => {
+                    Cell::Text(std::str::from_utf8(t).map_err(|_| SourceError::BadValue {
+                        table: table.name.clone(),
+                        column: table.columns[i].name.clone(),
+                        detail: "text that is not UTF-8".into(),
+                    })?)
+                }
+                ValueRef::Blob(_) => {
+                    return Err(SourceError::BadValue {
+                        table: table.name.clone(),
+                        column: table.columns[i].name.clone(),
+                        detail: "a blob".into(),
+                    })
+                }
+            };
+            builder.push(i, cell)?;
+        }
+        if builder.rows() >= BATCH_ROWS && tx.blocking_send(builder.finish()?).is_err() {
+            return Ok(()); // the receiver gave up; its error is reported there
+        }
+    }
+    let _ = tx.blocking_send(builder.finish()?);
+    Ok(())
+}
+
+impl TableSource for SqliteSource {
+    async fn read_table(
+        &self,
+        table: &TableDef,
+        tenant: &str,
+        sink: &mut (dyn FnMut(RecordBatch) -> Result<(), SourceError> + Send),
+    ) -> Result<(), SourceError> {
+        // Two batches in flight at most: memory follows the batch size.
+        let (tx, mut rx) = mpsc::channel(2);
+        let (path, t, tenant) = (self.path.clone(), table.clone(), tenant.to_string());
+        let reader = tokio::task::spawn_blocking(move || read_blocking(&path, &t, &tenant, &tx));
+        let mut failed = None;
+        while let Some(batch) = rx.recv().await {
+            if let Err(e) = sink(batch) {
+                failed = Some(e);
+                break;
+            }
+        }
+        drop(rx);
+        let read = reader
+            .await
+            .map_err(|e| SourceError::Unavailable(e.to_string()))?;
+        match failed {
+            Some(e) => Err(e),
+            None => read,
+        }
+    }
+}
