@@ -47,6 +47,25 @@ pub struct Catalog {
     /// Free text for the LLM backend's prompt (business vocabulary, caveats).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// Where the vendor lists its tenants (and their tiers). Without it any
+    /// tenant an embed token names is served. Server-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenants: Option<TenantRegistry>,
+}
+
+/// The vendor's list of tenants: a token for a tenant not in it is refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TenantRegistry {
+    /// A table, a view, or a read-only SELECT.
+    pub source: String,
+    /// The column holding the tenant id (as tokens name it).
+    pub id_column: String,
+    /// A column holding `free`, `pro` or `enterprise`; a token's `tier`
+    /// claim wins over it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier_column: Option<String>,
 }
 
 /// One table of the extract.
@@ -309,6 +328,7 @@ impl Catalog {
     /// vendor's database (sources, tenant columns).
     pub fn public(&self) -> Catalog {
         let mut c = self.clone();
+        c.tenants = None;
         for t in &mut c.tables {
             t.source = None;
             t.tenant_column = None;

@@ -85,12 +85,52 @@ pub fn orders_rows(sql: &str) -> bool {
 
 /// Whether `got` gives the same figures as `expected`: the same rows (in
 /// the same order when `ordered`, where rows tying on a figure may swap).
+/// Columns may come in another order, and `got` may carry more columns
+/// (an entity's key beside its label): every expected column must be one
+/// of `got`'s, with the same rows.
 pub fn same_result(got: &QueryResult, expected: &QueryResult, ordered: bool) -> bool {
     let (a, b) = (rows(got), rows(expected));
-    if all_close(&a, &b) {
+    let width = expected.columns.len();
+    if got.columns.len() < width || a.len() != b.len() {
+        return false;
+    }
+    if same_rows(&a, &b, ordered) {
         return true;
     }
-    let (mut sa, mut sb) = (a.clone(), b.clone());
+    // Every choice of got's columns, in order, for the expected ones.
+    let mut pick = Vec::with_capacity(width);
+    choose(got.columns.len(), width, &mut pick, &mut |cols| {
+        let projected: Vec<Vec<String>> = a
+            .iter()
+            .map(|r| cols.iter().map(|c| r[*c].clone()).collect())
+            .collect();
+        same_rows(&projected, &b, ordered)
+    })
+}
+
+/// Calls `f` with each ordered choice of `k` distinct indices below `n`
+/// until it returns true (at most a few hundred for result widths).
+fn choose(n: usize, k: usize, pick: &mut Vec<usize>, f: &mut dyn FnMut(&[usize]) -> bool) -> bool {
+    if pick.len() == k {
+        return f(pick);
+    }
+    for i in 0..n {
+        if !pick.contains(&i) {
+            pick.push(i);
+            if choose(n, k, pick, f) {
+                return true;
+            }
+            pick.pop();
+        }
+    }
+    false
+}
+
+fn same_rows(a: &[Vec<String>], b: &[Vec<String>], ordered: bool) -> bool {
+    if all_close(a, b) {
+        return true;
+    }
+    let (mut sa, mut sb) = (a.to_vec(), b.to_vec());
     sa.sort();
     sb.sort();
     if !all_close(&sa, &sb) {
@@ -101,7 +141,7 @@ pub fn same_result(got: &QueryResult, expected: &QueryResult, ordered: bool) -> 
     }
     // Same rows, other order: fine only where rows tie on a figure (the
     // ordering key), since ties may come in either order.
-    a.iter().zip(&b).all(|(x, y)| {
+    a.iter().zip(b).all(|(x, y)| {
         x.iter().zip(y).all(|(p, q)| cell_close(p, q))
             || x.iter()
                 .zip(y)
@@ -164,6 +204,15 @@ mod tests {
             &result(&["web", "store"], &[10.0, 6.0]),
             false
         ));
+        // Columns in another order, and an extra key column, still match.
+        let mut keyed = b.clone();
+        keyed.columns.reverse();
+        keyed.columns.push(a.columns[1].clone());
+        assert!(same_result(&keyed, &b, false));
+        assert!(
+            !same_result(&b, &keyed, false),
+            "a missing column never matches"
+        );
         assert!(orders_rows("SELECT a FROM (SELECT 1 AS a) ORDER BY a"));
         assert!(!orders_rows("SELECT a FROM (SELECT a FROM t ORDER BY a)"));
     }

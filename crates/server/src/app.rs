@@ -29,6 +29,7 @@ use tower_http::services::ServeDir;
 use crate::ask::{self, AnswerCache};
 use crate::config::{AppConfig, TranslatorKind};
 use crate::error::AppError;
+use crate::extract::ExtractError;
 use crate::extract::{
     build_extract, signed_table_url, verify_table_url, Coding, ExtractCache, TableRef,
     TenantExtract,
@@ -36,7 +37,7 @@ use crate::extract::{
 use crate::keys::ServerKeys;
 use crate::llm::LlmTranslator;
 use crate::seed::Tier;
-use crate::source::DataSource;
+use crate::source::{DataSource, TableSource};
 use crate::store::{Store, StoreError};
 use crate::token::{self, EmbedClaims};
 
@@ -71,14 +72,27 @@ struct Inner {
 }
 
 impl AppState {
-    /// State over a store, the server's keys and settings.
+    /// State over one database holding both the data and the server's own
+    /// state, the server's keys and settings.
     pub fn new(store: Store, keys: ServerKeys, config: AppConfig) -> AppState {
+        let source = DataSource::of_store(&store);
+        Self::with_source(source, store, keys, config)
+    }
+
+    /// State reading tenant data from `source` and keeping the server's own
+    /// state (audit, quotas, feedback, keys) in `store`.
+    pub fn with_source(
+        source: DataSource,
+        store: Store,
+        keys: ServerKeys,
+        config: AppConfig,
+    ) -> AppState {
         let catalog = config.catalog.clone();
         let public = catalog.public();
         let llm = llm_translator(&config, &catalog);
         AppState {
             inner: Arc::new(Inner {
-                source: DataSource::of_store(&store),
+                source,
                 store,
                 keys,
                 catalog_json: public.canonical_json(),
@@ -167,6 +181,32 @@ impl AppState {
         self.store().published_keys(now_unix()).await
     }
 
+    /// A tenant's tier, `None` when the vendor's registry does not list it:
+    /// the token's claim, else the registry's, else the default. Without a
+    /// registry in the catalog every tenant a token names is served.
+    pub async fn tenant_tier(
+        &self,
+        tenant: &str,
+        claim: Option<&str>,
+    ) -> Result<Option<Tier>, AppError> {
+        let default = self.inner.config.default_tier;
+        let claimed = claim.and_then(Tier::parse);
+        let Some(registry) = &self.inner.catalog.tenants else {
+            return Ok(Some(claimed.unwrap_or(default)));
+        };
+        let listed = self
+            .inner
+            .source
+            .tenant_tier(registry, tenant)
+            .await
+            .map_err(ExtractError::from)?;
+        Ok(listed.map(|t| {
+            claimed
+                .or_else(|| t.as_deref().and_then(Tier::parse))
+                .unwrap_or(default)
+        }))
+    }
+
     /// The tenant's extract at a privacy level, from cache or built now.
     pub async fn extract(
         &self,
@@ -253,8 +293,7 @@ impl FromRequestParts<AppState> for Caller {
         let token = bearer(parts).ok_or(AppError::MissingToken)?;
         let claims = token::verify(&state.keys().embed_secret, token, now_unix())?;
         let tier = state
-            .store()
-            .tenant_tier(&claims.tenant)
+            .tenant_tier(&claims.tenant, claims.tier.as_deref())
             .await?
             .ok_or(AppError::UnknownTenant)?;
         Ok(Caller { claims, tier })
@@ -566,7 +605,7 @@ async fn mint_response(
     state: &AppState,
     req: TokenRequest,
 ) -> Result<Json<TokenResponse>, AppError> {
-    if state.store().tenant_tier(&req.tenant).await?.is_none() {
+    if state.tenant_tier(&req.tenant, None).await?.is_none() {
         return Err(AppError::not_found("tenant_not_found", "No such tenant."));
     }
     let sub = req.sub.unwrap_or_else(|| "anonymous".to_string());

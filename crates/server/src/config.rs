@@ -98,6 +98,8 @@ pub struct AppConfig {
     pub llm: Option<LlmConfig>,
     /// The vendor's catalog: every extract, answer and check follows it.
     pub catalog: Catalog,
+    /// The tier of a tenant when neither its token nor the registry says.
+    pub default_tier: Tier,
 }
 
 impl Default for AppConfig {
@@ -114,6 +116,7 @@ impl Default for AppConfig {
             llm: None,
             // The retail example, so tests and `--demo` need no file.
             catalog: Catalog::demo(),
+            default_tier: Tier::Free,
         }
     }
 }

@@ -8,10 +8,12 @@
 pub mod app;
 pub mod ask;
 pub mod catalog_check;
+pub mod catalog_draft;
 pub mod config;
 pub mod embed;
 pub mod error;
 pub mod extract;
+pub mod introspect;
 pub mod keys;
 pub mod llm;
 pub mod pg;

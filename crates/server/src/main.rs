@@ -14,10 +14,12 @@ use serde::Deserialize;
 use slicewise_core::wire::Privacy;
 use slicewise_server::app::EXTRACT_LIFETIME;
 use slicewise_server::pg::PgStore;
+use slicewise_server::source_pg::PgSource;
+use slicewise_server::source_sqlite::SqliteSource;
 use slicewise_server::store::KeyPublication;
 use slicewise_server::{
-    app, seed_sqlite, AppConfig, AppState, LlmConfig, Quotas, ServerKeys, SqliteStore, Store,
-    TranslatorKind,
+    app, seed_sqlite, AppConfig, AppState, DataSource, LlmConfig, Quotas, ServerKeys, SqliteStore,
+    Store, Tier, TranslatorKind,
 };
 
 #[derive(Parser)]
@@ -58,6 +60,30 @@ enum CatalogCommand {
     /// Checks a catalog file, and its tables against the database when one
     /// is given: every problem at once, with file, line and field.
     Check(CatalogCheckArgs),
+    /// Introspects a database and writes a commented draft catalog.
+    Draft(CatalogDraftArgs),
+}
+
+#[derive(Args)]
+struct CatalogDraftArgs {
+    /// SQLite file to introspect.
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// PostgreSQL URL to introspect.
+    #[arg(long, conflicts_with = "db")]
+    database_url: Option<String>,
+    /// Only these tables (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    tables: Vec<String>,
+    /// The column holding the tenant (guessed when absent).
+    #[arg(long)]
+    tenant_column: Option<String>,
+    /// PostgreSQL schema to read.
+    #[arg(long, default_value = "public")]
+    schema: String,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -122,6 +148,15 @@ struct ServeArgs {
     /// without one serves the retail example.
     #[arg(long, env = "SLICEWISE_CATALOG")]
     catalog: Option<PathBuf>,
+    /// Tier of tenants that neither their token nor the registry names
+    /// (free, pro, enterprise).
+    #[arg(long, env = "SLICEWISE_DEFAULT_TIER")]
+    default_tier: Option<String>,
+    /// Slicewise's own state (audit, quotas, feedback, keys) in this SQLite
+    /// file; default: <data-dir>/state.db beside a SQLite data file, the
+    /// same database for PostgreSQL.
+    #[arg(long, env = "SLICEWISE_STATE_DB")]
+    state_db: Option<PathBuf>,
     #[command(flatten)]
     llm: LlmArgs,
 }
@@ -177,6 +212,9 @@ struct KeygenArgs {
     source: SourceArgs,
     #[command(flatten)]
     common: CommonArgs,
+    /// The servers' state file (default: <data-dir>/state.db for SQLite).
+    #[arg(long, env = "SLICEWISE_STATE_DB")]
+    state_db: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -214,6 +252,8 @@ struct FileConfig {
     translator: Option<String>,
     llm: Option<FileLlm>,
     catalog: Option<PathBuf>,
+    default_tier: Option<String>,
+    state_db: Option<PathBuf>,
 }
 
 fn read_file_config(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -302,6 +342,16 @@ fn translator_config(
     Ok((kind, llm))
 }
 
+/// Creates a SQLite file (and its folder) for the server's state if missing.
+fn create_sqlite(path: &Path) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    rusqlite::Connection::open(path)
+        .map(drop)
+        .with_context(|| format!("creating the state database {}", path.display()))
+}
+
 fn load_keys(dir: &Path) -> anyhow::Result<ServerKeys> {
     let (keys, created) = ServerKeys::load_or_create(dir)
         .with_context(|| format!("loading secrets from {}", dir.display()))?;
@@ -351,6 +401,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Catalog(CatalogCommand::Check(args)) => catalog_check(args),
+        Command::Catalog(CatalogCommand::Draft(args)) => catalog_draft(args),
     }
 }
 
@@ -368,6 +419,35 @@ fn read_catalog(path: &Path) -> anyhow::Result<(String, slicewise_core::Catalog)
         }
         Err(errors) => bail!("the catalog is not valid:\n{errors}"),
     }
+}
+
+fn catalog_draft(args: CatalogDraftArgs) -> anyhow::Result<()> {
+    let store = match (&args.db, &args.database_url) {
+        (Some(db), _) => Store::Sqlite(SqliteStore::new(db)),
+        (_, Some(url)) => Store::Postgres(PgStore::new(url)),
+        _ => bail!("name the database: --db FILE or --database-url URL"),
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    let text = rt
+        .block_on(slicewise_server::catalog_draft::draft_database(
+            &store,
+            &args.tables,
+            args.tenant_column.as_deref(),
+            &args.schema,
+        ))
+        .context("introspecting the database")?;
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!(
+                "wrote {}; check it with `slicewise catalog check --catalog {} ...`",
+                path.display(),
+                path.display()
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
 }
 
 fn catalog_check(args: CatalogCheckArgs) -> anyhow::Result<()> {
@@ -419,15 +499,17 @@ fn keygen(args: KeygenArgs, file: FileConfig) -> anyhow::Result<()> {
         key.kid,
         dir.join("manifest_keys").display()
     );
+    // Where the servers keep their state: beside a SQLite data file, or in PostgreSQL.
     let store = match source(&args.source, &file, &dir) {
-        Source::Sqlite(path) if !path.exists() => {
-            println!(
-                "{} does not exist; the server publishes the key when it starts",
-                path.display()
-            );
-            return Ok(());
+        Source::Sqlite(_) => {
+            let state = args
+                .state_db
+                .clone()
+                .or_else(|| file.state_db.clone())
+                .unwrap_or_else(|| dir.join("state.db"));
+            create_sqlite(&state)?;
+            Store::Sqlite(SqliteStore::new(state))
         }
-        Source::Sqlite(path) => Store::Sqlite(SqliteStore::new(path)),
         Source::Postgres(url) => Store::Postgres(PgStore::new(url)),
     };
     // Published now, before any server signs with it, so clients that cache
@@ -489,7 +571,8 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
     let dir = data_dir(&args.common, &file);
     let keys = load_keys(&dir)?;
     let demo = args.demo || file.demo.unwrap_or(false);
-    let store = match source(&args.source, &file, &dir) {
+    let state_db = args.state_db.clone().or_else(|| file.state_db.clone());
+    let (data, store) = match source(&args.source, &file, &dir) {
         Source::Sqlite(path) => {
             if demo && !path.exists() {
                 let scale = args.scale.or(file.scale).unwrap_or(1.0);
@@ -500,13 +583,28 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
                 seed_sqlite(&path, scale, true)?;
             } else if !path.exists() {
                 tracing::warn!(
-                    "{} does not exist yet; run `slicewise seed-demo` (requests get 503 until then)",
+                    "{} does not exist yet (requests get 503 until it does)",
                     path.display()
                 );
             }
-            Store::Sqlite(SqliteStore::new(path))
+            // Slicewise never writes to the data: its state has a file of its own.
+            let state = state_db.unwrap_or_else(|| dir.join("state.db"));
+            create_sqlite(&state)?;
+            (
+                DataSource::Sqlite(SqliteSource::new(&path)),
+                Store::Sqlite(SqliteStore::new(state)),
+            )
         }
-        Source::Postgres(url) => Store::Postgres(PgStore::new(url)),
+        Source::Postgres(url) => {
+            let store = match state_db {
+                Some(state) => {
+                    create_sqlite(&state)?;
+                    Store::Sqlite(SqliteStore::new(state))
+                }
+                None => Store::Postgres(PgStore::new(&url)),
+            };
+            (DataSource::Postgres(PgSource::new(url)), store)
+        }
     };
     let (translator, llm) = translator_config(&args, &file)?;
     let catalog = match args.catalog.as_ref().or(file.catalog.as_ref()) {
@@ -521,8 +619,18 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
              `slicewise catalog check --catalog FILE --db ...` checks one"
         ),
     };
+    let default_tier = match args
+        .default_tier
+        .as_deref()
+        .or(file.default_tier.as_deref())
+    {
+        None => Tier::Free,
+        Some(t) => Tier::parse(t)
+            .with_context(|| format!("default tier must be free, pro or enterprise, not {t:?}"))?,
+    };
     let config = AppConfig {
         catalog,
+        default_tier,
         translator,
         llm,
         demo,
@@ -555,7 +663,7 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
         if let Err(e) = store.migrate_state().await {
             tracing::warn!(error = %e, "could not prepare the state tables yet");
         }
-        let state = AppState::new(store, keys, config);
+        let state = AppState::with_source(data, store, keys, config);
         // Requests publish it too, so a database that is down now is no obstacle.
         if let Err(e) = state.publish_signing_keys().await {
             tracing::warn!(error = %e, "could not publish the signing key yet");

@@ -15,7 +15,7 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls};
 
-use crate::seed::{demo_tenants, generate_tenant, IdBase, Tier};
+use crate::seed::{demo_tenants, generate_tenant, IdBase};
 use crate::sqlite::SeedSummary;
 use crate::store::{AuditFilter, AuditRecord, KeyPublication, StoreError, Usage};
 
@@ -342,22 +342,6 @@ impl PgStore {
         ensure_role(&client).await?;
         client.batch_execute(&state_grants()).await?;
         Ok(())
-    }
-
-    /// The tier of a tenant, read under that tenant's row policy.
-    pub async fn tenant_tier(&self, tenant: &str) -> Result<Option<Tier>, StoreError> {
-        let mut client = self.app_client().await?;
-        let tx = client.transaction().await?;
-        tx.execute(
-            "SELECT set_config('slicewise.tenant', $1, true)",
-            &[&tenant],
-        )
-        .await?;
-        let row = tx
-            .query_opt("SELECT tier FROM tenants WHERE tenant_id = $1", &[&tenant])
-            .await?;
-        tx.commit().await?;
-        Ok(row.and_then(|r| Tier::parse(r.get::<_, &str>(0))))
     }
 
     /// Counted asks since two instants (unix ms).

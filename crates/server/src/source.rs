@@ -18,7 +18,7 @@ use arrow_array::builder::{
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use slicewise_core::catalog::{ColumnDef, ColumnType, TableDef};
+use slicewise_core::catalog::{ColumnDef, ColumnType, TableDef, TenantRegistry};
 
 /// Rows per record batch: server memory per table in flight follows this.
 pub const BATCH_ROWS: usize = 65_536;
@@ -52,8 +52,31 @@ impl SourceError {
     }
 }
 
+/// The SELECT of a tenant's tier in the vendor's registry (`?1` / `$1`, the
+/// placeholder given): a row when the tenant exists.
+pub fn tier_sql(reg: &TenantRegistry, placeholder: &str) -> String {
+    let tier = reg
+        .tier_column
+        .as_deref()
+        .map(|c| format!("CAST(s.{} AS TEXT)", quote(c)))
+        .unwrap_or_else(|| "CAST(NULL AS TEXT)".into());
+    format!(
+        "SELECT {tier} FROM {} WHERE CAST(s.{} AS TEXT) = {placeholder} LIMIT 1",
+        from_source(&reg.source),
+        quote(&reg.id_column)
+    )
+}
+
 /// The rows of a catalog table for one tenant, as Arrow batches.
 pub trait TableSource {
+    /// Looks a tenant up in the vendor's registry: `None` when it is not
+    /// there, else its tier's name when the registry has one.
+    fn tenant_tier(
+        &self,
+        registry: &TenantRegistry,
+        tenant: &str,
+    ) -> impl std::future::Future<Output = Result<Option<Option<String>>, SourceError>> + Send;
+
     /// Reads every row of `table` whose tenant column equals `tenant`, in
     /// primary-key order, handing each batch of at most [`BATCH_ROWS`] rows
     /// to `sink` as it fills.
@@ -73,7 +96,12 @@ pub fn quote(name: &str) -> String {
 /// The FROM item of a table: its source as a quoted name, or a read-only
 /// SELECT in parentheses.
 pub fn from_item(table: &TableDef) -> String {
-    let source = table.source_or_name().trim();
+    from_source(table.source_or_name())
+}
+
+/// The FROM item of a source: a quoted (`schema.`)name, or a SELECT in parentheses.
+pub fn from_source(source: &str) -> String {
+    let source = source.trim();
     let is_select = source
         .split_whitespace()
         .next()
@@ -515,6 +543,17 @@ impl DataSource {
 }
 
 impl TableSource for DataSource {
+    async fn tenant_tier(
+        &self,
+        registry: &TenantRegistry,
+        tenant: &str,
+    ) -> Result<Option<Option<String>>, SourceError> {
+        match self {
+            DataSource::Sqlite(s) => s.tenant_tier(registry, tenant).await,
+            DataSource::Postgres(p) => p.tenant_tier(registry, tenant).await,
+        }
+    }
+
     async fn read_table(
         &self,
         table: &TableDef,

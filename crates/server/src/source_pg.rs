@@ -5,11 +5,13 @@
 use arrow_array::RecordBatch;
 use chrono::{NaiveDate, NaiveDateTime};
 use futures_util::{pin_mut, TryStreamExt};
-use slicewise_core::catalog::{ColumnType, TableDef};
+use slicewise_core::catalog::{ColumnType, TableDef, TenantRegistry};
 use tokio_postgres::Row;
 
 use crate::pg::{connect, APP_ROLE};
-use crate::source::{from_item, quote, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS};
+use crate::source::{
+    from_item, quote, tier_sql, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS,
+};
 
 /// A vendor's PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -124,31 +126,63 @@ fn push_row(b: &mut BatchBuilder<'_>, table: &TableDef, row: &Row) -> Result<(),
     Ok(())
 }
 
+impl PgSource {
+    /// A connection as the app role: the reads of one tenant happen in a
+    /// read-only transaction of it that sets the tenant for the policies.
+    async fn app_client(&self) -> Result<tokio_postgres::Client, SourceError> {
+        let client = connect(&self.url).await.map_err(unavailable)?;
+        client
+            .batch_execute(&format!("SET ROLE {APP_ROLE}"))
+            .await
+            .map_err(unavailable)?;
+        Ok(client)
+    }
+}
+
+async fn tenant_transaction<'c>(
+    client: &'c mut tokio_postgres::Client,
+    tenant: &str,
+) -> Result<tokio_postgres::Transaction<'c>, SourceError> {
+    let tx = client
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .await
+        .map_err(unavailable)?;
+    tx.execute(
+        "SELECT set_config('slicewise.tenant', $1, true)",
+        &[&tenant],
+    )
+    .await
+    .map_err(unavailable)?;
+    Ok(tx)
+}
+
 impl TableSource for PgSource {
+    async fn tenant_tier(
+        &self,
+        registry: &TenantRegistry,
+        tenant: &str,
+    ) -> Result<Option<Option<String>>, SourceError> {
+        let mut client = self.app_client().await?;
+        let tx = tenant_transaction(&mut client, tenant).await?;
+        let row = tx
+            .query_opt(&tier_sql(registry, "$1"), &[&tenant])
+            .await
+            .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(row.map(|r| r.get::<_, Option<String>>(0)))
+    }
+
     async fn read_table(
         &self,
         table: &TableDef,
         tenant: &str,
         sink: &mut (dyn FnMut(RecordBatch) -> Result<(), SourceError> + Send),
     ) -> Result<(), SourceError> {
-        let mut client = connect(&self.url).await.map_err(unavailable)?;
-        client
-            .batch_execute(&format!("SET ROLE {APP_ROLE}"))
-            .await
-            .map_err(unavailable)?;
-        let tx = client
-            .build_transaction()
-            .read_only(true)
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .start()
-            .await
-            .map_err(unavailable)?;
-        tx.execute(
-            "SELECT set_config('slicewise.tenant', $1, true)",
-            &[&tenant],
-        )
-        .await
-        .map_err(unavailable)?;
+        let mut client = self.app_client().await?;
+        let tx = tenant_transaction(&mut client, tenant).await?;
         // Zoned timestamps read as UTC wall time.
         tx.batch_execute("SET LOCAL TimeZone = 'UTC'")
             .await

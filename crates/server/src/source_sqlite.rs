@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use arrow_array::RecordBatch;
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags};
-use slicewise_core::catalog::TableDef;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use slicewise_core::catalog::{TableDef, TenantRegistry};
 use tokio::sync::mpsc;
 
-use crate::source::{from_item, quote, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS};
+use crate::source::{
+    from_item, quote, tier_sql, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS,
+};
 
 /// A vendor's SQLite file.
 #[derive(Debug, Clone)]
@@ -121,6 +123,26 @@ fn read_blocking(
 }
 
 impl TableSource for SqliteSource {
+    async fn tenant_tier(
+        &self,
+        registry: &TenantRegistry,
+        tenant: &str,
+    ) -> Result<Option<Option<String>>, SourceError> {
+        let (path, sql, tenant) = (
+            self.path.clone(),
+            tier_sql(registry, "?1"),
+            tenant.to_string(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let conn = SqliteSource::open(&path)?;
+            conn.query_row(&sql, [tenant], |r| r.get::<_, Option<String>>(0))
+                .optional()
+                .map_err(|e| SourceError::Unavailable(e.to_string()))
+        })
+        .await
+        .map_err(|e| SourceError::Unavailable(e.to_string()))?
+    }
+
     async fn read_table(
         &self,
         table: &TableDef,

@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use slicewise_core::wire::PublicKey;
 
 use crate::rows::{format_date, format_timestamp};
-use crate::seed::{demo_tenants, generate_tenant, IdBase, TenantSpec, Tier};
+use crate::seed::{demo_tenants, generate_tenant, IdBase, TenantSpec};
 use crate::store::{AuditFilter, AuditRecord, KeyPublication, StoreError, Usage};
 
 /// Data tables, created by the seeder.
@@ -222,22 +222,6 @@ impl SqliteStore {
     /// Creates the state tables when missing.
     pub async fn migrate_state(&self) -> Result<(), StoreError> {
         self.run(|c| Ok(c.execute_batch(STATE_SCHEMA)?)).await
-    }
-
-    /// The tier of a tenant.
-    pub async fn tenant_tier(&self, tenant: &str) -> Result<Option<Tier>, StoreError> {
-        let tenant = tenant.to_string();
-        self.run(move |c| {
-            let tier: Option<String> = c
-                .query_row(
-                    "SELECT tier FROM tenants WHERE tenant_id = ?1",
-                    [tenant],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            Ok(tier.and_then(|t| Tier::parse(&t)))
-        })
-        .await
     }
 
     /// Counted asks since two instants (unix ms).

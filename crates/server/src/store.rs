@@ -8,7 +8,6 @@ use serde::Serialize;
 use slicewise_core::wire::{KeySet, PublicKey};
 
 use crate::pg::PgStore;
-use crate::seed::Tier;
 use crate::sqlite::SqliteStore;
 
 /// A database failure; the message is for the log only.
@@ -95,14 +94,6 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.migrate_state().await,
             Store::Postgres(p) => p.migrate_state().await,
-        }
-    }
-
-    /// The tier of a tenant, `None` when there is no such tenant.
-    pub async fn tenant_tier(&self, tenant: &str) -> Result<Option<Tier>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.tenant_tier(tenant).await,
-            Store::Postgres(p) => p.tenant_tier(tenant).await,
         }
     }
 

@@ -25,6 +25,10 @@ pub struct EmbedClaims {
     pub exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
+    /// The tenant's tier (`free`, `pro`, `enterprise`), when the host's
+    /// backend says it; it wins over the vendor's tenant registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
 }
 
 /// Why a token was refused.
@@ -57,6 +61,7 @@ pub fn mint(
         iat: now,
         exp,
         nbf: None,
+        tier: None,
     };
     let token = encode(
         &Header::new(Algorithm::HS256),

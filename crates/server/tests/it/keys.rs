@@ -168,7 +168,7 @@ async fn keygen_publishes(postgres: bool) {
         .arg("--data-dir")
         .arg(a.dir.path().join("data"));
     match &backend {
-        Backend::Sqlite(path) => keygen.arg("--db").arg(path),
+        Backend::Sqlite(path) => keygen.arg("--db").arg(path).arg("--state-db").arg(path),
         Backend::Postgres(db) => keygen.arg("--database-url").arg(&db.url),
     };
     let out = keygen.output().expect("run slicewise keygen");
