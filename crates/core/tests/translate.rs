@@ -107,7 +107,7 @@ fn corpus_questions_translate_as_labelled() {
 fn suggestions_and_options_are_answerable() {
     let catalog = Catalog::demo();
     let mut failures = Vec::new();
-    let mut follow = starter_questions();
+    let mut follow = starter_questions(&catalog);
     for c in cases() {
         match translate(&c.q, c.previous.as_deref(), &catalog, &ctx()) {
             Translation::Answer(a) => follow.extend(a.suggestions),

@@ -109,7 +109,7 @@ pub fn translate_guarded(state: &AppState, question: &str, previous: Option<&str
                 CachedAnswer {
                     response: AskResponse {
                         reason: Some("I couldn't write a safe query for that question.".into()),
-                        suggestions: starter_questions(),
+                        suggestions: starter_questions(state.catalog()),
                         ..base
                     },
                     tables: Vec::new(),
@@ -229,7 +229,7 @@ pub async fn translate_with_llm(
         Ok(LlmAnswer::Unsupported { reason }) => CachedAnswer {
             response: AskResponse {
                 reason: Some(reason),
-                suggestions: starter_questions(),
+                suggestions: starter_questions(state.catalog()),
                 ..base
             },
             tables: Vec::new(),
