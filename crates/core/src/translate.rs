@@ -12,6 +12,7 @@
 //! to ask next.
 
 mod describe;
+mod gate;
 mod lexicon;
 mod list;
 mod options;
@@ -30,12 +31,12 @@ use crate::wire::ChartHint;
 
 use lexicon::Vocabulary;
 use read::Parsed;
-use resolve::{complete, known_summary};
+use resolve::complete;
 use suggest::suggestions;
 
 /// Changes whenever the translator's output for some question may change;
 /// part of the answer cache key.
-pub const TRANSLATOR_VERSION: &str = "builtin-0.3";
+pub const TRANSLATOR_VERSION: &str = "builtin-0.4";
 
 /// Longest question the translator reads, in characters.
 pub const MAX_QUESTION_LEN: usize = 1_000;
@@ -107,20 +108,8 @@ pub fn translate(
     if let Some(reason) = &parsed.refusal {
         return unsupported(catalog, reason.clone());
     }
-    if !parsed.unknown.is_empty() {
-        let words = parsed
-            .unknown
-            .iter()
-            .map(|w| format!("\"{w}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return unsupported(
-            catalog,
-            format!(
-                "I don't know what {words} means for this data. I know about {}.",
-                known_summary(catalog)
-            ),
-        );
+    if let Err(t) = gate::every_word_accounted(&parsed, catalog) {
+        return t;
     }
     let strong = parsed.follow_up && parsed.plan.measures.is_empty()
         || parsed.follow_up && parsed.plan.groups.is_empty() && parsed.plan.list.is_none();
@@ -134,7 +123,7 @@ pub fn translate(
     {
         if strong || incomplete {
             let before = read(prev, voc, catalog, ctx.today);
-            if before.refusal.is_none() && before.unknown.is_empty() {
+            if gate::is_whole(&before) {
                 if let Ok(base) = complete(before.plan.clone(), &before, catalog, ctx) {
                     plan = plan::refine(&base, &parsed.plan);
                     merged = true;

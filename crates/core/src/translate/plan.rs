@@ -15,6 +15,8 @@ pub enum Measure {
     /// Rows of a table that first appeared in the period ("new customers"),
     /// counted by the table's own time column.
     New(String),
+    /// The average of a numeric column the catalog has no metric for.
+    Average(Col),
 }
 
 /// One group-by: a column or a time bucket.

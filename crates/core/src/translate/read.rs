@@ -18,6 +18,9 @@ pub struct Parsed {
     pub plan: Plan,
     /// Words that linked to nothing.
     pub unknown: Vec<String>,
+    /// Words that linked to the catalog or the lexicon but that no part of
+    /// the plan took: the gate refuses rather than answer without them.
+    pub unaccounted: Vec<String>,
     /// Starts like a follow-up ("only", "what about", "by ... instead").
     pub follow_up: bool,
     /// A hard refusal found while reading (writes, personal data, forecasts).
@@ -301,6 +304,23 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         if col.is_none() && before.is_none() {
                             p.unknown.push(format!("{} {}", texts[i], texts[at]));
                         }
+                        // "customers with more than 5 orders": a count per row of
+                        // another table, not a filter on single rows.
+                        let counted =
+                            words
+                                .get(at + 1)
+                                .filter(|_| col.is_none())
+                                .is_some_and(|w| {
+                                    w.lexes()
+                                        .iter()
+                                        .any(|l| matches!(l, Lex::Metric(_) | Lex::Table(_)))
+                                });
+                        if counted {
+                            p.refusal = Some(format!(
+                                "I can't yet filter by a count per row (\"{} {} {}\"); I can break the figure down instead.",
+                                texts[i], texts[at], texts[at + 1]
+                            ));
+                        }
                         threshold = Some((op, x, col, i));
                     } else if k != Kw::Over {
                         p.unknown.push(texts[i].clone());
@@ -413,6 +433,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             prev_kw,
             Some(Kw::By | Kw::Top | Kw::Bottom | Kw::Which | Kw::Best | Kw::Worst)
         ) || rank.is_some() && p.plan.measures.is_empty() && !list_context;
+        // "has the most customers": a figure to rank by, not a group.
+        let most_of = matches!(prev_kw, Some(Kw::Most | Kw::Least))
+            && lexes.iter().any(|l| matches!(l, Lex::Metric(_)))
+            && !p.plan.groups.is_empty();
+        let grouping = grouping && !most_of;
         // Values are filters; negation applies to the next value only.
         if let Some((col, value)) = lexes.iter().find_map(|l| match l {
             Lex::Value(c, v) => Some((c.clone(), v.clone())),
@@ -504,6 +529,19 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 i += 1;
                 continue;
             }
+            // "customers who placed orders": a second figure not joined by "and"
+            // to the first names the rows the first is counted over.
+            let joined = i > 0
+                && (words[i - 1].is(Kw::And)
+                    || words[i - 1].is(Kw::Vs)
+                    || words[i - 1]
+                        .lexes()
+                        .iter()
+                        .any(|l| matches!(l, Lex::Metric(_))));
+            if table.is_some() && !p.plan.measures.is_empty() && !joined {
+                i += 1;
+                continue;
+            }
             push_measure(&mut p.plan.measures, Measure::Metric(m));
             i += 1;
             continue;
@@ -531,21 +569,27 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             i += 1;
             continue;
         }
-        if lexes.iter().any(|l| matches!(l, Lex::Numeric(_))) {
-            // "average amount": the catalog's average of that column.
+        if let Some(c) = lexes.iter().find_map(|l| match l {
+            Lex::Numeric(c) => Some(c.clone()),
+            _ => None,
+        }) {
+            // "average amount": the catalog's average of that column, else the
+            // column's own average; a bare column says nothing to compute.
             if p.average {
-                if let Some(m) = lexes.iter().find_map(|l| match l {
-                    Lex::Numeric(c) => average_metric(c, catalog),
-                    _ => None,
-                }) {
-                    push_measure(&mut p.plan.measures, Measure::Metric(m));
-                }
+                let m = average_metric(&c, catalog)
+                    .map(Measure::Metric)
+                    .unwrap_or(Measure::Average(c));
+                push_measure(&mut p.plan.measures, m);
+            } else {
+                p.unaccounted.push(texts[i].clone());
             }
             i += 1;
             continue;
         }
         if let Some(Lex::Month(_)) = lexes.first() {
             p.unknown.push(texts[i].clone());
+        } else if !lexes.contains(&Lex::Filler) {
+            p.unaccounted.push(texts[i].clone());
         }
         i += 1;
     }
@@ -615,6 +659,7 @@ fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<Col> {
     let table = match p.plan.measures.first() {
         Some(Measure::Metric(m)) => catalog.metric(m).map(|m| m.table.clone()),
         Some(Measure::Rows(t) | Measure::New(t)) => Some(t.clone()),
+        Some(Measure::Average(c)) => Some(c.table.clone()),
         None => p.tables.first().cloned(),
     }?;
     let metric = catalog.metric(catalog.table(&table)?.default_metric.as_deref()?)?;

@@ -63,6 +63,7 @@ fn additive(m: &Measure, catalog: &Catalog) -> bool {
     match m {
         Measure::Metric(n) => catalog.metric(n).is_some_and(|d| d.is_additive()),
         Measure::Rows(_) | Measure::New(_) => true,
+        Measure::Average(_) => false,
     }
 }
 
@@ -92,6 +93,7 @@ pub(super) fn complete(
     if default_measure(&mut plan, p, catalog)? {
         return Ok(plan);
     }
+    entity_count(&mut plan, catalog);
     average(&mut plan, p, catalog)?;
     money(&plan, p, catalog)?;
     let base = base_table(&plan, catalog)?;
@@ -314,6 +316,43 @@ fn default_measure(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<boo
     Ok(false)
 }
 
+/// "which country has the most customers": a distinct count of an entity
+/// referenced by the facts, split only by the entity's own columns with no
+/// period, is a count of the entity's rows (those without facts included).
+fn entity_count(plan: &mut Plan, catalog: &Catalog) {
+    let [Measure::Metric(n)] = plan.measures.as_slice() else {
+        return;
+    };
+    let Some(d) = catalog.metric(n) else { return };
+    let e = d.expression.replace(' ', "");
+    let Some(fk) = e
+        .strip_prefix("COUNT(DISTINCT")
+        .and_then(|x| x.strip_suffix(')'))
+    else {
+        return;
+    };
+    let Some(rel) = catalog
+        .relationships
+        .iter()
+        .find(|r| r.from_table == d.table && r.from_column == fk)
+    else {
+        return;
+    };
+    let on_entity = |c: &crate::translate::lexicon::Col| c.table == rel.to_table;
+    let grouped_by_entity = !plan.groups.is_empty()
+        && plan
+            .groups
+            .iter()
+            .all(|g| matches!(g, Group::Dim(c) if on_entity(c)));
+    let filters_on_entity = plan.filters.iter().all(|f| match f {
+        Filter::In { col, .. } | Filter::Cmp { col, .. } => on_entity(col),
+        Filter::State { .. } => false,
+    });
+    if grouped_by_entity && filters_on_entity && plan.period.is_none() && plan.compare.is_none() {
+        plan.measures = vec![Measure::Rows(rel.to_table.clone())];
+    }
+}
+
 /// "average X": the catalog's average of what X sums, or X when it is one.
 fn average(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
     if !p.average {
@@ -322,6 +361,10 @@ fn average(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
     let timed = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
     let mut out = Vec::new();
     for m in &plan.measures {
+        if let Measure::Average(_) = m {
+            out.push(m.clone());
+            continue;
+        }
         let Measure::Metric(n) = m else {
             return Err(cannot_average(catalog));
         };
@@ -376,6 +419,7 @@ fn money(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass {
         Measure::Metric(n) => catalog
             .metric(n)
             .is_some_and(|d| d.expression.starts_with("COUNT(")),
+        Measure::Average(_) => false,
         _ => true,
     }) else {
         return Ok(());

@@ -145,6 +145,7 @@ pub fn measure_table(m: &Measure, catalog: &Catalog) -> Option<String> {
     match m {
         Measure::Metric(name) => catalog.metric(name).map(|m| m.table.clone()),
         Measure::Rows(t) | Measure::New(t) => Some(t.clone()),
+        Measure::Average(c) => Some(c.table.clone()),
     }
 }
 
@@ -164,6 +165,13 @@ fn agg(m: &Measure, catalog: &Catalog) -> Option<Agg> {
             alias: t.clone(),
             label: capitalise(&table_words(t)),
             expr: "COUNT(*)".into(),
+            filter: None,
+            note: None,
+        },
+        Measure::Average(c) => Agg {
+            alias: format!("avg_{}", c.column),
+            label: format!("Average {}", column_words(c, catalog)),
+            expr: format!("AVG({})", c.column),
             filter: None,
             note: None,
         },
@@ -428,6 +436,24 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     let mut keys: Vec<String> = Vec::new();
     let mut group_words: Vec<String> = Vec::new();
     for g in &plan.groups {
+        // An entity's label is not unique: group by its key too, shown first.
+        if let Some((key, alias)) = entity_key(g, &base, catalog) {
+            let taken = facts.iter().any(|f| {
+                *f == alias
+                    || f.ends_with(&format!(" AS {alias}"))
+                    || f.ends_with(&format!(".{alias}"))
+            });
+            if !taken {
+                let q = ctx.col(&key);
+                facts.push(if q == alias {
+                    q
+                } else {
+                    format!("{q} AS {alias}")
+                });
+            }
+            select.push(alias.clone());
+            keys.push(alias);
+        }
         let (expr, alias, words) = match g {
             Group::Dim(c) => (
                 ctx.col(c),
@@ -631,6 +657,7 @@ fn unfiltered_business_column(plan: &Plan, base: &str, catalog: &Catalog) -> Opt
         Measure::Metric(n) => catalog
             .metric(n)
             .is_some_and(|d| d.filter.is_none() && d.is_additive()),
+        Measure::Average(_) => true,
         _ => false,
     });
     let named = plan
@@ -638,4 +665,19 @@ fn unfiltered_business_column(plan: &Plan, base: &str, catalog: &Catalog) -> Opt
         .iter()
         .any(|f| matches!(f, Filter::In { col: c, .. } if *c == col));
     (unfiltered && !named).then_some(col)
+}
+
+/// The key to group an entity by when a group is its label column: the base
+/// table's own key, or its reference to the entity; with the key's name.
+fn entity_key(g: &Group, base: &str, catalog: &Catalog) -> Option<(Col, String)> {
+    let Group::Dim(c) = g else { return None };
+    if !super::describe::is_label(c, catalog) {
+        return None;
+    }
+    let pk = catalog.table(&c.table)?.primary_key.clone()?;
+    if c.table == base {
+        return Some((Col::new(base, &pk), pk));
+    }
+    let rel = catalog.relationship(base, &c.table)?;
+    Some((Col::new(base, &rel.from_column), pk))
 }

@@ -28,6 +28,11 @@ pub(super) fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
         }
         Measure::New(t) => (format!("new {}", table_words(t)), t.clone(), true),
         Measure::Rows(t) => (table_words(t), t.clone(), true),
+        Measure::Average(c) => (
+            format!("average {}", column_words(c, catalog)),
+            c.table.clone(),
+            false,
+        ),
     };
     // The base table's own dimensions, then those of the tables it links to.
     let mut dims: Vec<String> = Vec::new();
