@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use slicewise_core::translate::starter_questions;
 use slicewise_core::wire::{AskRequest, AskResponse, AskStatus, FeedbackRequest, TranslatorEngine};
-use slicewise_core::{Manifest, QueryResult};
+use slicewise_core::{Catalog, Manifest, QueryResult};
 use slicewise_engine::protocol::{LoadReport, LoadRequest, DEFAULT_BUDGET_BYTES};
 use web_time::Instant;
 
@@ -344,7 +344,7 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                 <div class="sw-suggestions">
                     <p>{text.suggested}</p>
                     <ul>
-                        {starter_questions()
+                        {starter_questions(&Catalog::demo())
                             .into_iter()
                             .map(|q| {
                                 let label = q.clone();

@@ -107,7 +107,7 @@ fn corpus_questions_translate_as_labelled() {
 fn suggestions_and_options_are_answerable() {
     let catalog = Catalog::demo();
     let mut failures = Vec::new();
-    let mut follow = starter_questions();
+    let mut follow = starter_questions(&catalog);
     for c in cases() {
         match translate(&c.q, c.previous.as_deref(), &catalog, &ctx()) {
             Translation::Answer(a) => follow.extend(a.suggestions),
@@ -180,4 +180,78 @@ proptest::proptest! {
         let _ = translate(&q, Some("revenue by month"), &Catalog::demo(), &ctx());
         let _ = translate(&q, None, &Catalog::demo(), &ctx());
     }
+}
+
+/// The plan of a question as its SQL, or `None` when it is not answered.
+fn answer_sql(q: &str) -> Option<String> {
+    match translate(q, None, &Catalog::demo(), &ctx()) {
+        Translation::Answer(a) => Some(a.sql),
+        _ => None,
+    }
+}
+
+/// Metamorphic: a catalog synonym in place of a name, another word order, a
+/// plural or a one-edit typo gives the same plan or a refusal, never another.
+#[test]
+fn rewordings_give_the_same_plan_or_a_refusal() {
+    let pairs = [
+        // synonyms from the catalog
+        ("revenue by channel", "revenue by source"),
+        ("revenue by country", "sales by market"),
+        ("units sold by product", "quantity sold by product"),
+        ("tickets by priority", "cases by priority"),
+        ("orders in the web channel", "online orders"),
+        // word order
+        ("revenue by month in Germany", "in Germany revenue by month"),
+        ("orders by channel in 2024", "in 2024 orders by channel"),
+        ("top 10 customers by revenue", "top 10 customers by revenue"),
+        // plurals
+        ("revenue by country", "revenue by countries"),
+        ("top 10 customers by revenue", "top 10 customer by revenue"),
+        ("tickets by topic", "ticket by topic"),
+        // one-edit typos
+        ("revenue by country", "revenue by contry"),
+        ("revenue by channel", "revenue by chanel"),
+        ("average discount", "averge discount"),
+        (
+            "how many distinct customers placed orders in 2025",
+            "how many distinct custmers placed orders in 2025",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (base, variant) in pairs {
+        let Some(want) = answer_sql(base) else {
+            failures.push(format!("{base}: the base question is not answered"));
+            continue;
+        };
+        if let Some(got) = answer_sql(variant) {
+            if got != want {
+                failures.push(format!("{variant}: {got}\n  differs from {base}: {want}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A word the plan did not take is named in the refusal, never dropped.
+#[test]
+fn words_nothing_took_are_named() {
+    for (q, word) in [
+        ("discount by channel", "discount"),
+        ("how many unique products were sold", "unique"),
+    ] {
+        match translate(q, None, &Catalog::demo(), &ctx()) {
+            Translation::Answer(a) => panic!("{q}: answered {}", a.sql),
+            Translation::Clarify { reason, .. } | Translation::Unsupported { reason, .. } => {
+                assert!(reason.contains(word), "{q}: {reason}")
+            }
+        }
+    }
+}
+
+/// Entities are grouped by their key and shown by their label.
+#[test]
+fn entities_group_by_key_and_label() {
+    let sql = answer_sql("top 10 customers by revenue").unwrap_or_default();
+    assert!(sql.contains("GROUP BY customer_id, customer"), "{sql}");
 }

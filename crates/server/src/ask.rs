@@ -40,7 +40,8 @@ pub struct CachedAnswer {
     pub columns: Vec<String>,
 }
 
-/// Answers keyed by tenant, schema hash, translator version and question.
+/// Answers keyed by tenant, schema hash, translator version, the date
+/// questions are resolved against, and question.
 pub type AnswerCache = Mutex<HashMap<String, CachedAnswer>>;
 
 /// Lower case, single spaces, no trailing punctuation.
@@ -53,9 +54,19 @@ pub fn normalise_question(q: &str) -> String {
         .to_string()
 }
 
-fn cache_key(tenant: &str, schema_hash: &str, question: &str, previous: Option<&str>) -> String {
+/// The cache key of an answer. "Today" is part of it: "last month" asked
+/// tomorrow is another question, so an answer resolved against one date is
+/// never served on the next (answers that do not depend on the date are
+/// translated again once a day, which costs microseconds).
+fn cache_key(
+    tenant: &str,
+    schema_hash: &str,
+    today: chrono::NaiveDate,
+    question: &str,
+    previous: Option<&str>,
+) -> String {
     format!(
-        "{tenant}\u{0}{schema_hash}\u{0}{TRANSLATOR_VERSION}\u{0}{}\u{0}{}",
+        "{tenant}\u{0}{schema_hash}\u{0}{TRANSLATOR_VERSION}\u{0}{today}\u{0}{}\u{0}{}",
         normalise_question(question),
         previous.map(normalise_question).unwrap_or_default()
     )
@@ -109,7 +120,7 @@ pub fn translate_guarded(state: &AppState, question: &str, previous: Option<&str
                 CachedAnswer {
                     response: AskResponse {
                         reason: Some("I couldn't write a safe query for that question.".into()),
-                        suggestions: starter_questions(),
+                        suggestions: starter_questions(state.catalog()),
                         ..base
                     },
                     tables: Vec::new(),
@@ -229,7 +240,7 @@ pub async fn translate_with_llm(
         Ok(LlmAnswer::Unsupported { reason }) => CachedAnswer {
             response: AskResponse {
                 reason: Some(reason),
-                suggestions: starter_questions(),
+                suggestions: starter_questions(state.catalog()),
                 ..base
             },
             tables: Vec::new(),
@@ -265,7 +276,13 @@ pub async fn ask_one(
     let now = now_ms();
     let tenant = caller.claims.tenant.as_str();
     let llm = state.llm();
-    let mut key = cache_key(tenant, state.schema_hash(), question, previous);
+    let mut key = cache_key(
+        tenant,
+        state.schema_hash(),
+        today(state),
+        question,
+        previous,
+    );
     if let Some(l) = llm {
         // LLM answers are cached apart from the built-in translator's.
         key.push_str("\u{0}llm\u{0}");
@@ -579,16 +596,39 @@ pub async fn admin_usage(
 mod tests {
     use super::*;
 
+    fn day(d: u32) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2025, 11, d).unwrap_or_default()
+    }
+
     #[test]
     fn questions_normalise() {
         assert_eq!(normalise_question("  Total   Revenue?? "), "total revenue");
         assert_eq!(
-            cache_key("a", "h", "X", None),
-            cache_key("a", "h", "x?", None)
+            cache_key("a", "h", day(15), "X", None),
+            cache_key("a", "h", day(15), "x?", None)
         );
         assert_ne!(
-            cache_key("a", "h", "x", None),
-            cache_key("b", "h", "x", None)
+            cache_key("a", "h", day(15), "x", None),
+            cache_key("b", "h", day(15), "x", None)
+        );
+    }
+
+    #[test]
+    fn answers_are_cached_under_the_date_they_were_resolved_against() {
+        // "last month" on 2025-11-30 is October; on 2025-12-01 it is November.
+        assert_ne!(
+            cache_key("a", "h", day(30), "revenue last month", None),
+            cache_key(
+                "a",
+                "h",
+                day(30).succ_opt().unwrap_or_default(),
+                "revenue last month",
+                None
+            )
+        );
+        assert_eq!(
+            cache_key("a", "h", day(30), "revenue last month", None),
+            cache_key("a", "h", day(30), "Revenue last month?", None)
         );
     }
 }

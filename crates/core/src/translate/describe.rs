@@ -1,43 +1,71 @@
 //! How answers name things: column words, metric notes, plurals and lists
-//! of words for the one-line interpretation.
+//! of words for the one-line interpretation. Every name comes from the
+//! catalog (labels, states, values); the grammar is English.
 
 use super::lexicon::Col;
-use crate::catalog::MetricDef;
+use crate::catalog::{Catalog, MetricDef};
 
+/// "support tickets" for `support_tickets`.
+pub(super) fn table_words(table: &str) -> String {
+    table.replace('_', " ")
+}
+
+/// "support ticket" for `support_tickets`.
 pub(super) fn singular(table: &str) -> String {
     table.strip_suffix('s').unwrap_or(table).replace('_', " ")
 }
 
-/// Alias of a group column ("product" for products.name).
-pub fn group_alias(col: &Col) -> String {
-    if col.column == "name" {
-        singular(&col.table)
+/// Whether the column is its table's label (a name people know rows by).
+pub(super) fn is_label(col: &Col, catalog: &Catalog) -> bool {
+    catalog
+        .table(&col.table)
+        .and_then(|t| t.label_column.as_deref())
+        == Some(col.column.as_str())
+}
+
+/// Alias of a group column ("product" for the products' label column).
+pub fn group_alias(col: &Col, catalog: &Catalog) -> String {
+    if is_label(col, catalog) {
+        singular(&col.table).replace(' ', "_")
     } else {
         col.column.clone()
     }
 }
 
-/// How the interpretation names a column.
-pub fn column_words(col: &Col) -> String {
-    match col.column.as_str() {
-        "name" => singular(&col.table),
-        "category" => "product category".into(),
-        "priority" => "ticket priority".into(),
-        "topic" => "ticket topic".into(),
-        other => other.replace('_', " "),
+/// How the interpretation names a column: the table's entity for a label
+/// column, else the catalog's label, else the column's name.
+pub fn column_words(col: &Col, catalog: &Catalog) -> String {
+    if is_label(col, catalog) {
+        return singular(&col.table);
     }
+    catalog
+        .table(&col.table)
+        .and_then(|t| t.column(&col.column))
+        .and_then(|c| c.label.clone())
+        .unwrap_or_else(|| col.column.replace('_', " "))
 }
 
-pub(super) fn metric_note(m: &MetricDef) -> Option<String> {
+/// What a metric's own filter keeps, in words: "completed orders", "closed
+/// support tickets", or the condition itself.
+pub(super) fn metric_note(m: &MetricDef, catalog: &Catalog) -> Option<String> {
     let f = m.filter.as_deref()?;
-    if let Some(v) = f
-        .strip_prefix("status = '")
-        .and_then(|s| s.strip_suffix('\''))
+    condition_words(f, &m.table, catalog)
+}
+
+/// A catalog condition in words, as for [`metric_note`].
+pub(super) fn condition_words(f: &str, table: &str, catalog: &Catalog) -> Option<String> {
+    let rows = table_words(table);
+    if let Some(st) = catalog
+        .states
+        .iter()
+        .find(|s| s.table == table && s.condition == f)
     {
-        return Some(format!("{v} orders"));
+        return Some(format!("{} {rows}", st.name));
     }
-    if f == "closed_at IS NOT NULL" {
-        return Some("closed tickets".into());
+    if let Some((_, v)) = f.split_once(" = '") {
+        if let Some(v) = v.strip_suffix('\'').filter(|v| !v.contains('\'')) {
+            return Some(format!("{v} {rows}"));
+        }
     }
     Some(f.to_string())
 }
@@ -66,7 +94,7 @@ pub(super) fn lower(label: &str) -> String {
 
 pub(super) fn plural(word: &str) -> String {
     match word.strip_suffix('y') {
-        Some(s) if word != "day" => format!("{s}ies"),
+        Some(s) if !word.ends_with("ay") && !word.ends_with("ey") => format!("{s}ies"),
         _ => format!("{word}s"),
     }
 }
@@ -85,10 +113,11 @@ mod tests {
 
     #[test]
     fn names_columns_and_lists_for_people() {
-        assert_eq!(column_words(&Col::new("products", "name")), "product");
-        assert_eq!(group_alias(&Col::new("customers", "name")), "customer");
+        let c = Catalog::demo();
+        assert_eq!(column_words(&Col::new("products", "name"), &c), "product");
+        assert_eq!(group_alias(&Col::new("customers", "name"), &c), "customer");
         assert_eq!(
-            column_words(&Col::new("products", "category")),
+            column_words(&Col::new("products", "category"), &c),
             "product category"
         );
         assert_eq!(plural("country"), "countries");
@@ -99,5 +128,17 @@ mod tests {
             join_words(&["a".into(), "b".into(), "c".into()]),
             "a, b and c"
         );
+    }
+
+    #[test]
+    fn metric_notes_come_from_values_and_states() {
+        let c = Catalog::demo();
+        let note = |m: &str| c.metric(m).and_then(|m| metric_note(m, &c));
+        assert_eq!(note("revenue").as_deref(), Some("completed orders"));
+        assert_eq!(
+            note("resolution_time").as_deref(),
+            Some("closed support tickets")
+        );
+        assert_eq!(note("orders"), None);
     }
 }

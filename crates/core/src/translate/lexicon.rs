@@ -81,8 +81,6 @@ pub enum Kw {
     WhatAbout,
     Write,
     Personal,
-    Open,
-    Closed,
     OverTime,
     Ago,
     Forecast,
@@ -102,6 +100,10 @@ pub enum Lex {
     Numeric(Col),
     Value(Col, String),
     Table(String),
+    /// A catalog state of a table's rows ("open"), by name.
+    State(String),
+    /// A verb asking for a metric ("sell": revenue), weaker than its name.
+    Verb(String),
     Grain(Grain),
     Kw(Kw),
     Month(u32),
@@ -181,7 +183,7 @@ pub fn tokenize(question: &str) -> Vec<String> {
                 cur.push(c);
             }
         } else if c == '\'' || c == '\u{2019}' {
-            // "what's" -> "whats", "customers'" -> "customers"
+            // "what's" -> "whats", "shops'" -> "shops"
         } else {
             flush(&mut cur, &mut tokens);
             match c {
@@ -305,6 +307,8 @@ pub struct Vocabulary {
     /// these only when they are content words.
     content_tokens: Vec<String>,
     known_tokens: std::collections::HashSet<String>,
+    /// States match their exact words only: "opened" is not "open".
+    state_phrases: std::collections::HashSet<String>,
     longest: usize,
 }
 
@@ -315,14 +319,37 @@ impl Vocabulary {
             phrases: HashMap::new(),
             content_tokens: Vec::new(),
             known_tokens: Default::default(),
+            state_phrases: Default::default(),
             longest: 1,
         };
+        let forms: Vec<(String, String)> = words::entries()
+            .into_iter()
+            .filter_map(|(phrase, e)| match e {
+                Entry::Form(base) => Some((base, phrase)),
+                Entry::Lex(_) => None,
+            })
+            .collect();
         for m in &catalog.metrics {
             let lex = Lex::Metric(m.name.clone());
             voc.add(&m.name.replace('_', " "), lex.clone(), true);
             voc.add(&m.label, lex.clone(), true);
             for s in &m.synonyms {
                 voc.add(s, lex.clone(), true);
+            }
+            for v in &m.verbs {
+                let verb = Lex::Verb(m.name.clone());
+                voc.add(v, verb.clone(), true);
+                // "bring in" -> "brought in": irregular forms of its first word.
+                let (head, tail) = v.split_once(' ').unwrap_or((v, ""));
+                for (_, form) in forms.iter().filter(|(b, _)| b == head) {
+                    voc.add(format!("{form} {tail}").trim(), verb.clone(), true);
+                }
+            }
+        }
+        for st in &catalog.states {
+            for phrase in std::iter::once(&st.name).chain(&st.synonyms) {
+                voc.add(phrase, Lex::State(st.name.clone()), true);
+                voc.state_phrases.insert(tokenize(phrase).join(" "));
             }
         }
         for t in &catalog.tables {
@@ -334,8 +361,9 @@ impl Vocabulary {
                 let col = Col::new(&t.name, &c.name);
                 let mut names: Vec<String> = vec![c.name.replace('_', " ")];
                 names.extend(c.synonyms.iter().cloned());
-                // A table's `name` column is named by the table ("product").
-                if c.name == "name" {
+                // A table's label column is named by the table ("product").
+                let is_label = t.label_column.as_deref() == Some(c.name.as_str());
+                if is_label {
                     names = t
                         .synonyms
                         .iter()
@@ -344,7 +372,10 @@ impl Vocabulary {
                         .collect();
                     names.extend(c.synonyms.iter().cloned());
                 }
-                if c.dimension || (c.name == "name" && c.personal) {
+                if let Some(label) = &c.label {
+                    names.push(label.clone());
+                }
+                if c.dimension || is_label {
                     // "customer country", "order status": the table's name before the column's.
                     let singular = t
                         .name
@@ -367,24 +398,18 @@ impl Vocabulary {
                 for v in &c.values {
                     voc.add(v, Lex::Value(col.clone(), v.clone()), true);
                 }
-            }
-        }
-        // The built-in lexicon; its metric and value names link only if the catalog has them.
-        for (phrase, entry) in words::entries() {
-            match entry {
-                Entry::Lex(lex) => {
-                    let content = matches!(lex, Lex::Grain(_) | Lex::Month(_));
-                    voc.add(&phrase, lex, content);
-                }
-                Entry::Metric(m) if catalog.metric(&m).is_some() => {
-                    voc.add(&phrase, Lex::Metric(m), true);
-                }
-                Entry::Value(v) => {
-                    if let Some(col) = find_value(catalog, &v) {
-                        voc.add(&phrase, Lex::Value(col, v), true);
+                for (v, others) in &c.value_synonyms {
+                    for o in others {
+                        voc.add(o, Lex::Value(col.clone(), v.clone()), true);
                     }
                 }
-                Entry::Metric(_) => {}
+            }
+        }
+        // The built-in English lexicon.
+        for (phrase, entry) in words::entries() {
+            if let Entry::Lex(lex) = entry {
+                let content = matches!(lex, Lex::Grain(_) | Lex::Month(_));
+                voc.add(&phrase, lex, content);
             }
         }
         voc
@@ -459,7 +484,17 @@ impl Vocabulary {
             let max = self.longest.min(tokens.len() - i);
             for len in (1..=max).rev() {
                 if let Some(lexes) = self.phrases.get(&key_of(&tokens[i..i + len])) {
-                    words.push(Word::Known(lexes.clone()));
+                    let surface = tokens[i..i + len].join(" ");
+                    let exact_state = self.state_phrases.contains(&surface);
+                    let lexes: Vec<Lex> = lexes
+                        .iter()
+                        .filter(|l| exact_state || !matches!(l, Lex::State(_)))
+                        .cloned()
+                        .collect();
+                    if lexes.is_empty() {
+                        continue;
+                    }
+                    words.push(Word::Known(lexes));
                     texts.push(tokens[i..i + len].join(" "));
                     i += len;
                     matched = true;
@@ -509,15 +544,6 @@ fn literal(token: &str) -> Word {
         }
     }
     Word::Unknown(token.to_string())
-}
-
-fn find_value(catalog: &Catalog, value: &str) -> Option<Col> {
-    catalog.tables.iter().find_map(|t| {
-        t.columns
-            .iter()
-            .find(|c| c.values.iter().any(|v| v == value))
-            .map(|c| Col::new(&t.name, &c.name))
-    })
 }
 
 #[cfg(test)]

@@ -35,10 +35,16 @@ pub(super) fn render_list(
     }
     // Order by output names: Polars wants aliases, not qualified columns.
     let ts = table.time_column.clone().unwrap_or_default();
-    let size = ["amount", "unit_price", "quantity"]
-        .iter()
-        .find(|c| table.column(c).is_some())
-        .map(|c| c.to_string());
+    // Rows are as large as what the table's default metric adds up.
+    let size = table
+        .default_metric
+        .as_deref()
+        .and_then(|m| ctx.catalog.metric(m))
+        .and_then(|m| {
+            let e = m.expression.replace(' ', "");
+            Some(e.strip_prefix("SUM(")?.strip_suffix(')')?.to_string())
+        })
+        .filter(|c| table.column(c).is_some());
     let (order, words) = match list.order {
         ListOrder::Newest if !ts.is_empty() => (format!("{ts} DESC"), "most recent"),
         ListOrder::Oldest if !ts.is_empty() => (format!("{ts} ASC"), "oldest"),

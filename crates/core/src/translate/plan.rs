@@ -12,6 +12,11 @@ pub enum Measure {
     Metric(String),
     /// Rows of a table that has no metric of its own ("how many products").
     Rows(String),
+    /// Rows of a table that first appeared in the period ("new customers"),
+    /// counted by the table's own time column.
+    New(String),
+    /// The average of a numeric column the catalog has no metric for.
+    Average(Col),
 }
 
 /// One group-by: a column or a time bucket.
@@ -63,15 +68,15 @@ pub enum Filter {
     },
     /// Numeric column against a number.
     Cmp { col: Col, op: Op, value: f64 },
-    /// Tickets still open (`true`) or closed.
-    Open(bool),
+    /// A named state of the catalog ("open"), or its negation.
+    State { name: String, negated: bool },
 }
 
 impl Filter {
     fn column(&self) -> Option<&Col> {
         match self {
             Filter::In { col, .. } | Filter::Cmp { col, .. } => Some(col),
-            Filter::Open(_) => None,
+            Filter::State { .. } => None,
         }
     }
 }

@@ -9,6 +9,7 @@ use super::plan::{
     add_value, group_of, push_group, push_measure, Compare, Filter, Group, ListOrder, ListSpec,
     Measure, Op, Plan, Rank,
 };
+use super::words;
 use crate::catalog::Catalog;
 
 /// A question read into plan parts, with what blocks an answer.
@@ -17,6 +18,9 @@ pub struct Parsed {
     pub plan: Plan,
     /// Words that linked to nothing.
     pub unknown: Vec<String>,
+    /// Words that linked to the catalog or the lexicon but that no part of
+    /// the plan took: the gate refuses rather than answer without them.
+    pub unaccounted: Vec<String>,
     /// Starts like a follow-up ("only", "what about", "by ... instead").
     pub follow_up: bool,
     /// A hard refusal found while reading (writes, personal data, forecasts).
@@ -28,10 +32,12 @@ pub struct Parsed {
     pub tables: Vec<String>,
     pub wants_count: bool,
     pub wants_new: bool,
+    /// The table "new" names ("new customers") and the metric that word names too.
+    pub new_table: Option<(String, Option<String>)>,
     pub average: bool,
     pub dangling_number: bool,
-    /// A verb like "sell": revenue, unless something else is measured.
-    pub weak_revenue: Option<String>,
+    /// A catalog metric's verb ("sell"): that metric, unless something else is measured.
+    pub weak_metric: Option<String>,
     /// "amount", "value": money words no threshold took.
     pub money_word: bool,
     /// Tables named without a role ("revenue of product A").
@@ -42,36 +48,11 @@ pub struct Parsed {
     pub by_value: Option<(Col, String)>,
 }
 
-/// Words asking for a sum of money rather than a count.
-const MONEY_WORDS: &[&str] = &[
-    "amount",
-    "value",
-    "worth",
-    "sum",
-    "sum of",
-    "value of",
-    "amount of",
-    "dollars",
-    "euros",
-];
-
 /// Filler, unless it can also name something in the catalog.
 fn is_filler(w: &Word) -> bool {
     let l = w.lexes();
     l.contains(&Lex::Filler) && l.iter().all(|l| matches!(l, Lex::Filler | Lex::Numeric(_)))
 }
-
-/// Verbs that mean revenue only when nothing else is measured ("how many units did we sell").
-const WEAK_REVENUE: &[&str] = &[
-    "sell",
-    "sold",
-    "selling",
-    "earn",
-    "earned",
-    "make money",
-    "made money",
-    "money",
-];
 
 fn is_plural(text: &str) -> bool {
     text.ends_with('s') && !text.ends_with("ss")
@@ -115,15 +96,16 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     }
 
     let any = |k: Kw| words.iter().any(|w| w.is(k));
-    let has_ticket_word = words.iter().any(|w| {
-        w.lexes().iter().any(|l| match l {
-            Lex::Metric(m) => catalog
-                .metric(m)
-                .is_some_and(|m| m.table == "support_tickets"),
-            Lex::Table(t) => t == "support_tickets",
-            _ => false,
-        }) && !w.lexes().iter().any(|l| matches!(l, Lex::Value(..)))
-    });
+    // Whether some other word names this table's rows ("tickets about returns").
+    let names_table = |table: &str| {
+        words.iter().any(|w| {
+            w.lexes().iter().any(|l| match l {
+                Lex::Metric(m) => catalog.metric(m).is_some_and(|m| m.table == table),
+                Lex::Table(t) => t == table,
+                _ => false,
+            }) && !w.lexes().iter().any(|l| matches!(l, Lex::Value(..)))
+        })
+    };
     let list_context = any(Kw::List)
         || any(Kw::Recent)
         || any(Kw::Oldest)
@@ -322,21 +304,55 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         if col.is_none() && before.is_none() {
                             p.unknown.push(format!("{} {}", texts[i], texts[at]));
                         }
+                        // "customers with more than 5 orders": a count per row of
+                        // another table, not a filter on single rows.
+                        let counted =
+                            words
+                                .get(at + 1)
+                                .filter(|_| col.is_none())
+                                .is_some_and(|w| {
+                                    w.lexes()
+                                        .iter()
+                                        .any(|l| matches!(l, Lex::Metric(_) | Lex::Table(_)))
+                                });
+                        if counted {
+                            p.refusal = Some(format!(
+                                "I can't yet filter by a count per row (\"{} {} {}\"); I can break the figure down instead.",
+                                texts[i], texts[at], texts[at + 1]
+                            ));
+                        }
                         threshold = Some((op, x, col, i));
                     } else if k != Kw::Over {
                         p.unknown.push(texts[i].clone());
                     }
                 }
                 Kw::HowMany => p.wants_count = true,
-                Kw::New => p.wants_new = true,
+                Kw::New => {
+                    p.wants_new = true;
+                    let next = words.get(i + 1).map(Word::lexes).unwrap_or_default();
+                    let table = next.iter().find_map(|l| match l {
+                        Lex::Table(t) => Some(t.clone()),
+                        _ => None,
+                    });
+                    let metric = next.iter().find_map(|l| match l {
+                        Lex::Metric(m) => Some(m.clone()),
+                        _ => None,
+                    });
+                    p.new_table = table.map(|t| (t, metric));
+                }
                 Kw::Average => p.average = true,
-                // "tickets opened in 2024" says when, not which.
-                Kw::Open if texts[i] != "opened" => p.plan.filters.push(Filter::Open(true)),
-                Kw::Closed => p.plan.filters.push(Filter::Open(false)),
                 Kw::OverTime if !p.plan.groups.iter().any(|g| matches!(g, Group::Time(_))) => {
                     p.plan.groups.push(Group::Time(Grain::Month));
                 }
                 Kw::By => {
+                    // "revenue per customer": an average per row of a table, not a breakdown.
+                    let per = texts[i].starts_with("per");
+                    if let Some(j) = (i + 1..n).find(|&j| !used[j]).filter(|&j| {
+                        per && words[j].lexes().iter().any(|l| matches!(l, Lex::Table(_)))
+                    }) {
+                        used[j] = true;
+                        p.derived = true;
+                    }
                     // The group may be a table ("by product") or a grain.
                     if let Some(j) = (i + 1..n).find(|&j| !used[j]) {
                         if let Some(g) = group_of(&words[j], catalog) {
@@ -401,10 +417,27 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             continue;
         }
         used[i] = true;
+        // A named state of rows ("open tickets").
+        if let Some(name) = lexes.iter().find_map(|l| match l {
+            Lex::State(s) => Some(s.clone()),
+            _ => None,
+        }) {
+            p.plan.filters.push(Filter::State {
+                name,
+                negated: std::mem::take(&mut negate_next),
+            });
+            i += 1;
+            continue;
+        }
         let grouping = matches!(
             prev_kw,
             Some(Kw::By | Kw::Top | Kw::Bottom | Kw::Which | Kw::Best | Kw::Worst)
         ) || rank.is_some() && p.plan.measures.is_empty() && !list_context;
+        // "has the most customers": a figure to rank by, not a group.
+        let most_of = matches!(prev_kw, Some(Kw::Most | Kw::Least))
+            && lexes.iter().any(|l| matches!(l, Lex::Metric(_)))
+            && !p.plan.groups.is_empty();
+        let grouping = grouping && !most_of;
         // Values are filters; negation applies to the next value only.
         if let Some((col, value)) = lexes.iter().find_map(|l| match l {
             Lex::Value(c, v) => Some((c.clone(), v.clone())),
@@ -414,8 +447,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 Lex::Metric(m) => Some(m.clone()),
                 _ => None,
             });
-            let prefer_metric =
-                metric_alt.is_some() && !(col.table == "support_tickets" && has_ticket_word);
+            let prefer_metric = metric_alt.is_some() && !names_table(&col.table);
             if let (true, Some(m)) = (prefer_metric, metric_alt) {
                 if negate_next {
                     p.refusal = Some(
@@ -497,8 +529,16 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 i += 1;
                 continue;
             }
-            if WEAK_REVENUE.contains(&texts[i].as_str()) {
-                p.weak_revenue = Some(m);
+            // "customers who placed orders": a second figure not joined by "and"
+            // to the first names the rows the first is counted over.
+            let joined = i > 0
+                && (words[i - 1].is(Kw::And)
+                    || words[i - 1].is(Kw::Vs)
+                    || words[i - 1]
+                        .lexes()
+                        .iter()
+                        .any(|l| matches!(l, Lex::Metric(_))));
+            if table.is_some() && !p.plan.measures.is_empty() && !joined {
                 i += 1;
                 continue;
             }
@@ -521,26 +561,41 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             i += 1;
             continue;
         }
-        if lexes.iter().any(|l| matches!(l, Lex::Numeric(_))) {
-            // "average amount": order value; other bare numbers say nothing.
-            if p.average
-                && lexes
-                    .iter()
-                    .any(|l| matches!(l, Lex::Numeric(c) if c.column == "amount"))
-            {
-                push_measure(&mut p.plan.measures, Measure::Metric("aov".into()));
+        if let Some(m) = lexes.iter().find_map(|l| match l {
+            Lex::Verb(m) => Some(m.clone()),
+            _ => None,
+        }) {
+            p.weak_metric = Some(m);
+            i += 1;
+            continue;
+        }
+        if let Some(c) = lexes.iter().find_map(|l| match l {
+            Lex::Numeric(c) => Some(c.clone()),
+            _ => None,
+        }) {
+            // "average amount": the catalog's average of that column, else the
+            // column's own average; a bare column says nothing to compute.
+            if p.average {
+                let m = average_metric(&c, catalog)
+                    .map(Measure::Metric)
+                    .unwrap_or(Measure::Average(c));
+                push_measure(&mut p.plan.measures, m);
+            } else {
+                p.unaccounted.push(texts[i].clone());
             }
             i += 1;
             continue;
         }
         if let Some(Lex::Month(_)) = lexes.first() {
             p.unknown.push(texts[i].clone());
+        } else if !lexes.contains(&Lex::Filler) {
+            p.unaccounted.push(texts[i].clone());
         }
         i += 1;
     }
 
-    p.money_word = threshold.is_none() && texts.iter().any(|t| MONEY_WORDS.contains(&t.as_str()));
-    if let Some(m) = p.weak_revenue.take() {
+    p.money_word = threshold.is_none() && texts.iter().any(|t| words::is_money_word(t));
+    if let Some(m) = p.weak_metric.take() {
         if p.plan.measures.is_empty()
             && !(p.plan.list.is_some() || list_context || p.wants_count && !p.tables.is_empty())
         {
@@ -588,14 +643,28 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     p
 }
 
+/// The catalog metric that is the plain average of a column, if any.
+fn average_metric(col: &Col, catalog: &Catalog) -> Option<String> {
+    catalog
+        .metrics
+        .iter()
+        .find(|m| {
+            m.table == col.table && m.expression.replace(' ', "") == format!("AVG({})", col.column)
+        })
+        .map(|m| m.name.clone())
+}
+
+/// The column summed by a table's default metric ("orders over 500": the amount).
 fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<Col> {
     let table = match p.plan.measures.first() {
         Some(Measure::Metric(m)) => catalog.metric(m).map(|m| m.table.clone()),
-        Some(Measure::Rows(t)) => Some(t.clone()),
+        Some(Measure::Rows(t) | Measure::New(t)) => Some(t.clone()),
+        Some(Measure::Average(c)) => Some(c.table.clone()),
         None => p.tables.first().cloned(),
-    };
-    match table.as_deref() {
-        Some("orders") | None => Some(Col::new("orders", "amount")),
-        _ => None,
-    }
+    }?;
+    let metric = catalog.metric(catalog.table(&table)?.default_metric.as_deref()?)?;
+    let e = metric.expression.replace(' ', "");
+    let column = e.strip_prefix("SUM(")?.strip_suffix(')')?;
+    catalog.table(&table)?.column(column)?;
+    Some(Col::new(&table, column))
 }

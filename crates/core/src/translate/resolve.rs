@@ -1,11 +1,16 @@
-//! A read plan made whole: defaults filled in, then checked against the
-//! catalog; anything doubtful becomes a question back or a refusal.
+//! A read plan made whole: a pipeline of named passes that fill defaults
+//! from the catalog and check the plan against it; anything doubtful
+//! becomes a question back or a refusal.
 
+use super::describe::{column_words, condition_words, is_label, singular, table_words};
 use super::lexicon::Grain;
+use super::options::{self, default_metric_for, metric_words, reaches};
 use super::plan::{Compare, Filter, Group, ListOrder, ListSpec, Measure, Plan, Rank};
 use super::read::Parsed;
-use super::{capitalise_first, describe, period, sql, unsupported, TranslateContext, Translation};
+use super::{capitalise_first, period, sql, unsupported, TranslateContext, Translation};
 use crate::catalog::Catalog;
+
+type Pass = Result<(), Translation>;
 
 pub(super) fn known_summary(catalog: &Catalog) -> String {
     let names: Vec<String> = catalog
@@ -27,11 +32,11 @@ pub(super) fn count_metric(table: &str, catalog: &Catalog) -> Measure {
         .unwrap_or_else(|| Measure::Rows(table.to_string()))
 }
 
-pub(super) fn group_phrase(groups: &[Group]) -> String {
+pub(super) fn group_phrase(groups: &[Group], catalog: &Catalog) -> String {
     groups
         .iter()
         .map(|g| match g {
-            Group::Dim(c) => describe::column_words(c),
+            Group::Dim(c) => column_words(c, catalog),
             Group::Time(g) => grain_word(*g).to_string(),
         })
         .collect::<Vec<_>>()
@@ -48,10 +53,27 @@ pub(super) fn grain_word(g: Grain) -> &'static str {
     }
 }
 
-pub(super) fn plural(word: &str) -> String {
-    match word.strip_suffix('y') {
-        Some(s) if word != "day" => format!("{s}ies"),
-        _ => format!("{word}s"),
+fn is_count_all(name: &str, catalog: &Catalog) -> bool {
+    catalog
+        .metric(name)
+        .is_some_and(|d| d.expression == "COUNT(*)" && d.filter.is_none())
+}
+
+fn additive(m: &Measure, catalog: &Catalog) -> bool {
+    match m {
+        Measure::Metric(n) => catalog.metric(n).is_some_and(|d| d.is_additive()),
+        Measure::Rows(_) | Measure::New(_) => true,
+        Measure::Average(_) => false,
+    }
+}
+
+fn first_measure_words(plan: &Plan, catalog: &Catalog) -> String {
+    match plan.measures.first() {
+        Some(Measure::Metric(n)) => metric_words(n),
+        _ => options::measure_words(catalog)
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
     }
 }
 
@@ -62,12 +84,36 @@ pub(super) fn complete(
     catalog: &Catalog,
     ctx: &TranslateContext,
 ) -> Result<Plan, Translation> {
+    refusals(&plan, p, catalog)?;
+    new_rows(&mut plan, p, catalog)?;
+    measures_named_by_rows(&mut plan, p, catalog);
+    if list(&mut plan, p, catalog)? {
+        return Ok(plan);
+    }
+    if default_measure(&mut plan, p, catalog)? {
+        return Ok(plan);
+    }
+    entity_count(&mut plan, catalog);
+    average(&mut plan, p, catalog)?;
+    money(&plan, p, catalog)?;
+    let base = base_table(&plan, catalog)?;
+    loose_tables(&plan, p, &base, catalog)?;
+    shape(&plan)?;
+    metric_filters(&mut plan, &base, catalog)?;
+    share(&mut plan, catalog)?;
+    compare(&mut plan, ctx)?;
+    if rank_rows(&mut plan, p, catalog) {
+        return Ok(plan);
+    }
+    reach(&plan, &base, catalog)?;
+    Ok(plan)
+}
+
+/// What is refused or asked back before anything else.
+fn refusals(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass {
     if let Some((col, value)) = &p.by_value {
-        let m = match plan.measures.first() {
-            Some(Measure::Metric(n)) => n.replace('_', " "),
-            _ => "revenue".into(),
-        };
-        let words = describe::column_words(col);
+        let m = first_measure_words(plan, catalog);
+        let words = column_words(col, catalog);
         return Err(Translation::Clarify {
             reason: format!("\"{value}\" is a {words}, not something to break down by."),
             options: vec![format!("{m} by {words}"), format!("{m} in {value}")],
@@ -75,25 +121,61 @@ pub(super) fn complete(
     }
     if p.derived {
         return Err(unsupported(
+            catalog,
             "I can't compute rates, ratios or margins yet; I can give each figure on its own.",
         ));
     }
-    let customers = Measure::Metric("customers".into());
-    if p.wants_new {
-        let only_customers = plan.measures.iter().all(|m| *m == customers);
-        if !only_customers {
-            return Err(unsupported(
-                "I can't tell new customers' figures from returning ones'; I can count new customers.",
-            ));
-        }
-        if catalog
-            .table("customers")
-            .is_some_and(|t| t.time_column.is_some())
-        {
-            plan.measures = vec![Measure::Rows("customers".into())];
-        }
+    Ok(())
+}
+
+/// "new customers": rows of the named table by its own time column.
+fn new_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
+    if !p.wants_new {
+        return Ok(());
     }
-    // "how many orders were refunded": the filtered count says it all.
+    // "new customers": that table; "signups": the one entity table with a date.
+    let entities: Vec<&str> = catalog
+        .tables
+        .iter()
+        .filter(|t| t.label_column.is_some() && t.time_column.is_some())
+        .map(|t| t.name.as_str())
+        .collect();
+    let is_count = |n: &String| {
+        catalog
+            .metric(n)
+            .is_some_and(|d| d.expression.starts_with("COUNT("))
+    };
+    let (table, counts) = match (&p.new_table, entities.as_slice()) {
+        (Some((t, m)), _) => (
+            Some(t.as_str()),
+            plan.measures
+                .iter()
+                .all(|x| matches!(x, Measure::Metric(n) if Some(n) == m.as_ref())),
+        ),
+        (None, [one]) if plan.measures.is_empty() || p.tables.iter().any(|t| t == one) => (
+            Some(*one),
+            plan.measures
+                .iter()
+                .all(|x| matches!(x, Measure::Metric(n) if is_count(n))),
+        ),
+        _ => (None, false),
+    };
+    let table = table.filter(|t| catalog.table(t).is_some_and(|t| t.time_column.is_some()));
+    match table {
+        Some(t) if counts => {
+            plan.measures = vec![Measure::New(t.to_string())];
+            Ok(())
+        }
+        _ => Err(Translation::Unsupported {
+            reason: "I can count new rows of a table that has a date (\"new customers\"), not other figures of new ones.".into(),
+            suggestions: Vec::new(),
+        }),
+    }
+}
+
+/// "how many orders were refunded": a filtered count says it all; "cancelled
+/// orders": a value of a table with a count names that count.
+fn measures_named_by_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
     let filtered_counts: Vec<String> = plan
         .measures
         .iter()
@@ -102,20 +184,18 @@ pub(super) fn complete(
                 .metric(n)
                 .filter(|d| d.expression == "COUNT(*)" && d.filter.is_some())
                 .map(|d| d.table.clone()),
-            Measure::Rows(_) => None,
+            _ => None,
         })
         .collect();
     plan.measures.retain(|m| match m {
-        Measure::Metric(n) => !catalog.metric(n).is_some_and(|d| {
-            d.expression == "COUNT(*)" && d.filter.is_none() && filtered_counts.contains(&d.table)
-        }),
-        Measure::Rows(_) => true,
+        Measure::Metric(n) => {
+            !(is_count_all(n, catalog)
+                && catalog
+                    .metric(n)
+                    .is_some_and(|d| filtered_counts.contains(&d.table)))
+        }
+        _ => true,
     });
-    // "tickets from customers in Canada": there "customers" names the table.
-    if plan.measures.len() > 1 && plan.measures.contains(&customers) {
-        plan.measures.retain(|m| *m != customers);
-    }
-    // "cancelled orders": a value of a table with a count names that count.
     if plan.measures.is_empty()
         && p.tables.is_empty()
         && plan.list.is_none()
@@ -135,126 +215,237 @@ pub(super) fn complete(
             }
         }
     }
-    // A list of rows, unless a real figure was asked for.
-    if let Some(list) = plan.list.as_mut() {
-        let counts_only = plan.measures.iter().all(|m| matches!(m, Measure::Metric(n) if catalog.metric(n).is_some_and(|d| d.expression == "COUNT(*)" && d.filter.is_none())));
-        if counts_only && plan.groups.is_empty() && plan.compare.is_none() && !plan.share {
-            if list.table.is_empty() {
-                list.table = p
-                    .tables
-                    .first()
-                    .cloned()
-                    .or_else(|| {
-                        plan.measures
-                            .first()
-                            .and_then(|m| sql::measure_table(m, catalog))
-                    })
-                    .ok_or_else(clarify_list)?;
-            }
-            plan.measures.clear();
-            plan.rank = None;
-            if list.table == "customers"
-                && !catalog
-                    .table("customers")
-                    .is_some_and(|t| t.columns.iter().any(|c| !c.personal && c.dimension))
-            {
-                return Err(unsupported("I don't list customers' personal details."));
-            }
-            return Ok(plan);
-        }
+}
+
+/// A list of rows, unless a real figure was asked for. `Ok(true)`: done.
+fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<bool, Translation> {
+    let Some(list) = plan.list.as_mut() else {
+        return Ok(false);
+    };
+    let counts_only = plan
+        .measures
+        .iter()
+        .all(|m| matches!(m, Measure::Metric(n) if is_count_all(n, catalog)));
+    if !(counts_only && plan.groups.is_empty() && plan.compare.is_none() && !plan.share) {
         plan.list = None;
+        return Ok(false);
+    }
+    if list.table.is_empty() {
+        list.table = p
+            .tables
+            .first()
+            .cloned()
+            .or_else(|| {
+                plan.measures
+                    .first()
+                    .and_then(|m| sql::measure_table(m, catalog))
+            })
+            .ok_or_else(|| Translation::Clarify {
+                reason: "Which rows should I list?".into(),
+                options: options::lists(catalog),
+            })?;
+    }
+    let table = list.table.clone();
+    plan.measures.clear();
+    plan.rank = None;
+    if !catalog
+        .table(&table)
+        .is_some_and(|t| t.columns.iter().any(|c| !c.personal && c.dimension))
+    {
+        return Err(unsupported(
+            catalog,
+            format!("I don't list {}' personal details.", table_words(&table)),
+        ));
+    }
+    Ok(true)
+}
+
+/// "top 10 orders" (the largest rows) or a list of rows of a named table.
+fn largest_rows(plan: &mut Plan, table: &str) {
+    let (order, n) = match plan.rank {
+        Some(Rank::Top(n)) => (ListOrder::Largest, n),
+        Some(Rank::Bottom(n)) => (ListOrder::Smallest, n),
+        None => return,
+    };
+    plan.list = Some(ListSpec {
+        table: table.to_string(),
+        order,
+        limit: n,
+    });
+    plan.measures.clear();
+    plan.rank = None;
+}
+
+/// The measure when none was named. `Ok(true)`: the plan became a list.
+fn default_measure(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<bool, Translation> {
+    if !plan.measures.is_empty() {
+        if p.vague && plan.rank.is_none() && plan.groups.is_empty() {
+            return Err(clarify_measure(plan, catalog));
+        }
+        return Ok(false);
+    }
+    if plan.rank.is_some() && plan.groups.is_empty() {
+        if let Some(t) = p.tables.first() {
+            largest_rows(plan, t);
+            return Ok(true);
+        }
+    }
+    if p.vague {
+        return Err(clarify_measure(plan, catalog));
+    }
+    if plan.rank.is_some() && !plan.groups.is_empty() {
+        // "top products": by the default metric of a table that reaches them.
+        if let Some(m) = default_metric_for(&plan.groups, catalog) {
+            plan.measures.push(Measure::Metric(m));
+        }
+    } else if let Some(t) = p.tables.first() {
+        plan.measures.push(count_metric(t, catalog));
     }
     if plan.measures.is_empty() {
-        if let (Some(Rank::Top(n) | Rank::Bottom(n)), true) = (plan.rank, plan.groups.is_empty()) {
-            if let Some(t) = p.tables.first() {
-                // "top 10 orders": the largest ones.
-                let order = if matches!(plan.rank, Some(Rank::Top(_))) {
-                    ListOrder::Largest
-                } else {
-                    ListOrder::Smallest
-                };
-                plan.list = Some(ListSpec {
-                    table: t.clone(),
-                    order,
-                    limit: n,
-                });
-                plan.rank = None;
-                return Ok(plan);
-            }
+        if !plan.groups.is_empty() || !plan.filters.is_empty() || plan.period.is_some() {
+            return Err(clarify_measure(plan, catalog));
         }
-        if p.vague {
-            return Err(clarify_measure(&plan));
-        }
-        if plan.rank.is_some() && !plan.groups.is_empty() {
-            // "top products": by revenue, or by tickets for ticket-only groups.
-            let on_orders = plan.groups.iter().all(|g| reachable(g, "orders", catalog));
-            if on_orders && catalog.metric("revenue").is_some() {
-                plan.measures.push(Measure::Metric("revenue".into()));
-            } else if plan
-                .groups
-                .iter()
-                .all(|g| reachable(g, "support_tickets", catalog))
-            {
-                plan.measures.push(count_metric("support_tickets", catalog));
-            }
-        } else if let Some(t) = p.tables.first() {
-            plan.measures.push(count_metric(t, catalog));
-        }
-        if plan.measures.is_empty() {
-            if !plan.groups.is_empty() || !plan.filters.is_empty() || plan.period.is_some() {
-                return Err(clarify_measure(&plan));
-            }
-            return Err(unsupported(format!(
+        return Err(unsupported(
+            catalog,
+            format!(
                 "I couldn't find a figure to compute in that question. I know about {}.",
                 known_summary(catalog)
-            )));
-        }
-    } else if p.vague && plan.rank.is_none() && plan.groups.is_empty() {
-        return Err(clarify_measure(&plan));
+            ),
+        ));
     }
-    if p.average {
-        if plan.groups.iter().any(|g| matches!(g, Group::Time(_)))
-            && plan
-                .measures
-                .iter()
-                .any(|m| matches!(m, Measure::Metric(n) if n == "revenue" || n == "orders"))
-        {
+    Ok(false)
+}
+
+/// "which country has the most customers": a distinct count of an entity
+/// referenced by the facts, split only by the entity's own columns with no
+/// period, is a count of the entity's rows (those without facts included).
+fn entity_count(plan: &mut Plan, catalog: &Catalog) {
+    let [Measure::Metric(n)] = plan.measures.as_slice() else {
+        return;
+    };
+    let Some(d) = catalog.metric(n) else { return };
+    let e = d.expression.replace(' ', "");
+    let Some(fk) = e
+        .strip_prefix("COUNT(DISTINCT")
+        .and_then(|x| x.strip_suffix(')'))
+    else {
+        return;
+    };
+    let Some(rel) = catalog
+        .relationships
+        .iter()
+        .find(|r| r.from_table == d.table && r.from_column == fk)
+    else {
+        return;
+    };
+    let on_entity = |c: &crate::translate::lexicon::Col| c.table == rel.to_table;
+    let grouped_by_entity = !plan.groups.is_empty()
+        && plan
+            .groups
+            .iter()
+            .all(|g| matches!(g, Group::Dim(c) if on_entity(c)));
+    let filters_on_entity = plan.filters.iter().all(|f| match f {
+        Filter::In { col, .. } | Filter::Cmp { col, .. } => on_entity(col),
+        Filter::State { .. } => false,
+    });
+    if grouped_by_entity && filters_on_entity && plan.period.is_none() && plan.compare.is_none() {
+        plan.measures = vec![Measure::Rows(rel.to_table.clone())];
+    }
+}
+
+/// "average X": the catalog's average of what X sums, or X when it is one.
+fn average(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
+    if !p.average {
+        return Ok(());
+    }
+    let timed = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    let mut out = Vec::new();
+    for m in &plan.measures {
+        if let Measure::Average(_) = m {
+            out.push(m.clone());
+            continue;
+        }
+        let Measure::Metric(n) = m else {
+            return Err(cannot_average(catalog));
+        };
+        let d = catalog.metric(n).ok_or_else(|| cannot_average(catalog))?;
+        let e = d.expression.replace(' ', "");
+        if e.starts_with("AVG(") {
+            out.push(m.clone());
+            continue;
+        }
+        if timed && d.is_additive() {
             return Err(unsupported(
+                catalog,
                 "I can't average totals over time yet; ask for the figure by month instead.",
             ));
         }
-        let mut out = Vec::new();
-        for m in &plan.measures {
-            match m {
-                Measure::Metric(n) if matches!(n.as_str(), "revenue" | "orders" | "aov") => out.push(Measure::Metric("aov".into())),
-                Measure::Metric(n) if catalog.metric(n).is_some_and(|d| d.expression.starts_with("AVG(")) => out.push(m.clone()),
-                _ => return Err(unsupported("I can only average what the catalog defines as an average: order value, satisfaction, resolution time.")),
-            }
-        }
-        out.dedup();
-        plan.measures = out;
-    }
-    // "value of refunds": a count has no amount to add up.
-    if p.money_word {
-        if let Some(Measure::Metric(name)) = plan.measures.iter().find(|m| match m {
-            Measure::Metric(n) => catalog
-                .metric(n)
-                .is_some_and(|d| d.expression.starts_with("COUNT(")),
-            Measure::Rows(_) => true,
-        }) {
-            return Err(Translation::Unsupported {
-                reason: format!(
-                    "{} is a count; I have no amount to add up for it.",
-                    capitalise_first(&name.replace('_', " "))
-                ),
-                suggestions: vec![
-                    name.replace('_', " "),
-                    "revenue".into(),
-                    format!("{} by month", name.replace('_', " ")),
-                ],
-            });
+        let avg = e.strip_prefix("SUM(").map(|inner| format!("AVG({inner}"));
+        let found = catalog.metrics.iter().find(|a| {
+            a.table == d.table && a.filter == d.filter && Some(a.expression.replace(' ', "")) == avg
+        });
+        match found {
+            Some(a) => out.push(Measure::Metric(a.name.clone())),
+            None => return Err(cannot_average(catalog)),
         }
     }
+    out.dedup();
+    plan.measures = out;
+    Ok(())
+}
+
+fn cannot_average(catalog: &Catalog) -> Translation {
+    let avgs: Vec<String> = catalog
+        .metrics
+        .iter()
+        .filter(|m| m.expression.starts_with("AVG("))
+        .map(|m| m.label.to_lowercase())
+        .collect();
+    unsupported(
+        catalog,
+        format!(
+            "I can only average what the catalog defines as an average ({}) or a numeric column.",
+            avgs.join(", ")
+        ),
+    )
+}
+
+/// "value of refunds": a count has no amount to add up.
+fn money(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass {
+    if !p.money_word {
+        return Ok(());
+    }
+    let Some(Measure::Metric(name)) = plan.measures.iter().find(|m| match m {
+        Measure::Metric(n) => catalog
+            .metric(n)
+            .is_some_and(|d| d.expression.starts_with("COUNT(")),
+        Measure::Average(_) => false,
+        _ => true,
+    }) else {
+        return Ok(());
+    };
+    let words = metric_words(name);
+    let mut suggestions = vec![words.clone()];
+    if let Some(d) = catalog
+        .metric(name)
+        .and_then(|d| catalog.table(&d.table))
+        .and_then(|t| t.default_metric.clone())
+        .filter(|d| d != name)
+    {
+        suggestions.push(metric_words(&d));
+    }
+    suggestions.push(format!("{words} by month"));
+    Err(Translation::Unsupported {
+        reason: format!(
+            "{} is a count; I have no amount to add up for it.",
+            capitalise_first(&words)
+        ),
+        suggestions,
+    })
+}
+
+/// The one table every measure comes from.
+fn base_table(plan: &Plan, catalog: &Catalog) -> Result<String, Translation> {
     let tables: Vec<String> = plan
         .measures
         .iter()
@@ -263,10 +454,15 @@ pub(super) fn complete(
     let base = tables.first().cloned().unwrap_or_default();
     if tables.iter().any(|t| *t != base) {
         return Err(unsupported(
+            catalog,
             "Those figures come from different tables; ask for them one at a time.",
         ));
     }
-    // A table named with no role in the plan: "revenue of product A".
+    Ok(base)
+}
+
+/// A table named with no role in the plan: "revenue of product A".
+fn loose_tables(plan: &Plan, p: &Parsed, base: &str, catalog: &Catalog) -> Pass {
     for t in &p.loose_tables {
         let used = *t == base
             || plan
@@ -276,44 +472,82 @@ pub(super) fn complete(
             || plan.filters.iter().any(|f| {
                 matches!(f, Filter::In { col, .. } | Filter::Cmp { col, .. } if col.table == *t)
             });
-        if !used
-            && catalog
-                .table(t)
-                .is_some_and(|d| d.columns.iter().any(|c| c.name == "name"))
-        {
-            let m = match plan.measures.first() {
-                Some(Measure::Metric(n)) => n.replace('_', " "),
-                _ => "revenue".into(),
-            };
-            let one = t.strip_suffix('s').unwrap_or(t);
+        if used {
+            continue;
+        }
+        if catalog.table(t).is_some_and(|d| d.label_column.is_some()) {
+            let m = first_measure_words(plan, catalog);
+            let one = singular(t);
             return Err(Translation::Clarify {
                 reason: format!(
                     "I can't pick out a single {one} by name; I can break {m} down by {one}."
                 ),
-                options: vec![format!("{m} by {one}"), format!("top 10 {t} by {m}")],
+                options: vec![
+                    format!("{m} by {one}"),
+                    format!("top 10 {} by {m}", table_words(t)),
+                ],
             });
         }
     }
-    if plan
+    for t in &p.tables {
+        // "customers who opened tickets": rows the measure cannot see.
+        if *t != base && catalog.relationship(base, t).is_none() {
+            return Err(unsupported(
+                catalog,
+                format!(
+                    "I can't relate {} to {} in one figure.",
+                    table_words(t),
+                    table_words(base)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Limits of what one query shows.
+fn shape(plan: &Plan) -> Pass {
+    let times = plan
         .groups
         .iter()
         .filter(|g| matches!(g, Group::Time(_)))
-        .count()
-        > 1
-    {
-        return Err(unsupported(
-            "I bucket time one way at a time (day, week, month, quarter or year); day of week is not supported.",
-        ));
+        .count();
+    if times > 1 {
+        return Err(Translation::Unsupported {
+            reason: "I bucket time one way at a time (day, week, month, quarter or year); day of week is not supported.".into(),
+            suggestions: Vec::new(),
+        });
     }
     if plan.groups.len() > 2 {
-        return Err(unsupported(
-            "I can break a figure down by at most two things at once.",
-        ));
+        return Err(Translation::Unsupported {
+            reason: "I can break a figure down by at most two things at once.".into(),
+            suggestions: Vec::new(),
+        });
     }
-    // A metric that fixes the order status cannot take another one.
-    for m in &plan.measures {
+    Ok(())
+}
+
+/// A metric's own filter: a filter saying the same is dropped, one that
+/// contradicts it is asked about; states must be of the base table.
+fn metric_filters(plan: &mut Plan, base: &str, catalog: &Catalog) -> Pass {
+    for f in &plan.filters {
+        if let Filter::State { name, .. } = f {
+            let st = catalog.states.iter().find(|s| s.name == *name);
+            if let Some(st) = st.filter(|s| s.table != base) {
+                return Err(unsupported(
+                    catalog,
+                    format!("Only {} are {}.", table_words(&st.table), st.name),
+                ));
+            }
+        }
+    }
+    let measures = plan.measures.clone();
+    for m in &measures {
         let Measure::Metric(name) = m else { continue };
-        let Some(fixed) = catalog.metric(name).and_then(|d| d.filter.clone()) else {
+        let Some(d) = catalog.metric(name) else {
+            continue;
+        };
+        let Some(fixed) = d.filter.clone() else {
             continue;
         };
         let mut conflict = None;
@@ -322,168 +556,179 @@ pub(super) fn complete(
                 col,
                 values,
                 negated,
-            } if fixed.starts_with(&format!("{} = ", col.column)) => {
-                if !negated
+            } if fixed.starts_with(&format!("{} = ", col.column)) && col.table == d.table => {
+                let same = !negated
                     && values.len() == 1
-                    && fixed == format!("{} = '{}'", col.column, values[0])
-                {
-                    false
-                } else {
+                    && fixed == format!("{} = '{}'", col.column, values[0]);
+                if !same {
                     conflict = Some(values.join(" or "));
-                    true
                 }
+                !same
             }
-            Filter::Open(open) if fixed.contains("closed_at") => {
-                // The metric already counts closed tickets only.
-                if *open {
-                    conflict = Some("open tickets".into());
+            Filter::State { name: s, negated } => {
+                let Some(st) = catalog.states.iter().find(|x| x.name == *s) else {
+                    return true;
+                };
+                if st.condition == fixed && !negated {
+                    return false;
                 }
-                false
+                if shares_column(&st.condition, &fixed) {
+                    conflict = Some(format!("{} {}", st.name, table_words(&st.table)));
+                }
+                true
             }
             _ => true,
         });
         if let Some(c) = conflict {
-            let label = catalog
-                .metric(name)
-                .map(|d| d.label.clone())
-                .unwrap_or_default();
+            let kept = condition_words(&fixed, &d.table, catalog).unwrap_or(fixed);
+            let count = match count_metric(&d.table, catalog) {
+                Measure::Metric(n) => metric_words(&n),
+                _ => table_words(&d.table),
+            };
             return Err(Translation::Clarify {
                 reason: format!(
-                    "{label} only counts {}, so it can't be limited to {c}.",
-                    fixed.replace('\'', "")
+                    "{} only counts {kept}, so it can't be limited to {c}.",
+                    d.label
                 ),
                 options: vec![
-                    format!(
-                        "{} by status",
-                        if base == "orders" {
-                            "orders"
-                        } else {
-                            "tickets"
-                        }
-                    ),
-                    format!("total {}", name.replace('_', " ")),
+                    format!("{count} by month"),
+                    format!("total {}", metric_words(name)),
                 ],
             });
         }
     }
-    if plan.filters.iter().any(|f| matches!(f, Filter::Open(_))) && base != "support_tickets" {
-        return Err(unsupported("Only support tickets are open or closed."));
+    Ok(())
+}
+
+/// Whether two SQL conditions read a column in common.
+fn shares_column(a: &str, b: &str) -> bool {
+    let idents = |s: &str| -> Vec<String> {
+        s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+            .map(str::to_string)
+            .collect()
+    };
+    let b = idents(b);
+    idents(a).iter().any(|w| b.contains(w))
+}
+
+/// "share of revenue by channel": one additive figure split by one thing.
+fn share(plan: &mut Plan, catalog: &Catalog) -> Pass {
+    if !plan.share {
+        return Ok(());
     }
-    if plan.share {
-        if plan.groups.is_empty() {
-            // "share of revenue from web": the split by that column.
-            if let Some(pos) = plan
-                .filters
-                .iter()
-                .position(|f| matches!(f, Filter::In { negated: false, .. }))
-            {
-                if let Filter::In { col, .. } = plan.filters.remove(pos) {
-                    plan.groups.push(Group::Dim(col));
-                }
+    if plan.groups.is_empty() {
+        // "share of revenue from web": the split by that column.
+        if let Some(pos) = plan
+            .filters
+            .iter()
+            .position(|f| matches!(f, Filter::In { negated: false, .. }))
+        {
+            if let Filter::In { col, .. } = plan.filters.remove(pos) {
+                plan.groups.push(Group::Dim(col));
             }
         }
-        let additive = plan.measures.iter().all(|m| match m {
-            Measure::Metric(n) => catalog
-                .metric(n)
-                .is_some_and(|d| d.expression.starts_with("SUM(") || d.expression == "COUNT(*)"),
-            Measure::Rows(_) => true,
+    }
+    let all_additive = plan.measures.iter().all(|m| additive(m, catalog));
+    if plan.groups.len() != 1 || plan.measures.len() != 1 || !all_additive || plan.compare.is_some()
+    {
+        return Err(Translation::Clarify {
+            reason: "A share needs one additive figure split by one thing.".into(),
+            options: options::breakdowns(catalog)
+                .iter()
+                .map(|b| format!("share of {b}"))
+                .collect(),
         });
-        if plan.groups.len() != 1 || plan.measures.len() != 1 || !additive || plan.compare.is_some()
-        {
-            return Err(Translation::Clarify {
-                reason: "A share needs one additive figure split by one thing.".into(),
-                options: vec![
-                    "share of revenue by channel".into(),
-                    "share of orders by country".into(),
-                ],
-            });
-        }
-        plan.rank = None;
     }
-    if let Some(c) = &plan.compare {
-        if plan.period.is_none() {
-            let g = if *c == Compare::YearAgo {
-                Grain::Year
-            } else {
-                Grain::Month
-            };
-            plan.period = period::to_date(g, ctx.today);
-        }
-        if plan.groups.iter().any(|g| matches!(g, Group::Time(_))) {
-            return Err(unsupported("I compare two periods as two figures; ask for a time series or a comparison, not both."));
-        }
+    plan.rank = None;
+    Ok(())
+}
+
+/// A comparison needs a period, and is two figures, not a series.
+fn compare(plan: &mut Plan, ctx: &TranslateContext) -> Pass {
+    let Some(c) = &plan.compare else {
+        return Ok(());
+    };
+    if plan.period.is_none() {
+        let g = if *c == Compare::YearAgo {
+            Grain::Year
+        } else {
+            Grain::Month
+        };
+        plan.period = period::to_date(g, ctx.today);
     }
-    if let (Some(Rank::Top(n) | Rank::Bottom(n)), true) = (plan.rank, plan.groups.is_empty()) {
-        // "top 10 orders": the largest ones.
-        if let Some(t) = p
-            .tables
-            .first()
-            .filter(|t| plan.measures.iter().all(|m| *m == count_metric(t, catalog)))
-        {
-            let order = if matches!(plan.rank, Some(Rank::Top(_))) {
-                ListOrder::Largest
-            } else {
-                ListOrder::Smallest
-            };
-            plan.list = Some(ListSpec {
-                table: t.clone(),
-                order,
-                limit: n,
-            });
-            plan.measures.clear();
-            plan.rank = None;
-            return Ok(plan);
-        }
+    if plan.groups.iter().any(|g| matches!(g, Group::Time(_))) {
+        return Err(Translation::Unsupported {
+            reason: "I compare two periods as two figures; ask for a time series or a comparison, not both.".into(),
+            suggestions: Vec::new(),
+        });
     }
+    Ok(())
+}
+
+/// "top 10 orders": the largest rows. `true`: the plan became a list.
+fn rank_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> bool {
+    if plan.rank.is_none() || !plan.groups.is_empty() {
+        return false;
+    }
+    match p
+        .tables
+        .first()
+        .filter(|t| plan.measures.iter().all(|m| *m == count_metric(t, catalog)))
+    {
+        Some(t) => {
+            let t = t.clone();
+            largest_rows(plan, &t);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Every group must be reachable from the base table; a ranking needs a group.
+fn reach(plan: &Plan, base: &str, catalog: &Catalog) -> Pass {
     if plan.rank.is_some() && plan.groups.is_empty() {
         return Err(Translation::Clarify {
             reason: "Top or bottom of what?".into(),
-            options: vec![
-                "top 10 products by revenue".into(),
-                "top 10 customers by revenue".into(),
-                "top 5 countries by orders".into(),
-            ],
+            options: options::rankings(catalog),
         });
     }
     for g in &plan.groups {
-        if !reachable(g, &base, catalog) {
+        if !reaches(base, g, catalog) {
             let what = match g {
-                Group::Dim(c) => describe::column_words(c),
+                Group::Dim(c) => column_words(c, catalog),
                 Group::Time(_) => "date".into(),
             };
-            return Err(unsupported(format!(
-                "{} can't be broken down by {what}: the data doesn't link them.",
-                capitalise_first(&base.replace('_', " "))
-            )));
+            return Err(unsupported(
+                catalog,
+                format!(
+                    "{} can't be broken down by {what}: the data doesn't link them.",
+                    capitalise_first(&table_words(base))
+                ),
+            ));
+        }
+        if let Group::Dim(c) = g {
+            // A label names rows but is not unique: never a key on its own.
+            if is_label(c, catalog)
+                && catalog
+                    .table(&c.table)
+                    .and_then(|t| t.primary_key.as_ref())
+                    .is_none()
+            {
+                return Err(unsupported(
+                    catalog,
+                    format!(
+                        "{} has no key to tell its rows apart.",
+                        table_words(&c.table)
+                    ),
+                ));
+            }
         }
     }
-    Ok(plan)
+    Ok(())
 }
 
-fn reachable(g: &Group, base: &str, catalog: &Catalog) -> bool {
-    match g {
-        Group::Time(_) => catalog.table(base).is_some_and(|t| t.time_column.is_some()),
-        Group::Dim(c) => {
-            c.table == base
-                || catalog
-                    .relationships
-                    .iter()
-                    .any(|r| r.from_table == base && r.to_table == c.table)
-        }
-    }
-}
-
-fn clarify_list() -> Translation {
-    Translation::Clarify {
-        reason: "Which rows should I list?".into(),
-        options: vec![
-            "the 20 most recent orders".into(),
-            "the 20 most recent tickets".into(),
-        ],
-    }
-}
-
-fn clarify_measure(plan: &Plan) -> Translation {
+fn clarify_measure(plan: &Plan, catalog: &Catalog) -> Translation {
     let value = plan.filters.iter().find_map(|f| match f {
         Filter::In {
             values,
@@ -497,27 +742,38 @@ fn clarify_measure(plan: &Plan) -> Translation {
     } else if plan.groups.is_empty() {
         " this month".to_string()
     } else {
-        format!(" by {}", group_phrase(&plan.groups))
+        format!(" by {}", group_phrase(&plan.groups, catalog))
     };
-    let head = match plan.rank {
-        Some(Rank::Top(n)) if !plan.groups.is_empty() => {
-            let g = group_phrase(&plan.groups);
-            return Translation::Clarify {
-                reason: "Best by which figure?".into(),
-                options: vec![
-                    format!("top {n} {} by revenue", plural(&g)),
-                    format!("top {n} {} by units sold", plural(&g)),
-                    format!("top {n} {} by orders", plural(&g)),
-                ],
-            };
-        }
-        _ => String::new(),
-    };
+    let measures: Vec<String> = options::measure_names(catalog)
+        .into_iter()
+        .filter(|m| {
+            let t = catalog
+                .metric(m)
+                .map(|d| d.table.as_str())
+                .unwrap_or_default();
+            plan.groups.iter().all(|g| reaches(t, g, catalog))
+                && plan.filters.iter().all(|f| match f {
+                    Filter::In { col, .. } | Filter::Cmp { col, .. } => {
+                        reaches(t, &Group::Dim(col.clone()), catalog)
+                    }
+                    Filter::State { .. } => true,
+                })
+        })
+        .take(3)
+        .map(|m| metric_words(&m))
+        .collect();
+    if let (Some(Rank::Top(n)), false) = (plan.rank, plan.groups.is_empty()) {
+        let g = super::describe::plural(&group_phrase(&plan.groups, catalog));
+        return Translation::Clarify {
+            reason: "Best by which figure?".into(),
+            options: measures
+                .iter()
+                .map(|m| format!("top {n} {g} by {m}"))
+                .collect(),
+        };
+    }
     Translation::Clarify {
         reason: "Which figure do you mean?".into(),
-        options: ["revenue", "orders", "customers"]
-            .iter()
-            .map(|m| format!("{head}{m}{tail}"))
-            .collect(),
+        options: measures.iter().map(|m| format!("{m}{tail}")).collect(),
     }
 }

@@ -4,7 +4,8 @@
 use chrono::NaiveDate;
 
 use super::describe::{
-    capitalise, column_words, group_alias, join_words, lower, metric_note, plural,
+    capitalise, column_words, condition_words, group_alias, join_words, lower, metric_note, plural,
+    table_words,
 };
 use super::lexicon::{Col, Grain};
 use super::period::Period;
@@ -129,13 +130,10 @@ fn number(x: f64) -> String {
     }
 }
 
+/// The first letter of the table's last word: `o` for orders, `t` for support_tickets.
 fn table_alias(table: &str, taken: &[String]) -> String {
-    let first: String = table.chars().take(1).collect();
-    let mut alias = if table == "support_tickets" {
-        "t".to_string()
-    } else {
-        first
-    };
+    let last = table.rsplit('_').next().unwrap_or(table);
+    let mut alias: String = last.chars().take(1).collect();
     while taken.contains(&alias) {
         alias.push('x');
     }
@@ -146,7 +144,8 @@ fn table_alias(table: &str, taken: &[String]) -> String {
 pub fn measure_table(m: &Measure, catalog: &Catalog) -> Option<String> {
     match m {
         Measure::Metric(name) => catalog.metric(name).map(|m| m.table.clone()),
-        Measure::Rows(t) => Some(t.clone()),
+        Measure::Rows(t) | Measure::New(t) => Some(t.clone()),
+        Measure::Average(c) => Some(c.table.clone()),
     }
 }
 
@@ -159,20 +158,26 @@ fn agg(m: &Measure, catalog: &Catalog) -> Option<Agg> {
                 label: d.label.clone(),
                 expr: d.expression.clone(),
                 filter: d.filter.clone(),
-                note: metric_note(d),
+                note: metric_note(d, catalog),
             }
         }
         Measure::Rows(t) => Agg {
-            alias: if t == "customers" {
-                "new_customers".into()
-            } else {
-                t.clone()
-            },
-            label: if t == "customers" {
-                "New customers".into()
-            } else {
-                capitalise(&t.replace('_', " "))
-            },
+            alias: t.clone(),
+            label: capitalise(&table_words(t)),
+            expr: "COUNT(*)".into(),
+            filter: None,
+            note: None,
+        },
+        Measure::Average(c) => Agg {
+            alias: format!("avg_{}", c.column),
+            label: format!("Average {}", column_words(c, catalog)),
+            expr: format!("AVG({})", c.column),
+            filter: None,
+            note: None,
+        },
+        Measure::New(t) => Agg {
+            alias: format!("new_{t}"),
+            label: format!("New {}", table_words(t)),
             expr: "COUNT(*)".into(),
             filter: None,
             note: None,
@@ -217,7 +222,7 @@ fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
             negated,
         } => {
             let c = ctx.col(col);
-            let words = column_words(col);
+            let words = column_words(col, ctx.catalog);
             let sql = match (values.as_slice(), negated) {
                 ([one], false) => format!("{c} = {}", quote(one)),
                 ([one], true) => format!("{c} <> {}", quote(one)),
@@ -236,14 +241,26 @@ fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
         }
         Filter::Cmp { col, op, value } => (
             format!("{} {} {}", ctx.col(col), op.sql(), number(*value)),
-            format!("{} {} {}", column_words(col), op.words(), number(*value)),
+            format!(
+                "{} {} {}",
+                column_words(col, ctx.catalog),
+                op.words(),
+                number(*value)
+            ),
         ),
-        Filter::Open(open) => {
-            let c = ctx.col(&Col::new(&ctx.base, "closed_at"));
-            if *open {
-                (format!("{c} IS NULL"), "open tickets".into())
+        Filter::State { name, negated } => {
+            let cond = ctx
+                .catalog
+                .states
+                .iter()
+                .find(|s| s.name == *name)
+                .map(|s| s.condition.clone())
+                .unwrap_or_else(|| "FALSE".into());
+            let words = condition_words(&cond, &ctx.base, ctx.catalog).unwrap_or_default();
+            if *negated {
+                (format!("NOT ({})", ctx.expr(&cond)), format!("not {words}"))
             } else {
-                (format!("{c} IS NOT NULL"), "closed tickets".into())
+                (ctx.expr(&cond), words)
             }
         }
     }
@@ -287,7 +304,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         })
         .chain(plan.filters.iter().filter_map(|f| match f {
             Filter::In { col, .. } | Filter::Cmp { col, .. } => Some(col),
-            Filter::Open(_) => None,
+            Filter::State { .. } => None,
         }))
     {
         if col.table != base && !needed.contains(&col.table) {
@@ -342,7 +359,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     if needs_time && ts.is_none() {
         return Err(format!(
             "{} have no date to filter or bucket by",
-            base.replace('_', " ")
+            table_words(&base)
         ));
     }
 
@@ -419,8 +436,30 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     let mut keys: Vec<String> = Vec::new();
     let mut group_words: Vec<String> = Vec::new();
     for g in &plan.groups {
+        // An entity's label is not unique: group by its key too, shown first.
+        if let Some((key, alias)) = entity_key(g, &base, catalog) {
+            let taken = facts.iter().any(|f| {
+                *f == alias
+                    || f.ends_with(&format!(" AS {alias}"))
+                    || f.ends_with(&format!(".{alias}"))
+            });
+            if !taken {
+                let q = ctx.col(&key);
+                facts.push(if q == alias {
+                    q
+                } else {
+                    format!("{q} AS {alias}")
+                });
+            }
+            select.push(alias.clone());
+            keys.push(alias);
+        }
         let (expr, alias, words) = match g {
-            Group::Dim(c) => (ctx.col(c), group_alias(c), column_words(c)),
+            Group::Dim(c) => (
+                ctx.col(c),
+                group_alias(c, catalog),
+                column_words(c, catalog),
+            ),
             Group::Time(grain) => {
                 let (e, alias) = bucket(*grain, &ts_ref);
                 (e, alias.to_string(), alias.to_string())
@@ -586,20 +625,8 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     for n in notes {
         line.push_str(&format!(", {n}"));
     }
-    if plan
-        .measures
-        .iter()
-        .any(|m| *m == Measure::Metric("orders".into()))
-        && !plan
-            .filters
-            .iter()
-            .any(|f| matches!(f, Filter::In { col, .. } if col.column == "status"))
-    {
-        line.push_str(if aggs.len() > 1 {
-            ", orders of any status"
-        } else {
-            ", all statuses"
-        });
+    if let Some(col) = unfiltered_business_column(plan, &base, catalog) {
+        line.push_str(&format!(", any {}", column_words(&col, catalog)));
     }
     let has_time = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
     let chart = if plan.share {
@@ -618,4 +645,39 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         interpretation: line,
         chart,
     })
+}
+
+/// The column the table's default metric filters on (`status`), when a
+/// measure counts rows of every value of it: said so in the interpretation.
+fn unfiltered_business_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<Col> {
+    let default = catalog.metric(catalog.table(base)?.default_metric.as_deref()?)?;
+    let (column, _) = default.filter.as_deref()?.split_once(" = ")?;
+    let col = Col::new(base, column);
+    let unfiltered = plan.measures.iter().any(|m| match m {
+        Measure::Metric(n) => catalog
+            .metric(n)
+            .is_some_and(|d| d.filter.is_none() && d.is_additive()),
+        Measure::Average(_) => true,
+        _ => false,
+    });
+    let named = plan
+        .filters
+        .iter()
+        .any(|f| matches!(f, Filter::In { col: c, .. } if *c == col));
+    (unfiltered && !named).then_some(col)
+}
+
+/// The key to group an entity by when a group is its label column: the base
+/// table's own key, or its reference to the entity; with the key's name.
+fn entity_key(g: &Group, base: &str, catalog: &Catalog) -> Option<(Col, String)> {
+    let Group::Dim(c) = g else { return None };
+    if !super::describe::is_label(c, catalog) {
+        return None;
+    }
+    let pk = catalog.table(&c.table)?.primary_key.clone()?;
+    if c.table == base {
+        return Some((Col::new(base, &pk), pk));
+    }
+    let rel = catalog.relationship(base, &c.table)?;
+    Some((Col::new(base, &rel.from_column), pk))
 }

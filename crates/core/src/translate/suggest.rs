@@ -1,34 +1,38 @@
-//! Follow-up questions that fit an answer; each is itself answerable.
+//! Follow-up questions that fit an answer; each is itself answerable and
+//! built from the catalog (its dimensions and time columns).
 
-use super::lexicon;
+use super::describe::{column_words, is_label, plural, table_words};
+use super::lexicon::Col;
+use super::options::{metric_words, starter_questions};
 use super::plan::{Group, Measure, Plan};
-use super::resolve::{grain_word, plural};
-use super::{describe, starter_questions};
+use super::resolve::grain_word;
 use crate::catalog::Catalog;
 
 /// Two to four follow-ups that fit the answer just given.
 pub(super) fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
+    let starters = || starter_questions(catalog).into_iter().take(3).collect();
     if plan.list.is_some() {
-        return vec![
-            "orders by month".into(),
-            "revenue by channel".into(),
-            "top 10 products by revenue".into(),
-        ];
+        return starters();
     }
     let Some(first) = plan.measures.first() else {
-        return starter_questions();
+        return starters();
     };
     let (m, base, additive) = match first {
         Measure::Metric(n) => {
             let d = catalog.metric(n);
             (
-                n.replace('_', " "),
+                metric_words(n),
                 d.map(|d| d.table.clone()).unwrap_or_default(),
-                d.is_some_and(|d| d.expression.starts_with("SUM(") || d.expression == "COUNT(*)"),
+                d.is_some_and(|d| d.is_additive()),
             )
         }
-        Measure::Rows(t) if t == "customers" => ("new customers".into(), t.clone(), true),
-        Measure::Rows(t) => (t.replace('_', " "), t.clone(), true),
+        Measure::New(t) => (format!("new {}", table_words(t)), t.clone(), true),
+        Measure::Rows(t) => (table_words(t), t.clone(), true),
+        Measure::Average(c) => (
+            format!("average {}", column_words(c, catalog)),
+            c.table.clone(),
+            false,
+        ),
     };
     // The base table's own dimensions, then those of the tables it links to.
     let mut dims: Vec<String> = Vec::new();
@@ -39,12 +43,11 @@ pub(super) fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
         .map(|r| r.to_table.clone());
     for t in std::iter::once(base.clone()).chain(linked) {
         if let Some(table) = catalog.table(&t) {
-            for c in table
-                .columns
-                .iter()
-                .filter(|c| c.dimension && c.name != "name")
-            {
-                dims.push(describe::column_words(&lexicon::Col::new(&t, &c.name)));
+            for c in table.columns.iter().filter(|c| c.dimension) {
+                let col = Col::new(&t, &c.name);
+                if !is_label(&col, catalog) {
+                    dims.push(column_words(&col, catalog));
+                }
             }
         }
     }
@@ -55,7 +58,7 @@ pub(super) fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
         .groups
         .iter()
         .map(|g| match g {
-            Group::Dim(c) => describe::column_words(c),
+            Group::Dim(c) => column_words(c, catalog),
             Group::Time(g) => grain_word(*g).to_string(),
         })
         .collect();
@@ -66,20 +69,17 @@ pub(super) fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
         if let Some(d) = dim {
             out.push(format!("{m} by {d}"));
         }
-        out.extend([
-            "revenue by product category".to_string(),
-            "top 10 products by revenue".to_string(),
-        ]);
+        out.extend(starter_questions(catalog).into_iter().take(2));
     } else if plan.groups.is_empty() {
         out.push(format!("{m} by month"));
         if let Some(d) = dim {
             out.push(format!("{m} by {d}"));
         }
-        if base != "customers" {
-            out.push(format!("{m} this month vs last month"));
+        out.push(if additive {
+            format!("{m} this month vs last month")
         } else {
-            out.push(format!("{m} by year"));
-        }
+            format!("{m} by year")
+        });
     } else if has_time {
         let other = if grouped.iter().any(|g| g == "quarter") {
             "month"
@@ -94,9 +94,7 @@ pub(super) fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
     } else {
         let g = grouped.first().cloned().unwrap_or_default();
         out.push(format!("top 5 {} by {m}", plural(&g)));
-        if base != "customers" {
-            out.push(format!("{m} by month"));
-        }
+        out.push(format!("{m} by month"));
         if additive {
             out.push(format!("share of {m} by {g}"));
         }

@@ -1,5 +1,6 @@
 //! The built-in lexicon, kept as data in `words.txt`: paraphrases, function
-//! words, month and number names, everyday names of demo metrics and values.
+//! words, month and number names, irregular verb forms. It names nothing of
+//! any dataset: metric, table, column and value words come from the catalog.
 
 use super::lexicon::{Grain, Kw, Lex};
 
@@ -10,10 +11,8 @@ const WORDS: &str = include_str!("words.txt");
 pub enum Entry {
     /// A meaning that needs no catalog.
     Lex(Lex),
-    /// Another name of the catalog metric of that name.
-    Metric(String),
-    /// Another name of a catalog column value.
-    Value(String),
+    /// An irregular form of a verb ("sold" of "sell").
+    Form(String),
 }
 
 /// Every phrase of the built-in lexicon with its meaning; malformed lines
@@ -44,8 +43,8 @@ pub fn entries() -> Vec<(String, Entry)> {
             "month" => name.parse().ok().map(|m| Entry::Lex(Lex::Month(m))),
             "number" => name.parse().ok().map(|n| Entry::Lex(Lex::Number(n))),
             "filler" => Some(Entry::Lex(Lex::Filler)),
-            "metric" => Some(Entry::Metric(name.to_string())),
-            "value" => Some(Entry::Value(name.to_string())),
+            "form" => Some(Entry::Form(name.to_string())),
+            "money" => None,
             _ => None,
         };
         let Some(entry) = entry else { continue };
@@ -54,6 +53,15 @@ pub fn entries() -> Vec<(String, Entry)> {
         }
     }
     out
+}
+
+/// Whether a phrase asks for a sum of money rather than a count ("amount of").
+pub fn is_money_word(phrase: &str) -> bool {
+    WORDS
+        .lines()
+        .filter_map(|l| l.strip_prefix("money:"))
+        .flat_map(|l| l.split('|'))
+        .any(|w| w.trim() == phrase)
 }
 
 fn grain(name: &str) -> Option<Grain> {
@@ -112,8 +120,6 @@ fn keyword(name: &str) -> Option<Kw> {
         "WhatAbout" => WhatAbout,
         "Write" => Write,
         "Personal" => Personal,
-        "Open" => Open,
-        "Closed" => Closed,
         "OverTime" => OverTime,
         "Ago" => Ago,
         "Forecast" => Forecast,
@@ -147,12 +153,12 @@ mod tests {
                 "kw" => keyword(name).is_some(),
                 "grain" => grain(name).is_some(),
                 "month" | "number" => name.parse::<f64>().is_ok(),
-                "filler" | "metric" | "value" => true,
+                "filler" | "form" | "money" => true,
                 _ => false,
             };
             assert!(ok, "bad lexicon line: {line}");
         }
         assert!(lines > 100);
-        assert!(entries().len() > 600);
+        assert!(entries().len() > 400);
     }
 }
