@@ -17,6 +17,8 @@ use slicewise_server::source_sqlite::SqliteSource;
 use slicewise_server::{build_extract, seed_sqlite, DataSource, ServerKeys};
 
 const CORPUS: &str = include_str!("../../core/tests/corpus/questions.jsonl");
+/// The frozen test set, written without reading the translator.
+const TEST_SET: &str = include_str!("../../../examples/retail/testset.jsonl");
 /// The corpus's "today".
 const TODAY: (i32, u32, u32) = (2025, 11, 15);
 /// Demo data scale: acme gets 20,000 orders.
@@ -75,6 +77,122 @@ fn run(engine: &mut Engine, sql: &str) -> Result<QueryResult, String> {
     }
 }
 
+/// Each case through the translator, its SQL and the reference run on the
+/// same extract, tallied.
+fn score(
+    cases: &[corpus::Case],
+    catalog: &Catalog,
+    ctx: &TranslateContext,
+    engine: &mut Engine,
+    reload: &dyn Fn() -> anyhow::Result<Engine>,
+) -> anyhow::Result<(Tally, Vec<String>, Vec<f64>)> {
+    let mut tally = Tally::default();
+    let mut latencies_us = Vec::with_capacity(cases.len());
+    let mut notes = Vec::new();
+    for case in cases {
+        let t0 = Instant::now();
+        let translation = translate(&case.q, case.previous.as_deref(), catalog, ctx);
+        latencies_us.push(t0.elapsed().as_secs_f64() * 1e6);
+        let answerable = case.answerable();
+        let answer = match translation {
+            Translation::Answer(a) => a,
+            _ if answerable => {
+                tally.refused_but_answerable += 1;
+                notes.push(format!("refused but answerable: {}", case.q));
+                continue;
+            }
+            _ => {
+                tally.refused_correctly += 1;
+                continue;
+            }
+        };
+        let Some(reference) = case.sql.as_deref().filter(|_| answerable) else {
+            tally.answered_but_should_refuse += 1;
+            notes.push(format!(
+                "answered but should refuse: {}\n    {}",
+                case.q, answer.sql
+            ));
+            continue;
+        };
+        let expected = match run(engine, reference) {
+            Ok(r) => r,
+            Err(e) => {
+                tally.reference_failed += 1;
+                notes.push(format!("reference failed: {}: {e}", case.q));
+                *engine = reload()?;
+                continue;
+            }
+        };
+        // The same SQL with Polars' own group-bys and distinct counts.
+        engine.set_own_aggregation(false);
+        let polars_own = run(engine, reference);
+        engine.set_own_aggregation(true);
+        match polars_own {
+            Ok(r) if corpus::same_result(&r, &expected, corpus::orders_rows(reference)) => {}
+            Ok(r) => {
+                tally.aggregation_differs += 1;
+                notes.push(format!(
+                    "the engine's group-by differs from Polars' ({} vs {} rows): {reference}",
+                    expected.rows, r.rows
+                ));
+            }
+            Err(e) => {
+                tally.aggregation_differs += 1;
+                notes.push(format!("Polars' own group-by failed ({e}): {reference}"));
+                *engine = reload()?;
+            }
+        }
+        match run(engine, &answer.sql) {
+            Ok(got) if corpus::same_result(&got, &expected, corpus::orders_rows(reference)) => {
+                tally.correct += 1
+            }
+            Ok(got) => {
+                tally.wrong += 1;
+                notes.push(format!(
+                    "wrong: {} ({} vs {} rows)\n    got: {}\n    ref: {reference}",
+                    case.q, got.rows, expected.rows, answer.sql
+                ));
+            }
+            Err(e) => {
+                tally.wrong += 1;
+                notes.push(format!(
+                    "wrong (SQL failed: {e}): {}\n    {}",
+                    case.q, answer.sql
+                ));
+                *engine = reload()?;
+            }
+        }
+    }
+    Ok((tally, notes, latencies_us))
+}
+
+fn print_tally(name: &str, cases: &[corpus::Case], tally: &Tally) {
+    let answerable = cases.iter().filter(|c| c.answerable()).count();
+    println!(
+        "{name}: {} questions ({answerable} answerable, {} to refuse)",
+        cases.len(),
+        cases.len() - answerable
+    );
+    println!("  correct                     {}", tally.correct);
+    println!("  wrong                       {}", tally.wrong);
+    println!(
+        "  refused but answerable      {}",
+        tally.refused_but_answerable
+    );
+    println!(
+        "  answered but should refuse  {}",
+        tally.answered_but_should_refuse
+    );
+    println!("  refused correctly           {}", tally.refused_correctly);
+    if tally.reference_failed > 0 {
+        println!("  reference SQL failed        {}", tally.reference_failed);
+    }
+    println!(
+        "  accuracy over answerable    {:.1}%",
+        100.0 * tally.correct as f64 / answerable.max(1) as f64
+    );
+}
+
 fn main() -> anyhow::Result<()> {
     let verbose = std::env::args().any(|a| a == "--verbose" || a == "-v");
     let dir = tempfile::tempdir()?;
@@ -100,87 +218,14 @@ fn main() -> anyhow::Result<()> {
     let today =
         NaiveDate::from_ymd_opt(TODAY.0, TODAY.1, TODAY.2).ok_or_else(|| anyhow!("date"))?;
     let ctx = TranslateContext { today };
+    let reload = || load_engine(&db, &keys, &rt);
     let cases = corpus::parse(CORPUS).map_err(anyhow::Error::msg)?;
-    let mut tally = Tally::default();
-    let mut latencies_us = Vec::with_capacity(cases.len());
-    let mut notes = Vec::new();
-    for case in &cases {
-        let t0 = Instant::now();
-        let translation = translate(&case.q, case.previous.as_deref(), &catalog, &ctx);
-        latencies_us.push(t0.elapsed().as_secs_f64() * 1e6);
-        let answerable = case.answerable();
-        let answer = match translation {
-            Translation::Answer(a) => a,
-            _ if answerable => {
-                tally.refused_but_answerable += 1;
-                notes.push(format!("refused but answerable: {}", case.q));
-                continue;
-            }
-            _ => {
-                tally.refused_correctly += 1;
-                continue;
-            }
-        };
-        let Some(reference) = case.sql.as_deref().filter(|_| answerable) else {
-            tally.answered_but_should_refuse += 1;
-            notes.push(format!(
-                "answered but should refuse: {}\n    {}",
-                case.q, answer.sql
-            ));
-            continue;
-        };
-        let expected = match run(&mut engine, reference) {
-            Ok(r) => r,
-            Err(e) => {
-                tally.reference_failed += 1;
-                notes.push(format!("reference failed: {}: {e}", case.q));
-                engine = load_engine(&db, &keys, &rt)?;
-                continue;
-            }
-        };
-        // The same SQL with Polars' own group-bys and distinct counts.
-        engine.set_own_aggregation(false);
-        let polars_own = run(&mut engine, reference);
-        engine.set_own_aggregation(true);
-        match polars_own {
-            Ok(r) if corpus::same_result(&r, &expected, corpus::orders_rows(reference)) => {}
-            Ok(r) => {
-                tally.aggregation_differs += 1;
-                notes.push(format!(
-                    "the engine's group-by differs from Polars' ({} vs {} rows): {reference}",
-                    expected.rows, r.rows
-                ));
-            }
-            Err(e) => {
-                tally.aggregation_differs += 1;
-                notes.push(format!("Polars' own group-by failed ({e}): {reference}"));
-                engine = load_engine(&db, &keys, &rt)?;
-            }
-        }
-        match run(&mut engine, &answer.sql) {
-            Ok(got) if corpus::same_result(&got, &expected, corpus::orders_rows(reference)) => {
-                tally.correct += 1
-            }
-            Ok(got) => {
-                tally.wrong += 1;
-                notes.push(format!(
-                    "wrong: {} ({} vs {} rows)\n    got: {}\n    ref: {reference}",
-                    case.q, got.rows, expected.rows, answer.sql
-                ));
-            }
-            Err(e) => {
-                tally.wrong += 1;
-                notes.push(format!(
-                    "wrong (SQL failed: {e}): {}\n    {}",
-                    case.q, answer.sql
-                ));
-                engine = load_engine(&db, &keys, &rt)?;
-            }
-        }
-    }
+    let (tally, mut notes, mut latencies_us) = score(&cases, &catalog, &ctx, &mut engine, &reload)?;
+    // The frozen test set: never tuned on, reported apart.
+    let test_cases = corpus::parse(TEST_SET).map_err(anyhow::Error::msg)?;
+    let (test, test_notes, _) = score(&test_cases, &catalog, &ctx, &mut engine, &reload)?;
+    notes.extend(test_notes.into_iter().map(|n| format!("[test set] {n}")));
     latencies_us.sort_by(f64::total_cmp);
-    let answerable = cases.iter().filter(|c| c.status == "answered").count();
-    let refusable = cases.len() - answerable;
     if verbose {
         for n in &notes {
             eprintln!("{n}");
@@ -195,29 +240,21 @@ fn main() -> anyhow::Result<()> {
         Duration::from_secs(5),
     ))?;
 
-    println!("Translator accuracy: {} questions ({answerable} answerable, {refusable} to refuse), today {today}, demo data scale {SCALE} ({orders} orders for {TENANT})", cases.len());
-    println!("  correct                     {}", tally.correct);
-    println!("  wrong                       {}", tally.wrong);
-    println!(
-        "  refused but answerable      {}",
-        tally.refused_but_answerable
+    println!("Translator accuracy, retail example, today {today}, demo data scale {SCALE} ({orders} orders for {TENANT})");
+    print_tally(
+        "dev corpus (crates/core/tests/corpus/questions.jsonl)",
+        &cases,
+        &tally,
     );
-    println!(
-        "  answered but should refuse  {}",
-        tally.answered_but_should_refuse
-    );
-    println!("  refused correctly           {}", tally.refused_correctly);
     println!(
         "  engine's group-bys vs Polars' {} of {} reference queries differ",
         tally.aggregation_differs,
         tally.correct + tally.wrong
     );
-    if tally.reference_failed > 0 {
-        println!("  reference SQL failed        {}", tally.reference_failed);
-    }
-    println!(
-        "  accuracy over answerable    {:.1}%",
-        100.0 * tally.correct as f64 / answerable.max(1) as f64
+    print_tally(
+        "frozen test set (examples/retail/testset.jsonl, never tuned on)",
+        &test_cases,
+        &test,
     );
     println!(
         "Translator latency: p50 {:.0} µs, p99 {:.0} µs (max {:.0} µs)",

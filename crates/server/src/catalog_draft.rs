@@ -268,10 +268,23 @@ pub fn draft(input: &DraftInput) -> String {
         );
     }
     // The table that lists the tenants themselves is never served.
+    // The table listing the tenants: keyed by the tenant column, or what
+    // the tenant column references.
+    let referenced: BTreeSet<&str> = input
+        .tables
+        .iter()
+        .flat_map(|t| t.foreign_keys.iter())
+        .filter(|(from, _, _)| *from == tenant)
+        .map(|(_, to, _)| short(to))
+        .chain(table_by_id_name(&tenant, input.tables).map(|t| short(&t.name)))
+        .collect();
     let registry: BTreeSet<&str> = input
         .tables
         .iter()
-        .filter(|t| t.primary_key == [tenant.clone()])
+        .filter(|t| t.primary_key == [tenant.clone()] || referenced.contains(short(&t.name)))
+        .filter(|t| {
+            !t.columns.iter().any(|c| c.name == tenant) || t.primary_key == [tenant.clone()]
+        })
         .map(|t| t.name.as_str())
         .collect();
     let served: Vec<&DbTable> = input
@@ -280,6 +293,26 @@ pub fn draft(input: &DraftInput) -> String {
         .filter(|t| !registry.contains(t.name.as_str()))
         .filter(|t| t.columns.iter().any(|c| c.name == tenant))
         .collect();
+    if let Some(reg) = input
+        .tables
+        .iter()
+        .find(|t| registry.contains(t.name.as_str()))
+    {
+        let _ = writeln!(
+            out,
+            "# Who the tenants are: a token for a tenant not listed here is refused."
+        );
+        let _ = writeln!(
+            out,
+            "[tenants]\nsource = {}\nid_column = {}",
+            q(&reg.name),
+            q(reg.primary_key.first().unwrap_or(&tenant))
+        );
+        if reg.columns.iter().any(|c| c.name == "tier") {
+            let _ = writeln!(out, "tier_column = \"tier\"  # free, pro or enterprise");
+        }
+        out.push('\n');
+    }
     for t in input
         .tables
         .iter()
@@ -666,6 +699,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert!(!warnings.is_empty(), "review notes are warnings");
         assert!(text.contains("Table banks is left out"), "{text}");
+        assert_eq!(c.tenants.as_ref().map(|r| r.source.as_str()), Some("banks"));
         let clients = c.table("clients").expect("clients");
         assert_eq!(clients.tenant_column.as_deref(), Some("bank_id"));
         assert!(

@@ -17,6 +17,7 @@ pub mod introspect;
 pub mod keys;
 pub mod llm;
 pub mod pg;
+pub mod pg_setup;
 pub mod privacy;
 pub mod rows;
 pub mod scratch_db;

@@ -51,6 +51,29 @@ enum Command {
     /// Writes, checks and describes catalog files.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// PostgreSQL set-up of a vendor's database.
+    #[command(subcommand)]
+    Pg(PgCommand),
+}
+
+#[derive(Subcommand)]
+enum PgCommand {
+    /// Creates the read-only role and the row-level security policies on
+    /// the catalog's tables (or prints them for a DBA with --print).
+    Setup(PgSetupArgs),
+}
+
+#[derive(Args)]
+struct PgSetupArgs {
+    /// The catalog file (TOML).
+    #[arg(long, env = "SLICEWISE_CATALOG")]
+    catalog: PathBuf,
+    /// PostgreSQL URL of a user allowed to alter the tables.
+    #[arg(long, env = "SLICEWISE_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Print the SQL instead of running it.
+    #[arg(long)]
+    print: bool,
 }
 
 #[derive(Subcommand)]
@@ -402,6 +425,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Catalog(CatalogCommand::Check(args)) => catalog_check(args),
         Command::Catalog(CatalogCommand::Draft(args)) => catalog_draft(args),
+        Command::Pg(PgCommand::Setup(args)) => pg_setup(args),
     }
 }
 
@@ -419,6 +443,30 @@ fn read_catalog(path: &Path) -> anyhow::Result<(String, slicewise_core::Catalog)
         }
         Err(errors) => bail!("the catalog is not valid:\n{errors}"),
     }
+}
+
+fn pg_setup(args: PgSetupArgs) -> anyhow::Result<()> {
+    let (_, catalog) = read_catalog(&args.catalog)?;
+    let sql = slicewise_server::pg_setup::setup_sql(&catalog);
+    if args.print {
+        print!("{sql}");
+        return Ok(());
+    }
+    let Some(url) = args.database_url else {
+        bail!("pass --database-url URL to run it, or --print to see it");
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let client = slicewise_server::pg::connect(&url).await?;
+        client.batch_execute(&sql).await?;
+        Ok::<_, anyhow::Error>(())
+    })
+    .context("running the row-level security set-up")?;
+    println!(
+        "row-level security set up for {} tables; check with `slicewise catalog check --database-url ...`",
+        catalog.tables.len()
+    );
+    Ok(())
 }
 
 fn catalog_draft(args: CatalogDraftArgs) -> anyhow::Result<()> {

@@ -86,7 +86,8 @@ const RETIRE_KEY: &str =
   ON CONFLICT (kid) DO UPDATE SET retired_at = excluded.retired_at, expires_at = excluded.expires_at
   WHERE signing_keys.retired_at IS NULL";
 
-pub(crate) async fn connect(url: &str) -> Result<Client, StoreError> {
+/// A connection to PostgreSQL, its driver task spawned.
+pub async fn connect(url: &str) -> Result<Client, StoreError> {
     let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {

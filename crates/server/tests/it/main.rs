@@ -3,6 +3,7 @@
 
 mod api;
 mod ask;
+mod byod;
 mod embed;
 mod extracts;
 mod keys;

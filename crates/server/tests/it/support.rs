@@ -9,7 +9,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use slicewise_core::wire::{KeySet, Privacy};
 use slicewise_core::SignedManifest;
-use slicewise_server::{app, AppConfig, AppState, ServerKeys, SqliteStore, Store};
+use slicewise_server::{app, AppConfig, AppState, DataSource, ServerKeys, SqliteStore, Store};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -60,6 +60,25 @@ impl TestServer {
     pub fn over(dir: TempDir, store: Store, config: AppConfig) -> TestServer {
         let (keys, _) = ServerKeys::load_or_create(&dir.path().join("data")).expect("keys");
         Self::with_keys(dir, store, keys, config)
+    }
+
+    /// A server reading tenant data from `source`, keeping its state in `store`.
+    pub fn with_source(
+        dir: TempDir,
+        source: DataSource,
+        store: Store,
+        keys: ServerKeys,
+        config: AppConfig,
+    ) -> TestServer {
+        let db = dir.path().join("slicewise.db");
+        let state = AppState::with_source(source, store, keys, config);
+        let router = app(state.clone());
+        TestServer {
+            dir,
+            db,
+            state,
+            router,
+        }
     }
 
     /// A server over `store` with the given secrets.
