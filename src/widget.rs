@@ -72,6 +72,8 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
     let text: &'static Text = options.locale.text();
     let locale = options.locale;
     let phase = RwSignal::new(Phase::Starting);
+    // The tenant's catalog's starter questions, once it has loaded.
+    let starters = RwSignal::new(Vec::<String>::new());
     let api = RwSignal::new(None::<Api>);
     let engine = StoredValue::new_local(EngineClient::new(
         format!("{}/engine/engine-worker.js", options.server),
@@ -114,8 +116,14 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                 let client = engine.get_value();
                 let first = api.get_untracked().is_none();
                 let previous = kept.get_value();
-                let outcome =
-                    load_extract(&options, api.get_untracked(), &previous, &client, phase).await;
+                let outcome = load_extract(
+                    &options,
+                    api.get_untracked(),
+                    &previous,
+                    &client,
+                    (phase, starters),
+                )
+                .await;
                 loading.set_value(false);
                 match outcome {
                     Ok((loaded_api, report, issued, fresh)) => {
@@ -344,7 +352,7 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                 <div class="sw-suggestions">
                     <p>{text.suggested}</p>
                     <ul>
-                        {starter_questions(&Catalog::demo())
+                        {move || starters.get()
                             .into_iter()
                             .map(|q| {
                                 let label = q.clone();
@@ -570,7 +578,7 @@ async fn load_extract(
     current: Option<Api>,
     kept: &KeptTables,
     engine: &EngineClient,
-    phase: RwSignal<Phase>,
+    (phase, starters): (RwSignal<Phase>, RwSignal<Vec<String>>),
 ) -> Result<(Api, LoadReport, i64, KeptTables), WidgetError> {
     let api = match current {
         Some(api) => api,
@@ -582,6 +590,9 @@ async fn load_extract(
     let download = async {
         let keys = api.keys().await?;
         let catalog = api.catalog().await?;
+        if let Ok(c) = Catalog::from_json(&catalog) {
+            starters.set(starter_questions(&c));
+        }
         let signed = api.manifest().await?;
         // Read (not trusted) for URLs and sizes; the worker checks the signature.
         let manifest: Manifest =

@@ -50,7 +50,7 @@ END = dt.date(2025, 12, 31)
 BANKS = [
     (1, "Northbridge Savings Bank", "pro", 520, "Germany"),
     (2, "Harbour Lane Credit Union", "free", 110, "Ireland"),
-    (3, "Alpenrose Privatbank", "enterprise", 1010, "Austria"),
+    (3, "Alpenrose Privatbank", "enterprise", 830, "Austria"),
     (4, "Meridian Community Bank", "pro", 300, "Netherlands"),
     (5, "Copperleaf Digital Bank", "enterprise", 640, "France"),
     (6, "Riverbend Cooperative Bank", "free", 55, "Belgium"),
@@ -67,6 +67,7 @@ CITIES = {
     "Austria": ["Vienna", "Graz", "Salzburg"],
     "Ireland": ["Dublin", "Cork", "Galway"],
 }
+EVERY_CITY = [(country, city) for country, cities in CITIES.items() for city in cities]
 PHONE_PREFIX = {
     "Germany": "+49", "France": "+33", "Netherlands": "+31", "Belgium": "+32",
     "Spain": "+34", "Italy": "+39", "Austria": "+43", "Ireland": "+353",
@@ -169,17 +170,20 @@ class Bank:
         self.ids = ids
         self.n_clients = n_clients
         self.clients, self.accounts, self.transactions, self.balances = [], [], [], []
+        self.open_accounts = 0
 
     # ---- clients and accounts -------------------------------------------------
     def make_clients(self):
         rng = self.rng
         countries = list(CITIES)
-        for _ in range(self.n_clients):
+        for i in range(self.n_clients):
             self.ids.client += 1
             cid = self.ids.client
             segment = weighted(rng, SEGMENTS)
             country = self.home if rng.random() < 0.62 else rng.choice(countries)
             city = weighted(rng, list(zip(CITIES[country], [0.5, 0.3, 0.2])))
+            if i < len(EVERY_CITY):  # every bank has every city (the catalog lists them)
+                country, city = EVERY_CITY[i]
             first, last = rng.choice(FIRST), rng.choice(LAST)
             if segment == "business":
                 name = f"{last} {rng.choice(TRADES)} {rng.choice(FORMS)}"
@@ -233,9 +237,10 @@ class Bank:
                     closed = rand_date(rng, lo, END)
             if closed:
                 status = "closed"
-            else:
-                s = rng.random()
-                status = "dormant" if s < 0.06 else "frozen" if s < 0.075 else "active"
+            else:  # by position, so that every bank has every status
+                self.open_accounts += 1
+                k = self.open_accounts
+                status = "frozen" if k % 40 == 17 else "dormant" if k % 16 == 5 else "active"
             currency = "EUR" if product == "mortgage" else weighted(rng, CURRENCIES)
             self.ids.account += 1
             aid = self.ids.account
@@ -256,6 +261,8 @@ class Bank:
         income = {"retail": lognormal(rng, 2700, 0.3), "private": lognormal(rng, 11000, 0.4),
                   "business": lognormal(rng, 16000, 0.6)}[segment]
         has_salary = segment != "business" and rng.random() < 0.86
+        pays_rent = rng.random() < 0.7  # a standing order (rent; payroll for businesses)
+        rent_share = rng.uniform(0.45, 0.6) if segment == "business" else rng.uniform(0.25, 0.4)
         by = {}
         for a in accounts:
             by.setdefault(a[1], a)
@@ -312,8 +319,11 @@ class Bank:
                     for _ in range(poisson(rng, rate * min(q, 1.0))):
                         ev.append((at(rand_date(rng, lo, hi), rng, 3, 6), aid,
                                    -cents(lognormal(rng, typical, spread)), "direct_debit", cat, "system"))
-                for _ in range(poisson(rng, 1.8 * k)):
-                    amt = lognormal(rng, income * 0.09, 0.8)
+                if q > 0.5 and (segment == "business" or ("mortgage" not in live and pays_rent)):
+                    d = max(lo, min(hi, m_first + dt.timedelta(days=27 if segment == "business" else 0)))
+                    ev.append((at(d, rng, 1, 3), aid, -cents(income * rent_share), "transfer", None, "system"))
+                for _ in range(poisson(rng, 1.6 * k)):
+                    amt = lognormal(rng, income * 0.11, 0.8)
                     ev.append((at(rand_date(rng, lo, hi), rng, 7, 22), aid, -cents(amt), "transfer", None,
                                weighted(rng, [("app", 6), ("web", 3), ("branch", 1)])))
                 for _ in range(poisson(rng, 1.4 * k)):
@@ -321,12 +331,19 @@ class Bank:
                                "atm", None, "atm"))
                     if rng.random() < 0.08:
                         ev.append((at(rand_date(rng, lo, hi), rng, 7, 23), aid, -250, "fee", None, "atm"))
+                # keep balances plausible: top up deep overdrafts, move idle cash out
+                if bal[aid] < -cents(income * 0.3) and q > 0.5:
+                    ev.append((at(rand_date(rng, lo, hi), rng, 8, 18), aid, cents(-bal[aid] / 100 * 0.8),
+                               "transfer", None, weighted(rng, [("app", 2), ("web", 1), ("branch", 1)])))
+                elif bal[aid] > cents(income * 6) and "savings" not in live and q > 0.5:
+                    ev.append((at(rand_date(rng, lo, hi), rng, 8, 18), aid, -cents(bal[aid] / 100 * 0.4),
+                               "transfer", None, weighted(rng, [("app", 2), ("web", 1), ("branch", 1)])))
                 if "savings" in live:
                     sid = live["savings"][0]
                     extra = max(0, bal[aid] - cents(income * 2.5)) // 2
                     c = cents(income * rng.uniform(0.03, 0.12)) + extra
                     d = max(lo, live["savings"][1], min(hi, m_first + dt.timedelta(days=2)))
-                    if d <= min(hi, live["savings"][2]) and q > 0.5:
+                    if d <= min(hi, live["savings"][2]) and q > 0.5 and bal[aid] > c:
                         t = at(d, rng, 1, 2)
                         ev.append((t, aid, -c, "transfer", None, "system"))
                         ev.append((t, sid, c, "transfer", None, "system"))
@@ -568,7 +585,7 @@ def write_postgres(url, banks, gen):
     proc = subprocess.Popen(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", "-"],
                             stdin=subprocess.PIPE, text=True)
     w = proc.stdin
-    w.write("BEGIN;\n")
+    w.write("SET client_min_messages = warning;\nBEGIN;\n")
     for t in TABLES:
         w.write(f"DROP TABLE IF EXISTS {t} CASCADE;\n")
     w.write(PG_DDL)
