@@ -67,6 +67,26 @@ fn cell_close(p: &str, q: &str) -> bool {
     p == q
         || matches!((p.parse::<f64>(), q.parse::<f64>()),
             (Ok(u), Ok(v)) if (u - v).abs() <= TOLERANCE + 1e-9 + 1e-9 * u.abs())
+        || same_period(p, q)
+        || same_period(q, p)
+}
+
+/// A period label (`2024-Q1`, `2025-W40`, `2025-03`) and the number of the
+/// period within its year (`1`, `40`, `3`) name the same period when the
+/// question filtered one year: the label says the year, the number does not.
+fn same_period(label: &str, number: &str) -> bool {
+    let Ok(n) = number.parse::<f64>() else {
+        return false;
+    };
+    let Some((year, rest)) = label.split_once('-') else {
+        return false;
+    };
+    let digits = rest.trim_start_matches(['Q', 'W']);
+    year.len() == 4
+        && year.chars().all(|c| c.is_ascii_digit())
+        && (1..=2).contains(&digits.len())
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && digits.parse::<f64>().is_ok_and(|d| d == n)
 }
 
 fn all_close(a: &[Vec<String>], b: &[Vec<String>]) -> bool {
@@ -204,6 +224,9 @@ mod tests {
             &result(&["web", "store"], &[10.0, 6.0]),
             false
         ));
+        // A period's label and its number within the year match.
+        assert!(cell_close("2024-Q3", "3.00") && cell_close("40.00", "2025-W40"));
+        assert!(!cell_close("2024-Q3", "4.00") && !cell_close("web", "3.00"));
         // Columns in another order, and an extra key column, still match.
         let mut keyed = b.clone();
         keyed.columns.reverse();
