@@ -221,6 +221,50 @@ async fn an_unseen_schema_is_served_from_sqlite_by_a_catalog_file_alone() {
 }
 
 #[tokio::test]
+async fn a_column_dropped_under_a_running_server_fails_only_new_builds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("clinic.db");
+    let c = rusqlite::Connection::open(&path).expect("create");
+    c.execute_batch(SCHEMA).expect("schema");
+    c.execute_batch(&rows().1).expect("rows");
+    let data = Store::Sqlite(SqliteStore::new(&path));
+    let text = edited(
+        &draft_database(&data, &[], None, "public")
+            .await
+            .expect("draft"),
+    );
+    let (catalog, _) = parse_with_warnings(&text, "clinic.toml").expect("catalog");
+    let state_path = dir.path().join("state.db");
+    rusqlite::Connection::open(&state_path).expect("state file");
+    let state = Store::Sqlite(SqliteStore::new(&state_path));
+    state.migrate_state().await.expect("state tables");
+    let (keys, _) = ServerKeys::load_or_create(&dir.path().join("data")).expect("keys");
+    let config = AppConfig {
+        catalog,
+        ..AppConfig::default()
+    };
+    let source = DataSource::Sqlite(SqliteSource::new(&path));
+    let s = TestServer::with_source(
+        tempfile::tempdir().expect("dir"),
+        source,
+        state,
+        keys,
+        config,
+    );
+    let north = s.token("p-north", Privacy::Standard);
+    s.manifest(&north).await;
+    c.execute_batch("ALTER TABLE visits DROP COLUMN reason")
+        .expect("drop");
+    // Built before the change: still served, same bytes.
+    s.manifest(&north).await;
+    let south = s.token("p-south", Privacy::Standard);
+    let r = s.get("/api/v1/extract/manifest", Some(&south)).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text());
+    assert_eq!(r.code(), "source_changed");
+    assert!(!r.text().contains("reason"), "the detail stays in the log");
+}
+
+#[tokio::test]
 async fn an_unseen_schema_is_served_from_postgres_by_a_catalog_file_alone() {
     let db = ScratchDb::create(LOCAL_ADMIN_URL, "slicewise_byod")
         .await
