@@ -36,6 +36,18 @@ impl Api {
         parse(&text)
     }
 
+    /// The demo server's tenants (`--demo` only): ids, never data.
+    pub async fn demo_tenants(&self) -> Result<Vec<String>, WidgetError> {
+        #[derive(serde::Deserialize)]
+        struct Tenants {
+            tenants: Vec<String>,
+        }
+        let text = self
+            .send("GET", "/api/v1/demo/tenants", None, false)
+            .await?;
+        parse::<Tenants>(&text).map(|t| t.tenants)
+    }
+
     /// The tenant's catalog, as JSON text (hashed by the engine).
     pub async fn catalog(&self) -> Result<String, WidgetError> {
         self.send("GET", "/api/v1/catalog", None, true).await

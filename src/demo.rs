@@ -4,31 +4,35 @@
 use leptos::prelude::*;
 use slicewise_core::wire::Privacy;
 
+use leptos::task::spawn_local;
+
+use crate::api::Api;
 use crate::i18n::Locale;
 use crate::token::TokenSource;
 use crate::widget::{Widget, WidgetOptions};
 
-/// The demo dataset's tenants (`slicewise seed-demo`).
-pub const DEMO_TENANTS: &[&str] = &[
-    "acme",
-    "globex",
-    "initech",
-    "umbrella",
-    "hooli",
-    "stark",
-    "wayne",
-    "wonka",
-    "tyrell",
-    "cyberdyne",
-    "soylent",
-    "oscorp",
-];
-
 /// The demo page's body.
 #[component]
 pub fn Demo(tenant: String, locale: Locale) -> impl IntoView {
+    // The picker lists the server's demo tenants once they arrive; until
+    // then (or on a server without a registry) only the page's own.
+    let tenants = RwSignal::new(vec![tenant.clone()]);
     let tenant = RwSignal::new(tenant);
     let privacy = RwSignal::new(Privacy::Standard);
+    spawn_local(async move {
+        let api = Api {
+            base: String::new(),
+            token: String::new(),
+        };
+        if let Ok(listed) = api.demo_tenants().await {
+            if !listed.is_empty() {
+                if !listed.contains(&tenant.get_untracked()) {
+                    tenant.set(listed[0].clone());
+                }
+                tenants.set(listed);
+            }
+        }
+    });
     view! {
         <div class="sw-demo">
             <div class="sw-demo-controls">
@@ -36,9 +40,13 @@ pub fn Demo(tenant: String, locale: Locale) -> impl IntoView {
                     "Tenant "
                     <select id="sw-tenant" on:change=move |ev| tenant.set(event_target_value(&ev))
                         prop:value=move || tenant.get()>
-                        {DEMO_TENANTS
-                            .iter()
-                            .map(|t| view! { <option value=*t selected=move || tenant.get() == *t>{*t}</option> })
+                        {move || tenants
+                            .get()
+                            .into_iter()
+                            .map(|t| {
+                                let (value, label, id) = (t.clone(), t.clone(), t);
+                                view! { <option value=value selected=move || tenant.get() == id>{label}</option> }
+                            })
                             .collect_view()}
                     </select>
                 </label>
@@ -49,7 +57,7 @@ pub fn Demo(tenant: String, locale: Locale) -> impl IntoView {
                     }>
                         <option value="standard">"standard"</option>
                         <option value="high">"high (pseudonymised)"</option>
-                        <option value="gdpr">"gdpr (consenting customers only)"</option>
+                        <option value="gdpr">"gdpr (consenting people only)"</option>
                     </select>
                 </label>
             </div>

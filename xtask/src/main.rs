@@ -33,6 +33,10 @@ enum Command {
         /// Demo data scale (1 = one million orders for acme).
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
+        /// Which example to serve: retail, or another folder of examples/
+        /// with a catalog.toml and a seed.py.
+        #[arg(long, default_value = "retail")]
+        example: String,
     },
     /// Everything that proves the project works (what CI runs).
     Test {
@@ -90,10 +94,15 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Demo { addr, port, scale } => {
+        Command::Demo {
+            addr,
+            port,
+            scale,
+            example,
+        } => {
             setup::toolchain()?;
             web::build(web::EngineOpt::Ship)?;
-            run::demo(&addr, port, scale)
+            run::demo(&addr, port, scale, &example)
         }
         Command::Test {
             no_browser,

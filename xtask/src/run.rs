@@ -79,27 +79,54 @@ pub fn prints(program: &str, args: &[&str], needle: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Builds the server in release and seeds the demo database if absent, then serves.
-pub fn demo(addr: &str, port: u16, scale: f64) -> anyhow::Result<()> {
+/// Builds the server in release and seeds the example's database if
+/// absent, then serves it. Retail is seeded by `slicewise seed-demo`; every
+/// other example by its own `examples/<name>/seed.py`, and served through
+/// its catalog file, the path a vendor's database takes.
+pub fn demo(addr: &str, port: u16, scale: f64, example: &str) -> anyhow::Result<()> {
     run(cmd("cargo").args(["build", "--release", "-p", "slicewise-server"]))?;
     let bin = target_dir().join("release/slicewise");
-    let db = root().join("data/slicewise.db");
-    run(cmd(&bin.display().to_string()).args([
-        "seed-demo",
-        "--db",
-        &db.display().to_string(),
-        "--scale",
-        &scale.to_string(),
-        "--if-missing",
-    ]))?;
-    eprintln!("xtask: Slicewise demo at http://{addr}:{port}/ (Ctrl-C stops it)");
+    let data = root().join("data");
+    let folder = root().join("examples").join(example);
+    let catalog = folder.join("catalog.toml");
+    if !catalog.exists() {
+        anyhow::bail!("no example {example}: {} is missing", catalog.display());
+    }
+    let (db, state_dir) = if example == "retail" {
+        let db = data.join("slicewise.db");
+        run(cmd(&bin.display().to_string()).args([
+            "seed-demo",
+            "--db",
+            &db.display().to_string(),
+            "--scale",
+            &scale.to_string(),
+            "--if-missing",
+        ]))?;
+        (db, data.clone())
+    } else {
+        let db = data.join(format!("{example}.db"));
+        if !db.exists() {
+            std::fs::create_dir_all(&data)?;
+            run(cmd("python3").args([
+                &folder.join("seed.py").display().to_string(),
+                "--sqlite",
+                &db.display().to_string(),
+                "--scale",
+                &scale.to_string(),
+            ]))?;
+        }
+        (db, data.join(example))
+    };
+    eprintln!("xtask: Slicewise demo ({example}) at http://{addr}:{port}/ (Ctrl-C stops it)");
     run(cmd(&bin.display().to_string()).args([
         "serve",
         "--demo",
+        "--catalog",
+        &catalog.display().to_string(),
         "--db",
         &db.display().to_string(),
         "--data-dir",
-        &root().join("data").display().to_string(),
+        &state_dir.display().to_string(),
         "--static-dir",
         &root().join("dist").display().to_string(),
         "--addr",

@@ -358,6 +358,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/extract/tables/{table}", get(table))
         .route("/api/v1/embed/token", post(embed_token))
         .route("/api/v1/demo/token", post(demo_token))
+        .route("/api/v1/demo/tenants", get(demo_tenants))
         .route("/api/v1/ask", post(ask::ask))
         .route("/api/v1/ask/batch", post(ask::ask_batch))
         .route("/api/v1/feedback", post(ask::feedback))
@@ -650,6 +651,24 @@ async fn demo_token(
         return Err(AppError::not_found("not_found", "No such API endpoint."));
     }
     mint_response(&state, req).await
+}
+
+/// The demo page's tenant picker: the first tenants of the registry
+/// (`--demo` only; a production server lists no tenants to anyone).
+async fn demo_tenants(State(state): State<AppState>) -> Result<Response, AppError> {
+    if !state.config().demo {
+        return Err(AppError::not_found("not_found", "No such API endpoint."));
+    }
+    let tenants = match &state.catalog().tenants {
+        Some(registry) => state
+            .inner
+            .source
+            .list_tenants(registry, 50)
+            .await
+            .map_err(ExtractError::from)?,
+        None => Vec::new(),
+    };
+    Ok(Json(serde_json::json!({ "tenants": tenants })).into_response())
 }
 
 #[cfg(test)]

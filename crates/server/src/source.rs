@@ -67,8 +67,25 @@ pub fn tier_sql(reg: &TenantRegistry, placeholder: &str) -> String {
     )
 }
 
+/// The SELECT of the first tenants of the vendor's registry, by id.
+pub fn tenants_sql(reg: &TenantRegistry, limit: usize) -> String {
+    let id = quote(&reg.id_column);
+    format!(
+        "SELECT CAST(s.{id} AS TEXT) FROM {} ORDER BY s.{id} LIMIT {limit}",
+        from_source(&reg.source)
+    )
+}
+
 /// The rows of a catalog table for one tenant, as Arrow batches.
 pub trait TableSource {
+    /// The first `limit` tenant ids of the vendor's registry (for the demo
+    /// page; under PostgreSQL's row policies the role sees none).
+    fn list_tenants(
+        &self,
+        registry: &TenantRegistry,
+        limit: usize,
+    ) -> impl std::future::Future<Output = Result<Vec<String>, SourceError>> + Send;
+
     /// Looks a tenant up in the vendor's registry: `None` when it is not
     /// there, else its tier's name when the registry has one.
     fn tenant_tier(
@@ -602,6 +619,17 @@ impl DataSource {
 }
 
 impl TableSource for DataSource {
+    async fn list_tenants(
+        &self,
+        registry: &TenantRegistry,
+        limit: usize,
+    ) -> Result<Vec<String>, SourceError> {
+        match self {
+            DataSource::Sqlite(s) => s.list_tenants(registry, limit).await,
+            DataSource::Postgres(p) => p.list_tenants(registry, limit).await,
+        }
+    }
+
     async fn tenant_tier(
         &self,
         registry: &TenantRegistry,

@@ -10,7 +10,8 @@ use tokio_postgres::Row;
 
 use crate::pg::{connect, APP_ROLE};
 use crate::source::{
-    from_item, quote, tier_sql, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS,
+    from_item, quote, tenants_sql, tier_sql, BatchBuilder, Cell, SourceError, TableSource,
+    BATCH_ROWS,
 };
 
 /// A vendor's PostgreSQL database.
@@ -160,6 +161,19 @@ async fn tenant_transaction<'c>(
 }
 
 impl TableSource for PgSource {
+    async fn list_tenants(
+        &self,
+        registry: &TenantRegistry,
+        limit: usize,
+    ) -> Result<Vec<String>, SourceError> {
+        let client = self.app_client().await?;
+        let rows = client
+            .query(&tenants_sql(registry, limit), &[])
+            .await
+            .map_err(unavailable)?;
+        Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+    }
+
     async fn tenant_tier(
         &self,
         registry: &TenantRegistry,

@@ -11,7 +11,8 @@ use slicewise_core::catalog::{TableDef, TenantRegistry};
 use tokio::sync::mpsc;
 
 use crate::source::{
-    from_item, quote, tier_sql, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS,
+    from_item, quote, tenants_sql, tier_sql, BatchBuilder, Cell, SourceError, TableSource,
+    BATCH_ROWS,
 };
 
 /// A vendor's SQLite file.
@@ -123,6 +124,27 @@ fn read_blocking(
 }
 
 impl TableSource for SqliteSource {
+    async fn list_tenants(
+        &self,
+        registry: &TenantRegistry,
+        limit: usize,
+    ) -> Result<Vec<String>, SourceError> {
+        let (path, sql) = (self.path.clone(), tenants_sql(registry, limit));
+        tokio::task::spawn_blocking(move || {
+            let conn = SqliteSource::open(&path)?;
+            let mut stmt = conn
+                .prepare(&sql)
+                .map_err(|e| SourceError::Unavailable(e.to_string()))?;
+            let ids = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| SourceError::Unavailable(e.to_string()));
+            ids
+        })
+        .await
+        .map_err(|e| SourceError::Unavailable(e.to_string()))?
+    }
+
     async fn tenant_tier(
         &self,
         registry: &TenantRegistry,
