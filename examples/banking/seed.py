@@ -36,7 +36,6 @@ import argparse
 import calendar
 import datetime as dt
 import math
-import os
 import random
 import sqlite3
 import subprocess
@@ -421,7 +420,7 @@ class Bank:
         for aid, product, opened, closed, status in accounts:
             if product not in live or live[product][0] != aid:
                 continue
-            lo, hi = live[product][1], live[product][2]
+            hi = live[product][2]
             end_t = dt.datetime(hi.year, hi.month, hi.day, 23, rng.randint(0, 30), rng.randint(0, 59))
             if product == "checking":
                 fee = {"retail": 490, "private": 0, "business": 1490}[segment]

@@ -36,9 +36,9 @@ use crate::extract::{
 };
 use crate::keys::ServerKeys;
 use crate::llm::LlmTranslator;
-use crate::seed::Tier;
 use crate::source::{DataSource, TableSource};
 use crate::store::{Store, StoreError};
+use crate::tier::Tier;
 use crate::token::{self, EmbedClaims};
 
 /// Content type of extract tables.

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use slicewise_core::Catalog;
 
-use crate::seed::Tier;
+use crate::tier::Tier;
 
 /// Ask quotas per tier; `None` means unlimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

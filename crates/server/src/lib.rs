@@ -27,6 +27,7 @@ pub mod source_pg;
 pub mod source_sqlite;
 pub mod sqlite;
 pub mod store;
+pub mod tier;
 pub mod token;
 
 pub use app::{app, AppState};
@@ -35,7 +36,8 @@ pub use error::AppError;
 pub use extract::{build_extract, ExtractError, TenantExtract};
 pub use keys::ServerKeys;
 pub use rows::TenantRows;
-pub use seed::{demo_tenants, generate_tenant, TenantSpec, Tier};
+pub use seed::{demo_tenants, generate_tenant, TenantSpec};
 pub use source::{DataSource, SourceError, TableSource};
 pub use sqlite::{seed_sqlite, SqliteStore};
 pub use store::{Store, StoreError};
+pub use tier::Tier;

@@ -8,41 +8,14 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use slicewise_core::Catalog;
 
+use crate::tier::Tier;
+
 use crate::rows::{days_from_civil, TenantRows};
 
 /// The fixed seed of the demo data.
 pub const DEMO_SEED: u64 = 0x0051_1CE1_715E;
 /// The demo data's last day (year, month, day); orders start on 2024-01-01.
 pub const DEMO_LAST_DAY: (i32, u32, u32) = (2025, 12, 31);
-
-/// A tenant's commercial tier, which sets its ask quota.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Tier {
-    Free,
-    Pro,
-    Enterprise,
-}
-
-impl Tier {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Free => "free",
-            Tier::Pro => "pro",
-            Tier::Enterprise => "enterprise",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<Tier> {
-        match s {
-            "free" => Some(Tier::Free),
-            "pro" => Some(Tier::Pro),
-            "enterprise" => Some(Tier::Enterprise),
-            _ => None,
-        }
-    }
-}
 
 /// One demo tenant and the size of its data.
 #[derive(Debug, Clone, PartialEq)]
