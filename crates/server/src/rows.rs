@@ -1,7 +1,6 @@
-//! One tenant's rows, column by column, as both sources read and write them.
-//!
-//! The seeder generates a `TenantRows`, each source writes it, and the extract
-//! builder reads one back, so the Arrow encoding is independent of the source.
+//! The retail demo's rows of one tenant, column by column, as the demo
+//! seeder generates them and writes them to SQLite or PostgreSQL. Extracts
+//! never read these: they read any catalog table through a source.
 
 /// A tenant's four data tables (never the `tenant_id`, it is implied).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -138,45 +137,7 @@ pub fn format_date(days: i32) -> String {
         .unwrap_or_default()
 }
 
-/// Parses `YYYY-MM-DD[ HH:MM:SS[.ffffff]]` fast (the seeder's own format).
-pub fn parse_timestamp(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    if b.len() < 10 {
-        return None;
-    }
-    let num = |s: &[u8]| -> Option<i64> {
-        let mut n = 0i64;
-        for &c in s {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            n = n * 10 + i64::from(c - b'0');
-        }
-        Some(n)
-    };
-    let days = days_from_civil(num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?);
-    let mut secs = days * 86_400;
-    if b.len() >= 19 {
-        secs += num(&b[11..13])? * 3600 + num(&b[14..16])? * 60 + num(&b[17..19])?;
-    }
-    Some(secs * 1_000_000)
-}
-
-/// Parses `YYYY-MM-DD` into days since the epoch.
-pub fn parse_date(text: &str) -> Option<i32> {
-    parse_timestamp(text).and_then(|m| i32::try_from(m / 86_400_000_000).ok())
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+pub use crate::source::days_from_civil;
 
 #[cfg(test)]
 mod tests {
@@ -184,12 +145,9 @@ mod tests {
 
     #[test]
     fn timestamps_round_trip() {
-        let t = parse_timestamp("2024-02-29 13:45:07").expect("parses");
+        let t = crate::source::parse_timestamp("2024-02-29 13:45:07").expect("parses");
         assert_eq!(format_timestamp(t), "2024-02-29 13:45:07");
-        assert_eq!(parse_date("1970-01-02"), Some(1));
-        assert_eq!(
-            format_date(parse_date("2025-12-31").expect("date")),
-            "2025-12-31"
-        );
+        assert_eq!(format_date(1), "1970-01-02");
+        assert_eq!(format_date(20_453), "2025-12-31");
     }
 }

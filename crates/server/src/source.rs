@@ -52,6 +52,30 @@ impl SourceError {
     }
 }
 
+/// The SELECT of a table's catalog columns (each written by `column`) for
+/// one tenant, whose column `tenant` writes and compares with `param`, in
+/// primary-key order: both databases' reads.
+pub fn select_sql(
+    table: &TableDef,
+    column: impl Fn(&ColumnDef) -> String,
+    tenant: impl Fn(&str) -> String,
+    param: &str,
+) -> String {
+    let columns: Vec<String> = table.columns.iter().map(column).collect();
+    let tenant_column = table.tenant_column.as_deref().unwrap_or("tenant_id");
+    let order = table
+        .primary_key
+        .as_deref()
+        .map(|k| format!(" ORDER BY s.{}", quote(k)))
+        .unwrap_or_default();
+    format!(
+        "SELECT {} FROM {} WHERE {} = {param}{order}",
+        columns.join(", "),
+        from_item(table),
+        tenant(&format!("s.{}", quote(tenant_column)))
+    )
+}
+
 /// The SELECT of a tenant's tier in the vendor's registry (`?1` / `$1`, the
 /// placeholder given): a row when the tenant exists.
 pub fn tier_sql(reg: &TenantRegistry, placeholder: &str) -> String {
@@ -404,7 +428,7 @@ fn parse_iso_fast(b: &[u8]) -> Option<i64> {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;

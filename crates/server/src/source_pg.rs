@@ -5,13 +5,12 @@
 use arrow_array::RecordBatch;
 use chrono::{NaiveDate, NaiveDateTime};
 use futures_util::{pin_mut, TryStreamExt};
-use slicewise_core::catalog::{ColumnType, TableDef, TenantRegistry};
+use slicewise_core::catalog::{ColumnDef, ColumnType, TableDef, TenantRegistry};
 use tokio_postgres::Row;
 
 use crate::pg::{connect, APP_ROLE};
 use crate::source::{
-    from_item, quote, tenants_sql, tier_sql, BatchBuilder, Cell, SourceError, TableSource,
-    BATCH_ROWS,
+    quote, tenants_sql, tier_sql, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS,
 };
 
 /// A vendor's PostgreSQL database.
@@ -41,23 +40,8 @@ fn cast(t: ColumnType) -> &'static str {
 /// The SELECT of a table's catalog columns, cast to the catalog's types, for
 /// the tenant `$1`. The row policy scopes it too; the WHERE is belt and braces.
 pub fn select_sql(table: &TableDef) -> String {
-    let columns: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| format!("s.{}::{}", quote(&c.name), cast(c.column_type)))
-        .collect();
-    let tenant = table.tenant_column.as_deref().unwrap_or("tenant_id");
-    let order = table
-        .primary_key
-        .as_deref()
-        .map(|k| format!(" ORDER BY s.{}", quote(k)))
-        .unwrap_or_default();
-    format!(
-        "SELECT {} FROM {} WHERE s.{}::text = $1{order}",
-        columns.join(", "),
-        from_item(table),
-        quote(tenant)
-    )
+    let column = |c: &ColumnDef| format!("s.{}::{}", quote(&c.name), cast(c.column_type));
+    crate::source::select_sql(table, column, |t| format!("{t}::text"), "$1")
 }
 
 fn unavailable(e: impl std::fmt::Display) -> SourceError {

@@ -11,8 +11,7 @@ use slicewise_core::catalog::{TableDef, TenantRegistry};
 use tokio::sync::mpsc;
 
 use crate::source::{
-    from_item, quote, tenants_sql, tier_sql, BatchBuilder, Cell, SourceError, TableSource,
-    BATCH_ROWS,
+    quote, tenants_sql, tier_sql, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS,
 };
 
 /// A vendor's SQLite file.
@@ -42,23 +41,8 @@ impl SqliteSource {
 
 /// The SELECT of a table's catalog columns for one tenant (`?1`).
 pub fn select_sql(table: &TableDef) -> String {
-    let columns: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| format!("s.{}", quote(&c.name)))
-        .collect();
-    let tenant = table.tenant_column.as_deref().unwrap_or("tenant_id");
-    let order = table
-        .primary_key
-        .as_deref()
-        .map(|k| format!(" ORDER BY s.{}", quote(k)))
-        .unwrap_or_default();
-    format!(
-        "SELECT {} FROM {} WHERE s.{} = ?1{order}",
-        columns.join(", "),
-        from_item(table),
-        quote(tenant)
-    )
+    let column = |c: &slicewise_core::catalog::ColumnDef| format!("s.{}", quote(&c.name));
+    crate::source::select_sql(table, column, str::to_string, "?1")
 }
 
 fn changed(table: &TableDef, e: &rusqlite::Error) -> SourceError {
