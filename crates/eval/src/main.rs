@@ -52,16 +52,26 @@ fn load_engine(
     keys: &ServerKeys,
     rt: &tokio::runtime::Runtime,
 ) -> anyhow::Result<Engine> {
-    let catalog = Catalog::demo();
+    load_example(db, &Catalog::demo(), TENANT, keys, rt)
+}
+
+/// A tenant's extract of any example, through its catalog, in the engine.
+fn load_example(
+    db: &Path,
+    catalog: &Catalog,
+    tenant: &str,
+    keys: &ServerKeys,
+    rt: &tokio::runtime::Runtime,
+) -> anyhow::Result<Engine> {
     let source = DataSource::Sqlite(SqliteSource::new(db));
     let extract = rt.block_on(build_extract(
-        &catalog,
+        catalog,
         &source,
-        TENANT,
+        tenant,
         Privacy::Standard,
         &keys.pseudonym_key,
     ))?;
-    let mut engine = Engine::new(&catalog);
+    let mut engine = Engine::new(catalog);
     for t in &extract.tables {
         engine.load_ipc(&t.name, &t.bytes)?;
     }
@@ -193,6 +203,61 @@ fn print_tally(name: &str, cases: &[corpus::Case], tally: &Tally) {
     );
 }
 
+/// A question set's cases and tally, dev then test, and the notes.
+type Scored = (
+    Vec<corpus::Case>,
+    Tally,
+    Vec<corpus::Case>,
+    Tally,
+    Vec<String>,
+);
+
+/// The banking example's scale: bank 1 gets about 36,000 transactions.
+const BANKING_SCALE: f64 = 0.2;
+const BANKING_TENANT: &str = "1";
+
+/// The banking example, seeded by its own `seed.py` and read through its
+/// catalog file: the path a vendor's database takes.
+fn banking(
+    dir: &Path,
+    keys: &ServerKeys,
+    rt: &tokio::runtime::Runtime,
+    ctx: &TranslateContext,
+) -> anyhow::Result<Scored> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/banking");
+    let db = dir.join("banking.db");
+    let status = std::process::Command::new("python3")
+        .arg(root.join("seed.py"))
+        .arg("--sqlite")
+        .arg(&db)
+        .arg("--scale")
+        .arg(BANKING_SCALE.to_string())
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("examples/banking/seed.py failed ({status})");
+    }
+    let text = std::fs::read_to_string(root.join("catalog.toml"))?;
+    let catalog = slicewise_core::catalog_file::parse(&text, "examples/banking/catalog.toml")?;
+    let reload = || load_example(&db, &catalog, BANKING_TENANT, keys, rt);
+    let mut engine = reload()?;
+    let read = |name: &str| -> anyhow::Result<Vec<corpus::Case>> {
+        corpus::parse(&std::fs::read_to_string(root.join(name))?).map_err(anyhow::Error::msg)
+    };
+    let (dev_cases, test_cases) = (read("corpus.jsonl")?, read("testset.jsonl")?);
+    let (dev, mut notes, _) = score(&dev_cases, &catalog, ctx, &mut engine, &reload)?;
+    let (test, test_notes, _) = score(&test_cases, &catalog, ctx, &mut engine, &reload)?;
+    notes
+        .iter_mut()
+        .for_each(|n| *n = format!("[banking dev] {n}"));
+    notes.extend(
+        test_notes
+            .into_iter()
+            .map(|n| format!("[banking test set] {n}")),
+    );
+    Ok((dev_cases, dev, test_cases, test, notes))
+}
+
 fn main() -> anyhow::Result<()> {
     let verbose = std::env::args().any(|a| a == "--verbose" || a == "-v");
     let dir = tempfile::tempdir()?;
@@ -225,6 +290,9 @@ fn main() -> anyhow::Result<()> {
     let test_cases = corpus::parse(TEST_SET).map_err(anyhow::Error::msg)?;
     let (test, test_notes, _) = score(&test_cases, &catalog, &ctx, &mut engine, &reload)?;
     notes.extend(test_notes.into_iter().map(|n| format!("[test set] {n}")));
+    let (bank_dev_cases, bank_dev, bank_test_cases, bank_test, bank_notes) =
+        banking(dir.path(), &keys, &rt, &ctx)?;
+    notes.extend(bank_notes);
     latencies_us.sort_by(f64::total_cmp);
     if verbose {
         for n in &notes {
@@ -255,6 +323,17 @@ fn main() -> anyhow::Result<()> {
         "frozen test set (examples/retail/testset.jsonl, never tuned on)",
         &test_cases,
         &test,
+    );
+    println!("Translator accuracy, banking example (examples/banking, tenant {BANKING_TENANT}, scale {BANKING_SCALE}), today {today}");
+    print_tally(
+        "dev corpus (examples/banking/corpus.jsonl)",
+        &bank_dev_cases,
+        &bank_dev,
+    );
+    print_tally(
+        "frozen test set (examples/banking/testset.jsonl, never tuned on)",
+        &bank_test_cases,
+        &bank_test,
     );
     println!(
         "Translator latency: p50 {:.0} µs, p99 {:.0} µs (max {:.0} µs)",
