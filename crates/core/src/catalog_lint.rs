@@ -318,15 +318,29 @@ pub fn privacy(c: &Catalog, r: &mut Report, root: &FieldPath) {
         ),
         Some(Some(_)) => {}
     }
-    for f in &rule.follow {
-        if c.relationship(f, &rule.table).is_none() {
-            r.error(
-                &at.key("follow"),
-                format!(
-                    "{f} follows consent but no relationship links {f} to {}; add one",
-                    rule.table
-                ),
-            );
-        }
+    // Each follower must reach the consent table through relationships,
+    // directly or through other followers (transactions -> accounts -> clients).
+    let mut reached = vec![rule.table.as_str()];
+    while let Some(f) = rule.follow.iter().find(|f| {
+        !reached.contains(&f.as_str())
+            && c.relationships
+                .iter()
+                .any(|rel| rel.from_table == **f && reached.contains(&rel.to_table.as_str()))
+    }) {
+        reached.push(f);
+    }
+    for f in rule
+        .follow
+        .iter()
+        .filter(|f| !reached.contains(&f.as_str()))
+    {
+        r.error(
+            &at.key("follow"),
+            format!(
+                "{f} follows consent but no relationship links it to {} or to a table that \
+                 follows it; add one",
+                rule.table
+            ),
+        );
     }
 }

@@ -404,11 +404,7 @@ fn table(
     let people = has_word(&singular(name), PEOPLE_WORDS);
     let label = columns
         .iter()
-        .find(|c| {
-            c.name == "name"
-                || c.name == "title"
-                || c.name.ends_with("_name") && !has_word(&c.name, PERSONAL_WORDS)
-        })
+        .find(|c| c.name == "name" || c.name == "title" || c.name.ends_with("_name"))
         .filter(|_| pk.is_some())
         .map(|c| c.name.clone());
     let count_metric = format!("{name}_count");
@@ -417,7 +413,8 @@ fn table(
     let _ = writeln!(
         out,
         "description = {}",
-        q(&format!("{} ({} rows when drafted)", human(name), t.rows))
+        // No row count: the catalog is shown to every tenant.
+        q(&human(name))
     );
     let _ = writeln!(
         out,
@@ -522,21 +519,16 @@ fn column(
     if numeric {
         let snapshot = has_word(&c.name, SNAPSHOT_WORDS);
         let money = scale.is_some() || has_word(&c.name, MONEY_WORDS);
-        let metric = format!(
-            "total_{}",
-            c.name.trim_end_matches("_cents").trim_end_matches("_in")
-        );
+        // Scaled cents are currency units in the extract: name them so.
+        let base = c.name.trim_end_matches("_cents").trim_end_matches("_in");
+        let metric = format!("total_{base}");
         let _ = writeln!(
             metrics,
             "[[metrics]]\nname = {}",
             q(&format!("{name}_{metric}"))
         );
-        let _ = writeln!(
-            metrics,
-            "label = {}",
-            q(&format!("Total {}", human(&c.name)))
-        );
-        let _ = writeln!(metrics, "synonyms = {}", list(&[human(&c.name)]));
+        let _ = writeln!(metrics, "label = {}", q(&format!("Total {}", human(base))));
+        let _ = writeln!(metrics, "synonyms = {}", list(&[human(base)]));
         let _ = writeln!(metrics, "table = {}", q(name));
         let _ = writeln!(metrics, "expression = {}", q(&format!("SUM({})", c.name)));
         let _ = writeln!(

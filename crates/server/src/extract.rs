@@ -18,7 +18,7 @@ use slicewise_core::wire::Privacy;
 use slicewise_core::Catalog;
 use tokio::sync::OnceCell;
 
-use crate::privacy::{hmac, tenant_pseudonym_key, KeySet, TablePrivacy};
+use crate::privacy::{consent_chain, hmac, tenant_pseudonym_key, KeptKeys, TablePrivacy};
 use crate::source::{arrow_schema, SourceError, TableSource};
 
 /// One encoded table.
@@ -216,7 +216,7 @@ async fn encode_table<S: TableSource + Sync>(
     table: &TableDef,
     tenant: &str,
     rule: &TablePrivacy<'_>,
-    keys: &mut KeySet,
+    keys: &mut KeptKeys,
 ) -> Result<ExtractTable, ExtractError> {
     let mut out = TableWriter::new(table)?;
     let mut failed = None;
@@ -262,8 +262,12 @@ pub async fn build_extract<S: TableSource + Sync>(
         .collect();
     // Who consented is known before the tables that follow consent are read.
     let mut order: Vec<usize> = (0..catalog.tables.len()).collect();
-    order.sort_by_key(|i| !rules[*i].is_consent_table());
-    let mut keys = KeySet::default();
+    let chain: Vec<&str> = consent_chain(catalog).iter().map(|(t, _)| *t).collect();
+    order.sort_by_key(|i| {
+        let name = catalog.tables[*i].name.as_str();
+        chain.iter().position(|t| *t == name).unwrap_or(usize::MAX)
+    });
+    let mut keys = KeptKeys::default();
     let mut built: Vec<Option<ExtractTable>> = vec![None; catalog.tables.len()];
     for i in order {
         let table = &catalog.tables[i];

@@ -7,7 +7,7 @@
 //! consent rule's table), and the rows of the tables that follow it through
 //! a relationship.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -19,7 +19,7 @@ use arrow_array::{
 use arrow_schema::DataType;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use slicewise_core::catalog::{Catalog, Pseudonymise, TableDef};
+use slicewise_core::catalog::{Catalog, Pseudonymise, Relationship, TableDef};
 use slicewise_core::wire::Privacy;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -59,19 +59,11 @@ pub struct KeySet {
 }
 
 impl KeySet {
-    fn insert_from(&mut self, column: &dyn Array, keep: &BooleanArray) {
+    fn insert_all(&mut self, column: &dyn Array) {
         if let Some(a) = column.as_primitive_opt::<Int64Type>() {
-            for i in 0..a.len() {
-                if keep.value(i) && a.is_valid(i) {
-                    self.ints.insert(a.value(i));
-                }
-            }
+            self.ints.extend(a.iter().flatten());
         } else if let Some(a) = column.as_string_opt::<i32>() {
-            for i in 0..a.len() {
-                if keep.value(i) && a.is_valid(i) {
-                    self.texts.insert(a.value(i).to_string());
-                }
-            }
+            self.texts.extend(a.iter().flatten().map(str::to_string));
         }
     }
 
@@ -89,17 +81,50 @@ impl KeySet {
     }
 }
 
+/// Kept key values per (table, column) that following tables check against.
+pub type KeptKeys = HashMap<(String, String), KeySet>;
+
+/// The tables consent reaches, in an order where each follows one before
+/// it: the consent table, then followers whose relationship points at a
+/// table already reached (`transactions -> accounts -> clients`). Each with
+/// the relationship it follows (none for the consent table).
+pub fn consent_chain(catalog: &Catalog) -> Vec<(&str, Option<&Relationship>)> {
+    let Some(rule) = &catalog.privacy.consent else {
+        return Vec::new();
+    };
+    let mut chain: Vec<(&str, Option<&Relationship>)> = vec![(rule.table.as_str(), None)];
+    loop {
+        let next = rule.follow.iter().find_map(|f| {
+            if chain.iter().any(|(t, _)| t == f) {
+                return None;
+            }
+            // Straight to the consent table first, else to any table reached.
+            catalog
+                .relationships
+                .iter()
+                .filter(|r| r.from_table == *f)
+                .filter(|r| chain.iter().any(|(t, _)| *t == r.to_table))
+                .min_by_key(|r| r.to_table != rule.table)
+                .map(|r| (f.as_str(), Some(r)))
+        });
+        match next {
+            Some(link) => chain.push(link),
+            None => return chain,
+        }
+    }
+}
+
 /// What one table's batches go through at one privacy level.
 pub struct TablePrivacy<'c> {
     table: &'c TableDef,
     pseudonymise: bool,
     tenant_key: [u8; 32],
-    /// This table holds the consent column (index) and the key column its
-    /// followers reference (index): rows without consent are dropped, and the
-    /// kept keys recorded.
-    consent: Option<(usize, usize)>,
-    /// This table follows consent through this column (index).
-    follows: Option<usize>,
+    /// Keep only rows whose consent column (index) is true.
+    consent: Option<usize>,
+    /// Keep only rows whose column (index) holds a kept key of (table, column).
+    follows: Option<(usize, (String, String))>,
+    /// Columns (index, name) whose kept values tables after it follow.
+    publishes: Vec<(usize, String)>,
 }
 
 impl<'c> TablePrivacy<'c> {
@@ -110,57 +135,69 @@ impl<'c> TablePrivacy<'c> {
         privacy: Privacy,
         tenant_key: [u8; 32],
     ) -> TablePrivacy<'c> {
-        let gdpr = privacy == Privacy::Gdpr;
-        let rule = catalog.privacy.consent.as_ref().filter(|_| gdpr);
         let index = |name: &str| table.columns.iter().position(|c| c.name == name);
-        let consent = rule.filter(|r| r.table == table.name).and_then(|r| {
-            let key = catalog
-                .relationships
-                .iter()
-                .find(|rel| rel.to_table == r.table && r.follow.contains(&rel.from_table))
-                .map(|rel| rel.to_column.as_str())
-                .or(table.primary_key.as_deref())?;
-            Some((index(&r.column)?, index(key)?))
+        let chain = if privacy == Privacy::Gdpr {
+            consent_chain(catalog)
+        } else {
+            Vec::new()
+        };
+        let link = chain.iter().find(|(t, _)| *t == table.name);
+        let consent = match (link, &catalog.privacy.consent) {
+            (Some((_, None)), Some(rule)) => index(&rule.column),
+            _ => None,
+        };
+        let follows = link.and_then(|(_, r)| *r).and_then(|r| {
+            Some((
+                index(&r.from_column)?,
+                (r.to_table.clone(), r.to_column.clone()),
+            ))
         });
-        let follows = rule
-            .filter(|r| r.follow.contains(&table.name))
-            .and_then(|r| catalog.relationship(&table.name, &r.table))
-            .and_then(|rel| index(&rel.from_column));
+        let publishes = chain
+            .iter()
+            .filter_map(|(_, r)| *r)
+            .filter(|r| r.to_table == table.name && link.is_some())
+            .filter_map(|r| Some((index(&r.to_column)?, r.to_column.clone())))
+            .collect();
         TablePrivacy {
             table,
             pseudonymise: privacy != Privacy::Standard,
             tenant_key,
             consent,
             follows,
+            publishes,
         }
     }
 
-    /// Whether this table's kept keys must be known before its followers are read.
-    pub fn is_consent_table(&self) -> bool {
-        self.consent.is_some()
-    }
-
-    /// The batch with the rules applied; consenting keys go into `keys`.
-    pub fn apply(&self, batch: RecordBatch, keys: &mut KeySet) -> Result<RecordBatch, String> {
+    /// The batch with the rules applied; the keys it keeps go into `keys`.
+    pub fn apply(&self, batch: RecordBatch, keys: &mut KeptKeys) -> Result<RecordBatch, String> {
         let mut batch = batch;
-        if let Some((consent, key)) = self.consent {
+        if let Some(consent) = self.consent {
             let keep: BooleanArray = batch
                 .column(consent)
                 .as_boolean_opt()
                 .map(|b| b.iter().map(|v| Some(v == Some(true))).collect())
                 .ok_or("the consent column is not boolean")?;
-            keys.insert_from(batch.column(key).as_ref(), &keep);
             batch = arrow_select::filter::filter_record_batch(&batch, &keep)
                 .map_err(|e| e.to_string())?;
         }
-        if let Some(fk) = self.follows {
-            let column = batch.column(fk).clone();
+        if let Some((fk, target)) = &self.follows {
+            let column = batch.column(*fk).clone();
+            let kept = keys.get(target);
             let keep: BooleanArray = (0..batch.num_rows())
-                .map(|i| Some(keys.contains(column.as_ref(), i)))
+                .map(|i| Some(kept.is_some_and(|k| k.contains(column.as_ref(), i))))
                 .collect();
             batch = arrow_select::filter::filter_record_batch(&batch, &keep)
                 .map_err(|e| e.to_string())?;
         }
+        for (i, name) in &self.publishes {
+            keys.entry((self.table.name.clone(), name.clone()))
+                .or_default()
+                .insert_all(batch.column(*i).as_ref());
+        }
+        self.pseudonymised_batch(batch)
+    }
+
+    fn pseudonymised_batch(&self, batch: RecordBatch) -> Result<RecordBatch, String> {
         if !self.pseudonymise {
             return Ok(batch);
         }
@@ -219,6 +256,27 @@ impl<'c> TablePrivacy<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn consent_follows_chains_of_relationships() {
+        let mut c = Catalog::demo();
+        let chain: Vec<&str> = consent_chain(&c).iter().map(|(t, _)| *t).collect();
+        assert_eq!(chain, ["customers", "orders", "support_tickets"]);
+        // A table reached only through another follower comes after it.
+        c.relationships
+            .retain(|r| r.from_table != "support_tickets");
+        c.relationships.push(Relationship {
+            from_table: "support_tickets".into(),
+            from_column: "customer_id".into(),
+            to_table: "orders".into(),
+            to_column: "customer_id".into(),
+        });
+        let chain: Vec<(&str, Option<&str>)> = consent_chain(&c)
+            .iter()
+            .map(|(t, r)| (*t, r.map(|r| r.to_table.as_str())))
+            .collect();
+        assert_eq!(chain[2], ("support_tickets", Some("orders")));
+    }
 
     #[test]
     fn pseudonyms_are_stable_and_keyed() {

@@ -63,11 +63,15 @@ pub fn select_sql(
 ) -> String {
     let columns: Vec<String> = table.columns.iter().map(column).collect();
     let tenant_column = table.tenant_column.as_deref().unwrap_or("tenant_id");
-    let order = table
-        .primary_key
-        .as_deref()
-        .map(|k| format!(" ORDER BY s.{}", quote(k)))
-        .unwrap_or_default();
+    // Without a key, every column orders the rows: the same rows give the
+    // same bytes (and hash) whichever database or plan reads them.
+    let order = match table.primary_key.as_deref() {
+        Some(k) => format!(" ORDER BY s.{}", quote(k)),
+        None => {
+            let all: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
+            format!(" ORDER BY {}", all.join(", "))
+        }
+    };
     format!(
         "SELECT {} FROM {} WHERE {} = {param}{order}",
         columns.join(", "),
