@@ -7,7 +7,9 @@
 //! consent rule's table), and the rows of the tables that follow it through
 //! a relationship.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::FxHashSet;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -54,8 +56,8 @@ pub fn pseudonym(tenant_key: &[u8], column: &str, value: &str, how: Pseudonymise
 /// The values of a key column that rows of a following table may reference.
 #[derive(Debug, Default)]
 pub struct KeySet {
-    ints: HashSet<i64>,
-    texts: HashSet<String>,
+    ints: FxHashSet<i64>,
+    texts: FxHashSet<String>,
 }
 
 impl KeySet {

@@ -8,7 +8,7 @@
 //! dataset. A value that does not fit its column's type is an error naming
 //! the table, column and value type, never a guess.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use arrow_array::builder::{
@@ -218,7 +218,7 @@ impl Cell<'_> {
 /// batch carries the values seen so far, so keys stay valid across batches.
 #[derive(Debug, Default)]
 struct Labels {
-    index: HashMap<String, i32>,
+    index: FxHashMap<String, i32>,
     values: Vec<String>,
     keys: Vec<Option<i32>>,
 }
