@@ -8,7 +8,6 @@
 //! dataset. A value that does not fit its column's type is an error naming
 //! the table, column and value type, never a guess.
 
-use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use arrow_array::builder::{
@@ -18,6 +17,7 @@ use arrow_array::builder::{
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use rustc_hash::FxHashMap;
 use slicewise_core::catalog::{ColumnDef, ColumnType, TableDef, TenantRegistry};
 
 /// Rows per record batch: server memory per table in flight follows this.
