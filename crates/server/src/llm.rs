@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use slicewise_core::translate::{translate, TranslateContext, Translation};
+use slicewise_core::translate::{starter_questions, translate, TranslateContext, Translation};
 use slicewise_core::wire::ChartHint;
 use slicewise_core::{Catalog, SqlGuard};
 
@@ -22,18 +22,6 @@ use crate::config::LlmConfig;
 
 /// Retries after the first answer when the guard refuses its SQL.
 pub const MAX_RETRIES: usize = 2;
-
-/// Questions whose built-in translations serve as the prompt's examples.
-const EXAMPLE_QUESTIONS: &[&str] = &[
-    "total revenue last month",
-    "revenue by month in 2025",
-    "top 5 products by revenue this year",
-    "share of revenue by customer country",
-    "orders by channel and status",
-    "average resolution time by priority",
-    "revenue this quarter vs last quarter",
-    "the 10 most recent orders",
-];
 
 /// Polars 0.52 SQL, as the browser's engine runs it: what it rejects.
 const DIALECT_NOTES: &str = "\
@@ -44,7 +32,7 @@ const DIALECT_NOTES: &str = "\
 - SUM(SUM(x)) OVER () fails: for shares, a grouped CTE, a total CTE and a CROSS JOIN.
 - Alias every output column; ORDER BY an output alias.
 - Identifiers are case-sensitive and lower case.
-- customers.name and products.name clash in joins: alias them (customer_name, product_name).
+- Columns of the same name in two joined tables (two `name` columns) clash: alias them (customer_name, product_name).
 - Durations: DATE_PART('epoch', t) gives seconds.";
 
 /// Why the LLM could not answer; the built-in translator answers instead.
@@ -318,6 +306,9 @@ pub fn describe_catalog(catalog: &Catalog) -> String {
             if !c.synonyms.is_empty() {
                 let _ = write!(out, "; also called: {}", c.synonyms.join(", "));
             }
+            if let Some(unit) = &c.unit {
+                let _ = write!(out, "; in {unit}");
+            }
             // Labels of low-cardinality dimensions are schema (like an enum), not rows.
             if !c.values.is_empty() && !c.personal {
                 let _ = write!(out, "; values: {}", c.values.join(", "));
@@ -335,6 +326,12 @@ pub fn describe_catalog(catalog: &Catalog) -> String {
             "  {}.{} -> {}.{}",
             r.from_table, r.from_column, r.to_table, r.to_column
         );
+    }
+    if !catalog.states.is_empty() {
+        out.push_str("STATES (named conditions)\n");
+        for st in &catalog.states {
+            let _ = writeln!(out, "  {} {} = WHERE {}", st.table, st.name, st.condition);
+        }
     }
     out.push_str("METRICS (use these exact definitions)\n");
     for m in &catalog.metrics {
@@ -368,10 +365,19 @@ pub fn system_prompt(catalog: &Catalog, today: NaiveDate) -> String {
          {\"status\": \"unsupported\", \"reason\": \"...\"}\n\
          A wrong answer is worse than no answer.\n",
     );
+    if let Some(context) = &catalog.context {
+        let _ = write!(out, "\nCONTEXT\n{}\n", context.trim());
+    }
+    // Examples: the catalog's verified ones, then the built-in translator's
+    // answers to its starter questions; all from the catalog, none in code.
     let ctx = TranslateContext { today };
     let mut examples = String::new();
-    for q in EXAMPLE_QUESTIONS {
-        if let Translation::Answer(a) = translate(q, None, catalog, &ctx) {
+    for e in &catalog.examples {
+        let reply = json!({ "sql": e.sql });
+        let _ = writeln!(examples, "Question: {}\nReply: {reply}", e.question);
+    }
+    for q in starter_questions(catalog) {
+        if let Translation::Answer(a) = translate(&q, None, catalog, &ctx) {
             let reply = json!({
                 "sql": a.sql,
                 "interpretation": a.interpretation,
@@ -415,6 +421,10 @@ mod tests {
         assert!(p.contains("revenue (Revenue"));
         assert!(p.contains("WHERE status = 'completed'"));
         assert!(p.contains("DATE_TRUNC"));
-        assert!(p.contains("Question: revenue by month in 2025"));
+        // Examples come from the catalog: its verified pairs and starter questions.
+        assert!(p.contains("Question: revenue by channel"));
+        assert!(p.contains("Question: revenue by month"));
+        assert!(p.contains("CONTEXT\nAn online shop."));
+        assert!(p.contains("support_tickets open = WHERE closed_at IS NULL"));
     }
 }
