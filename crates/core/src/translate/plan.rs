@@ -123,6 +123,9 @@ pub struct Plan {
     pub compare: Option<Compare>,
     pub rank: Option<Rank>,
     pub share: bool,
+    /// "what % of tickets are urgent": the rows of the whole that make the
+    /// part; one share of the whole, not a split.
+    pub share_of: Option<Filter>,
     pub list: Option<ListSpec>,
 }
 

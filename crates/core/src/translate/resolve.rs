@@ -617,19 +617,10 @@ fn share(plan: &mut Plan, catalog: &Catalog) -> Pass {
     if !plan.share {
         return Ok(());
     }
-    if plan.groups.is_empty() {
-        // "share of revenue from web": the split by that column.
-        if let Some(pos) = plan
-            .filters
-            .iter()
-            .position(|f| matches!(f, Filter::In { negated: false, .. }))
-        {
-            if let Filter::In { col, .. } = plan.filters.remove(pos) {
-                plan.groups.push(Group::Dim(col));
-            }
-        }
-    }
     let all_additive = plan.measures.iter().all(|m| additive(m, catalog));
+    if plan.groups.is_empty() {
+        return single_share(plan, catalog, all_additive);
+    }
     if plan.groups.len() != 1 || plan.measures.len() != 1 || !all_additive || plan.compare.is_some()
     {
         return Err(Translation::Clarify {
@@ -641,6 +632,36 @@ fn share(plan: &mut Plan, catalog: &Catalog) -> Pass {
         });
     }
     plan.rank = None;
+    Ok(())
+}
+
+/// "what % of tickets are urgent", "share of revenue from web": the one
+/// filter named is the part, every other filter and the period bound both
+/// part and whole. More than one candidate, or none, is asked about.
+fn single_share(plan: &mut Plan, catalog: &Catalog, all_additive: bool) -> Pass {
+    let candidates: Vec<usize> = plan
+        .filters
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f, Filter::In { .. } | Filter::State { .. }))
+        .map(|(i, _)| i)
+        .collect();
+    let ok = candidates.len() == 1
+        && plan.measures.len() == 1
+        && all_additive
+        && plan.compare.is_none()
+        && plan.rank.is_none();
+    if !ok {
+        return Err(Translation::Clarify {
+            reason: "A share needs one additive figure and one part of it (\"share of revenue from web\"), or a split (\"share of revenue by channel\").".into(),
+            options: options::breakdowns(catalog)
+                .iter()
+                .map(|b| format!("share of {b}"))
+                .collect(),
+        });
+    }
+    plan.share_of = Some(plan.filters.remove(candidates[0]));
+    plan.share = false;
     Ok(())
 }
 

@@ -302,10 +302,15 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             Group::Dim(c) => Some(c),
             Group::Time(_) => None,
         })
-        .chain(plan.filters.iter().filter_map(|f| match f {
-            Filter::In { col, .. } | Filter::Cmp { col, .. } => Some(col),
-            Filter::State { .. } => None,
-        }))
+        .chain(
+            plan.filters
+                .iter()
+                .chain(&plan.share_of)
+                .filter_map(|f| match f {
+                    Filter::In { col, .. } | Filter::Cmp { col, .. } => Some(col),
+                    Filter::State { .. } => None,
+                }),
+        )
     {
         if col.table != base && !needed.contains(&col.table) {
             needed.push(col.table.clone());
@@ -353,6 +358,8 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         conds.push(sql);
         notes.push(text);
     }
+    // "what % of tickets are urgent": the part, inside the measure.
+    let part = plan.share_of.as_ref().map(|f| filter_sql(f, &ctx));
     let ts = ctx.time_column();
     let needs_time =
         plan.period.is_some() || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
@@ -515,8 +522,18 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
                     Some(f) => conditional(&expr, f).ok_or("those figures cannot be combined")?,
                     None => expr.clone(),
                 };
-                select.push(format!("{} AS {}", wrap(e), a.alias));
-                measure_aliases.push(a.alias.clone());
+                match &part {
+                    Some((cond, _)) => {
+                        let p = conditional(&e, cond).ok_or("that figure has no share")?;
+                        let alias = format!("{}_share_pct", a.alias);
+                        select.push(format!("100.0 * {p} / {e} AS {alias}"));
+                        measure_aliases.push(alias);
+                    }
+                    None => {
+                        select.push(format!("{} AS {}", wrap(e), a.alias));
+                        measure_aliases.push(a.alias.clone());
+                    }
+                }
             }
         }
     }
@@ -600,6 +617,13 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             }
         }
     }
+    if let Some((_, text)) = &part {
+        labels_share(&mut notes, text);
+    }
+    let what = match &part {
+        Some(_) => format!("Share of {}", lower(&what)),
+        None => what,
+    };
     let mut line = match (plan.rank, plan.share) {
         (Some(r), _) if !group_words.is_empty() => {
             let (dir, n) = match r {
@@ -647,6 +671,11 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     })
 }
 
+/// Says which part a single share measures, before the other filters.
+fn labels_share(notes: &mut Vec<String>, part: &str) {
+    notes.insert(0, format!("part: {part}"));
+}
+
 /// The column the table's default metric filters on (`status`), when a
 /// measure counts rows of every value of it: said so in the interpretation.
 fn unfiltered_business_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<Col> {
@@ -663,6 +692,7 @@ fn unfiltered_business_column(plan: &Plan, base: &str, catalog: &Catalog) -> Opt
     let named = plan
         .filters
         .iter()
+        .chain(&plan.share_of)
         .any(|f| matches!(f, Filter::In { col: c, .. } if *c == col));
     (unfiltered && !named).then_some(col)
 }

@@ -1,0 +1,46 @@
+//! The classes of issue 18 that were answered wrongly: each answered right
+//! across its phrasings, or refused; never a different figure.
+
+use super::{translate, NaiveDate, TranslateContext, Translation};
+use crate::catalog::Catalog;
+
+fn ctx() -> TranslateContext {
+    TranslateContext {
+        today: NaiveDate::from_ymd_opt(2025, 11, 15).unwrap_or_default(),
+    }
+}
+
+fn answer(q: &str) -> String {
+    match translate(q, None, &Catalog::demo(), &ctx()) {
+        Translation::Answer(a) => a.sql,
+        other => panic!("{q}: {other:?}"),
+    }
+}
+
+fn refused(q: &str) -> bool {
+    !matches!(
+        translate(q, None, &Catalog::demo(), &ctx()),
+        Translation::Answer(_)
+    )
+}
+
+#[test]
+fn a_share_of_one_part_is_one_figure() {
+    let sql = answer("what percentage of tickets are urgent");
+    assert_eq!(
+        sql,
+        "SELECT 100.0 * COUNT(CASE WHEN priority = 'urgent' THEN 1 END) / COUNT(*) AS tickets_share_pct FROM support_tickets"
+    );
+    let sql = answer("what share of 2025 revenue came from Germany");
+    assert!(!sql.contains("GROUP BY"), "{sql}");
+    assert!(
+        sql.contains("SUM(CASE WHEN c.country = 'Germany' THEN o.amount END) / SUM(o.amount)"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("o.ordered_at >= TIMESTAMP '2025-01-01 00:00:00'"),
+        "{sql}"
+    );
+    // Two candidate parts: asked about, not guessed.
+    assert!(refused("what % of web orders are refunded"));
+}
