@@ -44,3 +44,35 @@ fn a_share_of_one_part_is_one_figure() {
     // Two candidate parts: asked about, not guessed.
     assert!(refused("what % of web orders are refunded"));
 }
+
+#[test]
+fn the_later_period_is_the_current_one_whatever_the_word_order() {
+    for q in [
+        "revenue 2024 vs 2025",
+        "revenue 2025 vs 2024",
+        "compare revenue 2024 vs 2025",
+    ] {
+        let sql = answer(q);
+        let current = sql.find("AS revenue_current").unwrap_or_default();
+        let y2025 = sql
+            .find("ordered_at >= TIMESTAMP '2025-01-01")
+            .unwrap_or(usize::MAX);
+        let y2024 = sql
+            .find("ordered_at >= TIMESTAMP '2024-01-01")
+            .unwrap_or_default();
+        assert!(y2025 < current && current < y2024, "{q}: {sql}");
+    }
+    let Translation::Answer(a) = translate(
+        "ticket volume in 2024 compared to 2025",
+        None,
+        &Catalog::demo(),
+        &ctx(),
+    ) else {
+        panic!("refused")
+    };
+    assert!(
+        a.interpretation.contains("2025 vs 2024"),
+        "{}",
+        a.interpretation
+    );
+}

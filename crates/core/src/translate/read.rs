@@ -605,7 +605,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     // The periods: one, or two set against each other.
     let mut periods = found.periods.into_iter();
     p.plan.period = periods.next();
-    if let Some(second) = periods.next() {
+    if let Some(mut second) = periods.next() {
+        // "revenue 2024 vs 2025": the later period is the current one,
+        // whatever the word order.
+        if let Some(first) = p.plan.period.as_mut() {
+            if second.start.is_some() && first.start.is_some() && second.start > first.start {
+                std::mem::swap(first, &mut second);
+            }
+        }
         let last_year_of_shorter = second.last_year
             && p.plan
                 .period
