@@ -76,3 +76,13 @@ fn the_later_period_is_the_current_one_whatever_the_word_order() {
         a.interpretation
     );
 }
+
+#[test]
+fn a_metric_synonym_beside_a_value_is_the_metric_not_a_count() {
+    let sql = answer("web vs mobile sales this year");
+    assert!(sql.contains("SUM(amount)"), "{sql}");
+    assert!(sql.contains("channel IN ('web', 'mobile')"), "{sql}");
+    assert!(sql.contains("GROUP BY channel"), "{sql}");
+    // A table word that is a count still counts rows.
+    assert!(answer("mobile orders").starts_with("SELECT COUNT(*)"));
+}

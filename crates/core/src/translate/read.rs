@@ -462,11 +462,19 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 add_value(&mut p.plan.filters, col.clone(), value, negate_next);
                 negate_next = false;
                 // "mobile orders", "urgent tickets": the table word names rows, not a figure.
+                // A metric's own synonym ("mobile sales": revenue) is that
+                // metric, not rows to count.
+                let names_figure = |w: &Word| {
+                    w.lexes().iter().any(|l| {
+                        matches!(l, Lex::Metric(m) if catalog.metric(m).is_some_and(|d| d.expression != "COUNT(*)"))
+                    })
+                };
                 if let Some(j) = (i + 1..n).find(|&j| !used[j]).filter(|&j| j == i + 1) {
                     if words[j]
                         .lexes()
                         .iter()
                         .any(|l| *l == Lex::Table(col.table.clone()))
+                        && !names_figure(&words[j])
                     {
                         used[j] = true;
                         if !p.tables.contains(&col.table) {
