@@ -12,6 +12,7 @@
 //! to ask next.
 
 mod describe;
+mod distinct;
 mod gate;
 mod lexicon;
 mod list;
@@ -306,6 +307,7 @@ mod tests {
         let sources = [
             include_str!("translate.rs"),
             include_str!("translate/describe.rs"),
+            include_str!("translate/distinct.rs"),
             include_str!("translate/lexicon.rs"),
             include_str!("translate/list.rs"),
             include_str!("translate/options.rs"),

@@ -86,3 +86,21 @@ fn a_metric_synonym_beside_a_value_is_the_metric_not_a_count() {
     // A table word that is a count still counts rows.
     assert!(answer("mobile orders").starts_with("SELECT COUNT(*)"));
 }
+
+#[test]
+fn how_many_of_a_dimension_counts_its_distinct_values() {
+    assert_eq!(
+        answer("how many countries"),
+        "SELECT COUNT(DISTINCT country) AS distinct_country FROM customers"
+    );
+    assert_eq!(
+        answer("in how many countries do we have customers"),
+        "SELECT COUNT(DISTINCT country) AS distinct_country FROM customers"
+    );
+    let sql = answer("how many countries placed orders in 2025");
+    assert!(sql.starts_with("SELECT COUNT(DISTINCT c.country)"), "{sql}");
+    assert!(sql.contains("FROM orders o JOIN customers c"), "{sql}");
+    // A period with no facts to bound, or a split: refused.
+    assert!(refused("how many countries in 2025"));
+    assert!(refused("how many countries by segment"));
+}

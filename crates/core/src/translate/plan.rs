@@ -17,6 +17,14 @@ pub enum Measure {
     New(String),
     /// The average of a numeric column the catalog has no metric for.
     Average(Col),
+    /// "how many countries": the distinct values of a column, over the rows
+    /// of `base` (the column's table, or a table that links to it) that meet
+    /// `filter` (the condition of the metric those rows were named by).
+    Distinct {
+        col: Col,
+        base: String,
+        filter: Option<String>,
+    },
 }
 
 /// One group-by: a column or a time bucket.

@@ -46,6 +46,34 @@ pub struct Parsed {
     pub value_names_rows: bool,
     /// "by store": a value after "by".
     pub by_value: Option<(Col, String)>,
+    /// "how many countries": the dimension whose distinct values are counted.
+    pub distinct: Option<Col>,
+    /// The measure came from a metric's verb only ("do we sell").
+    pub verb_measure: bool,
+}
+
+/// A word that names a dimension and nothing else: no table, figure, value or state.
+fn distinct_dim(w: &Word, catalog: &Catalog) -> Option<Col> {
+    let lexes = w.lexes();
+    if lexes.iter().any(|l| {
+        matches!(
+            l,
+            Lex::Table(_) | Lex::Metric(_) | Lex::Value(..) | Lex::State(_) | Lex::Verb(_)
+        )
+    }) {
+        return None;
+    }
+    lexes.iter().find_map(|l| match l {
+        Lex::Dim(c)
+            if catalog
+                .table(&c.table)
+                .and_then(|t| t.column(&c.column))
+                .is_some_and(|d| d.dimension && !d.personal) =>
+        {
+            Some(c.clone())
+        }
+        _ => None,
+    })
 }
 
 /// Filler, unless it can also name something in the catalog.
@@ -326,7 +354,16 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         p.unknown.push(texts[i].clone());
                     }
                 }
-                Kw::HowMany => p.wants_count = true,
+                Kw::HowMany => {
+                    p.wants_count = true;
+                    // "how many countries": the distinct values of a dimension.
+                    if let Some(j) = (i + 1..n).find(|&j| !is_filler(&words[j])) {
+                        if let Some(c) = (!used[j]).then(|| distinct_dim(&words[j], catalog)) {
+                            used[j] = c.is_some();
+                            p.distinct = c;
+                        }
+                    }
+                }
                 Kw::New => {
                     p.wants_new = true;
                     let next = words.get(i + 1).map(Word::lexes).unwrap_or_default();
@@ -608,6 +645,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             && !(p.plan.list.is_some() || list_context || p.wants_count && !p.tables.is_empty())
         {
             p.plan.measures.push(Measure::Metric(m));
+            p.verb_measure = true;
         }
     }
     // The periods: one, or two set against each other.
@@ -675,6 +713,7 @@ fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<Col> {
         Some(Measure::Metric(m)) => catalog.metric(m).map(|m| m.table.clone()),
         Some(Measure::Rows(t) | Measure::New(t)) => Some(t.clone()),
         Some(Measure::Average(c)) => Some(c.table.clone()),
+        Some(Measure::Distinct { base, .. }) => Some(base.clone()),
         None => p.tables.first().cloned(),
     }?;
     let metric = catalog.metric(catalog.table(&table)?.default_metric.as_deref()?)?;

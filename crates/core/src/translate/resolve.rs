@@ -63,7 +63,7 @@ fn additive(m: &Measure, catalog: &Catalog) -> bool {
     match m {
         Measure::Metric(n) => catalog.metric(n).is_some_and(|d| d.is_additive()),
         Measure::Rows(_) | Measure::New(_) => true,
-        Measure::Average(_) => false,
+        Measure::Average(_) | Measure::Distinct { .. } => false,
     }
 }
 
@@ -85,6 +85,7 @@ pub(super) fn complete(
     ctx: &TranslateContext,
 ) -> Result<Plan, Translation> {
     refusals(&plan, p, catalog)?;
+    super::distinct::distinct(&mut plan, p, catalog)?;
     new_rows(&mut plan, p, catalog)?;
     measures_named_by_rows(&mut plan, p, catalog);
     if list(&mut plan, p, catalog)? {
@@ -601,7 +602,7 @@ fn metric_filters(plan: &mut Plan, base: &str, catalog: &Catalog) -> Pass {
 }
 
 /// Whether two SQL conditions read a column in common.
-fn shares_column(a: &str, b: &str) -> bool {
+pub(super) fn shares_column(a: &str, b: &str) -> bool {
     let idents = |s: &str| -> Vec<String> {
         s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_lowercase()))

@@ -146,11 +146,22 @@ pub fn measure_table(m: &Measure, catalog: &Catalog) -> Option<String> {
         Measure::Metric(name) => catalog.metric(name).map(|m| m.table.clone()),
         Measure::Rows(t) | Measure::New(t) => Some(t.clone()),
         Measure::Average(c) => Some(c.table.clone()),
+        Measure::Distinct { base, .. } => Some(base.clone()),
     }
 }
 
-fn agg(m: &Measure, catalog: &Catalog) -> Option<Agg> {
+fn agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
+    let catalog = ctx.catalog;
     Some(match m {
+        Measure::Distinct { col, filter, .. } => Agg {
+            alias: format!("distinct_{}", col.column),
+            label: format!("Number of {}", plural(&column_words(col, catalog))),
+            expr: format!("COUNT(DISTINCT {})", ctx.col(col)),
+            filter: filter.clone(),
+            note: filter
+                .as_deref()
+                .and_then(|f| condition_words(f, &ctx.base, catalog)),
+        },
         Measure::Metric(name) => {
             let d = catalog.metric(name)?;
             Agg {
@@ -302,6 +313,10 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             Group::Dim(c) => Some(c),
             Group::Time(_) => None,
         })
+        .chain(plan.measures.iter().filter_map(|m| match m {
+            Measure::Distinct { col, .. } => Some(col),
+            _ => None,
+        }))
         .chain(
             plan.filters
                 .iter()
@@ -374,11 +389,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         return super::list::render_list(plan, list, &ctx, &from, conds, notes);
     }
 
-    let aggs: Vec<Agg> = plan
-        .measures
-        .iter()
-        .filter_map(|m| agg(m, catalog))
-        .collect();
+    let aggs: Vec<Agg> = plan.measures.iter().filter_map(|m| agg(m, &ctx)).collect();
     if aggs.is_empty() {
         return Err("nothing to measure".into());
     }

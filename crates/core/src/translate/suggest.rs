@@ -33,6 +33,8 @@ pub(super) fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
             c.table.clone(),
             false,
         ),
+        // A distinct count is not split further.
+        Measure::Distinct { .. } => return starters(),
     };
     // The base table's own dimensions, then those of the tables it links to.
     let mut dims: Vec<String> = Vec::new();
