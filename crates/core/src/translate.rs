@@ -23,6 +23,7 @@ mod read;
 mod resolve;
 mod sql;
 mod suggest;
+mod units;
 mod words;
 
 #[cfg(test)]
@@ -317,6 +318,7 @@ mod tests {
             include_str!("translate/resolve.rs"),
             include_str!("translate/sql.rs"),
             include_str!("translate/suggest.rs"),
+            include_str!("translate/units.rs"),
             include_str!("translate/words.rs"),
         ];
         let c = Catalog::demo();

@@ -104,3 +104,15 @@ fn how_many_of_a_dimension_counts_its_distinct_values() {
     assert!(refused("how many countries in 2025"));
     assert!(refused("how many countries by segment"));
 }
+
+#[test]
+fn a_duration_in_a_unit_is_converted_never_bucketed() {
+    let sql = answer("average resolution time in days");
+    assert!(!sql.contains("GROUP BY"), "{sql}");
+    assert!(sql.contains("/ 3600.0) / 24.0)"), "{sql}");
+    let sql = answer("average resolution time in minutes");
+    assert!(sql.contains("/ 3600.0) * 60.0)"), "{sql}");
+    // "by day" is still a bucket.
+    assert!(answer("resolution time by day").contains("GROUP BY day"));
+    assert!(refused("csat and resolution time in days"));
+}

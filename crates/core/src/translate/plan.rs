@@ -3,6 +3,7 @@
 
 use super::lexicon::{Col, Grain, Lex, Word};
 use super::period::Period;
+use super::units::TimeUnit;
 use crate::catalog::Catalog;
 
 /// What is measured.
@@ -134,6 +135,8 @@ pub struct Plan {
     /// "what % of tickets are urgent": the rows of the whole that make the
     /// part; one share of the whole, not a split.
     pub share_of: Option<Filter>,
+    /// "in days": the unit a duration metric is shown in.
+    pub unit: Option<TimeUnit>,
     pub list: Option<ListSpec>,
 }
 
@@ -226,6 +229,9 @@ pub fn refine(base: &Plan, add: &Plan) -> Plan {
     }
     if add.share {
         out.share = true;
+    }
+    if add.unit.is_some() {
+        out.unit = add.unit.clone();
     }
     if add.list.is_some() {
         out.list = add.list.clone();

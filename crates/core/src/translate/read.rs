@@ -9,6 +9,7 @@ use super::plan::{
     add_value, group_of, push_group, push_measure, Compare, Filter, Group, ListOrder, ListSpec,
     Measure, Op, Plan, Rank,
 };
+use super::units;
 use super::words;
 use crate::catalog::Catalog;
 
@@ -95,6 +96,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     for (i, w) in words.iter().enumerate() {
         if is_filler(w) {
             used[i] = true;
+        }
+    }
+    match units::scan(words, texts, &mut used, catalog) {
+        Ok(unit) => p.plan.unit = unit,
+        Err(word) => {
+            p.refusal = Some(format!(
+                "I can't tell which duration '{word}' is the unit of; ask for one at a time."
+            ))
         }
     }
     let found = period::scan(words, &mut used, today);

@@ -10,6 +10,7 @@ use super::describe::{
 use super::lexicon::{Col, Grain};
 use super::period::Period;
 use super::plan::{Compare, Filter, Group, Measure, Plan, Rank};
+use super::units::{convert, metric_unit, TimeUnit};
 use crate::catalog::{Catalog, ColumnType};
 use crate::wire::ChartHint;
 
@@ -39,6 +40,8 @@ struct Join {
 
 pub(super) struct Ctx<'a> {
     pub(super) catalog: &'a Catalog,
+    /// The unit durations are shown in ("in days").
+    unit: Option<TimeUnit>,
     base: String,
     base_alias: String,
     joins: Vec<Join>,
@@ -162,6 +165,19 @@ fn agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
                 .as_deref()
                 .and_then(|f| condition_words(f, &ctx.base, catalog)),
         },
+        Measure::Metric(name) if ctx.unit.is_some() => {
+            let d = catalog.metric(name)?;
+            let to = ctx.unit.clone()?;
+            let expr = convert(&d.expression, &metric_unit(name, catalog)?, &to)?;
+            let label = d.label.split(" (").next().unwrap_or(&d.label);
+            Agg {
+                alias: format!("{}_{}s", d.name, to.name),
+                label: format!("{label} in {}s", to.name),
+                expr,
+                filter: d.filter.clone(),
+                note: metric_note(d, catalog),
+            }
+        }
         Measure::Metric(name) => {
             let d = catalog.metric(name)?;
             Agg {
@@ -301,6 +317,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     };
     let mut ctx = Ctx {
         catalog,
+        unit: plan.unit.clone(),
         base: base.clone(),
         base_alias: table_alias(&base, &[]),
         joins: Vec::new(),
@@ -390,6 +407,9 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     }
 
     let aggs: Vec<Agg> = plan.measures.iter().filter_map(|m| agg(m, &ctx)).collect();
+    if aggs.len() < plan.measures.len() && plan.unit.is_some() {
+        return Err("only a duration can be given in a unit of time".into());
+    }
     if aggs.is_empty() {
         return Err("nothing to measure".into());
     }
