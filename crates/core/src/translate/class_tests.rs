@@ -116,3 +116,16 @@ fn a_duration_in_a_unit_is_converted_never_bucketed() {
     assert!(answer("resolution time by day").contains("GROUP BY day"));
     assert!(refused("csat and resolution time in days"));
 }
+
+#[test]
+fn a_column_of_several_tables_is_the_named_tables_or_asked_about() {
+    // "list price" is the description of the products' column.
+    let sql = answer("average list price of products by category");
+    assert!(sql.contains("FROM products"), "{sql}");
+    assert!(!sql.contains("orders"), "{sql}");
+    assert_eq!(
+        answer("average unit price of products"),
+        "SELECT AVG(unit_price) AS avg_unit_price FROM products"
+    );
+    assert!(refused("average unit price by category"));
+}

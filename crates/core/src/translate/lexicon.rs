@@ -375,6 +375,11 @@ impl Vocabulary {
                 if let Some(label) = &c.label {
                     names.push(label.clone());
                 }
+                // A short description names the column too ("list price").
+                let described = tokenize(&c.description).len();
+                if (2..=3).contains(&described) && !c.personal {
+                    names.push(c.description.to_lowercase());
+                }
                 if c.dimension || is_label {
                     // "customer country", "order status": the table's name before the column's.
                     let singular = t

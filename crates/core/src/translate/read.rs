@@ -623,10 +623,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             i += 1;
             continue;
         }
-        if let Some(c) = lexes.iter().find_map(|l| match l {
-            Lex::Numeric(c) => Some(c.clone()),
-            _ => None,
-        }) {
+        if let Some(c) = numeric_column(words, i, &mut p) {
             // "average amount": the catalog's average of that column, else the
             // column's own average; a bare column says nothing to compute.
             if p.average {
@@ -703,6 +700,47 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         }
     }
     p
+}
+
+/// The numeric column word `i` names; of columns of several tables, the one
+/// whose table the question names ("unit price of products"), else none and
+/// a refusal that says which tables it could be.
+fn numeric_column(words: &[Word], i: usize, p: &mut Parsed) -> Option<Col> {
+    let cols: Vec<&Col> = words[i]
+        .lexes()
+        .iter()
+        .filter_map(|l| match l {
+            Lex::Numeric(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if cols.len() <= 1 {
+        return cols.first().map(|c| (*c).clone());
+    }
+    let named = |t: &str| {
+        words.iter().enumerate().any(|(j, w)| {
+            j != i
+                && w.lexes()
+                    .iter()
+                    .any(|l| matches!(l, Lex::Table(x) if x == t))
+        })
+    };
+    let picked: Vec<&&Col> = cols.iter().filter(|c| named(&c.table)).collect();
+    match picked.as_slice() {
+        [one] => Some((**one).clone()),
+        _ => {
+            let tables: Vec<String> = cols
+                .iter()
+                .map(|c| super::describe::table_words(&c.table))
+                .collect();
+            p.refusal = Some(format!(
+                "Several tables have that column ({}); say which one, e.g. \"of {}\".",
+                tables.join(", "),
+                tables.last().cloned().unwrap_or_default()
+            ));
+            None
+        }
+    }
 }
 
 /// The catalog metric that is the plain average of a column, if any.

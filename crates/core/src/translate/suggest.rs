@@ -29,7 +29,12 @@ pub(super) fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
         Measure::New(t) => (format!("new {}", table_words(t)), t.clone(), true),
         Measure::Rows(t) => (table_words(t), t.clone(), true),
         Measure::Average(c) => (
-            format!("average {}", column_words(c, catalog)),
+            // The table too: several tables may have a column of that name.
+            format!(
+                "average {} of {}",
+                column_words(c, catalog),
+                table_words(&c.table)
+            ),
             c.table.clone(),
             false,
         ),
