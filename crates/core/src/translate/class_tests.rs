@@ -129,3 +129,15 @@ fn a_column_of_several_tables_is_the_named_tables_or_asked_about() {
     );
     assert!(refused("average unit price by category"));
 }
+
+#[test]
+fn rankings_by_a_number_before_the_rows_and_busiest_periods() {
+    let sql = answer("the 5 products with the lowest revenue");
+    assert!(sql.ends_with("ORDER BY revenue ASC LIMIT 5"), "{sql}");
+    assert!(sql.contains("GROUP BY product_id, product"), "{sql}");
+    let sql = answer("busiest month for orders in 2025");
+    assert!(sql.contains("GROUP BY month"), "{sql}");
+    assert!(sql.ends_with("ORDER BY orders DESC LIMIT 1"), "{sql}");
+    let sql = answer("quietest day for tickets last month");
+    assert!(sql.ends_with("ORDER BY tickets ASC LIMIT 1"), "{sql}");
+}

@@ -154,6 +154,10 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     let mut list_limit: Option<usize> = None;
     let mut which = false;
     let mut plural_group = false;
+    let mut singular_rank = false;
+    // "the 5 products with the lowest revenue": a number before the ranked rows.
+    let mut rank_n: Option<usize> = None;
+    let mut ranked_rows_at: Option<usize> = None;
 
     let mut i = 0;
     while i < n {
@@ -442,7 +446,23 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     i += 1;
                     continue;
                 }
-                let _ = x;
+                let rows_next = words.get(i + 1).is_some_and(|w| {
+                    w.lexes()
+                        .iter()
+                        .any(|l| matches!(l, Lex::Table(_) | Lex::Dim(_)))
+                });
+                let ranked_later = words[i + 1..].iter().any(|w| {
+                    matches!(
+                        w.kw(),
+                        Some(Kw::Top | Kw::Bottom | Kw::Most | Kw::Least | Kw::Best | Kw::Worst)
+                    )
+                });
+                if rows_next && ranked_later && (1.0..=1000.0).contains(&x) && x.fract() == 0.0 {
+                    rank_n = Some(x as usize);
+                    ranked_rows_at = Some(i + 1);
+                    i += 1;
+                    continue;
+                }
                 p.dangling_number = true;
                 p.unknown.push(texts[i].clone());
                 i += 1;
@@ -478,7 +498,8 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         let grouping = matches!(
             prev_kw,
             Some(Kw::By | Kw::Top | Kw::Bottom | Kw::Which | Kw::Best | Kw::Worst)
-        ) || rank.is_some() && p.plan.measures.is_empty() && !list_context;
+        ) || rank.is_some() && p.plan.measures.is_empty() && !list_context
+            || ranked_rows_at == Some(i);
         // "has the most customers": a figure to rank by, not a group.
         let most_of = matches!(prev_kw, Some(Kw::Most | Kw::Least))
             && lexes.iter().any(|l| matches!(l, Lex::Metric(_)))
@@ -562,6 +583,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         {
             if matches!(g, Group::Dim(_)) && is_plural(&texts[i]) {
                 plural_group = true;
+            }
+            // "busiest month", "top product": one, when no number says more.
+            let ranked = matches!(
+                prev_kw,
+                Some(Kw::Top | Kw::Bottom | Kw::Most | Kw::Least | Kw::Best | Kw::Worst)
+            );
+            if ranked && !is_plural(&texts[i]) {
+                singular_rank = true;
             }
             // A dimension word right beside its own value was handled above.
             push_group(&mut p.plan.groups, g);
@@ -680,8 +709,8 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         p.unknown.push("a third period".into());
     }
     if let Some((top, num)) = rank {
-        let one = which && !plural_group;
-        let n = num.unwrap_or(if one { 1 } else { 10 });
+        let one = (which || singular_rank) && !plural_group;
+        let n = num.or(rank_n).unwrap_or(if one { 1 } else { 10 });
         p.plan.rank = Some(if top { Rank::Top(n) } else { Rank::Bottom(n) });
     } else if which && !p.plan.groups.is_empty() && (p.plan.measures.len() == 1) {
         // "which channel brings in revenue": a ranking, highest first.
