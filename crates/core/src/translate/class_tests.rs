@@ -138,6 +138,6 @@ fn rankings_by_a_number_before_the_rows_and_busiest_periods() {
     let sql = answer("busiest month for orders in 2025");
     assert!(sql.contains("GROUP BY month"), "{sql}");
     assert!(sql.ends_with("ORDER BY orders DESC LIMIT 1"), "{sql}");
-    let sql = answer("quietest day for tickets last month");
+    let sql = answer("quietest month for tickets in 2024");
     assert!(sql.ends_with("ORDER BY tickets ASC LIMIT 1"), "{sql}");
 }
