@@ -141,3 +141,18 @@ fn rankings_by_a_number_before_the_rows_and_busiest_periods() {
     let sql = answer("quietest month for tickets in 2024");
     assert!(sql.ends_with("ORDER BY tickets ASC LIMIT 1"), "{sql}");
 }
+
+#[test]
+fn the_amount_of_rows_of_one_state_is_their_sum() {
+    assert_eq!(
+        answer("total amount of refunded orders"),
+        "SELECT SUM(amount) AS total_amount FROM orders WHERE status = 'refunded'"
+    );
+    assert_eq!(
+        answer("total value of cancelled orders"),
+        "SELECT SUM(amount) AS total_amount FROM orders WHERE status = 'cancelled'"
+    );
+    // Rows of any state: revenue or every amount? Asked, not guessed.
+    assert!(refused("total amount of orders in Germany"));
+    assert!(refused("amount of tickets"));
+}

@@ -18,6 +18,9 @@ pub enum Measure {
     New(String),
     /// The average of a numeric column the catalog has no metric for.
     Average(Col),
+    /// "total amount of refunded orders": the sum of the column the table's
+    /// default metric adds up, over the rows a count metric names (`filter`).
+    Sum { col: Col, filter: Option<String> },
     /// "how many countries": the distinct values of a column, over the rows
     /// of `base` (the column's table, or a table that links to it) that meet
     /// `filter` (the condition of the metric those rows were named by).

@@ -790,6 +790,7 @@ fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<Col> {
         Some(Measure::Rows(t) | Measure::New(t)) => Some(t.clone()),
         Some(Measure::Average(c)) => Some(c.table.clone()),
         Some(Measure::Distinct { base, .. }) => Some(base.clone()),
+        Some(Measure::Sum { col, .. }) => Some(col.table.clone()),
         None => p.tables.first().cloned(),
     }?;
     let metric = catalog.metric(catalog.table(&table)?.default_metric.as_deref()?)?;

@@ -63,6 +63,7 @@ fn additive(m: &Measure, catalog: &Catalog) -> bool {
     match m {
         Measure::Metric(n) => catalog.metric(n).is_some_and(|d| d.is_additive()),
         Measure::Rows(_) | Measure::New(_) => true,
+        Measure::Sum { .. } => true,
         Measure::Average(_) | Measure::Distinct { .. } => false,
     }
 }
@@ -96,7 +97,7 @@ pub(super) fn complete(
     }
     entity_count(&mut plan, catalog);
     average(&mut plan, p, catalog)?;
-    money(&plan, p, catalog)?;
+    money(&mut plan, p, catalog)?;
     let base = base_table(&plan, catalog)?;
     loose_tables(&plan, p, &base, catalog)?;
     shape(&plan)?;
@@ -412,19 +413,35 @@ fn cannot_average(catalog: &Catalog) -> Translation {
 }
 
 /// "value of refunds": a count has no amount to add up.
-fn money(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass {
+fn money(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
     if !p.money_word {
         return Ok(());
     }
-    let Some(Measure::Metric(name)) = plan.measures.iter().find(|m| match m {
+    let found = plan.measures.clone().into_iter().find(|m| match m {
         Measure::Metric(n) => catalog
             .metric(n)
             .is_some_and(|d| d.expression.starts_with("COUNT(")),
         Measure::Average(_) => false,
         _ => true,
-    }) else {
+    });
+    let Some(Measure::Metric(name)) = found.as_ref() else {
         return Ok(());
     };
+    if let ([_], Some(sum)) = (plan.measures.as_slice(), sum_of_counted_rows(name, catalog)) {
+        // Rows of one state ("refunded orders") have one amount; rows of any
+        // state next to a metric that keeps one state are asked about.
+        if matches!(
+            &sum,
+            Measure::Sum {
+                filter: Some(_),
+                ..
+            }
+        ) || names_state_column(plan, catalog)
+        {
+            plan.measures = vec![sum];
+            return Ok(());
+        }
+    }
     let words = metric_words(name);
     let mut suggestions = vec![words.clone()];
     if let Some(d) = catalog
@@ -442,6 +459,36 @@ fn money(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass {
             capitalise_first(&words)
         ),
         suggestions,
+    })
+}
+
+/// Whether a filter names a value of the column the table's default metric
+/// keeps one value of ("cancelled" orders, where revenue keeps completed).
+fn names_state_column(plan: &Plan, catalog: &Catalog) -> bool {
+    plan.filters.iter().any(|f| match f {
+        Filter::In { col, .. } => catalog
+            .table(&col.table)
+            .and_then(|t| t.default_metric.as_deref())
+            .and_then(|m| catalog.metric(m))
+            .and_then(|m| m.filter.as_deref())
+            .is_some_and(|f| f.starts_with(&format!("{} = ", col.column))),
+        _ => false,
+    })
+}
+
+/// "amount of refunded orders": a row count's rows, summed over the column
+/// the table's default metric adds up (its own filter left out).
+fn sum_of_counted_rows(count: &str, catalog: &Catalog) -> Option<Measure> {
+    let d = catalog
+        .metric(count)
+        .filter(|d| d.expression == "COUNT(*)")?;
+    let default = catalog.metric(catalog.table(&d.table)?.default_metric.as_deref()?)?;
+    let e = default.expression.replace(' ', "");
+    let column = e.strip_prefix("SUM(")?.strip_suffix(')')?;
+    catalog.table(&d.table)?.column(column)?;
+    Some(Measure::Sum {
+        col: super::lexicon::Col::new(&d.table, column),
+        filter: d.filter.clone(),
     })
 }
 

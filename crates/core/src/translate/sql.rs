@@ -150,12 +150,22 @@ pub fn measure_table(m: &Measure, catalog: &Catalog) -> Option<String> {
         Measure::Rows(t) | Measure::New(t) => Some(t.clone()),
         Measure::Average(c) => Some(c.table.clone()),
         Measure::Distinct { base, .. } => Some(base.clone()),
+        Measure::Sum { col, .. } => Some(col.table.clone()),
     }
 }
 
 fn agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
     let catalog = ctx.catalog;
     Some(match m {
+        Measure::Sum { col, filter } => Agg {
+            alias: format!("total_{}", col.column),
+            label: format!("Total {}", column_words(col, catalog)),
+            expr: format!("SUM({})", col.column),
+            filter: filter.clone(),
+            note: filter
+                .as_deref()
+                .and_then(|f| condition_words(f, &ctx.base, catalog)),
+        },
         Measure::Distinct { col, filter, .. } => Agg {
             alias: format!("distinct_{}", col.column),
             label: format!("Number of {}", plural(&column_words(col, catalog))),
@@ -717,7 +727,7 @@ fn unfiltered_business_column(plan: &Plan, base: &str, catalog: &Catalog) -> Opt
         Measure::Metric(n) => catalog
             .metric(n)
             .is_some_and(|d| d.filter.is_none() && d.is_additive()),
-        Measure::Average(_) => true,
+        Measure::Average(_) | Measure::Sum { filter: None, .. } => true,
         _ => false,
     });
     let named = plan
