@@ -17,6 +17,7 @@ mod gate;
 mod lexicon;
 mod list;
 mod options;
+mod per_entity;
 mod period;
 mod plan;
 mod read;
@@ -312,6 +313,7 @@ mod tests {
             include_str!("translate/lexicon.rs"),
             include_str!("translate/list.rs"),
             include_str!("translate/options.rs"),
+            include_str!("translate/per_entity.rs"),
             include_str!("translate/period.rs"),
             include_str!("translate/plan.rs"),
             include_str!("translate/read.rs"),

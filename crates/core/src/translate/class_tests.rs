@@ -156,3 +156,18 @@ fn the_amount_of_rows_of_one_state_is_their_sum() {
     assert!(refused("total amount of orders in Germany"));
     assert!(refused("amount of tickets"));
 }
+
+#[test]
+fn a_threshold_per_entity_counts_the_entities_that_pass() {
+    let sql = answer("how many customers have more than 5 orders");
+    assert!(sql.contains("GROUP BY entity_key"), "{sql}");
+    assert!(
+        sql.ends_with("SELECT COUNT(*) AS customers FROM per WHERE v > 5"),
+        "{sql}"
+    );
+    // Never a filter on single rows.
+    assert!(!sql.contains("amount"), "{sql}");
+    // Those with none would pass and are not in the facts: refused.
+    assert!(refused("how many customers have fewer than 2 orders"));
+    assert!(refused("revenue of customers with more than 5 orders"));
+}

@@ -125,6 +125,14 @@ pub struct ListSpec {
     pub limit: usize,
 }
 
+/// A threshold on a figure per row of an entity table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerEntity {
+    pub entity: String,
+    pub op: Op,
+    pub value: f64,
+}
+
 /// The typed reading of a question.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Plan {
@@ -138,6 +146,9 @@ pub struct Plan {
     /// "what % of tickets are urgent": the rows of the whole that make the
     /// part; one share of the whole, not a split.
     pub share_of: Option<Filter>,
+    /// "customers with more than 5 orders": count the entities whose
+    /// figure (the plan's one measure) passes the threshold.
+    pub per_entity: Option<PerEntity>,
     /// "in days": the unit a duration metric is shown in.
     pub unit: Option<TimeUnit>,
     pub list: Option<ListSpec>,

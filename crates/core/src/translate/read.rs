@@ -47,10 +47,26 @@ pub struct Parsed {
     pub value_names_rows: bool,
     /// "by store": a value after "by".
     pub by_value: Option<(Col, String)>,
+    /// "customers with more than 5 orders": a threshold on a figure per entity.
+    pub per_entity: Option<PerEntityRead>,
     /// "how many countries": the dimension whose distinct values are counted.
     pub distinct: Option<Col>,
     /// The measure came from a metric's verb only ("do we sell").
     pub verb_measure: bool,
+}
+
+/// "customers with more than 5 orders" as read: the entity's table, the
+/// figure per entity (a metric) and the threshold on it.
+#[derive(Debug, Clone)]
+pub struct PerEntityRead {
+    pub entity: String,
+    pub figure: String,
+    pub op: Op,
+    pub value: f64,
+}
+
+fn resolve_count(table: &str, catalog: &Catalog) -> Measure {
+    super::resolve::count_metric(table, catalog)
 }
 
 /// A word that names a dimension and nothing else: no table, figure, value or state.
@@ -357,12 +373,44 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                                         .any(|l| matches!(l, Lex::Metric(_) | Lex::Table(_)))
                                 });
                         if counted {
-                            p.refusal = Some(format!(
-                                "I can't yet filter by a count per row (\"{} {} {}\"); I can break the figure down instead.",
-                                texts[i], texts[at], texts[at + 1]
-                            ));
+                            // The figure per row of the entity: a metric, or the
+                            // count of a table's rows.
+                            let next = words[at + 1].lexes();
+                            let figure = next.iter().find_map(|l| match l {
+                                Lex::Metric(m) => Some(m.clone()),
+                                _ => None,
+                            });
+                            let figure = figure.or_else(|| {
+                                next.iter().find_map(|l| match l {
+                                    Lex::Table(t) => match resolve_count(t, catalog) {
+                                        Measure::Metric(m) => Some(m),
+                                        _ => None,
+                                    },
+                                    _ => None,
+                                })
+                            });
+                            match (before.clone(), figure) {
+                                (Some(entity), Some(figure)) => {
+                                    used[at + 1] = true;
+                                    p.per_entity = Some(PerEntityRead {
+                                        entity,
+                                        figure,
+                                        op,
+                                        value: x,
+                                    });
+                                }
+                                _ => {
+                                    p.refusal = Some(format!(
+                                        "I can't tell what \"{} {} {}\" is counted per.",
+                                        texts[i],
+                                        texts[at],
+                                        texts[at + 1]
+                                    ))
+                                }
+                            }
+                        } else {
+                            threshold = Some((op, x, col, i));
                         }
-                        threshold = Some((op, x, col, i));
                     } else if k != Kw::Over {
                         p.unknown.push(texts[i].clone());
                     }

@@ -87,6 +87,7 @@ pub(super) fn complete(
 ) -> Result<Plan, Translation> {
     refusals(&plan, p, catalog)?;
     super::distinct::distinct(&mut plan, p, catalog)?;
+    super::per_entity::per_entity(&mut plan, p, catalog)?;
     new_rows(&mut plan, p, catalog)?;
     measures_named_by_rows(&mut plan, p, catalog);
     if list(&mut plan, p, catalog)? {

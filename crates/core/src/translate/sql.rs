@@ -42,7 +42,7 @@ pub(super) struct Ctx<'a> {
     pub(super) catalog: &'a Catalog,
     /// The unit durations are shown in ("in days").
     unit: Option<TimeUnit>,
-    base: String,
+    pub(super) base: String,
     base_alias: String,
     joins: Vec<Join>,
 }
@@ -68,7 +68,7 @@ impl Ctx<'_> {
     }
 
     /// Prefixes the base table's columns in a catalog expression when joining.
-    fn expr(&self, text: &str) -> String {
+    pub(super) fn expr(&self, text: &str) -> String {
         if !self.qualified() {
             return text.to_string();
         }
@@ -113,7 +113,7 @@ impl Ctx<'_> {
     }
 }
 
-fn literal(d: NaiveDate, is_date: bool) -> String {
+pub(super) fn literal(d: NaiveDate, is_date: bool) -> String {
     if is_date {
         format!("DATE '{d}'")
     } else {
@@ -251,7 +251,7 @@ pub(super) fn period_cond(p: &Period, ts: &str, is_date: bool) -> Vec<String> {
     c
 }
 
-fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
+pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
     match f {
         Filter::In {
             col,
@@ -412,6 +412,9 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         ));
     }
 
+    if let Some(pe) = &plan.per_entity {
+        return super::per_entity::render(plan, pe, &ctx, &from, conds, notes);
+    }
     if let Some(list) = &plan.list {
         return super::list::render_list(plan, list, &ctx, &from, conds, notes);
     }
