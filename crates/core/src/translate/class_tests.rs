@@ -171,3 +171,18 @@ fn a_threshold_per_entity_counts_the_entities_that_pass() {
     assert!(refused("how many customers have fewer than 2 orders"));
     assert!(refused("revenue of customers with more than 5 orders"));
 }
+
+#[test]
+fn day_of_week_and_hour_of_day_are_buckets_across_periods() {
+    let sql = answer("orders by day of week");
+    assert!(
+        sql.contains("STRFTIME(ordered_at, '%u %a') AS weekday"),
+        "{sql}"
+    );
+    assert!(sql.contains("GROUP BY weekday ORDER BY weekday"), "{sql}");
+    let sql = answer("how many orders come in at each hour of the day");
+    assert!(sql.contains("STRFTIME(ordered_at, '%H') AS hour"), "{sql}");
+    // A date has no hour; a span of hours is not the bucket.
+    assert!(refused("new customers by hour"));
+    assert!(refused("orders in the last 24 hours"));
+}

@@ -34,6 +34,10 @@ pub enum Grain {
     Month,
     Quarter,
     Year,
+    /// Day of the week, Monday first: a bucket across weeks, not a period.
+    Weekday,
+    /// Hour of the day: a bucket across days, not a period.
+    Hour,
 }
 
 /// Function words that steer the plan.

@@ -623,6 +623,15 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 p.tables.push(t.clone());
             }
         }
+        // "the last 24 hours": a span of hours, not the hour-of-day bucket.
+        if matches!(w.grain(), Some(Grain::Hour | Grain::Weekday))
+            && i > 0
+            && (words[i - 1].number().is_some() || words[i - 1].is(Kw::Last))
+        {
+            p.unknown.push(format!("{} {}", texts[i - 1], texts[i]));
+            i += 1;
+            continue;
+        }
         let dim = group_of(w, catalog);
         // A word that names a dimension in a ranking or "by" position is a group.
         if let Some(g) = dim

@@ -50,6 +50,8 @@ pub(super) fn grain_word(g: Grain) -> &'static str {
         Grain::Month => "month",
         Grain::Quarter => "quarter",
         Grain::Year => "year",
+        Grain::Weekday => "day of the week",
+        Grain::Hour => "hour of the day",
     }
 }
 
@@ -563,7 +565,7 @@ fn shape(plan: &Plan) -> Pass {
         .count();
     if times > 1 {
         return Err(Translation::Unsupported {
-            reason: "I bucket time one way at a time (day, week, month, quarter or year); day of week is not supported.".into(),
+            reason: "I bucket time one way at a time (hour of the day, day of the week, day, week, month, quarter or year).".into(),
             suggestions: Vec::new(),
         });
     }

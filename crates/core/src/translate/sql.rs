@@ -315,6 +315,9 @@ fn bucket(g: Grain, ts: &str) -> (String, &'static str) {
             "quarter",
         ),
         Grain::Year => (format!("EXTRACT(year FROM {ts})"), "year"),
+        // "1 Mon" .. "7 Sun": sorts Monday first and reads as a day.
+        Grain::Weekday => (format!("STRFTIME({ts}, '%u %a')"), "weekday"),
+        Grain::Hour => (format!("STRFTIME({ts}, '%H')"), "hour"),
     }
 }
 
@@ -412,6 +415,14 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         ));
     }
 
+    if ts.as_ref().is_some_and(|(_, is_date)| *is_date)
+        && plan.groups.contains(&Group::Time(Grain::Hour))
+    {
+        return Err(format!(
+            "{} have a date but no time of day",
+            table_words(&base)
+        ));
+    }
     if let Some(pe) = &plan.per_entity {
         return super::per_entity::render(plan, pe, &ctx, &from, conds, notes);
     }
@@ -513,7 +524,8 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             ),
             Group::Time(grain) => {
                 let (e, alias) = bucket(*grain, &ts_ref);
-                (e, alias.to_string(), alias.to_string())
+                let words = super::resolve::grain_word(*grain).to_string();
+                (e, alias.to_string(), words)
             }
         };
         if !(matches!(g, Group::Dim(c) if c.table == base && c.column == alias)) {
@@ -696,7 +708,11 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     if let Some(col) = unfiltered_business_column(plan, &base, catalog) {
         line.push_str(&format!(", any {}", column_words(&col, catalog)));
     }
-    let has_time = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    // Hours of the day and days of the week are categories, not a series.
+    let has_time = plan
+        .groups
+        .iter()
+        .any(|g| matches!(g, Group::Time(t) if !matches!(t, Grain::Weekday | Grain::Hour)));
     let chart = if plan.share {
         ChartHint::Share
     } else if plan.groups.is_empty() {
