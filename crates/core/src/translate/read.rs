@@ -242,13 +242,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     if k == Kw::Worst {
                         p.vague = true;
                     }
+                    // "bottom 5", or "5 worst" with the number first.
+                    let num = next_num.or_else(|| (i > 0).then(|| words[i - 1].number()).flatten());
                     if next_num.is_some() {
                         used[i + 1] = true;
                     }
                     rank = Some((
                         false,
-                        next_num
-                            .filter(|x| *x >= 1.0 && *x <= 1000.0)
+                        num.filter(|x| *x >= 1.0 && *x <= 1000.0)
                             .map(|x| x as usize),
                     ));
                 }
@@ -419,9 +420,19 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     p.wants_count = true;
                     // "how many countries": the distinct values of a dimension.
                     if let Some(j) = (i + 1..n).find(|&j| !is_filler(&words[j])) {
-                        if let Some(c) = (!used[j]).then(|| distinct_dim(&words[j], catalog)) {
-                            used[j] = c.is_some();
-                            p.distinct = c;
+                        // "how many different countries": the same count.
+                        let said = ["unique", "distinct", "different"];
+                        let k = if said.contains(&texts[j].as_str()) {
+                            j + 1
+                        } else {
+                            j
+                        };
+                        if let Some(Some(c)) =
+                            (k < n && !used[k]).then(|| distinct_dim(&words[k], catalog))
+                        {
+                            used[j] = true;
+                            used[k] = true;
+                            p.distinct = Some(c);
                         }
                     }
                 }
@@ -482,7 +493,13 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             if lexes.len() == 1 {
                 // "top 5" took its number already; "5 top" or a stray number.
                 if words.get(i + 1).is_some_and(|w| {
-                    w.is(Kw::Top) || w.is(Kw::Bottom) || w.is(Kw::Most) || w.is(Kw::Recent)
+                    w.is(Kw::Top)
+                        || w.is(Kw::Bottom)
+                        || w.is(Kw::Most)
+                        || w.is(Kw::Recent)
+                        || w.is(Kw::Best)
+                        || w.is(Kw::Worst)
+                        || w.is(Kw::Least)
                 }) {
                     i += 1;
                     continue;

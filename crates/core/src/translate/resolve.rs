@@ -353,7 +353,13 @@ fn entity_count(plan: &mut Plan, catalog: &Catalog) {
         Filter::In { col, .. } | Filter::Cmp { col, .. } => on_entity(col),
         Filter::State { .. } => false,
     });
-    if grouped_by_entity && filters_on_entity && plan.period.is_none() && plan.compare.is_none() {
+    // "what % of customers are in Germany": a share of the entity's rows.
+    let share_of_entity = plan.share && plan.groups.is_empty() && !plan.filters.is_empty();
+    if (grouped_by_entity || share_of_entity)
+        && filters_on_entity
+        && plan.period.is_none()
+        && plan.compare.is_none()
+    {
         plan.measures = vec![Measure::Rows(rel.to_table.clone())];
     }
 }

@@ -168,7 +168,12 @@ fn agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
         },
         Measure::Distinct { col, filter, .. } => Agg {
             alias: format!("distinct_{}", col.column),
-            label: format!("Number of {}", plural(&column_words(col, catalog))),
+            // Over which rows, said: "countries of customers" or "of orders".
+            label: format!(
+                "Number of {} of {}",
+                plural(&column_words(col, catalog)),
+                table_words(&ctx.base)
+            ),
             expr: format!("COUNT(DISTINCT {})", ctx.col(col)),
             filter: filter.clone(),
             note: filter
