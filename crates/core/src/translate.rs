@@ -11,11 +11,13 @@
 //! and `list` render it, `describe` and `suggest` say what it means and what
 //! to ask next.
 
+mod clauses;
 mod describe;
 mod distinct;
 mod gate;
 mod lexicon;
 mod list;
+mod measures;
 mod options;
 mod per_entity;
 mod period;
@@ -308,10 +310,12 @@ mod tests {
     fn production_code_names_no_dataset() {
         let sources = [
             include_str!("translate.rs"),
+            include_str!("translate/clauses.rs"),
             include_str!("translate/describe.rs"),
             include_str!("translate/distinct.rs"),
             include_str!("translate/lexicon.rs"),
             include_str!("translate/list.rs"),
+            include_str!("translate/measures.rs"),
             include_str!("translate/options.rs"),
             include_str!("translate/per_entity.rs"),
             include_str!("translate/period.rs"),

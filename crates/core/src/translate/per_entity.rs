@@ -3,12 +3,13 @@
 //! entities that pass are counted. Entities with no rows at all have no
 //! figure, so a threshold they would pass ("fewer than 2 orders") is refused.
 
+use super::clauses::period_cond;
 use super::describe::{capitalise, condition_words, lower, table_words};
 use super::lexicon::Col;
 use super::plan::{Measure, Op, PerEntity, Plan};
 use super::read::Parsed;
 use super::resolve::count_metric;
-use super::sql::{period_cond, Ctx, Rendered};
+use super::sql::{Ctx, Rendered};
 use super::{unsupported, Translation};
 use crate::catalog::Catalog;
 use crate::wire::ChartHint;
