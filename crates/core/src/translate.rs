@@ -15,6 +15,7 @@ mod clauses;
 mod describe;
 mod distinct;
 mod gate;
+mod keywords;
 mod lexicon;
 mod list;
 mod measures;
@@ -26,6 +27,7 @@ mod read;
 mod resolve;
 mod sql;
 mod suggest;
+mod threshold;
 mod units;
 mod words;
 
@@ -313,6 +315,7 @@ mod tests {
             include_str!("translate/clauses.rs"),
             include_str!("translate/describe.rs"),
             include_str!("translate/distinct.rs"),
+            include_str!("translate/keywords.rs"),
             include_str!("translate/lexicon.rs"),
             include_str!("translate/list.rs"),
             include_str!("translate/measures.rs"),
@@ -324,6 +327,7 @@ mod tests {
             include_str!("translate/resolve.rs"),
             include_str!("translate/sql.rs"),
             include_str!("translate/suggest.rs"),
+            include_str!("translate/threshold.rs"),
             include_str!("translate/units.rs"),
             include_str!("translate/words.rs"),
         ];
