@@ -186,3 +186,15 @@ fn day_of_week_and_hour_of_day_are_buckets_across_periods() {
     assert!(refused("new customers by hour"));
     assert!(refused("orders in the last 24 hours"));
 }
+
+#[test]
+fn doubtful_shares_units_and_thresholds_are_refused_not_guessed() {
+    // A part of the rows split by month: a rate, or a spread? Asked.
+    assert!(refused("share of orders that are refunded by month"));
+    // A unit of time beside a figure that is no duration.
+    assert!(refused("average csat in days"));
+    // "500 in revenue" per customer, never a filter on single orders.
+    let sql = answer("how many customers have more than 500 in revenue");
+    assert!(sql.contains("SUM(amount), 6) AS v"), "{sql}");
+    assert!(!sql.contains("amount > 500"), "{sql}");
+}

@@ -105,7 +105,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         Ok(unit) => p.plan.unit = unit,
         Err(word) => {
             p.refusal = Some(format!(
-                "I can't tell which duration '{word}' is the unit of; ask for one at a time."
+                "'{word}' is a unit of time, and I can't tell which one duration to give in it."
             ))
         }
     }

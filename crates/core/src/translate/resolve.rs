@@ -155,6 +155,7 @@ fn base_table(plan: &Plan, catalog: &Catalog) -> Result<String, Translation> {
 fn loose_tables(plan: &Plan, p: &Parsed, base: &str, catalog: &Catalog) -> Pass {
     for t in &p.loose_tables {
         let used = *t == base
+            || plan.per_entity.as_ref().is_some_and(|e| e.entity == *t)
             || plan
                 .groups
                 .iter()
@@ -310,6 +311,27 @@ fn share(plan: &mut Plan, catalog: &Catalog) -> Pass {
     let all_additive = plan.measures.iter().all(|m| additive(m, catalog));
     if plan.groups.is_empty() {
         return single_share(plan, catalog, all_additive);
+    }
+    // "share of orders that are refunded by month": a rate per month, or how
+    // refunded orders spread over months? Asked, not guessed.
+    let base = plan
+        .measures
+        .first()
+        .and_then(|m| clauses::measure_table(m, catalog))
+        .unwrap_or_default();
+    let part_of_rows = plan.filters.iter().any(|f| match f {
+        Filter::In { col, negated, .. } => !negated && col.table == base,
+        Filter::State { negated, .. } => !negated,
+        Filter::Cmp { .. } => false,
+    });
+    if part_of_rows {
+        return Err(Translation::Clarify {
+            reason: "Do you mean that part's share within each group, or how that part splits across the groups? I can give one share at a time (\"what % of orders are refunded\") or a split (\"share of orders by status\").".into(),
+            options: options::breakdowns(catalog)
+                .iter()
+                .map(|b| format!("share of {b}"))
+                .collect(),
+        });
     }
     if plan.groups.len() != 1 || plan.measures.len() != 1 || !all_additive || plan.compare.is_some()
     {

@@ -72,8 +72,14 @@ pub(super) fn read(
         }
         // "customers with more than 5 orders": a count per row of
         // another table, not a filter on single rows.
+        // "500 in revenue": the figure may follow "in".
+        let fig_at = if words.get(at + 1).is_some_and(|w| w.is(Kw::In)) {
+            at + 2
+        } else {
+            at + 1
+        };
         let counted = words
-            .get(at + 1)
+            .get(fig_at)
             .filter(|_| col.is_none())
             .is_some_and(|w| {
                 w.lexes()
@@ -83,7 +89,7 @@ pub(super) fn read(
         if counted {
             // The figure per row of the entity: a metric, or the
             // count of a table's rows.
-            let next = words[at + 1].lexes();
+            let next = words[fig_at].lexes();
             let figure = next.iter().find_map(|l| match l {
                 Lex::Metric(m) => Some(m.clone()),
                 _ => None,
@@ -99,6 +105,7 @@ pub(super) fn read(
             });
             match (before.clone(), figure) {
                 (Some(entity), Some(figure)) => {
+                    used[fig_at] = true;
                     used[at + 1] = true;
                     p.per_entity = Some(PerEntityRead {
                         entity,
@@ -110,9 +117,7 @@ pub(super) fn read(
                 _ => {
                     p.refusal = Some(format!(
                         "I can't tell what \"{} {} {}\" is counted per.",
-                        texts[i],
-                        texts[at],
-                        texts[at + 1]
+                        texts[i], texts[at], texts[fig_at]
                     ))
                 }
             }

@@ -53,7 +53,13 @@ pub fn scan(
         })
         .collect();
     let Some(first) = durations.first() else {
-        return Ok(None);
+        // "csat in days": a unit with no duration to give in it.
+        let stray = (1..words.len())
+            .find(|&i| !used[i] && words[i - 1].is(Kw::In) && unit_of(&texts[i]).is_some());
+        return match stray {
+            Some(i) => Err(texts[i].clone()),
+            None => Ok(None),
+        };
     };
     let mut found = None;
     for i in 0..words.len() {
