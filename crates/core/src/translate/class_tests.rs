@@ -198,3 +198,14 @@ fn doubtful_shares_units_and_thresholds_are_refused_not_guessed() {
     assert!(sql.contains("SUM(amount), 6) AS v"), "{sql}");
     assert!(!sql.contains("amount > 500"), "{sql}");
 }
+
+#[test]
+fn a_threshold_on_a_figure_with_no_rows_named_is_refused() {
+    // "products sold" links as the units metric: the entity is lost, so the
+    // threshold cannot be placed; never a filter on single order lines.
+    assert!(refused("how many products sold more than 100 units"));
+    assert_eq!(
+        answer("how many orders had more than 5 units"),
+        "SELECT COUNT(*) AS orders FROM orders WHERE quantity > 5"
+    );
+}

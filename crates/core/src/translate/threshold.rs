@@ -39,8 +39,16 @@ pub(super) fn read(
     };
     if let Some(x) = num {
         used[at] = true;
+        // "products that sold more than 100 units": a metric after the number
+        // and an entity of another table before the verb is a figure per entity.
+        if let Some(t) = per_entity_figure(words, i, at, catalog) {
+            used[at + 1] = true;
+            p.per_entity = Some(t.with(op, x));
+            return None;
+        }
         // The column named right before the operator or right after the number.
         let mut col = None;
+        let mut col_at = None;
         for j in [i.wrapping_sub(1), at + 1, i.wrapping_sub(2)] {
             if j < n && (!used[j] || is_filler(&words[j])) {
                 if let Some(c) = words[j].lexes().iter().find_map(|l| match l {
@@ -49,6 +57,7 @@ pub(super) fn read(
                 }) {
                     used[j] = true;
                     col = Some(c);
+                    col_at = Some(j);
                     break;
                 }
                 if words[j].is(Kw::Share) {
@@ -69,6 +78,22 @@ pub(super) fn read(
             });
         if col.is_none() && before.is_none() {
             p.unknown.push(format!("{} {}", texts[i], texts[at]));
+        }
+        // "sold more than 100 units" with no rows named: per order line, or
+        // per something the question named as a figure? Never guessed.
+        let figure_after = col_at == Some(at + 1)
+            && words[at + 1]
+                .lexes()
+                .iter()
+                .any(|l| matches!(l, Lex::Metric(_)));
+        if figure_after && before.is_none() {
+            p.refusal = Some(format!(
+                "I can't tell what \"{} {} {}\" is counted per: each row, or something else.",
+                texts[i],
+                texts[at],
+                texts[at + 1]
+            ));
+            return None;
         }
         // "customers with more than 5 orders": a count per row of
         // another table, not a filter on single rows.
@@ -128,6 +153,45 @@ pub(super) fn read(
         p.unknown.push(texts[i].clone());
     }
     None
+}
+
+/// An entity named before the operator (verbs and fillers between) and a
+/// metric of another table that links to it right after the number.
+fn per_entity_figure(words: &[Word], i: usize, at: usize, catalog: &Catalog) -> Option<PartRead> {
+    let metric = words.get(at + 1)?.lexes().iter().find_map(|l| match l {
+        Lex::Metric(m) => catalog.metric(m),
+        _ => None,
+    })?;
+    let j = (0..i).rev().find(|&j| {
+        !is_filler(&words[j]) && !words[j].lexes().iter().any(|l| matches!(l, Lex::Verb(_)))
+    })?;
+    let entity = words[j].lexes().iter().find_map(|l| match l {
+        Lex::Table(t) => Some(t.clone()),
+        _ => None,
+    })?;
+    (entity != metric.table && catalog.relationship(&metric.table, &entity).is_some()).then(|| {
+        PartRead {
+            entity,
+            figure: metric.name.clone(),
+        }
+    })
+}
+
+/// An entity and its figure, before the threshold is known.
+struct PartRead {
+    entity: String,
+    figure: String,
+}
+
+impl PartRead {
+    fn with(self, op: Op, value: f64) -> PerEntityRead {
+        PerEntityRead {
+            entity: self.entity,
+            figure: self.figure,
+            op,
+            value,
+        }
+    }
 }
 
 /// "customers with more than 5 orders" as read: the entity's table, the
