@@ -209,3 +209,11 @@ fn a_threshold_on_a_figure_with_no_rows_named_is_refused() {
         "SELECT COUNT(*) AS orders FROM orders WHERE quantity > 5"
     );
 }
+
+#[test]
+fn values_set_against_each_other_are_a_split_not_two_periods() {
+    let sql = answer("mobile sales vs web sales");
+    assert!(sql.contains("GROUP BY channel"), "{sql}");
+    assert!(!sql.contains("_previous"), "{sql}");
+    assert!(refused("web vs Germany revenue"));
+}

@@ -89,8 +89,25 @@ pub(super) fn keyword(
                     })
                 })
             };
-            match (i.checked_sub(1).and_then(value_col), value_col(i + 1)) {
+            // "mobile sales vs web sales": the figure may follow the value.
+            let names_figure = |j: usize| {
+                words[j]
+                    .lexes()
+                    .iter()
+                    .any(|l| matches!(l, Lex::Metric(_) | Lex::Table(_)))
+            };
+            let before = i.checked_sub(1).and_then(value_col).or_else(|| {
+                i.checked_sub(2)
+                    .filter(|&j| names_figure(j + 1))
+                    .and_then(value_col)
+            });
+            match (before, value_col(i + 1)) {
                 (Some(a), Some(b)) if a == b => push_group(&mut p.plan.groups, Group::Dim(a)),
+                (Some(_), Some(_)) => {
+                    p.refusal = Some(
+                        "Those two are values of different things; I can set values of one thing side by side (\"web vs mobile\").".into(),
+                    )
+                }
                 _ if p.plan.compare.is_none() => p.plan.compare = Some(Compare::Previous),
                 _ => {}
             }
