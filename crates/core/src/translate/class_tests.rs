@@ -217,3 +217,13 @@ fn values_set_against_each_other_are_a_split_not_two_periods() {
     assert!(!sql.contains("_previous"), "{sql}");
     assert!(refused("web vs Germany revenue"));
 }
+
+#[test]
+fn a_ranking_is_one_list_and_a_singular_ranked_row_is_one() {
+    let sql = answer("lowest revenue month in 2024");
+    assert!(sql.ends_with("ORDER BY revenue ASC LIMIT 1"), "{sql}");
+    assert!(answer("top products by revenue").ends_with("LIMIT 10"));
+    // The top one within each month is not a ranked list of pairs.
+    assert!(refused("top channel by revenue by month"));
+    assert!(refused("top 5 countries by customers"));
+}

@@ -367,8 +367,12 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 prev_kw,
                 Some(Kw::Top | Kw::Bottom | Kw::Most | Kw::Least | Kw::Best | Kw::Worst)
             );
-            if ranked && !is_plural(&texts[i]) {
+            // "lowest revenue month": the ranked rows named in the singular.
+            if (ranked || p.plan.groups.is_empty()) && !is_plural(&texts[i]) {
                 singular_rank = true;
+            }
+            if matches!(g, Group::Time(_)) && is_plural(&texts[i]) {
+                plural_group = true;
             }
             // A dimension word right beside its own value was handled above.
             push_group(&mut p.plan.groups, g);
@@ -487,7 +491,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         p.unknown.push("a third period".into());
     }
     if let Some((top, num)) = st.rank {
-        let one = (st.which || singular_rank) && !plural_group;
+        let one = (st.which || singular_rank) && !plural_group && p.plan.groups.len() == 1;
         let n = num.or(rank_n).unwrap_or(if one { 1 } else { 10 });
         p.plan.rank = Some(if top { Rank::Top(n) } else { Rank::Bottom(n) });
     } else if st.which && !p.plan.groups.is_empty() && (p.plan.measures.len() == 1) {

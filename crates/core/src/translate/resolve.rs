@@ -209,6 +209,14 @@ fn shape(plan: &Plan) -> Pass {
             suggestions: Vec::new(),
         });
     }
+    // "top channel by revenue by month": the top one within each month is
+    // not what one ranked list of pairs shows.
+    if plan.rank.is_some() && plan.groups.len() > 1 {
+        return Err(Translation::Unsupported {
+            reason: "I can rank one thing at a time, not the top one within each group.".into(),
+            suggestions: Vec::new(),
+        });
+    }
     if plan.groups.len() > 2 {
         return Err(Translation::Unsupported {
             reason: "I can break a figure down by at most two things at once.".into(),

@@ -100,7 +100,14 @@ pub(super) fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
         out.push(format!("{m} by month this year"));
     } else {
         let g = grouped.first().cloned().unwrap_or_default();
-        out.push(format!("top 5 {} by {m}", plural(&g)));
+        // "top 5 countries by customers" would read "customers" as a group.
+        let names_rows = catalog
+            .tables
+            .iter()
+            .any(|t| t.name == m || t.synonyms.contains(&m));
+        if !names_rows {
+            out.push(format!("top 5 {} by {m}", plural(&g)));
+        }
         out.push(format!("{m} by month"));
         if additive {
             out.push(format!("share of {m} by {g}"));
