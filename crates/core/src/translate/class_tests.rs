@@ -128,6 +128,9 @@ fn a_column_of_several_tables_is_the_named_tables_or_asked_about() {
         "SELECT AVG(unit_price) AS avg_unit_price FROM products"
     );
     assert!(refused("average unit price by category"));
+    // "product price": the named table's own column of that name.
+    let sql = answer("average product price by category");
+    assert!(sql.contains("FROM products"), "{sql}");
 }
 
 #[test]

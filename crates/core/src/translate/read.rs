@@ -434,7 +434,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             i += 1;
             continue;
         }
-        if let Some(c) = numeric_column(words, i, &mut p) {
+        if let Some(c) = numeric_column(words, i, catalog, &mut p) {
             // "average amount": the catalog's average of that column, else the
             // column's own average; a bare column says nothing to compute.
             if p.average {
@@ -516,7 +516,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
 /// The numeric column word `i` names; of columns of several tables, the one
 /// whose table the question names ("unit price of products"), else none and
 /// a refusal that says which tables it could be.
-fn numeric_column(words: &[Word], i: usize, p: &mut Parsed) -> Option<Col> {
+fn numeric_column(words: &[Word], i: usize, catalog: &Catalog, p: &mut Parsed) -> Option<Col> {
     let cols: Vec<&Col> = words[i]
         .lexes()
         .iter()
@@ -525,9 +525,6 @@ fn numeric_column(words: &[Word], i: usize, p: &mut Parsed) -> Option<Col> {
             _ => None,
         })
         .collect();
-    if cols.len() <= 1 {
-        return cols.first().map(|c| (*c).clone());
-    }
     let named = |t: &str| {
         words.iter().enumerate().any(|(j, w)| {
             j != i
@@ -536,6 +533,23 @@ fn numeric_column(words: &[Word], i: usize, p: &mut Parsed) -> Option<Col> {
                     .any(|l| matches!(l, Lex::Table(x) if x == t))
         })
     };
+    if let [one] = cols.as_slice() {
+        // "product price": a named table's own column of that name wins.
+        let others: Vec<Col> = catalog
+            .tables
+            .iter()
+            .filter(|t| t.name != one.table && named(&t.name) && !named(&one.table))
+            .filter(|t| t.column(&one.column).is_some())
+            .map(|t| Col::new(&t.name, &one.column))
+            .collect();
+        return match others.as_slice() {
+            [other] => Some(other.clone()),
+            _ => Some((*one).clone()),
+        };
+    }
+    if cols.is_empty() {
+        return None;
+    }
     let picked: Vec<&&Col> = cols.iter().filter(|c| named(&c.table)).collect();
     match picked.as_slice() {
         [one] => Some((**one).clone()),
