@@ -103,6 +103,10 @@ fn how_many_of_a_dimension_counts_its_distinct_values() {
     // A period with no facts to bound, or a split: refused.
     assert!(refused("how many countries in 2025"));
     assert!(refused("how many countries by segment"));
+    // A figure of the column's own table keeps its condition: channels that
+    // had refunds, not every channel.
+    let sql = answer("how many channels had refunds in 2025");
+    assert!(sql.contains("WHERE status = 'refunded'"), "{sql}");
 }
 
 #[test]

@@ -31,7 +31,7 @@ pub(super) fn distinct(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result
             ),
         ));
     }
-    let (base, filter) = rows_counted_over(plan, p, col, catalog).ok_or_else(|| {
+    let rows = rows_counted_over(plan, p, col, catalog).ok_or_else(|| {
         unsupported(
             catalog,
             format!(
@@ -39,8 +39,13 @@ pub(super) fn distinct(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result
             ),
         )
     })?;
-    // Only a table with facts has a period to bound its rows by.
-    if base == col.table && plan.period.is_some() {
+    let Rows {
+        base,
+        filter,
+        facts,
+    } = rows;
+    // Only rows named by a figure have a period to bound them by.
+    if !facts && plan.period.is_some() {
         return Err(unsupported(
             catalog,
             format!(
@@ -71,16 +76,22 @@ pub(super) fn distinct(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result
     Ok(())
 }
 
+/// The rows the values are counted over.
+struct Rows {
+    base: String,
+    /// The condition of the figure that named them.
+    filter: Option<String>,
+    /// Named by a figure (facts with a date), not by the table alone.
+    facts: bool,
+}
+
 /// The table whose rows carry the values, and the condition on them: the
-/// column's table, unless one other named table or figure links to it.
-fn rows_counted_over(
-    plan: &Plan,
-    p: &Parsed,
-    col: &Col,
-    catalog: &Catalog,
-) -> Option<(String, Option<String>)> {
+/// column's table (under the condition of a figure of it: "channels that had
+/// refunds"), unless one other named table or figure links to it.
+fn rows_counted_over(plan: &Plan, p: &Parsed, col: &Col, catalog: &Catalog) -> Option<Rows> {
     let names_entity = p.tables.contains(&col.table);
     let mut others: Vec<(String, Option<String>)> = Vec::new();
+    let mut own: Vec<Option<String>> = Vec::new();
     for m in &plan.measures {
         if p.verb_measure {
             continue;
@@ -98,19 +109,38 @@ fn rows_counted_over(
             Measure::Rows(t) => (t.clone(), None),
             _ => return None,
         };
-        if !others.iter().any(|(t, _)| *t == table) {
+        if table == col.table {
+            own.push(filter);
+        } else if !others.iter().any(|(t, _)| *t == table) {
             others.push((table, filter));
         }
     }
-    for t in &p.tables {
+    for t in p.tables.iter().filter(|t| **t != col.table) {
         if !others.iter().any(|(o, _)| o == t) {
             others.push((t.clone(), None));
         }
     }
-    others.retain(|(t, _)| *t != col.table);
-    match others.as_slice() {
-        [] => Some((col.table.clone(), None)),
-        [(t, f)] if catalog.relationship(t, &col.table).is_some() => Some((t.clone(), f.clone())),
+    own.dedup();
+    match (others.as_slice(), own.as_slice()) {
+        ([], []) => Some(Rows {
+            base: col.table.clone(),
+            filter: None,
+            // A table of facts (it has a default figure) is bounded by its date;
+            // a table of entities ("customers") is not, by a date of its own.
+            facts: catalog
+                .table(&col.table)
+                .is_some_and(|t| t.default_metric.is_some()),
+        }),
+        ([], [f]) => Some(Rows {
+            base: col.table.clone(),
+            filter: f.clone(),
+            facts: true,
+        }),
+        ([(t, f)], []) if catalog.relationship(t, &col.table).is_some() => Some(Rows {
+            base: t.clone(),
+            filter: f.clone(),
+            facts: true,
+        }),
         _ => None,
     }
 }
