@@ -363,7 +363,12 @@ fn single_share(plan: &mut Plan, catalog: &Catalog, all_additive: bool) -> Pass 
         .filters
         .iter()
         .enumerate()
-        .filter(|(_, f)| matches!(f, Filter::In { .. } | Filter::State { .. }))
+        .filter(|(_, f)| {
+            matches!(
+                f,
+                Filter::In { .. } | Filter::State { .. } | Filter::Cmp { .. }
+            )
+        })
         .map(|(i, _)| i)
         .collect();
     let ok = candidates.len() == 1
