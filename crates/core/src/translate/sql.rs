@@ -203,6 +203,15 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             table_words(&base)
         ));
     }
+    // A distinct count through a join is not split further (the grouped
+    // query reads plain columns of the base table).
+    let distinct_joined = plan
+        .measures
+        .iter()
+        .any(|m| matches!(m, Measure::Distinct { col, .. } if col.table != base));
+    if distinct_joined && (!plan.groups.is_empty() || plan.compare.is_some()) {
+        return Err("I can't split or compare a count of distinct values of a linked table".into());
+    }
     if let Some(pe) = &plan.per_entity {
         return super::per_entity::render(plan, pe, &ctx, &from, conds, notes);
     }
