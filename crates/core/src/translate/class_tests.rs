@@ -142,6 +142,8 @@ fn rankings_by_a_number_before_the_rows_and_busiest_periods() {
     let sql = answer("the 5 products with the lowest revenue");
     assert!(sql.ends_with("ORDER BY revenue ASC LIMIT 5"), "{sql}");
     assert!(sql.contains("GROUP BY product_id, product"), "{sql}");
+    let sql = answer("which product sold the most units");
+    assert!(sql.ends_with("ORDER BY units_sold DESC LIMIT 1"), "{sql}");
     let sql = answer("busiest month for orders in 2025");
     assert!(sql.contains("GROUP BY month"), "{sql}");
     assert!(sql.ends_with("ORDER BY orders DESC LIMIT 1"), "{sql}");

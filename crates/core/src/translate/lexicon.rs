@@ -491,6 +491,25 @@ impl Vocabulary {
         while i < tokens.len() {
             let mut matched = false;
             let max = self.longest.min(tokens.len() - i);
+            // "which product sold the most": after "which", a table word
+            // names the rows ranked, even where a longer phrase starts with it.
+            let after_which = i > 0 && matches!(tokens[i - 1].as_str(), "which" | "what");
+            let names_rows = self
+                .phrases
+                .get(&key_of(&tokens[i..i + 1]))
+                .is_some_and(|l| l.iter().any(|x| matches!(x, Lex::Table(_))));
+            // Only where the longer phrase is a figure ("product sold"), not a
+            // column ("customer segment").
+            let figure_phrase = (2..=max).rev().find_map(|len| {
+                self.phrases
+                    .get(&key_of(&tokens[i..i + len]))
+                    .map(|l| l.iter().any(|x| matches!(x, Lex::Metric(_))))
+            });
+            let max = if after_which && names_rows && figure_phrase == Some(true) {
+                1
+            } else {
+                max
+            };
             for len in (1..=max).rev() {
                 if let Some(lexes) = self.phrases.get(&key_of(&tokens[i..i + len])) {
                     let surface = tokens[i..i + len].join(" ");
