@@ -28,6 +28,7 @@ mod resolve;
 mod sql;
 mod suggest;
 mod threshold;
+mod typos;
 mod units;
 mod words;
 
@@ -328,6 +329,7 @@ mod tests {
             include_str!("translate/sql.rs"),
             include_str!("translate/suggest.rs"),
             include_str!("translate/threshold.rs"),
+            include_str!("translate/typos.rs"),
             include_str!("translate/units.rs"),
             include_str!("translate/words.rs"),
         ];
