@@ -5,11 +5,13 @@
 //! not sure it asks back or declines: a wrong answer is worse than none.
 //!
 //! The steps live in submodules: `lexicon` links words to the catalog (exact,
-//! stemmed, typo-tolerant; its built-in words are data in `words.txt`),
-//! `period` resolves dates against today, `read` turns linked words into the
-//! typed `plan`, `resolve` fills defaults and refuses what is doubtful, `sql`
-//! and `list` render it, `describe` and `suggest` say what it means and what
-//! to ask next.
+//! stemmed, `typos`-tolerant; its built-in words are data in `words.txt`),
+//! `period` resolves dates against today, `units` reads a duration's unit,
+//! `read` (with `keywords` and `threshold`) turns linked words into the typed
+//! `plan`, `resolve` (with `measures`, `distinct` and `per_entity`) fills
+//! defaults and refuses what is doubtful, `sql` (with `clauses`), `list` and
+//! `per_entity` render it, `describe` and `suggest` say what it means and
+//! what to ask next.
 
 mod clauses;
 mod describe;
