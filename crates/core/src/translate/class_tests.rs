@@ -147,6 +147,8 @@ fn rankings_by_a_number_before_the_rows_and_busiest_periods() {
     let sql = answer("busiest month for orders in 2025");
     assert!(sql.contains("GROUP BY month"), "{sql}");
     assert!(sql.ends_with("ORDER BY orders DESC LIMIT 1"), "{sql}");
+    // Busiest by which figure? Asked, never the default revenue.
+    assert!(refused("busiest month"));
     let sql = answer("quietest month for tickets in 2024");
     assert!(sql.ends_with("ORDER BY tickets ASC LIMIT 1"), "{sql}");
 }
