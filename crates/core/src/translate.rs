@@ -5,24 +5,37 @@
 //! not sure it asks back or declines: a wrong answer is worse than none.
 //!
 //! The steps live in submodules: `lexicon` links words to the catalog (exact,
-//! stemmed, typo-tolerant; its built-in words are data in `words.txt`),
-//! `period` resolves dates against today, `read` turns linked words into the
-//! typed `plan`, `resolve` fills defaults and refuses what is doubtful, `sql`
-//! and `list` render it, `describe` and `suggest` say what it means and what
-//! to ask next.
+//! stemmed, `typos`-tolerant; its built-in words are data in `words.txt`),
+//! `period` resolves dates against today, `units` reads a duration's unit,
+//! `read` (with `keywords` and `threshold`) turns linked words into the typed
+//! `plan`, `resolve` (with `measures`, `distinct` and `per_entity`) fills
+//! defaults and refuses what is doubtful, `sql` (with `clauses`), `list` and
+//! `per_entity` render it, `describe` and `suggest` say what it means and
+//! what to ask next.
 
+mod clauses;
 mod describe;
+mod distinct;
 mod gate;
+mod keywords;
 mod lexicon;
 mod list;
+mod measures;
 mod options;
+mod per_entity;
 mod period;
 mod plan;
 mod read;
 mod resolve;
 mod sql;
 mod suggest;
+mod threshold;
+mod typos;
+mod units;
 mod words;
+
+#[cfg(test)]
+mod class_tests;
 
 pub use chrono::NaiveDate;
 
@@ -36,7 +49,7 @@ use suggest::suggestions;
 
 /// Changes whenever the translator's output for some question may change;
 /// part of the answer cache key.
-pub const TRANSLATOR_VERSION: &str = "builtin-0.4";
+pub const TRANSLATOR_VERSION: &str = "builtin-0.5";
 
 /// Longest question the translator reads, in characters.
 pub const MAX_QUESTION_LEN: usize = 1_000;
@@ -302,16 +315,24 @@ mod tests {
     fn production_code_names_no_dataset() {
         let sources = [
             include_str!("translate.rs"),
+            include_str!("translate/clauses.rs"),
             include_str!("translate/describe.rs"),
+            include_str!("translate/distinct.rs"),
+            include_str!("translate/keywords.rs"),
             include_str!("translate/lexicon.rs"),
             include_str!("translate/list.rs"),
+            include_str!("translate/measures.rs"),
             include_str!("translate/options.rs"),
+            include_str!("translate/per_entity.rs"),
             include_str!("translate/period.rs"),
             include_str!("translate/plan.rs"),
             include_str!("translate/read.rs"),
             include_str!("translate/resolve.rs"),
             include_str!("translate/sql.rs"),
             include_str!("translate/suggest.rs"),
+            include_str!("translate/threshold.rs"),
+            include_str!("translate/typos.rs"),
+            include_str!("translate/units.rs"),
             include_str!("translate/words.rs"),
         ];
         let c = Catalog::demo();

@@ -95,6 +95,9 @@ pub(super) fn lower(label: &str) -> String {
 pub(super) fn plural(word: &str) -> String {
     match word.strip_suffix('y') {
         Some(s) if !word.ends_with("ay") && !word.ends_with("ey") => format!("{s}ies"),
+        _ if word.ends_with('s') || word.ends_with('x') || word.ends_with("ch") => {
+            format!("{word}es")
+        }
         _ => format!("{word}s"),
     }
 }

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use super::typos::{allowed_edits, edit_distance};
 use super::words::{self, Entry};
 use crate::catalog::{Catalog, ColumnType};
 
@@ -34,6 +35,10 @@ pub enum Grain {
     Month,
     Quarter,
     Year,
+    /// Day of the week, Monday first: a bucket across weeks, not a period.
+    Weekday,
+    /// Hour of the day: a bucket across days, not a period.
+    Hour,
 }
 
 /// Function words that steer the plan.
@@ -259,46 +264,6 @@ pub fn stem(word: &str) -> String {
     w
 }
 
-/// Optimal-string-alignment distance (a swap of neighbours is one edit),
-/// giving up above `max` (returns `max + 1`).
-pub fn edit_distance(a: &str, b: &str, max: usize) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > max {
-        return max + 1;
-    }
-    let mut before: Vec<usize> = vec![0; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        let mut row_min = cur[0];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                cur[j] = cur[j].min(before[j - 2] + 1);
-            }
-            row_min = row_min.min(cur[j]);
-        }
-        if row_min > max {
-            return max + 1;
-        }
-        std::mem::swap(&mut before, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()].min(max + 1)
-}
-
-/// How many edits a word of this length may carry and still be recognised.
-fn allowed_edits(len: usize) -> usize {
-    match len {
-        0..=3 => 0,
-        4..=7 => 1,
-        _ => 2,
-    }
-}
-
 /// The linked vocabulary of one catalog.
 pub struct Vocabulary {
     /// Stemmed phrase -> meanings.
@@ -374,6 +339,11 @@ impl Vocabulary {
                 }
                 if let Some(label) = &c.label {
                     names.push(label.clone());
+                }
+                // A short description names the column too ("list price").
+                let described = tokenize(&c.description).len();
+                if (2..=3).contains(&described) && !c.personal {
+                    names.push(c.description.to_lowercase());
                 }
                 if c.dimension || is_label {
                     // "customer country", "order status": the table's name before the column's.
@@ -482,6 +452,25 @@ impl Vocabulary {
         while i < tokens.len() {
             let mut matched = false;
             let max = self.longest.min(tokens.len() - i);
+            // "which product sold the most": after "which", a table word
+            // names the rows ranked, even where a longer phrase starts with it.
+            let after_which = i > 0 && matches!(tokens[i - 1].as_str(), "which" | "what");
+            let names_rows = self
+                .phrases
+                .get(&key_of(&tokens[i..i + 1]))
+                .is_some_and(|l| l.iter().any(|x| matches!(x, Lex::Table(_))));
+            // Only where the longer phrase is a figure ("product sold"), not a
+            // column ("customer segment").
+            let figure_phrase = (2..=max).rev().find_map(|len| {
+                self.phrases
+                    .get(&key_of(&tokens[i..i + len]))
+                    .map(|l| l.iter().any(|x| matches!(x, Lex::Metric(_))))
+            });
+            let max = if after_which && names_rows && figure_phrase == Some(true) {
+                1
+            } else {
+                max
+            };
             for len in (1..=max).rev() {
                 if let Some(lexes) = self.phrases.get(&key_of(&tokens[i..i + len])) {
                     let surface = tokens[i..i + len].join(" ");
@@ -568,14 +557,6 @@ mod tests {
         assert_eq!(stem("orders"), stem("order"));
         assert_eq!(stem("completed"), stem("complete"));
         assert_eq!(stem("status"), stem("status"));
-    }
-
-    #[test]
-    fn edit_distance_counts_swaps_once() {
-        assert_eq!(edit_distance("revnue", "revenue", 2), 1);
-        assert_eq!(edit_distance("mnth", "month", 2), 1);
-        assert_eq!(edit_distance("cost", "most", 2), 1);
-        assert_eq!(edit_distance("abc", "xyz", 1), 2);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Plain lists of rows ("the 20 most recent orders"): no personal columns,
 //! ordered by an output name as Polars wants.
 
+use super::clauses::period_cond;
 use super::lexicon::Col;
 use super::plan::{ListOrder, ListSpec, Plan};
-use super::sql::{period_cond, Ctx, Rendered};
+use super::sql::{Ctx, Rendered};
 use crate::wire::ChartHint;
 
 /// Renders a list plan: the base table's non-personal columns, filtered and ordered.

@@ -101,7 +101,7 @@ fn months_of(g: Grain) -> Option<u32> {
         Grain::Month => Some(1),
         Grain::Quarter => Some(3),
         Grain::Year => Some(12),
-        Grain::Day | Grain::Week => None,
+        Grain::Day | Grain::Week | Grain::Weekday | Grain::Hour => None,
     }
 }
 
@@ -112,6 +112,8 @@ fn grain_name(g: Grain) -> &'static str {
         Grain::Month => "month",
         Grain::Quarter => "quarter",
         Grain::Year => "year",
+        Grain::Weekday => "weekday",
+        Grain::Hour => "hour",
     }
 }
 
@@ -125,10 +127,15 @@ fn unit_start(g: Grain, today: NaiveDate) -> Option<NaiveDate> {
         Grain::Month => month_start(today),
         Grain::Quarter => ymd(today.year(), (today.month() - 1) / 3 * 3 + 1, 1),
         Grain::Year => ymd(today.year(), 1, 1),
+        // Buckets across periods, never a period themselves.
+        Grain::Weekday | Grain::Hour => None,
     }
 }
 
 fn add_units(d: NaiveDate, g: Grain, n: i64) -> Option<NaiveDate> {
+    if matches!(g, Grain::Weekday | Grain::Hour) {
+        return None;
+    }
     match months_of(g) {
         Some(m) => {
             let total = i64::from(m) * n;

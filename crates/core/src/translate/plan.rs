@@ -3,6 +3,7 @@
 
 use super::lexicon::{Col, Grain, Lex, Word};
 use super::period::Period;
+use super::units::TimeUnit;
 use crate::catalog::Catalog;
 
 /// What is measured.
@@ -17,6 +18,17 @@ pub enum Measure {
     New(String),
     /// The average of a numeric column the catalog has no metric for.
     Average(Col),
+    /// "total amount of refunded orders": the sum of the column the table's
+    /// default metric adds up, over the rows a count metric names (`filter`).
+    Sum { col: Col, filter: Option<String> },
+    /// "how many countries": the distinct values of a column, over the rows
+    /// of `base` (the column's table, or a table that links to it) that meet
+    /// `filter` (the condition of the metric those rows were named by).
+    Distinct {
+        col: Col,
+        base: String,
+        filter: Option<String>,
+    },
 }
 
 /// One group-by: a column or a time bucket.
@@ -113,6 +125,14 @@ pub struct ListSpec {
     pub limit: usize,
 }
 
+/// A threshold on a figure per row of an entity table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerEntity {
+    pub entity: String,
+    pub op: Op,
+    pub value: f64,
+}
+
 /// The typed reading of a question.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Plan {
@@ -123,6 +143,14 @@ pub struct Plan {
     pub compare: Option<Compare>,
     pub rank: Option<Rank>,
     pub share: bool,
+    /// "what % of tickets are urgent": the rows of the whole that make the
+    /// part; one share of the whole, not a split.
+    pub share_of: Option<Filter>,
+    /// "customers with more than 5 orders": count the entities whose
+    /// figure (the plan's one measure) passes the threshold.
+    pub per_entity: Option<PerEntity>,
+    /// "in days": the unit a duration metric is shown in.
+    pub unit: Option<TimeUnit>,
     pub list: Option<ListSpec>,
 }
 
@@ -215,6 +243,9 @@ pub fn refine(base: &Plan, add: &Plan) -> Plan {
     }
     if add.share {
         out.share = true;
+    }
+    if add.unit.is_some() {
+        out.unit = add.unit.clone();
     }
     if add.list.is_some() {
         out.list = add.list.clone();

@@ -3,12 +3,14 @@
 
 use chrono::NaiveDate;
 
+use super::keywords::{keyword, KwState};
 use super::lexicon::{Col, Grain, Kw, Lex, Word};
 use super::period;
 use super::plan::{
-    add_value, group_of, push_group, push_measure, Compare, Filter, Group, ListOrder, ListSpec,
-    Measure, Op, Plan, Rank,
+    add_value, group_of, push_group, push_measure, Compare, Filter, Group, Measure, Plan, Rank,
 };
+use super::threshold::{default_threshold_column, PerEntityRead};
+use super::units;
 use super::words;
 use crate::catalog::Catalog;
 
@@ -46,10 +48,40 @@ pub struct Parsed {
     pub value_names_rows: bool,
     /// "by store": a value after "by".
     pub by_value: Option<(Col, String)>,
+    /// "customers with more than 5 orders": a threshold on a figure per entity.
+    pub per_entity: Option<PerEntityRead>,
+    /// "how many countries": the dimension whose distinct values are counted.
+    pub distinct: Option<Col>,
+    /// The measure came from a metric's verb only ("do we sell").
+    pub verb_measure: bool,
+}
+
+/// A word that names a dimension and nothing else: no table, figure, value or state.
+pub(super) fn distinct_dim(w: &Word, catalog: &Catalog) -> Option<Col> {
+    let lexes = w.lexes();
+    if lexes.iter().any(|l| {
+        matches!(
+            l,
+            Lex::Table(_) | Lex::Metric(_) | Lex::Value(..) | Lex::State(_) | Lex::Verb(_)
+        )
+    }) {
+        return None;
+    }
+    lexes.iter().find_map(|l| match l {
+        Lex::Dim(c)
+            if catalog
+                .table(&c.table)
+                .and_then(|t| t.column(&c.column))
+                .is_some_and(|d| d.dimension && !d.personal) =>
+        {
+            Some(c.clone())
+        }
+        _ => None,
+    })
 }
 
 /// Filler, unless it can also name something in the catalog.
-fn is_filler(w: &Word) -> bool {
+pub(super) fn is_filler(w: &Word) -> bool {
     let l = w.lexes();
     l.contains(&Lex::Filler) && l.iter().all(|l| matches!(l, Lex::Filler | Lex::Numeric(_)))
 }
@@ -67,6 +99,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     for (i, w) in words.iter().enumerate() {
         if is_filler(w) {
             used[i] = true;
+        }
+    }
+    match units::scan(words, texts, &mut used, catalog) {
+        Ok(unit) => p.plan.unit = unit,
+        Err(word) => {
+            p.refusal = Some(format!(
+                "'{word}' is a unit of time, and I can't tell which one duration to give in it."
+            ))
         }
     }
     let found = period::scan(words, &mut used, today);
@@ -111,12 +151,12 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         || any(Kw::Oldest)
         || any(Kw::Largest)
         || any(Kw::Smallest);
-    let mut rank: Option<(bool, Option<usize>)> = None; // (top, n)
-    let mut negate_next = false;
-    let mut threshold: Option<(Op, f64, Option<Col>, usize)> = None;
-    let mut list_limit: Option<usize> = None;
-    let mut which = false;
+    let mut st = KwState::default();
     let mut plural_group = false;
+    let mut singular_rank = false;
+    // "the 5 products with the lowest revenue": a number before the ranked rows.
+    let mut rank_n: Option<usize> = None;
+    let mut ranked_rows_at: Option<usize> = None;
 
     let mut i = 0;
     while i < n {
@@ -129,7 +169,6 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             .rev()
             .find(|&j| !is_filler(&words[j]))
             .and_then(|j| words[j].kw());
-        let next_num = words.get(i + 1).and_then(Word::number);
         match w {
             Word::Unknown(t) => {
                 p.unknown.push(t.clone());
@@ -150,233 +189,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             .filter(|_| lexes.iter().all(|l| matches!(l, Lex::Kw(_) | Lex::Filler)))
         {
             used[i] = true;
-            match k {
-                Kw::Write => p.refusal = Some("I can only read data; I never change it.".into()),
-                Kw::Personal => {
-                    p.refusal = Some(
-                        "I don't return personal contact data such as e-mail addresses.".into(),
-                    )
-                }
-                Kw::Forecast => {
-                    p.refusal =
-                        Some("I can only report on what has happened; I cannot forecast.".into())
-                }
-                Kw::Next => {
-                    p.refusal =
-                        Some("I can only report on what has happened; I cannot forecast.".into())
-                }
-                Kw::Ratio => p.derived = true,
-                Kw::Ambiguous => p.vague = true,
-                Kw::Best | Kw::Top | Kw::Most => {
-                    if k == Kw::Best {
-                        p.vague = true;
-                    }
-                    let num = next_num.or_else(|| (i > 0).then(|| words[i - 1].number()).flatten());
-                    if next_num.is_some() {
-                        used[i + 1] = true;
-                    }
-                    rank = Some((
-                        true,
-                        num.filter(|x| *x >= 1.0 && *x <= 1000.0)
-                            .map(|x| x as usize),
-                    ));
-                }
-                Kw::Worst | Kw::Bottom | Kw::Least => {
-                    if k == Kw::Worst {
-                        p.vague = true;
-                    }
-                    if next_num.is_some() {
-                        used[i + 1] = true;
-                    }
-                    rank = Some((
-                        false,
-                        next_num
-                            .filter(|x| *x >= 1.0 && *x <= 1000.0)
-                            .map(|x| x as usize),
-                    ));
-                }
-                Kw::Which => which = true,
-                Kw::Not => negate_next = true,
-                Kw::Share => p.plan.share = true,
-                Kw::Vs => {
-                    // "Germany vs France": values set side by side, not periods.
-                    let value_col = |j: usize| {
-                        words.get(j).and_then(|w| {
-                            w.lexes().iter().find_map(|l| match l {
-                                Lex::Value(c, _) => Some(c.clone()),
-                                _ => None,
-                            })
-                        })
-                    };
-                    match (i.checked_sub(1).and_then(value_col), value_col(i + 1)) {
-                        (Some(a), Some(b)) if a == b => {
-                            push_group(&mut p.plan.groups, Group::Dim(a))
-                        }
-                        _ if p.plan.compare.is_none() => p.plan.compare = Some(Compare::Previous),
-                        _ => {}
-                    }
-                }
-                Kw::YearAgo => p.plan.compare = Some(Compare::YearAgo),
-                Kw::PrevPeriod => p.plan.compare = Some(Compare::Previous),
-                Kw::Recent | Kw::List | Kw::Oldest | Kw::Largest | Kw::Smallest => {
-                    if next_num.is_some() {
-                        used[i + 1] = true;
-                        list_limit = next_num.map(|x| x as usize);
-                    } else if let Some(x) = (i > 0).then(|| words[i - 1].number()).flatten() {
-                        // "5 most recent tickets"
-                        list_limit = Some(x as usize);
-                    }
-                    let order = match k {
-                        Kw::Oldest => Some(ListOrder::Oldest),
-                        Kw::Largest => Some(ListOrder::Largest),
-                        Kw::Smallest => Some(ListOrder::Smallest),
-                        Kw::Recent => Some(ListOrder::Newest),
-                        _ => None,
-                    };
-                    let spec = p.plan.list.get_or_insert(ListSpec {
-                        table: String::new(),
-                        order: ListOrder::Newest,
-                        limit: 20,
-                    });
-                    if let Some(o) = order {
-                        spec.order = o;
-                    }
-                }
-                Kw::Last => {
-                    // "the last 10 orders": a list, newest first.
-                    if let Some(num) = next_num {
-                        used[i + 1] = true;
-                        list_limit = Some(num as usize);
-                        p.plan.list.get_or_insert(ListSpec {
-                            table: String::new(),
-                            order: ListOrder::Newest,
-                            limit: 20,
-                        });
-                    } else {
-                        p.unknown.push(texts[i].clone());
-                    }
-                }
-                Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost => {
-                    let op = match k {
-                        Kw::Over => Op::Gt,
-                        Kw::Under => Op::Lt,
-                        Kw::AtLeast => Op::Ge,
-                        _ => Op::Le,
-                    };
-                    // "500 or more": the number comes first.
-                    let (num, at) = match next_num {
-                        Some(x) => (Some(x), i + 1),
-                        None => (
-                            (i > 0).then(|| words[i - 1].number()).flatten(),
-                            i - usize::from(i > 0),
-                        ),
-                    };
-                    if let Some(x) = num {
-                        used[at] = true;
-                        // The column named right before the operator or right after the number.
-                        let mut col = None;
-                        for j in [i.wrapping_sub(1), at + 1, i.wrapping_sub(2)] {
-                            if j < n && (!used[j] || is_filler(&words[j])) {
-                                if let Some(c) = words[j].lexes().iter().find_map(|l| match l {
-                                    Lex::Numeric(c) => Some(c.clone()),
-                                    _ => None,
-                                }) {
-                                    used[j] = true;
-                                    col = Some(c);
-                                    break;
-                                }
-                                if words[j].is(Kw::Share) {
-                                    used[j] = true;
-                                }
-                            }
-                        }
-                        // Without a column, only rows named right before may take the
-                        // table's default ("orders over 500", "orders of at least 300").
-                        let before = (0..i)
-                            .rev()
-                            .find(|&j| !is_filler(&words[j]) && !words[j].is(Kw::In))
-                            .and_then(|j| {
-                                words[j].lexes().iter().find_map(|l| match l {
-                                    Lex::Table(t) => Some(t.clone()),
-                                    _ => None,
-                                })
-                            });
-                        if col.is_none() && before.is_none() {
-                            p.unknown.push(format!("{} {}", texts[i], texts[at]));
-                        }
-                        // "customers with more than 5 orders": a count per row of
-                        // another table, not a filter on single rows.
-                        let counted =
-                            words
-                                .get(at + 1)
-                                .filter(|_| col.is_none())
-                                .is_some_and(|w| {
-                                    w.lexes()
-                                        .iter()
-                                        .any(|l| matches!(l, Lex::Metric(_) | Lex::Table(_)))
-                                });
-                        if counted {
-                            p.refusal = Some(format!(
-                                "I can't yet filter by a count per row (\"{} {} {}\"); I can break the figure down instead.",
-                                texts[i], texts[at], texts[at + 1]
-                            ));
-                        }
-                        threshold = Some((op, x, col, i));
-                    } else if k != Kw::Over {
-                        p.unknown.push(texts[i].clone());
-                    }
-                }
-                Kw::HowMany => p.wants_count = true,
-                Kw::New => {
-                    p.wants_new = true;
-                    let next = words.get(i + 1).map(Word::lexes).unwrap_or_default();
-                    let table = next.iter().find_map(|l| match l {
-                        Lex::Table(t) => Some(t.clone()),
-                        _ => None,
-                    });
-                    let metric = next.iter().find_map(|l| match l {
-                        Lex::Metric(m) => Some(m.clone()),
-                        _ => None,
-                    });
-                    p.new_table = table.map(|t| (t, metric));
-                }
-                Kw::Average => p.average = true,
-                Kw::OverTime if !p.plan.groups.iter().any(|g| matches!(g, Group::Time(_))) => {
-                    p.plan.groups.push(Group::Time(Grain::Month));
-                }
-                Kw::By => {
-                    // "revenue per customer": an average per row of a table, not a breakdown.
-                    let per = texts[i].starts_with("per");
-                    if let Some(j) = (i + 1..n).find(|&j| !used[j]).filter(|&j| {
-                        per && words[j].lexes().iter().any(|l| matches!(l, Lex::Table(_)))
-                    }) {
-                        used[j] = true;
-                        p.derived = true;
-                    }
-                    // The group may be a table ("by product") or a grain.
-                    if let Some(j) = (i + 1..n).find(|&j| !used[j]) {
-                        if let Some(g) = group_of(&words[j], catalog) {
-                            used[j] = true;
-                            push_group(&mut p.plan.groups, g);
-                        } else if let Some((c, v)) = words[j]
-                            .lexes()
-                            .iter()
-                            .all(|l| !matches!(l, Lex::Metric(_)))
-                            .then(|| {
-                                words[j].lexes().iter().find_map(|l| match l {
-                                    Lex::Value(c, v) => Some((c.clone(), v.clone())),
-                                    _ => None,
-                                })
-                            })
-                            .flatten()
-                        {
-                            // "revenue by store": a value where a dimension should be.
-                            p.by_value = Some((c, v));
-                        }
-                    }
-                }
-                _ => {}
-            }
+            keyword(k, i, words, texts, &mut used, catalog, &mut p, &mut st);
             i += 1;
             continue;
         }
@@ -384,7 +197,13 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             if lexes.len() == 1 {
                 // "top 5" took its number already; "5 top" or a stray number.
                 if words.get(i + 1).is_some_and(|w| {
-                    w.is(Kw::Top) || w.is(Kw::Bottom) || w.is(Kw::Most) || w.is(Kw::Recent)
+                    w.is(Kw::Top)
+                        || w.is(Kw::Bottom)
+                        || w.is(Kw::Most)
+                        || w.is(Kw::Recent)
+                        || w.is(Kw::Best)
+                        || w.is(Kw::Worst)
+                        || w.is(Kw::Least)
                 }) {
                     i += 1;
                     continue;
@@ -396,7 +215,23 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     i += 1;
                     continue;
                 }
-                let _ = x;
+                let rows_next = words.get(i + 1).is_some_and(|w| {
+                    w.lexes()
+                        .iter()
+                        .any(|l| matches!(l, Lex::Table(_) | Lex::Dim(_)))
+                });
+                let ranked_later = words[i + 1..].iter().any(|w| {
+                    matches!(
+                        w.kw(),
+                        Some(Kw::Top | Kw::Bottom | Kw::Most | Kw::Least | Kw::Best | Kw::Worst)
+                    )
+                });
+                if rows_next && ranked_later && (1.0..=1000.0).contains(&x) && x.fract() == 0.0 {
+                    rank_n = Some(x as usize);
+                    ranked_rows_at = Some(i + 1);
+                    i += 1;
+                    continue;
+                }
                 p.dangling_number = true;
                 p.unknown.push(texts[i].clone());
                 i += 1;
@@ -424,7 +259,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         }) {
             p.plan.filters.push(Filter::State {
                 name,
-                negated: std::mem::take(&mut negate_next),
+                negated: std::mem::take(&mut st.negate_next),
             });
             i += 1;
             continue;
@@ -432,7 +267,8 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         let grouping = matches!(
             prev_kw,
             Some(Kw::By | Kw::Top | Kw::Bottom | Kw::Which | Kw::Best | Kw::Worst)
-        ) || rank.is_some() && p.plan.measures.is_empty() && !list_context;
+        ) || st.rank.is_some() && p.plan.measures.is_empty() && !list_context
+            || ranked_rows_at == Some(i);
         // "has the most customers": a figure to rank by, not a group.
         let most_of = matches!(prev_kw, Some(Kw::Most | Kw::Least))
             && lexes.iter().any(|l| matches!(l, Lex::Metric(_)))
@@ -449,7 +285,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             });
             let prefer_metric = metric_alt.is_some() && !names_table(&col.table);
             if let (true, Some(m)) = (prefer_metric, metric_alt) {
-                if negate_next {
+                if st.negate_next {
                     p.refusal = Some(
                         "I can't take one figure out of another; ask for each on its own.".into(),
                     );
@@ -459,14 +295,22 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 if texts[i].contains(' ') {
                     p.value_names_rows = true;
                 }
-                add_value(&mut p.plan.filters, col.clone(), value, negate_next);
-                negate_next = false;
+                add_value(&mut p.plan.filters, col.clone(), value, st.negate_next);
+                st.negate_next = false;
                 // "mobile orders", "urgent tickets": the table word names rows, not a figure.
+                // A metric's own synonym ("mobile sales": revenue) is that
+                // metric, not rows to count.
+                let names_figure = |w: &Word| {
+                    w.lexes().iter().any(|l| {
+                        matches!(l, Lex::Metric(m) if catalog.metric(m).is_some_and(|d| d.expression != "COUNT(*)"))
+                    })
+                };
                 if let Some(j) = (i + 1..n).find(|&j| !used[j]).filter(|&j| j == i + 1) {
                     if words[j]
                         .lexes()
                         .iter()
                         .any(|l| *l == Lex::Table(col.table.clone()))
+                        && !names_figure(&words[j])
                     {
                         used[j] = true;
                         if !p.tables.contains(&col.table) {
@@ -500,6 +344,15 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 p.tables.push(t.clone());
             }
         }
+        // "the last 24 hours": a span of hours, not the hour-of-day bucket.
+        if matches!(w.grain(), Some(Grain::Hour | Grain::Weekday))
+            && i > 0
+            && (words[i - 1].number().is_some() || words[i - 1].is(Kw::Last))
+        {
+            p.unknown.push(format!("{} {}", texts[i - 1], texts[i]));
+            i += 1;
+            continue;
+        }
         let dim = group_of(w, catalog);
         // A word that names a dimension in a ranking or "by" position is a group.
         if let Some(g) = dim
@@ -509,12 +362,24 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             if matches!(g, Group::Dim(_)) && is_plural(&texts[i]) {
                 plural_group = true;
             }
+            // "busiest month", "top product": one, when no number says more.
+            let ranked = matches!(
+                prev_kw,
+                Some(Kw::Top | Kw::Bottom | Kw::Most | Kw::Least | Kw::Best | Kw::Worst)
+            );
+            // "lowest revenue month": the ranked rows named in the singular.
+            if (ranked || p.plan.groups.is_empty()) && !is_plural(&texts[i]) {
+                singular_rank = true;
+            }
+            if matches!(g, Group::Time(_)) && is_plural(&texts[i]) {
+                plural_group = true;
+            }
             // A dimension word right beside its own value was handled above.
             push_group(&mut p.plan.groups, g);
             i += 1;
             continue;
         }
-        if let Some(m) = metric.clone().filter(|_| negate_next) {
+        if let Some(m) = metric.clone().filter(|_| st.negate_next) {
             let _ = m;
             p.refusal =
                 Some("I can't take one figure out of another; ask for each on its own.".into());
@@ -569,10 +434,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             i += 1;
             continue;
         }
-        if let Some(c) = lexes.iter().find_map(|l| match l {
-            Lex::Numeric(c) => Some(c.clone()),
-            _ => None,
-        }) {
+        if let Some(c) = numeric_column(words, i, catalog, &mut p) {
             // "average amount": the catalog's average of that column, else the
             // column's own average; a bare column says nothing to compute.
             if p.average {
@@ -594,18 +456,26 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         i += 1;
     }
 
-    p.money_word = threshold.is_none() && texts.iter().any(|t| words::is_money_word(t));
+    p.money_word = st.threshold.is_none() && texts.iter().any(|t| words::is_money_word(t));
     if let Some(m) = p.weak_metric.take() {
         if p.plan.measures.is_empty()
             && !(p.plan.list.is_some() || list_context || p.wants_count && !p.tables.is_empty())
         {
             p.plan.measures.push(Measure::Metric(m));
+            p.verb_measure = true;
         }
     }
     // The periods: one, or two set against each other.
     let mut periods = found.periods.into_iter();
     p.plan.period = periods.next();
-    if let Some(second) = periods.next() {
+    if let Some(mut second) = periods.next() {
+        // "revenue 2024 vs 2025": the later period is the current one,
+        // whatever the word order.
+        if let Some(first) = p.plan.period.as_mut() {
+            if second.start.is_some() && first.start.is_some() && second.start > first.start {
+                std::mem::swap(first, &mut second);
+            }
+        }
         let last_year_of_shorter = second.last_year
             && p.plan
                 .period
@@ -620,15 +490,15 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     if periods.next().is_some() {
         p.unknown.push("a third period".into());
     }
-    if let Some((top, num)) = rank {
-        let one = which && !plural_group;
-        let n = num.unwrap_or(if one { 1 } else { 10 });
+    if let Some((top, num)) = st.rank {
+        let one = (st.which || singular_rank) && !plural_group && p.plan.groups.len() == 1;
+        let n = num.or(rank_n).unwrap_or(if one { 1 } else { 10 });
         p.plan.rank = Some(if top { Rank::Top(n) } else { Rank::Bottom(n) });
-    } else if which && !p.plan.groups.is_empty() && (p.plan.measures.len() == 1) {
+    } else if st.which && !p.plan.groups.is_empty() && (p.plan.measures.len() == 1) {
         // "which channel brings in revenue": a ranking, highest first.
         let _ = &p;
     }
-    if let Some((op, value, col, _)) = threshold {
+    if let Some((op, value, col, _)) = st.threshold {
         let col = col.or_else(|| default_threshold_column(&p, catalog));
         match col {
             Some(c) => p.plan.filters.push(Filter::Cmp { col: c, op, value }),
@@ -636,11 +506,66 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         }
     }
     if let Some(spec) = &mut p.plan.list {
-        if let Some(l) = list_limit {
+        if let Some(l) = st.list_limit {
             spec.limit = l.clamp(1, 1000);
         }
     }
     p
+}
+
+/// The numeric column word `i` names; of columns of several tables, the one
+/// whose table the question names ("unit price of products"), else none and
+/// a refusal that says which tables it could be.
+fn numeric_column(words: &[Word], i: usize, catalog: &Catalog, p: &mut Parsed) -> Option<Col> {
+    let cols: Vec<&Col> = words[i]
+        .lexes()
+        .iter()
+        .filter_map(|l| match l {
+            Lex::Numeric(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let named = |t: &str| {
+        words.iter().enumerate().any(|(j, w)| {
+            j != i
+                && w.lexes()
+                    .iter()
+                    .any(|l| matches!(l, Lex::Table(x) if x == t))
+        })
+    };
+    if let [one] = cols.as_slice() {
+        // "product price": a named table's own column of that name wins.
+        let others: Vec<Col> = catalog
+            .tables
+            .iter()
+            .filter(|t| t.name != one.table && named(&t.name) && !named(&one.table))
+            .filter(|t| t.column(&one.column).is_some())
+            .map(|t| Col::new(&t.name, &one.column))
+            .collect();
+        return match others.as_slice() {
+            [other] => Some(other.clone()),
+            _ => Some((*one).clone()),
+        };
+    }
+    if cols.is_empty() {
+        return None;
+    }
+    let picked: Vec<&&Col> = cols.iter().filter(|c| named(&c.table)).collect();
+    match picked.as_slice() {
+        [one] => Some((**one).clone()),
+        _ => {
+            let tables: Vec<String> = cols
+                .iter()
+                .map(|c| super::describe::table_words(&c.table))
+                .collect();
+            p.refusal = Some(format!(
+                "Several tables have that column ({}); say which one, e.g. \"of {}\".",
+                tables.join(", "),
+                tables.last().cloned().unwrap_or_default()
+            ));
+            None
+        }
+    }
 }
 
 /// The catalog metric that is the plain average of a column, if any.
@@ -652,19 +577,4 @@ fn average_metric(col: &Col, catalog: &Catalog) -> Option<String> {
             m.table == col.table && m.expression.replace(' ', "") == format!("AVG({})", col.column)
         })
         .map(|m| m.name.clone())
-}
-
-/// The column summed by a table's default metric ("orders over 500": the amount).
-fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<Col> {
-    let table = match p.plan.measures.first() {
-        Some(Measure::Metric(m)) => catalog.metric(m).map(|m| m.table.clone()),
-        Some(Measure::Rows(t) | Measure::New(t)) => Some(t.clone()),
-        Some(Measure::Average(c)) => Some(c.table.clone()),
-        None => p.tables.first().cloned(),
-    }?;
-    let metric = catalog.metric(catalog.table(&table)?.default_metric.as_deref()?)?;
-    let e = metric.expression.replace(' ', "");
-    let column = e.strip_prefix("SUM(")?.strip_suffix(')')?;
-    catalog.table(&table)?.column(column)?;
-    Some(Col::new(&table, column))
 }

@@ -4,13 +4,14 @@
 
 use super::describe::{column_words, condition_words, is_label, singular, table_words};
 use super::lexicon::Grain;
-use super::options::{self, default_metric_for, metric_words, reaches};
-use super::plan::{Compare, Filter, Group, ListOrder, ListSpec, Measure, Plan, Rank};
+use super::measures;
+use super::options::{self, metric_words, reaches};
+use super::plan::{Compare, Filter, Group, Measure, Plan, Rank};
 use super::read::Parsed;
-use super::{capitalise_first, period, sql, unsupported, TranslateContext, Translation};
+use super::{capitalise_first, clauses, period, unsupported, TranslateContext, Translation};
 use crate::catalog::Catalog;
 
-type Pass = Result<(), Translation>;
+pub(super) type Pass = Result<(), Translation>;
 
 pub(super) fn known_summary(catalog: &Catalog) -> String {
     let names: Vec<String> = catalog
@@ -50,10 +51,12 @@ pub(super) fn grain_word(g: Grain) -> &'static str {
         Grain::Month => "month",
         Grain::Quarter => "quarter",
         Grain::Year => "year",
+        Grain::Weekday => "day of the week",
+        Grain::Hour => "hour of the day",
     }
 }
 
-fn is_count_all(name: &str, catalog: &Catalog) -> bool {
+pub(super) fn is_count_all(name: &str, catalog: &Catalog) -> bool {
     catalog
         .metric(name)
         .is_some_and(|d| d.expression == "COUNT(*)" && d.filter.is_none())
@@ -63,7 +66,8 @@ fn additive(m: &Measure, catalog: &Catalog) -> bool {
     match m {
         Measure::Metric(n) => catalog.metric(n).is_some_and(|d| d.is_additive()),
         Measure::Rows(_) | Measure::New(_) => true,
-        Measure::Average(_) => false,
+        Measure::Sum { .. } => true,
+        Measure::Average(_) | Measure::Distinct { .. } => false,
     }
 }
 
@@ -85,17 +89,19 @@ pub(super) fn complete(
     ctx: &TranslateContext,
 ) -> Result<Plan, Translation> {
     refusals(&plan, p, catalog)?;
-    new_rows(&mut plan, p, catalog)?;
-    measures_named_by_rows(&mut plan, p, catalog);
-    if list(&mut plan, p, catalog)? {
+    super::distinct::distinct(&mut plan, p, catalog)?;
+    super::per_entity::per_entity(&mut plan, p, catalog)?;
+    measures::new_rows(&mut plan, p, catalog)?;
+    measures::measures_named_by_rows(&mut plan, p, catalog);
+    if measures::list(&mut plan, p, catalog)? {
         return Ok(plan);
     }
-    if default_measure(&mut plan, p, catalog)? {
+    if measures::default_measure(&mut plan, p, catalog)? {
         return Ok(plan);
     }
-    entity_count(&mut plan, catalog);
-    average(&mut plan, p, catalog)?;
-    money(&plan, p, catalog)?;
+    measures::entity_count(&mut plan, catalog);
+    measures::average(&mut plan, p, catalog)?;
+    measures::money(&mut plan, p, catalog)?;
     let base = base_table(&plan, catalog)?;
     loose_tables(&plan, p, &base, catalog)?;
     shape(&plan)?;
@@ -128,328 +134,12 @@ fn refusals(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass {
     Ok(())
 }
 
-/// "new customers": rows of the named table by its own time column.
-fn new_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
-    if !p.wants_new {
-        return Ok(());
-    }
-    // "new customers": that table; "signups": the one entity table with a date.
-    let entities: Vec<&str> = catalog
-        .tables
-        .iter()
-        .filter(|t| t.label_column.is_some() && t.time_column.is_some())
-        .map(|t| t.name.as_str())
-        .collect();
-    let is_count = |n: &String| {
-        catalog
-            .metric(n)
-            .is_some_and(|d| d.expression.starts_with("COUNT("))
-    };
-    let (table, counts) = match (&p.new_table, entities.as_slice()) {
-        (Some((t, m)), _) => (
-            Some(t.as_str()),
-            plan.measures
-                .iter()
-                .all(|x| matches!(x, Measure::Metric(n) if Some(n) == m.as_ref())),
-        ),
-        (None, [one]) if plan.measures.is_empty() || p.tables.iter().any(|t| t == one) => (
-            Some(*one),
-            plan.measures
-                .iter()
-                .all(|x| matches!(x, Measure::Metric(n) if is_count(n))),
-        ),
-        _ => (None, false),
-    };
-    let table = table.filter(|t| catalog.table(t).is_some_and(|t| t.time_column.is_some()));
-    match table {
-        Some(t) if counts => {
-            plan.measures = vec![Measure::New(t.to_string())];
-            Ok(())
-        }
-        _ => Err(Translation::Unsupported {
-            reason: "I can count new rows of a table that has a date (\"new customers\"), not other figures of new ones.".into(),
-            suggestions: Vec::new(),
-        }),
-    }
-}
-
-/// "how many orders were refunded": a filtered count says it all; "cancelled
-/// orders": a value of a table with a count names that count.
-fn measures_named_by_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
-    let filtered_counts: Vec<String> = plan
-        .measures
-        .iter()
-        .filter_map(|m| match m {
-            Measure::Metric(n) => catalog
-                .metric(n)
-                .filter(|d| d.expression == "COUNT(*)" && d.filter.is_some())
-                .map(|d| d.table.clone()),
-            _ => None,
-        })
-        .collect();
-    plan.measures.retain(|m| match m {
-        Measure::Metric(n) => {
-            !(is_count_all(n, catalog)
-                && catalog
-                    .metric(n)
-                    .is_some_and(|d| filtered_counts.contains(&d.table)))
-        }
-        _ => true,
-    });
-    if plan.measures.is_empty()
-        && p.tables.is_empty()
-        && plan.list.is_none()
-        && (p.value_names_rows || p.wants_count)
-    {
-        let tables: Vec<&str> = plan
-            .filters
-            .iter()
-            .filter_map(|f| match f {
-                Filter::In { col, .. } => Some(col.table.as_str()),
-                _ => None,
-            })
-            .collect();
-        if let Some(t) = tables.first().filter(|t| tables.iter().all(|u| u == *t)) {
-            if let Measure::Metric(m) = count_metric(t, catalog) {
-                plan.measures.push(Measure::Metric(m));
-            }
-        }
-    }
-}
-
-/// A list of rows, unless a real figure was asked for. `Ok(true)`: done.
-fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<bool, Translation> {
-    let Some(list) = plan.list.as_mut() else {
-        return Ok(false);
-    };
-    let counts_only = plan
-        .measures
-        .iter()
-        .all(|m| matches!(m, Measure::Metric(n) if is_count_all(n, catalog)));
-    if !(counts_only && plan.groups.is_empty() && plan.compare.is_none() && !plan.share) {
-        plan.list = None;
-        return Ok(false);
-    }
-    if list.table.is_empty() {
-        list.table = p
-            .tables
-            .first()
-            .cloned()
-            .or_else(|| {
-                plan.measures
-                    .first()
-                    .and_then(|m| sql::measure_table(m, catalog))
-            })
-            .ok_or_else(|| Translation::Clarify {
-                reason: "Which rows should I list?".into(),
-                options: options::lists(catalog),
-            })?;
-    }
-    let table = list.table.clone();
-    plan.measures.clear();
-    plan.rank = None;
-    if !catalog
-        .table(&table)
-        .is_some_and(|t| t.columns.iter().any(|c| !c.personal && c.dimension))
-    {
-        return Err(unsupported(
-            catalog,
-            format!("I don't list {}' personal details.", table_words(&table)),
-        ));
-    }
-    Ok(true)
-}
-
-/// "top 10 orders" (the largest rows) or a list of rows of a named table.
-fn largest_rows(plan: &mut Plan, table: &str) {
-    let (order, n) = match plan.rank {
-        Some(Rank::Top(n)) => (ListOrder::Largest, n),
-        Some(Rank::Bottom(n)) => (ListOrder::Smallest, n),
-        None => return,
-    };
-    plan.list = Some(ListSpec {
-        table: table.to_string(),
-        order,
-        limit: n,
-    });
-    plan.measures.clear();
-    plan.rank = None;
-}
-
-/// The measure when none was named. `Ok(true)`: the plan became a list.
-fn default_measure(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<bool, Translation> {
-    if !plan.measures.is_empty() {
-        if p.vague && plan.rank.is_none() && plan.groups.is_empty() {
-            return Err(clarify_measure(plan, catalog));
-        }
-        return Ok(false);
-    }
-    if plan.rank.is_some() && plan.groups.is_empty() {
-        if let Some(t) = p.tables.first() {
-            largest_rows(plan, t);
-            return Ok(true);
-        }
-    }
-    if p.vague {
-        return Err(clarify_measure(plan, catalog));
-    }
-    if plan.rank.is_some() && !plan.groups.is_empty() {
-        // "top products": by the default metric of a table that reaches them.
-        if let Some(m) = default_metric_for(&plan.groups, catalog) {
-            plan.measures.push(Measure::Metric(m));
-        }
-    } else if let Some(t) = p.tables.first() {
-        plan.measures.push(count_metric(t, catalog));
-    }
-    if plan.measures.is_empty() {
-        if !plan.groups.is_empty() || !plan.filters.is_empty() || plan.period.is_some() {
-            return Err(clarify_measure(plan, catalog));
-        }
-        return Err(unsupported(
-            catalog,
-            format!(
-                "I couldn't find a figure to compute in that question. I know about {}.",
-                known_summary(catalog)
-            ),
-        ));
-    }
-    Ok(false)
-}
-
-/// "which country has the most customers": a distinct count of an entity
-/// referenced by the facts, split only by the entity's own columns with no
-/// period, is a count of the entity's rows (those without facts included).
-fn entity_count(plan: &mut Plan, catalog: &Catalog) {
-    let [Measure::Metric(n)] = plan.measures.as_slice() else {
-        return;
-    };
-    let Some(d) = catalog.metric(n) else { return };
-    let e = d.expression.replace(' ', "");
-    let Some(fk) = e
-        .strip_prefix("COUNT(DISTINCT")
-        .and_then(|x| x.strip_suffix(')'))
-    else {
-        return;
-    };
-    let Some(rel) = catalog
-        .relationships
-        .iter()
-        .find(|r| r.from_table == d.table && r.from_column == fk)
-    else {
-        return;
-    };
-    let on_entity = |c: &crate::translate::lexicon::Col| c.table == rel.to_table;
-    let grouped_by_entity = !plan.groups.is_empty()
-        && plan
-            .groups
-            .iter()
-            .all(|g| matches!(g, Group::Dim(c) if on_entity(c)));
-    let filters_on_entity = plan.filters.iter().all(|f| match f {
-        Filter::In { col, .. } | Filter::Cmp { col, .. } => on_entity(col),
-        Filter::State { .. } => false,
-    });
-    if grouped_by_entity && filters_on_entity && plan.period.is_none() && plan.compare.is_none() {
-        plan.measures = vec![Measure::Rows(rel.to_table.clone())];
-    }
-}
-
-/// "average X": the catalog's average of what X sums, or X when it is one.
-fn average(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
-    if !p.average {
-        return Ok(());
-    }
-    let timed = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
-    let mut out = Vec::new();
-    for m in &plan.measures {
-        if let Measure::Average(_) = m {
-            out.push(m.clone());
-            continue;
-        }
-        let Measure::Metric(n) = m else {
-            return Err(cannot_average(catalog));
-        };
-        let d = catalog.metric(n).ok_or_else(|| cannot_average(catalog))?;
-        let e = d.expression.replace(' ', "");
-        if e.starts_with("AVG(") {
-            out.push(m.clone());
-            continue;
-        }
-        if timed && d.is_additive() {
-            return Err(unsupported(
-                catalog,
-                "I can't average totals over time yet; ask for the figure by month instead.",
-            ));
-        }
-        let avg = e.strip_prefix("SUM(").map(|inner| format!("AVG({inner}"));
-        let found = catalog.metrics.iter().find(|a| {
-            a.table == d.table && a.filter == d.filter && Some(a.expression.replace(' ', "")) == avg
-        });
-        match found {
-            Some(a) => out.push(Measure::Metric(a.name.clone())),
-            None => return Err(cannot_average(catalog)),
-        }
-    }
-    out.dedup();
-    plan.measures = out;
-    Ok(())
-}
-
-fn cannot_average(catalog: &Catalog) -> Translation {
-    let avgs: Vec<String> = catalog
-        .metrics
-        .iter()
-        .filter(|m| m.expression.starts_with("AVG("))
-        .map(|m| m.label.to_lowercase())
-        .collect();
-    unsupported(
-        catalog,
-        format!(
-            "I can only average what the catalog defines as an average ({}) or a numeric column.",
-            avgs.join(", ")
-        ),
-    )
-}
-
-/// "value of refunds": a count has no amount to add up.
-fn money(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass {
-    if !p.money_word {
-        return Ok(());
-    }
-    let Some(Measure::Metric(name)) = plan.measures.iter().find(|m| match m {
-        Measure::Metric(n) => catalog
-            .metric(n)
-            .is_some_and(|d| d.expression.starts_with("COUNT(")),
-        Measure::Average(_) => false,
-        _ => true,
-    }) else {
-        return Ok(());
-    };
-    let words = metric_words(name);
-    let mut suggestions = vec![words.clone()];
-    if let Some(d) = catalog
-        .metric(name)
-        .and_then(|d| catalog.table(&d.table))
-        .and_then(|t| t.default_metric.clone())
-        .filter(|d| d != name)
-    {
-        suggestions.push(metric_words(&d));
-    }
-    suggestions.push(format!("{words} by month"));
-    Err(Translation::Unsupported {
-        reason: format!(
-            "{} is a count; I have no amount to add up for it.",
-            capitalise_first(&words)
-        ),
-        suggestions,
-    })
-}
-
 /// The one table every measure comes from.
 fn base_table(plan: &Plan, catalog: &Catalog) -> Result<String, Translation> {
     let tables: Vec<String> = plan
         .measures
         .iter()
-        .filter_map(|m| sql::measure_table(m, catalog))
+        .filter_map(|m| clauses::measure_table(m, catalog))
         .collect();
     let base = tables.first().cloned().unwrap_or_default();
     if tables.iter().any(|t| *t != base) {
@@ -465,6 +155,7 @@ fn base_table(plan: &Plan, catalog: &Catalog) -> Result<String, Translation> {
 fn loose_tables(plan: &Plan, p: &Parsed, base: &str, catalog: &Catalog) -> Pass {
     for t in &p.loose_tables {
         let used = *t == base
+            || plan.per_entity.as_ref().is_some_and(|e| e.entity == *t)
             || plan
                 .groups
                 .iter()
@@ -514,7 +205,15 @@ fn shape(plan: &Plan) -> Pass {
         .count();
     if times > 1 {
         return Err(Translation::Unsupported {
-            reason: "I bucket time one way at a time (day, week, month, quarter or year); day of week is not supported.".into(),
+            reason: "I bucket time one way at a time (hour of the day, day of the week, day, week, month, quarter or year).".into(),
+            suggestions: Vec::new(),
+        });
+    }
+    // "top channel by revenue by month": the top one within each month is
+    // not what one ranked list of pairs shows.
+    if plan.rank.is_some() && plan.groups.len() > 1 {
+        return Err(Translation::Unsupported {
+            reason: "I can rank one thing at a time, not the top one within each group.".into(),
             suggestions: Vec::new(),
         });
     }
@@ -601,7 +300,7 @@ fn metric_filters(plan: &mut Plan, base: &str, catalog: &Catalog) -> Pass {
 }
 
 /// Whether two SQL conditions read a column in common.
-fn shares_column(a: &str, b: &str) -> bool {
+pub(super) fn shares_column(a: &str, b: &str) -> bool {
     let idents = |s: &str| -> Vec<String> {
         s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
@@ -617,19 +316,31 @@ fn share(plan: &mut Plan, catalog: &Catalog) -> Pass {
     if !plan.share {
         return Ok(());
     }
-    if plan.groups.is_empty() {
-        // "share of revenue from web": the split by that column.
-        if let Some(pos) = plan
-            .filters
-            .iter()
-            .position(|f| matches!(f, Filter::In { negated: false, .. }))
-        {
-            if let Filter::In { col, .. } = plan.filters.remove(pos) {
-                plan.groups.push(Group::Dim(col));
-            }
-        }
-    }
     let all_additive = plan.measures.iter().all(|m| additive(m, catalog));
+    if plan.groups.is_empty() {
+        return single_share(plan, catalog, all_additive);
+    }
+    // "share of orders that are refunded by month": a rate per month, or how
+    // refunded orders spread over months? Asked, not guessed.
+    let base = plan
+        .measures
+        .first()
+        .and_then(|m| clauses::measure_table(m, catalog))
+        .unwrap_or_default();
+    let part_of_rows = plan.filters.iter().any(|f| match f {
+        Filter::In { col, negated, .. } => !negated && col.table == base,
+        Filter::State { negated, .. } => !negated,
+        Filter::Cmp { .. } => false,
+    });
+    if part_of_rows {
+        return Err(Translation::Clarify {
+            reason: "Do you mean that part's share within each group, or how that part splits across the groups? I can give one share at a time (\"what % of orders are refunded\") or a split (\"share of orders by status\").".into(),
+            options: options::breakdowns(catalog)
+                .iter()
+                .map(|b| format!("share of {b}"))
+                .collect(),
+        });
+    }
     if plan.groups.len() != 1 || plan.measures.len() != 1 || !all_additive || plan.compare.is_some()
     {
         return Err(Translation::Clarify {
@@ -641,6 +352,41 @@ fn share(plan: &mut Plan, catalog: &Catalog) -> Pass {
         });
     }
     plan.rank = None;
+    Ok(())
+}
+
+/// "what % of tickets are urgent", "share of revenue from web": the one
+/// filter named is the part, every other filter and the period bound both
+/// part and whole. More than one candidate, or none, is asked about.
+fn single_share(plan: &mut Plan, catalog: &Catalog, all_additive: bool) -> Pass {
+    let candidates: Vec<usize> = plan
+        .filters
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            matches!(
+                f,
+                Filter::In { .. } | Filter::State { .. } | Filter::Cmp { .. }
+            )
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let ok = candidates.len() == 1
+        && plan.measures.len() == 1
+        && all_additive
+        && plan.compare.is_none()
+        && plan.rank.is_none();
+    if !ok {
+        return Err(Translation::Clarify {
+            reason: "A share needs one additive figure and one part of it (\"share of revenue from web\"), or a split (\"share of revenue by channel\").".into(),
+            options: options::breakdowns(catalog)
+                .iter()
+                .map(|b| format!("share of {b}"))
+                .collect(),
+        });
+    }
+    plan.share_of = Some(plan.filters.remove(candidates[0]));
+    plan.share = false;
     Ok(())
 }
 
@@ -678,7 +424,7 @@ fn rank_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> bool {
     {
         Some(t) => {
             let t = t.clone();
-            largest_rows(plan, &t);
+            measures::largest_rows(plan, &t);
             true
         }
         None => false,
@@ -728,7 +474,7 @@ fn reach(plan: &Plan, base: &str, catalog: &Catalog) -> Pass {
     Ok(())
 }
 
-fn clarify_measure(plan: &Plan, catalog: &Catalog) -> Translation {
+pub(super) fn clarify_measure(plan: &Plan, catalog: &Catalog) -> Translation {
     let value = plan.filters.iter().find_map(|f| match f {
         Filter::In {
             values,

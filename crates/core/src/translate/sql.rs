@@ -1,15 +1,13 @@
 //! A plan to SQL that Polars SQL 0.52 accepts: every output aliased, ORDER BY
 //! aliases, full timestamp literals, qualified columns when joining.
 
-use chrono::NaiveDate;
-
-use super::describe::{
-    capitalise, column_words, condition_words, group_alias, join_words, lower, metric_note, plural,
-    table_words,
+use super::clauses::{
+    agg, bucket, conditional, filter_sql, literal, measure_table, period_cond, table_alias, Agg,
 };
+use super::describe::{column_words, group_alias, join_words, lower, plural, table_words};
 use super::lexicon::{Col, Grain};
-use super::period::Period;
 use super::plan::{Compare, Filter, Group, Measure, Plan, Rank};
+use super::units::TimeUnit;
 use crate::catalog::{Catalog, ColumnType};
 use crate::wire::ChartHint;
 
@@ -21,15 +19,6 @@ pub struct Rendered {
     pub chart: ChartHint,
 }
 
-/// One measure resolved against the catalog.
-struct Agg {
-    alias: String,
-    label: String,
-    expr: String,
-    filter: Option<String>,
-    note: Option<String>,
-}
-
 /// Table, alias and how it joins the base table.
 struct Join {
     table: String,
@@ -39,7 +28,9 @@ struct Join {
 
 pub(super) struct Ctx<'a> {
     pub(super) catalog: &'a Catalog,
-    base: String,
+    /// The unit durations are shown in ("in days").
+    pub(super) unit: Option<TimeUnit>,
+    pub(super) base: String,
     base_alias: String,
     joins: Vec<Join>,
 }
@@ -65,7 +56,7 @@ impl Ctx<'_> {
     }
 
     /// Prefixes the base table's columns in a catalog expression when joining.
-    fn expr(&self, text: &str) -> String {
+    pub(super) fn expr(&self, text: &str) -> String {
         if !self.qualified() {
             return text.to_string();
         }
@@ -110,177 +101,6 @@ impl Ctx<'_> {
     }
 }
 
-fn literal(d: NaiveDate, is_date: bool) -> String {
-    if is_date {
-        format!("DATE '{d}'")
-    } else {
-        format!("TIMESTAMP '{d} 00:00:00'")
-    }
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-fn number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
-}
-
-/// The first letter of the table's last word: `o` for orders, `t` for support_tickets.
-fn table_alias(table: &str, taken: &[String]) -> String {
-    let last = table.rsplit('_').next().unwrap_or(table);
-    let mut alias: String = last.chars().take(1).collect();
-    while taken.contains(&alias) {
-        alias.push('x');
-    }
-    alias
-}
-
-/// The table a measure counts.
-pub fn measure_table(m: &Measure, catalog: &Catalog) -> Option<String> {
-    match m {
-        Measure::Metric(name) => catalog.metric(name).map(|m| m.table.clone()),
-        Measure::Rows(t) | Measure::New(t) => Some(t.clone()),
-        Measure::Average(c) => Some(c.table.clone()),
-    }
-}
-
-fn agg(m: &Measure, catalog: &Catalog) -> Option<Agg> {
-    Some(match m {
-        Measure::Metric(name) => {
-            let d = catalog.metric(name)?;
-            Agg {
-                alias: d.name.clone(),
-                label: d.label.clone(),
-                expr: d.expression.clone(),
-                filter: d.filter.clone(),
-                note: metric_note(d, catalog),
-            }
-        }
-        Measure::Rows(t) => Agg {
-            alias: t.clone(),
-            label: capitalise(&table_words(t)),
-            expr: "COUNT(*)".into(),
-            filter: None,
-            note: None,
-        },
-        Measure::Average(c) => Agg {
-            alias: format!("avg_{}", c.column),
-            label: format!("Average {}", column_words(c, catalog)),
-            expr: format!("AVG({})", c.column),
-            filter: None,
-            note: None,
-        },
-        Measure::New(t) => Agg {
-            alias: format!("new_{t}"),
-            label: format!("New {}", table_words(t)),
-            expr: "COUNT(*)".into(),
-            filter: None,
-            note: None,
-        },
-    })
-}
-
-/// An aggregate restricted to rows meeting `cond` (the guard's parser has
-/// no `FILTER` clause): `AGG(x)` becomes `AGG(CASE WHEN cond THEN x END)`.
-fn conditional(expr: &str, cond: &str) -> Option<String> {
-    let open = expr.find('(')?;
-    let inner = expr.get(open + 1..)?.strip_suffix(')')?;
-    let name = &expr[..open];
-    if !name.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
-        return None;
-    }
-    Some(if inner == "*" {
-        format!("{name}(CASE WHEN {cond} THEN 1 END)")
-    } else if let Some(arg) = inner.strip_prefix("DISTINCT ") {
-        format!("{name}(DISTINCT CASE WHEN {cond} THEN {arg} END)")
-    } else {
-        format!("{name}(CASE WHEN {cond} THEN {inner} END)")
-    })
-}
-
-pub(super) fn period_cond(p: &Period, ts: &str, is_date: bool) -> Vec<String> {
-    let mut c = Vec::new();
-    if let Some(s) = p.start {
-        c.push(format!("{ts} >= {}", literal(s, is_date)));
-    }
-    if let Some(e) = p.end {
-        c.push(format!("{ts} < {}", literal(e, is_date)));
-    }
-    c
-}
-
-fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
-    match f {
-        Filter::In {
-            col,
-            values,
-            negated,
-        } => {
-            let c = ctx.col(col);
-            let words = column_words(col, ctx.catalog);
-            let sql = match (values.as_slice(), negated) {
-                ([one], false) => format!("{c} = {}", quote(one)),
-                ([one], true) => format!("{c} <> {}", quote(one)),
-                (many, neg) => format!(
-                    "{c} {}IN ({})",
-                    if *neg { "NOT " } else { "" },
-                    many.iter().map(|v| quote(v)).collect::<Vec<_>>().join(", ")
-                ),
-            };
-            let text = format!(
-                "{words} {}{}",
-                if *negated { "not " } else { "" },
-                values.join(" or ")
-            );
-            (sql, text)
-        }
-        Filter::Cmp { col, op, value } => (
-            format!("{} {} {}", ctx.col(col), op.sql(), number(*value)),
-            format!(
-                "{} {} {}",
-                column_words(col, ctx.catalog),
-                op.words(),
-                number(*value)
-            ),
-        ),
-        Filter::State { name, negated } => {
-            let cond = ctx
-                .catalog
-                .states
-                .iter()
-                .find(|s| s.name == *name)
-                .map(|s| s.condition.clone())
-                .unwrap_or_else(|| "FALSE".into());
-            let words = condition_words(&cond, &ctx.base, ctx.catalog).unwrap_or_default();
-            if *negated {
-                (format!("NOT ({})", ctx.expr(&cond)), format!("not {words}"))
-            } else {
-                (ctx.expr(&cond), words)
-            }
-        }
-    }
-}
-
-fn bucket(g: Grain, ts: &str) -> (String, &'static str) {
-    match g {
-        Grain::Day => (format!("STRFTIME({ts}, '%Y-%m-%d')"), "day"),
-        Grain::Week => (format!("STRFTIME({ts}, '%G-W%V')"), "week"),
-        Grain::Month => (format!("STRFTIME({ts}, '%Y-%m')"), "month"),
-        Grain::Quarter => (
-            format!(
-                "CONCAT(CAST(EXTRACT(year FROM {ts}) AS VARCHAR), '-Q', CAST(EXTRACT(quarter FROM {ts}) AS VARCHAR))"
-            ),
-            "quarter",
-        ),
-        Grain::Year => (format!("EXTRACT(year FROM {ts})"), "year"),
-    }
-}
-
 /// Renders a checked plan; the error says what cannot be expressed.
 pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     let base = match (&plan.list, plan.measures.first()) {
@@ -290,6 +110,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     };
     let mut ctx = Ctx {
         catalog,
+        unit: plan.unit.clone(),
         base: base.clone(),
         base_alias: table_alias(&base, &[]),
         joins: Vec::new(),
@@ -302,10 +123,19 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             Group::Dim(c) => Some(c),
             Group::Time(_) => None,
         })
-        .chain(plan.filters.iter().filter_map(|f| match f {
-            Filter::In { col, .. } | Filter::Cmp { col, .. } => Some(col),
-            Filter::State { .. } => None,
+        .chain(plan.measures.iter().filter_map(|m| match m {
+            Measure::Distinct { col, .. } => Some(col),
+            _ => None,
         }))
+        .chain(
+            plan.filters
+                .iter()
+                .chain(&plan.share_of)
+                .filter_map(|f| match f {
+                    Filter::In { col, .. } | Filter::Cmp { col, .. } => Some(col),
+                    Filter::State { .. } => None,
+                }),
+        )
     {
         if col.table != base && !needed.contains(&col.table) {
             needed.push(col.table.clone());
@@ -353,6 +183,8 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         conds.push(sql);
         notes.push(text);
     }
+    // "what % of tickets are urgent": the part, inside the measure.
+    let part = plan.share_of.as_ref().map(|f| filter_sql(f, &ctx));
     let ts = ctx.time_column();
     let needs_time =
         plan.period.is_some() || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
@@ -363,15 +195,34 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         ));
     }
 
+    if ts.as_ref().is_some_and(|(_, is_date)| *is_date)
+        && plan.groups.contains(&Group::Time(Grain::Hour))
+    {
+        return Err(format!(
+            "{} have a date but no time of day",
+            table_words(&base)
+        ));
+    }
+    // A distinct count through a join is not split further (the grouped
+    // query reads plain columns of the base table).
+    let distinct_joined = plan
+        .measures
+        .iter()
+        .any(|m| matches!(m, Measure::Distinct { col, .. } if col.table != base));
+    if distinct_joined && (!plan.groups.is_empty() || plan.compare.is_some()) {
+        return Err("I can't split or compare a count of distinct values of a linked table".into());
+    }
+    if let Some(pe) = &plan.per_entity {
+        return super::per_entity::render(plan, pe, &ctx, &from, conds, notes);
+    }
     if let Some(list) = &plan.list {
         return super::list::render_list(plan, list, &ctx, &from, conds, notes);
     }
 
-    let aggs: Vec<Agg> = plan
-        .measures
-        .iter()
-        .filter_map(|m| agg(m, catalog))
-        .collect();
+    let aggs: Vec<Agg> = plan.measures.iter().filter_map(|m| agg(m, &ctx)).collect();
+    if aggs.len() < plan.measures.len() && plan.unit.is_some() {
+        return Err("only a duration can be given in a unit of time".into());
+    }
     if aggs.is_empty() {
         return Err("nothing to measure".into());
     }
@@ -462,7 +313,8 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             ),
             Group::Time(grain) => {
                 let (e, alias) = bucket(*grain, &ts_ref);
-                (e, alias.to_string(), alias.to_string())
+                let words = super::resolve::grain_word(*grain).to_string();
+                (e, alias.to_string(), words)
             }
         };
         if !(matches!(g, Group::Dim(c) if c.table == base && c.column == alias)) {
@@ -515,8 +367,18 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
                     Some(f) => conditional(&expr, f).ok_or("those figures cannot be combined")?,
                     None => expr.clone(),
                 };
-                select.push(format!("{} AS {}", wrap(e), a.alias));
-                measure_aliases.push(a.alias.clone());
+                match &part {
+                    Some((cond, _)) => {
+                        let p = conditional(&e, cond).ok_or("that figure has no share")?;
+                        let alias = format!("{}_share_pct", a.alias);
+                        select.push(format!("100.0 * {p} / {e} AS {alias}"));
+                        measure_aliases.push(alias);
+                    }
+                    None => {
+                        select.push(format!("{} AS {}", wrap(e), a.alias));
+                        measure_aliases.push(a.alias.clone());
+                    }
+                }
             }
         }
     }
@@ -600,6 +462,13 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             }
         }
     }
+    if let Some((_, text)) = &part {
+        labels_share(&mut notes, text);
+    }
+    let what = match &part {
+        Some(_) => format!("Share of {}", lower(&what)),
+        None => what,
+    };
     let mut line = match (plan.rank, plan.share) {
         (Some(r), _) if !group_words.is_empty() => {
             let (dir, n) = match r {
@@ -628,7 +497,11 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     if let Some(col) = unfiltered_business_column(plan, &base, catalog) {
         line.push_str(&format!(", any {}", column_words(&col, catalog)));
     }
-    let has_time = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    // Hours of the day and days of the week are categories, not a series.
+    let has_time = plan
+        .groups
+        .iter()
+        .any(|g| matches!(g, Group::Time(t) if !matches!(t, Grain::Weekday | Grain::Hour)));
     let chart = if plan.share {
         ChartHint::Share
     } else if plan.groups.is_empty() {
@@ -647,6 +520,11 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     })
 }
 
+/// Says which part a single share measures, before the other filters.
+fn labels_share(notes: &mut Vec<String>, part: &str) {
+    notes.insert(0, format!("part: {part}"));
+}
+
 /// The column the table's default metric filters on (`status`), when a
 /// measure counts rows of every value of it: said so in the interpretation.
 fn unfiltered_business_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<Col> {
@@ -657,12 +535,13 @@ fn unfiltered_business_column(plan: &Plan, base: &str, catalog: &Catalog) -> Opt
         Measure::Metric(n) => catalog
             .metric(n)
             .is_some_and(|d| d.filter.is_none() && d.is_additive()),
-        Measure::Average(_) => true,
+        Measure::Average(_) | Measure::Sum { filter: None, .. } => true,
         _ => false,
     });
     let named = plan
         .filters
         .iter()
+        .chain(&plan.share_of)
         .any(|f| matches!(f, Filter::In { col: c, .. } if *c == col));
     (unfiltered && !named).then_some(col)
 }

@@ -29,10 +29,17 @@ pub(super) fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
         Measure::New(t) => (format!("new {}", table_words(t)), t.clone(), true),
         Measure::Rows(t) => (table_words(t), t.clone(), true),
         Measure::Average(c) => (
-            format!("average {}", column_words(c, catalog)),
+            // The table too: several tables may have a column of that name.
+            format!(
+                "average {} of {}",
+                column_words(c, catalog),
+                table_words(&c.table)
+            ),
             c.table.clone(),
             false,
         ),
+        // A distinct count is not split further.
+        Measure::Distinct { .. } | Measure::Sum { .. } => return starters(),
     };
     // The base table's own dimensions, then those of the tables it links to.
     let mut dims: Vec<String> = Vec::new();
@@ -93,7 +100,14 @@ pub(super) fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
         out.push(format!("{m} by month this year"));
     } else {
         let g = grouped.first().cloned().unwrap_or_default();
-        out.push(format!("top 5 {} by {m}", plural(&g)));
+        // "top 5 countries by customers" would read "customers" as a group.
+        let names_rows = catalog
+            .tables
+            .iter()
+            .any(|t| t.name == m || t.synonyms.contains(&m));
+        if !names_rows {
+            out.push(format!("top 5 {} by {m}", plural(&g)));
+        }
         out.push(format!("{m} by month"));
         if additive {
             out.push(format!("share of {m} by {g}"));

@@ -71,6 +71,8 @@ fn grain(name: &str) -> Option<Grain> {
         "Month" => Grain::Month,
         "Quarter" => Grain::Quarter,
         "Year" => Grain::Year,
+        "Weekday" => Grain::Weekday,
+        "Hour" => Grain::Hour,
         _ => return None,
     })
 }

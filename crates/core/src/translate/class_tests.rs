@@ -1,0 +1,240 @@
+//! The classes of issue 18 that were answered wrongly: each answered right
+//! across its phrasings, or refused; never a different figure.
+
+use super::{translate, NaiveDate, TranslateContext, Translation};
+use crate::catalog::Catalog;
+
+fn ctx() -> TranslateContext {
+    TranslateContext {
+        today: NaiveDate::from_ymd_opt(2025, 11, 15).unwrap_or_default(),
+    }
+}
+
+fn answer(q: &str) -> String {
+    match translate(q, None, &Catalog::demo(), &ctx()) {
+        Translation::Answer(a) => a.sql,
+        other => panic!("{q}: {other:?}"),
+    }
+}
+
+fn refused(q: &str) -> bool {
+    !matches!(
+        translate(q, None, &Catalog::demo(), &ctx()),
+        Translation::Answer(_)
+    )
+}
+
+#[test]
+fn a_share_of_one_part_is_one_figure() {
+    let sql = answer("what percentage of tickets are urgent");
+    assert_eq!(
+        sql,
+        "SELECT 100.0 * COUNT(CASE WHEN priority = 'urgent' THEN 1 END) / COUNT(*) AS tickets_share_pct FROM support_tickets"
+    );
+    let sql = answer("what share of 2025 revenue came from Germany");
+    assert!(!sql.contains("GROUP BY"), "{sql}");
+    assert!(
+        sql.contains("SUM(CASE WHEN c.country = 'Germany' THEN o.amount END) / SUM(o.amount)"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("o.ordered_at >= TIMESTAMP '2025-01-01 00:00:00'"),
+        "{sql}"
+    );
+    // Two candidate parts: asked about, not guessed.
+    assert!(refused("what % of web orders are refunded"));
+}
+
+#[test]
+fn the_later_period_is_the_current_one_whatever_the_word_order() {
+    for q in [
+        "revenue 2024 vs 2025",
+        "revenue 2025 vs 2024",
+        "compare revenue 2024 vs 2025",
+    ] {
+        let sql = answer(q);
+        let current = sql.find("AS revenue_current").unwrap_or_default();
+        let y2025 = sql
+            .find("ordered_at >= TIMESTAMP '2025-01-01")
+            .unwrap_or(usize::MAX);
+        let y2024 = sql
+            .find("ordered_at >= TIMESTAMP '2024-01-01")
+            .unwrap_or_default();
+        assert!(y2025 < current && current < y2024, "{q}: {sql}");
+    }
+    let Translation::Answer(a) = translate(
+        "ticket volume in 2024 compared to 2025",
+        None,
+        &Catalog::demo(),
+        &ctx(),
+    ) else {
+        panic!("refused")
+    };
+    assert!(
+        a.interpretation.contains("2025 vs 2024"),
+        "{}",
+        a.interpretation
+    );
+}
+
+#[test]
+fn a_metric_synonym_beside_a_value_is_the_metric_not_a_count() {
+    let sql = answer("web vs mobile sales this year");
+    assert!(sql.contains("SUM(amount)"), "{sql}");
+    assert!(sql.contains("channel IN ('web', 'mobile')"), "{sql}");
+    assert!(sql.contains("GROUP BY channel"), "{sql}");
+    // A table word that is a count still counts rows.
+    assert!(answer("mobile orders").starts_with("SELECT COUNT(*)"));
+}
+
+#[test]
+fn how_many_of_a_dimension_counts_its_distinct_values() {
+    assert_eq!(
+        answer("how many countries"),
+        "SELECT COUNT(DISTINCT country) AS distinct_country FROM customers"
+    );
+    assert_eq!(
+        answer("in how many countries do we have customers"),
+        "SELECT COUNT(DISTINCT country) AS distinct_country FROM customers"
+    );
+    let sql = answer("how many countries placed orders in 2025");
+    assert!(sql.starts_with("SELECT COUNT(DISTINCT c.country)"), "{sql}");
+    assert!(sql.contains("FROM orders o JOIN customers c"), "{sql}");
+    // A period with no facts to bound, or a split: refused.
+    assert!(refused("how many countries in 2025"));
+    assert!(refused("how many countries by segment"));
+    // A figure of the column's own table keeps its condition: channels that
+    // had refunds, not every channel.
+    let sql = answer("how many channels had refunds in 2025");
+    assert!(sql.contains("WHERE status = 'refunded'"), "{sql}");
+}
+
+#[test]
+fn a_duration_in_a_unit_is_converted_never_bucketed() {
+    let sql = answer("average resolution time in days");
+    assert!(!sql.contains("GROUP BY"), "{sql}");
+    assert!(sql.contains("/ 3600.0) / 24.0)"), "{sql}");
+    let sql = answer("average resolution time in minutes");
+    assert!(sql.contains("/ 3600.0) * 60.0)"), "{sql}");
+    // "by day" is still a bucket.
+    assert!(answer("resolution time by day").contains("GROUP BY day"));
+    assert!(refused("csat and resolution time in days"));
+}
+
+#[test]
+fn a_column_of_several_tables_is_the_named_tables_or_asked_about() {
+    // "list price" is the description of the products' column.
+    let sql = answer("average list price of products by category");
+    assert!(sql.contains("FROM products"), "{sql}");
+    assert!(!sql.contains("orders"), "{sql}");
+    assert_eq!(
+        answer("average unit price of products"),
+        "SELECT AVG(unit_price) AS avg_unit_price FROM products"
+    );
+    assert!(refused("average unit price by category"));
+    // "product price": the named table's own column of that name.
+    let sql = answer("average product price by category");
+    assert!(sql.contains("FROM products"), "{sql}");
+}
+
+#[test]
+fn rankings_by_a_number_before_the_rows_and_busiest_periods() {
+    let sql = answer("the 5 products with the lowest revenue");
+    assert!(sql.ends_with("ORDER BY revenue ASC LIMIT 5"), "{sql}");
+    assert!(sql.contains("GROUP BY product_id, product"), "{sql}");
+    let sql = answer("which product sold the most units");
+    assert!(sql.ends_with("ORDER BY units_sold DESC LIMIT 1"), "{sql}");
+    let sql = answer("busiest month for orders in 2025");
+    assert!(sql.contains("GROUP BY month"), "{sql}");
+    assert!(sql.ends_with("ORDER BY orders DESC LIMIT 1"), "{sql}");
+    // Busiest by which figure? Asked, never the default revenue.
+    assert!(refused("busiest month"));
+    let sql = answer("quietest month for tickets in 2024");
+    assert!(sql.ends_with("ORDER BY tickets ASC LIMIT 1"), "{sql}");
+}
+
+#[test]
+fn the_amount_of_rows_of_one_state_is_their_sum() {
+    assert_eq!(
+        answer("total amount of refunded orders"),
+        "SELECT SUM(amount) AS total_amount FROM orders WHERE status = 'refunded'"
+    );
+    assert_eq!(
+        answer("total value of cancelled orders"),
+        "SELECT SUM(amount) AS total_amount FROM orders WHERE status = 'cancelled'"
+    );
+    // Rows of any state: revenue or every amount? Asked, not guessed.
+    assert!(refused("total amount of orders in Germany"));
+    assert!(refused("amount of tickets"));
+}
+
+#[test]
+fn a_threshold_per_entity_counts_the_entities_that_pass() {
+    let sql = answer("how many customers have more than 5 orders");
+    assert!(sql.contains("GROUP BY entity_key"), "{sql}");
+    assert!(
+        sql.ends_with("SELECT COUNT(*) AS customers FROM per WHERE v > 5"),
+        "{sql}"
+    );
+    // Never a filter on single rows.
+    assert!(!sql.contains("amount"), "{sql}");
+    // Those with none would pass and are not in the facts: refused.
+    assert!(refused("how many customers have fewer than 2 orders"));
+    assert!(refused("revenue of customers with more than 5 orders"));
+}
+
+#[test]
+fn day_of_week_and_hour_of_day_are_buckets_across_periods() {
+    let sql = answer("orders by day of week");
+    assert!(
+        sql.contains("STRFTIME(ordered_at, '%u %a') AS weekday"),
+        "{sql}"
+    );
+    assert!(sql.contains("GROUP BY weekday ORDER BY weekday"), "{sql}");
+    let sql = answer("how many orders come in at each hour of the day");
+    assert!(sql.contains("STRFTIME(ordered_at, '%H') AS hour"), "{sql}");
+    // A date has no hour; a span of hours is not the bucket.
+    assert!(refused("new customers by hour"));
+    assert!(refused("orders in the last 24 hours"));
+}
+
+#[test]
+fn doubtful_shares_units_and_thresholds_are_refused_not_guessed() {
+    // A part of the rows split by month: a rate, or a spread? Asked.
+    assert!(refused("share of orders that are refunded by month"));
+    // A unit of time beside a figure that is no duration.
+    assert!(refused("average csat in days"));
+    // "500 in revenue" per customer, never a filter on single orders.
+    let sql = answer("how many customers have more than 500 in revenue");
+    assert!(sql.contains("SUM(amount), 6) AS v"), "{sql}");
+    assert!(!sql.contains("amount > 500"), "{sql}");
+}
+
+#[test]
+fn a_threshold_on_a_figure_with_no_rows_named_is_refused() {
+    // "products sold" links as the units metric: the entity is lost, so the
+    // threshold cannot be placed; never a filter on single order lines.
+    assert!(refused("how many products sold more than 100 units"));
+    assert_eq!(
+        answer("how many orders had more than 5 units"),
+        "SELECT COUNT(*) AS orders FROM orders WHERE quantity > 5"
+    );
+}
+
+#[test]
+fn values_set_against_each_other_are_a_split_not_two_periods() {
+    let sql = answer("mobile sales vs web sales");
+    assert!(sql.contains("GROUP BY channel"), "{sql}");
+    assert!(!sql.contains("_previous"), "{sql}");
+    assert!(refused("web vs Germany revenue"));
+}
+
+#[test]
+fn a_ranking_is_one_list_and_a_singular_ranked_row_is_one() {
+    let sql = answer("lowest revenue month in 2024");
+    assert!(sql.ends_with("ORDER BY revenue ASC LIMIT 1"), "{sql}");
+    assert!(answer("top products by revenue").ends_with("LIMIT 10"));
+    // The top one within each month is not a ranked list of pairs.
+    assert!(refused("top channel by revenue by month"));
+    assert!(refused("top 5 countries by customers"));
+}

@@ -1,0 +1,237 @@
+//! The clauses a rendered query is made of: literals, aliases, each
+//! measure's aggregate, conditional aggregates, period and filter
+//! conditions, time buckets. `sql::render` puts them together.
+
+use chrono::NaiveDate;
+
+use super::describe::{
+    capitalise, column_words, condition_words, metric_note, plural, table_words,
+};
+use super::lexicon::Grain;
+use super::period::Period;
+use super::plan::{Filter, Measure};
+use super::sql::Ctx;
+use super::units::{convert, metric_unit};
+use crate::catalog::Catalog;
+
+/// One measure resolved against the catalog.
+pub(super) struct Agg {
+    pub(super) alias: String,
+    pub(super) label: String,
+    pub(super) expr: String,
+    pub(super) filter: Option<String>,
+    pub(super) note: Option<String>,
+}
+
+pub(super) fn literal(d: NaiveDate, is_date: bool) -> String {
+    if is_date {
+        format!("DATE '{d}'")
+    } else {
+        format!("TIMESTAMP '{d} 00:00:00'")
+    }
+}
+
+pub(super) fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+pub(super) fn number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// The first letter of the table's last word: `o` for orders, `t` for support_tickets.
+pub(super) fn table_alias(table: &str, taken: &[String]) -> String {
+    let last = table.rsplit('_').next().unwrap_or(table);
+    let mut alias: String = last.chars().take(1).collect();
+    while taken.contains(&alias) {
+        alias.push('x');
+    }
+    alias
+}
+
+/// The table a measure counts.
+pub fn measure_table(m: &Measure, catalog: &Catalog) -> Option<String> {
+    match m {
+        Measure::Metric(name) => catalog.metric(name).map(|m| m.table.clone()),
+        Measure::Rows(t) | Measure::New(t) => Some(t.clone()),
+        Measure::Average(c) => Some(c.table.clone()),
+        Measure::Distinct { base, .. } => Some(base.clone()),
+        Measure::Sum { col, .. } => Some(col.table.clone()),
+    }
+}
+
+pub(super) fn agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
+    let catalog = ctx.catalog;
+    Some(match m {
+        Measure::Sum { col, filter } => Agg {
+            alias: format!("total_{}", col.column),
+            label: format!("Total {}", column_words(col, catalog)),
+            expr: format!("SUM({})", col.column),
+            filter: filter.clone(),
+            note: filter
+                .as_deref()
+                .and_then(|f| condition_words(f, &ctx.base, catalog)),
+        },
+        Measure::Distinct { col, filter, .. } => Agg {
+            alias: format!("distinct_{}", col.column),
+            // Over which rows, said: "countries of customers" or "of orders".
+            label: format!(
+                "Number of {} of {}",
+                plural(&column_words(col, catalog)),
+                table_words(&ctx.base)
+            ),
+            expr: format!("COUNT(DISTINCT {})", ctx.col(col)),
+            filter: filter.clone(),
+            note: filter
+                .as_deref()
+                .and_then(|f| condition_words(f, &ctx.base, catalog)),
+        },
+        Measure::Metric(name) if ctx.unit.is_some() => {
+            let d = catalog.metric(name)?;
+            let to = ctx.unit.clone()?;
+            let expr = convert(&d.expression, &metric_unit(name, catalog)?, &to)?;
+            let label = d.label.split(" (").next().unwrap_or(&d.label);
+            Agg {
+                alias: format!("{}_{}s", d.name, to.name),
+                label: format!("{label} in {}s", to.name),
+                expr,
+                filter: d.filter.clone(),
+                note: metric_note(d, catalog),
+            }
+        }
+        Measure::Metric(name) => {
+            let d = catalog.metric(name)?;
+            Agg {
+                alias: d.name.clone(),
+                label: d.label.clone(),
+                expr: d.expression.clone(),
+                filter: d.filter.clone(),
+                note: metric_note(d, catalog),
+            }
+        }
+        Measure::Rows(t) => Agg {
+            alias: t.clone(),
+            label: capitalise(&table_words(t)),
+            expr: "COUNT(*)".into(),
+            filter: None,
+            note: None,
+        },
+        Measure::Average(c) => Agg {
+            alias: format!("avg_{}", c.column),
+            label: format!("Average {}", column_words(c, catalog)),
+            expr: format!("AVG({})", c.column),
+            filter: None,
+            note: None,
+        },
+        Measure::New(t) => Agg {
+            alias: format!("new_{t}"),
+            label: format!("New {}", table_words(t)),
+            expr: "COUNT(*)".into(),
+            filter: None,
+            note: None,
+        },
+    })
+}
+
+/// An aggregate restricted to rows meeting `cond` (the guard's parser has
+/// no `FILTER` clause): `AGG(x)` becomes `AGG(CASE WHEN cond THEN x END)`.
+pub(super) fn conditional(expr: &str, cond: &str) -> Option<String> {
+    let open = expr.find('(')?;
+    let inner = expr.get(open + 1..)?.strip_suffix(')')?;
+    let name = &expr[..open];
+    if !name.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+        return None;
+    }
+    Some(if inner == "*" {
+        format!("{name}(CASE WHEN {cond} THEN 1 END)")
+    } else if let Some(arg) = inner.strip_prefix("DISTINCT ") {
+        format!("{name}(DISTINCT CASE WHEN {cond} THEN {arg} END)")
+    } else {
+        format!("{name}(CASE WHEN {cond} THEN {inner} END)")
+    })
+}
+
+pub(super) fn period_cond(p: &Period, ts: &str, is_date: bool) -> Vec<String> {
+    let mut c = Vec::new();
+    if let Some(s) = p.start {
+        c.push(format!("{ts} >= {}", literal(s, is_date)));
+    }
+    if let Some(e) = p.end {
+        c.push(format!("{ts} < {}", literal(e, is_date)));
+    }
+    c
+}
+
+pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
+    match f {
+        Filter::In {
+            col,
+            values,
+            negated,
+        } => {
+            let c = ctx.col(col);
+            let words = column_words(col, ctx.catalog);
+            let sql = match (values.as_slice(), negated) {
+                ([one], false) => format!("{c} = {}", quote(one)),
+                ([one], true) => format!("{c} <> {}", quote(one)),
+                (many, neg) => format!(
+                    "{c} {}IN ({})",
+                    if *neg { "NOT " } else { "" },
+                    many.iter().map(|v| quote(v)).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            let text = format!(
+                "{words} {}{}",
+                if *negated { "not " } else { "" },
+                values.join(" or ")
+            );
+            (sql, text)
+        }
+        Filter::Cmp { col, op, value } => (
+            format!("{} {} {}", ctx.col(col), op.sql(), number(*value)),
+            format!(
+                "{} {} {}",
+                column_words(col, ctx.catalog),
+                op.words(),
+                number(*value)
+            ),
+        ),
+        Filter::State { name, negated } => {
+            let cond = ctx
+                .catalog
+                .states
+                .iter()
+                .find(|s| s.name == *name)
+                .map(|s| s.condition.clone())
+                .unwrap_or_else(|| "FALSE".into());
+            let words = condition_words(&cond, &ctx.base, ctx.catalog).unwrap_or_default();
+            if *negated {
+                (format!("NOT ({})", ctx.expr(&cond)), format!("not {words}"))
+            } else {
+                (ctx.expr(&cond), words)
+            }
+        }
+    }
+}
+
+pub(super) fn bucket(g: Grain, ts: &str) -> (String, &'static str) {
+    match g {
+        Grain::Day => (format!("STRFTIME({ts}, '%Y-%m-%d')"), "day"),
+        Grain::Week => (format!("STRFTIME({ts}, '%G-W%V')"), "week"),
+        Grain::Month => (format!("STRFTIME({ts}, '%Y-%m')"), "month"),
+        Grain::Quarter => (
+            format!(
+                "CONCAT(CAST(EXTRACT(year FROM {ts}) AS VARCHAR), '-Q', CAST(EXTRACT(quarter FROM {ts}) AS VARCHAR))"
+            ),
+            "quarter",
+        ),
+        Grain::Year => (format!("EXTRACT(year FROM {ts})"), "year"),
+        // "1 Mon" .. "7 Sun": sorts Monday first and reads as a day.
+        Grain::Weekday => (format!("STRFTIME({ts}, '%u %a')"), "weekday"),
+        Grain::Hour => (format!("STRFTIME({ts}, '%H')"), "hour"),
+    }
+}

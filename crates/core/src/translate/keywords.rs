@@ -1,0 +1,230 @@
+//! Keywords: what a function word ("top", "vs", "over", "by", "how many")
+//! sets in the plan, and what it leaves for the words after it.
+
+use super::lexicon::{Grain, Kw, Lex, Word};
+use super::plan::{group_of, push_group, Compare, Group, ListOrder, ListSpec};
+use super::read::{distinct_dim, is_filler, Parsed};
+use super::threshold;
+use crate::catalog::Catalog;
+
+/// What keywords leave for the words after them.
+#[derive(Debug, Default)]
+pub(super) struct KwState {
+    /// (top, n)
+    pub(super) rank: Option<(bool, Option<usize>)>,
+    pub(super) negate_next: bool,
+    pub(super) threshold: Option<threshold::Threshold>,
+    pub(super) list_limit: Option<usize>,
+    pub(super) which: bool,
+}
+
+/// The part of the plan a keyword sets; `st` keeps what later words need.
+// The question, its words and the reading so far are each their own borrow.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn keyword(
+    k: Kw,
+    i: usize,
+    words: &[Word],
+    texts: &[String],
+    used: &mut [bool],
+    catalog: &Catalog,
+    p: &mut Parsed,
+    st: &mut KwState,
+) {
+    let n = words.len();
+    let next_num = words.get(i + 1).and_then(Word::number);
+    match k {
+        Kw::Write => p.refusal = Some("I can only read data; I never change it.".into()),
+        Kw::Personal => {
+            p.refusal =
+                Some("I don't return personal contact data such as e-mail addresses.".into())
+        }
+        Kw::Forecast => {
+            p.refusal = Some("I can only report on what has happened; I cannot forecast.".into())
+        }
+        Kw::Next => {
+            p.refusal = Some("I can only report on what has happened; I cannot forecast.".into())
+        }
+        Kw::Ratio => p.derived = true,
+        Kw::Ambiguous => p.vague = true,
+        Kw::Best | Kw::Top | Kw::Most => {
+            if k == Kw::Best {
+                p.vague = true;
+            }
+            let num = next_num.or_else(|| (i > 0).then(|| words[i - 1].number()).flatten());
+            if next_num.is_some() {
+                used[i + 1] = true;
+            }
+            st.rank = Some((
+                true,
+                num.filter(|x| *x >= 1.0 && *x <= 1000.0)
+                    .map(|x| x as usize),
+            ));
+        }
+        Kw::Worst | Kw::Bottom | Kw::Least => {
+            if k == Kw::Worst {
+                p.vague = true;
+            }
+            // "bottom 5", or "5 worst" with the number first.
+            let num = next_num.or_else(|| (i > 0).then(|| words[i - 1].number()).flatten());
+            if next_num.is_some() {
+                used[i + 1] = true;
+            }
+            st.rank = Some((
+                false,
+                num.filter(|x| *x >= 1.0 && *x <= 1000.0)
+                    .map(|x| x as usize),
+            ));
+        }
+        Kw::Which => st.which = true,
+        Kw::Not => st.negate_next = true,
+        Kw::Share => p.plan.share = true,
+        Kw::Vs => {
+            // "Germany vs France": values set side by side, not periods.
+            let value_col = |j: usize| {
+                words.get(j).and_then(|w| {
+                    w.lexes().iter().find_map(|l| match l {
+                        Lex::Value(c, _) => Some(c.clone()),
+                        _ => None,
+                    })
+                })
+            };
+            // "mobile sales vs web sales": the figure may follow the value.
+            let names_figure = |j: usize| {
+                words[j]
+                    .lexes()
+                    .iter()
+                    .any(|l| matches!(l, Lex::Metric(_) | Lex::Table(_)))
+            };
+            let before = i.checked_sub(1).and_then(value_col).or_else(|| {
+                i.checked_sub(2)
+                    .filter(|&j| names_figure(j + 1))
+                    .and_then(value_col)
+            });
+            match (before, value_col(i + 1)) {
+                (Some(a), Some(b)) if a == b => push_group(&mut p.plan.groups, Group::Dim(a)),
+                (Some(_), Some(_)) => {
+                    p.refusal = Some(
+                        "Those two are values of different things; I can set values of one thing side by side (\"web vs mobile\").".into(),
+                    )
+                }
+                _ if p.plan.compare.is_none() => p.plan.compare = Some(Compare::Previous),
+                _ => {}
+            }
+        }
+        Kw::YearAgo => p.plan.compare = Some(Compare::YearAgo),
+        Kw::PrevPeriod => p.plan.compare = Some(Compare::Previous),
+        Kw::Recent | Kw::List | Kw::Oldest | Kw::Largest | Kw::Smallest => {
+            if next_num.is_some() {
+                used[i + 1] = true;
+                st.list_limit = next_num.map(|x| x as usize);
+            } else if let Some(x) = (i > 0).then(|| words[i - 1].number()).flatten() {
+                // "5 most recent tickets"
+                st.list_limit = Some(x as usize);
+            }
+            let order = match k {
+                Kw::Oldest => Some(ListOrder::Oldest),
+                Kw::Largest => Some(ListOrder::Largest),
+                Kw::Smallest => Some(ListOrder::Smallest),
+                Kw::Recent => Some(ListOrder::Newest),
+                _ => None,
+            };
+            let spec = p.plan.list.get_or_insert(ListSpec {
+                table: String::new(),
+                order: ListOrder::Newest,
+                limit: 20,
+            });
+            if let Some(o) = order {
+                spec.order = o;
+            }
+        }
+        Kw::Last => {
+            // "the last 10 orders": a list, newest first.
+            if let Some(num) = next_num {
+                used[i + 1] = true;
+                st.list_limit = Some(num as usize);
+                p.plan.list.get_or_insert(ListSpec {
+                    table: String::new(),
+                    order: ListOrder::Newest,
+                    limit: 20,
+                });
+            } else {
+                p.unknown.push(texts[i].clone());
+            }
+        }
+        Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost => {
+            if let Some(t) = threshold::read(k, i, words, texts, used, catalog, p) {
+                st.threshold = Some(t);
+            }
+        }
+        Kw::HowMany => {
+            p.wants_count = true;
+            // "how many countries": the distinct values of a dimension.
+            if let Some(j) = (i + 1..n).find(|&j| !is_filler(&words[j])) {
+                // "how many different countries": the same count.
+                let said = ["unique", "distinct", "different"];
+                let k = if said.contains(&texts[j].as_str()) {
+                    j + 1
+                } else {
+                    j
+                };
+                if let Some(Some(c)) = (k < n && !used[k]).then(|| distinct_dim(&words[k], catalog))
+                {
+                    used[j] = true;
+                    used[k] = true;
+                    p.distinct = Some(c);
+                }
+            }
+        }
+        Kw::New => {
+            p.wants_new = true;
+            let next = words.get(i + 1).map(Word::lexes).unwrap_or_default();
+            let table = next.iter().find_map(|l| match l {
+                Lex::Table(t) => Some(t.clone()),
+                _ => None,
+            });
+            let metric = next.iter().find_map(|l| match l {
+                Lex::Metric(m) => Some(m.clone()),
+                _ => None,
+            });
+            p.new_table = table.map(|t| (t, metric));
+        }
+        Kw::Average => p.average = true,
+        Kw::OverTime if !p.plan.groups.iter().any(|g| matches!(g, Group::Time(_))) => {
+            p.plan.groups.push(Group::Time(Grain::Month));
+        }
+        Kw::By => {
+            // "revenue per customer": an average per row of a table, not a breakdown.
+            let per = texts[i].starts_with("per");
+            if let Some(j) = (i + 1..n)
+                .find(|&j| !used[j])
+                .filter(|&j| per && words[j].lexes().iter().any(|l| matches!(l, Lex::Table(_))))
+            {
+                used[j] = true;
+                p.derived = true;
+            }
+            // The group may be a table ("by product") or a grain.
+            if let Some(j) = (i + 1..n).find(|&j| !used[j]) {
+                if let Some(g) = group_of(&words[j], catalog) {
+                    used[j] = true;
+                    push_group(&mut p.plan.groups, g);
+                } else if let Some((c, v)) = words[j]
+                    .lexes()
+                    .iter()
+                    .all(|l| !matches!(l, Lex::Metric(_)))
+                    .then(|| {
+                        words[j].lexes().iter().find_map(|l| match l {
+                            Lex::Value(c, v) => Some((c.clone(), v.clone())),
+                            _ => None,
+                        })
+                    })
+                    .flatten()
+                {
+                    // "revenue by store": a value where a dimension should be.
+                    p.by_value = Some((c, v));
+                }
+            }
+        }
+        _ => {}
+    }
+}

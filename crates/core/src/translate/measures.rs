@@ -1,0 +1,383 @@
+//! Passes that settle what is measured: new rows, rows named by a value,
+//! lists, the default figure, entity counts, averages and amounts. Part of
+//! the `resolve` pipeline; each pass is called from `complete`.
+
+use super::describe::table_words;
+use super::options::{self, default_metric_for, metric_words};
+use super::plan::{Filter, Group, ListOrder, ListSpec, Measure, Plan, Rank};
+use super::read::Parsed;
+use super::resolve::{clarify_measure, count_metric, is_count_all, known_summary, Pass};
+use super::{capitalise_first, clauses, unsupported, Translation};
+use crate::catalog::Catalog;
+
+/// "new customers": rows of the named table by its own time column.
+pub(super) fn new_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
+    if !p.wants_new {
+        return Ok(());
+    }
+    // "new customers": that table; "signups": the one entity table with a date.
+    let entities: Vec<&str> = catalog
+        .tables
+        .iter()
+        .filter(|t| t.label_column.is_some() && t.time_column.is_some())
+        .map(|t| t.name.as_str())
+        .collect();
+    let is_count = |n: &String| {
+        catalog
+            .metric(n)
+            .is_some_and(|d| d.expression.starts_with("COUNT("))
+    };
+    let (table, counts) = match (&p.new_table, entities.as_slice()) {
+        (Some((t, m)), _) => (
+            Some(t.as_str()),
+            plan.measures
+                .iter()
+                .all(|x| matches!(x, Measure::Metric(n) if Some(n) == m.as_ref())),
+        ),
+        (None, [one]) if plan.measures.is_empty() || p.tables.iter().any(|t| t == one) => (
+            Some(*one),
+            plan.measures
+                .iter()
+                .all(|x| matches!(x, Measure::Metric(n) if is_count(n))),
+        ),
+        _ => (None, false),
+    };
+    let table = table.filter(|t| catalog.table(t).is_some_and(|t| t.time_column.is_some()));
+    match table {
+        Some(t) if counts => {
+            plan.measures = vec![Measure::New(t.to_string())];
+            Ok(())
+        }
+        _ => Err(Translation::Unsupported {
+            reason: "I can count new rows of a table that has a date (\"new customers\"), not other figures of new ones.".into(),
+            suggestions: Vec::new(),
+        }),
+    }
+}
+
+/// "how many orders were refunded": a filtered count says it all; "cancelled
+/// orders": a value of a table with a count names that count.
+pub(super) fn measures_named_by_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
+    let filtered_counts: Vec<String> = plan
+        .measures
+        .iter()
+        .filter_map(|m| match m {
+            Measure::Metric(n) => catalog
+                .metric(n)
+                .filter(|d| d.expression == "COUNT(*)" && d.filter.is_some())
+                .map(|d| d.table.clone()),
+            _ => None,
+        })
+        .collect();
+    plan.measures.retain(|m| match m {
+        Measure::Metric(n) => {
+            !(is_count_all(n, catalog)
+                && catalog
+                    .metric(n)
+                    .is_some_and(|d| filtered_counts.contains(&d.table)))
+        }
+        _ => true,
+    });
+    if plan.measures.is_empty()
+        && p.tables.is_empty()
+        && plan.list.is_none()
+        && (p.value_names_rows || p.wants_count)
+    {
+        let tables: Vec<&str> = plan
+            .filters
+            .iter()
+            .filter_map(|f| match f {
+                Filter::In { col, .. } => Some(col.table.as_str()),
+                _ => None,
+            })
+            .collect();
+        if let Some(t) = tables.first().filter(|t| tables.iter().all(|u| u == *t)) {
+            if let Measure::Metric(m) = count_metric(t, catalog) {
+                plan.measures.push(Measure::Metric(m));
+            }
+        }
+    }
+}
+
+/// A list of rows, unless a real figure was asked for. `Ok(true)`: done.
+pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<bool, Translation> {
+    let Some(list) = plan.list.as_mut() else {
+        return Ok(false);
+    };
+    let counts_only = plan
+        .measures
+        .iter()
+        .all(|m| matches!(m, Measure::Metric(n) if is_count_all(n, catalog)));
+    if !(counts_only && plan.groups.is_empty() && plan.compare.is_none() && !plan.share) {
+        plan.list = None;
+        return Ok(false);
+    }
+    if list.table.is_empty() {
+        list.table = p
+            .tables
+            .first()
+            .cloned()
+            .or_else(|| {
+                plan.measures
+                    .first()
+                    .and_then(|m| clauses::measure_table(m, catalog))
+            })
+            .ok_or_else(|| Translation::Clarify {
+                reason: "Which rows should I list?".into(),
+                options: options::lists(catalog),
+            })?;
+    }
+    let table = list.table.clone();
+    plan.measures.clear();
+    plan.rank = None;
+    if !catalog
+        .table(&table)
+        .is_some_and(|t| t.columns.iter().any(|c| !c.personal && c.dimension))
+    {
+        return Err(unsupported(
+            catalog,
+            format!("I don't list {}' personal details.", table_words(&table)),
+        ));
+    }
+    Ok(true)
+}
+
+/// "top 10 orders" (the largest rows) or a list of rows of a named table.
+pub(super) fn largest_rows(plan: &mut Plan, table: &str) {
+    let (order, n) = match plan.rank {
+        Some(Rank::Top(n)) => (ListOrder::Largest, n),
+        Some(Rank::Bottom(n)) => (ListOrder::Smallest, n),
+        None => return,
+    };
+    plan.list = Some(ListSpec {
+        table: table.to_string(),
+        order,
+        limit: n,
+    });
+    plan.measures.clear();
+    plan.rank = None;
+}
+
+/// The measure when none was named. `Ok(true)`: the plan became a list.
+pub(super) fn default_measure(
+    plan: &mut Plan,
+    p: &Parsed,
+    catalog: &Catalog,
+) -> Result<bool, Translation> {
+    if !plan.measures.is_empty() {
+        if p.vague && plan.rank.is_none() && plan.groups.is_empty() {
+            return Err(clarify_measure(plan, catalog));
+        }
+        return Ok(false);
+    }
+    if plan.rank.is_some() && plan.groups.is_empty() {
+        if let Some(t) = p.tables.first() {
+            largest_rows(plan, t);
+            return Ok(true);
+        }
+    }
+    if p.vague {
+        return Err(clarify_measure(plan, catalog));
+    }
+    if plan.rank.is_some() && !plan.groups.is_empty() {
+        // "top products": by the default metric of a table that reaches them.
+        if let Some(m) = default_metric_for(&plan.groups, catalog) {
+            plan.measures.push(Measure::Metric(m));
+        }
+    } else if let Some(t) = p.tables.first() {
+        plan.measures.push(count_metric(t, catalog));
+    }
+    if plan.measures.is_empty() {
+        if !plan.groups.is_empty() || !plan.filters.is_empty() || plan.period.is_some() {
+            return Err(clarify_measure(plan, catalog));
+        }
+        return Err(unsupported(
+            catalog,
+            format!(
+                "I couldn't find a figure to compute in that question. I know about {}.",
+                known_summary(catalog)
+            ),
+        ));
+    }
+    Ok(false)
+}
+
+/// "which country has the most customers": a distinct count of an entity
+/// referenced by the facts, split only by the entity's own columns with no
+/// period, is a count of the entity's rows (those without facts included).
+pub(super) fn entity_count(plan: &mut Plan, catalog: &Catalog) {
+    let [Measure::Metric(n)] = plan.measures.as_slice() else {
+        return;
+    };
+    let Some(d) = catalog.metric(n) else { return };
+    let e = d.expression.replace(' ', "");
+    let Some(fk) = e
+        .strip_prefix("COUNT(DISTINCT")
+        .and_then(|x| x.strip_suffix(')'))
+    else {
+        return;
+    };
+    let Some(rel) = catalog
+        .relationships
+        .iter()
+        .find(|r| r.from_table == d.table && r.from_column == fk)
+    else {
+        return;
+    };
+    let on_entity = |c: &crate::translate::lexicon::Col| c.table == rel.to_table;
+    let grouped_by_entity = !plan.groups.is_empty()
+        && plan
+            .groups
+            .iter()
+            .all(|g| matches!(g, Group::Dim(c) if on_entity(c)));
+    let filters_on_entity = plan.filters.iter().all(|f| match f {
+        Filter::In { col, .. } | Filter::Cmp { col, .. } => on_entity(col),
+        Filter::State { .. } => false,
+    });
+    // "what % of customers are in Germany": a share of the entity's rows.
+    let share_of_entity = plan.share && plan.groups.is_empty() && !plan.filters.is_empty();
+    if (grouped_by_entity || share_of_entity)
+        && filters_on_entity
+        && plan.period.is_none()
+        && plan.compare.is_none()
+    {
+        plan.measures = vec![Measure::Rows(rel.to_table.clone())];
+    }
+}
+
+/// "average X": the catalog's average of what X sums, or X when it is one.
+pub(super) fn average(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
+    if !p.average {
+        return Ok(());
+    }
+    let timed = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    let mut out = Vec::new();
+    for m in &plan.measures {
+        if let Measure::Average(_) = m {
+            out.push(m.clone());
+            continue;
+        }
+        let Measure::Metric(n) = m else {
+            return Err(cannot_average(catalog));
+        };
+        let d = catalog.metric(n).ok_or_else(|| cannot_average(catalog))?;
+        let e = d.expression.replace(' ', "");
+        if e.starts_with("AVG(") {
+            out.push(m.clone());
+            continue;
+        }
+        if timed && d.is_additive() {
+            return Err(unsupported(
+                catalog,
+                "I can't average totals over time yet; ask for the figure by month instead.",
+            ));
+        }
+        let avg = e.strip_prefix("SUM(").map(|inner| format!("AVG({inner}"));
+        let found = catalog.metrics.iter().find(|a| {
+            a.table == d.table && a.filter == d.filter && Some(a.expression.replace(' ', "")) == avg
+        });
+        match found {
+            Some(a) => out.push(Measure::Metric(a.name.clone())),
+            None => return Err(cannot_average(catalog)),
+        }
+    }
+    out.dedup();
+    plan.measures = out;
+    Ok(())
+}
+
+fn cannot_average(catalog: &Catalog) -> Translation {
+    let avgs: Vec<String> = catalog
+        .metrics
+        .iter()
+        .filter(|m| m.expression.starts_with("AVG("))
+        .map(|m| m.label.to_lowercase())
+        .collect();
+    unsupported(
+        catalog,
+        format!(
+            "I can only average what the catalog defines as an average ({}) or a numeric column.",
+            avgs.join(", ")
+        ),
+    )
+}
+
+/// "value of refunds": a count has no amount to add up.
+pub(super) fn money(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
+    if !p.money_word {
+        return Ok(());
+    }
+    let found = plan.measures.clone().into_iter().find(|m| match m {
+        Measure::Metric(n) => catalog
+            .metric(n)
+            .is_some_and(|d| d.expression.starts_with("COUNT(")),
+        Measure::Average(_) => false,
+        _ => true,
+    });
+    let Some(Measure::Metric(name)) = found.as_ref() else {
+        return Ok(());
+    };
+    if let ([_], Some(sum)) = (plan.measures.as_slice(), sum_of_counted_rows(name, catalog)) {
+        // Rows of one state ("refunded orders") have one amount; rows of any
+        // state next to a metric that keeps one state are asked about.
+        if matches!(
+            &sum,
+            Measure::Sum {
+                filter: Some(_),
+                ..
+            }
+        ) || names_state_column(plan, catalog)
+        {
+            plan.measures = vec![sum];
+            return Ok(());
+        }
+    }
+    let words = metric_words(name);
+    let mut suggestions = vec![words.clone()];
+    if let Some(d) = catalog
+        .metric(name)
+        .and_then(|d| catalog.table(&d.table))
+        .and_then(|t| t.default_metric.clone())
+        .filter(|d| d != name)
+    {
+        suggestions.push(metric_words(&d));
+    }
+    suggestions.push(format!("{words} by month"));
+    Err(Translation::Unsupported {
+        reason: format!(
+            "{} is a count; I have no amount to add up for it.",
+            capitalise_first(&words)
+        ),
+        suggestions,
+    })
+}
+
+/// Whether a filter names a value of the column the table's default metric
+/// keeps one value of ("cancelled" orders, where revenue keeps completed).
+fn names_state_column(plan: &Plan, catalog: &Catalog) -> bool {
+    plan.filters.iter().any(|f| match f {
+        Filter::In { col, .. } => catalog
+            .table(&col.table)
+            .and_then(|t| t.default_metric.as_deref())
+            .and_then(|m| catalog.metric(m))
+            .and_then(|m| m.filter.as_deref())
+            .is_some_and(|f| f.starts_with(&format!("{} = ", col.column))),
+        _ => false,
+    })
+}
+
+/// "amount of refunded orders": a row count's rows, summed over the column
+/// the table's default metric adds up (its own filter left out).
+fn sum_of_counted_rows(count: &str, catalog: &Catalog) -> Option<Measure> {
+    let d = catalog
+        .metric(count)
+        .filter(|d| d.expression == "COUNT(*)")?;
+    let default = catalog.metric(catalog.table(&d.table)?.default_metric.as_deref()?)?;
+    let e = default.expression.replace(' ', "");
+    let column = e.strip_prefix("SUM(")?.strip_suffix(')')?;
+    catalog.table(&d.table)?.column(column)?;
+    Some(Measure::Sum {
+        col: super::lexicon::Col::new(&d.table, column),
+        filter: d.filter.clone(),
+    })
+}

@@ -1,0 +1,186 @@
+//! "how many customers have more than 5 orders": a threshold on a figure per
+//! row of an entity table, computed per entity in a grouped CTE, then the
+//! entities that pass are counted. Entities with no rows at all have no
+//! figure, so a threshold they would pass ("fewer than 2 orders") is refused.
+
+use super::clauses::period_cond;
+use super::describe::{capitalise, condition_words, lower, table_words};
+use super::lexicon::Col;
+use super::plan::{Measure, Op, PerEntity, Plan};
+use super::read::Parsed;
+use super::resolve::count_metric;
+use super::sql::{Ctx, Rendered};
+use super::{unsupported, Translation};
+use crate::catalog::Catalog;
+use crate::wire::ChartHint;
+
+/// Makes the plan a count of entities past a threshold, or refuses.
+pub(super) fn per_entity(
+    plan: &mut Plan,
+    p: &Parsed,
+    catalog: &Catalog,
+) -> Result<(), Translation> {
+    let Some(r) = &p.per_entity else {
+        return Ok(());
+    };
+    let entity = table_words(&r.entity);
+    let d = catalog
+        .metric(&r.figure)
+        .ok_or_else(|| unsupported(catalog, "I don't know that figure."))?;
+    if catalog.relationship(&d.table, &r.entity).is_none() {
+        return Err(unsupported(
+            catalog,
+            format!("I can't relate {} to {entity}.", table_words(&d.table)),
+        ));
+    }
+    if !plan.groups.is_empty()
+        || plan.compare.is_some()
+        || plan.rank.is_some()
+        || plan.share
+        || plan.list.is_some()
+        || p.average
+        || p.distinct.is_some()
+    {
+        return Err(unsupported(
+            catalog,
+            format!("I can count {entity} past a threshold, not split, rank or compare them."),
+        ));
+    }
+    // "customers with more than 5 orders" alone may want a list of them.
+    if !p.wants_count {
+        return Err(Translation::Unsupported {
+            reason: format!(
+                "I can count those {entity} (\"how many {entity} ...\"), not list them."
+            ),
+            suggestions: Vec::new(),
+        });
+    }
+    // What is counted must be the entity itself, not another figure.
+    let counts_entity = |m: &Measure| match m {
+        Measure::Rows(t) => *t == r.entity,
+        Measure::Metric(n) => {
+            *m == count_metric(&r.entity, catalog)
+                || catalog.metric(n).is_some_and(|x| {
+                    let e = x.expression.replace(' ', "");
+                    catalog.relationships.iter().any(|rel| {
+                        rel.from_table == x.table
+                            && rel.to_table == r.entity
+                            && e == format!("COUNT(DISTINCT{})", rel.from_column)
+                    })
+                })
+        }
+        _ => false,
+    };
+    if !plan.measures.iter().all(counts_entity) {
+        return Err(unsupported(
+            catalog,
+            format!("I can only count the {entity} past a threshold, not another figure of them."),
+        ));
+    }
+    let keeps_empty = match r.op {
+        Op::Gt => r.value < 0.0,
+        Op::Ge => r.value <= 0.0,
+        Op::Lt | Op::Le => true,
+    };
+    if keeps_empty {
+        return Err(unsupported(
+            catalog,
+            format!(
+                "{} with no {} at all would count too, and I can't see them; ask for more than a number instead.",
+                capitalise(&entity),
+                table_words(&d.table)
+            ),
+        ));
+    }
+    plan.measures = vec![Measure::Metric(r.figure.clone())];
+    plan.per_entity = Some(PerEntity {
+        entity: r.entity.clone(),
+        op: r.op,
+        value: r.value,
+    });
+    Ok(())
+}
+
+/// `WITH facts, per AS (figure per entity) SELECT COUNT(*) FROM per WHERE v > n`.
+pub(super) fn render(
+    plan: &Plan,
+    pe: &PerEntity,
+    ctx: &Ctx,
+    from: &str,
+    mut conds: Vec<String>,
+    mut notes: Vec<String>,
+) -> Result<Rendered, String> {
+    let catalog = ctx.catalog;
+    let Some(Measure::Metric(name)) = plan.measures.first() else {
+        return Err("nothing to count per entity".into());
+    };
+    let d = catalog.metric(name).ok_or("unknown figure")?;
+    let rel = catalog
+        .relationship(&ctx.base, &pe.entity)
+        .ok_or("those rows don't link to that table")?;
+    if let Some(f) = &d.filter {
+        conds.insert(0, ctx.expr(f));
+        if let Some(n) = condition_words(f, &ctx.base, catalog) {
+            notes.insert(0, n);
+        }
+    }
+    if let Some(p) = &plan.period {
+        let (ts, is_date) = ctx.time_column().ok_or("those rows have no date")?;
+        conds.extend(period_cond(p, &ts, is_date));
+    }
+    let table = catalog.table(&ctx.base).ok_or("unknown table")?;
+    let read: Vec<&str> = d
+        .expression
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .collect();
+    let mut facts = vec![format!(
+        "{} AS entity_key",
+        ctx.col(&Col::new(&ctx.base, &rel.from_column))
+    )];
+    for c in table
+        .columns
+        .iter()
+        .filter(|c| read.contains(&c.name.as_str()))
+    {
+        facts.push(format!(
+            "{} AS {}",
+            ctx.col(&Col::new(&ctx.base, &c.name)),
+            c.name
+        ));
+    }
+    let where_sql = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
+    let value = if pe.value.fract() == 0.0 {
+        format!("{}", pe.value as i64)
+    } else {
+        format!("{}", pe.value)
+    };
+    // ROUND keeps Polars 0.52 off its streaming group-by; 6 places keep the threshold exact enough.
+    let sql = format!(
+        "WITH facts AS (SELECT {} FROM {from}{where_sql}), per AS (SELECT entity_key, ROUND({}, 6) AS v FROM facts GROUP BY entity_key) SELECT COUNT(*) AS {} FROM per WHERE v {} {value}",
+        facts.join(", "),
+        d.expression,
+        pe.entity,
+        pe.op.sql(),
+    );
+    let mut line = format!(
+        "{} with {} {} {value}",
+        capitalise(&table_words(&pe.entity)),
+        lower(&d.label),
+        pe.op.words()
+    );
+    if let Some(p) = &plan.period {
+        line.push_str(&format!(", {}", p.label));
+    }
+    for n in notes {
+        line.push_str(&format!(", {n}"));
+    }
+    Ok(Rendered {
+        sql,
+        interpretation: line,
+        chart: ChartHint::BigNumber,
+    })
+}

@@ -1,0 +1,226 @@
+//! Thresholds: "orders over 500" (a filter on a numeric column, or the
+//! column the table's default metric adds up) and "customers with more than
+//! 5 orders" (a threshold on a figure per entity, settled in `per_entity`).
+
+use super::lexicon::{Col, Kw, Lex, Word};
+use super::plan::{Measure, Op};
+use super::read::{is_filler, Parsed};
+use crate::catalog::Catalog;
+
+/// Operator, number, column (none: the default one) and the operator's word.
+pub(super) type Threshold = (Op, f64, Option<Col>, usize);
+
+/// Reads the threshold at the operator word `i`; per-entity thresholds and
+/// what cannot be placed are recorded on `p` instead.
+pub(super) fn read(
+    k: Kw,
+    i: usize,
+    words: &[Word],
+    texts: &[String],
+    used: &mut [bool],
+    catalog: &Catalog,
+    p: &mut Parsed,
+) -> Option<Threshold> {
+    let n = words.len();
+    let next_num = words.get(i + 1).and_then(Word::number);
+    let op = match k {
+        Kw::Over => Op::Gt,
+        Kw::Under => Op::Lt,
+        Kw::AtLeast => Op::Ge,
+        _ => Op::Le,
+    };
+    // "500 or more": the number comes first.
+    let (num, at) = match next_num {
+        Some(x) => (Some(x), i + 1),
+        None => (
+            (i > 0).then(|| words[i - 1].number()).flatten(),
+            i - usize::from(i > 0),
+        ),
+    };
+    if let Some(x) = num {
+        used[at] = true;
+        // "products that sold more than 100 units": a metric after the number
+        // and an entity of another table before the verb is a figure per entity.
+        if let Some(t) = per_entity_figure(words, i, at, catalog) {
+            used[at + 1] = true;
+            p.per_entity = Some(t.with(op, x));
+            return None;
+        }
+        // The column named right before the operator or right after the number.
+        let mut col = None;
+        let mut col_at = None;
+        for j in [i.wrapping_sub(1), at + 1, i.wrapping_sub(2)] {
+            if j < n && (!used[j] || is_filler(&words[j])) {
+                if let Some(c) = words[j].lexes().iter().find_map(|l| match l {
+                    Lex::Numeric(c) => Some(c.clone()),
+                    _ => None,
+                }) {
+                    used[j] = true;
+                    col = Some(c);
+                    col_at = Some(j);
+                    break;
+                }
+                if words[j].is(Kw::Share) {
+                    used[j] = true;
+                }
+            }
+        }
+        // Without a column, only rows named right before may take the
+        // table's default ("orders over 500", "orders of at least 300").
+        let before = (0..i)
+            .rev()
+            .find(|&j| !is_filler(&words[j]) && !words[j].is(Kw::In))
+            .and_then(|j| {
+                words[j].lexes().iter().find_map(|l| match l {
+                    Lex::Table(t) => Some(t.clone()),
+                    _ => None,
+                })
+            });
+        if col.is_none() && before.is_none() {
+            p.unknown.push(format!("{} {}", texts[i], texts[at]));
+        }
+        // "sold more than 100 units" with no rows named: per order line, or
+        // per something the question named as a figure? Never guessed.
+        let figure_after = col_at == Some(at + 1)
+            && words[at + 1]
+                .lexes()
+                .iter()
+                .any(|l| matches!(l, Lex::Metric(_)));
+        if figure_after && before.is_none() {
+            p.refusal = Some(format!(
+                "I can't tell what \"{} {} {}\" is counted per: each row, or something else.",
+                texts[i],
+                texts[at],
+                texts[at + 1]
+            ));
+            return None;
+        }
+        // "customers with more than 5 orders": a count per row of
+        // another table, not a filter on single rows.
+        // "500 in revenue": the figure may follow "in".
+        let fig_at = if words.get(at + 1).is_some_and(|w| w.is(Kw::In)) {
+            at + 2
+        } else {
+            at + 1
+        };
+        let counted = words
+            .get(fig_at)
+            .filter(|_| col.is_none())
+            .is_some_and(|w| {
+                w.lexes()
+                    .iter()
+                    .any(|l| matches!(l, Lex::Metric(_) | Lex::Table(_)))
+            });
+        if counted {
+            // The figure per row of the entity: a metric, or the
+            // count of a table's rows.
+            let next = words[fig_at].lexes();
+            let figure = next.iter().find_map(|l| match l {
+                Lex::Metric(m) => Some(m.clone()),
+                _ => None,
+            });
+            let figure = figure.or_else(|| {
+                next.iter().find_map(|l| match l {
+                    Lex::Table(t) => match resolve_count(t, catalog) {
+                        Measure::Metric(m) => Some(m),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+            });
+            match (before.clone(), figure) {
+                (Some(entity), Some(figure)) => {
+                    used[fig_at] = true;
+                    used[at + 1] = true;
+                    p.per_entity = Some(PerEntityRead {
+                        entity,
+                        figure,
+                        op,
+                        value: x,
+                    });
+                }
+                _ => {
+                    p.refusal = Some(format!(
+                        "I can't tell what \"{} {} {}\" is counted per.",
+                        texts[i], texts[at], texts[fig_at]
+                    ))
+                }
+            }
+        } else {
+            return Some((op, x, col, i));
+        }
+    } else if k != Kw::Over {
+        p.unknown.push(texts[i].clone());
+    }
+    None
+}
+
+/// An entity named before the operator (verbs and fillers between) and a
+/// metric of another table that links to it right after the number.
+fn per_entity_figure(words: &[Word], i: usize, at: usize, catalog: &Catalog) -> Option<PartRead> {
+    let metric = words.get(at + 1)?.lexes().iter().find_map(|l| match l {
+        Lex::Metric(m) => catalog.metric(m),
+        _ => None,
+    })?;
+    let j = (0..i).rev().find(|&j| {
+        !is_filler(&words[j]) && !words[j].lexes().iter().any(|l| matches!(l, Lex::Verb(_)))
+    })?;
+    let entity = words[j].lexes().iter().find_map(|l| match l {
+        Lex::Table(t) => Some(t.clone()),
+        _ => None,
+    })?;
+    (entity != metric.table && catalog.relationship(&metric.table, &entity).is_some()).then(|| {
+        PartRead {
+            entity,
+            figure: metric.name.clone(),
+        }
+    })
+}
+
+/// An entity and its figure, before the threshold is known.
+struct PartRead {
+    entity: String,
+    figure: String,
+}
+
+impl PartRead {
+    fn with(self, op: Op, value: f64) -> PerEntityRead {
+        PerEntityRead {
+            entity: self.entity,
+            figure: self.figure,
+            op,
+            value,
+        }
+    }
+}
+
+/// "customers with more than 5 orders" as read: the entity's table, the
+/// figure per entity (a metric) and the threshold on it.
+#[derive(Debug, Clone)]
+pub struct PerEntityRead {
+    pub entity: String,
+    pub figure: String,
+    pub op: Op,
+    pub value: f64,
+}
+
+pub(super) fn resolve_count(table: &str, catalog: &Catalog) -> Measure {
+    super::resolve::count_metric(table, catalog)
+}
+
+/// The column summed by a table's default metric ("orders over 500": the amount).
+pub(super) fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<Col> {
+    let table = match p.plan.measures.first() {
+        Some(Measure::Metric(m)) => catalog.metric(m).map(|m| m.table.clone()),
+        Some(Measure::Rows(t) | Measure::New(t)) => Some(t.clone()),
+        Some(Measure::Average(c)) => Some(c.table.clone()),
+        Some(Measure::Distinct { base, .. }) => Some(base.clone()),
+        Some(Measure::Sum { col, .. }) => Some(col.table.clone()),
+        None => p.tables.first().cloned(),
+    }?;
+    let metric = catalog.metric(catalog.table(&table)?.default_metric.as_deref()?)?;
+    let e = metric.expression.replace(' ', "");
+    let column = e.strip_prefix("SUM(")?.strip_suffix(')')?;
+    catalog.table(&table)?.column(column)?;
+    Some(Col::new(&table, column))
+}

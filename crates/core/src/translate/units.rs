@@ -1,0 +1,143 @@
+//! Durations in a unit: "average resolution time in days" converts a
+//! metric whose catalog format is a unit of time ("hours"); it never reads
+//! the unit as a time bucket.
+
+use super::lexicon::{Kw, Lex, Word};
+use crate::catalog::Catalog;
+
+/// A unit of time and its length in seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeUnit {
+    pub name: &'static str,
+    pub seconds: u64,
+}
+
+const UNITS: [(&str, u64); 5] = [
+    ("second", 1),
+    ("minute", 60),
+    ("hour", 3_600),
+    ("day", 86_400),
+    ("week", 604_800),
+];
+
+/// The unit a word or a catalog format names ("days", "hour", "hours").
+pub fn unit_of(word: &str) -> Option<TimeUnit> {
+    let w = word.trim().to_lowercase();
+    let w = w.strip_suffix('s').unwrap_or(&w);
+    UNITS
+        .iter()
+        .find(|(n, _)| *n == w)
+        .map(|&(name, seconds)| TimeUnit { name, seconds })
+}
+
+/// The unit of a metric, from its catalog format.
+pub fn metric_unit(name: &str, catalog: &Catalog) -> Option<TimeUnit> {
+    catalog.metric(name).and_then(|m| unit_of(&m.format))
+}
+
+/// Finds "in days" (or "days" not after "by"/"per") in a question that
+/// measures a duration metric, and marks those words used. `Err` names a
+/// unit word beside more than one duration metric.
+pub fn scan(
+    words: &[Word],
+    texts: &[String],
+    used: &mut [bool],
+    catalog: &Catalog,
+) -> Result<Option<TimeUnit>, String> {
+    let durations: Vec<&String> = words
+        .iter()
+        .flat_map(Word::lexes)
+        .filter_map(|l| match l {
+            Lex::Metric(m) if metric_unit(m, catalog).is_some() => Some(m),
+            _ => None,
+        })
+        .collect();
+    let Some(first) = durations.first() else {
+        // "csat in days": a unit with no duration to give in it.
+        let stray = (1..words.len())
+            .find(|&i| !used[i] && words[i - 1].is(Kw::In) && unit_of(&texts[i]).is_some());
+        return match stray {
+            Some(i) => Err(texts[i].clone()),
+            None => Ok(None),
+        };
+    };
+    let mut found = None;
+    for i in 0..words.len() {
+        let Some(unit) = unit_of(&texts[i]) else {
+            continue;
+        };
+        if used[i] || i > 0 && words[i - 1].is(Kw::By) {
+            continue;
+        }
+        if durations.iter().any(|d| d != first) {
+            return Err(texts[i].clone());
+        }
+        used[i] = true;
+        if i > 0 && words[i - 1].is(Kw::In) {
+            used[i - 1] = true;
+        }
+        found = Some(unit);
+    }
+    Ok(found)
+}
+
+/// `AVG(x)` in `from` units as `AVG((x) / k)` in `to` units; only for
+/// aggregates that scale (average, sum, min, max).
+pub fn convert(expr: &str, from: &TimeUnit, to: &TimeUnit) -> Option<String> {
+    let open = expr.find('(')?;
+    let name = &expr[..open];
+    if !["AVG", "SUM", "MIN", "MAX"].contains(&name) {
+        return None;
+    }
+    let inner = expr.get(open + 1..)?.strip_suffix(')')?;
+    if from == to {
+        return Some(expr.to_string());
+    }
+    let scaled = if to.seconds > from.seconds {
+        format!("({inner}) / {}", ratio(to.seconds, from.seconds))
+    } else {
+        format!("({inner}) * {}", ratio(from.seconds, to.seconds))
+    };
+    Some(format!("{name}({scaled})"))
+}
+
+fn ratio(a: u64, b: u64) -> String {
+    if a.is_multiple_of(b) {
+        format!("{}.0", a / b)
+    } else {
+        format!("{}", a as f64 / b as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_hours_to_days_and_minutes() {
+        let (h, d, m) = (
+            unit_of("hours").unwrap_or(TimeUnit {
+                name: "",
+                seconds: 0,
+            }),
+            unit_of("days").unwrap_or(TimeUnit {
+                name: "",
+                seconds: 0,
+            }),
+            unit_of("minute").unwrap_or(TimeUnit {
+                name: "",
+                seconds: 0,
+            }),
+        );
+        assert_eq!(
+            convert("AVG(x / 3600.0)", &h, &d).as_deref(),
+            Some("AVG((x / 3600.0) / 24.0)")
+        );
+        assert_eq!(
+            convert("AVG(x)", &h, &m).as_deref(),
+            Some("AVG((x) * 60.0)")
+        );
+        assert_eq!(convert("COUNT(*)", &h, &d), None);
+        assert_eq!(unit_of("month"), None);
+    }
+}
