@@ -194,13 +194,19 @@ async fn serve_unseen_schema(data: Store, source: DataSource, pg_admin: Option<&
     assert_eq!(r.code(), "token_unknown_tenant");
 }
 
-#[tokio::test]
-async fn an_unseen_schema_is_served_from_sqlite_by_a_catalog_file_alone() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("clinic.db");
+/// The clinic's SQLite file in `dir`, with its rows, and a connection to it.
+fn clinic_sqlite(dir: &std::path::Path) -> (std::path::PathBuf, rusqlite::Connection) {
+    let path = dir.join("clinic.db");
     let c = rusqlite::Connection::open(&path).expect("create");
     c.execute_batch(SCHEMA).expect("schema");
     c.execute_batch(&rows().1).expect("rows");
+    (path, c)
+}
+
+#[tokio::test]
+async fn an_unseen_schema_is_served_from_sqlite_by_a_catalog_file_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, c) = clinic_sqlite(dir.path());
     drop(c);
     serve_unseen_schema(
         Store::Sqlite(SqliteStore::new(&path)),
@@ -223,10 +229,7 @@ async fn an_unseen_schema_is_served_from_sqlite_by_a_catalog_file_alone() {
 #[tokio::test]
 async fn a_column_dropped_under_a_running_server_fails_only_new_builds() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("clinic.db");
-    let c = rusqlite::Connection::open(&path).expect("create");
-    c.execute_batch(SCHEMA).expect("schema");
-    c.execute_batch(&rows().1).expect("rows");
+    let (path, c) = clinic_sqlite(dir.path());
     let data = Store::Sqlite(SqliteStore::new(&path));
     let text = edited(
         &draft_database(&data, &[], None, "public")

@@ -68,9 +68,12 @@ impl TestServer {
         source: DataSource,
         store: Store,
         keys: ServerKeys,
-        config: AppConfig,
+        mut config: AppConfig,
     ) -> TestServer {
         let db = dir.path().join("slicewise.db");
+        if config.static_dir == Path::new("dist") {
+            config.static_dir = dir.path().join("dist");
+        }
         let state = AppState::with_source(source, store, keys, config);
         let router = app(state.clone());
         TestServer {
@@ -86,20 +89,10 @@ impl TestServer {
         dir: TempDir,
         store: Store,
         keys: ServerKeys,
-        mut config: AppConfig,
+        config: AppConfig,
     ) -> TestServer {
-        let db = dir.path().join("slicewise.db");
-        if config.static_dir == Path::new("dist") {
-            config.static_dir = dir.path().join("dist");
-        }
-        let state = AppState::new(store, keys, config);
-        let router = app(state.clone());
-        TestServer {
-            dir,
-            db,
-            state,
-            router,
-        }
+        let source = DataSource::of_store(&store);
+        Self::with_source(dir, source, store, keys, config)
     }
 
     pub fn keys(&self) -> &ServerKeys {
