@@ -141,7 +141,15 @@ fn fixture() -> Result<Vec<(&'static str, Vec<u8>)>> {
                 (1..=n_customers).map(|i| format!("c{i}@example.com")),
             )),
             Arc::new(StringArray::from_iter_values(
-                (0..n_customers).map(|i| COUNTRIES[(i * 7) % COUNTRIES.len()]),
+                // Four customers per country, then twelve more skewed over the
+                // first four, so "the country with the most customers" has one answer.
+                (0..n_customers).map(|i| {
+                    const SKEW: [usize; 12] = [0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 3];
+                    COUNTRIES[SKEW
+                        .get(i.wrapping_sub(48))
+                        .copied()
+                        .unwrap_or((i * 7) % COUNTRIES.len())]
+                }),
             )),
             Arc::new(StringArray::from_iter_values(
                 (0..n_customers).map(|i| ["consumer", "smb", "enterprise"][i % 3]),
