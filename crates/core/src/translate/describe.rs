@@ -70,6 +70,15 @@ pub(super) fn condition_words(f: &str, table: &str, catalog: &Catalog) -> Option
     Some(f.to_string())
 }
 
+/// Ends an interpretation line with the period it covers and its notes
+/// (", October 2025, completed orders only").
+pub(super) fn append_clauses(line: &mut String, period: Option<&str>, notes: &[String]) {
+    for clause in period.into_iter().chain(notes.iter().map(String::as_str)) {
+        line.push_str(", ");
+        line.push_str(clause);
+    }
+}
+
 pub(super) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()

@@ -2,6 +2,7 @@
 //! ordered by an output name as Polars wants.
 
 use super::clauses::period_cond;
+use super::describe::append_clauses;
 use super::lexicon::Col;
 use super::plan::{ListOrder, ListSpec, Plan};
 use super::sql::{Ctx, Rendered};
@@ -77,12 +78,11 @@ pub(super) fn render_list(
         words,
         table.name.replace('_', " ")
     );
-    if let Some(p) = &plan.period {
-        line.push_str(&format!(", {}", p.label));
-    }
-    for n in notes {
-        line.push_str(&format!(", {n}"));
-    }
+    append_clauses(
+        &mut line,
+        plan.period.as_ref().map(|p| p.label.as_str()),
+        &notes,
+    );
     Ok(Rendered {
         sql,
         interpretation: line,

@@ -4,7 +4,7 @@
 //! figure, so a threshold they would pass ("fewer than 2 orders") is refused.
 
 use super::clauses::period_cond;
-use super::describe::{capitalise, condition_words, lower, table_words};
+use super::describe::{append_clauses, capitalise, condition_words, lower, table_words};
 use super::lexicon::Col;
 use super::plan::{Measure, Op, PerEntity, Plan};
 use super::read::Parsed;
@@ -172,12 +172,11 @@ pub(super) fn render(
         lower(&d.label),
         pe.op.words()
     );
-    if let Some(p) = &plan.period {
-        line.push_str(&format!(", {}", p.label));
-    }
-    for n in notes {
-        line.push_str(&format!(", {n}"));
-    }
+    append_clauses(
+        &mut line,
+        plan.period.as_ref().map(|p| p.label.as_str()),
+        &notes,
+    );
     Ok(Rendered {
         sql,
         interpretation: line,

@@ -4,7 +4,9 @@
 use super::clauses::{
     agg, bucket, conditional, filter_sql, literal, measure_table, period_cond, table_alias, Agg,
 };
-use super::describe::{column_words, group_alias, join_words, lower, plural, table_words};
+use super::describe::{
+    append_clauses, column_words, group_alias, join_words, lower, plural, table_words,
+};
 use super::lexicon::{Col, Grain};
 use super::plan::{Compare, Filter, Group, Measure, Plan, Rank};
 use super::units::TimeUnit;
@@ -486,14 +488,11 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         _ if group_words.is_empty() => what.clone(),
         _ => format!("{what} by {}", join_words(&group_words)),
     };
-    if let Some((cur, other)) = &compare {
-        line.push_str(&format!(", {} vs {}", cur.label, other.label));
-    } else if let Some(p) = &plan.period {
-        line.push_str(&format!(", {}", p.label));
-    }
-    for n in notes {
-        line.push_str(&format!(", {n}"));
-    }
+    let period = match &compare {
+        Some((cur, other)) => Some(format!("{} vs {}", cur.label, other.label)),
+        None => plan.period.as_ref().map(|p| p.label.clone()),
+    };
+    append_clauses(&mut line, period.as_deref(), &notes);
     if let Some(col) = unfiltered_business_column(plan, &base, catalog) {
         line.push_str(&format!(", any {}", column_words(&col, catalog)));
     }
