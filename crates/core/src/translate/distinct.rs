@@ -17,13 +17,7 @@ pub(super) fn distinct(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result
         return Ok(());
     };
     let what = plural(&column_words(col, catalog));
-    if !plan.groups.is_empty()
-        || plan.compare.is_some()
-        || plan.rank.is_some()
-        || plan.share
-        || plan.list.is_some()
-        || p.average
-    {
+    if plan.is_shaped() || p.average {
         return Err(unsupported(
             catalog,
             format!(

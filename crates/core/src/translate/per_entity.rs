@@ -33,14 +33,7 @@ pub(super) fn per_entity(
             format!("I can't relate {} to {entity}.", table_words(&d.table)),
         ));
     }
-    if !plan.groups.is_empty()
-        || plan.compare.is_some()
-        || plan.rank.is_some()
-        || plan.share
-        || plan.list.is_some()
-        || p.average
-        || p.distinct.is_some()
-    {
+    if plan.is_shaped() || p.average || p.distinct.is_some() {
         return Err(unsupported(
             catalog,
             format!("I can count {entity} past a threshold, not split, rank or compare them."),

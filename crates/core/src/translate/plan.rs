@@ -154,6 +154,18 @@ pub struct Plan {
     pub list: Option<ListSpec>,
 }
 
+impl Plan {
+    /// Whether the plan already splits, compares, ranks, shares or lists:
+    /// a single figure (a distinct count, a per-entity count) cannot join it.
+    pub(super) fn is_shaped(&self) -> bool {
+        !self.groups.is_empty()
+            || self.compare.is_some()
+            || self.rank.is_some()
+            || self.share
+            || self.list.is_some()
+    }
+}
+
 /// The group a word names: a grain, a dimension, or a table's name column.
 pub(super) fn group_of(w: &Word, catalog: &Catalog) -> Option<Group> {
     if let Some(g) = w.grain() {
