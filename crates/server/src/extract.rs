@@ -255,17 +255,24 @@ pub async fn build_extract<S: TableSource + Sync>(
     pseudonym_root: &[u8],
 ) -> Result<TenantExtract, ExtractError> {
     let key = tenant_pseudonym_key(pseudonym_root, tenant);
+    let chain = if privacy == Privacy::Gdpr {
+        consent_chain(catalog)
+    } else {
+        Vec::new()
+    };
     let rules: Vec<TablePrivacy> = catalog
         .tables
         .iter()
-        .map(|t| TablePrivacy::new(catalog, t, privacy, key))
+        .map(|t| TablePrivacy::new(catalog, t, privacy, &chain, key))
         .collect();
     // Who consented is known before the tables that follow consent are read.
     let mut order: Vec<usize> = (0..catalog.tables.len()).collect();
-    let chain: Vec<&str> = consent_chain(catalog).iter().map(|(t, _)| *t).collect();
     order.sort_by_key(|i| {
         let name = catalog.tables[*i].name.as_str();
-        chain.iter().position(|t| *t == name).unwrap_or(usize::MAX)
+        chain
+            .iter()
+            .position(|(t, _)| *t == name)
+            .unwrap_or(usize::MAX)
     });
     let mut keys = KeptKeys::default();
     let mut built: Vec<Option<ExtractTable>> = vec![None; catalog.tables.len()];

@@ -130,19 +130,16 @@ pub struct TablePrivacy<'c> {
 }
 
 impl<'c> TablePrivacy<'c> {
-    /// The rules for `table` at `privacy`.
+    /// The rules for `table` at `privacy`; `chain` is the catalog's
+    /// [`consent_chain`] at `gdpr`, empty at the other levels.
     pub fn new(
         catalog: &'c Catalog,
         table: &'c TableDef,
         privacy: Privacy,
+        chain: &[(&str, Option<&Relationship>)],
         tenant_key: [u8; 32],
     ) -> TablePrivacy<'c> {
         let index = |name: &str| table.columns.iter().position(|c| c.name == name);
-        let chain = if privacy == Privacy::Gdpr {
-            consent_chain(catalog)
-        } else {
-            Vec::new()
-        };
         let link = chain.iter().find(|(t, _)| *t == table.name);
         let consent = match (link, &catalog.privacy.consent) {
             (Some((_, None)), Some(rule)) => index(&rule.column),
