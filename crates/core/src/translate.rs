@@ -27,6 +27,7 @@ mod period;
 mod plan;
 mod read;
 mod resolve;
+mod snapshot;
 mod sql;
 mod suggest;
 mod threshold;

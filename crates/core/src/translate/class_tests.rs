@@ -238,3 +238,51 @@ fn a_ranking_is_one_list_and_a_singular_ranked_row_is_one() {
     assert!(refused("top channel by revenue by month"));
     assert!(refused("top 5 countries by customers"));
 }
+
+fn banking() -> Catalog {
+    crate::catalog_file::parse(
+        include_str!("../../../../examples/banking/catalog.toml"),
+        "examples/banking/catalog.toml",
+    )
+    .unwrap_or_else(|e| panic!("banking catalog: {e:?}"))
+}
+
+fn banking_answer(q: &str) -> String {
+    match translate(q, None, &banking(), &ctx()) {
+        Translation::Answer(a) => a.sql,
+        other => panic!("{q}: {other:?}"),
+    }
+}
+
+#[test]
+fn a_snapshot_reads_the_last_reading_of_its_period_never_a_sum_of_dates() {
+    // No period: the latest reading.
+    let sql = banking_answer("total balance");
+    assert!(
+        sql.ends_with("WHERE balance_date IN (SELECT MAX(balance_date) AS last_reading FROM balances)"),
+        "{sql}"
+    );
+    // "at the end of" a period: the last reading inside it.
+    for q in [
+        "total balance at the end of last month",
+        "balances as of the end of October 2025",
+    ] {
+        let sql = banking_answer(q);
+        assert!(
+            sql.contains("IN (SELECT MAX(balance_date) AS last_reading FROM balances WHERE balance_date >= DATE '2025-10-01' AND balance_date < DATE '2025-11-01')"),
+            "{q}: {sql}"
+        );
+    }
+    // Split by time: the last reading of each bucket.
+    let sql = banking_answer("total balance by quarter");
+    assert!(sql.contains("FROM balances) readings GROUP BY quarter)"), "{sql}");
+    // Averages read one date too, and a split by weekday has no last reading.
+    assert!(banking_answer("average balance by product").contains("last_reading"));
+    assert!(!matches!(
+        translate("balance by weekday", None, &banking(), &ctx()),
+        Translation::Answer(_)
+    ));
+    // Flows add up over a period: "at the end of" does not fit them.
+    assert!(refused("revenue at the end of 2024"));
+    assert!(!banking_answer("card spend in 2024").contains("last_reading"));
+}

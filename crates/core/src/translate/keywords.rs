@@ -46,6 +46,7 @@ pub(super) fn keyword(
             p.refusal = Some("I can only report on what has happened; I cannot forecast.".into())
         }
         Kw::Ratio => p.derived = true,
+        Kw::EndOf => p.plan.at_end = true,
         Kw::Ambiguous => p.vague = true,
         Kw::Best | Kw::Top | Kw::Most => {
             if k == Kw::Best {

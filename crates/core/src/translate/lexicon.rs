@@ -94,6 +94,7 @@ pub enum Kw {
     Worst,
     New,
     Ratio,
+    EndOf,
 }
 
 /// One meaning a word or phrase can have.

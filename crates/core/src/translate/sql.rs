@@ -8,6 +8,7 @@ use super::describe::{
     append_clauses, column_words, group_alias, join_words, lower, plural, table_words,
 };
 use super::lexicon::{Col, Grain};
+use super::period::Period;
 use super::plan::{Compare, Filter, Group, Measure, Plan, Rank};
 use super::units::TimeUnit;
 use crate::catalog::{Catalog, ColumnType};
@@ -214,6 +215,13 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     if distinct_joined && (!plan.groups.is_empty() || plan.compare.is_some()) {
         return Err("I can't split or compare a count of distinct values of a linked table".into());
     }
+    // A comparison's periods; its error only matters where it is rendered.
+    let compare = compared_periods(plan);
+    let compared = compare.as_ref().ok().and_then(Option::as_ref);
+    if let Some((cond, note)) = super::snapshot::last_reading(plan, &ctx, compared)? {
+        conds.push(cond);
+        notes.push(note);
+    }
     if let Some(pe) = &plan.per_entity {
         return super::per_entity::render(plan, pe, &ctx, &from, conds, notes);
     }
@@ -328,20 +336,8 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     }
 
     // The measures, each once or once per compared period.
+    let compare = compare?;
     let mut measure_aliases: Vec<String> = Vec::new();
-    let compare = match &plan.compare {
-        Some(c) => {
-            let current = plan.period.clone().ok_or("a comparison needs a period")?;
-            let other = match c {
-                Compare::Previous => current.previous(),
-                Compare::YearAgo => current.year_ago(),
-                Compare::Explicit(p) => Some(p.clone()),
-            }
-            .ok_or("that comparison needs a bounded period")?;
-            Some((current, other))
-        }
-        None => None,
-    };
     // Polars 0.52 without its streaming engine panics on a GROUP BY whose
     // aggregates are all bare partitionable ones (SUM, COUNT, AVG over a
     // column): wrapping each in ROUND keeps it on the in-memory path.
@@ -517,6 +513,21 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         interpretation: line,
         chart,
     })
+}
+
+/// The current and the other period of a comparison.
+fn compared_periods(plan: &Plan) -> Result<Option<(Period, Period)>, String> {
+    let Some(c) = &plan.compare else {
+        return Ok(None);
+    };
+    let current = plan.period.clone().ok_or("a comparison needs a period")?;
+    let other = match c {
+        Compare::Previous => current.previous(),
+        Compare::YearAgo => current.year_ago(),
+        Compare::Explicit(p) => Some(p.clone()),
+    }
+    .ok_or("that comparison needs a bounded period")?;
+    Ok(Some((current, other)))
 }
 
 /// Says which part a single share measures, before the other filters.
