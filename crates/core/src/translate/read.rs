@@ -56,6 +56,23 @@ pub struct Parsed {
     pub verb_measure: bool,
 }
 
+/// The state's table, when the phrase that named the state names it too.
+fn state_table_named(state: &str, phrase: &str, catalog: &Catalog) -> Option<String> {
+    let table = catalog.table(&catalog.states.iter().find(|s| s.name == state)?.table)?;
+    let words: Vec<&str> = phrase.split(' ').collect();
+    let names = std::iter::once(table.name.replace('_', " ")).chain(table.synonyms.iter().cloned());
+    names
+        .map(|n| n.to_lowercase())
+        .any(|n| {
+            let singular = n.strip_suffix('s').unwrap_or(&n).to_string();
+            words.windows(n.split(' ').count()).any(|w| {
+                let w = w.join(" ");
+                w == n || w == singular
+            })
+        })
+        .then(|| table.name.clone())
+}
+
 /// A word that names a dimension and nothing else: no table, figure, value or state.
 pub(super) fn distinct_dim(w: &Word, catalog: &Catalog) -> Option<Col> {
     let lexes = w.lexes();
@@ -257,6 +274,13 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             Lex::State(s) => Some(s.clone()),
             _ => None,
         }) {
+            // "closed accounts": a state phrase that names its table names
+            // the rows too, as "accounts" alone would.
+            if let Some(t) = state_table_named(&name, &texts[i], catalog) {
+                if !p.tables.contains(&t) {
+                    p.tables.push(t);
+                }
+            }
             p.plan.filters.push(Filter::State {
                 name,
                 negated: std::mem::take(&mut st.negate_next),

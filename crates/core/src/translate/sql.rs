@@ -36,6 +36,8 @@ pub(super) struct Ctx<'a> {
     pub(super) base: String,
     base_alias: String,
     joins: Vec<Join>,
+    /// The time column periods and time buckets apply to.
+    time: Option<String>,
 }
 
 impl Ctx<'_> {
@@ -96,7 +98,7 @@ impl Ctx<'_> {
 
     pub(super) fn time_column(&self) -> Option<(String, bool)> {
         let t = self.catalog.table(&self.base)?;
-        let name = t.time_column.clone()?;
+        let name = self.time.clone()?;
         let is_date = t
             .column(&name)
             .is_some_and(|c| c.column_type == ColumnType::Date);
@@ -117,7 +119,12 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         base: base.clone(),
         base_alias: table_alias(&base, &[]),
         joins: Vec::new(),
+        time: None,
     };
+    let event = event_time_column(plan, &base, catalog);
+    ctx.time = event
+        .clone()
+        .or_else(|| catalog.table(&base).and_then(|t| t.time_column.clone()));
     let mut needed: Vec<String> = Vec::new();
     for col in plan
         .groups
@@ -186,6 +193,14 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         conds.push(sql);
         notes.push(text);
     }
+    // Which date a period or bucket reads, when the rows have several.
+    let several_dates = catalog
+        .table(&base)
+        .is_some_and(|t| t.all_time_columns().nth(1).is_some());
+    let dated = plan.period.is_some() || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    if let (Some(c), true, true) = (&ctx.time, several_dates, dated) {
+        notes.push(format!("dated by {}", column_words(&Col::new(&base, c), catalog)));
+    }
     // "what % of tickets are urgent": the part, inside the measure.
     let part = plan.share_of.as_ref().map(|f| filter_sql(f, &ctx));
     let ts = ctx.time_column();
@@ -249,7 +264,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     let grouped = !plan.groups.is_empty();
     // Grouped queries read from a CTE of plain rows: Polars SQL 0.52 cannot
     // GROUP BY a computed expression or an alias, only by a column.
-    let (ts_ref, ts_name) = match ctx.catalog.table(&base).and_then(|t| t.time_column.clone()) {
+    let (ts_ref, ts_name) = match ctx.time.clone() {
         Some(name) => (ts_col.clone(), name),
         None => (String::new(), String::new()),
     };
@@ -513,6 +528,29 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         interpretation: line,
         chart,
     })
+}
+
+/// "closed accounts last year": a state that is an event with its own date
+/// (`closed_on IS NOT NULL`) dates the rows by that column, not by the
+/// table's default time column.
+fn event_time_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<String> {
+    let table = catalog.table(base)?;
+    let mut cols = plan.filters.iter().filter_map(|f| {
+        let Filter::State { name, negated: false } = f else {
+            return None;
+        };
+        let state = catalog.states.iter().find(|s| s.name == *name && s.table == base)?;
+        let col = state
+            .condition
+            .trim()
+            .strip_suffix("IS NOT NULL")
+            .or_else(|| state.condition.trim().strip_suffix("is not null"))?
+            .trim();
+        (table.all_time_columns().any(|t| t == col) && table.time_column.as_deref() != Some(col))
+            .then(|| col.to_string())
+    });
+    let first = cols.next()?;
+    cols.all(|c| c == first).then_some(first)
 }
 
 /// The current and the other period of a comparison.
