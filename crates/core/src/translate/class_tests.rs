@@ -259,7 +259,9 @@ fn a_snapshot_reads_the_last_reading_of_its_period_never_a_sum_of_dates() {
     // No period: the latest reading.
     let sql = banking_answer("total balance");
     assert!(
-        sql.ends_with("WHERE balance_date IN (SELECT MAX(balance_date) AS last_reading FROM balances)"),
+        sql.ends_with(
+            "WHERE balance_date IN (SELECT MAX(balance_date) AS last_reading FROM balances)"
+        ),
         "{sql}"
     );
     // "at the end of" a period: the last reading inside it.
@@ -275,13 +277,18 @@ fn a_snapshot_reads_the_last_reading_of_its_period_never_a_sum_of_dates() {
     }
     // Split by time: the last reading of each bucket.
     let sql = banking_answer("total balance by quarter");
-    assert!(sql.contains("FROM balances) readings GROUP BY quarter)"), "{sql}");
+    assert!(
+        sql.contains("FROM balances) readings GROUP BY quarter)"),
+        "{sql}"
+    );
     // Averages read one date too, and a split by weekday has no last reading.
     assert!(banking_answer("average balance by product").contains("last_reading"));
     assert!(!matches!(
         translate("balance by weekday", None, &banking(), &ctx()),
         Translation::Answer(_)
     ));
+    // A day that does not exist is not read as its month.
+    assert!(refused("revenue on 31 June 2025"));
     // Flows add up over a period: "at the end of" does not fit them.
     assert!(refused("revenue at the end of 2024"));
     assert!(!banking_answer("card spend in 2024").contains("last_reading"));

@@ -40,7 +40,27 @@ pub(super) fn new_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
                 .iter()
                 .all(|x| matches!(x, Measure::Metric(n) if is_count(n))),
         ),
-        _ => (None, false),
+        // "how many clients joined": the one entity table the question
+        // names, as a table or by its count.
+        (None, _) => {
+            let mut named: Vec<&str> = p.tables.iter().map(String::as_str).collect();
+            named.extend(plan.measures.iter().filter_map(|m| match m {
+                Measure::Metric(n) if is_count(n) => catalog.metric(n).map(|d| d.table.as_str()),
+                _ => None,
+            }));
+            named.retain(|t| entities.contains(t));
+            named.dedup();
+            match named.as_slice() {
+                [t] => (
+                    Some(*t),
+                    plan.measures.iter().all(|x| {
+                        matches!(x, Measure::Metric(n) if is_count(n)
+                            && catalog.metric(n).is_some_and(|d| d.table == *t))
+                    }),
+                ),
+                _ => (None, false),
+            }
+        }
     };
     let table = table.filter(|t| catalog.table(t).is_some_and(|t| t.time_column.is_some()));
     match table {

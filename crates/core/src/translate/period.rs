@@ -171,6 +171,8 @@ pub fn to_date(g: Grain, today: NaiveDate) -> Option<Period> {
 /// A period atom before years are filled in.
 #[derive(Debug, Clone)]
 enum Atom {
+    /// "30 June", "June 30, 2025": month, day, year.
+    Day(u32, u32, Option<i32>),
     Month(u32, Option<i32>),
     Quarter(u32, Option<i32>),
     Resolved(Period),
@@ -222,7 +224,7 @@ pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
         let period = match ranged {
             Some((second, _)) => {
                 let year = match &second {
-                    Atom::Month(_, y) | Atom::Quarter(_, y) => *y,
+                    Atom::Month(_, y) | Atom::Quarter(_, y) | Atom::Day(_, _, y) => *y,
                     Atom::Resolved(p) => p.start.map(|d| d.year()),
                 };
                 let (a, b) = (
@@ -291,6 +293,21 @@ fn open_ended(p: Period, kw: Option<Kw>, today: NaiveDate) -> Period {
 fn resolve(atom: Atom, year: Option<i32>, today: NaiveDate) -> Option<Period> {
     match atom {
         Atom::Resolved(p) => Some(p),
+        Atom::Day(m, d, y) => {
+            // Without a year: the most recent such day, today included.
+            let y = match y.or(year) {
+                Some(y) => y,
+                None if ymd(today.year(), m, d)? <= today => today.year(),
+                None => today.year() - 1,
+            };
+            let day = ymd(y, m, d)?;
+            Some(Period::new(
+                day,
+                day.succ_opt()?,
+                day.to_string(),
+                Span::Days(1),
+            ))
+        }
         Atom::Month(m, y) => {
             let y = y.or(year).unwrap_or(if m <= today.month() {
                 today.year()
@@ -364,6 +381,32 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
             ));
         }
         _ => {}
+    }
+    let month_of = |w: &Word| {
+        w.lexes().iter().find_map(|l| match l {
+            super::lexicon::Lex::Month(m) => Some(*m),
+            _ => None,
+        })
+    };
+    let day_of = |w: Option<&Word>| {
+        w.and_then(Word::number)
+            .filter(|d| d.fract() == 0.0 && (1.0..=31.0).contains(d))
+            .map(|d| d as u32)
+    };
+    // "30 June 2025", "June 30 2025", "June 30, 2025".
+    // "the 1st of March": the day, "of", the month.
+    let of = usize::from(words.get(i + 1).is_some_and(|w| w.is(Kw::In)));
+    if let (Some(d), Some(m)) = (day_of(Some(w)), words.get(i + 1 + of).and_then(month_of)) {
+        return Some(match year_after(i + 2 + of) {
+            Some((y, n)) => (Atom::Day(m, d, Some(y)), 2 + of + n),
+            None => (Atom::Day(m, d, None), 2 + of),
+        });
+    }
+    if let (Some(m), Some(d)) = (month_of(w), day_of(words.get(i + 1))) {
+        return Some(match year_after(i + 2) {
+            Some((y, n)) => (Atom::Day(m, d, Some(y)), 2 + n),
+            None => (Atom::Day(m, d, None), 2),
+        });
     }
     for lex in w.lexes() {
         if let super::lexicon::Lex::Month(m) = lex {
@@ -496,6 +539,24 @@ mod tests {
                 (d(p.start), d(p.end), p.label)
             })
             .collect()
+    }
+
+    #[test]
+    fn days_of_a_month_in_every_order() {
+        for text in [
+            "30 June 2025",
+            "June 30 2025",
+            "June 30, 2025",
+            "30th June 2025",
+            "the 30th of June 2025",
+            "on 30 june",
+        ] {
+            let found = periods(text);
+            assert_eq!(found.len(), 1, "{text}: {found:?}");
+            assert_eq!(found[0].0, "2025-06-30", "{text}: {found:?}");
+        }
+        // No such day: the month alone, and "31" is left for the gate.
+        assert_eq!(periods("31 June 2025")[0].2, "June 2025");
     }
 
     #[test]

@@ -58,19 +58,25 @@ pub struct Parsed {
 
 /// The state's table, when the phrase that named the state names it too.
 fn state_table_named(state: &str, phrase: &str, catalog: &Catalog) -> Option<String> {
-    let table = catalog.table(&catalog.states.iter().find(|s| s.name == state)?.table)?;
+    let table = &catalog.states.iter().find(|s| s.name == state)?.table;
+    phrase_names_table(phrase, table, catalog).then(|| table.clone())
+}
+
+/// Whether a phrase ("private clients", "closed accounts") holds the name of
+/// `table` or one of its synonyms, singular or plural.
+pub(super) fn phrase_names_table(phrase: &str, table: &str, catalog: &Catalog) -> bool {
+    let Some(table) = catalog.table(table) else {
+        return false;
+    };
     let words: Vec<&str> = phrase.split(' ').collect();
     let names = std::iter::once(table.name.replace('_', " ")).chain(table.synonyms.iter().cloned());
-    names
-        .map(|n| n.to_lowercase())
-        .any(|n| {
-            let singular = n.strip_suffix('s').unwrap_or(&n).to_string();
-            words.windows(n.split(' ').count()).any(|w| {
-                let w = w.join(" ");
-                w == n || w == singular
-            })
+    names.map(|n| n.to_lowercase()).any(|n| {
+        let singular = n.strip_suffix('s').unwrap_or(&n).to_string();
+        words.windows(n.split(' ').count()).any(|w| {
+            let w = w.join(" ");
+            w == n || w == singular
         })
-        .then(|| table.name.clone())
+    })
 }
 
 /// A word that names a dimension and nothing else: no table, figure, value or state.

@@ -3,7 +3,7 @@
 //! becomes a question back or a refusal.
 
 use super::describe::{column_words, condition_words, is_label, singular, table_words};
-use super::lexicon::Grain;
+use super::lexicon::{Col, Grain};
 use super::measures;
 use super::options::{self, metric_words, reaches};
 use super::plan::{Compare, Filter, Group, Measure, Plan, Rank};
@@ -117,7 +117,20 @@ pub(super) fn complete(
 
 /// What is refused or asked back before anything else.
 fn refusals(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass {
-    if let Some((col, value)) = &p.by_value {
+    // "spend by card": the value the measure is already limited to.
+    let implied = |col: &Col, value: &str| {
+        plan.measures.iter().any(|m| match m {
+            Measure::Metric(n) => catalog
+                .metric(n)
+                .and_then(|d| d.filter.as_deref())
+                .is_some_and(|f| {
+                    f.split(" AND ")
+                        .any(|c| c.trim() == format!("{} = {}", col.column, clauses::quote(value)))
+                }),
+            _ => false,
+        })
+    };
+    if let Some((col, value)) = p.by_value.as_ref().filter(|(c, v)| !implied(c, v)) {
         let m = first_measure_words(plan, catalog);
         let words = column_words(col, catalog);
         return Err(Translation::Clarify {

@@ -199,7 +199,10 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         .is_some_and(|t| t.all_time_columns().nth(1).is_some());
     let dated = plan.period.is_some() || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
     if let (Some(c), true, true) = (&ctx.time, several_dates, dated) {
-        notes.push(format!("dated by {}", column_words(&Col::new(&base, c), catalog)));
+        notes.push(format!(
+            "dated by {}",
+            column_words(&Col::new(&base, c), catalog)
+        ));
     }
     // "what % of tickets are urgent": the part, inside the measure.
     let part = plan.share_of.as_ref().map(|f| filter_sql(f, &ctx));
@@ -536,10 +539,17 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
 fn event_time_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<String> {
     let table = catalog.table(base)?;
     let mut cols = plan.filters.iter().filter_map(|f| {
-        let Filter::State { name, negated: false } = f else {
+        let Filter::State {
+            name,
+            negated: false,
+        } = f
+        else {
             return None;
         };
-        let state = catalog.states.iter().find(|s| s.name == *name && s.table == base)?;
+        let state = catalog
+            .states
+            .iter()
+            .find(|s| s.name == *name && s.table == base)?;
         let col = state
             .condition
             .trim()
