@@ -293,3 +293,23 @@ fn a_snapshot_reads_the_last_reading_of_its_period_never_a_sum_of_dates() {
     assert!(refused("revenue at the end of 2024"));
     assert!(!banking_answer("card spend in 2024").contains("last_reading"));
 }
+
+#[test]
+fn a_verb_is_never_dropped_for_the_count_of_its_subject() {
+    // "clients ... spent": the spend per client (or city), not a count of clients.
+    let sql = banking_answer("which clients spent the most in 2025");
+    assert!(sql.contains("SUM(-amount_cents)"), "{sql}");
+    assert!(sql.contains("GROUP BY client_id, client"), "{sql}");
+    let sql = banking_answer("which city's clients spent the most");
+    assert!(
+        sql.contains("SUM(-amount_cents)") && sql.contains("GROUP BY city"),
+        "{sql}"
+    );
+    // "closed accounts": the state names its rows, which are counted.
+    let sql = banking_answer("closed accounts by product last year");
+    assert!(sql.contains("COUNT(*)"), "{sql}");
+    assert!(
+        sql.contains("closed_on >= DATE '2024-01-01'"),
+        "an event state dates its rows: {sql}"
+    );
+}
