@@ -305,6 +305,12 @@ fn a_verb_is_never_dropped_for_the_count_of_its_subject() {
         sql.contains("SUM(-amount_cents)") && sql.contains("GROUP BY city"),
         "{sql}"
     );
+    // An entity in a state of another table: its distinct keys there.
+    let sql = banking_answer("how many accounts had a negative balance at the end of October 2025");
+    assert!(
+        sql.starts_with("SELECT COUNT(DISTINCT account_id) AS distinct_account_id FROM balances WHERE balance_cents < 0"),
+        "{sql}"
+    );
     // "closed accounts": the state names its rows, which are counted.
     let sql = banking_answer("closed accounts by product last year");
     assert!(sql.contains("COUNT(*)"), "{sql}");

@@ -401,3 +401,43 @@ fn sum_of_counted_rows(count: &str, catalog: &Catalog) -> Option<Measure> {
         filter: d.filter.clone(),
     })
 }
+
+/// "how many accounts had a negative balance": a count of an entity whose
+/// rows of another table are in a state of that table is the number of
+/// distinct entity keys among those rows.
+pub(super) fn entities_in_state(plan: &mut Plan, catalog: &Catalog) {
+    if plan.is_shaped() {
+        return;
+    }
+    let entity = match plan.measures.as_slice() {
+        [Measure::Rows(t)] => t.clone(),
+        [Measure::Metric(n)] if is_count_all(n, catalog) => match catalog.metric(n) {
+            Some(d) => d.table.clone(),
+            None => return,
+        },
+        _ => return,
+    };
+    let mut facts = plan.filters.iter().filter_map(|f| match f {
+        Filter::State { name, .. } => catalog
+            .states
+            .iter()
+            .find(|s| s.name == *name)
+            .map(|s| s.table.clone()),
+        _ => None,
+    });
+    let Some(fact) = facts.next() else { return };
+    if fact == entity || facts.any(|t| t != fact) {
+        return;
+    }
+    if let Some(rel) = catalog
+        .relationships
+        .iter()
+        .find(|r| r.from_table == fact && r.to_table == entity)
+    {
+        plan.measures = vec![Measure::Distinct {
+            col: super::lexicon::Col::new(&fact, &rel.from_column),
+            base: fact,
+            filter: None,
+        }];
+    }
+}
