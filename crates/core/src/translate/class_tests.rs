@@ -41,8 +41,13 @@ fn a_share_of_one_part_is_one_figure() {
         sql.contains("o.ordered_at >= TIMESTAMP '2025-01-01 00:00:00'"),
         "{sql}"
     );
-    // Two candidate parts: asked about, not guessed.
-    assert!(refused("what % of web orders are refunded"));
+    // Two filters: the one after the verb is the part, the one before
+    // bounds the whole; without a verb between them, asked about.
+    assert_eq!(
+        answer("what % of web orders are refunded"),
+        "SELECT 100.0 * COUNT(CASE WHEN status = 'refunded' THEN 1 END) / COUNT(*) AS orders_share_pct FROM orders WHERE channel = 'web'"
+    );
+    assert!(refused("what percentage of refunded web orders"));
 }
 
 #[test]

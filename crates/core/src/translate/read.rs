@@ -54,6 +54,8 @@ pub struct Parsed {
     pub distinct: Option<Col>,
     /// The measure came from a metric's verb only ("do we sell").
     pub verb_measure: bool,
+    /// How many filters were read before the first "is"/"are"/"was"/"were".
+    pub part_from: Option<usize>,
 }
 
 /// "which clients spent the most", "how many clients received a salary": a
@@ -240,6 +242,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
 
     let mut i = 0;
     while i < n {
+        // "what % of checking accounts are closed": the filters named after
+        // the verb are the part, those before it bound the whole.
+        if p.part_from.is_none() && ["is", "are", "was", "were"].contains(&texts[i].as_str()) {
+            p.part_from = Some(p.plan.filters.len());
+        }
         if used[i] {
             i += 1;
             continue;
