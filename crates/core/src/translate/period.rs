@@ -22,6 +22,9 @@ pub struct Period {
     pub span: Span,
     /// The period was named relative to last year ("last year").
     pub last_year: bool,
+    /// It depends on today's date ("last month", "since March", "in June"
+    /// without a year): the answer says which date it was resolved against.
+    pub relative: bool,
 }
 
 impl Period {
@@ -32,6 +35,14 @@ impl Period {
             label,
             span,
             last_year: false,
+            relative: false,
+        }
+    }
+
+    fn relative(self) -> Period {
+        Period {
+            relative: true,
+            ..self
         }
     }
 
@@ -160,12 +171,15 @@ fn unit_span(g: Grain, n: i64) -> Span {
 pub fn to_date(g: Grain, today: NaiveDate) -> Option<Period> {
     let s = unit_start(g, today)?;
     let tomorrow = today.succ_opt()?;
-    Some(Period::new(
-        s,
-        tomorrow,
-        format!("this {} ({})", grain_name(g), range_label(s, tomorrow)),
-        unit_span(g, 1),
-    ))
+    Some(
+        Period::new(
+            s,
+            tomorrow,
+            format!("this {} ({})", grain_name(g), range_label(s, tomorrow)),
+            unit_span(g, 1),
+        )
+        .relative(),
+    )
 }
 
 /// A period atom before years are filled in.
@@ -233,12 +247,15 @@ pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
                 );
                 match (a, b) {
                     (Some(a), Some(b)) => match (a.start, b.end) {
-                        (Some(s), Some(e)) if s < e => Some(Period::new(
-                            s,
-                            e,
-                            format!("{} to {}", a.label, b.label),
-                            Span::Days((e - s).num_days()),
-                        )),
+                        (Some(s), Some(e)) if s < e => Some(Period {
+                            relative: a.relative || b.relative,
+                            ..Period::new(
+                                s,
+                                e,
+                                format!("{} to {}", a.label, b.label),
+                                Span::Days((e - s).num_days()),
+                            )
+                        }),
                         _ => None,
                     },
                     _ => None,
@@ -272,6 +289,7 @@ fn open_ended(p: Period, kw: Option<Kw>, today: NaiveDate) -> Period {
             label: format!("since {}", p.label),
             end: Some(tomorrow),
             span: Span::Days((tomorrow - p.start.unwrap_or(today)).num_days()),
+            relative: true,
             ..p
         },
         Some(Kw::Before) => Period {
@@ -294,6 +312,7 @@ fn resolve(atom: Atom, year: Option<i32>, today: NaiveDate) -> Option<Period> {
     match atom {
         Atom::Resolved(p) => Some(p),
         Atom::Day(m, d, y) => {
+            let given = y.or(year).is_some();
             // Without a year: the most recent such day, today included.
             let y = match y.or(year) {
                 Some(y) => y,
@@ -301,14 +320,11 @@ fn resolve(atom: Atom, year: Option<i32>, today: NaiveDate) -> Option<Period> {
                 None => today.year() - 1,
             };
             let day = ymd(y, m, d)?;
-            Some(Period::new(
-                day,
-                day.succ_opt()?,
-                day.to_string(),
-                Span::Days(1),
-            ))
+            let p = Period::new(day, day.succ_opt()?, day.to_string(), Span::Days(1));
+            Some(if given { p } else { p.relative() })
         }
         Atom::Month(m, y) => {
+            let given = y.or(year).is_some();
             let y = y.or(year).unwrap_or(if m <= today.month() {
                 today.year()
             } else {
@@ -316,14 +332,16 @@ fn resolve(atom: Atom, year: Option<i32>, today: NaiveDate) -> Option<Period> {
             });
             let start = ymd(y, m, 1)?;
             let name = MONTH_NAMES.get(m as usize - 1)?;
-            Some(Period::new(
+            let p = Period::new(
                 start,
                 add_units(start, Grain::Month, 1)?,
                 format!("{name} {y}"),
                 Span::Months(12),
-            ))
+            );
+            Some(if given { p } else { p.relative() })
         }
         Atom::Quarter(q, y) => {
+            let given = y.or(year).is_some();
             let current = (today.month() - 1) / 3 + 1;
             let y = y.or(year).unwrap_or(if q <= current {
                 today.year()
@@ -331,12 +349,13 @@ fn resolve(atom: Atom, year: Option<i32>, today: NaiveDate) -> Option<Period> {
                 today.year() - 1
             });
             let start = ymd(y, (q - 1) * 3 + 1, 1)?;
-            Some(Period::new(
+            let p = Period::new(
                 start,
                 add_units(start, Grain::Quarter, 1)?,
                 format!("Q{q} {y}"),
                 Span::Months(12),
-            ))
+            );
+            Some(if given { p } else { p.relative() })
         }
     }
 }
@@ -472,7 +491,8 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
                         } else {
                             today.year() - 1
                         };
-                        return Some((Atom::Month(m, Some(y)), 1 + n));
+                        let p = resolve(Atom::Month(m, Some(y)), None, today)?;
+                        return Some((Atom::Resolved(p.relative()), 1 + n));
                     }
                     return None;
                 }
@@ -492,7 +512,7 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
                         format!("last {n} {unit}s ({})", range_label(s, tomorrow)),
                         Span::Days((tomorrow - s).num_days()),
                     );
-                    return Some((Atom::Resolved(p), used));
+                    return Some((Atom::Resolved(p.relative()), used));
                 }
                 None => {
                     let end = unit_start(g, today)?;
@@ -511,13 +531,13 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
                     };
                     let mut p = Period::new(s, end, label, unit_span(g, 1));
                     p.last_year = g == Grain::Year;
-                    return Some((Atom::Resolved(p), used));
+                    return Some((Atom::Resolved(p.relative()), used));
                 }
             }
         }
         _ => return None,
     };
-    Some((Atom::Resolved(p), 1))
+    Some((Atom::Resolved(p.relative()), 1))
 }
 
 #[cfg(test)]

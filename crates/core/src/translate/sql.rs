@@ -564,7 +564,7 @@ fn event_time_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<Strin
 }
 
 /// The current and the other period of a comparison.
-fn compared_periods(plan: &Plan) -> Result<Option<(Period, Period)>, String> {
+pub(super) fn compared_periods(plan: &Plan) -> Result<Option<(Period, Period)>, String> {
     let Some(c) = &plan.compare else {
         return Ok(None);
     };
