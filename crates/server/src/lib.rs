@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod ask;
+pub mod auth;
 pub mod catalog_check;
 pub mod catalog_draft;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod embed;
 pub mod error;
 pub mod extract;
 pub mod introspect;
+pub mod json_body;
 pub mod keys;
 pub mod llm;
 pub mod pg;
@@ -26,11 +28,12 @@ pub mod source;
 pub mod source_pg;
 pub mod source_sqlite;
 pub mod sqlite;
+pub mod state;
 pub mod store;
 pub mod tier;
 pub mod token;
 
-pub use app::{app, AppState};
+pub use app::app;
 pub use config::{AppConfig, LlmConfig, Quotas, TranslatorKind};
 pub use error::AppError;
 pub use extract::{build_extract, ExtractError, TenantExtract};
@@ -39,5 +42,6 @@ pub use rows::TenantRows;
 pub use seed::{demo_tenants, generate_tenant, TenantSpec};
 pub use source::{DataSource, SourceError, TableSource};
 pub use sqlite::{seed_sqlite, SqliteStore};
+pub use state::AppState;
 pub use store::{Store, StoreError};
 pub use tier::Tier;

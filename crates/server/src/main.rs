@@ -12,10 +12,10 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 use slicewise_core::wire::Privacy;
-use slicewise_server::app::EXTRACT_LIFETIME;
 use slicewise_server::pg::PgStore;
 use slicewise_server::source_pg::PgSource;
 use slicewise_server::source_sqlite::SqliteSource;
+use slicewise_server::state::EXTRACT_LIFETIME;
 use slicewise_server::store::KeyPublication;
 use slicewise_server::{
     app, seed_sqlite, AppConfig, AppState, DataSource, LlmConfig, Quotas, ServerKeys, SqliteStore,
