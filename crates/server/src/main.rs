@@ -12,11 +12,11 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 use slicewise_core::wire::Privacy;
-use slicewise_server::pg::PgStore;
 use slicewise_server::source_pg::PgSource;
 use slicewise_server::source_sqlite::SqliteSource;
 use slicewise_server::state::EXTRACT_LIFETIME;
 use slicewise_server::store::KeyPublication;
+use slicewise_server::store_pg::PgStore;
 use slicewise_server::{
     app, seed_sqlite, AppConfig, AppState, DataSource, LlmConfig, Quotas, ServerKeys, SqliteStore,
     Store, Tier, TranslatorKind,
@@ -470,15 +470,15 @@ fn pg_setup(args: PgSetupArgs) -> anyhow::Result<()> {
 }
 
 fn catalog_draft(args: CatalogDraftArgs) -> anyhow::Result<()> {
-    let store = match (&args.db, &args.database_url) {
-        (Some(db), _) => Store::Sqlite(SqliteStore::new(db)),
-        (_, Some(url)) => Store::Postgres(PgStore::new(url)),
+    let source = match (&args.db, &args.database_url) {
+        (Some(db), _) => DataSource::Sqlite(SqliteSource::new(db)),
+        (_, Some(url)) => DataSource::Postgres(PgSource::new(url)),
         _ => bail!("name the database: --db FILE or --database-url URL"),
     };
     let rt = tokio::runtime::Runtime::new()?;
     let text = rt
         .block_on(slicewise_server::catalog_draft::draft_database(
-            &store,
+            &source,
             &args.tables,
             args.tenant_column.as_deref(),
             &args.schema,
@@ -505,16 +505,16 @@ fn catalog_check(args: CatalogCheckArgs) -> anyhow::Result<()> {
     let mut problems = match slicewise_core::catalog_file::parse_with_warnings(&text, &name) {
         Ok((catalog, warnings)) => {
             let source = match (&args.db, &args.database_url) {
-                (Some(db), _) => Some(Store::Sqlite(SqliteStore::new(db))),
-                (_, Some(url)) => Some(Store::Postgres(PgStore::new(url))),
+                (Some(db), _) => Some(DataSource::Sqlite(SqliteSource::new(db))),
+                (_, Some(url)) => Some(DataSource::Postgres(PgSource::new(url))),
                 _ => None,
             };
             let mut all = warnings;
-            if let Some(store) = source {
+            if let Some(source) = source {
                 let rt = tokio::runtime::Runtime::new()?;
                 all.extend(
                     rt.block_on(slicewise_server::catalog_check::against_database(
-                        &catalog, &store, &text, &name,
+                        &catalog, &source, &text, &name,
                     )),
                 );
             }
@@ -600,7 +600,7 @@ fn seed(args: SeedArgs, file: FileConfig) -> anyhow::Result<()> {
         }
         Source::Postgres(url) => {
             let rt = tokio::runtime::Runtime::new()?;
-            let written = rt.block_on(slicewise_server::pg::seed_postgres(
+            let written = rt.block_on(slicewise_server::pg_seed::seed_postgres(
                 &url,
                 scale,
                 args.if_missing,

@@ -16,6 +16,8 @@ use crate::extract::{build_extract, ExtractCache, ExtractError, TenantExtract};
 use crate::keys::ServerKeys;
 use crate::llm::LlmTranslator;
 use crate::source::{DataSource, TableSource};
+use crate::source_pg::PgSource;
+use crate::source_sqlite::SqliteSource;
 use crate::store::{Store, StoreError};
 use crate::tier::Tier;
 
@@ -51,7 +53,7 @@ impl AppState {
     /// State over one database holding both the data and the server's own
     /// state, the server's keys and settings.
     pub fn new(store: Store, keys: ServerKeys, config: AppConfig) -> AppState {
-        let source = DataSource::of_store(&store);
+        let source = source_of_store(&store);
         Self::with_source(source, store, keys, config)
     }
 
@@ -224,6 +226,15 @@ impl AppState {
                 Ok::<_, AppError>(extract)
             })
             .await
+    }
+}
+
+/// The vendor data in the database a store lives in: the demo's and the
+/// tests' one database holding both (a vendor's data has a source of its own).
+pub fn source_of_store(store: &Store) -> DataSource {
+    match store {
+        Store::Sqlite(s) => DataSource::Sqlite(SqliteSource::new(s.path())),
+        Store::Postgres(p) => DataSource::Postgres(PgSource::new(p.url())),
     }
 }
 

@@ -7,8 +7,8 @@ use std::process::Command;
 use ed25519_dalek::SigningKey;
 use slicewise_core::wire::Privacy;
 use slicewise_core::{ManifestError, SignedManifest};
-use slicewise_server::pg::PgStore;
 use slicewise_server::state::EXTRACT_LIFETIME;
+use slicewise_server::store_pg::PgStore;
 use slicewise_server::{AppConfig, SqliteStore, Store};
 
 use crate::postgres::{pg_server, seeded, PgDb};

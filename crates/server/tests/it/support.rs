@@ -9,6 +9,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use slicewise_core::wire::{KeySet, Privacy};
 use slicewise_core::SignedManifest;
+use slicewise_server::state::source_of_store;
 use slicewise_server::{app, AppConfig, AppState, DataSource, ServerKeys, SqliteStore, Store};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -91,7 +92,7 @@ impl TestServer {
         keys: ServerKeys,
         config: AppConfig,
     ) -> TestServer {
-        let source = DataSource::of_store(&store);
+        let source = source_of_store(&store);
         Self::with_source(dir, source, store, keys, config)
     }
 

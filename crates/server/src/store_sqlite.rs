@@ -1,0 +1,242 @@
+//! Slicewise's own state in a SQLite file: the audit log, feedback and the
+//! published signing keys.
+//!
+//! A connection is opened per operation (cheap for SQLite) and never with
+//! `CREATE`, so a missing or unreadable file is reported as the database
+//! being down and the next request recovers once it is back.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use slicewise_core::wire::PublicKey;
+
+use crate::store::{AuditFilter, AuditRecord, KeyPublication, StoreError, Usage};
+
+/// Server state: the audit log, feedback and the published manifest-signing
+/// keys (public halves; `expires_at` NULL while a server signs with the key).
+pub const STATE_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS audit (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, sub TEXT NOT NULL,
+  question TEXT NOT NULL, status TEXT NOT NULL, sql TEXT, engine TEXT NOT NULL, cached INTEGER NOT NULL,
+  counted INTEGER NOT NULL, latency_ms REAL NOT NULL, tables TEXT NOT NULL, columns TEXT NOT NULL,
+  privacy TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_tenant_time ON audit(tenant, created_at);
+CREATE TABLE IF NOT EXISTS feedback (id TEXT PRIMARY KEY, answer_id TEXT NOT NULL REFERENCES audit(id),
+  tenant TEXT NOT NULL, sub TEXT NOT NULL, helpful INTEGER NOT NULL, comment TEXT, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, alg TEXT NOT NULL, x TEXT NOT NULL,
+  created_at INTEGER NOT NULL, retired_at INTEGER, expires_at INTEGER);
+";
+
+/// Upsert of an active key: a server signs with it, so it has no end (again).
+const ACTIVATE_KEY: &str =
+    "INSERT INTO signing_keys (kid, alg, x, created_at) VALUES (?1, ?2, ?3, ?4)
+  ON CONFLICT (kid) DO UPDATE SET retired_at = NULL, expires_at = NULL";
+
+/// Upsert of a retired key: the first retirement sets its end.
+const RETIRE_KEY: &str =
+    "INSERT INTO signing_keys (kid, alg, x, created_at, retired_at, expires_at)
+  VALUES (?1, ?2, ?3, ?4, ?4, ?5)
+  ON CONFLICT (kid) DO UPDATE SET retired_at = excluded.retired_at, expires_at = excluded.expires_at
+  WHERE signing_keys.retired_at IS NULL";
+
+/// Slicewise's state in a SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// A store over an existing file (it is opened per operation).
+    pub fn new(path: impl Into<PathBuf>) -> SqliteStore {
+        SqliteStore { path: path.into() }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn open(path: &Path) -> Result<Connection, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        Ok(conn)
+    }
+
+    async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = Self::open(&path)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError(e.to_string()))?
+    }
+
+    /// Creates the state tables when missing.
+    pub async fn migrate_state(&self) -> Result<(), StoreError> {
+        self.run(|c| Ok(c.execute_batch(STATE_SCHEMA)?)).await
+    }
+
+    /// Counted asks since two instants (unix ms).
+    pub async fn usage(
+        &self,
+        tenant: &str,
+        day_start: i64,
+        minute_start: i64,
+    ) -> Result<Usage, StoreError> {
+        let tenant = tenant.to_string();
+        self.run(move |c| {
+            let (today, minute): (i64, i64) = c.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(created_at >= ?3), 0) FROM audit
+                 WHERE tenant = ?1 AND counted = 1 AND created_at >= MIN(?2, ?3)",
+                params![tenant, day_start, minute_start],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            // The minute may reach into yesterday; today's count must not.
+            let today = if minute_start < day_start {
+                c.query_row(
+                    "SELECT COUNT(*) FROM audit WHERE tenant = ?1 AND counted = 1 AND created_at >= ?2",
+                    params![tenant, day_start],
+                    |r| r.get::<_, i64>(0),
+                )?
+            } else {
+                today
+            };
+            Ok(Usage {
+                today: today.max(0) as u64,
+                last_minute: minute.max(0) as u64,
+            })
+        })
+        .await
+    }
+
+    /// Records one ask.
+    pub async fn record_audit(&self, r: AuditRecord) -> Result<(), StoreError> {
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO audit (id, tenant, sub, question, status, sql, engine, cached, counted,
+                 latency_ms, tables, columns, privacy, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                params![
+                    r.id, r.tenant, r.sub, r.question, r.status, r.sql, r.engine, r.cached,
+                    r.counted, r.latency_ms, r.tables, r.columns, r.privacy, r.created_at
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Stores feedback when the answer is the tenant's.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_feedback(
+        &self,
+        id: String,
+        tenant: &str,
+        sub: &str,
+        answer_id: &str,
+        helpful: bool,
+        comment: Option<String>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let (tenant, sub, answer_id) = (tenant.to_string(), sub.to_string(), answer_id.to_string());
+        self.run(move |c| {
+            let owned: Option<i64> = c
+                .query_row(
+                    "SELECT 1 FROM audit WHERE id = ?1 AND tenant = ?2",
+                    params![answer_id, tenant],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if owned.is_none() {
+                return Ok(false);
+            }
+            c.execute(
+                "INSERT INTO feedback VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, answer_id, tenant, sub, helpful, comment, now_ms],
+            )?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Audit records, newest first.
+    pub async fn list_audit(&self, f: AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
+        self.run(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT id, tenant, sub, question, status, sql, engine, cached, counted, latency_ms,
+                 tables, columns, privacy, created_at FROM audit
+                 WHERE (?1 IS NULL OR tenant = ?1) AND (?2 IS NULL OR status = ?2)
+                   AND (?3 IS NULL OR created_at >= ?3)
+                 ORDER BY created_at DESC LIMIT ?4",
+            )?;
+            let rows =
+                stmt.query_map(params![f.tenant, f.status, f.since, f.limit as i64], |r| {
+                    Ok(AuditRecord {
+                        id: r.get(0)?,
+                        tenant: r.get(1)?,
+                        sub: r.get(2)?,
+                        question: r.get(3)?,
+                        status: r.get(4)?,
+                        sql: r.get(5)?,
+                        engine: r.get(6)?,
+                        cached: r.get(7)?,
+                        counted: r.get(8)?,
+                        latency_ms: r.get(9)?,
+                        tables: r.get(10)?,
+                        columns: r.get(11)?,
+                        privacy: r.get(12)?,
+                        created_at: r.get(13)?,
+                    })
+                })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+}
+
+impl SqliteStore {
+    /// Records signing keys as active or retired, in one transaction.
+    pub async fn publish_signing_keys(&self, p: KeyPublication) -> Result<(), StoreError> {
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            for k in &p.active {
+                tx.execute(ACTIVATE_KEY, params![k.kid, k.alg, k.x, p.now])?;
+            }
+            for k in &p.retired {
+                tx.execute(
+                    RETIRE_KEY,
+                    params![k.kid, k.alg, k.x, p.now, p.now + p.lifetime],
+                )?;
+            }
+            Ok(tx.commit()?)
+        })
+        .await
+    }
+
+    /// Keys still valid at `now`, oldest first.
+    pub async fn published_keys(&self, now: i64) -> Result<Vec<PublicKey>, StoreError> {
+        self.run(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT kid, alg, x FROM signing_keys WHERE expires_at IS NULL OR expires_at > ?1
+                 ORDER BY created_at, kid",
+            )?;
+            let keys = stmt.query_map([now], |r| {
+                Ok(PublicKey {
+                    kid: r.get(0)?,
+                    alg: r.get(1)?,
+                    x: r.get(2)?,
+                })
+            })?;
+            Ok(keys.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+}
