@@ -15,12 +15,12 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use slicewise_core::wire::{KeySet, Privacy};
 use slicewise_core::{Catalog, Manifest, SignedManifest};
+use slicewise_demo_seed::{seed_postgres, seed_sqlite};
 use slicewise_server::extract::build_extract;
-use slicewise_server::pg_seed::seed_postgres;
 use slicewise_server::scratch_db::{ScratchDb, LOCAL_ADMIN_URL};
 use slicewise_server::state::source_of_store;
 use slicewise_server::store_pg::PgStore;
-use slicewise_server::{app, seed_sqlite, AppConfig, AppState, ServerKeys, SqliteStore, Store};
+use slicewise_server::{app, AppConfig, AppState, ServerKeys, SqliteStore, Store};
 
 #[derive(Parser)]
 #[command(about = "Times tenant extracts over HTTP from SQLite and PostgreSQL")]
@@ -377,6 +377,11 @@ async fn main() -> anyhow::Result<()> {
                 eprintln!("seeding PostgreSQL database {} ...", db.name());
                 let started = Instant::now();
                 seed_postgres(db.url(), args.scale, false).await?;
+                // Row-level security as for any vendor's database (`slicewise pg setup`).
+                slicewise_server::pg::connect(db.url())
+                    .await?
+                    .batch_execute(&slicewise_server::pg_setup::setup_sql(&Catalog::demo()))
+                    .await?;
                 let seed = started.elapsed();
                 eprintln!("measuring PostgreSQL ...");
                 let store = Store::Postgres(PgStore::new(db.url()));

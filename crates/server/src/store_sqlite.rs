@@ -51,6 +51,17 @@ impl SqliteStore {
         SqliteStore { path: path.into() }
     }
 
+    /// Creates the file (and its folder) when missing and its state tables,
+    /// then the store over it.
+    pub fn create(path: impl Into<PathBuf>) -> Result<SqliteStore, StoreError> {
+        let path = path.into();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError(e.to_string()))?;
+        }
+        Connection::open(&path)?.execute_batch(STATE_SCHEMA)?;
+        Ok(SqliteStore { path })
+    }
+
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path

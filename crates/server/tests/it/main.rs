@@ -4,6 +4,7 @@
 mod api;
 mod ask;
 mod byod;
+mod demo;
 mod embed;
 mod extracts;
 mod keys;

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use axum::http::StatusCode;
 use slicewise_core::wire::{AskResponse, AskStatus, Privacy};
 use slicewise_core::Catalog;
-use slicewise_server::pg_seed::seed_postgres;
+use slicewise_server::pg_setup::setup_sql;
 use slicewise_server::scratch_db::{ScratchDb, LOCAL_ADMIN_URL};
 use slicewise_server::source_pg::PgSource;
 use slicewise_server::source_sqlite::SqliteSource;
@@ -55,11 +55,17 @@ async fn connect(url: &str) -> tokio_postgres::Client {
     client
 }
 
+/// The demo data with row-level security, as `slicewise seed-demo` writes it.
 pub async fn seeded() -> PgDb {
     let db = PgDb::create().await;
-    assert!(seed_postgres(&db.url, SCALE, false)
+    assert!(slicewise_demo_seed::seed_postgres(&db.url, SCALE, false)
         .await
         .expect("seed postgres"));
+    db.client()
+        .await
+        .batch_execute(&setup_sql(&Catalog::demo()))
+        .await
+        .expect("row-level security");
     db
 }
 

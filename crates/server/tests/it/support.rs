@@ -24,7 +24,9 @@ fn seeded_template() -> &'static Path {
         .get_or_init(|| {
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join("template.db");
-            slicewise_server::seed_sqlite(&path, SCALE, false).expect("seed");
+            slicewise_demo_seed::seed_sqlite(&path, SCALE, false).expect("seed");
+            // The tests' one file holds the data and Slicewise's state.
+            SqliteStore::create(&path).expect("state tables");
             // Fold the WAL into the main file so a plain copy is complete.
             let c = rusqlite::Connection::open(&path).expect("open");
             c.pragma_update(None, "journal_mode", "DELETE")

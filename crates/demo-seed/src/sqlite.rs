@@ -5,10 +5,9 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::generate::{demo_tenants, generate_tenant, IdBase};
 use crate::rows::{format_date, format_timestamp};
-use crate::seed::{demo_tenants, generate_tenant, IdBase, TenantSpec};
-use crate::store::StoreError;
-use crate::store_sqlite::STATE_SCHEMA;
+use crate::{SeedError, SeedSummary};
 
 /// Data tables, created by the seeder.
 pub const DATA_SCHEMA: &str = "
@@ -34,18 +33,10 @@ CREATE INDEX orders_tenant ON orders(tenant_id, order_id);
 CREATE INDEX support_tickets_tenant ON support_tickets(tenant_id, ticket_id);
 ";
 
-/// What the seeder wrote.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SeedSummary {
-    pub tenants: Vec<TenantSpec>,
-    /// False when `--if-missing` found data and left it.
-    pub written: bool,
-}
-
 /// Writes the demo dataset into a SQLite file, replacing its data tables.
-pub fn seed_sqlite(path: &Path, scale: f64, if_missing: bool) -> Result<SeedSummary, StoreError> {
+pub fn seed_sqlite(path: &Path, scale: f64, if_missing: bool) -> Result<SeedSummary, SeedError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError(e.to_string()))?;
+        std::fs::create_dir_all(dir)?;
     }
     let tenants = demo_tenants(scale);
     let mut conn = Connection::open(path)?;
@@ -70,7 +61,6 @@ pub fn seed_sqlite(path: &Path, scale: f64, if_missing: bool) -> Result<SeedSumm
          DROP TABLE IF EXISTS products; DROP TABLE IF EXISTS customers; DROP TABLE IF EXISTS tenants;",
     )?;
     tx.execute_batch(DATA_SCHEMA)?;
-    tx.execute_batch(STATE_SCHEMA)?;
     {
         let mut tenant_stmt = tx.prepare("INSERT INTO tenants VALUES (?1, ?2, ?3)")?;
         let mut cust =
@@ -85,7 +75,7 @@ pub fn seed_sqlite(path: &Path, scale: f64, if_missing: bool) -> Result<SeedSumm
             let rows = generate_tenant(spec, index, ids);
             ids = ids.after(spec);
             let t = spec.tenant_id.as_str();
-            tenant_stmt.execute(params![t, spec.name, spec.tier.as_str()])?;
+            tenant_stmt.execute(params![t, spec.name, spec.tier])?;
             let c = &rows.customers;
             for i in 0..c.customer_id.len() {
                 cust.execute(params![

@@ -1,27 +1,17 @@
-//! The retail demo data written into PostgreSQL, with row-level security.
+//! The retail demo data written into PostgreSQL (the tables and rows only).
 //!
-//! Every data table gets `ENABLE` and `FORCE ROW LEVEL SECURITY` and a policy
-//! `tenant_id = current_setting('slicewise.tenant', true)`, readable by the
-//! non-owner role the server works as.
+//! Row-level security is not set here: like any vendor's database, the demo
+//! gets it from `slicewise pg setup` (the server's `pg_setup::setup_sql`
+//! over the retail catalog), so the demo goes through the vendor's path.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use futures_util::pin_mut;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, NoTls};
 
-use crate::pg::{connect, ensure_role, APP_ROLE};
-use crate::seed::{demo_tenants, generate_tenant, IdBase};
-use crate::sqlite::SeedSummary;
-use crate::store::StoreError;
-use crate::store_pg::{state_grants, STATE_SCHEMA};
-
-const DATA_TABLES: [&str; 5] = [
-    "tenants",
-    "customers",
-    "products",
-    "orders",
-    "support_tickets",
-];
+use crate::generate::{demo_tenants, generate_tenant, IdBase};
+use crate::{SeedError, SeedSummary};
 
 const DATA_SCHEMA: &str = "
 CREATE TABLE tenants (tenant_id TEXT PRIMARY KEY, name TEXT NOT NULL, tier TEXT NOT NULL);
@@ -58,12 +48,21 @@ fn date(days: i32) -> NaiveDate {
         .unwrap_or_default()
 }
 
+/// A connection to PostgreSQL, its driver task spawned.
+async fn connect(url: &str) -> Result<Client, SeedError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
 async fn copy_in(
     client: &tokio_postgres::Transaction<'_>,
     sql: &str,
     types: &[Type],
     rows: impl Iterator<Item = Vec<Box<dyn ToSql + Sync + Send>>>,
-) -> Result<(), StoreError> {
+) -> Result<(), SeedError> {
     let sink = client.copy_in(sql).await?;
     let writer = BinaryCopyInWriter::new(sink, types);
     pin_mut!(writer);
@@ -80,9 +79,9 @@ async fn copy_in(
 
 type Cell = Box<dyn ToSql + Sync + Send>;
 
-/// Writes the demo dataset into PostgreSQL with row-level security; returns
-/// false when `if_missing` found data and kept it.
-pub async fn seed_postgres(url: &str, scale: f64, if_missing: bool) -> Result<bool, StoreError> {
+/// Writes the demo dataset into PostgreSQL, replacing its data tables;
+/// returns false when `if_missing` found data and kept it.
+pub async fn seed_postgres(url: &str, scale: f64, if_missing: bool) -> Result<bool, SeedError> {
     Ok(seed_postgres_summary(url, scale, if_missing).await?.written)
 }
 
@@ -91,7 +90,7 @@ pub async fn seed_postgres_summary(
     url: &str,
     scale: f64,
     if_missing: bool,
-) -> Result<SeedSummary, StoreError> {
+) -> Result<SeedSummary, SeedError> {
     let mut client = connect(url).await?;
     let tenants = demo_tenants(scale);
     if if_missing {
@@ -112,14 +111,12 @@ pub async fn seed_postgres_summary(
             }
         }
     }
-    ensure_role(&client).await?;
     let tx = client.transaction().await?;
     tx.batch_execute(
         "DROP TABLE IF EXISTS support_tickets, orders, products, customers, tenants CASCADE",
     )
     .await?;
     tx.batch_execute(DATA_SCHEMA).await?;
-    tx.batch_execute(STATE_SCHEMA).await?;
     let mut ids = IdBase::default();
     for (index, spec) in tenants.iter().enumerate() {
         let rows = generate_tenant(spec, index, ids);
@@ -127,7 +124,7 @@ pub async fn seed_postgres_summary(
         let t = spec.tenant_id.clone();
         tx.execute(
             "INSERT INTO tenants VALUES ($1, $2, $3)",
-            &[&t, &spec.name, &spec.tier.as_str()],
+            &[&t, &spec.name, &spec.tier],
         )
         .await?;
         let c = rows.customers;
@@ -208,17 +205,6 @@ pub async fn seed_postgres_summary(
         .await?;
     }
     tx.batch_execute(DATA_INDEXES).await?;
-    for table in DATA_TABLES {
-        tx.batch_execute(&format!(
-            "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
-             ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
-             CREATE POLICY tenant_isolation ON {table}
-               USING (tenant_id = current_setting('slicewise.tenant', true));
-             GRANT SELECT ON {table} TO {APP_ROLE};"
-        ))
-        .await?;
-    }
-    tx.batch_execute(&state_grants()).await?;
     tx.commit().await?;
     client.batch_execute("ANALYZE").await?;
     Ok(SeedSummary {
