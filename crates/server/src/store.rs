@@ -91,7 +91,7 @@ pub enum Store {
 }
 
 impl Store {
-    /// Creates the state tables (audit, feedback) when missing.
+    /// Brings the state tables up to date: each versioned migration once.
     pub async fn migrate_state(&self) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(s) => s.migrate_state().await,

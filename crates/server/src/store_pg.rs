@@ -1,5 +1,7 @@
 //! Slicewise's own state in PostgreSQL: the audit log, feedback and the
-//! published signing keys, read and written as the app role.
+//! published signing keys, in a schema of its own (`slicewise`), created by
+//! versioned migrations (`migrations/postgres`), read and written as the
+//! app role.
 
 use slicewise_core::wire::PublicKey;
 use tokio_postgres::Client;
@@ -7,39 +9,40 @@ use tokio_postgres::Client;
 use crate::pg::{connect, ensure_role, APP_ROLE};
 use crate::store::{AuditFilter, AuditRecord, KeyPublication, StoreError, Usage};
 
-/// The state tables, created when missing.
-pub const STATE_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS audit (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, sub TEXT NOT NULL,
-  question TEXT NOT NULL, status TEXT NOT NULL, sql TEXT, engine TEXT NOT NULL, cached BOOLEAN NOT NULL,
-  counted BOOLEAN NOT NULL, latency_ms DOUBLE PRECISION NOT NULL, tables TEXT NOT NULL, columns TEXT NOT NULL,
-  privacy TEXT NOT NULL, created_at BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_tenant_time ON audit(tenant, created_at);
-CREATE TABLE IF NOT EXISTS feedback (id TEXT PRIMARY KEY, answer_id TEXT NOT NULL REFERENCES audit(id),
-  tenant TEXT NOT NULL, sub TEXT NOT NULL, helpful BOOLEAN NOT NULL, comment TEXT, created_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, alg TEXT NOT NULL, x TEXT NOT NULL,
-  created_at BIGINT NOT NULL, retired_at BIGINT, expires_at BIGINT);
-";
+/// Slicewise's schema: its state tables never meet the vendor's.
+pub const SCHEMA: &str = "slicewise";
+
+/// Refinery's record of the applied migrations, in Slicewise's schema.
+const HISTORY: &str = "slicewise.refinery_schema_history";
+
+/// Key of the advisory lock a server holds while it migrates, so replicas
+/// starting together apply each migration once.
+const MIGRATION_LOCK: i64 = 0x0051_1CE1_715E;
+
+mod embedded {
+    refinery::embed_migrations!("migrations/postgres");
+}
 
 /// What the app role may do with the state tables.
-pub fn state_grants() -> String {
+fn state_grants() -> String {
     format!(
-        "GRANT USAGE ON SCHEMA public TO {APP_ROLE};
-         GRANT SELECT, INSERT ON audit, feedback TO {APP_ROLE};
-         GRANT SELECT, INSERT, UPDATE ON signing_keys TO {APP_ROLE};"
+        "GRANT USAGE ON SCHEMA {SCHEMA} TO {APP_ROLE};
+         GRANT SELECT, INSERT ON {SCHEMA}.audit, {SCHEMA}.feedback TO {APP_ROLE};
+         GRANT SELECT, INSERT, UPDATE ON {SCHEMA}.signing_keys TO {APP_ROLE};"
     )
 }
 
 /// Upsert of an active key (see the SQLite twin).
 const ACTIVATE_KEY: &str =
-    "INSERT INTO signing_keys (kid, alg, x, created_at) VALUES ($1, $2, $3, $4)
+    "INSERT INTO slicewise.signing_keys (kid, alg, x, created_at) VALUES ($1, $2, $3, $4)
   ON CONFLICT (kid) DO UPDATE SET retired_at = NULL, expires_at = NULL";
 
 /// Upsert of a retired key: the first retirement sets its end.
 const RETIRE_KEY: &str =
-    "INSERT INTO signing_keys (kid, alg, x, created_at, retired_at, expires_at)
+    "INSERT INTO slicewise.signing_keys AS k (kid, alg, x, created_at, retired_at, expires_at)
   VALUES ($1, $2, $3, $4, $4, $5)
   ON CONFLICT (kid) DO UPDATE SET retired_at = excluded.retired_at, expires_at = excluded.expires_at
-  WHERE signing_keys.retired_at IS NULL";
+  WHERE k.retired_at IS NULL";
 
 /// Slicewise's state in a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -67,10 +70,22 @@ impl PgStore {
         Ok(client)
     }
 
-    /// Creates the state tables when missing (as the connecting user).
+    /// Brings the state tables up to date in Slicewise's schema (as the
+    /// connecting user): each versioned migration once, one server at a time.
     pub async fn migrate_state(&self) -> Result<(), StoreError> {
-        let client = connect(&self.url).await?;
-        client.batch_execute(STATE_SCHEMA).await?;
+        let mut client = connect(&self.url).await?;
+        // Held until this connection closes, also when a migration fails.
+        client
+            .query_one("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        client
+            .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
+            .await?;
+        embedded::migrations::runner()
+            .set_migration_table_name(HISTORY)
+            .run_async(&mut client)
+            .await
+            .map_err(|e| StoreError(e.to_string()))?;
         ensure_role(&client).await?;
         client.batch_execute(&state_grants()).await?;
         Ok(())
@@ -87,7 +102,7 @@ impl PgStore {
         let row = client
             .query_one(
                 "SELECT COUNT(*) FILTER (WHERE created_at >= $2), COUNT(*) FILTER (WHERE created_at >= $3)
-                 FROM audit WHERE tenant = $1 AND counted AND created_at >= LEAST($2, $3)",
+                 FROM slicewise.audit WHERE tenant = $1 AND counted AND created_at >= LEAST($2, $3)",
                 &[&tenant, &day_start, &minute_start],
             )
             .await?;
@@ -102,7 +117,7 @@ impl PgStore {
         let client = self.app_client().await?;
         client
             .execute(
-                "INSERT INTO audit (id, tenant, sub, question, status, sql, engine, cached, counted,
+                "INSERT INTO slicewise.audit (id, tenant, sub, question, status, sql, engine, cached, counted,
                  latency_ms, tables, columns, privacy, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 &[
@@ -129,8 +144,8 @@ impl PgStore {
         let client = self.app_client().await?;
         let n = client
             .execute(
-                "INSERT INTO feedback (id, answer_id, tenant, sub, helpful, comment, created_at)
-                 SELECT $1, id, tenant, $4, $5, $6, $7 FROM audit WHERE id = $2 AND tenant = $3",
+                "INSERT INTO slicewise.feedback (id, answer_id, tenant, sub, helpful, comment, created_at)
+                 SELECT $1, id, tenant, $4, $5, $6, $7 FROM slicewise.audit WHERE id = $2 AND tenant = $3",
                 &[&id, &answer_id, &tenant, &sub, &helpful, &comment, &now_ms],
             )
             .await?;
@@ -144,7 +159,7 @@ impl PgStore {
         let rows = client
             .query(
                 "SELECT id, tenant, sub, question, status, sql, engine, cached, counted, latency_ms,
-                 tables, columns, privacy, created_at FROM audit
+                 tables, columns, privacy, created_at FROM slicewise.audit
                  WHERE ($1::text IS NULL OR tenant = $1) AND ($2::text IS NULL OR status = $2)
                    AND ($3::bigint IS NULL OR created_at >= $3)
                  ORDER BY created_at DESC LIMIT $4",
@@ -197,7 +212,7 @@ impl PgStore {
         let client = self.app_client().await?;
         let rows = client
             .query(
-                "SELECT kid, alg, x FROM signing_keys WHERE expires_at IS NULL OR expires_at > $1
+                "SELECT kid, alg, x FROM slicewise.signing_keys WHERE expires_at IS NULL OR expires_at > $1
                  ORDER BY created_at, kid",
                 &[&now],
             )

@@ -1,5 +1,6 @@
 //! Slicewise's own state in a SQLite file: the audit log, feedback and the
-//! published signing keys.
+//! published signing keys, created by versioned migrations
+//! (`migrations/sqlite`).
 //!
 //! A connection is opened per operation (cheap for SQLite) and never with
 //! `CREATE`, so a missing or unreadable file is reported as the database
@@ -13,19 +14,18 @@ use slicewise_core::wire::PublicKey;
 
 use crate::store::{AuditFilter, AuditRecord, KeyPublication, StoreError, Usage};
 
-/// Server state: the audit log, feedback and the published manifest-signing
-/// keys (public halves; `expires_at` NULL while a server signs with the key).
-pub const STATE_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS audit (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, sub TEXT NOT NULL,
-  question TEXT NOT NULL, status TEXT NOT NULL, sql TEXT, engine TEXT NOT NULL, cached INTEGER NOT NULL,
-  counted INTEGER NOT NULL, latency_ms REAL NOT NULL, tables TEXT NOT NULL, columns TEXT NOT NULL,
-  privacy TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_tenant_time ON audit(tenant, created_at);
-CREATE TABLE IF NOT EXISTS feedback (id TEXT PRIMARY KEY, answer_id TEXT NOT NULL REFERENCES audit(id),
-  tenant TEXT NOT NULL, sub TEXT NOT NULL, helpful INTEGER NOT NULL, comment TEXT, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, alg TEXT NOT NULL, x TEXT NOT NULL,
-  created_at INTEGER NOT NULL, retired_at INTEGER, expires_at INTEGER);
-";
+mod embedded {
+    refinery::embed_migrations!("migrations/sqlite");
+}
+
+/// Brings a state file's tables up to date: each versioned migration
+/// (`migrations/sqlite`) once, in order, recorded in the file.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    embedded::migrations::runner()
+        .run(conn)
+        .map_err(|e| StoreError(e.to_string()))?;
+    Ok(())
+}
 
 /// Upsert of an active key: a server signs with it, so it has no end (again).
 const ACTIVATE_KEY: &str =
@@ -51,14 +51,14 @@ impl SqliteStore {
         SqliteStore { path: path.into() }
     }
 
-    /// Creates the file (and its folder) when missing and its state tables,
-    /// then the store over it.
+    /// Creates the file (and its folder) when missing and brings its state
+    /// tables up to date, then the store over it.
     pub fn create(path: impl Into<PathBuf>) -> Result<SqliteStore, StoreError> {
         let path = path.into();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError(e.to_string()))?;
         }
-        Connection::open(&path)?.execute_batch(STATE_SCHEMA)?;
+        migrate(&mut Connection::open(&path)?)?;
         Ok(SqliteStore { path })
     }
 
@@ -90,9 +90,9 @@ impl SqliteStore {
         .map_err(|e| StoreError(e.to_string()))?
     }
 
-    /// Creates the state tables when missing.
+    /// Brings the state tables up to date.
     pub async fn migrate_state(&self) -> Result<(), StoreError> {
-        self.run(|c| Ok(c.execute_batch(STATE_SCHEMA)?)).await
+        self.run(migrate).await
     }
 
     /// Counted asks since two instants (unix ms).

@@ -10,5 +10,6 @@ mod extracts;
 mod keys;
 mod llm;
 mod postgres;
+mod state;
 mod support;
 mod tokens;

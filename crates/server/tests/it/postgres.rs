@@ -258,7 +258,7 @@ async fn asks_are_audited_in_postgres() {
     let c = db.client().await;
     let row = c
         .query_one(
-            "SELECT tenant, privacy, status FROM audit WHERE id = $1",
+            "SELECT tenant, privacy, status FROM slicewise.audit WHERE id = $1",
             &[&a.id],
         )
         .await
