@@ -12,9 +12,10 @@ use anyhow::{anyhow, bail};
 use slicewise_core::translate::{translate, NaiveDate, TranslateContext, Translation};
 use slicewise_core::wire::Privacy;
 use slicewise_core::{corpus, Catalog, QueryResult};
+use slicewise_demo_seed::seed_sqlite;
 use slicewise_engine::Engine;
 use slicewise_server::source_sqlite::SqliteSource;
-use slicewise_server::{build_extract, seed_sqlite, DataSource, ServerKeys};
+use slicewise_server::{build_extract, DataSource, ServerKeys};
 
 const CORPUS: &str = include_str!("../../core/tests/corpus/questions.jsonl");
 /// The frozen test set, written without reading the translator.

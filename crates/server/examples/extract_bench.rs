@@ -15,12 +15,12 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use slicewise_core::wire::{KeySet, Privacy};
 use slicewise_core::{Catalog, Manifest, SignedManifest};
+use slicewise_demo_seed::{seed_postgres, seed_sqlite};
 use slicewise_server::extract::build_extract;
-use slicewise_server::pg::{seed_postgres, PgStore};
 use slicewise_server::scratch_db::{ScratchDb, LOCAL_ADMIN_URL};
-use slicewise_server::{
-    app, seed_sqlite, AppConfig, AppState, DataSource, ServerKeys, SqliteStore, Store,
-};
+use slicewise_server::state::source_of_store;
+use slicewise_server::store_pg::PgStore;
+use slicewise_server::{app, AppConfig, AppState, ServerKeys, SqliteStore, Store};
 
 #[derive(Parser)]
 #[command(about = "Times tenant extracts over HTTP from SQLite and PostgreSQL")]
@@ -192,7 +192,7 @@ async fn measure(store: Store, args: &Args, seed: Duration) -> anyhow::Result<Fi
     let mut last = None;
     for run in 0..args.runs.max(1) {
         // One build in-process, with the memory it holds at its peak.
-        let source = DataSource::of_store(&store);
+        let source = source_of_store(&store);
         let catalog = Catalog::demo();
         let base = reset_peak_rss();
         let started = Instant::now();
@@ -377,6 +377,11 @@ async fn main() -> anyhow::Result<()> {
                 eprintln!("seeding PostgreSQL database {} ...", db.name());
                 let started = Instant::now();
                 seed_postgres(db.url(), args.scale, false).await?;
+                // Row-level security as for any vendor's database (`slicewise pg setup`).
+                slicewise_server::pg::connect(db.url())
+                    .await?
+                    .batch_execute(&slicewise_server::pg_setup::setup_sql(&Catalog::demo()))
+                    .await?;
                 let seed = started.elapsed();
                 eprintln!("measuring PostgreSQL ...");
                 let store = Store::Postgres(PgStore::new(db.url()));

@@ -2,350 +2,36 @@
 //!
 //! The tenant always comes from a verified embed token (or, for table
 //! streams, from a URL the server signed itself), never from a query
-//! parameter or a body.
+//! parameter or a body. The shared state is in `state`, the callers'
+//! identities in `auth`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
-use axum::http::request::Parts;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use slicewise_core::manifest::MANIFEST_VERSION;
-use slicewise_core::wire::{KeySet, Privacy, TokenRequest, TokenResponse};
-use slicewise_core::{Catalog, Manifest, SignedManifest, SqlGuard, TableEntry};
+use slicewise_core::wire::{TokenRequest, TokenResponse};
+use slicewise_core::{Manifest, SignedManifest, TableEntry};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
-use crate::ask::{self, AnswerCache};
-use crate::config::{AppConfig, TranslatorKind};
+use crate::ask;
+use crate::auth::{Admin, Caller};
 use crate::error::AppError;
 use crate::extract::ExtractError;
-use crate::extract::{
-    build_extract, signed_table_url, verify_table_url, Coding, ExtractCache, TableRef,
-    TenantExtract,
-};
-use crate::keys::ServerKeys;
-use crate::llm::LlmTranslator;
-use crate::source::{DataSource, TableSource};
-use crate::store::{Store, StoreError};
-use crate::tier::Tier;
-use crate::token::{self, EmbedClaims};
+use crate::extract::{signed_table_url, verify_table_url, Coding, TableRef};
+use crate::json_body::JsonBody;
+use crate::source::TableSource;
+use crate::state::{now_unix, AppState, EXTRACT_LIFETIME};
+use crate::token;
 
 /// Content type of extract tables.
 pub const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
-/// Longest an extract's manifest and links stay valid, in seconds.
-pub const EXTRACT_LIFETIME: i64 = 3_600;
-/// How often a server publishes its signing key again: it re-activates a key
-/// another replica retired while this one still signs with it.
-pub const KEY_REPUBLISH_INTERVAL: Duration = Duration::from_secs(300);
-
-/// Shared state of all handlers.
-#[derive(Clone)]
-pub struct AppState {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    store: Store,
-    source: DataSource,
-    keys: ServerKeys,
-    config: AppConfig,
-    catalog: Catalog,
-    catalog_json: String,
-    schema_hash: String,
-    guard: SqlGuard,
-    extracts: ExtractCache,
-    answers: AnswerCache,
-    llm: Option<LlmTranslator>,
-    /// When this server last published its signing keys to the database.
-    keys_published: Mutex<Option<Instant>>,
-}
-
-impl AppState {
-    /// State over one database holding both the data and the server's own
-    /// state, the server's keys and settings.
-    pub fn new(store: Store, keys: ServerKeys, config: AppConfig) -> AppState {
-        let source = DataSource::of_store(&store);
-        Self::with_source(source, store, keys, config)
-    }
-
-    /// State reading tenant data from `source` and keeping the server's own
-    /// state (audit, quotas, feedback, keys) in `store`.
-    pub fn with_source(
-        source: DataSource,
-        store: Store,
-        keys: ServerKeys,
-        config: AppConfig,
-    ) -> AppState {
-        let catalog = config.catalog.clone();
-        let public = catalog.public();
-        let llm = llm_translator(&config, &catalog);
-        AppState {
-            inner: Arc::new(Inner {
-                source,
-                store,
-                keys,
-                catalog_json: public.canonical_json(),
-                schema_hash: public.schema_hash(),
-                guard: SqlGuard::new(&catalog),
-                catalog,
-                extracts: ExtractCache::new(config.extract_ttl),
-                answers: Mutex::new(HashMap::new()),
-                llm,
-                config,
-                keys_published: Mutex::new(None),
-            }),
-        }
-    }
-
-    /// The data source.
-    pub fn store(&self) -> &Store {
-        &self.inner.store
-    }
-
-    /// The server's secrets.
-    pub fn keys(&self) -> &ServerKeys {
-        &self.inner.keys
-    }
-
-    /// The settings.
-    pub fn config(&self) -> &AppConfig {
-        &self.inner.config
-    }
-
-    /// The catalog every extract follows.
-    pub fn catalog(&self) -> &Catalog {
-        &self.inner.catalog
-    }
-
-    /// The catalog's schema hash.
-    pub fn schema_hash(&self) -> &str {
-        &self.inner.schema_hash
-    }
-
-    /// The SQL guard over the catalog.
-    pub fn guard(&self) -> &SqlGuard {
-        &self.inner.guard
-    }
-
-    /// The LLM translator, when the settings choose it.
-    pub fn llm(&self) -> Option<&LlmTranslator> {
-        self.inner.llm.as_ref()
-    }
-
-    /// The in-memory answer cache.
-    pub fn answers(&self) -> &AnswerCache {
-        &self.inner.answers
-    }
-
-    /// Publishes this server's signing key (and retires its older ones) in
-    /// the database, where every replica's `GET /api/v1/keys` reads them.
-    pub async fn publish_signing_keys(&self) -> Result<(), StoreError> {
-        let publication = self.keys().publication(now_unix(), EXTRACT_LIFETIME);
-        self.store().publish_signing_keys(publication).await?;
-        *self
-            .inner
-            .keys_published
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
-        Ok(())
-    }
-
-    /// Publishes the signing keys unless done within [`KEY_REPUBLISH_INTERVAL`].
-    async fn ensure_keys_published(&self) -> Result<(), StoreError> {
-        let fresh = self
-            .inner
-            .keys_published
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some_and(|at| at.elapsed() < KEY_REPUBLISH_INTERVAL);
-        if fresh {
-            return Ok(());
-        }
-        self.publish_signing_keys().await
-    }
-
-    /// The keys clients may verify manifests with: every replica's, from the database.
-    pub async fn key_set(&self) -> Result<KeySet, StoreError> {
-        self.ensure_keys_published().await?;
-        self.store().published_keys(now_unix()).await
-    }
-
-    /// A tenant's tier, `None` when the vendor's registry does not list it:
-    /// the token's claim, else the registry's, else the default. Without a
-    /// registry in the catalog every tenant a token names is served.
-    pub async fn tenant_tier(
-        &self,
-        tenant: &str,
-        claim: Option<&str>,
-    ) -> Result<Option<Tier>, AppError> {
-        let default = self.inner.config.default_tier;
-        let claimed = claim.and_then(Tier::parse);
-        let Some(registry) = &self.inner.catalog.tenants else {
-            return Ok(Some(claimed.unwrap_or(default)));
-        };
-        let listed = self
-            .inner
-            .source
-            .tenant_tier(registry, tenant)
-            .await
-            .map_err(ExtractError::from)?;
-        Ok(listed.map(|t| {
-            claimed
-                .or_else(|| t.as_deref().and_then(Tier::parse))
-                .unwrap_or(default)
-        }))
-    }
-
-    /// The tenant's extract at a privacy level, from cache or built now.
-    pub async fn extract(
-        &self,
-        tenant: &str,
-        privacy: Privacy,
-    ) -> Result<Arc<TenantExtract>, AppError> {
-        self.inner
-            .extracts
-            .get_or_build(tenant, privacy, || async {
-                let started = std::time::Instant::now();
-                let extract = build_extract(
-                    &self.inner.catalog,
-                    &self.inner.source,
-                    tenant,
-                    privacy,
-                    &self.inner.keys.pseudonym_key,
-                )
-                .await?;
-                tracing::info!(
-                    tenant,
-                    privacy = privacy.as_str(),
-                    ms = started.elapsed().as_millis() as u64,
-                    "extract built"
-                );
-                // Compress in the background (clones share the compressed
-                // slots): the table requests after the manifest find it done.
-                let background = extract.clone();
-                tokio::task::spawn_blocking(move || background.precompress());
-                Ok::<_, AppError>(extract)
-            })
-            .await
-    }
-}
-
-/// The LLM translator the settings ask for, if any; without a usable backend
-/// the built-in translator answers alone.
-fn llm_translator(config: &AppConfig, catalog: &Catalog) -> Option<LlmTranslator> {
-    if config.translator != TranslatorKind::Llm {
-        return None;
-    }
-    let Some(llm) = config.llm.clone() else {
-        tracing::warn!("translator = llm without an LLM base URL; the built-in translator answers");
-        return None;
-    };
-    let today = config
-        .today
-        .unwrap_or_else(|| chrono::Utc::now().date_naive());
-    match LlmTranslator::new(llm, catalog, today) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            tracing::warn!(error = %e, "LLM translator unavailable; the built-in translator answers");
-            None
-        }
-    }
-}
-
-/// Unix seconds now.
-pub fn now_unix() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-/// A caller with a verified embed token of a known tenant.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub claims: EmbedClaims,
-    pub tier: Tier,
-}
-
-fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = bearer(parts).ok_or(AppError::MissingToken)?;
-        let claims = token::verify(&state.keys().embed_secret, token, now_unix())?;
-        let tier = state
-            .tenant_tier(&claims.tenant, claims.tier.as_deref())
-            .await?
-            .ok_or(AppError::UnknownTenant)?;
-        Ok(Caller { claims, tier })
-    }
-}
-
-/// A caller holding the admin API key.
-#[derive(Debug, Clone, Copy)]
-pub struct Admin;
-
-impl FromRequestParts<AppState> for Admin {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let given = bearer(parts).ok_or(AppError::AdminKey)?;
-        // Compare digests so the time taken says nothing about the key.
-        let a = Sha256::digest(given.as_bytes());
-        let b = Sha256::digest(state.keys().admin_key.as_bytes());
-        if a == b {
-            Ok(Admin)
-        } else {
-            Err(AppError::AdminKey)
-        }
-    }
-}
-
-/// A JSON body, whatever its content type; errors are ours (400, 413).
-pub struct JsonBody<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
-    type Rejection = AppError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge
-            } else {
-                AppError::bad_request("body_invalid", "The request body could not be read.")
-            }
-        })?;
-        if std::str::from_utf8(&bytes).is_err() {
-            return Err(AppError::bad_request(
-                "body_invalid",
-                "The request body is not UTF-8 text.",
-            ));
-        }
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
-            tracing::info!(error = %e, "unreadable JSON body");
-            AppError::bad_request("body_invalid", "The request body is not the expected JSON.")
-        })
-    }
-}
 
 /// The whole HTTP API and static files.
 pub fn app(state: AppState) -> Router {
@@ -469,7 +155,7 @@ async fn catalog(State(state): State<AppState>, _caller: Caller) -> Response {
             (header::CONTENT_TYPE, "application/json"),
             (header::CACHE_CONTROL, "private, max-age=300"),
         ],
-        state.inner.catalog_json.clone(),
+        state.catalog_json().to_string(),
     )
         .into_response()
 }
@@ -661,8 +347,7 @@ async fn demo_tenants(State(state): State<AppState>) -> Result<Response, AppErro
     }
     let tenants = match &state.catalog().tenants {
         Some(registry) => state
-            .inner
-            .source
+            .source()
             .list_tenants(registry, 50)
             .await
             .map_err(ExtractError::from)?,

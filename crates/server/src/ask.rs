@@ -20,9 +20,11 @@ use slicewise_core::wire::{
     AskBatchRequest, AskRequest, AskResponse, AskStatus, FeedbackRequest, TranslatorEngine,
 };
 
-use crate::app::{Admin, AppState, Caller, JsonBody};
+use crate::auth::{Admin, Caller};
 use crate::error::AppError;
+use crate::json_body::JsonBody;
 use crate::llm::{LlmAnswer, LlmTranslator};
+use crate::state::AppState;
 use crate::store::{AuditFilter, AuditRecord};
 
 /// Longest question accepted, in characters.

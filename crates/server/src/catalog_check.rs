@@ -5,8 +5,8 @@
 use slicewise_core::catalog::{Catalog, ColumnType, TableDef};
 use slicewise_core::catalog_file::{CatalogProblem, FieldPath, Report};
 
+use crate::source::DataSource;
 use crate::source::{from_item, quote};
-use crate::store::Store;
 
 /// The catalog file's JSON Schema, pretty-printed.
 pub fn json_schema() -> String {
@@ -128,14 +128,14 @@ async fn pg_forced_rls(client: &tokio_postgres::Client, t: &TableDef) -> Option<
 /// Every problem of the catalog's tables in the database.
 pub async fn against_database(
     catalog: &Catalog,
-    store: &Store,
+    source: &DataSource,
     text: &str,
     file: &str,
 ) -> Vec<CatalogProblem> {
     let mut r = Report::new(file, text);
     let root = FieldPath::default();
-    let pg = match store {
-        Store::Postgres(p) => match crate::pg::connect(p.url()).await {
+    let pg = match source {
+        DataSource::Postgres(p) => match crate::pg::connect(p.url()).await {
             Ok(c) => Some(c),
             Err(e) => {
                 r.error(
@@ -145,12 +145,12 @@ pub async fn against_database(
                 return r.finish();
             }
         },
-        Store::Sqlite(_) => None,
+        DataSource::Sqlite(_) => None,
     };
     for (ti, t) in catalog.tables.iter().enumerate() {
         let at = root.key("tables").at(ti);
-        let described = match (store, &pg) {
-            (Store::Sqlite(s), _) => describe_sqlite(s.path(), t),
+        let described = match (source, &pg) {
+            (DataSource::Sqlite(s), _) => describe_sqlite(s.path(), t),
             (_, Some(client)) => describe_pg(client, t).await,
             _ => continue,
         };

@@ -550,18 +550,18 @@ fn column(
 
 /// Introspects a database and drafts its catalog.
 pub async fn draft_database(
-    store: &crate::store::Store,
+    source: &crate::source::DataSource,
     only: &[String],
     tenant_column: Option<&str>,
     schema: &str,
-) -> Result<String, crate::store::StoreError> {
+) -> Result<String, crate::source::SourceError> {
     use crate::introspect;
-    use crate::store::{Store, StoreError};
-    let err = |e: &dyn std::fmt::Display| StoreError(e.to_string());
-    match store {
-        Store::Sqlite(s) => {
-            let conn = crate::source_sqlite::SqliteSource::open(s.path()).map_err(|e| err(&e))?;
-            let tables = introspect::sqlite_tables(&conn, only)?;
+    use crate::source::{DataSource, SourceError};
+    let err = |e: &dyn std::fmt::Display| SourceError::Unavailable(e.to_string());
+    match source {
+        DataSource::Sqlite(s) => {
+            let conn = crate::source_sqlite::SqliteSource::open(s.path())?;
+            let tables = introspect::sqlite_tables(&conn, only).map_err(|e| err(&e))?;
             let tenant = tenant_column
                 .map(str::to_string)
                 .or_else(|| guess_tenant_column(&tables).map(|g| g.0));
@@ -577,9 +577,11 @@ pub async fn draft_database(
                 values: &values,
             }))
         }
-        Store::Postgres(p) => {
-            let client = crate::pg::connect(p.url()).await?;
-            let tables = introspect::pg_tables(&client, schema, only).await?;
+        DataSource::Postgres(p) => {
+            let client = crate::pg::connect(p.url()).await.map_err(|e| err(&e))?;
+            let tables = introspect::pg_tables(&client, schema, only)
+                .await
+                .map_err(|e| err(&e))?;
             let tenant = tenant_column
                 .map(str::to_string)
                 .or_else(|| guess_tenant_column(&tables).map(|g| g.0));
@@ -593,7 +595,9 @@ pub async fn draft_database(
                     for c in &t.columns {
                         if catalog_type(c).0 == "text" && c.name != *tenant {
                             if let Some(v) =
-                                introspect::pg_values(&client, &t.name, tenant, &c.name).await?
+                                introspect::pg_values(&client, &t.name, tenant, &c.name)
+                                    .await
+                                    .map_err(|e| err(&e))?
                             {
                                 known.insert((t.name.clone(), c.name.clone()), v);
                             }

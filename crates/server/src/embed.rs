@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The element of `embed.html` the server fills with the allowed origins.
 const ORIGINS_META: &str = r#"<meta name="slicewise-allowed-origins" content="">"#;

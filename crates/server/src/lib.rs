@@ -1,12 +1,15 @@
-//! Slicewise server: demo data, embed tokens, signed per-tenant Arrow
-//! extracts and the ask API.
+//! Slicewise server: embed tokens, signed per-tenant Arrow extracts of a
+//! vendor's database read through its catalog, and the ask API.
 //!
 //! The library holds everything; `main.rs` is only the command line, so
-//! tests and tools (the eval runner, benchmarks) call the seeder, the extract
-//! builder and the router directly.
+//! tests and tools (the eval runner, benchmarks) call the extract builder and
+//! the router directly. The retail demo data is not here: it is the
+//! `slicewise-demo-seed` crate, which only the command line (`seed-demo`,
+//! `serve --demo`), tests and tools use.
 
 pub mod app;
 pub mod ask;
+pub mod auth;
 pub mod catalog_check;
 pub mod catalog_draft;
 pub mod config;
@@ -14,30 +17,30 @@ pub mod embed;
 pub mod error;
 pub mod extract;
 pub mod introspect;
+pub mod json_body;
 pub mod keys;
 pub mod llm;
 pub mod pg;
 pub mod pg_setup;
 pub mod privacy;
-pub mod rows;
 pub mod scratch_db;
-pub mod seed;
 pub mod source;
 pub mod source_pg;
 pub mod source_sqlite;
-pub mod sqlite;
+pub mod state;
 pub mod store;
+pub mod store_pg;
+pub mod store_sqlite;
 pub mod tier;
 pub mod token;
 
-pub use app::{app, AppState};
+pub use app::app;
 pub use config::{AppConfig, LlmConfig, Quotas, TranslatorKind};
 pub use error::AppError;
 pub use extract::{build_extract, ExtractError, TenantExtract};
 pub use keys::ServerKeys;
-pub use rows::TenantRows;
-pub use seed::{demo_tenants, generate_tenant, TenantSpec};
 pub use source::{DataSource, SourceError, TableSource};
-pub use sqlite::{seed_sqlite, SqliteStore};
+pub use state::AppState;
 pub use store::{Store, StoreError};
+pub use store_sqlite::SqliteStore;
 pub use tier::Tier;

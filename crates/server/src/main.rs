@@ -12,14 +12,15 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 use slicewise_core::wire::Privacy;
-use slicewise_server::app::EXTRACT_LIFETIME;
-use slicewise_server::pg::PgStore;
+use slicewise_demo_seed::seed_sqlite;
 use slicewise_server::source_pg::PgSource;
 use slicewise_server::source_sqlite::SqliteSource;
+use slicewise_server::state::EXTRACT_LIFETIME;
 use slicewise_server::store::KeyPublication;
+use slicewise_server::store_pg::PgStore;
 use slicewise_server::{
-    app, seed_sqlite, AppConfig, AppState, DataSource, LlmConfig, Quotas, ServerKeys, SqliteStore,
-    Store, Tier, TranslatorKind,
+    app, AppConfig, AppState, DataSource, LlmConfig, Quotas, ServerKeys, SqliteStore, Store, Tier,
+    TranslatorKind,
 };
 
 #[derive(Parser)]
@@ -470,15 +471,15 @@ fn pg_setup(args: PgSetupArgs) -> anyhow::Result<()> {
 }
 
 fn catalog_draft(args: CatalogDraftArgs) -> anyhow::Result<()> {
-    let store = match (&args.db, &args.database_url) {
-        (Some(db), _) => Store::Sqlite(SqliteStore::new(db)),
-        (_, Some(url)) => Store::Postgres(PgStore::new(url)),
+    let source = match (&args.db, &args.database_url) {
+        (Some(db), _) => DataSource::Sqlite(SqliteSource::new(db)),
+        (_, Some(url)) => DataSource::Postgres(PgSource::new(url)),
         _ => bail!("name the database: --db FILE or --database-url URL"),
     };
     let rt = tokio::runtime::Runtime::new()?;
     let text = rt
         .block_on(slicewise_server::catalog_draft::draft_database(
-            &store,
+            &source,
             &args.tables,
             args.tenant_column.as_deref(),
             &args.schema,
@@ -505,16 +506,16 @@ fn catalog_check(args: CatalogCheckArgs) -> anyhow::Result<()> {
     let mut problems = match slicewise_core::catalog_file::parse_with_warnings(&text, &name) {
         Ok((catalog, warnings)) => {
             let source = match (&args.db, &args.database_url) {
-                (Some(db), _) => Some(Store::Sqlite(SqliteStore::new(db))),
-                (_, Some(url)) => Some(Store::Postgres(PgStore::new(url))),
+                (Some(db), _) => Some(DataSource::Sqlite(SqliteSource::new(db))),
+                (_, Some(url)) => Some(DataSource::Postgres(PgSource::new(url))),
                 _ => None,
             };
             let mut all = warnings;
-            if let Some(store) = source {
+            if let Some(source) = source {
                 let rt = tokio::runtime::Runtime::new()?;
                 all.extend(
                     rt.block_on(slicewise_server::catalog_check::against_database(
-                        &catalog, &store, &text, &name,
+                        &catalog, &source, &text, &name,
                     )),
                 );
             }
@@ -600,11 +601,15 @@ fn seed(args: SeedArgs, file: FileConfig) -> anyhow::Result<()> {
         }
         Source::Postgres(url) => {
             let rt = tokio::runtime::Runtime::new()?;
-            let written = rt.block_on(slicewise_server::pg::seed_postgres(
-                &url,
-                scale,
-                args.if_missing,
-            ))?;
+            let written = rt.block_on(async {
+                let written =
+                    slicewise_demo_seed::seed_postgres(&url, scale, args.if_missing).await?;
+                // Row-level security as for any vendor's database (`slicewise pg setup`).
+                let setup = slicewise_server::pg_setup::setup_sql(&slicewise_core::Catalog::demo());
+                let client = slicewise_server::pg::connect(&url).await?;
+                client.batch_execute(&setup).await?;
+                Ok::<_, anyhow::Error>(written)
+            })?;
             println!(
                 "{} PostgreSQL demo data in {:.1} s",
                 if written { "seeded" } else { "kept" },
@@ -696,7 +701,7 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
         // The demo data ends on 2025-12-31: in demo mode "this month" means
         // its last month unless a date is given.
         today: args.today.or(file.today).or_else(|| {
-            demo.then_some(slicewise_server::seed::DEMO_LAST_DAY)
+            demo.then_some(slicewise_demo_seed::DEMO_LAST_DAY)
                 .and_then(|(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d))
         }),
         extract_ttl: Duration::from_secs(file.extract_ttl_seconds.unwrap_or(600)),

@@ -632,20 +632,6 @@ pub enum DataSource {
     Postgres(crate::source_pg::PgSource),
 }
 
-impl DataSource {
-    /// The source reading the same database as a store.
-    pub fn of_store(store: &crate::store::Store) -> DataSource {
-        match store {
-            crate::store::Store::Sqlite(s) => {
-                DataSource::Sqlite(crate::source_sqlite::SqliteSource::new(s.path()))
-            }
-            crate::store::Store::Postgres(p) => {
-                DataSource::Postgres(crate::source_pg::PgSource::new(p.url()))
-            }
-        }
-    }
-}
-
 impl TableSource for DataSource {
     async fn list_tenants(
         &self,

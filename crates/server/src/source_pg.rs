@@ -24,6 +24,11 @@ impl PgSource {
     pub fn new(url: impl Into<String>) -> PgSource {
         PgSource { url: url.into() }
     }
+
+    /// The connection string.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
 }
 
 fn cast(t: ColumnType) -> &'static str {

@@ -26,6 +26,11 @@ impl SqliteSource {
         SqliteSource { path: path.into() }
     }
 
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Opens the file read-only; a missing file is an error, never created.
     pub fn open(path: &Path) -> Result<Connection, SourceError> {
         let c = Connection::open_with_flags(

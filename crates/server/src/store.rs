@@ -1,14 +1,16 @@
-//! Where tenant data and server state live: SQLite or PostgreSQL.
+//! Slicewise's own state (the audit log, quotas' counts, feedback and the
+//! published signing keys): in a SQLite file or a PostgreSQL database.
 //!
 //! Both hold the same tables; every method here is scoped to one tenant
-//! except the admin reports. Errors never carry SQL text to a client: the
+//! except the admin reports. The vendor's data is never here: it is read
+//! through a `source`. Errors never carry SQL text to a client: the
 //! API maps them all to `database_unavailable` and logs the detail.
 
 use serde::Serialize;
 use slicewise_core::wire::{KeySet, PublicKey};
 
-use crate::pg::PgStore;
-use crate::sqlite::SqliteStore;
+use crate::store_pg::PgStore;
+use crate::store_sqlite::SqliteStore;
 
 /// A database failure; the message is for the log only.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -81,7 +83,7 @@ pub struct KeyPublication {
     pub lifetime: i64,
 }
 
-/// A source of tenant data and home of server state.
+/// Where Slicewise keeps its own state.
 #[derive(Clone)]
 pub enum Store {
     Sqlite(SqliteStore),
@@ -89,7 +91,7 @@ pub enum Store {
 }
 
 impl Store {
-    /// Creates the state tables (audit, feedback) when missing.
+    /// Brings the state tables up to date: each versioned migration once.
     pub async fn migrate_state(&self) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(s) => s.migrate_state().await,

@@ -11,7 +11,6 @@ use slicewise_core::wire::{AskResponse, AskStatus, Privacy};
 use slicewise_core::Catalog;
 use slicewise_server::catalog_check::against_database;
 use slicewise_server::catalog_draft::draft_database;
-use slicewise_server::pg::PgStore;
 use slicewise_server::scratch_db::{ScratchDb, LOCAL_ADMIN_URL};
 use slicewise_server::source_pg::PgSource;
 use slicewise_server::source_sqlite::SqliteSource;
@@ -77,9 +76,9 @@ fn edited(draft: &str) -> String {
         .join("\n")
 }
 
-async fn serve_unseen_schema(data: Store, source: DataSource, pg_admin: Option<&str>) {
+async fn serve_unseen_schema(source: DataSource, pg_admin: Option<&str>) {
     let (visits, _) = rows();
-    let draft = draft_database(&data, &[], None, "public")
+    let draft = draft_database(&source, &[], None, "public")
         .await
         .expect("draft");
     let (catalog, warnings) =
@@ -108,7 +107,7 @@ async fn serve_unseen_schema(data: Store, source: DataSource, pg_admin: Option<&
             .await
             .expect("pg setup");
     }
-    let problems = against_database(&catalog, &data, &text, "clinic.toml").await;
+    let problems = against_database(&catalog, &source, &text, "clinic.toml").await;
     assert!(problems.is_empty(), "{problems:?}");
 
     let dir = tempfile::tempdir().expect("tempdir");
@@ -208,12 +207,7 @@ async fn an_unseen_schema_is_served_from_sqlite_by_a_catalog_file_alone() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, c) = clinic_sqlite(dir.path());
     drop(c);
-    serve_unseen_schema(
-        Store::Sqlite(SqliteStore::new(&path)),
-        DataSource::Sqlite(SqliteSource::new(&path)),
-        None,
-    )
-    .await;
+    serve_unseen_schema(DataSource::Sqlite(SqliteSource::new(&path)), None).await;
     // Slicewise never wrote to the vendor's file.
     let c = rusqlite::Connection::open(&path).expect("open");
     let tables: i64 = c
@@ -230,9 +224,9 @@ async fn an_unseen_schema_is_served_from_sqlite_by_a_catalog_file_alone() {
 async fn a_column_dropped_under_a_running_server_fails_only_new_builds() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, c) = clinic_sqlite(dir.path());
-    let data = Store::Sqlite(SqliteStore::new(&path));
+    let source = DataSource::Sqlite(SqliteSource::new(&path));
     let text = edited(
-        &draft_database(&data, &[], None, "public")
+        &draft_database(&source, &[], None, "public")
             .await
             .expect("draft"),
     );
@@ -246,7 +240,6 @@ async fn a_column_dropped_under_a_running_server_fails_only_new_builds() {
         catalog,
         ..AppConfig::default()
     };
-    let source = DataSource::Sqlite(SqliteSource::new(&path));
     let s = TestServer::with_source(
         tempfile::tempdir().expect("dir"),
         source,
@@ -278,7 +271,6 @@ async fn an_unseen_schema_is_served_from_postgres_by_a_catalog_file_alone() {
     c.batch_execute(SCHEMA).await.expect("schema");
     c.batch_execute(&rows().1).await.expect("rows");
     serve_unseen_schema(
-        Store::Postgres(PgStore::new(db.url())),
         DataSource::Postgres(PgSource::new(db.url())),
         Some(db.url()),
     )

@@ -7,14 +7,15 @@ use std::process::Command;
 use ed25519_dalek::SigningKey;
 use slicewise_core::wire::Privacy;
 use slicewise_core::{ManifestError, SignedManifest};
-use slicewise_server::app::EXTRACT_LIFETIME;
-use slicewise_server::pg::PgStore;
+use slicewise_server::state::EXTRACT_LIFETIME;
+use slicewise_server::store_pg::{PgStore, SCHEMA};
 use slicewise_server::{AppConfig, SqliteStore, Store};
 
 use crate::postgres::{pg_server, seeded, PgDb};
 use crate::support::TestServer;
 
-/// Where the shared state lives, for the statements a test runs itself.
+/// Where the shared state lives, for the statements a test runs itself on
+/// the state tables (in PostgreSQL, in Slicewise's schema).
 enum Backend {
     Sqlite(std::path::PathBuf),
     Postgres(PgDb),
@@ -29,7 +30,12 @@ impl Backend {
                     .execute_batch(sql)
                     .expect("sql");
             }
-            Backend::Postgres(db) => db.client().await.batch_execute(sql).await.expect("sql"),
+            Backend::Postgres(db) => db
+                .client()
+                .await
+                .batch_execute(&format!("SET search_path TO {SCHEMA}; {sql}"))
+                .await
+                .expect("sql"),
         }
     }
 }

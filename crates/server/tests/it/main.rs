@@ -4,10 +4,12 @@
 mod api;
 mod ask;
 mod byod;
+mod demo;
 mod embed;
 mod extracts;
 mod keys;
 mod llm;
 mod postgres;
+mod state;
 mod support;
 mod tokens;

@@ -7,10 +7,11 @@ use std::collections::BTreeSet;
 use axum::http::StatusCode;
 use slicewise_core::wire::{AskResponse, AskStatus, Privacy};
 use slicewise_core::Catalog;
-use slicewise_server::pg::{seed_postgres, PgStore};
+use slicewise_server::pg_setup::setup_sql;
 use slicewise_server::scratch_db::{ScratchDb, LOCAL_ADMIN_URL};
 use slicewise_server::source_pg::PgSource;
 use slicewise_server::source_sqlite::SqliteSource;
+use slicewise_server::store_pg::PgStore;
 use slicewise_server::{app, build_extract, AppConfig, AppState, DataSource, ServerKeys, Store};
 use tokio_postgres::NoTls;
 use tower::ServiceExt;
@@ -54,11 +55,17 @@ async fn connect(url: &str) -> tokio_postgres::Client {
     client
 }
 
+/// The demo data with row-level security, as `slicewise seed-demo` writes it.
 pub async fn seeded() -> PgDb {
     let db = PgDb::create().await;
-    assert!(seed_postgres(&db.url, SCALE, false)
+    assert!(slicewise_demo_seed::seed_postgres(&db.url, SCALE, false)
         .await
         .expect("seed postgres"));
+    db.client()
+        .await
+        .batch_execute(&setup_sql(&Catalog::demo()))
+        .await
+        .expect("row-level security");
     db
 }
 
@@ -251,7 +258,7 @@ async fn asks_are_audited_in_postgres() {
     let c = db.client().await;
     let row = c
         .query_one(
-            "SELECT tenant, privacy, status FROM audit WHERE id = $1",
+            "SELECT tenant, privacy, status FROM slicewise.audit WHERE id = $1",
             &[&a.id],
         )
         .await

@@ -9,6 +9,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use slicewise_core::wire::{KeySet, Privacy};
 use slicewise_core::SignedManifest;
+use slicewise_server::state::source_of_store;
 use slicewise_server::{app, AppConfig, AppState, DataSource, ServerKeys, SqliteStore, Store};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -23,7 +24,9 @@ fn seeded_template() -> &'static Path {
         .get_or_init(|| {
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join("template.db");
-            slicewise_server::seed_sqlite(&path, SCALE, false).expect("seed");
+            slicewise_demo_seed::seed_sqlite(&path, SCALE, false).expect("seed");
+            // The tests' one file holds the data and Slicewise's state.
+            SqliteStore::create(&path).expect("state tables");
             // Fold the WAL into the main file so a plain copy is complete.
             let c = rusqlite::Connection::open(&path).expect("open");
             c.pragma_update(None, "journal_mode", "DELETE")
@@ -91,7 +94,7 @@ impl TestServer {
         keys: ServerKeys,
         config: AppConfig,
     ) -> TestServer {
-        let source = DataSource::of_store(&store);
+        let source = source_of_store(&store);
         Self::with_source(dir, source, store, keys, config)
     }
 

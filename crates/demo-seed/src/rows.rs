@@ -137,7 +137,17 @@ pub fn format_date(days: i32) -> String {
         .unwrap_or_default()
 }
 
-pub use crate::source::days_from_civil;
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// algorithm; the server's reader parses dates with the same one).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
 
 #[cfg(test)]
 mod tests {
@@ -145,9 +155,15 @@ mod tests {
 
     #[test]
     fn timestamps_round_trip() {
-        let t = crate::source::parse_timestamp("2024-02-29 13:45:07").expect("parses");
+        let t = chrono::NaiveDate::from_ymd_opt(2024, 2, 29)
+            .and_then(|d| d.and_hms_opt(13, 45, 7))
+            .expect("date")
+            .and_utc()
+            .timestamp_micros();
         assert_eq!(format_timestamp(t), "2024-02-29 13:45:07");
         assert_eq!(format_date(1), "1970-01-02");
         assert_eq!(format_date(20_453), "2025-12-31");
+        assert_eq!(days_from_civil(2025, 12, 31), 20_453);
+        assert_eq!(days_from_civil(1969, 12, 31), -1);
     }
 }

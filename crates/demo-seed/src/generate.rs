@@ -8,8 +8,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use slicewise_core::Catalog;
 
-use crate::tier::Tier;
-
 use crate::rows::{days_from_civil, TenantRows};
 
 /// The fixed seed of the demo data.
@@ -22,7 +20,8 @@ pub const DEMO_LAST_DAY: (i32, u32, u32) = (2025, 12, 31);
 pub struct TenantSpec {
     pub tenant_id: String,
     pub name: String,
-    pub tier: Tier,
+    /// The tier's name in the `tenants` registry: free, pro or enterprise.
+    pub tier: &'static str,
     pub orders: usize,
     pub customers: usize,
     pub products: usize,
@@ -62,9 +61,9 @@ pub fn demo_tenants(scale: f64) -> Vec<TenantSpec> {
             tickets: (orders / 10).max(2),
         }
     };
-    let mut out = vec![sized("acme", "Acme Corp", Tier::Enterprise, 1_000_000, 200)];
+    let mut out = vec![sized("acme", "Acme Corp", "enterprise", 1_000_000, 200)];
     for (i, (id, name)) in OTHERS.iter().enumerate() {
-        let tier = [Tier::Free, Tier::Pro, Tier::Enterprise][i % 3];
+        let tier = ["free", "pro", "enterprise"][i % 3];
         // 20,000 to 100,000 orders, 8,000 apart.
         out.push(sized(id, name, tier, 20_000 + i * 8_000, 50 + i * 14));
     }
@@ -313,9 +312,9 @@ mod tests {
         assert_eq!(t.len(), 12);
         assert_eq!(t[0].tenant_id, "acme");
         assert_eq!(t[0].orders, 1_000_000);
-        assert_eq!(t[1].tier, Tier::Free);
-        assert_eq!(t[2].tier, Tier::Pro);
-        assert_eq!(t[3].tier, Tier::Enterprise);
+        assert_eq!(t[1].tier, "free");
+        assert_eq!(t[2].tier, "pro");
+        assert_eq!(t[3].tier, "enterprise");
         assert!(t[1..]
             .iter()
             .all(|s| (20_000..=100_000).contains(&s.orders)));

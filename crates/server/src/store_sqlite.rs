@@ -1,4 +1,6 @@
-//! SQLite: the embedded source, one file, nothing to install.
+//! Slicewise's own state in a SQLite file: the audit log, feedback and the
+//! published signing keys, created by versioned migrations
+//! (`migrations/sqlite`).
 //!
 //! A connection is opened per operation (cheap for SQLite) and never with
 //! `CREATE`, so a missing or unreadable file is reported as the database
@@ -10,47 +12,20 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use slicewise_core::wire::PublicKey;
 
-use crate::rows::{format_date, format_timestamp};
-use crate::seed::{demo_tenants, generate_tenant, IdBase, TenantSpec};
 use crate::store::{AuditFilter, AuditRecord, KeyPublication, StoreError, Usage};
 
-/// Data tables, created by the seeder.
-pub const DATA_SCHEMA: &str = "
-CREATE TABLE tenants (tenant_id TEXT PRIMARY KEY, name TEXT NOT NULL, tier TEXT NOT NULL);
-CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(tenant_id),
-  name TEXT NOT NULL, email TEXT NOT NULL, country TEXT NOT NULL, segment TEXT NOT NULL,
-  signup_date TEXT NOT NULL, privacy_consent INTEGER NOT NULL);
-CREATE TABLE products (product_id INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(tenant_id),
-  name TEXT NOT NULL, category TEXT NOT NULL, unit_price REAL NOT NULL);
-CREATE TABLE orders (order_id INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(tenant_id),
-  customer_id INTEGER NOT NULL, product_id INTEGER NOT NULL, ordered_at TEXT NOT NULL,
-  quantity INTEGER NOT NULL, unit_price REAL NOT NULL, discount REAL NOT NULL, amount REAL NOT NULL,
-  channel TEXT NOT NULL, status TEXT NOT NULL);
-CREATE TABLE support_tickets (ticket_id INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(tenant_id),
-  customer_id INTEGER NOT NULL, opened_at TEXT NOT NULL, closed_at TEXT, priority TEXT NOT NULL,
-  topic TEXT NOT NULL, satisfaction INTEGER);
-";
+mod embedded {
+    refinery::embed_migrations!("migrations/sqlite");
+}
 
-const DATA_INDEXES: &str = "
-CREATE INDEX customers_tenant ON customers(tenant_id, customer_id);
-CREATE INDEX products_tenant ON products(tenant_id, product_id);
-CREATE INDEX orders_tenant ON orders(tenant_id, order_id);
-CREATE INDEX support_tickets_tenant ON support_tickets(tenant_id, ticket_id);
-";
-
-/// Server state: the audit log, feedback and the published manifest-signing
-/// keys (public halves; `expires_at` NULL while a server signs with the key).
-pub const STATE_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS audit (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, sub TEXT NOT NULL,
-  question TEXT NOT NULL, status TEXT NOT NULL, sql TEXT, engine TEXT NOT NULL, cached INTEGER NOT NULL,
-  counted INTEGER NOT NULL, latency_ms REAL NOT NULL, tables TEXT NOT NULL, columns TEXT NOT NULL,
-  privacy TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_tenant_time ON audit(tenant, created_at);
-CREATE TABLE IF NOT EXISTS feedback (id TEXT PRIMARY KEY, answer_id TEXT NOT NULL REFERENCES audit(id),
-  tenant TEXT NOT NULL, sub TEXT NOT NULL, helpful INTEGER NOT NULL, comment TEXT, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, alg TEXT NOT NULL, x TEXT NOT NULL,
-  created_at INTEGER NOT NULL, retired_at INTEGER, expires_at INTEGER);
-";
+/// Brings a state file's tables up to date: each versioned migration
+/// (`migrations/sqlite`) once, in order, recorded in the file.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    embedded::migrations::runner()
+        .run(conn)
+        .map_err(|e| StoreError(e.to_string()))?;
+    Ok(())
+}
 
 /// Upsert of an active key: a server signs with it, so it has no end (again).
 const ACTIVATE_KEY: &str =
@@ -64,122 +39,7 @@ const RETIRE_KEY: &str =
   ON CONFLICT (kid) DO UPDATE SET retired_at = excluded.retired_at, expires_at = excluded.expires_at
   WHERE signing_keys.retired_at IS NULL";
 
-/// What the seeder wrote.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SeedSummary {
-    pub tenants: Vec<TenantSpec>,
-    /// False when `--if-missing` found data and left it.
-    pub written: bool,
-}
-
-/// Writes the demo dataset into a SQLite file, replacing its data tables.
-pub fn seed_sqlite(path: &Path, scale: f64, if_missing: bool) -> Result<SeedSummary, StoreError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError(e.to_string()))?;
-    }
-    let tenants = demo_tenants(scale);
-    let mut conn = Connection::open(path)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "OFF")?;
-    if if_missing {
-        let has: Option<i64> = conn
-            .query_row("SELECT COUNT(*) FROM tenants", [], |r| r.get(0))
-            .optional()
-            .ok()
-            .flatten();
-        if has.unwrap_or(0) > 0 {
-            return Ok(SeedSummary {
-                tenants,
-                written: false,
-            });
-        }
-    }
-    let tx = conn.transaction()?;
-    tx.execute_batch(
-        "DROP TABLE IF EXISTS support_tickets; DROP TABLE IF EXISTS orders;
-         DROP TABLE IF EXISTS products; DROP TABLE IF EXISTS customers; DROP TABLE IF EXISTS tenants;",
-    )?;
-    tx.execute_batch(DATA_SCHEMA)?;
-    tx.execute_batch(STATE_SCHEMA)?;
-    {
-        let mut tenant_stmt = tx.prepare("INSERT INTO tenants VALUES (?1, ?2, ?3)")?;
-        let mut cust =
-            tx.prepare("INSERT INTO customers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
-        let mut prod = tx.prepare("INSERT INTO products VALUES (?1, ?2, ?3, ?4, ?5)")?;
-        let mut ord =
-            tx.prepare("INSERT INTO orders VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?;
-        let mut tick =
-            tx.prepare("INSERT INTO support_tickets VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
-        let mut ids = IdBase::default();
-        for (index, spec) in tenants.iter().enumerate() {
-            let rows = generate_tenant(spec, index, ids);
-            ids = ids.after(spec);
-            let t = spec.tenant_id.as_str();
-            tenant_stmt.execute(params![t, spec.name, spec.tier.as_str()])?;
-            let c = &rows.customers;
-            for i in 0..c.customer_id.len() {
-                cust.execute(params![
-                    c.customer_id[i],
-                    t,
-                    c.name[i],
-                    c.email[i],
-                    c.country[i],
-                    c.segment[i],
-                    format_date(c.signup_date[i]),
-                    c.privacy_consent[i]
-                ])?;
-            }
-            let p = &rows.products;
-            for i in 0..p.product_id.len() {
-                prod.execute(params![
-                    p.product_id[i],
-                    t,
-                    p.name[i],
-                    p.category[i],
-                    p.unit_price[i]
-                ])?;
-            }
-            let o = &rows.orders;
-            for i in 0..o.order_id.len() {
-                ord.execute(params![
-                    o.order_id[i],
-                    t,
-                    o.customer_id[i],
-                    o.product_id[i],
-                    format_timestamp(o.ordered_at[i]),
-                    o.quantity[i],
-                    o.unit_price[i],
-                    o.discount[i],
-                    o.amount[i],
-                    o.channel[i],
-                    o.status[i]
-                ])?;
-            }
-            let s = &rows.tickets;
-            for i in 0..s.ticket_id.len() {
-                tick.execute(params![
-                    s.ticket_id[i],
-                    t,
-                    s.customer_id[i],
-                    format_timestamp(s.opened_at[i]),
-                    s.closed_at[i].map(format_timestamp),
-                    s.priority[i],
-                    s.topic[i],
-                    s.satisfaction[i]
-                ])?;
-            }
-        }
-    }
-    tx.execute_batch(DATA_INDEXES)?;
-    tx.commit()?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    Ok(SeedSummary {
-        tenants,
-        written: true,
-    })
-}
-
-/// The SQLite source at a path.
+/// Slicewise's state in a SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     path: PathBuf,
@@ -189,6 +49,17 @@ impl SqliteStore {
     /// A store over an existing file (it is opened per operation).
     pub fn new(path: impl Into<PathBuf>) -> SqliteStore {
         SqliteStore { path: path.into() }
+    }
+
+    /// Creates the file (and its folder) when missing and brings its state
+    /// tables up to date, then the store over it.
+    pub fn create(path: impl Into<PathBuf>) -> Result<SqliteStore, StoreError> {
+        let path = path.into();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError(e.to_string()))?;
+        }
+        migrate(&mut Connection::open(&path)?)?;
+        Ok(SqliteStore { path })
     }
 
     /// The file's path.
@@ -219,9 +90,9 @@ impl SqliteStore {
         .map_err(|e| StoreError(e.to_string()))?
     }
 
-    /// Creates the state tables when missing.
+    /// Brings the state tables up to date.
     pub async fn migrate_state(&self) -> Result<(), StoreError> {
-        self.run(|c| Ok(c.execute_batch(STATE_SCHEMA)?)).await
+        self.run(migrate).await
     }
 
     /// Counted asks since two instants (unix ms).
