@@ -31,6 +31,9 @@ fn answered(chart: ChartHint, labels: &[&str], values: &[f64]) -> Exchange {
             engine: TranslatorEngine::Builtin,
             cached: false,
             notice: None,
+            as_of: None,
+            follows: None,
+            compared: None,
         },
         result: Some(QueryResult {
             columns: vec![

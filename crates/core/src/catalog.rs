@@ -102,6 +102,13 @@ pub struct TableDef {
     /// The metric a question about this table measures when it names none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_metric: Option<String>,
+    /// Each row is a reading taken at `time_column` (month-end balances,
+    /// daily stock levels, MRR per month): a figure reads the last reading of
+    /// its period (of each bucket when split by time) and never adds
+    /// readings of several dates up. Like dbt's `non_additive_dimension`
+    /// with `window_choice: max`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub snapshot: bool,
     #[serde(default)]
     pub synonyms: Vec<String>,
     pub columns: Vec<ColumnDef>,

@@ -115,6 +115,15 @@ fn table(c: &Catalog, t: &TableDef, r: &mut Report, at: &FieldPath) {
             _ => {}
         }
     }
+    if t.snapshot && t.time_column.is_none() {
+        r.error(
+            &at.key("snapshot"),
+            format!(
+                "{} is a snapshot table without a time_column; name the column its readings are taken at",
+                t.name
+            ),
+        );
+    }
     if let Some(m) = &t.default_metric {
         if c.metric(m).is_none_or(|m| m.table != t.name) {
             r.error(

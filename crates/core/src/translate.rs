@@ -27,6 +27,7 @@ mod period;
 mod plan;
 mod read;
 mod resolve;
+mod snapshot;
 mod sql;
 mod suggest;
 mod threshold;
@@ -49,7 +50,7 @@ use suggest::suggestions;
 
 /// Changes whenever the translator's output for some question may change;
 /// part of the answer cache key.
-pub const TRANSLATOR_VERSION: &str = "builtin-0.5";
+pub const TRANSLATOR_VERSION: &str = "builtin-0.6";
 
 /// Longest question the translator reads, in characters.
 pub const MAX_QUESTION_LEN: usize = 1_000;
@@ -86,6 +87,13 @@ pub struct Answer {
     pub chart: ChartHint,
     /// Sensible follow-up questions.
     pub suggestions: Vec<String>,
+    /// The date relative periods ("last month") were resolved against;
+    /// `None` when the question named none.
+    pub as_of: Option<NaiveDate>,
+    /// The previous question this one was read as a follow-up of.
+    pub follows: Option<String>,
+    /// A comparison's periods, as the interpretation names them: (current, other).
+    pub compared: Option<(String, String)>,
 }
 
 pub use options::starter_questions;
@@ -158,12 +166,18 @@ pub fn translate(
         Ok(p) => p,
         Err(t) => return t,
     };
+    let compared = sql::compared_periods(&plan).ok().flatten();
+    let relative = plan.period.iter().any(|p| p.relative)
+        || compared.as_ref().is_some_and(|(a, b)| a.relative || b.relative);
     match sql::render(&plan, catalog) {
         Ok(r) => Translation::Answer(Answer {
             sql: r.sql,
             interpretation: r.interpretation,
             chart: r.chart,
             suggestions: suggestions(&plan, catalog),
+            as_of: relative.then_some(ctx.today),
+            follows: merged.then(|| previous.unwrap_or_default().trim().to_string()),
+            compared: compared.map(|(a, b)| (a.label, b.label)),
         }),
         Err(reason) => unsupported(catalog, capitalise_first(&format!("{reason}."))),
     }

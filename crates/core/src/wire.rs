@@ -169,6 +169,18 @@ pub struct AskResponse {
     /// Something the user should know (e.g. "the AI backend was unavailable").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+    /// The date (ISO) relative periods such as "last month" were resolved
+    /// against; absent when the question named none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    /// The previous question this one was read as a follow-up of; absent
+    /// when it was read on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<String>,
+    /// A comparison's two periods as the interpretation names them:
+    /// `[current, other]` (the current one is the later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compared: Option<[String; 2]>,
 }
 
 impl AskResponse {
@@ -185,6 +197,9 @@ impl AskResponse {
             suggestions: Vec::new(),
             engine,
             cached: false,
+            as_of: None,
+            follows: None,
+            compared: None,
             notice: None,
         }
     }

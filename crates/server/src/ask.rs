@@ -110,6 +110,9 @@ pub fn translate_guarded(state: &AppState, question: &str, previous: Option<&str
                     interpretation: Some(a.interpretation),
                     chart: Some(a.chart),
                     suggestions: a.suggestions,
+                    as_of: a.as_of.map(|d| d.to_string()),
+                    follows: a.follows,
+                    compared: a.compared.map(|(c, o)| [c, o]),
                     ..base
                 },
                 tables: g.tables,

@@ -41,8 +41,13 @@ fn a_share_of_one_part_is_one_figure() {
         sql.contains("o.ordered_at >= TIMESTAMP '2025-01-01 00:00:00'"),
         "{sql}"
     );
-    // Two candidate parts: asked about, not guessed.
-    assert!(refused("what % of web orders are refunded"));
+    // Two filters: the one after the verb is the part, the one before
+    // bounds the whole; without a verb between them, asked about.
+    assert_eq!(
+        answer("what % of web orders are refunded"),
+        "SELECT 100.0 * COUNT(CASE WHEN status = 'refunded' THEN 1 END) / COUNT(*) AS orders_share_pct FROM orders WHERE channel = 'web'"
+    );
+    assert!(refused("what percentage of refunded web orders"));
 }
 
 #[test]
@@ -237,4 +242,85 @@ fn a_ranking_is_one_list_and_a_singular_ranked_row_is_one() {
     // The top one within each month is not a ranked list of pairs.
     assert!(refused("top channel by revenue by month"));
     assert!(refused("top 5 countries by customers"));
+}
+
+fn banking() -> Catalog {
+    crate::catalog_file::parse(
+        include_str!("../../../../examples/banking/catalog.toml"),
+        "examples/banking/catalog.toml",
+    )
+    .unwrap_or_else(|e| panic!("banking catalog: {e:?}"))
+}
+
+fn banking_answer(q: &str) -> String {
+    match translate(q, None, &banking(), &ctx()) {
+        Translation::Answer(a) => a.sql,
+        other => panic!("{q}: {other:?}"),
+    }
+}
+
+#[test]
+fn a_snapshot_reads_the_last_reading_of_its_period_never_a_sum_of_dates() {
+    // No period: the latest reading.
+    let sql = banking_answer("total balance");
+    assert!(
+        sql.ends_with(
+            "WHERE balance_date IN (SELECT MAX(balance_date) AS last_reading FROM balances)"
+        ),
+        "{sql}"
+    );
+    // "at the end of" a period: the last reading inside it.
+    for q in [
+        "total balance at the end of last month",
+        "balances as of the end of October 2025",
+    ] {
+        let sql = banking_answer(q);
+        assert!(
+            sql.contains("IN (SELECT MAX(balance_date) AS last_reading FROM balances WHERE balance_date >= DATE '2025-10-01' AND balance_date < DATE '2025-11-01')"),
+            "{q}: {sql}"
+        );
+    }
+    // Split by time: the last reading of each bucket.
+    let sql = banking_answer("total balance by quarter");
+    assert!(
+        sql.contains("FROM balances) readings GROUP BY quarter)"),
+        "{sql}"
+    );
+    // Averages read one date too, and a split by weekday has no last reading.
+    assert!(banking_answer("average balance by product").contains("last_reading"));
+    assert!(!matches!(
+        translate("balance by weekday", None, &banking(), &ctx()),
+        Translation::Answer(_)
+    ));
+    // A day that does not exist is not read as its month.
+    assert!(refused("revenue on 31 June 2025"));
+    // Flows add up over a period: "at the end of" does not fit them.
+    assert!(refused("revenue at the end of 2024"));
+    assert!(!banking_answer("card spend in 2024").contains("last_reading"));
+}
+
+#[test]
+fn a_verb_is_never_dropped_for_the_count_of_its_subject() {
+    // "clients ... spent": the spend per client (or city), not a count of clients.
+    let sql = banking_answer("which clients spent the most in 2025");
+    assert!(sql.contains("SUM(-amount_cents)"), "{sql}");
+    assert!(sql.contains("GROUP BY client_id, client"), "{sql}");
+    let sql = banking_answer("which city's clients spent the most");
+    assert!(
+        sql.contains("SUM(-amount_cents)") && sql.contains("GROUP BY city"),
+        "{sql}"
+    );
+    // An entity in a state of another table: its distinct keys there.
+    let sql = banking_answer("how many accounts had a negative balance at the end of October 2025");
+    assert!(
+        sql.starts_with("SELECT COUNT(DISTINCT account_id) AS distinct_account_id FROM balances WHERE balance_cents < 0"),
+        "{sql}"
+    );
+    // "closed accounts": the state names its rows, which are counted.
+    let sql = banking_answer("closed accounts by product last year");
+    assert!(sql.contains("COUNT(*)"), "{sql}");
+    assert!(
+        sql.contains("closed_on >= DATE '2024-01-01'"),
+        "an event state dates its rows: {sql}"
+    );
 }

@@ -79,11 +79,23 @@ pub(super) fn agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
         Measure::Distinct { col, filter, .. } => Agg {
             alias: format!("distinct_{}", col.column),
             // Over which rows, said: "countries of customers" or "of orders".
-            label: format!(
-                "Number of {} of {}",
-                plural(&column_words(col, catalog)),
-                table_words(&ctx.base)
-            ),
+            // A key of another table counts that table's rows: "accounts".
+            label: match catalog
+                .relationships
+                .iter()
+                .find(|r| r.from_table == col.table && r.from_column == col.column)
+            {
+                Some(r) => format!(
+                    "Number of {} with {}",
+                    table_words(&r.to_table),
+                    table_words(&ctx.base)
+                ),
+                None => format!(
+                    "Number of {} of {}",
+                    plural(&column_words(col, catalog)),
+                    table_words(&ctx.base)
+                ),
+            },
             expr: format!("COUNT(DISTINCT {})", ctx.col(col)),
             filter: filter.clone(),
             note: filter

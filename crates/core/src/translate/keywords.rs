@@ -46,6 +46,7 @@ pub(super) fn keyword(
             p.refusal = Some("I can only report on what has happened; I cannot forecast.".into())
         }
         Kw::Ratio => p.derived = true,
+        Kw::EndOf => p.plan.at_end = true,
         Kw::Ambiguous => p.vague = true,
         Kw::Best | Kw::Top | Kw::Most => {
             if k == Kw::Best {
@@ -220,8 +221,16 @@ pub(super) fn keyword(
                     })
                     .flatten()
                 {
-                    // "revenue by store": a value where a dimension should be.
-                    p.by_value = Some((c, v));
+                    // "spent by business clients": the agent of a verb, a
+                    // filter; "revenue by store": a value where a
+                    // dimension should be.
+                    let agent = super::read::phrase_names_table(&texts[j], &c.table, catalog)
+                        || words.get(j + 1).is_some_and(|w| {
+                            w.lexes().iter().any(|l| *l == Lex::Table(c.table.clone()))
+                        });
+                    if !agent {
+                        p.by_value = Some((c, v));
+                    }
                 }
             }
         }

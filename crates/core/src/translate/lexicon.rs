@@ -94,6 +94,7 @@ pub enum Kw {
     Worst,
     New,
     Ratio,
+    EndOf,
 }
 
 /// One meaning a word or phrase can have.
@@ -514,6 +515,16 @@ fn literal(token: &str) -> Word {
         if (1..=4).contains(&q) {
             return Word::Quarter(q);
         }
+    }
+    // "30th", "1st": a day of the month.
+    if let Some(d) = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|s| token.strip_suffix(s))
+        .filter(|d| !d.is_empty() && d.len() <= 2 && d.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|d| d.parse::<u8>().ok())
+        .filter(|d| (1..=31).contains(d))
+    {
+        return Word::Known(vec![Lex::Number(f64::from(d))]);
     }
     let (digits, scale) = match token.strip_suffix('k') {
         Some(d) => (d, 1_000.0),

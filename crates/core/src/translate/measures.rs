@@ -40,7 +40,27 @@ pub(super) fn new_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
                 .iter()
                 .all(|x| matches!(x, Measure::Metric(n) if is_count(n))),
         ),
-        _ => (None, false),
+        // "how many clients joined": the one entity table the question
+        // names, as a table or by its count.
+        (None, _) => {
+            let mut named: Vec<&str> = p.tables.iter().map(String::as_str).collect();
+            named.extend(plan.measures.iter().filter_map(|m| match m {
+                Measure::Metric(n) if is_count(n) => catalog.metric(n).map(|d| d.table.as_str()),
+                _ => None,
+            }));
+            named.retain(|t| entities.contains(t));
+            named.dedup();
+            match named.as_slice() {
+                [t] => (
+                    Some(*t),
+                    plan.measures.iter().all(|x| {
+                        matches!(x, Measure::Metric(n) if is_count(n)
+                            && catalog.metric(n).is_some_and(|d| d.table == *t))
+                    }),
+                ),
+                _ => (None, false),
+            }
+        }
     };
     let table = table.filter(|t| catalog.table(t).is_some_and(|t| t.time_column.is_some()));
     match table {
@@ -380,4 +400,44 @@ fn sum_of_counted_rows(count: &str, catalog: &Catalog) -> Option<Measure> {
         col: super::lexicon::Col::new(&d.table, column),
         filter: d.filter.clone(),
     })
+}
+
+/// "how many accounts had a negative balance": a count of an entity whose
+/// rows of another table are in a state of that table is the number of
+/// distinct entity keys among those rows.
+pub(super) fn entities_in_state(plan: &mut Plan, catalog: &Catalog) {
+    if plan.is_shaped() {
+        return;
+    }
+    let entity = match plan.measures.as_slice() {
+        [Measure::Rows(t)] => t.clone(),
+        [Measure::Metric(n)] if is_count_all(n, catalog) => match catalog.metric(n) {
+            Some(d) => d.table.clone(),
+            None => return,
+        },
+        _ => return,
+    };
+    let mut facts = plan.filters.iter().filter_map(|f| match f {
+        Filter::State { name, .. } => catalog
+            .states
+            .iter()
+            .find(|s| s.name == *name)
+            .map(|s| s.table.clone()),
+        _ => None,
+    });
+    let Some(fact) = facts.next() else { return };
+    if fact == entity || facts.any(|t| t != fact) {
+        return;
+    }
+    if let Some(rel) = catalog
+        .relationships
+        .iter()
+        .find(|r| r.from_table == fact && r.to_table == entity)
+    {
+        plan.measures = vec![Measure::Distinct {
+            col: super::lexicon::Col::new(&fact, &rel.from_column),
+            base: fact,
+            filter: None,
+        }];
+    }
 }

@@ -22,6 +22,9 @@ pub struct Period {
     pub span: Span,
     /// The period was named relative to last year ("last year").
     pub last_year: bool,
+    /// It depends on today's date ("last month", "since March", "in June"
+    /// without a year): the answer says which date it was resolved against.
+    pub relative: bool,
 }
 
 impl Period {
@@ -32,6 +35,14 @@ impl Period {
             label,
             span,
             last_year: false,
+            relative: false,
+        }
+    }
+
+    fn relative(self) -> Period {
+        Period {
+            relative: true,
+            ..self
         }
     }
 
@@ -160,17 +171,22 @@ fn unit_span(g: Grain, n: i64) -> Span {
 pub fn to_date(g: Grain, today: NaiveDate) -> Option<Period> {
     let s = unit_start(g, today)?;
     let tomorrow = today.succ_opt()?;
-    Some(Period::new(
-        s,
-        tomorrow,
-        format!("this {} ({})", grain_name(g), range_label(s, tomorrow)),
-        unit_span(g, 1),
-    ))
+    Some(
+        Period::new(
+            s,
+            tomorrow,
+            format!("this {} ({})", grain_name(g), range_label(s, tomorrow)),
+            unit_span(g, 1),
+        )
+        .relative(),
+    )
 }
 
 /// A period atom before years are filled in.
 #[derive(Debug, Clone)]
 enum Atom {
+    /// "30 June", "June 30, 2025": month, day, year.
+    Day(u32, u32, Option<i32>),
     Month(u32, Option<i32>),
     Quarter(u32, Option<i32>),
     Resolved(Period),
@@ -222,7 +238,7 @@ pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
         let period = match ranged {
             Some((second, _)) => {
                 let year = match &second {
-                    Atom::Month(_, y) | Atom::Quarter(_, y) => *y,
+                    Atom::Month(_, y) | Atom::Quarter(_, y) | Atom::Day(_, _, y) => *y,
                     Atom::Resolved(p) => p.start.map(|d| d.year()),
                 };
                 let (a, b) = (
@@ -231,12 +247,15 @@ pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
                 );
                 match (a, b) {
                     (Some(a), Some(b)) => match (a.start, b.end) {
-                        (Some(s), Some(e)) if s < e => Some(Period::new(
-                            s,
-                            e,
-                            format!("{} to {}", a.label, b.label),
-                            Span::Days((e - s).num_days()),
-                        )),
+                        (Some(s), Some(e)) if s < e => Some(Period {
+                            relative: a.relative || b.relative,
+                            ..Period::new(
+                                s,
+                                e,
+                                format!("{} to {}", a.label, b.label),
+                                Span::Days((e - s).num_days()),
+                            )
+                        }),
                         _ => None,
                     },
                     _ => None,
@@ -270,6 +289,7 @@ fn open_ended(p: Period, kw: Option<Kw>, today: NaiveDate) -> Period {
             label: format!("since {}", p.label),
             end: Some(tomorrow),
             span: Span::Days((tomorrow - p.start.unwrap_or(today)).num_days()),
+            relative: true,
             ..p
         },
         Some(Kw::Before) => Period {
@@ -291,7 +311,20 @@ fn open_ended(p: Period, kw: Option<Kw>, today: NaiveDate) -> Period {
 fn resolve(atom: Atom, year: Option<i32>, today: NaiveDate) -> Option<Period> {
     match atom {
         Atom::Resolved(p) => Some(p),
+        Atom::Day(m, d, y) => {
+            let given = y.or(year).is_some();
+            // Without a year: the most recent such day, today included.
+            let y = match y.or(year) {
+                Some(y) => y,
+                None if ymd(today.year(), m, d)? <= today => today.year(),
+                None => today.year() - 1,
+            };
+            let day = ymd(y, m, d)?;
+            let p = Period::new(day, day.succ_opt()?, day.to_string(), Span::Days(1));
+            Some(if given { p } else { p.relative() })
+        }
         Atom::Month(m, y) => {
+            let given = y.or(year).is_some();
             let y = y.or(year).unwrap_or(if m <= today.month() {
                 today.year()
             } else {
@@ -299,14 +332,16 @@ fn resolve(atom: Atom, year: Option<i32>, today: NaiveDate) -> Option<Period> {
             });
             let start = ymd(y, m, 1)?;
             let name = MONTH_NAMES.get(m as usize - 1)?;
-            Some(Period::new(
+            let p = Period::new(
                 start,
                 add_units(start, Grain::Month, 1)?,
                 format!("{name} {y}"),
                 Span::Months(12),
-            ))
+            );
+            Some(if given { p } else { p.relative() })
         }
         Atom::Quarter(q, y) => {
+            let given = y.or(year).is_some();
             let current = (today.month() - 1) / 3 + 1;
             let y = y.or(year).unwrap_or(if q <= current {
                 today.year()
@@ -314,12 +349,13 @@ fn resolve(atom: Atom, year: Option<i32>, today: NaiveDate) -> Option<Period> {
                 today.year() - 1
             });
             let start = ymd(y, (q - 1) * 3 + 1, 1)?;
-            Some(Period::new(
+            let p = Period::new(
                 start,
                 add_units(start, Grain::Quarter, 1)?,
                 format!("Q{q} {y}"),
                 Span::Months(12),
-            ))
+            );
+            Some(if given { p } else { p.relative() })
         }
     }
 }
@@ -364,6 +400,32 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
             ));
         }
         _ => {}
+    }
+    let month_of = |w: &Word| {
+        w.lexes().iter().find_map(|l| match l {
+            super::lexicon::Lex::Month(m) => Some(*m),
+            _ => None,
+        })
+    };
+    let day_of = |w: Option<&Word>| {
+        w.and_then(Word::number)
+            .filter(|d| d.fract() == 0.0 && (1.0..=31.0).contains(d))
+            .map(|d| d as u32)
+    };
+    // "30 June 2025", "June 30 2025", "June 30, 2025".
+    // "the 1st of March": the day, "of", the month.
+    let of = usize::from(words.get(i + 1).is_some_and(|w| w.is(Kw::In)));
+    if let (Some(d), Some(m)) = (day_of(Some(w)), words.get(i + 1 + of).and_then(month_of)) {
+        return Some(match year_after(i + 2 + of) {
+            Some((y, n)) => (Atom::Day(m, d, Some(y)), 2 + of + n),
+            None => (Atom::Day(m, d, None), 2 + of),
+        });
+    }
+    if let (Some(m), Some(d)) = (month_of(w), day_of(words.get(i + 1))) {
+        return Some(match year_after(i + 2) {
+            Some((y, n)) => (Atom::Day(m, d, Some(y)), 2 + n),
+            None => (Atom::Day(m, d, None), 2),
+        });
     }
     for lex in w.lexes() {
         if let super::lexicon::Lex::Month(m) = lex {
@@ -429,7 +491,8 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
                         } else {
                             today.year() - 1
                         };
-                        return Some((Atom::Month(m, Some(y)), 1 + n));
+                        let p = resolve(Atom::Month(m, Some(y)), None, today)?;
+                        return Some((Atom::Resolved(p.relative()), 1 + n));
                     }
                     return None;
                 }
@@ -449,7 +512,7 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
                         format!("last {n} {unit}s ({})", range_label(s, tomorrow)),
                         Span::Days((tomorrow - s).num_days()),
                     );
-                    return Some((Atom::Resolved(p), used));
+                    return Some((Atom::Resolved(p.relative()), used));
                 }
                 None => {
                     let end = unit_start(g, today)?;
@@ -468,13 +531,13 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
                     };
                     let mut p = Period::new(s, end, label, unit_span(g, 1));
                     p.last_year = g == Grain::Year;
-                    return Some((Atom::Resolved(p), used));
+                    return Some((Atom::Resolved(p.relative()), used));
                 }
             }
         }
         _ => return None,
     };
-    Some((Atom::Resolved(p), 1))
+    Some((Atom::Resolved(p.relative()), 1))
 }
 
 #[cfg(test)]
@@ -496,6 +559,24 @@ mod tests {
                 (d(p.start), d(p.end), p.label)
             })
             .collect()
+    }
+
+    #[test]
+    fn days_of_a_month_in_every_order() {
+        for text in [
+            "30 June 2025",
+            "June 30 2025",
+            "June 30, 2025",
+            "30th June 2025",
+            "the 30th of June 2025",
+            "on 30 june",
+        ] {
+            let found = periods(text);
+            assert_eq!(found.len(), 1, "{text}: {found:?}");
+            assert_eq!(found[0].0, "2025-06-30", "{text}: {found:?}");
+        }
+        // No such day: the month alone, and "31" is left for the gate.
+        assert_eq!(periods("31 June 2025")[0].2, "June 2025");
     }
 
     #[test]

@@ -152,6 +152,9 @@ pub struct Plan {
     /// "in days": the unit a duration metric is shown in.
     pub unit: Option<TimeUnit>,
     pub list: Option<ListSpec>,
+    /// "at the end of October": the last reading of the period, which only
+    /// a snapshot table has.
+    pub at_end: bool,
 }
 
 impl Plan {
@@ -262,6 +265,7 @@ pub fn refine(base: &Plan, add: &Plan) -> Plan {
     if add.list.is_some() {
         out.list = add.list.clone();
     }
+    out.at_end |= add.at_end;
     out
 }
 

@@ -39,7 +39,7 @@ pub struct Parsed {
     pub average: bool,
     pub dangling_number: bool,
     /// A catalog metric's verb ("sell"): that metric, unless something else is measured.
-    pub weak_metric: Option<String>,
+    pub weak_metric: Option<(String, String)>,
     /// "amount", "value": money words no threshold took.
     pub money_word: bool,
     /// Tables named without a role ("revenue of product A").
@@ -54,6 +54,88 @@ pub struct Parsed {
     pub distinct: Option<Col>,
     /// The measure came from a metric's verb only ("do we sell").
     pub verb_measure: bool,
+    /// How many filters were read before the first "is"/"are"/"was"/"were".
+    pub part_from: Option<usize>,
+}
+
+/// "which clients spent the most", "how many clients received a salary": a
+/// count of an entity beside a verb of a figure whose rows link to that
+/// entity. The entity is who did it: the verb's figure per entity (ranked),
+/// or how many distinct entities have such rows (counted). A verb that no
+/// reading takes is left for the gate: never dropped.
+fn verb_of_subject(p: &mut Parsed, metric: &str, verb: &str, ranked: bool, catalog: &Catalog) {
+    let entity_of = |m: &Measure| match m {
+        Measure::Rows(t) => Some(t.clone()),
+        Measure::Metric(n) if super::resolve::is_count_all(n, catalog) => {
+            catalog.metric(n).map(|d| d.table.clone())
+        }
+        _ => None,
+    };
+    // "which product sold the most units": a figure of the verb's own rows.
+    let verb_table = catalog.metric(metric).map(|d| d.table.as_str());
+    if p.plan
+        .measures
+        .iter()
+        .any(|m| super::clauses::measure_table(m, catalog).as_deref() == verb_table)
+    {
+        return;
+    }
+    let entities: Vec<Option<String>> = p.plan.measures.iter().map(entity_of).collect();
+    let link = match (entities.as_slice(), catalog.metric(metric)) {
+        ([Some(e)], Some(d)) => catalog
+            .relationships
+            .iter()
+            .find(|r| r.from_table == d.table && r.to_table == *e)
+            .map(|r| (d, r)),
+        _ => None,
+    };
+    let Some((d, rel)) = link else {
+        // "how many products do we sell": the verb only says which rows
+        // are meant, when no figure of it links to them.
+        if !p.wants_count {
+            p.unaccounted.push(verb.to_string());
+        }
+        return;
+    };
+    if p.wants_count {
+        p.plan.measures = vec![Measure::Distinct {
+            col: Col::new(&d.table, &rel.from_column),
+            base: d.table.clone(),
+            filter: d.filter.clone(),
+        }];
+        return;
+    }
+    p.plan.measures = vec![Measure::Metric(metric.to_string())];
+    p.verb_measure = true;
+    let label = catalog
+        .table(&rel.to_table)
+        .and_then(|t| t.label_column.clone());
+    if let (true, true, Some(l)) = (ranked, p.plan.groups.is_empty(), label) {
+        p.plan.groups.push(Group::Dim(Col::new(&rel.to_table, &l)));
+    }
+}
+
+/// The state's table, when the phrase that named the state names it too.
+fn state_table_named(state: &str, phrase: &str, catalog: &Catalog) -> Option<String> {
+    let table = &catalog.states.iter().find(|s| s.name == state)?.table;
+    phrase_names_table(phrase, table, catalog).then(|| table.clone())
+}
+
+/// Whether a phrase ("private clients", "closed accounts") holds the name of
+/// `table` or one of its synonyms, singular or plural.
+pub(super) fn phrase_names_table(phrase: &str, table: &str, catalog: &Catalog) -> bool {
+    let Some(table) = catalog.table(table) else {
+        return false;
+    };
+    let words: Vec<&str> = phrase.split(' ').collect();
+    let names = std::iter::once(table.name.replace('_', " ")).chain(table.synonyms.iter().cloned());
+    names.map(|n| n.to_lowercase()).any(|n| {
+        let singular = n.strip_suffix('s').unwrap_or(&n).to_string();
+        words.windows(n.split(' ').count()).any(|w| {
+            let w = w.join(" ");
+            w == n || w == singular
+        })
+    })
 }
 
 /// A word that names a dimension and nothing else: no table, figure, value or state.
@@ -160,6 +242,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
 
     let mut i = 0;
     while i < n {
+        // "what % of checking accounts are closed": the filters named after
+        // the verb are the part, those before it bound the whole.
+        if p.part_from.is_none() && ["is", "are", "was", "were"].contains(&texts[i].as_str()) {
+            p.part_from = Some(p.plan.filters.len());
+        }
         if used[i] {
             i += 1;
             continue;
@@ -257,6 +344,13 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             Lex::State(s) => Some(s.clone()),
             _ => None,
         }) {
+            // "closed accounts": a state phrase that names its table names
+            // the rows too, as "accounts" alone would.
+            if let Some(t) = state_table_named(&name, &texts[i], catalog) {
+                if !p.tables.contains(&t) {
+                    p.tables.push(t);
+                }
+            }
             p.plan.filters.push(Filter::State {
                 name,
                 negated: std::mem::take(&mut st.negate_next),
@@ -430,7 +524,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             Lex::Verb(m) => Some(m.clone()),
             _ => None,
         }) {
-            p.weak_metric = Some(m);
+            p.weak_metric = Some((m, texts[i].clone()));
             i += 1;
             continue;
         }
@@ -457,12 +551,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     }
 
     p.money_word = st.threshold.is_none() && texts.iter().any(|t| words::is_money_word(t));
-    if let Some(m) = p.weak_metric.take() {
+    if let Some((m, verb)) = p.weak_metric.take() {
         if p.plan.measures.is_empty()
             && !(p.plan.list.is_some() || list_context || p.wants_count && !p.tables.is_empty())
         {
             p.plan.measures.push(Measure::Metric(m));
             p.verb_measure = true;
+        } else if !p.plan.measures.contains(&Measure::Metric(m.clone())) {
+            verb_of_subject(&mut p, &m, &verb, st.rank.is_some() || st.which, catalog);
         }
     }
     // The periods: one, or two set against each other.

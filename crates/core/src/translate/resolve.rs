@@ -3,7 +3,7 @@
 //! becomes a question back or a refusal.
 
 use super::describe::{column_words, condition_words, is_label, singular, table_words};
-use super::lexicon::Grain;
+use super::lexicon::{Col, Grain};
 use super::measures;
 use super::options::{self, metric_words, reaches};
 use super::plan::{Compare, Filter, Group, Measure, Plan, Rank};
@@ -93,6 +93,7 @@ pub(super) fn complete(
     super::per_entity::per_entity(&mut plan, p, catalog)?;
     measures::new_rows(&mut plan, p, catalog)?;
     measures::measures_named_by_rows(&mut plan, p, catalog);
+    measures::entities_in_state(&mut plan, catalog);
     if measures::list(&mut plan, p, catalog)? {
         return Ok(plan);
     }
@@ -106,7 +107,7 @@ pub(super) fn complete(
     loose_tables(&plan, p, &base, catalog)?;
     shape(&plan)?;
     metric_filters(&mut plan, &base, catalog)?;
-    share(&mut plan, catalog)?;
+    share(&mut plan, p, catalog)?;
     compare(&mut plan, ctx)?;
     if rank_rows(&mut plan, p, catalog) {
         return Ok(plan);
@@ -117,7 +118,20 @@ pub(super) fn complete(
 
 /// What is refused or asked back before anything else.
 fn refusals(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass {
-    if let Some((col, value)) = &p.by_value {
+    // "spend by card": the value the measure is already limited to.
+    let implied = |col: &Col, value: &str| {
+        plan.measures.iter().any(|m| match m {
+            Measure::Metric(n) => catalog
+                .metric(n)
+                .and_then(|d| d.filter.as_deref())
+                .is_some_and(|f| {
+                    f.split(" AND ")
+                        .any(|c| c.trim() == format!("{} = {}", col.column, clauses::quote(value)))
+                }),
+            _ => false,
+        })
+    };
+    if let Some((col, value)) = p.by_value.as_ref().filter(|(c, v)| !implied(c, v)) {
         let m = first_measure_words(plan, catalog);
         let words = column_words(col, catalog);
         return Err(Translation::Clarify {
@@ -312,13 +326,13 @@ pub(super) fn shares_column(a: &str, b: &str) -> bool {
 }
 
 /// "share of revenue by channel": one additive figure split by one thing.
-fn share(plan: &mut Plan, catalog: &Catalog) -> Pass {
+fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
     if !plan.share {
         return Ok(());
     }
     let all_additive = plan.measures.iter().all(|m| additive(m, catalog));
     if plan.groups.is_empty() {
-        return single_share(plan, catalog, all_additive);
+        return single_share(plan, p.part_from, catalog, all_additive);
     }
     // "share of orders that are refunded by month": a rate per month, or how
     // refunded orders spread over months? Asked, not guessed.
@@ -358,11 +372,20 @@ fn share(plan: &mut Plan, catalog: &Catalog) -> Pass {
 /// "what % of tickets are urgent", "share of revenue from web": the one
 /// filter named is the part, every other filter and the period bound both
 /// part and whole. More than one candidate, or none, is asked about.
-fn single_share(plan: &mut Plan, catalog: &Catalog, all_additive: bool) -> Pass {
+fn single_share(
+    plan: &mut Plan,
+    part_from: Option<usize>,
+    catalog: &Catalog,
+    all_additive: bool,
+) -> Pass {
+    // "what % of checking accounts are closed": one filter after the verb
+    // is the part; the ones before it bound part and whole.
+    let after_verb = part_from.filter(|&k| k > 0 && k + 1 == plan.filters.len());
     let candidates: Vec<usize> = plan
         .filters
         .iter()
         .enumerate()
+        .skip(after_verb.unwrap_or(0))
         .filter(|(_, f)| {
             matches!(
                 f,

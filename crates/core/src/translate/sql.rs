@@ -8,6 +8,7 @@ use super::describe::{
     append_clauses, column_words, group_alias, join_words, lower, plural, table_words,
 };
 use super::lexicon::{Col, Grain};
+use super::period::Period;
 use super::plan::{Compare, Filter, Group, Measure, Plan, Rank};
 use super::units::TimeUnit;
 use crate::catalog::{Catalog, ColumnType};
@@ -35,6 +36,8 @@ pub(super) struct Ctx<'a> {
     pub(super) base: String,
     base_alias: String,
     joins: Vec<Join>,
+    /// The time column periods and time buckets apply to.
+    time: Option<String>,
 }
 
 impl Ctx<'_> {
@@ -95,7 +98,7 @@ impl Ctx<'_> {
 
     pub(super) fn time_column(&self) -> Option<(String, bool)> {
         let t = self.catalog.table(&self.base)?;
-        let name = t.time_column.clone()?;
+        let name = self.time.clone()?;
         let is_date = t
             .column(&name)
             .is_some_and(|c| c.column_type == ColumnType::Date);
@@ -116,7 +119,12 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         base: base.clone(),
         base_alias: table_alias(&base, &[]),
         joins: Vec::new(),
+        time: None,
     };
+    let event = event_time_column(plan, &base, catalog);
+    ctx.time = event
+        .clone()
+        .or_else(|| catalog.table(&base).and_then(|t| t.time_column.clone()));
     let mut needed: Vec<String> = Vec::new();
     for col in plan
         .groups
@@ -185,6 +193,17 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         conds.push(sql);
         notes.push(text);
     }
+    // Which date a period or bucket reads, when the rows have several.
+    let several_dates = catalog
+        .table(&base)
+        .is_some_and(|t| t.all_time_columns().nth(1).is_some());
+    let dated = plan.period.is_some() || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    if let (Some(c), true, true) = (&ctx.time, several_dates, dated) {
+        notes.push(format!(
+            "dated by {}",
+            column_words(&Col::new(&base, c), catalog)
+        ));
+    }
     // "what % of tickets are urgent": the part, inside the measure.
     let part = plan.share_of.as_ref().map(|f| filter_sql(f, &ctx));
     let ts = ctx.time_column();
@@ -214,6 +233,13 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     if distinct_joined && (!plan.groups.is_empty() || plan.compare.is_some()) {
         return Err("I can't split or compare a count of distinct values of a linked table".into());
     }
+    // A comparison's periods; its error only matters where it is rendered.
+    let compare = compared_periods(plan);
+    let compared = compare.as_ref().ok().and_then(Option::as_ref);
+    if let Some((cond, note)) = super::snapshot::last_reading(plan, &ctx, compared)? {
+        conds.push(cond);
+        notes.push(note);
+    }
     if let Some(pe) = &plan.per_entity {
         return super::per_entity::render(plan, pe, &ctx, &from, conds, notes);
     }
@@ -241,7 +267,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     let grouped = !plan.groups.is_empty();
     // Grouped queries read from a CTE of plain rows: Polars SQL 0.52 cannot
     // GROUP BY a computed expression or an alias, only by a column.
-    let (ts_ref, ts_name) = match ctx.catalog.table(&base).and_then(|t| t.time_column.clone()) {
+    let (ts_ref, ts_name) = match ctx.time.clone() {
         Some(name) => (ts_col.clone(), name),
         None => (String::new(), String::new()),
     };
@@ -328,20 +354,8 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     }
 
     // The measures, each once or once per compared period.
+    let compare = compare?;
     let mut measure_aliases: Vec<String> = Vec::new();
-    let compare = match &plan.compare {
-        Some(c) => {
-            let current = plan.period.clone().ok_or("a comparison needs a period")?;
-            let other = match c {
-                Compare::Previous => current.previous(),
-                Compare::YearAgo => current.year_ago(),
-                Compare::Explicit(p) => Some(p.clone()),
-            }
-            .ok_or("that comparison needs a bounded period")?;
-            Some((current, other))
-        }
-        None => None,
-    };
     // Polars 0.52 without its streaming engine panics on a GROUP BY whose
     // aggregates are all bare partitionable ones (SUM, COUNT, AVG over a
     // column): wrapping each in ROUND keeps it on the in-memory path.
@@ -517,6 +531,51 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         interpretation: line,
         chart,
     })
+}
+
+/// "closed accounts last year": a state that is an event with its own date
+/// (`closed_on IS NOT NULL`) dates the rows by that column, not by the
+/// table's default time column.
+fn event_time_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<String> {
+    let table = catalog.table(base)?;
+    let mut cols = plan.filters.iter().filter_map(|f| {
+        let Filter::State {
+            name,
+            negated: false,
+        } = f
+        else {
+            return None;
+        };
+        let state = catalog
+            .states
+            .iter()
+            .find(|s| s.name == *name && s.table == base)?;
+        let col = state
+            .condition
+            .trim()
+            .strip_suffix("IS NOT NULL")
+            .or_else(|| state.condition.trim().strip_suffix("is not null"))?
+            .trim();
+        (table.all_time_columns().any(|t| t == col) && table.time_column.as_deref() != Some(col))
+            .then(|| col.to_string())
+    });
+    let first = cols.next()?;
+    cols.all(|c| c == first).then_some(first)
+}
+
+/// The current and the other period of a comparison.
+pub(super) fn compared_periods(plan: &Plan) -> Result<Option<(Period, Period)>, String> {
+    let Some(c) = &plan.compare else {
+        return Ok(None);
+    };
+    let current = plan.period.clone().ok_or("a comparison needs a period")?;
+    let other = match c {
+        Compare::Previous => current.previous(),
+        Compare::YearAgo => current.year_ago(),
+        Compare::Explicit(p) => Some(p.clone()),
+    }
+    .ok_or("that comparison needs a bounded period")?;
+    Ok(Some((current, other)))
 }
 
 /// Says which part a single share measures, before the other filters.

@@ -115,6 +115,7 @@ fn keyword(name: &str) -> Option<Kw> {
         "Today" => Today,
         "Yesterday" => Yesterday,
         "Ytd" => Ytd,
+        "EndOf" => EndOf,
         "Mtd" => Mtd,
         "Average" => Average,
         "HowMany" => HowMany,

@@ -227,3 +227,40 @@ async fn admin_reports_need_the_admin_key() {
     assert_eq!(v["acme"]["questions"], 2);
     assert_eq!(v["acme"]["cache_hits"], 1);
 }
+
+#[tokio::test]
+async fn an_answer_says_its_date_its_context_and_its_compared_periods() {
+    let s = TestServer::new();
+    let token = s.token("acme", Privacy::Standard);
+    let ask = |body: serde_json::Value| {
+        let (s, token) = (&s, &token);
+        async move {
+            let r = s.post("/api/v1/ask", Some(token), body.to_string()).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            serde_json::from_slice::<AskResponse>(&r.body).expect("answer")
+        }
+    };
+    // "last month" depends on today: the answer says which day that was.
+    let a = ask(serde_json::json!({ "question": "revenue last month" })).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert_eq!(a.as_of.as_deref(), Some(today.as_str()));
+    let b = ask(serde_json::json!({ "question": "revenue in 2024" })).await;
+    assert_eq!(b.as_of, None, "a named year does not depend on today");
+    // A comparison names its current (later) period first, whatever the word order.
+    let c = ask(serde_json::json!({ "question": "revenue 2024 vs 2025" })).await;
+    assert_eq!(c.compared, Some(["2025".to_string(), "2024".to_string()]));
+    // A follow-up says what it followed; a question that stands alone does not.
+    let d = ask(serde_json::json!({
+        "question": "only in Germany",
+        "previous_question": "revenue by month"
+    }))
+    .await;
+    assert_eq!(d.follows.as_deref(), Some("revenue by month"));
+    let e = ask(serde_json::json!({
+        "question": "tickets by priority",
+        "previous_question": "revenue by month"
+    }))
+    .await;
+    assert_eq!(e.status, AskStatus::Answered);
+    assert_eq!(e.follows, None);
+}

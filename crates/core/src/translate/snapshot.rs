@@ -1,0 +1,82 @@
+//! Snapshot tables (month-end balances, daily stock levels): each row is a
+//! reading at the table's time column, so a figure reads the last reading of
+//! its period (of each bucket when split by time) and never adds up the
+//! readings of several dates.
+
+use super::clauses::{bucket, period_cond};
+use super::describe::column_words;
+use super::lexicon::{Col, Grain};
+use super::period::Period;
+use super::plan::{Group, Plan};
+use super::sql::Ctx;
+
+/// The condition that keeps only the rows of the last reading date, and how
+/// the interpretation says it; `None` when the base table is not a snapshot.
+pub(super) fn last_reading(
+    plan: &Plan,
+    ctx: &Ctx,
+    compare: Option<&(Period, Period)>,
+) -> Result<Option<(String, String)>, String> {
+    let Some(table) = ctx.catalog.table(&ctx.base).filter(|t| t.snapshot) else {
+        if plan.at_end {
+            return Err(format!(
+                "{} add up over a period; \"at the end of\" fits readings taken at a date, such as balances. Ask for the period itself",
+                super::describe::table_words(&ctx.base)
+            ));
+        }
+        return Ok(None);
+    };
+    let Some(ts) = table.time_column.as_deref() else {
+        return Ok(None);
+    };
+    let is_date = table
+        .column(ts)
+        .is_some_and(|c| c.column_type == crate::catalog::ColumnType::Date);
+    let outer = ctx.col(&Col::new(&ctx.base, ts));
+    let base = &ctx.base;
+    let words = column_words(&Col::new(base, ts), ctx.catalog);
+    let last_in = |p: Option<&Period>| {
+        let conds = p.map(|p| period_cond(p, ts, is_date)).unwrap_or_default();
+        let filter = if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        };
+        format!("{outer} IN (SELECT MAX({ts}) AS last_reading FROM {base}{filter})")
+    };
+    let grain = plan.groups.iter().find_map(|g| match g {
+        Group::Time(g) => Some(*g),
+        Group::Dim(_) => None,
+    });
+    if let Some(g) = grain {
+        if matches!(g, Grain::Weekday | Grain::Hour) {
+            return Err(format!(
+                "{} are readings at one {words} each; they cannot be split by {}",
+                base.replace('_', " "),
+                super::resolve::grain_word(g)
+            ));
+        }
+        let (expr, alias) = bucket(g, ts);
+        let cond = format!(
+            "{outer} IN (SELECT MAX({ts}) AS last_reading FROM (SELECT {ts}, {expr} AS {alias} FROM {base}) readings GROUP BY {alias})"
+        );
+        let note = format!(
+            "at the last {words} of each {}",
+            super::resolve::grain_word(g)
+        );
+        return Ok(Some((cond, note)));
+    }
+    Ok(Some(match compare {
+        Some((cur, other)) => (
+            format!("({} OR {})", last_in(Some(cur)), last_in(Some(other))),
+            format!("at the last {words} of each period"),
+        ),
+        None => match &plan.period {
+            Some(p) => (
+                last_in(Some(p)),
+                format!("at the last {words} of the period"),
+            ),
+            None => (last_in(None), format!("at the last {words}")),
+        },
+    }))
+}
