@@ -85,7 +85,7 @@ fn choices(items: Vec<String>, heading: &'static str, ask: Callback<String>) -> 
 
 /// The two periods an interpretation line compares, current first
 /// ("Revenue, 2025 vs 2024, completed orders" -> 2025, 2024).
-// The answer carries no compared periods of its own yet; the line is
+// For answers without `compared` (LLM, edited SQL): the built-in line is
 // written from the same plan as the SQL, current period first.
 pub fn compared_periods(interpretation: &str) -> Option<(String, String)> {
     interpretation.split(", ").find_map(|clause| {
@@ -120,7 +120,18 @@ pub fn AnswerView(
     } else {
         exchange.question.clone()
     };
-    let context = context_line(exchange.previous.clone(), text);
+    // The context the server says it used; a question it read on its own
+    // shows none, even when a previous question was sent.
+    let context = context_line(
+        response.follows.clone().or_else(|| {
+            exchange
+                .error
+                .is_some()
+                .then(|| exchange.previous.clone())
+                .flatten()
+        }),
+        text,
+    );
     match (exchange.error.clone(), response.status) {
         (Some(err), _) => view! {
             <article class="sw-answer" data-status="error">
@@ -156,10 +167,13 @@ pub fn AnswerView(
             let chosen = chart::choose(response.chart, &result, &reading);
             let kind = RwSignal::new(chosen);
             let notes = insights(&result, &reading, locale, text);
+            // The server names the compared periods; an answer from elsewhere
+            // (an edited or LLM answer) only has its interpretation line.
             let periods = response
-                .interpretation
-                .as_deref()
-                .and_then(compared_periods);
+                .compared
+                .clone()
+                .map(|[current, other]| (current, other))
+                .or_else(|| response.interpretation.as_deref().and_then(compared_periods));
             let alternatives = chosen.alternatives(reading.ordered_axis());
             let timing = format!(
                 "{} {} — {} {} ms{}",
@@ -183,7 +197,12 @@ pub fn AnswerView(
                 <article class="sw-answer" data-status="answered" data-chart=move || kind.get().name()>
                     {context}
                     <p class="sw-question-echo">{echo}</p>
-                    <p class="sw-interpretation">{response.interpretation.clone().unwrap_or_default()}</p>
+                    <p class="sw-interpretation">
+                        {response.interpretation.clone().unwrap_or_default()}
+                        {response.as_of.clone().map(|d| view! {
+                            <span class="sw-as-of">" · " {text.as_of} " " <time datetime=d.clone()>{d.clone()}</time></span>
+                        })}
+                    </p>
                     {response.notice.clone().map(|n| view! { <p class="sw-notice">{n}</p> })}
                     <p class="sw-timing">{timing}</p>
                     {(!notes.is_empty()).then(|| view! {

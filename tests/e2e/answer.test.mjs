@@ -194,6 +194,11 @@ test("follow-up context is shown on the answer and before the next question, and
   assert.match(await page.textContent(".sw-answer-context"), /revenue by month/, "the answer says what it followed up on");
   await screenshot(page, "follow-up-context");
 
+  // Sent with context, read on its own: the answer shows no context.
+  await ask(page, "tickets by priority");
+  assert.equal(JSON.parse(sent("tickets by priority").body).previous_question, "only in Germany");
+  assert.equal(await page.$(".sw-answer .sw-answer-context"), null, "a question that stands alone is read alone");
+
   await page.click(".sw-context-clear");
   assert.equal(await page.$(".sw-context"), null);
   await ask(page, "revenue by channel");
@@ -214,4 +219,14 @@ test("data age is the age of the newest record, not of the extract", async () =>
   const age = await page.textContent(".sw-age");
   assert.ok(age.includes(latest.slice(0, 10)), age);
   if (days >= 2) assert.match(age, new RegExp(`\\b${days} days\\b`), age);
+});
+
+test("an answer that depends on today says which day it was resolved against", async () => {
+  const { page } = await readyPage();
+  await ask(page, "revenue last month");
+  const asOf = await page.getAttribute(".sw-answer[data-status=answered] .sw-as-of time", "datetime");
+  assert.match(asOf, /^\d{4}-\d{2}-\d{2}$/);
+  assert.match(await page.textContent(".sw-interpretation"), new RegExp(`as of ${asOf}`));
+  await ask(page, "revenue in 2024");
+  assert.equal(await page.$(".sw-answer[data-status=answered] .sw-as-of"), null, "a named year needs no date");
 });
