@@ -168,7 +168,9 @@ pub fn translate(
     };
     let compared = sql::compared_periods(&plan).ok().flatten();
     let relative = plan.period.iter().any(|p| p.relative)
-        || compared.as_ref().is_some_and(|(a, b)| a.relative || b.relative);
+        || compared
+            .as_ref()
+            .is_some_and(|(a, b)| a.relative || b.relative);
     match sql::render(&plan, catalog) {
         Ok(r) => Translation::Answer(Answer {
             sql: r.sql,

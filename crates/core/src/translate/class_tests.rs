@@ -324,3 +324,39 @@ fn a_verb_is_never_dropped_for_the_count_of_its_subject() {
         "an event state dates its rows: {sql}"
     );
 }
+
+#[test]
+fn an_answer_carries_its_date_its_context_and_its_periods() {
+    let get = |q: &str, prev: Option<&str>| match translate(q, prev, &Catalog::demo(), &ctx()) {
+        Translation::Answer(a) => a,
+        other => panic!("{q}: {other:?}"),
+    };
+    for q in [
+        "revenue last month",
+        "revenue since March",
+        "revenue in June",
+        "revenue this year",
+    ] {
+        assert_eq!(get(q, None).as_of, Some(ctx().today), "{q}");
+    }
+    for q in [
+        "revenue in 2024",
+        "revenue in June 2025",
+        "total revenue",
+        "revenue on 30 June 2025",
+    ] {
+        assert_eq!(get(q, None).as_of, None, "{q}");
+    }
+    let a = get("compare revenue 2024 vs 2025", None);
+    assert_eq!(a.compared, Some(("2025".into(), "2024".into())));
+    assert_eq!(
+        get("only in Germany", Some("revenue by month"))
+            .follows
+            .as_deref(),
+        Some("revenue by month")
+    );
+    assert_eq!(
+        get("tickets by priority", Some("revenue by month")).follows,
+        None
+    );
+}
