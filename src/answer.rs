@@ -6,10 +6,11 @@ use leptos::prelude::*;
 use slicewise_core::wire::AskStatus;
 use slicewise_core::QueryResult;
 
-use crate::chart::{self, ChartKind};
+use crate::chart::{self, ChartInput, ChartKind};
+use crate::columns::{Glossary, Reading, Role};
 use crate::error::WidgetError;
 use crate::export::{download, download_png, file_stem, standalone_svg};
-use crate::format::format_number;
+use crate::format::{format_number, format_value, period_text};
 use crate::i18n::{Locale, Text};
 use crate::insight::insights;
 use crate::widget::Exchange;
@@ -82,6 +83,26 @@ fn choices(items: Vec<String>, heading: &'static str, ask: Callback<String>) -> 
     }
 }
 
+/// The two periods an interpretation line compares, current first
+/// ("Revenue, 2025 vs 2024, completed orders" -> 2025, 2024).
+// For answers without `compared` (LLM, edited SQL): the built-in line is
+// written from the same plan as the SQL, current period first.
+pub fn compared_periods(interpretation: &str) -> Option<(String, String)> {
+    interpretation.split(", ").find_map(|clause| {
+        let (current, previous) = clause.split_once(" vs ")?;
+        Some((current.trim().to_string(), previous.trim().to_string()))
+    })
+}
+
+/// The context line of an answer that followed up on another question.
+fn context_line(previous: Option<String>, text: &'static Text) -> impl IntoView {
+    previous.map(|q| {
+        view! {
+            <p class="sw-answer-context">{text.following_up} " " <q>{q}</q></p>
+        }
+    })
+}
+
 /// An exchange as the user sees it.
 #[component]
 pub fn AnswerView(
@@ -89,12 +110,32 @@ pub fn AnswerView(
     text: &'static Text,
     locale: Locale,
     actions: AnswerActions,
+    /// What the catalog says of result columns; none: read from the SQL.
+    #[prop(optional)]
+    glossary: Glossary,
 ) -> impl IntoView {
     let response = exchange.response.clone();
-    let echo = exchange.question.clone();
+    let echo = if exchange.edited {
+        text.edited_sql.to_string()
+    } else {
+        exchange.question.clone()
+    };
+    // The context the server says it used; a question it read on its own
+    // shows none, even when a previous question was sent.
+    let context = context_line(
+        response.follows.clone().or_else(|| {
+            exchange
+                .error
+                .is_some()
+                .then(|| exchange.previous.clone())
+                .flatten()
+        }),
+        text,
+    );
     match (exchange.error.clone(), response.status) {
         (Some(err), _) => view! {
             <article class="sw-answer" data-status="error">
+                {context}
                 <p class="sw-question-echo">{echo}</p>
                 <ErrorBox err=err text=text/>
                 {response.sql.clone().map(|sql| view! { <SqlEditor sql=sql text=text run=actions.run_sql/> })}
@@ -103,6 +144,7 @@ pub fn AnswerView(
         .into_any(),
         (None, AskStatus::Clarify) => view! {
             <article class="sw-answer sw-clarify" data-status="clarify">
+                {context}
                 <p class="sw-question-echo">{echo}</p>
                 <p class="sw-reason">{response.reason.clone().unwrap_or_default()}</p>
                 {choices(response.options.clone(), text.did_you_mean, actions.ask)}
@@ -111,6 +153,7 @@ pub fn AnswerView(
         .into_any(),
         (None, AskStatus::Unsupported) => view! {
             <article class="sw-answer sw-unsupported" data-status="unsupported">
+                {context}
                 <p class="sw-question-echo">{echo}</p>
                 <p class="sw-reason">{response.reason.clone().unwrap_or_default()}</p>
                 {choices(response.suggestions.clone(), text.try_instead, actions.ask)}
@@ -119,10 +162,19 @@ pub fn AnswerView(
         .into_any(),
         (None, AskStatus::Answered) => {
             let result = exchange.result.clone().unwrap_or_default();
-            let chosen = chart::choose(response.chart, &result);
+            let sql = response.sql.clone().unwrap_or_default();
+            let reading = Reading::of(&result, &glossary, &sql);
+            let chosen = chart::choose(response.chart, &result, &reading);
             let kind = RwSignal::new(chosen);
-            let temporal = chosen == ChartKind::Line;
-            let notes = insights(&result, temporal, locale, text);
+            let notes = insights(&result, &reading, locale, text);
+            // The server names the compared periods; an answer from elsewhere
+            // (an edited or LLM answer) only has its interpretation line.
+            let periods = response
+                .compared
+                .clone()
+                .map(|[current, other]| (current, other))
+                .or_else(|| response.interpretation.as_deref().and_then(compared_periods));
+            let alternatives = chosen.alternatives(reading.ordered_axis());
             let timing = format!(
                 "{} {} — {} {} ms{}",
                 result.rows,
@@ -134,15 +186,23 @@ pub fn AnswerView(
             let stem = file_stem(&exchange.question);
             let csv = result.to_csv();
             let chart_result = StoredValue::new(result.clone());
-            let switchable = !chosen.alternatives().is_empty();
+            let chart_reading = StoredValue::new(reading.clone());
+            let chart_periods = StoredValue::new(periods);
+            let switchable = !alternatives.is_empty();
             let chart_ref = NodeRef::<leptos::html::Figure>::new();
             let csv_name = format!("{stem}.csv");
             let svg_name = format!("{stem}.svg");
             let png_name = format!("{stem}.png");
             view! {
                 <article class="sw-answer" data-status="answered" data-chart=move || kind.get().name()>
+                    {context}
                     <p class="sw-question-echo">{echo}</p>
-                    <p class="sw-interpretation">{response.interpretation.clone().unwrap_or_default()}</p>
+                    <p class="sw-interpretation">
+                        {response.interpretation.clone().unwrap_or_default()}
+                        {response.as_of.clone().map(|d| view! {
+                            <span class="sw-as-of">" · " {text.as_of} " " <time datetime=d.clone()>{d.clone()}</time></span>
+                        })}
+                    </p>
                     {response.notice.clone().map(|n| view! { <p class="sw-notice">{n}</p> })}
                     <p class="sw-timing">{timing}</p>
                     {(!notes.is_empty()).then(|| view! {
@@ -151,8 +211,7 @@ pub fn AnswerView(
                     <div class="sw-toolbar">
                         {switchable.then(|| view! {
                             <div class="sw-segmented" role="group" aria-label=text.chart_type>
-                                {chosen
-                                    .alternatives()
+                                {alternatives
                                     .iter()
                                     .map(|k| (*k, kind_label(*k, text)))
                                     .map(|(k, label)| view! {
@@ -181,11 +240,14 @@ pub fn AnswerView(
                         })}
                     </div>
                     <figure class="sw-chart-wrap" aria-label=text.chart_label node_ref=chart_ref>
-                        {move || chart_result.with_value(|r| chart::render(kind.get(), r, locale, text))}
+                        {move || chart_result.with_value(|r| chart_reading.with_value(|reading| {
+                            let input = ChartInput { result: r, reading, periods: chart_periods.get_value() };
+                            chart::render(kind.get(), &input, locale, text)
+                        }))}
                     </figure>
                     {result.truncated.then(|| view! { <p class="sw-notice sw-truncated">{text.truncated}</p> })}
-                    <ResultTable result=result text=text locale=locale/>
-                    <SqlEditor sql=response.sql.clone().unwrap_or_default() text=text run=actions.run_sql/>
+                    <ResultTable result=result reading=reading text=text locale=locale/>
+                    <SqlEditor sql=sql text=text run=actions.run_sql/>
                     <Feedback text=text send=actions.feedback/>
                     {(!response.suggestions.is_empty()).then(|| choices(response.suggestions.clone(), text.try_instead, actions.ask))}
                 </article>
@@ -276,18 +338,44 @@ pub fn sorted_rows(result: &QueryResult, column: usize, descending: bool) -> Vec
     order
 }
 
+/// One table cell as shown, and whether it is a figure: a period in its
+/// calendar spelling, a measure in its catalog format.
+fn cell(
+    c: &slicewise_core::result::ResultColumn,
+    row: usize,
+    i: usize,
+    reading: &Reading,
+    locale: Locale,
+) -> (String, bool) {
+    match (reading.roles.get(i), c.values.number_at(row)) {
+        (Some(Role::Period { .. } | Role::Key), _) => (period_text(&c.values, row), false),
+        (Some(Role::Measure(m)), Some(n)) => (format_value(n, m.format, locale), true),
+        (Some(Role::Share), Some(n)) => (format_number(n, locale), true),
+        (_, Some(n)) if c.is_numeric() => (format_number(n, locale), true),
+        _ => (c.values.text_at(row), false),
+    }
+}
+
 /// The result as a sortable, paged table.
 #[component]
-fn ResultTable(result: QueryResult, text: &'static Text, locale: Locale) -> impl IntoView {
+fn ResultTable(
+    result: QueryResult,
+    reading: Reading,
+    text: &'static Text,
+    locale: Locale,
+) -> impl IntoView {
     let page = RwSignal::new(0usize);
     let sort = RwSignal::new(None::<(usize, bool)>);
     let pages = result.rows.div_ceil(PAGE_SIZE).max(1);
+    // Figures align right; a period, even a numeric year, reads as text.
+    let figure = |i: usize| matches!(reading.roles.get(i), Some(Role::Measure(_) | Role::Share));
     let headers: Vec<_> = result
         .columns
         .iter()
         .enumerate()
-        .map(|(i, c)| (i, c.name.clone(), c.is_numeric()))
+        .map(|(i, c)| (i, c.name.clone(), figure(i) && c.is_numeric()))
         .collect();
+    let reading = StoredValue::new(reading);
     let result = StoredValue::new(result);
     let order = Memo::new(move |_| {
         result.with_value(|r| match sort.get() {
@@ -306,12 +394,9 @@ fn ResultTable(result: QueryResult, text: &'static Text, locale: Locale) -> impl
                     .map(|&row| {
                         r.columns
                             .iter()
-                            .map(|c| {
-                                let value = match c.values.number_at(row) {
-                                    Some(n) if c.is_numeric() => format_number(n, locale),
-                                    _ => c.values.text_at(row),
-                                };
-                                (value, c.is_numeric())
+                            .enumerate()
+                            .map(|(i, c)| {
+                                reading.with_value(|reading| cell(c, row, i, reading, locale))
                             })
                             .collect::<Vec<_>>()
                     })

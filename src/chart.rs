@@ -8,11 +8,13 @@
 //! hosts theme them; the export inlines the computed styles.
 
 use leptos::prelude::*;
+use slicewise_core::catalog::DisplayFormat;
 use slicewise_core::result::ResultColumn;
 use slicewise_core::wire::ChartHint;
 use slicewise_core::QueryResult;
 
-use crate::format::format_number;
+use crate::columns::{period_suffix, Reading, Role};
+use crate::format::{format_number, format_value, period_text};
 use crate::i18n::{Locale, Text};
 
 const WIDTH: f64 = 640.0;
@@ -27,6 +29,8 @@ pub struct Series {
     pub value_name: String,
     pub labels: Vec<String>,
     pub values: Vec<f64>,
+    /// The measure's display format.
+    pub format: Option<DisplayFormat>,
 }
 
 /// Several measures or one measure split by a second dimension, over
@@ -40,12 +44,15 @@ pub struct Matrix {
     pub values: Vec<Vec<f64>>,
     /// Series left out (only the largest `MAX_SERIES` are drawn).
     pub hidden_series: usize,
+    /// The measure's display format.
+    pub format: Option<DisplayFormat>,
 }
 
 /// Most series a chart draws (one colour each).
 pub const MAX_SERIES: usize = 8;
-/// Most categories a bar chart draws.
-const MAX_BARS: usize = 20;
+/// Most categories a bar chart draws; beyond them the chart says how many
+/// it leaves out (the table holds them all).
+const MAX_BARS: usize = 60;
 
 /// The chart kinds the widget draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,10 +81,14 @@ impl ChartKind {
     }
 
     /// The kinds a user may switch between, given the one chosen for a
-    /// result (empty when there is nothing to switch).
-    pub fn alternatives(self) -> &'static [ChartKind] {
+    /// result (empty when there is nothing to switch). A line joins points
+    /// in order, so it is offered only along the calendar (`ordered`).
+    pub fn alternatives(self, ordered: bool) -> &'static [ChartKind] {
         match self {
-            ChartKind::Line | ChartKind::Bar => &[ChartKind::Line, ChartKind::Bar, ChartKind::None],
+            ChartKind::Line | ChartKind::Bar if ordered => {
+                &[ChartKind::Line, ChartKind::Bar, ChartKind::None]
+            }
+            ChartKind::Line | ChartKind::Bar => &[ChartKind::Bar, ChartKind::None],
             ChartKind::Grouped | ChartKind::Stacked => {
                 &[ChartKind::Grouped, ChartKind::Stacked, ChartKind::None]
             }
@@ -87,74 +98,94 @@ impl ChartKind {
     }
 }
 
-/// Picks the chart from the hint and what the result holds.
-pub fn choose(hint: Option<ChartHint>, result: &QueryResult) -> ChartKind {
-    let numeric = result.columns.iter().filter(|c| c.is_numeric()).count();
-    if result.rows == 1 && numeric >= 1 && result.columns.len() == numeric {
+/// Picks the chart from the hint and what the result holds: a hint for a
+/// line over categories, or any hint the columns cannot carry, gives way.
+pub fn choose(hint: Option<ChartHint>, result: &QueryResult, reading: &Reading) -> ChartKind {
+    let labels = reading.labels().len();
+    let measures = reading.measures().len();
+    if result.rows == 1 && measures >= 1 && labels == 0 {
         return ChartKind::BigNumber;
     }
-    if numeric == 0 || result.columns.len() < 2 || result.rows == 0 {
+    if measures == 0 || result.columns.len() < 2 || result.rows == 0 {
         return ChartKind::None;
     }
-    let labels = labels_count(result);
-    let two_way = labels >= 2 || (labels == 1 && measures(result).len() >= 2);
+    let two_way = labels >= 2 || (labels == 1 && measures >= 2);
     match hint {
-        Some(ChartHint::Line) => ChartKind::Line,
         Some(ChartHint::Table) => ChartKind::None,
-        Some(ChartHint::BigNumber) => ChartKind::BigNumber,
+        Some(ChartHint::BigNumber) if labels == 0 => ChartKind::BigNumber,
         Some(ChartHint::Share) if labels >= 1 => ChartKind::Share,
-        _ if result
-            .columns
-            .first()
-            .is_some_and(ResultColumn::is_temporal) =>
-        {
-            ChartKind::Line
-        }
+        _ if reading.ordered_axis() => ChartKind::Line,
         _ if two_way => ChartKind::Grouped,
         _ => ChartKind::Bar,
     }
 }
 
-/// The numeric columns that are measures (a share column is derived).
-fn measures(result: &QueryResult) -> Vec<&ResultColumn> {
-    result
-        .columns
-        .iter()
-        .filter(|c| c.is_numeric() && !is_share_column(&c.name))
+/// The measure columns (a share column is derived, a period is an axis).
+fn measures<'a>(result: &'a QueryResult, reading: &Reading) -> Vec<(usize, &'a ResultColumn)> {
+    reading
+        .measures()
+        .into_iter()
+        .filter_map(|i| result.columns.get(i).map(|c| (i, c)))
         .collect()
 }
 
-fn is_share_column(name: &str) -> bool {
-    name == "share_pct" || name.ends_with("_share_pct")
+/// The label columns (periods and categories), in column order.
+fn labels<'a>(result: &'a QueryResult, reading: &Reading) -> Vec<&'a ResultColumn> {
+    reading
+        .labels()
+        .into_iter()
+        .filter_map(|i| result.columns.get(i))
+        .collect()
+}
+
+/// A label cell as shown: a period in its calendar spelling.
+fn label_text(c: &ResultColumn, row: usize) -> String {
+    period_text(&c.values, row)
+}
+
+/// The row order to draw in: along the calendar when the axis is an
+/// ordered period (whatever order the query returned), else as returned.
+fn draw_order(result: &QueryResult, reading: &Reading) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..result.rows).collect();
+    if let (true, Some(axis)) = (reading.ordered_axis(), labels(result, reading).first()) {
+        order.sort_by(
+            |a, b| match (axis.values.number_at(*a), axis.values.number_at(*b)) {
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                _ => axis.values.text_at(*a).cmp(&axis.values.text_at(*b)),
+            },
+        );
+    }
+    order
 }
 
 /// The result as categories x series: two label columns and a measure
 /// (the second label splits the series, largest first), or one label and
 /// several measures (one series each).
-pub fn matrix(result: &QueryResult) -> Option<Matrix> {
-    let labels: Vec<&ResultColumn> = result.columns.iter().filter(|c| !c.is_numeric()).collect();
-    let measures = measures(result);
+pub fn matrix(result: &QueryResult, reading: &Reading) -> Option<Matrix> {
+    let labels = labels(result, reading);
+    let measures = measures(result, reading);
     let first = *labels.first()?;
-    let value = *measures.first()?;
-    // Each row's category, in order of first appearance.
+    let (value_index, value) = *measures.first()?;
+    let order = draw_order(result, reading);
+    // Each row's category, in order of first appearance (along the
+    // calendar for a period).
     let mut categories: Vec<String> = Vec::new();
     let mut category_of = std::collections::HashMap::new();
-    let row_category: Vec<usize> = (0..result.rows)
-        .map(|i| {
-            let c = first.values.text_at(i);
-            *category_of.entry(c.clone()).or_insert_with(|| {
-                categories.push(c);
-                categories.len() - 1
-            })
-        })
-        .collect();
+    let mut row_category = vec![0; result.rows];
+    for &i in &order {
+        let c = label_text(first, i);
+        row_category[i] = *category_of.entry(c.clone()).or_insert_with(|| {
+            categories.push(c);
+            categories.len() - 1
+        });
+    }
     let (mut series, mut values): (Vec<String>, Vec<Vec<f64>>) = if let Some(split) = labels.get(1)
     {
         let mut names: Vec<String> = Vec::new();
         let mut index = std::collections::HashMap::new();
         let mut grid: Vec<Vec<f64>> = Vec::new();
-        for i in 0..result.rows {
-            let name = split.values.text_at(i);
+        for &i in &order {
+            let name = label_text(split, i);
             let s = *index.entry(name.clone()).or_insert_with(|| {
                 names.push(name);
                 grid.push(vec![f64::NAN; categories.len()]);
@@ -166,10 +197,13 @@ pub fn matrix(result: &QueryResult) -> Option<Matrix> {
         }
         (names, grid)
     } else if measures.len() >= 2 {
-        let names = measures.iter().map(|m| m.name.replace('_', " ")).collect();
+        let names = measures
+            .iter()
+            .map(|(_, m)| m.name.replace('_', " "))
+            .collect();
         let grid = measures
             .iter()
-            .map(|m| {
+            .map(|(_, m)| {
                 let mut row = vec![f64::NAN; categories.len()];
                 for (i, c) in row_category.iter().enumerate() {
                     row[*c] = m.values.number_at(i).unwrap_or(f64::NAN);
@@ -199,28 +233,34 @@ pub fn matrix(result: &QueryResult) -> Option<Matrix> {
         series,
         values,
         hidden_series,
+        format: reading.measure(value_index).format,
     })
 }
 
-/// The first non-numeric column as labels, the first measure as values.
-pub fn series(result: &QueryResult) -> Option<Series> {
-    let label = result.columns.iter().find(|c| !c.is_numeric());
-    let value = *measures(result).first()?;
-    let labels = (0..result.rows)
-        .map(|i| {
+/// The first label column (a period where there is one) as labels, the
+/// first measure as values; along the calendar when the labels are periods.
+pub fn series(result: &QueryResult, reading: &Reading) -> Option<Series> {
+    let label = labels(result, reading).first().copied();
+    let (value_index, value) = *measures(result, reading).first()?;
+    let order = draw_order(result, reading);
+    let labels = order
+        .iter()
+        .map(|&i| {
             label
-                .map(|l| l.values.text_at(i))
+                .map(|l| label_text(l, i))
                 .unwrap_or_else(|| (i + 1).to_string())
         })
         .collect();
-    let values = (0..result.rows)
-        .map(|i| value.values.number_at(i).unwrap_or(0.0))
+    let values = order
+        .iter()
+        .map(|&i| value.values.number_at(i).unwrap_or(0.0))
         .collect();
     Some(Series {
         label_name: label.map(|l| l.name.clone()).unwrap_or_default(),
         value_name: value.name.clone(),
         labels,
         values,
+        format: reading.measure(value_index).format,
     })
 }
 
@@ -239,39 +279,40 @@ pub fn nice_scale(max: f64) -> (f64, f64) {
     ((max / step).ceil() * step, step)
 }
 
+/// What a chart is drawn from: the result, how its columns read, and the
+/// names of the two compared periods when the answer says them.
+pub struct ChartInput<'a> {
+    pub result: &'a QueryResult,
+    pub reading: &'a Reading,
+    /// (current, previous) period names of a comparison.
+    pub periods: Option<(String, String)>,
+}
+
 /// The chart for a result, as SVG.
-pub fn render(
-    kind: ChartKind,
-    result: &QueryResult,
-    locale: Locale,
-    text: &'static Text,
-) -> AnyView {
+pub fn render(kind: ChartKind, input: &ChartInput, locale: Locale, text: &'static Text) -> AnyView {
+    let (result, reading) = (input.result, input.reading);
     match kind {
-        ChartKind::BigNumber => big_number(result, locale, text),
-        ChartKind::Line => match matrix(result) {
-            Some(m) if labels_count(result) >= 2 => line_chart(&m, locale),
-            _ => series(result)
+        ChartKind::BigNumber => big_number(input, locale, text),
+        ChartKind::Line => match matrix(result, reading) {
+            Some(m) if reading.labels().len() >= 2 => line_chart(&m, locale),
+            _ => series(result, reading)
                 .map(|s| line_chart(&Matrix::from(s), locale))
                 .unwrap_or_else(|| ().into_any()),
         },
-        ChartKind::Bar => series(result)
-            .map(|s| bar_chart(&s, None, locale))
+        ChartKind::Bar => series(result, reading)
+            .map(|s| bar_chart(&s, None, locale, text))
             .unwrap_or_else(|| ().into_any()),
-        ChartKind::Share => series(result)
+        ChartKind::Share => series(result, reading)
             .map(|s| {
-                let shares = shares(result, &s);
-                bar_chart(&s, Some(&shares), locale)
+                let shares = shares(result, reading, &s);
+                bar_chart(&s, Some(&shares), locale, text)
             })
             .unwrap_or_else(|| ().into_any()),
-        ChartKind::Grouped | ChartKind::Stacked => matrix(result)
-            .map(|m| column_bars(&m, kind == ChartKind::Stacked, locale))
+        ChartKind::Grouped | ChartKind::Stacked => matrix(result, reading)
+            .map(|m| column_bars(&m, kind == ChartKind::Stacked, locale, text))
             .unwrap_or_else(|| ().into_any()),
         ChartKind::None => ().into_any(),
     }
-}
-
-fn labels_count(result: &QueryResult) -> usize {
-    result.columns.iter().filter(|c| !c.is_numeric()).count()
 }
 
 impl From<Series> for Matrix {
@@ -283,15 +324,18 @@ impl From<Series> for Matrix {
             categories: s.labels,
             values: vec![s.values],
             hidden_series: 0,
+            format: s.format,
         }
     }
 }
 
-/// Each row's share of the total in percent: the result's own share column
-/// when it has one, else computed from the values.
-pub fn shares(result: &QueryResult, s: &Series) -> Vec<f64> {
-    if let Some(column) = result.columns.iter().find(|c| is_share_column(&c.name)) {
-        return (0..result.rows)
+/// Each row's share of the total in percent, in the series' order: the
+/// result's own share column when it has one, else computed from the values.
+pub fn shares(result: &QueryResult, reading: &Reading, s: &Series) -> Vec<f64> {
+    let own = (0..result.columns.len()).find(|i| reading.roles[*i] == Role::Share);
+    if let Some(column) = own.and_then(|i| result.columns.get(i)) {
+        return draw_order(result, reading)
+            .into_iter()
             .map(|i| column.values.number_at(i).unwrap_or(0.0))
             .collect();
     }
@@ -309,61 +353,137 @@ pub fn change_pct(current: f64, previous: f64) -> Option<f64> {
         .then(|| (current - previous) / previous.abs() * 100.0)
 }
 
-/// One figure per measure; a `x_current`/`x_previous` pair is one figure
-/// with its change against the previous period.
-fn big_number(result: &QueryResult, locale: Locale, text: &'static Text) -> AnyView {
-    let value = |name: &str| {
-        result
-            .columns
-            .iter()
-            .find(|c| c.name == name)
-            .and_then(|c| c.values.number_at(0))
-    };
-    let figures: Vec<_> = result
-        .columns
-        .iter()
-        .filter(|c| !c.name.ends_with("_previous"))
-        .map(|c| {
-            let current = c.values.number_at(0);
-            let base = c.name.strip_suffix("_current");
-            let change = base
-                .and_then(|b| value(&format!("{b}_previous")))
-                .map(|previous| {
-                    let pct = current.and_then(|v| change_pct(v, previous));
-                    let (direction, arrow) = match pct {
-                        Some(p) if p > 0.0 => ("sw-up", "▲"),
-                        Some(p) if p < 0.0 => ("sw-down", "▼"),
-                        _ => ("sw-flat", ""),
-                    };
-                    let pct = pct
-                        .map(|p| {
-                            format!(
-                                "{arrow} {}{} %",
-                                if p > 0.0 { "+" } else { "" },
-                                format_number((p * 10.0).round() / 10.0, locale)
-                            )
-                        })
-                        .unwrap_or_else(|| "–".into());
-                    (
-                        direction,
-                        pct,
-                        format!("{} {}", text.vs_previous, format_number(previous, locale)),
-                    )
+/// Two columns of one measure set side by side: the current period's and
+/// the previous one's, with the names of the periods when known.
+struct Pair {
+    base: String,
+    current: usize,
+    previous: usize,
+    /// (current, previous) period names.
+    names: Option<(String, String)>,
+}
+
+/// The compared pairs among the columns: `x_current` with `x_previous`, or
+/// two columns named for periods (`x_2024`, `x_2025`), where the later
+/// period is the current one whatever the column order.
+fn pairs(result: &QueryResult, periods: Option<&(String, String)>) -> Vec<Pair> {
+    let index = |name: &str| result.columns.iter().position(|c| c.name == name);
+    let mut out = Vec::new();
+    for (i, c) in result.columns.iter().enumerate() {
+        if let Some(base) = c.name.strip_suffix("_current") {
+            if let Some(previous) = index(&format!("{base}_previous")) {
+                out.push(Pair {
+                    base: base.to_string(),
+                    current: i,
+                    previous,
+                    names: periods.cloned(),
                 });
+            }
+        } else if let Some((base, _)) = period_suffix(&c.name) {
+            let same: Vec<(usize, &str)> = result
+                .columns
+                .iter()
+                .enumerate()
+                .filter_map(|(j, o)| period_suffix(&o.name).map(|(b, p)| (j, b, p)))
+                .filter(|(_, b, _)| *b == base)
+                .map(|(j, _, p)| (j, p))
+                .collect();
+            let &[(a, pa), (b, pb)] = same.as_slice() else {
+                continue;
+            };
+            if a != i || pa == pb {
+                continue;
+            }
+            let ((cur, cur_name), (prev, prev_name)) = if pa > pb {
+                ((a, pa), (b, pb))
+            } else {
+                ((b, pb), (a, pa))
+            };
+            out.push(Pair {
+                base: base.to_string(),
+                current: cur,
+                previous: prev,
+                names: Some((
+                    cur_name.replace('_', " ").to_uppercase(),
+                    prev_name.replace('_', " ").to_uppercase(),
+                )),
+            });
+        }
+    }
+    out
+}
+
+/// One figure per measure; a compared pair is one figure, the current
+/// period's, with its change against the previous period.
+fn big_number(input: &ChartInput, locale: Locale, text: &'static Text) -> AnyView {
+    let (result, reading) = (input.result, input.reading);
+    let value = |i: usize| result.columns.get(i).and_then(|c| c.values.number_at(0));
+    let fmt = |i: usize, v: f64| format_value(v, reading.measure(i).format, locale);
+    let pairs = pairs(result, input.periods.as_ref());
+    let paired = |i: usize| pairs.iter().any(|p| p.current == i || p.previous == i);
+    let mut figures: Vec<_> = pairs
+        .iter()
+        .map(|p| {
+            let current = value(p.current);
+            let previous = value(p.previous);
+            let pct = current.zip(previous).and_then(|(c, v)| change_pct(c, v));
+            let (direction, arrow) = match pct {
+                Some(x) if x > 0.0 => ("sw-up", "▲"),
+                Some(x) if x < 0.0 => ("sw-down", "▼"),
+                _ => ("sw-flat", ""),
+            };
+            let pct = pct
+                .map(|x| {
+                    format!(
+                        "{arrow} {}{} %",
+                        if x > 0.0 { "+" } else { "" },
+                        format_number((x * 10.0).round() / 10.0, locale)
+                    )
+                })
+                .unwrap_or_else(|| "–".into());
+            let shown_previous = previous
+                .map(|v| fmt(p.previous, v))
+                .unwrap_or_else(|| "–".into());
+            let (caption, base) = match &p.names {
+                Some((cur, prev)) => (
+                    format!("{}, {cur}", p.base.replace('_', " ")),
+                    format!("{} {shown_previous} ({prev})", text.vs_previous),
+                ),
+                None => (
+                    p.base.replace('_', " "),
+                    format!("{} {shown_previous}", text.vs_previous),
+                ),
+            };
             (
-                base.unwrap_or(&c.name).replace('_', " "),
+                p.current,
+                caption,
                 current
-                    .map(|v| format_number(v, locale))
+                    .map(|v| fmt(p.current, v))
                     .unwrap_or_else(|| "–".into()),
-                change,
+                Some((direction, pct, base)),
             )
         })
         .collect();
+    figures.extend(
+        reading
+            .measures()
+            .into_iter()
+            .filter(|i| !paired(*i))
+            .map(|i| {
+                (
+                    i,
+                    result.columns[i].name.replace('_', " "),
+                    value(i).map(|v| fmt(i, v)).unwrap_or_else(|| "–".into()),
+                    None,
+                )
+            }),
+    );
+    figures.sort_by_key(|f| f.0);
     view! {
         <div class="sw-big-numbers">
             {figures
                 .into_iter()
-                .map(|(name, value, change)| {
+                .map(|(_, name, value, change)| {
                     view! {
                         <figure class="sw-big-number">
                             <div class="sw-big-value">{value}</div>
@@ -480,10 +600,14 @@ fn line_chart(m: &Matrix, locale: Locale) -> AnyView {
                             "{} · {}: {}",
                             m.categories[i],
                             m.series[s],
-                            format_number(*v, locale)
+                            format_value(*v, m.format, locale)
                         )
                     } else {
-                        format!("{}: {}", m.categories[i], format_number(*v, locale))
+                        format!(
+                            "{}: {}",
+                            m.categories[i],
+                            format_value(*v, m.format, locale)
+                        )
                     };
                     (x(i), y(*v), tip)
                 })
@@ -528,13 +652,15 @@ fn line_chart(m: &Matrix, locale: Locale) -> AnyView {
 
 /// Horizontal bars in the result's order (sorted by the query); with
 /// `shares`, each value carries its percentage of the total.
-fn bar_chart(s: &Series, shares: Option<&[f64]>, locale: Locale) -> AnyView {
+fn bar_chart(s: &Series, shares: Option<&[f64]>, locale: Locale, text: &'static Text) -> AnyView {
     let shown = s.values.len().min(MAX_BARS);
     let max = s.values.iter().take(shown).copied().fold(0.0, f64::max);
     let (top, _) = nice_scale(max);
     let row_h = 24.0;
     let label_w = 160.0;
-    let height = row_h * shown as f64 + 8.0;
+    let note = left_out_note(shown, s.values.len(), 0, text);
+    let note_y = row_h * shown as f64 + 20.0;
+    let height = row_h * shown as f64 + 8.0 + if note.is_some() { row_h } else { 0.0 };
     let plot_w = WIDTH - label_w - if shares.is_some() { 150.0 } else { 90.0 };
     let bars: Vec<_> = (0..shown)
         .map(|i| {
@@ -545,10 +671,10 @@ fn bar_chart(s: &Series, shares: Option<&[f64]>, locale: Locale) -> AnyView {
             let value = match shares.and_then(|p| p.get(i)) {
                 Some(pct) => format!(
                     "{} · {} %",
-                    format_number(v, locale),
+                    format_value(v, s.format, locale),
                     format_number((pct * 10.0).round() / 10.0, locale)
                 ),
-                None => format_number(v, locale),
+                None => format_value(v, s.format, locale),
             };
             (
                 y,
@@ -581,15 +707,35 @@ fn bar_chart(s: &Series, shares: Option<&[f64]>, locale: Locale) -> AnyView {
                     }
                 })
                 .collect_view()}
+            {note.map(|n| view! { <text class="sw-chart-note" x=LEFT y=note_y>{n}</text> })}
         </svg>
     }
     .into_any()
 }
 
+/// What a chart leaves out, said on the chart: categories past the most
+/// it draws and series past its colours (the table holds them all).
+fn left_out_note(
+    shown: usize,
+    total: usize,
+    hidden_series: usize,
+    text: &'static Text,
+) -> Option<String> {
+    let mut parts = Vec::new();
+    if shown < total {
+        parts.push(format!("{shown} / {total} {}", text.chart_bars_drawn));
+    }
+    if hidden_series > 0 {
+        parts.push(format!("{hidden_series} {}", text.chart_series_hidden));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 /// Horizontal bars per category: one bar per series side by side
 /// (grouped), or the series' segments end to end (stacked).
-fn column_bars(m: &Matrix, stacked: bool, locale: Locale) -> AnyView {
+fn column_bars(m: &Matrix, stacked: bool, locale: Locale, text: &'static Text) -> AnyView {
     let shown = m.categories.len().min(MAX_BARS);
+    let note = left_out_note(shown, m.categories.len(), m.hidden_series, text);
     let n = m.series.len().max(1);
     // Negative and missing cells draw as nothing (`f64::max` drops NaN).
     let cell = |s: usize, c: usize| m.values[s][c].max(0.0);
@@ -613,7 +759,8 @@ fn column_bars(m: &Matrix, stacked: bool, locale: Locale) -> AnyView {
         bar_h * n as f64 + 10.0
     };
     let legend_h = if m.series.len() > 1 { 24.0 } else { 0.0 };
-    let height = legend_h + group_h * shown as f64 + 8.0;
+    let note_y = legend_h + group_h * shown as f64 + 20.0;
+    let height = legend_h + group_h * shown as f64 + 8.0 + if note.is_some() { 24.0 } else { 0.0 };
     let groups: Vec<_> = (0..shown)
         .map(|c| {
             let y0 = legend_h + 4.0 + group_h * c as f64;
@@ -633,7 +780,7 @@ fn column_bars(m: &Matrix, stacked: bool, locale: Locale) -> AnyView {
                         "{} · {}: {}",
                         m.categories[c],
                         m.series[s],
-                        format_number(v, locale)
+                        format_value(v, m.format, locale)
                     );
                     (s, x, y, w.max(if stacked { 0.0 } else { 1.0 }), tip)
                 })
@@ -648,7 +795,7 @@ fn column_bars(m: &Matrix, stacked: bool, locale: Locale) -> AnyView {
                 y0,
                 label,
                 bars,
-                stacked.then(|| (end + 6.0, format_number(total, locale))),
+                stacked.then(|| (end + 6.0, format_value(total, m.format, locale))),
             )
         })
         .collect();
@@ -685,6 +832,7 @@ fn column_bars(m: &Matrix, stacked: bool, locale: Locale) -> AnyView {
                     </g>
                 })
                 .collect_view()}
+            {note.map(|n| view! { <text class="sw-chart-note" x=LEFT y=note_y>{n}</text> })}
         </svg>
     }
     .into_any()
@@ -722,6 +870,10 @@ mod tests {
         }
     }
 
+    fn read(r: &QueryResult) -> Reading {
+        Reading::of(r, &crate::columns::Glossary::default(), "")
+    }
+
     #[test]
     fn two_dimensions_pivot_into_series_largest_first() {
         let r = result(vec![
@@ -732,8 +884,11 @@ mod tests {
             ),
             number("revenue", &[100.0, 5.0, 60.0, 7.0, 2.0]),
         ]);
-        assert_eq!(choose(Some(ChartHint::GroupedBar), &r), ChartKind::Grouped);
-        let m = matrix(&r).expect("a matrix");
+        assert_eq!(
+            choose(Some(ChartHint::GroupedBar), &r, &read(&r)),
+            ChartKind::Grouped
+        );
+        let m = matrix(&r, &read(&r)).expect("a matrix");
         assert_eq!(m.categories, ["web", "store", "mobile"]);
         assert_eq!(m.series, ["completed", "refunded"]);
         assert_eq!(m.values[0][..2], [100.0, 60.0]);
@@ -748,8 +903,8 @@ mod tests {
             number("revenue_current", &[10.0, 20.0]),
             number("revenue_previous", &[8.0, 25.0]),
         ]);
-        assert_eq!(choose(None, &r), ChartKind::Grouped);
-        let m = matrix(&r).expect("a matrix");
+        assert_eq!(choose(None, &r, &read(&r)), ChartKind::Grouped);
+        let m = matrix(&r, &read(&r)).expect("a matrix");
         assert_eq!(m.series, ["revenue current", "revenue previous"]);
         assert_eq!(m.values, [vec![10.0, 20.0], vec![8.0, 25.0]]);
     }
@@ -764,7 +919,7 @@ mod tests {
             text("split", &splits),
             number("v", &values),
         ]);
-        let m = matrix(&r).expect("a matrix");
+        let m = matrix(&r, &read(&r)).expect("a matrix");
         assert_eq!(m.series.len(), MAX_SERIES);
         assert_eq!(m.hidden_series, 4);
         assert_eq!(m.series[0], "s11", "largest first");
@@ -777,19 +932,22 @@ mod tests {
             number("revenue", &[75.0, 25.0]),
             number("share_pct", &[75.0, 25.0]),
         ]);
-        assert_eq!(choose(Some(ChartHint::Share), &with), ChartKind::Share);
-        let s = series(&with).expect("series");
+        assert_eq!(
+            choose(Some(ChartHint::Share), &with, &read(&with)),
+            ChartKind::Share
+        );
+        let s = series(&with, &read(&with)).expect("series");
         assert_eq!(
             s.value_name, "revenue",
             "the share column is not the measure"
         );
-        assert_eq!(shares(&with, &s), [75.0, 25.0]);
+        assert_eq!(shares(&with, &read(&with), &s), [75.0, 25.0]);
         let without = result(vec![
             text("channel", &["web", "store"]),
             number("orders", &[3.0, 1.0]),
         ]);
-        let s = series(&without).expect("series");
-        assert_eq!(shares(&without, &s), [75.0, 25.0]);
+        let s = series(&without, &read(&without)).expect("series");
+        assert_eq!(shares(&without, &read(&without), &s), [75.0, 25.0]);
     }
 
     #[test]
@@ -803,10 +961,55 @@ mod tests {
     #[test]
     fn switching_offers_kinds_of_the_same_shape() {
         assert!(ChartKind::Grouped
-            .alternatives()
+            .alternatives(false)
             .contains(&ChartKind::Stacked));
-        assert!(ChartKind::Line.alternatives().contains(&ChartKind::Bar));
-        assert!(ChartKind::BigNumber.alternatives().is_empty());
+        assert!(ChartKind::Line.alternatives(true).contains(&ChartKind::Bar));
+        assert!(ChartKind::BigNumber.alternatives(false).is_empty());
+        assert!(
+            !ChartKind::Bar
+                .alternatives(false)
+                .contains(&ChartKind::Line),
+            "no line over categories"
+        );
+    }
+
+    #[test]
+    fn a_year_is_the_axis_in_calendar_order_never_the_value() {
+        let r = result(vec![
+            number("year", &[2025.0, 2024.0]),
+            number("revenue", &[125.0, 100.0]),
+        ]);
+        let reading = read(&r);
+        assert_eq!(choose(Some(ChartHint::Bar), &r, &reading), ChartKind::Line);
+        let s = series(&r, &reading).expect("series");
+        assert_eq!(s.labels, ["2024", "2025"]);
+        assert_eq!(s.values, [100.0, 125.0]);
+        assert_eq!(s.value_name, "revenue");
+    }
+
+    #[test]
+    fn a_line_hint_over_categories_draws_bars() {
+        let r = result(vec![
+            text("channel", &["web", "store"]),
+            number("revenue", &[1.0, 2.0]),
+        ]);
+        assert_eq!(choose(Some(ChartHint::Line), &r, &read(&r)), ChartKind::Bar);
+    }
+
+    #[test]
+    fn later_period_columns_are_the_current_figure() {
+        let r = result(vec![
+            number("revenue_2024", &[100.0]),
+            number("revenue_2025", &[125.0]),
+        ]);
+        let p = pairs(&r, None);
+        assert_eq!(p.len(), 1);
+        assert_eq!((p[0].current, p[0].previous), (1, 0));
+        assert_eq!(p[0].names, Some(("2025".into(), "2024".into())));
+        assert_eq!(
+            left_out_note(60, 61, 0, Locale::En.text()).map(|n| n.starts_with("60 / 61")),
+            Some(true)
+        );
     }
 
     #[test]

@@ -1,16 +1,51 @@
 //! Locale-aware number formatting, through the browser's `Intl`.
 
+use slicewise_core::catalog::DisplayFormat;
+use slicewise_core::result::ColumnValues;
+
 use crate::i18n::Locale;
 
 /// A number as people of `locale` write it, with at most two decimals.
 pub fn format_number(value: f64, locale: Locale) -> String {
+    format_digits(value, locale, 0, 2)
+}
+
+/// A figure in the catalog's display format: money with two decimals, a
+/// count whole, a percentage or hours with their unit.
+pub fn format_value(value: f64, format: Option<DisplayFormat>, locale: Locale) -> String {
+    match format {
+        Some(DisplayFormat::Money) => format_digits(value, locale, 2, 2),
+        Some(DisplayFormat::Count) => format_digits(value, locale, 0, 0),
+        Some(DisplayFormat::Percent) => format!("{} %", format_digits(value, locale, 0, 1)),
+        Some(DisplayFormat::Hours) => format!("{} h", format_digits(value, locale, 0, 1)),
+        Some(DisplayFormat::Rating) => format_digits(value, locale, 0, 2),
+        Some(DisplayFormat::Number | DisplayFormat::Duration) | None => {
+            format_number(value, locale)
+        }
+    }
+}
+
+/// A period as the calendar writes it: `2024`, never `2,024`.
+pub fn period_text(values: &ColumnValues, row: usize) -> String {
+    match values.number_at(row) {
+        Some(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", n as i64),
+        _ => values.text_at(row),
+    }
+}
+
+fn format_digits(value: f64, locale: Locale, min: u8, max: u8) -> String {
     #[cfg(target_arch = "wasm32")]
     {
         let options = js_sys::Object::new();
         let _ = js_sys::Reflect::set(
             &options,
+            &"minimumFractionDigits".into(),
+            &wasm_bindgen::JsValue::from_f64(f64::from(min)),
+        );
+        let _ = js_sys::Reflect::set(
+            &options,
             &"maximumFractionDigits".into(),
-            &wasm_bindgen::JsValue::from_f64(2.0),
+            &wasm_bindgen::JsValue::from_f64(f64::from(max)),
         );
         let locales = js_sys::Array::of1(&locale.tag().into());
         let formatter = js_sys::Intl::NumberFormat::new(&locales, &options);
@@ -21,16 +56,19 @@ pub fn format_number(value: f64, locale: Locale) -> String {
             }
         }
     }
-    plain(value, locale)
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = min;
+    plain(value, locale, max)
 }
 
 /// The same without `Intl` (native tests, or a browser that lacks it).
-fn plain(value: f64, locale: Locale) -> String {
-    let rounded = (value * 100.0).round() / 100.0;
+fn plain(value: f64, locale: Locale, max: u8) -> String {
+    let scale = 10f64.powi(i32::from(max));
+    let rounded = (value * scale).round() / scale;
     let text = if rounded.fract() == 0.0 {
         format!("{rounded:.0}")
     } else {
-        format!("{rounded:.2}")
+        format!("{rounded:.*}", usize::from(max))
     };
     match locale {
         Locale::En => text,
@@ -44,8 +82,17 @@ mod tests {
 
     #[test]
     fn plain_formatting_follows_the_locale() {
-        assert_eq!(plain(1234.5, Locale::En), "1234.50");
-        assert_eq!(plain(1234.5, Locale::De), "1234,50");
-        assert_eq!(plain(7.0, Locale::De), "7");
+        assert_eq!(plain(1234.5, Locale::En, 2), "1234.50");
+        assert_eq!(plain(1234.5, Locale::De, 2), "1234,50");
+        assert_eq!(plain(7.0, Locale::De, 2), "7");
+    }
+
+    #[test]
+    fn periods_keep_their_calendar_spelling() {
+        let years = ColumnValues::Number(vec![Some(2024.0), None]);
+        assert_eq!(period_text(&years, 0), "2024");
+        assert_eq!(period_text(&years, 1), "");
+        let months = ColumnValues::Text(vec![Some("2025-03".into())]);
+        assert_eq!(period_text(&months, 0), "2025-03");
     }
 }

@@ -99,6 +99,16 @@ pub struct Text {
     pub data_as_of: &'static str,
     pub sort_by: &'static str,
     pub cached: &'static str,
+    pub insight_highest: &'static str,
+    pub chart_bars_drawn: &'static str,
+    pub chart_series_hidden: &'static str,
+    pub following_up: &'static str,
+    pub clear_context: &'static str,
+    pub as_of: &'static str,
+    pub edited_sql: &'static str,
+    pub data_latest: &'static str,
+    pub days: &'static str,
+    pub hours: &'static str,
 }
 
 static EN: Text = Text {
@@ -164,6 +174,16 @@ static EN: Text = Text {
     data_as_of: "Data age",
     sort_by: "Sort by",
     cached: "cached",
+    insight_highest: "Highest",
+    chart_bars_drawn: "drawn; the table has every row",
+    chart_series_hidden: "more series only in the table",
+    following_up: "Following up on:",
+    clear_context: "Ask the next question on its own",
+    as_of: "as of",
+    edited_sql: "Your edited SQL",
+    data_latest: "latest record",
+    days: "days",
+    hours: "h",
 };
 
 static DE: Text = Text {
@@ -230,4 +250,14 @@ static DE: Text = Text {
     data_as_of: "Datenalter",
     sort_by: "Sortieren nach",
     cached: "aus dem Cache",
+    insight_highest: "Höchster",
+    chart_bars_drawn: "gezeichnet; die Tabelle enthält alle Zeilen",
+    chart_series_hidden: "weitere Reihen nur in der Tabelle",
+    following_up: "Anschluss an:",
+    clear_context: "Nächste Frage ohne Bezug stellen",
+    as_of: "Stand",
+    edited_sql: "Ihr bearbeitetes SQL",
+    data_latest: "letzter Datensatz",
+    days: "Tage",
+    hours: "Std.",
 };

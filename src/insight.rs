@@ -1,24 +1,40 @@
 //! Short insights computed from a result, in the browser: the largest and
 //! smallest group, the top group's share, the change over a series and its
 //! direction. Nothing here leaves the page.
+//!
+//! Each is said only where it holds for what the result is: a change and a
+//! trend only along the calendar (in calendar order, whatever the row
+//! order), a share of the total only of a figure that adds up and only when
+//! the rows are the whole (no top N), or the query's own share column.
 
 use slicewise_core::QueryResult;
 
-use crate::chart::series;
-use crate::format::format_number;
+use crate::chart::{series, shares};
+use crate::columns::{Reading, Role};
+use crate::format::format_value;
 use crate::i18n::{Locale, Text};
 
 /// Up to three one-line insights for a result.
-pub fn insights(result: &QueryResult, temporal: bool, locale: Locale, text: &Text) -> Vec<String> {
-    let Some(s) = series(result) else {
+pub fn insights(
+    result: &QueryResult,
+    reading: &Reading,
+    locale: Locale,
+    text: &Text,
+) -> Vec<String> {
+    // Rows labelled by two columns are cells of a grid: neither a series
+    // nor groups that one label names.
+    if reading.labels().len() != 1 {
+        return Vec::new();
+    }
+    let Some(s) = series(result, reading) else {
         return Vec::new();
     };
     if s.values.len() < 2 {
         return Vec::new();
     }
-    let fmt = |v: f64| format_number(v, locale);
+    let fmt = |v: f64| format_value(v, s.format, locale);
     let mut out = Vec::new();
-    if temporal {
+    if reading.ordered_axis() {
         let (first, last) = (s.values[0], s.values[s.values.len() - 1]);
         if first != 0.0 {
             let change = (last - first) / first.abs() * 100.0;
@@ -50,17 +66,31 @@ pub fn insights(result: &QueryResult, temporal: bool, locale: Locale, text: &Tex
             ));
         }
     } else {
-        let total: f64 = s.values.iter().sum();
+        let measure = reading
+            .measures()
+            .first()
+            .map(|i| reading.measure(*i))
+            .unwrap_or_default();
+        let own_share = reading.roles.contains(&Role::Share);
+        let of_whole = own_share || (reading.whole && measure.additive == Some(true));
+        let share = of_whole.then(|| shares(result, reading, &s));
         if let Some((i, v)) = max_of(&s.values) {
-            let share = if total != 0.0 { v / total * 100.0 } else { 0.0 };
-            out.push(format!(
-                "{}: {} ({}, {:.1}% {})",
-                text.insight_largest,
-                s.labels[i],
-                fmt(v),
-                share,
-                text.insight_of_total
-            ));
+            match share.as_ref().and_then(|p| p.get(i)) {
+                Some(pct) => out.push(format!(
+                    "{}: {} ({}, {:.1}% {})",
+                    text.insight_largest,
+                    s.labels[i],
+                    fmt(v),
+                    pct,
+                    text.insight_of_total
+                )),
+                None => out.push(format!(
+                    "{}: {} ({})",
+                    text.insight_highest,
+                    s.labels[i],
+                    fmt(v)
+                )),
+            }
         }
         if let Some((i, v)) = min_of(&s.values) {
             out.push(format!(
@@ -114,9 +144,10 @@ pub fn trend_slope(values: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::columns::Glossary;
     use slicewise_core::result::{ColumnValues, ResultColumn, ResultType};
 
-    fn result(labels: &[&str], values: &[f64]) -> QueryResult {
+    fn result(labels: &[&str], value: &str, values: &[f64]) -> QueryResult {
         QueryResult {
             columns: vec![
                 ResultColumn {
@@ -127,7 +158,7 @@ mod tests {
                     ),
                 },
                 ResultColumn {
-                    name: "v".into(),
+                    name: value.into(),
                     result_type: ResultType::Float,
                     values: ColumnValues::Number(values.iter().map(|v| Some(*v)).collect()),
                 },
@@ -139,15 +170,19 @@ mod tests {
         }
     }
 
+    fn read(r: &QueryResult, sql: &str) -> Reading {
+        Reading::of(
+            r,
+            &Glossary::from_catalog(&slicewise_core::Catalog::demo()),
+            sql,
+        )
+    }
+
     #[test]
     fn groups_name_the_largest_with_its_share_and_the_smallest() {
         let text = Locale::En.text();
-        let out = insights(
-            &result(&["web", "store", "mobile"], &[50.0, 20.0, 30.0]),
-            false,
-            Locale::En,
-            text,
-        );
+        let r = result(&["web", "store", "mobile"], "revenue", &[50.0, 20.0, 30.0]);
+        let out = insights(&r, &read(&r, ""), Locale::En, text);
         assert!(
             out[0].contains("web") && out[0].contains("50.0%"),
             "{out:?}"
@@ -156,17 +191,43 @@ mod tests {
     }
 
     #[test]
-    fn series_report_change_and_direction() {
+    fn no_share_of_a_top_n_or_of_an_average() {
         let text = Locale::En.text();
-        let out = insights(
-            &result(&["2024-01", "2024-02", "2024-03"], &[100.0, 150.0, 200.0]),
-            true,
-            Locale::En,
-            text,
+        let r = result(&["web", "store"], "revenue", &[50.0, 20.0]);
+        let top = read(
+            &r,
+            "SELECT k, SUM(amount) AS revenue FROM t GROUP BY k ORDER BY 2 DESC LIMIT 2",
         );
-        assert!(out[0].contains("+100.0%"), "{out:?}");
+        let out = insights(&r, &top, Locale::En, text);
+        assert!(!out.iter().any(|o| o.contains('%')), "{out:?}");
+        let r = result(&["web", "store"], "aov", &[50.0, 20.0]);
+        let out = insights(&r, &read(&r, ""), Locale::En, text);
+        assert!(!out.iter().any(|o| o.contains('%')), "{out:?}");
+    }
+
+    #[test]
+    fn series_report_change_and_direction_in_calendar_order() {
+        let text = Locale::En.text();
+        let r = result(
+            &["2024-03", "2024-01", "2024-02"],
+            "revenue",
+            &[200.0, 100.0, 150.0],
+        );
+        let out = insights(&r, &read(&r, ""), Locale::En, text);
+        assert!(
+            out[0].contains("2024-01 → 2024-03") && out[0].contains("+100.0%"),
+            "{out:?}"
+        );
         assert_eq!(out[1], text.trend_up);
         assert!(trend_slope(&[3.0, 2.0, 1.0]) < 0.0);
         assert_eq!(trend_slope(&[5.0, 5.0, 5.0]), 0.0);
+    }
+
+    #[test]
+    fn categories_get_no_trend() {
+        let text = Locale::En.text();
+        let r = result(&["web", "store", "mobile"], "revenue", &[1.0, 2.0, 3.0]);
+        let out = insights(&r, &read(&r, ""), Locale::En, text);
+        assert!(!out.iter().any(|o| o.starts_with("Trend")), "{out:?}");
     }
 }

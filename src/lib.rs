@@ -7,6 +7,7 @@
 pub mod answer;
 pub mod api;
 pub mod chart;
+pub mod columns;
 pub mod demo;
 pub mod embed;
 pub mod engine_client;

@@ -15,6 +15,7 @@ use web_time::Instant;
 
 use crate::answer::{AnswerActions, AnswerView, ErrorBox};
 use crate::api::Api;
+use crate::columns::Glossary;
 use crate::engine_client::{sleep, EngineClient};
 use crate::error::WidgetError;
 use crate::i18n::{Locale, Text};
@@ -40,6 +41,10 @@ pub enum Phase {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exchange {
     pub question: String,
+    /// The question sent as context for this one, if any.
+    pub previous: Option<String>,
+    /// Whether the SQL on screen is the user's edit, not the answer's.
+    pub edited: bool,
     pub response: AskResponse,
     pub result: Option<QueryResult>,
     pub error: Option<WidgetError>,
@@ -83,6 +88,10 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
     let busy = RwSignal::new(None::<&'static str>);
     let exchange = RwSignal::new(None::<Exchange>);
     let history = RwSignal::new(Vec::<String>::new());
+    // The question the next one follows up on, shown and clearable.
+    let context = RwSignal::new(None::<String>);
+    // What the catalog says of result columns (formats, periods, additivity).
+    let glossary = RwSignal::new(Glossary::default());
     let recall = RwSignal::new(None::<usize>);
     let source = StoredValue::new_local(options.token.clone());
     let server = StoredValue::new(options.server.clone());
@@ -96,7 +105,8 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
         drop(slot);
     });
 
-    let issued_at = RwSignal::new(None::<i64>);
+    // The newest record in the data (its time columns' latest value).
+    let latest = RwSignal::new(None::<String>);
     // Successful loads so far (hosts and tests can tell a refresh finished).
     let loads = RwSignal::new(0u32);
     let kept = StoredValue::new_local(KeptTables::new());
@@ -121,15 +131,15 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                     api.get_untracked(),
                     &previous,
                     &client,
-                    (phase, starters),
+                    (phase, starters, glossary),
                 )
                 .await;
                 loading.set_value(false);
                 match outcome {
-                    Ok((loaded_api, report, issued, fresh)) => {
+                    Ok((loaded_api, report, newest, fresh)) => {
                         let token = loaded_api.token.clone();
                         kept.set_value(fresh);
-                        issued_at.set(Some(issued));
+                        latest.set(newest);
                         loads.update(|n| *n += 1);
                         api.set(Some(loaded_api));
                         if first {
@@ -183,7 +193,7 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
         let Some(current) = api.get_untracked() else {
             return;
         };
-        let previous = exchange.with_untracked(|e| e.as_ref().map(|e| e.question.clone()));
+        let previous = context.get_untracked();
         history.update(|h| {
             h.retain(|x| x != &q);
             h.push(q.clone());
@@ -219,6 +229,7 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                         ),
                         (None, None) => {}
                     }
+                    context.set(Some(done.question.clone()));
                     exchange.set(Some(done))
                 }
                 Err(err) => {
@@ -226,6 +237,8 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                     emit_error(root, &err);
                     exchange.set(Some(Exchange {
                         question: q,
+                        previous: None,
+                        edited: false,
                         response: AskResponse::empty(TranslatorEngine::Builtin),
                         result: None,
                         error: Some(err),
@@ -245,8 +258,15 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
             let client = engine.get_value();
             let outcome = client.query(&sql, DISPLAY_LIMIT).await;
             busy.set(None);
+            // What the answer said of its own SQL does not hold for the
+            // user's: no heading, chart hint or follow-ups carry over.
             current.response.sql = Some(sql);
             current.response.status = AskStatus::Answered;
+            current.response.interpretation = None;
+            current.response.chart = None;
+            current.response.suggestions.clear();
+            current.response.notice = None;
+            current.edited = true;
             match outcome {
                 Ok(result) => {
                     current.result = Some(result);
@@ -323,7 +343,7 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
         <section node_ref=root class="sw-widget" aria-label=text.title data-theme=options.theme.clone() lang=locale.tag()>
             <header class="sw-header">
                 <h2 class="sw-title">{text.title}</h2>
-                <StatusLine phase=phase text=text issued_at=issued_at loads=loads refresh=refresh/>
+                <StatusLine phase=phase text=text latest=latest loads=loads refresh=refresh/>
             </header>
             <form class="sw-ask" on:submit=move |ev| {
                 ev.prevent_default();
@@ -345,6 +365,16 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                     {text.ask}
                 </button>
             </form>
+            {move || context.get().map(|q| view! {
+                <p class="sw-context">
+                    <span>{text.following_up}</span>
+                    " "
+                    <q class="sw-context-question">{q}</q>
+                    <button type="button" class="sw-button sw-chip sw-context-clear"
+                        aria-label=text.clear_context title=text.clear_context
+                        on:click=move |_| context.set(None)>"×"</button>
+                </p>
+            })}
             <div class="sw-busy" aria-live="polite">
                 {move || busy.get().map(|b| view! { <span class="sw-spinner" aria-hidden="true"></span> <span>{b}</span> })}
             </div>
@@ -363,7 +393,7 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                 </div>
             </Show>
             <div class="sw-answer-region" aria-live="polite">
-                {move || exchange.get().map(|e| view! { <AnswerView exchange=e text=text locale=locale actions=actions/> })}
+                {move || exchange.get().map(|e| view! { <AnswerView exchange=e text=text locale=locale actions=actions glossary=glossary.get()/> })}
             </div>
             <Show when=move || history.with(|h| h.len() > 1)>
                 <details class="sw-history">
@@ -384,7 +414,7 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
 fn StatusLine(
     phase: RwSignal<Phase>,
     text: &'static Text,
-    issued_at: RwSignal<Option<i64>>,
+    latest: RwSignal<Option<String>>,
     loads: RwSignal<u32>,
     refresh: Callback<()>,
 ) -> impl IntoView {
@@ -422,15 +452,26 @@ fn StatusLine(
                 .map(|(name, rows)| format!("{name} {rows}"))
                 .collect::<Vec<_>>()
                 .join(" · ");
-            let age = issued_at.get().map(|issued| {
-                let minutes = ((js_sys::Date::now() / 1000.0) as i64 - issued).max(0) / 60;
-                format!("{} {} min", text.data_as_of, minutes)
+            // The age of the data is that of its newest record, not of the
+            // extract that carries it.
+            let newest = latest.get();
+            let age = newest.as_deref().and_then(|when| {
+                let ms = js_sys::Date::parse(&format!("{}Z", when.replacen(' ', "T", 1)));
+                (!ms.is_nan()).then(|| {
+                    format!(
+                        "{} {} · {} {}",
+                        text.data_as_of,
+                        age_text(js_sys::Date::now() - ms, text),
+                        text.data_latest,
+                        when.get(..10).unwrap_or(when),
+                    )
+                })
             });
             view! {
                 <p class="sw-status sw-ready" role="status" data-tenant=report.tenant.clone() data-loads=loads.get()>
                     <span class="sw-badge">{text.ready}</span>
                     <span class="sw-counts">{format!("{} — {summary} {}", report.tenant, text.rows)}</span>
-                    <span class="sw-age">{age}</span>
+                    <span class="sw-age" data-latest=newest>{age}</span>
                     <button type="button" class="sw-button sw-chip sw-refresh" on:click=move |_| refresh.run(())>
                         {text.refresh}
                     </button>
@@ -567,6 +608,45 @@ fn emit_error(root: NodeRef<leptos::html::Section>, err: &WidgetError) {
     );
 }
 
+/// An age in the largest unit that keeps it a whole number people read at
+/// a glance: minutes, then hours, then days.
+fn age_text(ms: f64, text: &Text) -> String {
+    let minutes = (ms.max(0.0) / 60_000.0).floor() as i64;
+    match minutes {
+        m if m < 120 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} {}", m / 60, text.hours),
+        m => format!("{} {}", m / (24 * 60), text.days),
+    }
+}
+
+/// The newest value of each table's time column, as the engine holds it:
+/// when the data was last written to, whatever the extract's age.
+async fn latest_record(engine: &EngineClient, catalog: &Catalog) -> Option<String> {
+    let mut newest: Option<String> = None;
+    for table in &catalog.tables {
+        let Some(column) = table
+            .time_column
+            .as_ref()
+            .or_else(|| table.time_columns.first())
+        else {
+            continue;
+        };
+        let sql = format!("SELECT MAX({column}) AS latest FROM {}", table.name);
+        let Ok(result) = engine.query(&sql, 1).await else {
+            continue;
+        };
+        let value = result
+            .columns
+            .first()
+            .map(|c| c.values.text_at(0))
+            .filter(|v| !v.is_empty());
+        if value > newest {
+            newest = value;
+        }
+    }
+    newest
+}
+
 fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1_048_576.0
 }
@@ -578,8 +658,8 @@ async fn load_extract(
     current: Option<Api>,
     kept: &KeptTables,
     engine: &EngineClient,
-    (phase, starters): (RwSignal<Phase>, RwSignal<Vec<String>>),
-) -> Result<(Api, LoadReport, i64, KeptTables), WidgetError> {
+    (phase, starters, glossary): (RwSignal<Phase>, RwSignal<Vec<String>>, RwSignal<Glossary>),
+) -> Result<(Api, LoadReport, Option<String>, KeptTables), WidgetError> {
     let api = match current {
         Some(api) => api,
         None => Api {
@@ -590,8 +670,10 @@ async fn load_extract(
     let download = async {
         let keys = api.keys().await?;
         let catalog = api.catalog().await?;
-        if let Ok(c) = Catalog::from_json(&catalog) {
-            starters.set(starter_questions(&c));
+        let parsed = Catalog::from_json(&catalog).ok();
+        if let Some(c) = &parsed {
+            starters.set(starter_questions(c));
+            glossary.set(Glossary::from_catalog(c));
         }
         let signed = api.manifest().await?;
         // Read (not trusted) for URLs and sizes; the worker checks the signature.
@@ -646,10 +728,10 @@ async fn load_extract(
             tables: manifest.tables.iter().map(|t| t.name.clone()).collect(),
             budget_bytes: DEFAULT_BUDGET_BYTES,
         };
-        Ok((request, buffers, manifest.issued_at, fresh))
+        Ok((request, buffers, parsed, fresh))
     };
     let (started, downloaded) = join(engine.start(), download).await;
-    let (request, buffers, issued_at, fresh) = downloaded?;
+    let (request, buffers, parsed, fresh) = downloaded?;
     if matches!(&started, Err(e) if e.code() == "engine_start_failed") {
         // Seen when widgets on one page fetch the engine at once (a browser
         // cache write fails): one more try with a fresh worker.
@@ -660,7 +742,11 @@ async fn load_extract(
     }
     phase.set(Phase::Loading);
     let report = engine.load(&request, buffers).await?;
-    Ok((api, report, issued_at, fresh))
+    let newest = match &parsed {
+        Some(c) => latest_record(engine, c).await,
+        None => None,
+    };
+    Ok((api, report, newest, fresh))
 }
 
 async fn run_question(
@@ -675,7 +761,7 @@ async fn run_question(
     let response = api
         .ask(&AskRequest {
             question: question.to_string(),
-            previous_question: previous,
+            previous_question: previous.clone(),
         })
         .await?;
     let (result, error) = match (&response.status, &response.sql) {
@@ -690,6 +776,8 @@ async fn run_question(
     };
     Ok(Exchange {
         question: question.to_string(),
+        previous,
+        edited: false,
         response,
         result,
         error,

@@ -17,6 +17,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 fn answered(chart: ChartHint, labels: &[&str], values: &[f64]) -> Exchange {
     Exchange {
         question: "revenue by channel".into(),
+        previous: None,
+        edited: false,
         response: AskResponse {
             id: "a1".into(),
             status: AskStatus::Answered,
