@@ -859,24 +859,13 @@ mod tests {
         }
     }
 
-    fn result(columns: Vec<ResultColumn>) -> QueryResult {
-        let rows = columns[0].values.len();
-        QueryResult {
-            columns,
-            rows,
-            total_rows: rows,
-            truncated: false,
-            elapsed_ms: 0.0,
-        }
-    }
-
     fn read(r: &QueryResult) -> Reading {
         Reading::of(r, &crate::columns::Glossary::default(), "")
     }
 
     #[test]
     fn two_dimensions_pivot_into_series_largest_first() {
-        let r = result(vec![
+        let r = QueryResult::of_columns(vec![
             text("channel", &["web", "web", "store", "store", "mobile"]),
             text(
                 "status",
@@ -898,7 +887,7 @@ mod tests {
 
     #[test]
     fn several_measures_are_one_series_each() {
-        let r = result(vec![
+        let r = QueryResult::of_columns(vec![
             text("channel", &["web", "store"]),
             number("revenue_current", &[10.0, 20.0]),
             number("revenue_previous", &[8.0, 25.0]),
@@ -914,7 +903,7 @@ mod tests {
         let cats: Vec<String> = (0..12).map(|i| format!("s{i}")).collect();
         let splits: Vec<&str> = cats.iter().map(String::as_str).collect();
         let values: Vec<f64> = (0..12).map(f64::from).collect();
-        let r = result(vec![
+        let r = QueryResult::of_columns(vec![
             text("k", &["a"; 12]),
             text("split", &splits),
             number("v", &values),
@@ -927,7 +916,7 @@ mod tests {
 
     #[test]
     fn shares_come_from_the_share_column_or_the_total() {
-        let with = result(vec![
+        let with = QueryResult::of_columns(vec![
             text("channel", &["web", "store"]),
             number("revenue", &[75.0, 25.0]),
             number("share_pct", &[75.0, 25.0]),
@@ -942,7 +931,7 @@ mod tests {
             "the share column is not the measure"
         );
         assert_eq!(shares(&with, &read(&with), &s), [75.0, 25.0]);
-        let without = result(vec![
+        let without = QueryResult::of_columns(vec![
             text("channel", &["web", "store"]),
             number("orders", &[3.0, 1.0]),
         ]);
@@ -975,7 +964,7 @@ mod tests {
 
     #[test]
     fn a_year_is_the_axis_in_calendar_order_never_the_value() {
-        let r = result(vec![
+        let r = QueryResult::of_columns(vec![
             number("year", &[2025.0, 2024.0]),
             number("revenue", &[125.0, 100.0]),
         ]);
@@ -989,7 +978,7 @@ mod tests {
 
     #[test]
     fn a_line_hint_over_categories_draws_bars() {
-        let r = result(vec![
+        let r = QueryResult::of_columns(vec![
             text("channel", &["web", "store"]),
             number("revenue", &[1.0, 2.0]),
         ]);
@@ -998,7 +987,7 @@ mod tests {
 
     #[test]
     fn later_period_columns_are_the_current_figure() {
-        let r = result(vec![
+        let r = QueryResult::of_columns(vec![
             number("revenue_2024", &[100.0]),
             number("revenue_2025", &[125.0]),
         ]);

@@ -399,20 +399,9 @@ mod tests {
         }
     }
 
-    fn result(columns: Vec<ResultColumn>) -> QueryResult {
-        let rows = columns[0].values.len();
-        QueryResult {
-            columns,
-            rows,
-            total_rows: rows,
-            truncated: false,
-            elapsed_ms: 0.0,
-        }
-    }
-
     #[test]
     fn a_year_held_as_a_number_is_a_period_not_a_measure() {
-        let r = result(vec![
+        let r = QueryResult::of_columns(vec![
             number("year", &[2024.0, 2025.0]),
             number("revenue", &[10.0, 12.0]),
         ]);
@@ -431,7 +420,7 @@ mod tests {
 
     #[test]
     fn text_periods_are_found_by_their_values_and_weekdays_are_cycles() {
-        let r = result(vec![
+        let r = QueryResult::of_columns(vec![
             text("period", &["2025-01", "2025-02"]),
             text("weekday", &["1 Mon", "2 Tue"]),
             number("n", &[1.0, 2.0]),
@@ -445,10 +434,10 @@ mod tests {
     #[test]
     fn the_catalog_says_an_average_does_not_add_up() {
         let g = Glossary::from_catalog(&Catalog::demo());
-        let r = result(vec![text("channel", &["web"]), number("aov", &[3.0])]);
+        let r = QueryResult::of_columns(vec![text("channel", &["web"]), number("aov", &[3.0])]);
         let reading = Reading::of(&r, &g, "");
         assert_eq!(reading.measure(1).additive, Some(false));
-        let r = result(vec![
+        let r = QueryResult::of_columns(vec![
             text("channel", &["web"]),
             number("revenue_current", &[3.0]),
         ]);
@@ -470,7 +459,7 @@ mod tests {
     #[test]
     fn a_key_names_rows_only_where_no_label_does() {
         let g = Glossary::from_catalog(&Catalog::demo());
-        let r = result(vec![
+        let r = QueryResult::of_columns(vec![
             number("customer_id", &[7.0]),
             text("customer", &["Jane Smith"]),
             number("revenue", &[3.0]),

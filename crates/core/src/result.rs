@@ -105,6 +105,18 @@ impl ResultColumn {
 }
 
 impl QueryResult {
+    /// A whole result of these columns (none cut, no time taken).
+    pub fn of_columns(columns: Vec<ResultColumn>) -> QueryResult {
+        let rows = columns.first().map_or(0, |c| c.values.len());
+        QueryResult {
+            columns,
+            rows,
+            total_rows: rows,
+            truncated: false,
+            elapsed_ms: 0.0,
+        }
+    }
+
     /// The column of that name.
     pub fn column(&self, name: &str) -> Option<&ResultColumn> {
         self.columns.iter().find(|c| c.name == name)
