@@ -25,7 +25,7 @@ use crate::error::AppError;
 use crate::json_body::JsonBody;
 use crate::llm::{LlmAnswer, LlmTranslator};
 use crate::state::AppState;
-use crate::store::{AuditFilter, AuditRecord};
+use crate::store::{AuditFilter, AuditRecord, Feedback};
 
 /// Longest question accepted, in characters.
 pub const MAX_QUESTION_CHARS: usize = 1_000;
@@ -442,14 +442,15 @@ pub async fn feedback(
     }
     let stored = state
         .store()
-        .record_feedback(
-            &caller.claims.tenant,
-            &caller.claims.sub,
-            &req.answer_id,
-            req.helpful,
-            req.comment,
-            now_ms(),
-        )
+        .record_feedback(Feedback {
+            id: uuid::Uuid::new_v4().to_string(),
+            tenant: caller.claims.tenant.clone(),
+            sub: caller.claims.sub.clone(),
+            answer_id: req.answer_id,
+            helpful: req.helpful,
+            comment: req.comment,
+            created_at: now_ms(),
+        })
         .await?;
     if stored {
         Ok(StatusCode::NO_CONTENT)

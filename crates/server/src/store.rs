@@ -29,6 +29,18 @@ impl From<tokio_postgres::Error> for StoreError {
     }
 }
 
+/// Feedback on one answer, by the user who asked it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feedback {
+    pub id: String,
+    pub tenant: String,
+    pub sub: String,
+    pub answer_id: String,
+    pub helpful: bool,
+    pub comment: Option<String>,
+    pub created_at: i64,
+}
+
 /// One recorded ask.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditRecord {
@@ -117,26 +129,11 @@ impl Store {
         }
     }
 
-    /// Stores feedback on an answer of `tenant`; false when the answer is not that tenant's.
-    pub async fn record_feedback(
-        &self,
-        tenant: &str,
-        sub: &str,
-        answer_id: &str,
-        helpful: bool,
-        comment: Option<String>,
-        now_ms: i64,
-    ) -> Result<bool, StoreError> {
-        let id = uuid::Uuid::new_v4().to_string();
+    /// Stores feedback on an answer of its tenant; false when the answer is not that tenant's.
+    pub async fn record_feedback(&self, feedback: Feedback) -> Result<bool, StoreError> {
         match self {
-            Store::Sqlite(s) => {
-                s.record_feedback(id, tenant, sub, answer_id, helpful, comment, now_ms)
-                    .await
-            }
-            Store::Postgres(p) => {
-                p.record_feedback(id, tenant, sub, answer_id, helpful, comment, now_ms)
-                    .await
-            }
+            Store::Sqlite(s) => s.record_feedback(feedback).await,
+            Store::Postgres(p) => p.record_feedback(feedback).await,
         }
     }
 

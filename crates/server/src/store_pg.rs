@@ -7,7 +7,7 @@ use slicewise_core::wire::PublicKey;
 use tokio_postgres::Client;
 
 use crate::pg::{connect, ensure_role, APP_ROLE};
-use crate::store::{AuditFilter, AuditRecord, KeyPublication, StoreError, Usage};
+use crate::store::{AuditFilter, AuditRecord, Feedback, KeyPublication, StoreError, Usage};
 
 /// Slicewise's schema: its state tables never meet the vendor's.
 pub const SCHEMA: &str = "slicewise";
@@ -130,23 +130,21 @@ impl PgStore {
     }
 
     /// Stores feedback when the answer is the tenant's.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn record_feedback(
-        &self,
-        id: String,
-        tenant: &str,
-        sub: &str,
-        answer_id: &str,
-        helpful: bool,
-        comment: Option<String>,
-        now_ms: i64,
-    ) -> Result<bool, StoreError> {
+    pub async fn record_feedback(&self, f: Feedback) -> Result<bool, StoreError> {
         let client = self.app_client().await?;
         let n = client
             .execute(
                 "INSERT INTO slicewise.feedback (id, answer_id, tenant, sub, helpful, comment, created_at)
                  SELECT $1, id, tenant, $4, $5, $6, $7 FROM slicewise.audit WHERE id = $2 AND tenant = $3",
-                &[&id, &answer_id, &tenant, &sub, &helpful, &comment, &now_ms],
+                &[
+                    &f.id,
+                    &f.answer_id,
+                    &f.tenant,
+                    &f.sub,
+                    &f.helpful,
+                    &f.comment,
+                    &f.created_at,
+                ],
             )
             .await?;
         Ok(n == 1)

@@ -12,7 +12,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use slicewise_core::wire::PublicKey;
 
-use crate::store::{AuditFilter, AuditRecord, KeyPublication, StoreError, Usage};
+use crate::store::{AuditFilter, AuditRecord, Feedback, KeyPublication, StoreError, Usage};
 
 mod embedded {
     refinery::embed_migrations!("migrations/sqlite");
@@ -146,23 +146,12 @@ impl SqliteStore {
     }
 
     /// Stores feedback when the answer is the tenant's.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn record_feedback(
-        &self,
-        id: String,
-        tenant: &str,
-        sub: &str,
-        answer_id: &str,
-        helpful: bool,
-        comment: Option<String>,
-        now_ms: i64,
-    ) -> Result<bool, StoreError> {
-        let (tenant, sub, answer_id) = (tenant.to_string(), sub.to_string(), answer_id.to_string());
+    pub async fn record_feedback(&self, f: Feedback) -> Result<bool, StoreError> {
         self.run(move |c| {
             let owned: Option<i64> = c
                 .query_row(
                     "SELECT 1 FROM audit WHERE id = ?1 AND tenant = ?2",
-                    params![answer_id, tenant],
+                    params![f.answer_id, f.tenant],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -171,7 +160,15 @@ impl SqliteStore {
             }
             c.execute(
                 "INSERT INTO feedback VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![id, answer_id, tenant, sub, helpful, comment, now_ms],
+                params![
+                    f.id,
+                    f.answer_id,
+                    f.tenant,
+                    f.sub,
+                    f.helpful,
+                    f.comment,
+                    f.created_at
+                ],
             )?;
             Ok(true)
         })
