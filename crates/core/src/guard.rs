@@ -65,6 +65,8 @@ pub enum GuardError {
     TableFunction(String),
     #[error("function {0} is not accepted")]
     FunctionNotAllowed(String),
+    #[error("{0} is not accepted; write SELECT ... FROM a table of the catalog")]
+    RelationForm(String),
 }
 
 impl GuardError {
@@ -81,6 +83,7 @@ impl GuardError {
             GuardError::UnknownColumn(_) => "sql_unknown_column",
             GuardError::TableFunction(_) => "sql_table_function",
             GuardError::FunctionNotAllowed(_) => "sql_function_not_allowed",
+            GuardError::RelationForm(_) => "sql_relation_form",
         }
     }
 }
@@ -278,6 +281,26 @@ impl Visitor for ReadCheck<'_> {
         }
     }
 
+    // Every query body is SELECTs, set operations over them or a nested
+    // query: `TABLE t` and `VALUES` read relations no table factor names.
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<GuardError> {
+        fn body(b: &SetExpr) -> ControlFlow<GuardError> {
+            match b {
+                SetExpr::Select(_) | SetExpr::Query(_) => ControlFlow::Continue(()),
+                SetExpr::SetOperation { left, right, .. } => {
+                    body(left)?;
+                    body(right)
+                }
+                SetExpr::Table(_) => ControlFlow::Break(GuardError::RelationForm("TABLE".into())),
+                SetExpr::Values(_) => ControlFlow::Break(GuardError::RelationForm("VALUES".into())),
+                other => ControlFlow::Break(GuardError::RelationForm(
+                    other.to_string().chars().take(40).collect(),
+                )),
+            }
+        }
+        body(&query.body)
+    }
+
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<GuardError> {
         match factor {
             TableFactor::Table {
@@ -426,6 +449,38 @@ mod tests {
             code("SELECT read_csv('x') AS s FROM orders"),
             "sql_function_not_allowed"
         );
+    }
+
+    #[test]
+    fn refuses_relations_no_table_factor_names() {
+        for sql in [
+            "TABLE customers",
+            "SELECT order_id FROM orders UNION ALL TABLE tenants",
+            "SELECT order_id FROM orders UNION ALL TABLE customers",
+            "WITH c AS (TABLE customers) SELECT * FROM c",
+            "SELECT * FROM (TABLE customers) x",
+            "SELECT * FROM (VALUES (1), (2)) v",
+            "VALUES (1)",
+        ] {
+            // Refused: by the parser where it does not know the form.
+            assert!(
+                ["sql_relation_form", "sql_syntax"].contains(&code(sql)),
+                "{sql}: {}",
+                code(sql)
+            );
+        }
+        // The forms that read past the catalog before (issue 16).
+        for sql in [
+            "SELECT order_id FROM orders UNION ALL TABLE tenants",
+            "WITH c AS (TABLE s.customers) SELECT * FROM c",
+            "SELECT * FROM orders UNION TABLE customers",
+        ] {
+            assert_eq!(code(sql), "sql_relation_form", "{sql}");
+        }
+        // Set operations over SELECTs stay admitted.
+        assert!(guard()
+            .check("SELECT order_id FROM orders UNION ALL SELECT order_id FROM orders")
+            .is_ok());
     }
 
     #[test]
