@@ -53,7 +53,7 @@ pub fn mint(
     ttl: i64,
     now: i64,
 ) -> Result<(String, i64), TokenError> {
-    let exp = now + ttl.clamp(1, MAX_TTL_SECONDS);
+    let exp = now.saturating_add(ttl.clamp(1, MAX_TTL_SECONDS));
     let claims = EmbedClaims {
         tenant: tenant.to_string(),
         sub: sub.to_string(),
@@ -89,13 +89,19 @@ pub fn verify(secret: &[u8], token: &str, now: i64) -> Result<EmbedClaims, Token
     let claims = data.claims;
     let leeway = LEEWAY_SECONDS as i64;
     // Validation checked exp against its own clock; check ours too (tests pin it).
-    if claims.exp + leeway <= now {
+    // Checked arithmetic: times are whatever the token says (i64::MAX too).
+    if claims.exp.saturating_add(leeway) <= now {
         return Err(TokenError::Expired);
     }
-    if claims.nbf.is_some_and(|nbf| nbf > now + leeway) || claims.iat > now + leeway {
+    let latest = now.saturating_add(leeway);
+    if claims.nbf.is_some_and(|nbf| nbf > latest) || claims.iat > latest {
         return Err(TokenError::NotYetValid);
     }
-    if claims.exp - claims.iat > MAX_TTL_SECONDS {
+    if claims
+        .exp
+        .checked_sub(claims.iat)
+        .is_none_or(|life| life > MAX_TTL_SECONDS)
+    {
         return Err(TokenError::TooLong);
     }
     if claims.tenant.is_empty() || claims.sub.is_empty() {
@@ -119,5 +125,34 @@ mod tests {
             verify(b"other", &t, now),
             Err(TokenError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn extreme_times_are_refused_without_overflow() {
+        let now = chrono::Utc::now().timestamp();
+        let signed = |iat: i64, exp: i64, nbf: Option<i64>| {
+            let claims = EmbedClaims {
+                tenant: "acme".into(),
+                sub: "u1".into(),
+                privacy: Privacy::High,
+                iat,
+                exp,
+                nbf,
+                tier: None,
+            };
+            encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(b"secret"),
+            )
+            .expect("encode")
+        };
+        // exp - iat overflowed (a panic in debug, a wrap past the cap in release).
+        assert!(verify(b"secret", &signed(i64::MIN, i64::MAX, None), now).is_err());
+        assert!(verify(b"secret", &signed(now, i64::MAX, None), now).is_err());
+        assert!(verify(b"secret", &signed(now, now + 60, Some(i64::MAX)), now).is_err());
+        // Around `now` at the ends of time: refused, never a panic.
+        assert!(verify(b"secret", &signed(i64::MAX, i64::MAX, None), i64::MAX).is_err());
+        assert!(verify(b"secret", &signed(0, 60, None), i64::MIN).is_err());
     }
 }
