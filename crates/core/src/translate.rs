@@ -65,8 +65,8 @@ pub struct TranslateContext {
 /// The translator's verdict on a question.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Translation {
-    /// SQL to run, with what it means.
-    Answer(Answer),
+    /// SQL to run, with what it means (boxed: by far the largest variant).
+    Answer(Box<Answer>),
     /// Ambiguous: each option is a full question to ask instead.
     Clarify {
         reason: String,
@@ -172,7 +172,7 @@ pub fn translate(
             .as_ref()
             .is_some_and(|(a, b)| a.relative || b.relative);
     match sql::render(&plan, catalog) {
-        Ok(r) => Translation::Answer(Answer {
+        Ok(r) => Translation::Answer(Box::new(Answer {
             sql: r.sql,
             interpretation: r.interpretation,
             chart: r.chart,
@@ -180,7 +180,7 @@ pub fn translate(
             as_of: relative.then_some(ctx.today),
             follows: merged.then(|| previous.unwrap_or_default().trim().to_string()),
             compared: compared.map(|(a, b)| (a.label, b.label)),
-        }),
+        })),
         Err(reason) => unsupported(catalog, capitalise_first(&format!("{reason}."))),
     }
 }
