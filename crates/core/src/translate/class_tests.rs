@@ -283,7 +283,7 @@ fn a_snapshot_reads_the_last_reading_of_its_period_never_a_sum_of_dates() {
     // Split by time: the last reading of each bucket.
     let sql = banking_answer("total balance by quarter");
     assert!(
-        sql.contains("FROM balances) readings GROUP BY quarter)"),
+        sql.contains("FROM balances) readings GROUP BY quarter) last_readings)"),
         "{sql}"
     );
     // Averages read one date too, and a split by weekday has no last reading.
@@ -310,6 +310,22 @@ fn a_verb_is_never_dropped_for_the_count_of_its_subject() {
         sql.contains("SUM(-amount_cents)") && sql.contains("GROUP BY city"),
         "{sql}"
     );
+    // Only a ranking word ranks: "what did clients spend" is one figure.
+    if let Translation::Answer(a) =
+        translate("what did clients spend yesterday", None, &banking(), &ctx())
+    {
+        assert!(!a.sql.contains("GROUP BY"), "{}", a.sql);
+    }
+    // "how many" of an amount is asked back, never answered with the amount.
+    assert!(matches!(
+        translate(
+            "how many cash withdrawals were made in 2025",
+            None,
+            &banking(),
+            &ctx()
+        ),
+        Translation::Clarify { .. }
+    ));
     // An entity in a state of another table: its distinct keys there.
     let sql = banking_answer("how many accounts had a negative balance at the end of October 2025");
     assert!(

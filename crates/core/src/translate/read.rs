@@ -252,9 +252,20 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             continue;
         }
         let w = &words[i];
+        // "what did clients spend": "what" before an auxiliary is the thing
+        // asked for, not a "which" that picks out the clients.
+        let pronoun = |j: usize| {
+            texts[j] == "what"
+                && texts.get(j + 1).is_some_and(|t| {
+                    [
+                        "did", "do", "does", "was", "were", "is", "are", "has", "have", "had",
+                    ]
+                    .contains(&t.as_str())
+                })
+        };
         let prev_kw = (0..i)
             .rev()
-            .find(|&j| !is_filler(&words[j]))
+            .find(|&j| !is_filler(&words[j]) && !pronoun(j))
             .and_then(|j| words[j].kw());
         match w {
             Word::Unknown(t) => {
@@ -558,7 +569,8 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             p.plan.measures.push(Measure::Metric(m));
             p.verb_measure = true;
         } else if !p.plan.measures.contains(&Measure::Metric(m.clone())) {
-            verb_of_subject(&mut p, &m, &verb, st.rank.is_some() || st.which, catalog);
+            // Only a ranking word ranks: "what did clients spend" is one figure.
+            verb_of_subject(&mut p, &m, &verb, st.rank.is_some(), catalog);
         }
     }
     // The periods: one, or two set against each other.

@@ -139,6 +139,40 @@ fn refusals(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass {
             options: vec![format!("{m} by {words}"), format!("{m} in {value}")],
         });
     }
+    // "how many cash withdrawals": a number of rows, and the figure the
+    // words name is an amount. Asked back, never answered with the amount.
+    let amounts: Vec<&crate::catalog::MetricDef> = plan
+        .measures
+        .iter()
+        .filter_map(|m| match m {
+            Measure::Metric(n) => catalog.metric(n),
+            _ => None,
+        })
+        .filter(|d| {
+            !d.expression
+                .trim_start()
+                .to_ascii_uppercase()
+                .starts_with("COUNT(")
+        })
+        .collect();
+    if p.wants_count
+        && p.distinct.is_none()
+        && !amounts.is_empty()
+        && amounts.len() == plan.measures.len()
+    {
+        let d = amounts[0];
+        return Err(Translation::Clarify {
+            reason: format!(
+                "\"How many\" asks for a number of {}, and {} is an amount.",
+                table_words(&d.table),
+                d.label.to_lowercase()
+            ),
+            options: vec![
+                format!("number of {}", table_words(&d.table)),
+                format!("total {}", d.label.to_lowercase()),
+            ],
+        });
+    }
     if p.derived {
         return Err(unsupported(
             catalog,

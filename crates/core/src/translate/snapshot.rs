@@ -57,8 +57,10 @@ pub(super) fn last_reading(
             ));
         }
         let (expr, alias) = bucket(g, ts);
+        // Polars returns a GROUP BY's keys too: the dates are picked from
+        // the grouped rows in a query of their own.
         let cond = format!(
-            "{outer} IN (SELECT MAX({ts}) AS last_reading FROM (SELECT {ts}, {expr} AS {alias} FROM {base}) readings GROUP BY {alias})"
+            "{outer} IN (SELECT last_reading FROM (SELECT {alias}, MAX({ts}) AS last_reading FROM (SELECT {ts}, {expr} AS {alias} FROM {base}) readings GROUP BY {alias}) last_readings)"
         );
         let note = format!(
             "at the last {words} of each {}",
