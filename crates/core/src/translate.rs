@@ -132,8 +132,16 @@ pub fn translate(
     if let Err(t) = gate::every_word_accounted(&parsed, catalog) {
         return t;
     }
+    // A question with its own figure and its own periods ("compare revenue
+    // 2024 vs 2025") stands on its own, whatever word it starts with.
+    let own_periods = !parsed.plan.measures.is_empty()
+        && (parsed.plan.compare.is_some() || parsed.plan.period.is_some())
+        && !q.to_lowercase().contains("instead");
     let strong = parsed.follow_up && parsed.plan.measures.is_empty()
-        || parsed.follow_up && parsed.plan.groups.is_empty() && parsed.plan.list.is_none();
+        || parsed.follow_up
+            && parsed.plan.groups.is_empty()
+            && parsed.plan.list.is_none()
+            && !own_periods;
     let incomplete =
         parsed.plan.measures.is_empty() && parsed.plan.list.is_none() && parsed.tables.is_empty();
     let mut plan = parsed.plan.clone();

@@ -375,4 +375,7 @@ fn an_answer_carries_its_date_its_context_and_its_periods() {
         get("tickets by priority", Some("revenue by month")).follows,
         None
     );
+    // Its own figure and periods: read on its own, whatever word it starts with.
+    let a = get("compare revenue 2024 vs 2025", Some("revenue by year"));
+    assert_eq!((a.follows.clone(), a.compared.is_some()), (None, true));
 }
