@@ -52,6 +52,8 @@ pub enum Kw {
     Which,
     Last,
     This,
+    /// "so far this": the current unit up to today.
+    ThisSoFar,
     Next,
     Between,
     And,

@@ -182,6 +182,25 @@ pub fn to_date(g: Grain, today: NaiveDate) -> Option<Period> {
     )
 }
 
+/// The whole current calendar unit ("this month" = all of November), as
+/// BI tools read it: rows dated later this month (scheduled, due) count.
+/// "so far", "to date" and "month over month" take `to_date` instead.
+pub fn current(g: Grain, today: NaiveDate) -> Option<Period> {
+    let s = unit_start(g, today)?;
+    let e = add_units(s, g, 1)?;
+    let label = match g {
+        Grain::Year => format!("this year ({})", s.year()),
+        Grain::Month => format!(
+            "this month ({} {})",
+            MONTH_NAMES[s.month0() as usize],
+            s.year()
+        ),
+        Grain::Quarter => format!("this quarter (Q{} {})", s.month0() / 3 + 1, s.year()),
+        _ => format!("this {} ({})", grain_name(g), range_label(s, e)),
+    };
+    Some(Period::new(s, e, label, unit_span(g, 1)).relative())
+}
+
 /// A period atom before years are filled in.
 #[derive(Debug, Clone)]
 enum Atom {
@@ -462,6 +481,10 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
         }
         Kw::This => {
             let g = words.get(i + 1)?.grain()?;
+            return Some((Atom::Resolved(current(g, today)?), 2));
+        }
+        Kw::ThisSoFar => {
+            let g = words.get(i + 1)?.grain()?;
             return Some((Atom::Resolved(to_date(g, today)?), 2));
         }
         Kw::Next => {
@@ -504,6 +527,10 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
                         return None;
                     }
                     let n = n as i64;
+                    // "the last 7 days" are 7 whole days before today (as
+                    // Metabase and Google Analytics read it); longer units
+                    // roll up to today.
+                    let tomorrow = if g == Grain::Day { today } else { tomorrow };
                     let s = add_units(tomorrow, g, -n)?;
                     let unit = grain_name(g);
                     let p = Period::new(
@@ -597,8 +624,12 @@ mod tests {
     fn relative_periods() {
         assert_eq!(periods("last month")[0].0, "2025-10-01");
         assert_eq!(periods("last month")[0].1, "2025-11-01");
-        assert_eq!(periods("this year")[0].1, "2025-11-16");
-        assert_eq!(periods("last 90 days")[0].0, "2025-08-18");
+        assert_eq!(periods("this year")[0].1, "2026-01-01");
+        assert_eq!(periods("this month")[0].1, "2025-12-01");
+        assert_eq!(periods("this week")[0].0, "2025-11-10");
+        assert_eq!(periods("this week")[0].1, "2025-11-17");
+        assert_eq!(periods("last 90 days")[0].0, "2025-08-17");
+        assert_eq!(periods("last 90 days")[0].1, "2025-11-15");
         assert_eq!(periods("yesterday")[0].0, "2025-11-14");
         assert_eq!(periods("last week")[0].0, "2025-11-03");
         assert_eq!(periods("in december")[0].0, "2024-12-01");

@@ -88,6 +88,7 @@ fn keyword(name: &str) -> Option<Kw> {
         "Which" => Which,
         "Last" => Last,
         "This" => This,
+        "ThisSoFar" => ThisSoFar,
         "Next" => Next,
         "Between" => Between,
         "And" => And,
