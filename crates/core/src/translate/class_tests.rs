@@ -379,3 +379,46 @@ fn an_answer_carries_its_date_its_context_and_its_periods() {
     let a = get("compare revenue 2024 vs 2025", Some("revenue by year"));
     assert_eq!((a.follows.clone(), a.compared.is_some()), (None, true));
 }
+
+#[test]
+fn the_largest_rows_are_never_a_total_and_a_singular_is_one_row() {
+    // A size word over a summed figure lists its rows; it never sums them.
+    let sql = banking_answer("largest incoming payment this year?");
+    assert!(!sql.contains("SUM("), "{sql}");
+    assert!(
+        sql.contains("amount_cents > 0 AND status = 'booked'"),
+        "{sql}"
+    );
+    assert!(sql.ends_with("ORDER BY amount_cents DESC LIMIT 1"), "{sql}");
+    // Debits are sized as their metric sizes them, not by the signed amount.
+    let sql = banking_answer("5 biggest card payments last month");
+    assert!(sql.contains("kind = 'card'"), "{sql}");
+    assert!(
+        sql.ends_with("ORDER BY -amount_cents DESC LIMIT 5"),
+        "{sql}"
+    );
+    // The singular is one row, the plural a list.
+    assert!(answer("biggest completed order this year").ends_with("LIMIT 1"));
+    assert!(answer("biggest orders").ends_with("LIMIT 10"));
+    assert!(answer("top 5 refunded orders").contains("WHERE status = 'refunded'"));
+    // No rows to size: asked back or refused, never a figure.
+    assert!(refused("largest average order value"));
+    assert!(!matches!(
+        translate("highest revenue", None, &Catalog::demo(), &ctx()),
+        Translation::Answer(_)
+    ));
+}
+
+#[test]
+fn this_period_is_the_whole_calendar_unit_and_so_far_is_to_date() {
+    let sql = answer("revenue this year");
+    assert!(sql.contains("< TIMESTAMP '2026-01-01 00:00:00'"), "{sql}");
+    let sql = answer("revenue so far this year");
+    assert!(sql.contains("< TIMESTAMP '2025-11-16 00:00:00'"), "{sql}");
+    let sql = answer("orders in the last 7 days");
+    assert!(
+        sql.contains(">= TIMESTAMP '2025-11-08 00:00:00'")
+            && sql.contains("< TIMESTAMP '2025-11-15 00:00:00'"),
+        "{sql}"
+    );
+}

@@ -15,6 +15,10 @@ pub(super) struct KwState {
     pub(super) negate_next: bool,
     pub(super) threshold: Option<threshold::Threshold>,
     pub(super) list_limit: Option<usize>,
+    /// Where the word that asked for a list of rows stands.
+    pub(super) list_at: Option<usize>,
+    /// Where the ranking word stands.
+    pub(super) rank_at: Option<usize>,
     pub(super) which: bool,
 }
 
@@ -56,6 +60,7 @@ pub(super) fn keyword(
             if next_num.is_some() {
                 used[i + 1] = true;
             }
+            st.rank_at.get_or_insert(i);
             st.rank = Some((
                 true,
                 num.filter(|x| *x >= 1.0 && *x <= 1000.0)
@@ -71,6 +76,7 @@ pub(super) fn keyword(
             if next_num.is_some() {
                 used[i + 1] = true;
             }
+            st.rank_at.get_or_insert(i);
             st.rank = Some((
                 false,
                 num.filter(|x| *x >= 1.0 && *x <= 1000.0)
@@ -116,6 +122,7 @@ pub(super) fn keyword(
         Kw::YearAgo => p.plan.compare = Some(Compare::YearAgo),
         Kw::PrevPeriod => p.plan.compare = Some(Compare::Previous),
         Kw::Recent | Kw::List | Kw::Oldest | Kw::Largest | Kw::Smallest => {
+            st.list_at.get_or_insert(i);
             if next_num.is_some() {
                 used[i + 1] = true;
                 st.list_limit = next_num.map(|x| x as usize);
@@ -134,6 +141,7 @@ pub(super) fn keyword(
                 table: String::new(),
                 order: ListOrder::Newest,
                 limit: 20,
+                by: None,
             });
             if let Some(o) = order {
                 spec.order = o;
@@ -148,6 +156,7 @@ pub(super) fn keyword(
                     table: String::new(),
                     order: ListOrder::Newest,
                     limit: 20,
+                    by: None,
                 });
             } else {
                 p.unknown.push(texts[i].clone());

@@ -2,11 +2,50 @@
 //! ordered by an output name as Polars wants.
 
 use super::clauses::period_cond;
+use super::clauses::quote;
 use super::describe::append_clauses;
+use super::describe::{metric_note, singular};
 use super::lexicon::Col;
-use super::plan::{ListOrder, ListSpec, Plan};
+use super::measures::row_size;
+use super::plan::{Filter, ListOrder, ListSpec, Plan};
 use super::sql::{Ctx, Rendered};
+use crate::catalog::{DisplayFormat, MetricDef};
 use crate::wire::ChartHint;
+
+/// The metric that adds up the listed rows, when its condition names every
+/// value the question set ("card payments": the metric over `kind = 'card'`),
+/// so that they are sized as it sizes them (a debit by its amount spent).
+fn rows_metric<'a>(plan: &Plan, table: &str, ctx: &Ctx<'a>) -> Option<&'a MetricDef> {
+    let named: Vec<String> = plan
+        .filters
+        .iter()
+        .filter_map(|f| match f {
+            Filter::In {
+                col,
+                values,
+                negated: false,
+            } if col.table == table && values.len() == 1 => {
+                Some(format!("{} = {}", col.column, quote(&values[0])))
+            }
+            _ => None,
+        })
+        .collect();
+    if named.is_empty() {
+        return None;
+    }
+    let mut fits = ctx.catalog.metrics.iter().filter(|m| {
+        m.table == table
+            && row_size(&m.expression).is_some()
+            && m.filter.as_deref().is_some_and(|f| {
+                let conds: Vec<&str> = f.split(" AND ").map(str::trim).collect();
+                named.iter().all(|n| conds.contains(&n.as_str()))
+            })
+    });
+    let first = fits.next()?;
+    // Several metrics that size rows differently: none of them.
+    fits.all(|m| row_size(&m.expression) == row_size(&first.expression))
+        .then_some(first)
+}
 
 /// Renders a list plan: the base table's non-personal columns, filtered and ordered.
 pub(super) fn render_list(
@@ -37,16 +76,38 @@ pub(super) fn render_list(
     }
     // Order by output names: Polars wants aliases, not qualified columns.
     let ts = table.time_column.clone().unwrap_or_default();
-    // Rows are as large as what the table's default metric adds up.
-    let size = table
-        .default_metric
-        .as_deref()
-        .and_then(|m| ctx.catalog.metric(m))
-        .and_then(|m| {
-            let e = m.expression.replace(' ', "");
-            Some(e.strip_prefix("SUM(")?.strip_suffix(')')?.to_string())
+    // Rows are as large as what the metric named (else the table's default
+    // metric) adds up; the named metric's rows are the only ones listed.
+    let by = list.by.as_deref().and_then(|m| ctx.catalog.metric(m));
+    let mut notes = notes;
+    if let Some(m) = by {
+        if let Some(f) = &m.filter {
+            conds.insert(0, ctx.expr(f));
+        }
+        notes.extend(metric_note(m, ctx.catalog));
+    }
+    let size = by
+        .filter(|m| row_size(&m.expression).is_some())
+        .or_else(|| rows_metric(plan, &table.name, ctx))
+        .or_else(|| {
+            table
+                .default_metric
+                .as_deref()
+                .and_then(|m| ctx.catalog.metric(m))
         })
-        .filter(|c| table.column(c).is_some());
+        .and_then(|m| row_size(&m.expression))
+        .filter(|e| table.column(e.trim_start_matches('-')).is_some())
+        .or_else(|| {
+            // Else the table's one money column ("the largest payments").
+            let mut money = table
+                .columns
+                .iter()
+                .filter(|c| !c.personal && c.format == Some(DisplayFormat::Money));
+            match (money.next(), money.next()) {
+                (Some(c), None) => Some(c.name.clone()),
+                _ => None,
+            }
+        });
     let (order, words) = match list.order {
         ListOrder::Newest if !ts.is_empty() => (format!("{ts} DESC"), "most recent"),
         ListOrder::Oldest if !ts.is_empty() => (format!("{ts} ASC"), "oldest"),
@@ -72,12 +133,19 @@ pub(super) fn render_list(
         sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
     }
     sql.push_str(&format!(" ORDER BY {order} LIMIT {}", list.limit));
-    let mut line = format!(
-        "The {} {} {}",
-        list.limit,
-        words,
+    let mut rows = if list.limit == 1 {
+        singular(&table.name).replace('_', " ")
+    } else {
         table.name.replace('_', " ")
-    );
+    };
+    if let Some(m) = by {
+        rows.push_str(&format!(" in {}", m.label.to_lowercase()));
+    }
+    let mut line = if list.limit == 1 {
+        format!("The {words} {rows}")
+    } else {
+        format!("The {} {words} {rows}", list.limit)
+    };
     append_clauses(
         &mut line,
         plan.period.as_ref().map(|p| p.label.as_str()),

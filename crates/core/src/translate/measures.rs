@@ -121,17 +121,46 @@ pub(super) fn measures_named_by_rows(plan: &mut Plan, p: &Parsed, catalog: &Cata
 
 /// A list of rows, unless a real figure was asked for. `Ok(true)`: done.
 pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<bool, Translation> {
-    let Some(list) = plan.list.as_mut() else {
+    let Some(order) = plan.list.as_ref().map(|l| l.order) else {
         return Ok(false);
     };
     let counts_only = plan
         .measures
         .iter()
         .all(|m| matches!(m, Measure::Metric(n) if is_count_all(n, catalog)));
-    if !(counts_only && plan.groups.is_empty() && plan.compare.is_none() && !plan.share) {
+    let sized = matches!(order, ListOrder::Largest | ListOrder::Smallest);
+    let single = plan.groups.is_empty() && plan.compare.is_none() && !plan.share;
+    if sized && !counts_only {
+        // "the largest incoming payment": the rows of the one figure named,
+        // by the size each adds to it; never the figure's total instead.
+        let summed = match plan.measures.as_slice() {
+            [Measure::Metric(m)] if single => catalog
+                .metric(m)
+                .filter(|d| names_rows(d))
+                .map(|d| (d.name.clone(), d.table.clone())),
+            _ => None,
+        };
+        let Some((metric, table)) = summed else {
+            return Err(unsupported(
+                catalog,
+                "I can list the largest or smallest single rows of one figure, but not of an average, a count or within a breakdown.",
+            ));
+        };
+        if let Some(list) = plan.list.as_mut() {
+            list.table = table;
+            list.by = Some(metric);
+        }
+        plan.measures.clear();
+        plan.rank = None;
+        return Ok(true);
+    }
+    if !(counts_only && single) {
         plan.list = None;
         return Ok(false);
     }
+    let Some(list) = plan.list.as_mut() else {
+        return Ok(false);
+    };
     if list.table.is_empty() {
         list.table = p
             .tables
@@ -162,6 +191,25 @@ pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<boo
     Ok(true)
 }
 
+/// What one row adds to a metric that sums a column: `amount` of
+/// `SUM(amount)`, `-amount_cents` of `SUM(-amount_cents)`.
+pub(super) fn row_size(expression: &str) -> Option<String> {
+    let e = expression.replace(' ', "");
+    let inner = e.strip_prefix("SUM(")?.strip_suffix(')')?;
+    let column = inner.strip_prefix('-').unwrap_or(inner);
+    (!column.is_empty()
+        && column
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    .then(|| inner.to_string())
+}
+
+/// Whether a metric's rows can be listed by size: it adds up a column, or
+/// counts rows of a condition ("refunds").
+pub(super) fn names_rows(d: &crate::catalog::MetricDef) -> bool {
+    row_size(&d.expression).is_some() || d.expression == "COUNT(*)" && d.filter.is_some()
+}
+
 /// "top 10 orders" (the largest rows) or a list of rows of a named table.
 pub(super) fn largest_rows(plan: &mut Plan, table: &str) {
     let (order, n) = match plan.rank {
@@ -173,6 +221,7 @@ pub(super) fn largest_rows(plan: &mut Plan, table: &str) {
         table: table.to_string(),
         order,
         limit: n,
+        by: None,
     });
     plan.measures.clear();
     plan.rank = None;

@@ -123,6 +123,9 @@ pub struct ListSpec {
     pub table: String,
     pub order: ListOrder,
     pub limit: usize,
+    /// The metric whose rows are listed, by their own size ("the largest
+    /// incoming payment": money in's rows, by the amount it adds up).
+    pub by: Option<String>,
 }
 
 /// A threshold on a figure per row of an entity table.

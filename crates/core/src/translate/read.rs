@@ -18,6 +18,10 @@ use crate::catalog::Catalog;
 #[derive(Debug, Default)]
 pub struct Parsed {
     pub plan: Plan,
+    /// A ranking word named its rows itself: `Some(plural)` of the first
+    /// table or metric word after it ("top 5 card payments"), with whether
+    /// it gave a number.
+    pub ranked_rows: Option<(bool, bool)>,
     /// Words that linked to nothing.
     pub unknown: Vec<String>,
     /// Words that linked to the catalog or the lexicon but that no part of
@@ -170,6 +174,22 @@ pub(super) fn is_filler(w: &Word) -> bool {
 
 fn is_plural(text: &str) -> bool {
     text.ends_with('s') && !text.ends_with("ss")
+}
+
+/// Whether the first table or metric word after a list word (`at`) is in
+/// the singular ("the biggest order" and not "the biggest orders").
+fn names_rows_in_singular(words: &[Word], texts: &[String], at: Option<usize>) -> bool {
+    first_rows_word(words, at).is_some_and(|j| !is_plural(&texts[j]))
+}
+
+/// The first word after `at` that names a table or a metric.
+fn first_rows_word(words: &[Word], at: Option<usize>) -> Option<usize> {
+    (at? + 1..words.len()).find(|&j| {
+        words[j]
+            .lexes()
+            .iter()
+            .any(|l| matches!(l, Lex::Table(_) | Lex::Metric(_)))
+    })
 }
 
 /// Reads linked words into plan parts.
@@ -599,8 +619,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         p.unknown.push("a third period".into());
     }
     if let Some((top, num)) = st.rank {
+        let rows_word = first_rows_word(words, st.rank_at);
+        p.ranked_rows = rows_word.map(|j| (is_plural(&texts[j]), num.or(rank_n).is_some()));
+        // "the biggest order": one row of a table named in the singular.
+        let one_row = p.plan.groups.is_empty() && rows_word.is_some_and(|j| !is_plural(&texts[j]));
         let one = (st.which || singular_rank) && !plural_group && p.plan.groups.len() == 1;
-        let n = num.or(rank_n).unwrap_or(if one { 1 } else { 10 });
+        let n = num
+            .or(rank_n)
+            .unwrap_or(if one || one_row { 1 } else { 10 });
         p.plan.rank = Some(if top { Rank::Top(n) } else { Rank::Bottom(n) });
     } else if st.which && !p.plan.groups.is_empty() && (p.plan.measures.len() == 1) {
         // "which channel brings in revenue": a ranking, highest first.
@@ -616,6 +642,9 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     if let Some(spec) = &mut p.plan.list {
         if let Some(l) = st.list_limit {
             spec.limit = l.clamp(1, 1000);
+        } else if names_rows_in_singular(words, texts, st.list_at) {
+            // "the biggest order", "the largest incoming payment": one row.
+            spec.limit = 1;
         }
     }
     p

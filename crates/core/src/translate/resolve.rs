@@ -474,9 +474,18 @@ fn rank_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> bool {
     if plan.rank.is_none() || !plan.groups.is_empty() {
         return false;
     }
-    match p
-        .tables
-        .first()
+    // The rows named by a table word, or by values of one table ("the 5
+    // biggest card payments").
+    let named = p.tables.first().cloned().or_else(|| {
+        let mut tables = plan.filters.iter().filter_map(|f| match f {
+            Filter::In { col, .. } if p.value_names_rows => Some(col.table.clone()),
+            _ => None,
+        });
+        let first = tables.next()?;
+        tables.all(|t| t == first).then_some(first)
+    });
+    match named
+        .as_ref()
         .filter(|t| plan.measures.iter().all(|m| *m == count_metric(t, catalog)))
     {
         Some(t) => {
@@ -484,7 +493,30 @@ fn rank_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> bool {
             measures::largest_rows(plan, &t);
             true
         }
-        None => false,
+        // "top 5 card payments": the largest rows of the one figure named,
+        // when its word names rows (a plural or a count of them).
+        None => match plan.measures.as_slice() {
+            [Measure::Metric(m)] if plan.compare.is_none() && !plan.share => {
+                // Sized by what it adds up, or rows that a count names
+                // ("the 5 largest refunded orders", "the biggest refund");
+                // "the highest revenue" names no rows.
+                let Some(d) = catalog.metric(m).filter(|d| {
+                    measures::names_rows(d)
+                        && p.ranked_rows.is_some_and(|(plural, counted)| {
+                            plural || counted || measures::row_size(&d.expression).is_none()
+                        })
+                }) else {
+                    return false;
+                };
+                let (metric, table) = (d.name.clone(), d.table.clone());
+                measures::largest_rows(plan, &table);
+                if let Some(l) = plan.list.as_mut() {
+                    l.by = Some(metric);
+                }
+                true
+            }
+            _ => false,
+        },
     }
 }
 
