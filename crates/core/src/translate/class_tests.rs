@@ -422,3 +422,19 @@ fn this_period_is_the_whole_calendar_unit_and_so_far_is_to_date() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_threshold_on_a_count_per_entity_keeps_the_states_of_the_counted_rows() {
+    // "20 completed orders" is 20 orders per customer, never orders over 20.
+    let sql = answer("how many customers have more than 20 completed orders");
+    assert!(!sql.contains("amount > 20"), "{sql}");
+    assert!(sql.contains("WHERE status = 'completed'"), "{sql}");
+    assert!(sql.contains("WHERE v > 20"), "{sql}");
+    // Without "how many": the customers themselves, by key and label, with the figure.
+    let sql = answer("customers with more than 20 completed orders in 2025");
+    assert!(
+        sql.contains("SELECT e.customer_id AS customer_id, e.name AS name, per.v AS orders"),
+        "{sql}"
+    );
+    assert!(sql.contains("WHERE per.v > 20"), "{sql}");
+}

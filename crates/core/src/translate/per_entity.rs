@@ -39,32 +39,20 @@ pub(super) fn per_entity(
             format!("I can count {entity} past a threshold, not split, rank or compare them."),
         ));
     }
-    // "customers with more than 5 orders" alone may want a list of them.
-    if !p.wants_count {
-        return Err(Translation::Unsupported {
-            reason: format!(
-                "I can count those {entity} (\"how many {entity} ...\"), not list them."
-            ),
-            suggestions: Vec::new(),
-        });
+    // "customers with more than 5 orders" alone: a list of them, each with
+    // its figure; "how many customers ...": their count.
+    let list = !p.wants_count;
+    if list
+        && !plan.measures.is_empty()
+        && !plan.measures.iter().all(|m| counts_entity(m, r, catalog))
+    {
+        return Err(unsupported(
+            catalog,
+            format!("I can list the {entity} past a threshold, not another figure of them."),
+        ));
     }
     // What is counted must be the entity itself, not another figure.
-    let counts_entity = |m: &Measure| match m {
-        Measure::Rows(t) => *t == r.entity,
-        Measure::Metric(n) => {
-            *m == count_metric(&r.entity, catalog)
-                || catalog.metric(n).is_some_and(|x| {
-                    let e = x.expression.replace(' ', "");
-                    catalog.relationships.iter().any(|rel| {
-                        rel.from_table == x.table
-                            && rel.to_table == r.entity
-                            && e == format!("COUNT(DISTINCT{})", rel.from_column)
-                    })
-                })
-        }
-        _ => false,
-    };
-    if !plan.measures.iter().all(counts_entity) {
+    if !plan.measures.iter().all(|m| counts_entity(m, r, catalog)) {
         return Err(unsupported(
             catalog,
             format!("I can only count the {entity} past a threshold, not another figure of them."),
@@ -90,8 +78,29 @@ pub(super) fn per_entity(
         entity: r.entity.clone(),
         op: r.op,
         value: r.value,
+        list,
     });
     Ok(())
+}
+
+/// Whether a measure counts the entity itself (its rows, or the distinct
+/// keys of rows that link to it), not another figure of it.
+fn counts_entity(m: &Measure, r: &super::threshold::PerEntityRead, catalog: &Catalog) -> bool {
+    match m {
+        Measure::Rows(t) => *t == r.entity,
+        Measure::Metric(n) => {
+            *m == count_metric(&r.entity, catalog)
+                || catalog.metric(n).is_some_and(|x| {
+                    let e = x.expression.replace(' ', "");
+                    catalog.relationships.iter().any(|rel| {
+                        rel.from_table == x.table
+                            && rel.to_table == r.entity
+                            && e == format!("COUNT(DISTINCT{})", rel.from_column)
+                    })
+                })
+        }
+        _ => false,
+    }
 }
 
 /// `WITH facts, per AS (figure per entity) SELECT COUNT(*) FROM per WHERE v > n`.
@@ -152,19 +161,50 @@ pub(super) fn render(
         format!("{}", pe.value)
     };
     // ROUND keeps Polars 0.52 off its streaming group-by; 6 places keep the threshold exact enough.
-    let sql = format!(
-        "WITH facts AS (SELECT {} FROM {from}{where_sql}), per AS (SELECT entity_key, ROUND({}, 6) AS v FROM facts GROUP BY entity_key) SELECT COUNT(*) AS {} FROM per WHERE v {} {value}",
+    let per = format!(
+        "WITH facts AS (SELECT {} FROM {from}{where_sql}), per AS (SELECT entity_key, ROUND({}, 6) AS v FROM facts GROUP BY entity_key)",
         facts.join(", "),
         d.expression,
-        pe.entity,
-        pe.op.sql(),
     );
+    let (sql, chart) = if pe.list {
+        // Each entity by its key and its label, as a group shows them (the
+        // extract already pseudonymised a personal label).
+        let entity = catalog.table(&pe.entity).ok_or("unknown table")?;
+        let key = &rel.to_column;
+        let label = entity
+            .label_column
+            .as_deref()
+            .filter(|l| entity.column(l).is_some() && *l != key);
+        let label_sql = label.map_or(String::new(), |l| format!(", e.{l} AS {l}"));
+        (
+            format!(
+                "{per} SELECT e.{key} AS {key}{label_sql}, per.v AS {} FROM per JOIN {} e ON per.entity_key = e.{key} WHERE per.v {} {value} ORDER BY {} DESC, {key}",
+                d.name,
+                pe.entity,
+                pe.op.sql(),
+                d.name,
+            ),
+            ChartHint::Table,
+        )
+    } else {
+        (
+            format!(
+                "{per} SELECT COUNT(*) AS {} FROM per WHERE v {} {value}",
+                pe.entity,
+                pe.op.sql(),
+            ),
+            ChartHint::BigNumber,
+        )
+    };
     let mut line = format!(
         "{} with {} {} {value}",
         capitalise(&table_words(&pe.entity)),
         lower(&d.label),
         pe.op.words()
     );
+    if pe.list {
+        line = format!("{line}, each with its {}", lower(&d.label));
+    }
     append_clauses(
         &mut line,
         plan.period.as_ref().map(|p| p.label.as_str()),
@@ -173,6 +213,6 @@ pub(super) fn render(
     Ok(Rendered {
         sql,
         interpretation: line,
-        chart: ChartHint::BigNumber,
+        chart,
     })
 }

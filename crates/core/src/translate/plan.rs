@@ -134,6 +134,8 @@ pub struct PerEntity {
     pub entity: String,
     pub op: Op,
     pub value: f64,
+    /// List the entities (key, label, figure) instead of counting them.
+    pub list: bool,
 }
 
 /// The typed reading of a question.

@@ -5,7 +5,7 @@
 use super::lexicon::{Col, Kw, Lex, Word};
 use super::plan::{Measure, Op};
 use super::read::{is_filler, Parsed};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, DisplayFormat};
 
 /// Operator, number, column (none: the default one) and the operator's word.
 pub(super) type Threshold = (Op, f64, Option<Col>, usize);
@@ -98,11 +98,32 @@ pub(super) fn read(
         // "customers with more than 5 orders": a count per row of
         // another table, not a filter on single rows.
         // "500 in revenue": the figure may follow "in".
-        let fig_at = if words.get(at + 1).is_some_and(|w| w.is(Kw::In)) {
+        let mut fig_at = if words.get(at + 1).is_some_and(|w| w.is(Kw::In)) {
             at + 2
         } else {
             at + 1
         };
+        // "more than 20 completed orders": values and states of the counted
+        // rows may stand between the number and the rows; they stay filters.
+        let qualifier = |w: &Word| {
+            !w.lexes().is_empty()
+                && w.lexes()
+                    .iter()
+                    .all(|l| matches!(l, Lex::Value(..) | Lex::State(_)))
+        };
+        let mut k = fig_at;
+        while words.get(k).is_some_and(qualifier) {
+            k += 1;
+        }
+        if k > fig_at
+            && words.get(k).is_some_and(|w| {
+                w.lexes()
+                    .iter()
+                    .any(|l| matches!(l, Lex::Metric(_) | Lex::Table(_)))
+            })
+        {
+            fig_at = k;
+        }
         let counted = words
             .get(fig_at)
             .filter(|_| col.is_none())
@@ -131,7 +152,9 @@ pub(super) fn read(
             match (before.clone(), figure) {
                 (Some(entity), Some(figure)) => {
                     used[fig_at] = true;
-                    used[at + 1] = true;
+                    if words[at + 1].is(Kw::In) {
+                        used[at + 1] = true;
+                    }
                     p.per_entity = Some(PerEntityRead {
                         entity,
                         figure,
@@ -218,9 +241,33 @@ pub(super) fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<
         Some(Measure::Sum { col, .. }) => Some(col.table.clone()),
         None => p.tables.first().cloned(),
     }?;
-    let metric = catalog.metric(catalog.table(&table)?.default_metric.as_deref()?)?;
-    let e = metric.expression.replace(' ', "");
-    let column = e.strip_prefix("SUM(")?.strip_suffix(')')?;
-    catalog.table(&table)?.column(column)?;
-    Some(Col::new(&table, column))
+    let def = catalog.table(&table)?;
+    let summed = def
+        .default_metric
+        .as_deref()
+        .and_then(|m| catalog.metric(m))
+        .and_then(|m| {
+            let e = m.expression.replace(' ', "");
+            Some(e.strip_prefix("SUM(")?.strip_suffix(')')?.to_string())
+        })
+        .filter(|c| def.column(c).is_some());
+    if let Some(column) = summed {
+        return Some(Col::new(&table, &column));
+    }
+    // Else the table's one money column, unless some metric adds it up
+    // negated: its rows then hold both signs, and "over 1000" could mean
+    // either.
+    let mut money = def
+        .columns
+        .iter()
+        .filter(|c| !c.personal && c.format == Some(DisplayFormat::Money));
+    let (Some(c), None) = (money.next(), money.next()) else {
+        return None;
+    };
+    let negated = format!("-{}", c.name);
+    let signed = catalog
+        .metrics
+        .iter()
+        .any(|m| m.table == table && m.expression.replace(' ', "").contains(&negated));
+    (!signed).then(|| Col::new(&table, &c.name))
 }
