@@ -438,3 +438,30 @@ fn a_threshold_on_a_count_per_entity_keeps_the_states_of_the_counted_rows() {
     );
     assert!(sql.contains("WHERE per.v > 20"), "{sql}");
 }
+
+#[test]
+fn the_subject_of_a_figure_says_whose_rows_they_are() {
+    // "clients spend": the figure alone, not a second figure of clients.
+    let sql = banking_answer("what did clients spend yesterday");
+    assert!(
+        sql.starts_with("SELECT SUM(-amount_cents) AS spend FROM transactions"),
+        "{sql}"
+    );
+    // After "how many": the distinct clients among the figure's rows.
+    let sql = banking_answer("how many clients received a salary in October 2025");
+    assert!(sql.starts_with("SELECT COUNT(DISTINCT client_id)"), "{sql}");
+    assert!(sql.contains("kind = 'salary'"), "{sql}");
+    // Ranked: per client, by key and label.
+    let sql = banking_answer("which clients received the most salary");
+    assert!(sql.contains("GROUP BY client_id, client"), "{sql}");
+    // Two figures set side by side stay two figures (refused, never one dropped).
+    assert!(!matches!(
+        translate(
+            "clients and card spend by segment",
+            None,
+            &banking(),
+            &ctx()
+        ),
+        Translation::Answer(_)
+    ));
+}

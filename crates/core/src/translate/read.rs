@@ -77,14 +77,20 @@ fn verb_of_subject(p: &mut Parsed, metric: &str, verb: &str, ranked: bool, catal
     };
     // "which product sold the most units": a figure of the verb's own rows.
     let verb_table = catalog.metric(metric).map(|d| d.table.as_str());
-    if p.plan
-        .measures
-        .iter()
-        .any(|m| super::clauses::measure_table(m, catalog).as_deref() == verb_table)
-    {
+    let of_verb = |m: &Measure| super::clauses::measure_table(m, catalog).as_deref() == verb_table;
+    if p.plan.measures.iter().all(of_verb) {
         return;
     }
-    let entities: Vec<Option<String>> = p.plan.measures.iter().map(entity_of).collect();
+    // "what did clients spend": the verb's own figure is there already, and
+    // the subject's count beside it only says whose rows they are.
+    let others: Vec<Measure> = p
+        .plan
+        .measures
+        .iter()
+        .filter(|m| !of_verb(m))
+        .cloned()
+        .collect();
+    let entities: Vec<Option<String>> = others.iter().map(entity_of).collect();
     let link = match (entities.as_slice(), catalog.metric(metric)) {
         ([Some(e)], Some(d)) => catalog
             .relationships
@@ -101,6 +107,9 @@ fn verb_of_subject(p: &mut Parsed, metric: &str, verb: &str, ranked: bool, catal
         }
         return;
     };
+    // The subject is accounted for by the verb: it is who the rows are of.
+    p.tables.retain(|t| *t != rel.to_table);
+    p.loose_tables.retain(|t| *t != rel.to_table);
     if p.wants_count {
         p.plan.measures = vec![Measure::Distinct {
             col: Col::new(&d.table, &rel.from_column),
@@ -116,6 +125,66 @@ fn verb_of_subject(p: &mut Parsed, metric: &str, verb: &str, ranked: bool, catal
         .and_then(|t| t.label_column.clone());
     if let (true, true, Some(l)) = (ranked, p.plan.groups.is_empty(), label) {
         p.plan.groups.push(Group::Dim(Col::new(&rel.to_table, &l)));
+    }
+}
+
+/// "what did clients spend", "how many clients received a salary": a count
+/// of an entity beside one figure whose rows link to it, with no "and" or
+/// "vs" to set them side by side. The entity is whose rows they are: the
+/// figure alone, its distinct entities after "how many", or the figure per
+/// entity when ranked. Never two figures of different tables.
+fn subject_of_figure(
+    p: &mut Parsed,
+    words: &[Word],
+    texts: &[String],
+    ranked: bool,
+    catalog: &Catalog,
+) {
+    let [a, b] = p.plan.measures.as_slice() else {
+        return;
+    };
+    let entity_of = |m: &Measure| match m {
+        Measure::Rows(t) => Some(t.clone()),
+        Measure::Metric(n) if super::resolve::is_count_all(n, catalog) => {
+            catalog.metric(n).map(|d| d.table.clone())
+        }
+        _ => None,
+    };
+    let (entity, figure) = match (entity_of(a), entity_of(b)) {
+        (Some(e), None) => (e, b.clone()),
+        (None, Some(e)) => (e, a.clone()),
+        _ => return,
+    };
+    let Measure::Metric(name) = &figure else {
+        return;
+    };
+    let Some(d) = catalog.metric(name) else {
+        return;
+    };
+    let Some(rel) = catalog.relationship(&d.table, &entity) else {
+        return;
+    };
+    if words.iter().any(|w| w.is(Kw::And) || w.is(Kw::Vs)) {
+        return;
+    }
+    p.tables.retain(|t| *t != entity);
+    p.loose_tables.retain(|t| *t != entity);
+    let how_many = p.wants_count
+        || texts
+            .iter()
+            .any(|t| t.starts_with("how many") || t.starts_with("number of"));
+    if how_many {
+        p.plan.measures = vec![Measure::Distinct {
+            col: Col::new(&d.table, &rel.from_column),
+            base: d.table.clone(),
+            filter: d.filter.clone(),
+        }];
+        return;
+    }
+    p.plan.measures = vec![figure.clone()];
+    let label = catalog.table(&entity).and_then(|t| t.label_column.clone());
+    if let (true, true, Some(l)) = (ranked, p.plan.groups.is_empty(), label) {
+        p.plan.groups.push(Group::Dim(Col::new(&entity, &l)));
     }
 }
 
@@ -586,6 +655,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         if p.plan.measures.is_empty()
             && !(p.plan.list.is_some() || list_context || p.wants_count && !p.tables.is_empty())
         {
+            // "what did clients spend": the verb's subject only says whose
+            // rows they are, when the figure's rows link to it.
+            if let Some(d) = catalog.metric(&m) {
+                let subject =
+                    |t: &String| *t != d.table && catalog.relationship(&d.table, t).is_some();
+                p.tables.retain(|t| !subject(t));
+                p.loose_tables.retain(|t| !subject(t));
+            }
             p.plan.measures.push(Measure::Metric(m));
             p.verb_measure = true;
         } else if !p.plan.measures.contains(&Measure::Metric(m.clone())) {
@@ -593,6 +670,8 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             verb_of_subject(&mut p, &m, &verb, st.rank.is_some(), catalog);
         }
     }
+    let ranked = st.rank.is_some() || texts.iter().any(|t| t == "which");
+    subject_of_figure(&mut p, words, texts, ranked, catalog);
     // The periods: one, or two set against each other.
     let mut periods = found.periods.into_iter();
     p.plan.period = periods.next();
