@@ -182,6 +182,19 @@ pub fn to_date(g: Grain, today: NaiveDate) -> Option<Period> {
     )
 }
 
+/// Everything up to today, for a reading "now": a snapshot's latest
+/// reading is the last one taken by today, never one dated later.
+pub fn up_to_today(today: NaiveDate) -> Option<Period> {
+    Some(Period {
+        start: None,
+        end: today.succ_opt(),
+        label: format!("as of today ({today})"),
+        span: Span::Days(1),
+        last_year: false,
+        relative: true,
+    })
+}
+
 /// The whole current calendar unit ("this month" = all of November), as
 /// BI tools read it: rows dated later this month (scheduled, due) count.
 /// "so far", "to date" and "month over month" take `to_date` instead.

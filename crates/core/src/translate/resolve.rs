@@ -109,6 +109,15 @@ pub(super) fn complete(
     metric_filters(&mut plan, &base, catalog)?;
     share(&mut plan, p, catalog)?;
     compare(&mut plan, ctx)?;
+    // A snapshot asked about now ("what is our MRR"): its last reading up
+    // to today, not one dated in the future.
+    if plan.period.is_none()
+        && plan.compare.is_none()
+        && !plan.groups.iter().any(|g| matches!(g, Group::Time(_)))
+        && catalog.table(&base).is_some_and(|t| t.snapshot)
+    {
+        plan.period = period::up_to_today(ctx.today);
+    }
     if rank_rows(&mut plan, p, catalog) {
         return Ok(plan);
     }
