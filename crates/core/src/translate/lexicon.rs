@@ -385,6 +385,24 @@ impl Vocabulary {
                 voc.add(&phrase, lex, content);
             }
         }
+        // A word that names a table ("invoices") means that table's own
+        // count before another metric whose synonym shares its stem
+        // ("invoiced": the amount billed).
+        for lexes in voc.phrases.values_mut() {
+            let tables: Vec<String> = lexes
+                .iter()
+                .filter_map(|l| match l {
+                    Lex::Table(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect();
+            if !tables.is_empty() {
+                lexes.sort_by_key(|l| match l {
+                    Lex::Metric(m) => !tables.contains(m),
+                    _ => false,
+                });
+            }
+        }
         voc
     }
 
@@ -405,6 +423,9 @@ impl Vocabulary {
         let entry = self.phrases.entry(key).or_default();
         if !entry.contains(&lex) {
             entry.push(lex);
+            // A word that names a thing is a noun before it is a verb
+            // ("invoices": the invoices, not the verb "invoice" of billing).
+            entry.sort_by_key(|l| matches!(l, Lex::Verb(_)));
         }
     }
 

@@ -293,7 +293,18 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         let words: Vec<&str> = read
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .collect();
-        for c in table.columns.iter().filter(|c| !c.personal) {
+        // A personal column is read only as a group the catalog allows
+        // (`dimension`: pseudonymised in the extract, "per agent").
+        let grouped_by = |name: &str| {
+            plan.groups
+                .iter()
+                .any(|g| matches!(g, Group::Dim(d) if d.table == base && d.column == name))
+        };
+        for c in table
+            .columns
+            .iter()
+            .filter(|c| !c.personal || c.dimension && grouped_by(&c.name))
+        {
             let needed = words.contains(&c.name.as_str())
                 || (plan.compare.is_some() && c.name == ts_name)
                 || plan
@@ -533,32 +544,70 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     })
 }
 
-/// "closed accounts last year": a state that is an event with its own date
-/// (`closed_on IS NOT NULL`) dates the rows by that column, not by the
-/// table's default time column.
+/// "closed accounts last year", "subscriptions canceled last month",
+/// "collected in Q3": a condition that is an event with its own date dates
+/// the rows by that column, not by the table's default time column. The
+/// conditions are those of the states and values the question set and of
+/// the metric measured; an event's date is the time column the condition
+/// tests (`closed_on IS NOT NULL`) or the one named after the value it
+/// sets (`status = 'paid'`: `paid_on`, `paid_at`).
 fn event_time_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<String> {
     let table = catalog.table(base)?;
-    let mut cols = plan.filters.iter().filter_map(|f| {
-        let Filter::State {
-            name,
-            negated: false,
-        } = f
-        else {
-            return None;
-        };
-        let state = catalog
-            .states
-            .iter()
-            .find(|s| s.name == *name && s.table == base)?;
-        let col = state
-            .condition
-            .trim()
-            .strip_suffix("IS NOT NULL")
-            .or_else(|| state.condition.trim().strip_suffix("is not null"))?
-            .trim();
-        (table.all_time_columns().any(|t| t == col) && table.time_column.as_deref() != Some(col))
-            .then(|| col.to_string())
-    });
+    let mut conds: Vec<String> = Vec::new();
+    for f in &plan.filters {
+        match f {
+            Filter::State {
+                name,
+                negated: false,
+            } => conds.extend(
+                catalog
+                    .states
+                    .iter()
+                    .find(|s| s.name == *name && s.table == base)
+                    .map(|s| s.condition.clone()),
+            ),
+            Filter::In {
+                col,
+                values,
+                negated: false,
+            } if col.table == base && values.len() == 1 => {
+                conds.push(format!("{} = '{}'", col.column, values[0]));
+            }
+            _ => {}
+        }
+    }
+    for m in &plan.measures {
+        if let Measure::Metric(n) = m {
+            conds.extend(
+                catalog
+                    .metric(n)
+                    .filter(|d| d.table == base)
+                    .and_then(|d| d.filter.clone()),
+            );
+        }
+    }
+    let default = table.time_column.as_deref();
+    let dated = |col: &str| {
+        table
+            .all_time_columns()
+            .find(|t| *t == col && Some(*t) != default)
+            .map(str::to_string)
+    };
+    let mut cols = conds
+        .iter()
+        .flat_map(|c| c.split(" AND ").map(str::trim).collect::<Vec<_>>())
+        .filter_map(|c| {
+            let lower = c.to_lowercase();
+            if let Some(col) = lower.strip_suffix("is not null") {
+                return dated(col.trim());
+            }
+            let (_, value) = c.split_once(" = ")?;
+            let value = value.trim().strip_prefix('\'')?.strip_suffix('\'')?;
+            let stem = value.to_lowercase().replace([' ', '-'], "_");
+            ["_on", "_at", "_date"]
+                .iter()
+                .find_map(|suffix| dated(&format!("{stem}{suffix}")))
+        });
     let first = cols.next()?;
     cols.all(|c| c == first).then_some(first)
 }
