@@ -19,8 +19,8 @@ use slicewise_server::state::EXTRACT_LIFETIME;
 use slicewise_server::store::KeyPublication;
 use slicewise_server::store_pg::PgStore;
 use slicewise_server::{
-    app, AppConfig, AppState, DataSource, LlmConfig, Quotas, ServerKeys, SqliteStore, Store, Tier,
-    TranslatorKind,
+    app, AppConfig, AppState, DataSource, LlmConfig, Quotas, ServeLimits, ServerKeys, SqliteStore,
+    Store, Tier, TranslatorKind,
 };
 
 #[derive(Parser)]
@@ -181,6 +181,16 @@ struct ServeArgs {
     /// same database for PostgreSQL.
     #[arg(long, env = "SLICEWISE_STATE_DB")]
     state_db: Option<PathBuf>,
+    /// Most connections open at once (past it, new ones wait in the backlog).
+    #[arg(long, env = "SLICEWISE_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Longest wait for a request's headers, and for the next request on an
+    /// idle keep-alive connection, in seconds.
+    #[arg(long, env = "SLICEWISE_HEADER_READ_TIMEOUT_SECONDS")]
+    header_read_timeout_seconds: Option<u64>,
+    /// Longest wait for a request's body, in seconds.
+    #[arg(long, env = "SLICEWISE_REQUEST_BODY_TIMEOUT_SECONDS")]
+    request_body_timeout_seconds: Option<u64>,
     #[command(flatten)]
     llm: LlmArgs,
 }
@@ -278,6 +288,9 @@ struct FileConfig {
     catalog: Option<PathBuf>,
     default_tier: Option<String>,
     state_db: Option<PathBuf>,
+    max_connections: Option<usize>,
+    header_read_timeout_seconds: Option<u64>,
+    request_body_timeout_seconds: Option<u64>,
 }
 
 fn read_file_config(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -707,6 +720,22 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
         extract_ttl: Duration::from_secs(file.extract_ttl_seconds.unwrap_or(600)),
         max_body_bytes: file.max_body_bytes.unwrap_or(64 * 1024),
     };
+    let defaults = ServeLimits::default();
+    let limits = ServeLimits {
+        max_connections: args
+            .max_connections
+            .or(file.max_connections)
+            .unwrap_or(defaults.max_connections),
+        header_read_timeout: args
+            .header_read_timeout_seconds
+            .or(file.header_read_timeout_seconds)
+            .map_or(defaults.header_read_timeout, Duration::from_secs),
+        request_body_timeout: args
+            .request_body_timeout_seconds
+            .or(file.request_body_timeout_seconds)
+            .map_or(defaults.request_body_timeout, Duration::from_secs),
+        ..defaults
+    };
     let addr = args
         .addr
         .or(file.addr)
@@ -726,9 +755,7 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
             .with_context(|| format!("binding {addr}"))?;
         let local = listener.local_addr()?;
         println!("Slicewise listening on http://{local}");
-        axum::serve(listener, app(state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        slicewise_server::serve(listener, app(state), limits, shutdown_signal()).await?;
         tracing::info!("stopped");
         Ok(())
     })

@@ -7,6 +7,7 @@ mod byod;
 mod demo;
 mod embed;
 mod extracts;
+mod http;
 mod keys;
 mod llm;
 mod postgres;
