@@ -52,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/admin/usage", get(ask::admin_usage))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .merge(crate::embed::routes())
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state);
 
@@ -61,7 +62,7 @@ pub fn app(state: AppState) -> Router {
         .append_index_html_on_directories(true);
     let mut router = api
         .fallback_service(statics)
-        .layer(middleware::from_fn(static_headers))
+        .layer(middleware::from_fn(response_headers))
         .layer(
             CompressionLayer::new()
                 .br(true)
@@ -104,25 +105,65 @@ pub fn is_hashed_asset(path: &str) -> bool {
     })
 }
 
-/// Cache lifetimes for static files, and the demo page's CSP (it is not to
-/// be framed: `/embed` is the page for iframes).
-async fn static_headers(req: Request, next: Next) -> Response {
+/// Whether a response is a document a browser renders (and runs scripts in).
+fn is_document(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim_start().to_ascii_lowercase())
+        .is_some_and(|v| {
+            ["text/html", "application/xhtml+xml", "image/svg+xml"]
+                .iter()
+                .any(|t| v.starts_with(t))
+        })
+}
+
+/// A redirect target that stays on this server: a `Location` of `//host/...`
+/// (or `/\host`) would send the browser to another host.
+fn same_origin_location(location: &str) -> Option<String> {
+    let rest = location.trim_start_matches(['/', '\\']);
+    (location.len() - rest.len() > 1 && location.starts_with('/')).then(|| format!("/{rest}"))
+}
+
+/// Headers every response gets, keyed on what the response is rather than
+/// on the path asked for (`//index.html`, `/%69ndex.html`, `/./embed.html`
+/// are the same page): `nosniff` and `Referrer-Policy` everywhere; the
+/// pages' CSP on every document that has none of its own (the demo's and
+/// every other page: not to be framed; `/embed` sets its own); redirects
+/// kept on this server; cache lifetimes for static files.
+async fn response_headers(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let mut response = next.run(req).await;
-    let page = matches!(path.as_str(), "/" | "/index.html") && response.status().is_success();
-    if let (true, Ok(csp)) = (
-        page,
-        HeaderValue::from_str(&crate::embed::page_csp("'none'")),
-    ) {
-        response
-            .headers_mut()
-            .entry(header::CONTENT_SECURITY_POLICY)
-            .or_insert(csp);
+    let status = response.status();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers
+        .entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("no-referrer"));
+    if is_document(headers) {
+        if let Ok(csp) = HeaderValue::from_str(&crate::embed::page_csp("'none'")) {
+            headers
+                .entry(header::CONTENT_SECURITY_POLICY)
+                .or_insert(csp);
+        }
     }
-    if path.starts_with("/api/") || response.headers().contains_key(header::CACHE_CONTROL) {
+    if status.is_redirection() {
+        let fixed = headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(same_origin_location)
+            .and_then(|l| HeaderValue::from_str(&l).ok());
+        if let Some(location) = fixed {
+            headers.insert(header::LOCATION, location);
+        }
+    }
+    if path.starts_with("/api/") || headers.contains_key(header::CACHE_CONTROL) {
         return response;
     }
-    let value = if response.status().is_success() && is_hashed_asset(&path) {
+    let value = if status.is_success() && is_hashed_asset(&path) {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
@@ -131,6 +172,10 @@ async fn static_headers(req: Request, next: Next) -> Response {
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     response
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
 }
 
 async fn api_not_found() -> AppError {
@@ -367,5 +412,19 @@ mod tests {
         assert!(is_hashed_asset("/widget-89abcdef01234567.wasm"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/demo-page.js"));
+    }
+
+    #[test]
+    fn redirects_stay_on_this_server() {
+        assert_eq!(
+            same_origin_location("//examples/"),
+            Some("/examples/".into())
+        );
+        assert_eq!(
+            same_origin_location("/\\\\evil.example/"),
+            Some("/evil.example/".into())
+        );
+        assert_eq!(same_origin_location("/examples/"), None);
+        assert_eq!(same_origin_location("https://a.example/"), None);
     }
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -24,6 +24,7 @@ use crate::auth::{Admin, Caller};
 use crate::error::AppError;
 use crate::json_body::JsonBody;
 use crate::llm::{LlmAnswer, LlmTranslator};
+use crate::params::QueryParams;
 use crate::state::AppState;
 use crate::store::{AuditFilter, AuditRecord, Feedback};
 
@@ -483,7 +484,7 @@ fn csv_field(s: &str) -> String {
 pub async fn admin_audit(
     State(state): State<AppState>,
     _admin: Admin,
-    Query(q): Query<AuditQuery>,
+    QueryParams(q): QueryParams<AuditQuery>,
 ) -> Result<Response, AppError> {
     let records = state
         .store()
@@ -558,7 +559,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 pub async fn admin_usage(
     State(state): State<AppState>,
     _admin: Admin,
-    Query(q): Query<AuditQuery>,
+    QueryParams(q): QueryParams<AuditQuery>,
 ) -> Result<Json<BTreeMap<String, TenantUsage>>, AppError> {
     let records = state
         .store()

@@ -36,6 +36,8 @@ pub enum AppError {
     BadRequest { code: &'static str, message: String },
     #[error("body too large")]
     PayloadTooLarge,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("quota exceeded ({message})")]
     Quota { message: String, retry_after: u64 },
     #[error(transparent)]
@@ -123,6 +125,11 @@ impl AppError {
                 S::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 "The request body is too large.".into(),
+            ),
+            AppError::MethodNotAllowed => (
+                S::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "This endpoint does not take that HTTP method.".into(),
             ),
             AppError::Quota { message, .. } => {
                 (S::TOO_MANY_REQUESTS, "quota_exceeded", message.clone())

@@ -20,6 +20,7 @@ pub mod introspect;
 pub mod json_body;
 pub mod keys;
 pub mod llm;
+pub mod params;
 pub mod pg;
 pub mod pg_setup;
 pub mod privacy;

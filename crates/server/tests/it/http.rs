@@ -1,16 +1,182 @@
-//! The server over real HTTP on loopback: connection limits (idle, slow
-//! headers, slow bodies, a cap).
+//! The server as a browser or an attacker meets it over real HTTP on
+//! loopback: headers on every response whatever the path's spelling,
+//! redirects that stay on the server, JSON errors for methods and query
+//! strings, and connection limits (idle, slow headers, slow bodies, a cap).
 
 use std::time::Duration;
 
+use axum::http::StatusCode;
 use slicewise_server::ServeLimits;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{listen_with, TestServer};
+use crate::support::{listen, listen_with, TestServer};
 
 /// Longest any test here waits for the server: far past every timeout set.
 const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A server with a built `dist/`: the demo page, the embed page, an
+/// examples folder and a script.
+fn with_pages() -> TestServer {
+    let s = TestServer::new();
+    let dist = s.state.config().static_dir.clone();
+    std::fs::create_dir_all(dist.join("examples")).expect("dist");
+    std::fs::write(dist.join("index.html"), "<!doctype html><p>demo</p>").expect("index");
+    std::fs::write(
+        dist.join("embed.html"),
+        r#"<head><meta name="slicewise-allowed-origins" content=""></head>"#,
+    )
+    .expect("embed");
+    std::fs::write(dist.join("examples/host.html"), "<!doctype html>").expect("example");
+    std::fs::write(dist.join("widget.js"), "// loader").expect("widget.js");
+    s
+}
+
+/// A response read off the wire.
+struct Raw {
+    status: u16,
+    /// Lower-case names.
+    headers: Vec<(String, String)>,
+}
+
+impl Raw {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends `request` as written (the path is never normalised by a client)
+/// and reads the response head.
+async fn raw(base: &str, request: &str) -> Raw {
+    let addr = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut bytes = Vec::new();
+    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut bytes))
+        .await
+        .expect("the server answers")
+        .expect("read");
+    let text = String::from_utf8_lossy(&bytes);
+    let head = text.split("\r\n\r\n").next().unwrap_or_default();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Raw { status, headers }
+}
+
+async fn get(base: &str, path: &str) -> Raw {
+    raw(
+        base,
+        &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn every_page_gets_its_policy_whatever_the_path_says() {
+    let s = with_pages();
+    let base = listen(s.router.clone()).await;
+    let mut pages = 0;
+    for path in [
+        "/",
+        "/index.html",
+        "//index.html",
+        "/%69ndex.html",
+        "/index.html/",
+        "/./embed.html",
+        "//embed.html",
+        "/embed",
+        "/examples/host.html",
+        "//examples/host.html",
+    ] {
+        let r = get(&base, path).await;
+        let html = r
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"));
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert!(r.header("referrer-policy").is_some(), "{path}");
+        if r.status == 200 && html {
+            pages += 1;
+            let csp = r.header("content-security-policy").unwrap_or_default();
+            assert!(csp.contains("frame-ancestors"), "{path}: {csp:?}");
+            assert!(csp.contains("script-src 'self'"), "{path}: {csp:?}");
+        }
+    }
+    // The odd spellings do reach the pages: the check above was not vacuous.
+    assert!(pages >= 7, "{pages} pages served");
+}
+
+#[tokio::test]
+async fn redirects_never_leave_the_server() {
+    let s = with_pages();
+    let base = listen(s.router.clone()).await;
+    for path in ["//examples", "///examples", "/examples"] {
+        let r = get(&base, path).await;
+        assert!((300..400).contains(&r.status), "{path}: {}", r.status);
+        assert_eq!(r.header("location"), Some("/examples/"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn api_and_static_responses_are_not_sniffed_and_send_no_referrer() {
+    let s = with_pages();
+    for path in [
+        "/api/v1/keys",
+        "/api/v1/nothing",
+        "/widget.js",
+        "/missing.js",
+    ] {
+        let r = s.get(path, None).await;
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn wrong_methods_and_query_strings_get_json_errors() {
+    let s = TestServer::new();
+    let req = axum::http::Request::delete("/api/v1/ask")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let r = s.send(req).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+    );
+    let r = s.get("/api/v1/embed/token", None).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    let admin = s.keys().admin_key.clone();
+    let r = s.get("/api/v1/admin/audit?limit=many", Some(&admin)).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::BAD_REQUEST, "query_invalid")
+    );
+    let r = s
+        .get("/api/v1/admin/usage?since=yesterday", Some(&admin))
+        .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::BAD_REQUEST, "query_invalid")
+    );
+}
 
 fn short_limits(max_connections: usize) -> ServeLimits {
     ServeLimits {

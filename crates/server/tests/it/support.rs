@@ -273,3 +273,8 @@ pub async fn listen_with(router: Router, limits: slicewise_server::ServeLimits) 
     ));
     format!("http://{addr}")
 }
+
+/// [`listen_with`] with the default limits.
+pub async fn listen(router: Router) -> String {
+    listen_with(router, slicewise_server::ServeLimits::default()).await
+}
