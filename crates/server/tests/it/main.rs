@@ -11,6 +11,7 @@ mod http;
 mod keys;
 mod llm;
 mod postgres;
+mod quotas;
 mod state;
 mod support;
 mod tokens;
