@@ -6,7 +6,7 @@
 //! identities in `auth`.
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -26,6 +26,7 @@ use crate::error::AppError;
 use crate::extract::ExtractError;
 use crate::extract::{signed_table_url, verify_table_url, Coding, TableRef};
 use crate::json_body::JsonBody;
+use crate::params::{PathParams, QueryParams};
 use crate::source::TableSource;
 use crate::state::{now_unix, AppState, EXTRACT_LIFETIME};
 use crate::token;
@@ -41,7 +42,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/keys", get(keys))
         .route("/api/v1/catalog", get(catalog))
         .route("/api/v1/extract/manifest", get(manifest))
-        .route("/api/v1/extract/tables/{table}", get(table))
+        .route(
+            "/api/v1/extract/tables/{tenant}/{privacy}/{table}/{file}",
+            get(table),
+        )
         .route("/api/v1/embed/token", post(embed_token))
         .route("/api/v1/demo/token", post(demo_token))
         .route("/api/v1/demo/tenants", get(demo_tenants))
@@ -221,11 +225,11 @@ async fn manifest(State(state): State<AppState>, caller: Caller) -> Result<Respo
             sha256: t.sha256.clone(),
             url: signed_table_url(
                 &state.keys().url_key,
-                &t.name,
                 &TableRef {
                     tenant: tenant.to_string(),
                     privacy,
-                    sha_prefix: t.sha256[..16].to_string(),
+                    table: t.name.clone(),
+                    sha256: t.sha256.clone(),
                 },
                 expires_at,
             ),
@@ -253,7 +257,6 @@ async fn manifest(State(state): State<AppState>, caller: Caller) -> Result<Respo
 /// Query of a signed table URL.
 #[derive(Debug, Deserialize)]
 struct TableQuery {
-    x: Option<String>,
     exp: Option<i64>,
     sig: Option<String>,
 }
@@ -269,17 +272,19 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t == etag || t == "*")
 }
 
+/// `GET /api/v1/extract/tables/{tenant}/{privacy}/{table}/{sha256}.arrow?exp=&sig=`.
 async fn table(
     State(state): State<AppState>,
-    Path(table): Path<String>,
-    Query(q): Query<TableQuery>,
+    PathParams((tenant, privacy, table, file)): PathParams<(String, String, String, String)>,
+    QueryParams(q): QueryParams<TableQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let (Some(x), Some(exp), Some(sig)) = (q.x, q.exp, q.sig) else {
+    let (Some(exp), Some(sig)) = (q.exp, q.sig) else {
         return Err(AppError::Url(crate::extract::UrlError::Invalid));
     };
+    let r = TableRef::from_segments(&tenant, &privacy, &table, &file)?;
     let now = now_unix();
-    let r = verify_table_url(&state.keys().url_key, &table, &x, exp, &sig, now)?;
+    verify_table_url(&state.keys().url_key, &r, exp, &sig, now)?;
     if state.catalog().table(&table).is_none() {
         return Err(AppError::not_found(
             "table_not_found",
@@ -290,12 +295,14 @@ async fn table(
     let t = extract
         .table(&table)
         .ok_or_else(|| AppError::not_found("table_not_found", "No such extract table."))?;
-    if !t.sha256.starts_with(&r.sha_prefix) {
+    if t.sha256 != r.sha256 {
         return Err(AppError::StaleExtract);
     }
     let etag = format!("\"{}\"", t.sha256);
     let max_age = (exp - now).max(0);
-    let cache_control = format!("public, max-age={max_age}, immutable");
+    // A bearer link to one tenant's rows: caches of the browser only, never
+    // a shared proxy or CDN.
+    let cache_control = format!("private, max-age={max_age}, immutable");
     let mut builder = Response::builder()
         .header(header::ETAG, &etag)
         .header(header::CACHE_CONTROL, cache_control)
