@@ -131,7 +131,8 @@ async fn bad_tokens_get_401_with_a_code() {
         (r.status, r.code().as_str()),
         (StatusCode::UNAUTHORIZED, "unauthorized")
     );
-    // The good one passes, with privacy defaulting to standard.
+    // The good one passes; without a privacy claim it is read at the most
+    // private level (gdpr), never the least.
     let r = s
         .get(
             "/api/v1/extract/manifest",
@@ -139,7 +140,8 @@ async fn bad_tokens_get_401_with_a_code() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert!(r.text().contains("standard"));
+    assert!(r.text().contains("/gdpr/"), "{}", r.text());
+    assert!(!r.text().contains("standard"), "{}", r.text());
 }
 
 #[tokio::test]
