@@ -29,6 +29,7 @@ use crate::json_body::JsonBody;
 use crate::params::{PathParams, QueryParams};
 use crate::source::TableSource;
 use crate::state::{now_unix, AppState, EXTRACT_LIFETIME};
+use crate::store::TokenMint;
 use crate::token;
 
 /// Content type of extract tables.
@@ -340,14 +341,12 @@ async fn table(
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-async fn mint_response(
-    state: &AppState,
-    req: TokenRequest,
-) -> Result<Json<TokenResponse>, AppError> {
+/// Mints a token as asked; the token, its claims' privacy level and expiry.
+async fn mint_token(state: &AppState, req: &TokenRequest) -> Result<TokenResponse, AppError> {
     if state.tenant_tier(&req.tenant, None).await?.is_none() {
         return Err(AppError::not_found("tenant_not_found", "No such tenant."));
     }
-    let sub = req.sub.unwrap_or_else(|| "anonymous".to_string());
+    let sub = req.sub.as_deref().unwrap_or("anonymous");
     if sub.is_empty() || sub.len() > 200 {
         return Err(AppError::bad_request(
             "sub_invalid",
@@ -364,21 +363,41 @@ async fn mint_response(
     let (token, expires_at) = token::mint(
         &state.keys().embed_secret,
         &req.tenant,
-        &sub,
+        sub,
         req.privacy.unwrap_or_default(),
         ttl as i64,
         now_unix(),
     )
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Json(TokenResponse { token, expires_at }))
+    Ok(TokenResponse { token, expires_at })
 }
 
+/// `POST /api/v1/embed/token` (admin key): every token minted is recorded
+/// (who for, until when, its digest) before it is handed out.
 async fn embed_token(
     State(state): State<AppState>,
     _admin: Admin,
     JsonBody(req): JsonBody<TokenRequest>,
 ) -> Result<Json<TokenResponse>, AppError> {
-    mint_response(&state, req).await
+    let minted = mint_token(&state, &req).await?;
+    let mint = TokenMint {
+        id: uuid::Uuid::new_v4().to_string(),
+        tenant: req.tenant.clone(),
+        sub: req.sub.clone().unwrap_or_else(|| "anonymous".into()),
+        privacy: req.privacy.unwrap_or_default().as_str().to_string(),
+        token_sha256: slicewise_core::manifest::sha256_hex(minted.token.as_bytes()),
+        expires_at: minted.expires_at,
+        created_at: chrono::Utc::now().timestamp_millis(),
+    };
+    tracing::info!(
+        tenant = mint.tenant,
+        sub = mint.sub,
+        privacy = mint.privacy,
+        token_sha256 = mint.token_sha256,
+        "embed token minted"
+    );
+    state.store().record_token_mint(mint).await?;
+    Ok(Json(minted))
 }
 
 async fn demo_token(
@@ -388,7 +407,7 @@ async fn demo_token(
     if !state.config().demo {
         return Err(AppError::not_found("not_found", "No such API endpoint."));
     }
-    mint_response(&state, req).await
+    mint_token(&state, &req).await.map(Json)
 }
 
 /// The demo page's tenant picker: the first tenants of the registry

@@ -64,6 +64,21 @@ pub struct AuditRecord {
     pub created_at: i64,
 }
 
+/// An embed token minted with the admin key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenMint {
+    pub id: String,
+    pub tenant: String,
+    pub sub: String,
+    pub privacy: String,
+    /// Hex SHA-256 of the token: matches it in logs, never replays it.
+    pub token_sha256: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
 /// Filters of the admin audit listing.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -233,6 +248,14 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.record_audit(record).await,
             Store::Postgres(p) => p.record_audit(record).await,
+        }
+    }
+
+    /// Records an embed token minted with the admin key.
+    pub async fn record_token_mint(&self, mint: TokenMint) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.record_token_mint(mint).await,
+            Store::Postgres(p) => p.record_token_mint(mint).await,
         }
     }
 

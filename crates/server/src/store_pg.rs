@@ -9,7 +9,7 @@ use tokio_postgres::Client;
 use crate::pg::{connect, ensure_role, APP_ROLE};
 use crate::store::{
     full_window, AuditFilter, AuditRecord, Feedback, KeyPublication, RateLimit, RateWindows,
-    Reservation, StoreError,
+    Reservation, StoreError, TokenMint,
 };
 
 /// Slicewise's schema: its state tables never meet the vendor's.
@@ -30,7 +30,8 @@ mod embedded {
 fn state_grants() -> String {
     format!(
         "GRANT USAGE ON SCHEMA {SCHEMA} TO {APP_ROLE};
-         GRANT SELECT, INSERT ON {SCHEMA}.audit, {SCHEMA}.feedback TO {APP_ROLE};
+         GRANT SELECT, INSERT ON {SCHEMA}.audit, {SCHEMA}.feedback, {SCHEMA}.token_mints
+           TO {APP_ROLE};
          GRANT SELECT, INSERT, UPDATE ON {SCHEMA}.signing_keys, {SCHEMA}.rate_windows,
            {SCHEMA}.quota_refusals TO {APP_ROLE};"
     )
@@ -221,6 +222,19 @@ impl PgStore {
                     &r.id, &r.tenant, &r.sub, &r.question, &r.status, &r.sql, &r.engine, &r.cached,
                     &r.counted, &r.latency_ms, &r.tables, &r.columns, &r.privacy, &r.created_at,
                 ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Records a minted token.
+    pub async fn record_token_mint(&self, m: TokenMint) -> Result<(), StoreError> {
+        let client = self.app_client().await?;
+        client
+            .execute(
+                "INSERT INTO slicewise.token_mints (id, tenant, sub, privacy, token_sha256, expires_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[&m.id, &m.tenant, &m.sub, &m.privacy, &m.token_sha256, &m.expires_at, &m.created_at],
             )
             .await?;
         Ok(())

@@ -14,7 +14,7 @@ use slicewise_core::wire::PublicKey;
 
 use crate::store::{
     full_window, AuditFilter, AuditRecord, Feedback, KeyPublication, RateLimit, RateWindows,
-    Reservation, StoreError,
+    Reservation, StoreError, TokenMint,
 };
 
 mod embedded {
@@ -231,6 +231,19 @@ impl SqliteStore {
                     r.id, r.tenant, r.sub, r.question, r.status, r.sql, r.engine, r.cached,
                     r.counted, r.latency_ms, r.tables, r.columns, r.privacy, r.created_at
                 ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records a minted token.
+    pub async fn record_token_mint(&self, m: TokenMint) -> Result<(), StoreError> {
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO token_mints (id, tenant, sub, privacy, token_sha256, expires_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![m.id, m.tenant, m.sub, m.privacy, m.token_sha256, m.expires_at, m.created_at],
             )?;
             Ok(())
         })
