@@ -40,6 +40,8 @@ pub fn app(state: AppState) -> Router {
     let config = state.config().clone();
     let api = Router::new()
         .route("/api/v1/health", get(health))
+        .route("/healthz", get(health))
+        .route("/readyz", get(ready))
         .route("/api/v1/keys", get(keys))
         .route("/api/v1/catalog", get(catalog))
         .route("/api/v1/extract/manifest", get(manifest))
@@ -68,6 +70,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = api
         .fallback_service(statics)
         .layer(middleware::from_fn(response_headers))
+        .layer(middleware::from_fn(crate::request_id::request_id))
         .layer(
             CompressionLayer::new()
                 .br(true)
@@ -89,7 +92,11 @@ pub fn app(state: AppState) -> Router {
                     header::CONTENT_TYPE,
                     header::IF_NONE_MATCH,
                 ])
-                .expose_headers([header::ETAG, header::RETRY_AFTER])
+                .expose_headers([
+                    header::ETAG,
+                    header::RETRY_AFTER,
+                    header::HeaderName::from_static(crate::request_id::REQUEST_ID),
+                ])
                 .max_age(std::time::Duration::from_secs(600)),
         );
     }
@@ -189,6 +196,13 @@ async fn api_not_found() -> AppError {
 
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
+}
+
+/// Ready when the state database and the data source both answer.
+async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
+    state.store().ping().await?;
+    state.source().ping().await.map_err(ExtractError::from)?;
+    Ok(Json(serde_json::json!({"status": "ready"})))
 }
 
 async fn keys(State(state): State<AppState>) -> Result<Response, AppError> {

@@ -177,6 +177,7 @@ impl AppError {
                     AppError::Quota { retry_after, .. } => Some(*retry_after),
                     _ => None,
                 },
+                request_id: crate::request_id::current(),
             },
         }
     }

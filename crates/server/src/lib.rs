@@ -24,6 +24,7 @@ pub mod params;
 pub mod pg;
 pub mod pg_setup;
 pub mod privacy;
+pub mod request_id;
 pub mod scratch_db;
 pub mod serve;
 pub mod source;

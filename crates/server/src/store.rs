@@ -243,6 +243,14 @@ impl Store {
         }
     }
 
+    /// Whether the state database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.ping().await,
+            Store::Postgres(p) => p.ping().await,
+        }
+    }
+
     /// Records one ask.
     pub async fn record_audit(&self, record: AuditRecord) -> Result<(), StoreError> {
         match self {

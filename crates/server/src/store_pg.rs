@@ -210,6 +210,15 @@ impl PgStore {
             .collect()
     }
 
+    /// Whether the database answers, as the app role, with the state tables.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let client = self.app_client().await?;
+        client
+            .simple_query("SELECT 1 FROM slicewise.rate_windows WHERE false")
+            .await?;
+        Ok(())
+    }
+
     /// Records one ask.
     pub async fn record_audit(&self, r: AuditRecord) -> Result<(), StoreError> {
         let client = self.app_client().await?;

@@ -220,6 +220,17 @@ impl SqliteStore {
         .await
     }
 
+    /// Whether the file opens and answers, with the state tables in it.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.run(|c| {
+            c.query_row("SELECT COUNT(*) FROM rate_windows WHERE 0", [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Records one ask.
     pub async fn record_audit(&self, r: AuditRecord) -> Result<(), StoreError> {
         self.run(move |c| {

@@ -257,3 +257,33 @@ async fn past_the_connection_cap_a_client_waits_for_a_free_slot() {
         "the holder should be closed already"
     );
 }
+
+#[tokio::test]
+async fn readiness_follows_the_databases_and_errors_carry_the_request_id() {
+    let s = TestServer::new();
+    assert_eq!(s.get("/healthz", None).await.status, StatusCode::OK);
+    assert_eq!(s.get("/readyz", None).await.status, StatusCode::OK);
+    let aside = s.db.with_extension("aside");
+    std::fs::rename(&s.db, &aside).expect("move db away");
+    let r = s.get("/readyz", None).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable")
+    );
+    let id = r.header("x-request-id").expect("x-request-id").to_string();
+    assert_eq!(r.json()["error"]["request_id"].as_str(), Some(id.as_str()));
+    assert_eq!(s.get("/healthz", None).await.status, StatusCode::OK);
+    std::fs::rename(&aside, &s.db).expect("move db back");
+    assert_eq!(s.get("/readyz", None).await.status, StatusCode::OK);
+    // A proxy's plain id is kept; anything else is replaced.
+    for (given, kept) in [("lb-42.a_b", true), ("bad id, with spaces", false)] {
+        let req = axum::http::Request::get("/api/v1/nothing")
+            .header("x-request-id", given.as_bytes())
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let r = s.send(req).await;
+        let id = r.header("x-request-id").expect("x-request-id").to_string();
+        assert_eq!(id == given, kept, "{given:?} -> {id:?}");
+        assert_eq!(r.json()["error"]["request_id"].as_str(), Some(id.as_str()));
+    }
+}
