@@ -53,6 +53,9 @@ pub struct ErrorDetail {
     /// Seconds until a quota resets, for `quota_exceeded`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// The server's id of the request, also in its logs (`x-request-id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// `POST /api/v1/embed/token`: what the host (or demo page) asks for.

@@ -6,7 +6,7 @@
 //! identities in `auth`.
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -26,8 +26,10 @@ use crate::error::AppError;
 use crate::extract::ExtractError;
 use crate::extract::{signed_table_url, verify_table_url, Coding, TableRef};
 use crate::json_body::JsonBody;
+use crate::params::{PathParams, QueryParams};
 use crate::source::TableSource;
 use crate::state::{now_unix, AppState, EXTRACT_LIFETIME};
+use crate::store::TokenMint;
 use crate::token;
 
 /// Content type of extract tables.
@@ -38,10 +40,15 @@ pub fn app(state: AppState) -> Router {
     let config = state.config().clone();
     let api = Router::new()
         .route("/api/v1/health", get(health))
+        .route("/healthz", get(health))
+        .route("/readyz", get(ready))
         .route("/api/v1/keys", get(keys))
         .route("/api/v1/catalog", get(catalog))
         .route("/api/v1/extract/manifest", get(manifest))
-        .route("/api/v1/extract/tables/{table}", get(table))
+        .route(
+            "/api/v1/extract/tables/{tenant}/{privacy}/{table}/{file}",
+            get(table),
+        )
         .route("/api/v1/embed/token", post(embed_token))
         .route("/api/v1/demo/token", post(demo_token))
         .route("/api/v1/demo/tenants", get(demo_tenants))
@@ -52,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/admin/usage", get(ask::admin_usage))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .merge(crate::embed::routes())
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state);
 
@@ -61,7 +69,8 @@ pub fn app(state: AppState) -> Router {
         .append_index_html_on_directories(true);
     let mut router = api
         .fallback_service(statics)
-        .layer(middleware::from_fn(static_headers))
+        .layer(middleware::from_fn(response_headers))
+        .layer(middleware::from_fn(crate::request_id::request_id))
         .layer(
             CompressionLayer::new()
                 .br(true)
@@ -83,7 +92,11 @@ pub fn app(state: AppState) -> Router {
                     header::CONTENT_TYPE,
                     header::IF_NONE_MATCH,
                 ])
-                .expose_headers([header::ETAG, header::RETRY_AFTER])
+                .expose_headers([
+                    header::ETAG,
+                    header::RETRY_AFTER,
+                    header::HeaderName::from_static(crate::request_id::REQUEST_ID),
+                ])
                 .max_age(std::time::Duration::from_secs(600)),
         );
     }
@@ -104,25 +117,65 @@ pub fn is_hashed_asset(path: &str) -> bool {
     })
 }
 
-/// Cache lifetimes for static files, and the demo page's CSP (it is not to
-/// be framed: `/embed` is the page for iframes).
-async fn static_headers(req: Request, next: Next) -> Response {
+/// Whether a response is a document a browser renders (and runs scripts in).
+fn is_document(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim_start().to_ascii_lowercase())
+        .is_some_and(|v| {
+            ["text/html", "application/xhtml+xml", "image/svg+xml"]
+                .iter()
+                .any(|t| v.starts_with(t))
+        })
+}
+
+/// A redirect target that stays on this server: a `Location` of `//host/...`
+/// (or `/\host`) would send the browser to another host.
+fn same_origin_location(location: &str) -> Option<String> {
+    let rest = location.trim_start_matches(['/', '\\']);
+    (location.len() - rest.len() > 1 && location.starts_with('/')).then(|| format!("/{rest}"))
+}
+
+/// Headers every response gets, keyed on what the response is rather than
+/// on the path asked for (`//index.html`, `/%69ndex.html`, `/./embed.html`
+/// are the same page): `nosniff` and `Referrer-Policy` everywhere; the
+/// pages' CSP on every document that has none of its own (the demo's and
+/// every other page: not to be framed; `/embed` sets its own); redirects
+/// kept on this server; cache lifetimes for static files.
+async fn response_headers(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let mut response = next.run(req).await;
-    let page = matches!(path.as_str(), "/" | "/index.html") && response.status().is_success();
-    if let (true, Ok(csp)) = (
-        page,
-        HeaderValue::from_str(&crate::embed::page_csp("'none'")),
-    ) {
-        response
-            .headers_mut()
-            .entry(header::CONTENT_SECURITY_POLICY)
-            .or_insert(csp);
+    let status = response.status();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers
+        .entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("no-referrer"));
+    if is_document(headers) {
+        if let Ok(csp) = HeaderValue::from_str(&crate::embed::page_csp("'none'")) {
+            headers
+                .entry(header::CONTENT_SECURITY_POLICY)
+                .or_insert(csp);
+        }
     }
-    if path.starts_with("/api/") || response.headers().contains_key(header::CACHE_CONTROL) {
+    if status.is_redirection() {
+        let fixed = headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(same_origin_location)
+            .and_then(|l| HeaderValue::from_str(&l).ok());
+        if let Some(location) = fixed {
+            headers.insert(header::LOCATION, location);
+        }
+    }
+    if path.starts_with("/api/") || headers.contains_key(header::CACHE_CONTROL) {
         return response;
     }
-    let value = if response.status().is_success() && is_hashed_asset(&path) {
+    let value = if status.is_success() && is_hashed_asset(&path) {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
@@ -133,12 +186,23 @@ async fn static_headers(req: Request, next: Next) -> Response {
     response
 }
 
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}
+
 async fn api_not_found() -> AppError {
     AppError::not_found("not_found", "No such API endpoint.")
 }
 
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
+}
+
+/// Ready when the state database and the data source both answer.
+async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
+    state.store().ping().await?;
+    state.source().ping().await.map_err(ExtractError::from)?;
+    Ok(Json(serde_json::json!({"status": "ready"})))
 }
 
 async fn keys(State(state): State<AppState>) -> Result<Response, AppError> {
@@ -176,11 +240,11 @@ async fn manifest(State(state): State<AppState>, caller: Caller) -> Result<Respo
             sha256: t.sha256.clone(),
             url: signed_table_url(
                 &state.keys().url_key,
-                &t.name,
                 &TableRef {
                     tenant: tenant.to_string(),
                     privacy,
-                    sha_prefix: t.sha256[..16].to_string(),
+                    table: t.name.clone(),
+                    sha256: t.sha256.clone(),
                 },
                 expires_at,
             ),
@@ -208,7 +272,6 @@ async fn manifest(State(state): State<AppState>, caller: Caller) -> Result<Respo
 /// Query of a signed table URL.
 #[derive(Debug, Deserialize)]
 struct TableQuery {
-    x: Option<String>,
     exp: Option<i64>,
     sig: Option<String>,
 }
@@ -224,17 +287,19 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t == etag || t == "*")
 }
 
+/// `GET /api/v1/extract/tables/{tenant}/{privacy}/{table}/{sha256}.arrow?exp=&sig=`.
 async fn table(
     State(state): State<AppState>,
-    Path(table): Path<String>,
-    Query(q): Query<TableQuery>,
+    PathParams((tenant, privacy, table, file)): PathParams<(String, String, String, String)>,
+    QueryParams(q): QueryParams<TableQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let (Some(x), Some(exp), Some(sig)) = (q.x, q.exp, q.sig) else {
+    let (Some(exp), Some(sig)) = (q.exp, q.sig) else {
         return Err(AppError::Url(crate::extract::UrlError::Invalid));
     };
+    let r = TableRef::from_segments(&tenant, &privacy, &table, &file)?;
     let now = now_unix();
-    let r = verify_table_url(&state.keys().url_key, &table, &x, exp, &sig, now)?;
+    verify_table_url(&state.keys().url_key, &r, exp, &sig, now)?;
     if state.catalog().table(&table).is_none() {
         return Err(AppError::not_found(
             "table_not_found",
@@ -245,12 +310,14 @@ async fn table(
     let t = extract
         .table(&table)
         .ok_or_else(|| AppError::not_found("table_not_found", "No such extract table."))?;
-    if !t.sha256.starts_with(&r.sha_prefix) {
+    if t.sha256 != r.sha256 {
         return Err(AppError::StaleExtract);
     }
     let etag = format!("\"{}\"", t.sha256);
     let max_age = (exp - now).max(0);
-    let cache_control = format!("public, max-age={max_age}, immutable");
+    // A bearer link to one tenant's rows: caches of the browser only, never
+    // a shared proxy or CDN.
+    let cache_control = format!("private, max-age={max_age}, immutable");
     let mut builder = Response::builder()
         .header(header::ETAG, &etag)
         .header(header::CACHE_CONTROL, cache_control)
@@ -288,14 +355,12 @@ async fn table(
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-async fn mint_response(
-    state: &AppState,
-    req: TokenRequest,
-) -> Result<Json<TokenResponse>, AppError> {
+/// Mints a token as asked; the token, its claims' privacy level and expiry.
+async fn mint_token(state: &AppState, req: &TokenRequest) -> Result<TokenResponse, AppError> {
     if state.tenant_tier(&req.tenant, None).await?.is_none() {
         return Err(AppError::not_found("tenant_not_found", "No such tenant."));
     }
-    let sub = req.sub.unwrap_or_else(|| "anonymous".to_string());
+    let sub = req.sub.as_deref().unwrap_or("anonymous");
     if sub.is_empty() || sub.len() > 200 {
         return Err(AppError::bad_request(
             "sub_invalid",
@@ -312,21 +377,41 @@ async fn mint_response(
     let (token, expires_at) = token::mint(
         &state.keys().embed_secret,
         &req.tenant,
-        &sub,
+        sub,
         req.privacy.unwrap_or_default(),
         ttl as i64,
         now_unix(),
     )
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Json(TokenResponse { token, expires_at }))
+    Ok(TokenResponse { token, expires_at })
 }
 
+/// `POST /api/v1/embed/token` (admin key): every token minted is recorded
+/// (who for, until when, its digest) before it is handed out.
 async fn embed_token(
     State(state): State<AppState>,
     _admin: Admin,
     JsonBody(req): JsonBody<TokenRequest>,
 ) -> Result<Json<TokenResponse>, AppError> {
-    mint_response(&state, req).await
+    let minted = mint_token(&state, &req).await?;
+    let mint = TokenMint {
+        id: uuid::Uuid::new_v4().to_string(),
+        tenant: req.tenant.clone(),
+        sub: req.sub.clone().unwrap_or_else(|| "anonymous".into()),
+        privacy: req.privacy.unwrap_or_default().as_str().to_string(),
+        token_sha256: slicewise_core::manifest::sha256_hex(minted.token.as_bytes()),
+        expires_at: minted.expires_at,
+        created_at: chrono::Utc::now().timestamp_millis(),
+    };
+    tracing::info!(
+        tenant = mint.tenant,
+        sub = mint.sub,
+        privacy = mint.privacy,
+        token_sha256 = mint.token_sha256,
+        "embed token minted"
+    );
+    state.store().record_token_mint(mint).await?;
+    Ok(Json(minted))
 }
 
 async fn demo_token(
@@ -336,7 +421,7 @@ async fn demo_token(
     if !state.config().demo {
         return Err(AppError::not_found("not_found", "No such API endpoint."));
     }
-    mint_response(&state, req).await
+    mint_token(&state, &req).await.map(Json)
 }
 
 /// The demo page's tenant picker: the first tenants of the registry
@@ -367,5 +452,19 @@ mod tests {
         assert!(is_hashed_asset("/widget-89abcdef01234567.wasm"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/demo-page.js"));
+    }
+
+    #[test]
+    fn redirects_stay_on_this_server() {
+        assert_eq!(
+            same_origin_location("//examples/"),
+            Some("/examples/".into())
+        );
+        assert_eq!(
+            same_origin_location("/\\\\evil.example/"),
+            Some("/evil.example/".into())
+        );
+        assert_eq!(same_origin_location("/examples/"), None);
+        assert_eq!(same_origin_location("https://a.example/"), None);
     }
 }

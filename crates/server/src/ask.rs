@@ -8,24 +8,26 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use slicewise_core::translate::{
     starter_questions, translate, TranslateContext, Translation, TRANSLATOR_VERSION,
 };
 use slicewise_core::wire::{
-    AskBatchRequest, AskRequest, AskResponse, AskStatus, FeedbackRequest, TranslatorEngine,
+    AskBatchRequest, AskRequest, AskResponse, AskStatus, FeedbackRequest, Privacy, TranslatorEngine,
 };
 
 use crate::auth::{Admin, Caller};
 use crate::error::AppError;
 use crate::json_body::JsonBody;
 use crate::llm::{LlmAnswer, LlmTranslator};
+use crate::params::QueryParams;
 use crate::state::AppState;
-use crate::store::{AuditFilter, AuditRecord, Feedback};
+use crate::store::{AuditFilter, AuditRecord, Feedback, RateLimit, RateWindows, Reservation};
 
 /// Longest question accepted, in characters.
 pub const MAX_QUESTION_CHARS: usize = 1_000;
@@ -42,9 +44,8 @@ pub struct CachedAnswer {
     pub columns: Vec<String>,
 }
 
-/// Answers keyed by tenant, schema hash, translator version, the date
-/// questions are resolved against, and question.
-pub type AnswerCache = Mutex<HashMap<String, CachedAnswer>>;
+/// Answers keyed by the digest of an [`AnswerKey`].
+pub type AnswerCache = Mutex<HashMap<[u8; 32], CachedAnswer>>;
 
 /// Lower case, single spaces, no trailing punctuation.
 pub fn normalise_question(q: &str) -> String {
@@ -56,22 +57,33 @@ pub fn normalise_question(q: &str) -> String {
         .to_string()
 }
 
-/// The cache key of an answer. "Today" is part of it: "last month" asked
-/// tomorrow is another question, so an answer resolved against one date is
-/// never served on the next (answers that do not depend on the date are
-/// translated again once a day, which costs microseconds).
-fn cache_key(
-    tenant: &str,
-    schema_hash: &str,
-    today: chrono::NaiveDate,
-    question: &str,
-    previous: Option<&str>,
-) -> String {
-    format!(
-        "{tenant}\u{0}{schema_hash}\u{0}{TRANSLATOR_VERSION}\u{0}{today}\u{0}{}\u{0}{}",
-        normalise_question(question),
-        previous.map(normalise_question).unwrap_or_default()
-    )
+/// What an answer depends on, and whom it may be shown to: one tenant's
+/// user at one privacy level (so `cached: true` says nothing about what a
+/// colleague asked). "Today" is part of it: "last month" asked tomorrow is
+/// another question, so an answer resolved against one date is never served
+/// on the next (answers that do not depend on the date are translated again
+/// once a day, which costs microseconds).
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerKey<'a> {
+    pub tenant: &'a str,
+    pub sub: &'a str,
+    pub privacy: Privacy,
+    pub schema_hash: &'a str,
+    pub translator_version: &'a str,
+    /// The LLM's model, when the LLM translator answers.
+    pub llm_model: Option<&'a str>,
+    pub today: chrono::NaiveDate,
+    pub question: String,
+    pub previous: Option<String>,
+}
+
+impl AnswerKey<'_> {
+    /// SHA-256 of the key serialised as JSON: every field is delimited and
+    /// escaped, so no two keys share a digest through a separator in a question.
+    pub fn digest(&self) -> [u8; 32] {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        Sha256::digest(&json).into()
+    }
 }
 
 fn check_question(q: &str, what: &str) -> Result<(), AppError> {
@@ -170,41 +182,88 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// Checks the burst limit and the daily quota. With the LLM translator on,
-/// the daily quota is the AI quota: past it the answer is `Ok(false)` and the
-/// built-in translator answers instead of a 429.
-async fn check_quota(
+/// The scope of ask quotas in the state database (subject: the tenant).
+pub const ASK_SCOPE: &str = "ask";
+/// The scope of feedback limits (subject: the tenant and user).
+pub const FEEDBACK_SCOPE: &str = "feedback";
+
+/// What an ask's reservation allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AskGrant {
+    /// Within every limit.
+    Full,
+    /// Past the daily quota with the LLM on: the built-in translator answers.
+    BuiltinOnly,
+}
+
+/// The 429 of a full window, with the seconds until it ends.
+fn quota_error(
+    full: Reservation,
+    windows: RateWindows,
+    now: i64,
+    limit: RateLimit,
+    what: &str,
+) -> AppError {
+    let (message, ends) = match full {
+        Reservation::DayFull => (
+            format!(
+                "The limit of {} {what} a day is reached; it resets at midnight UTC.",
+                limit.per_day.unwrap_or_default()
+            ),
+            windows.day_start + 86_400_000,
+        ),
+        _ => (
+            format!(
+                "Too many {what} at once (at most {} a minute); try again in a minute.",
+                limit.per_minute
+            ),
+            windows.minute_start + 60_000,
+        ),
+    };
+    AppError::Quota {
+        message,
+        retry_after: ((ends - now).max(0) as u64).div_ceil(1000).max(1),
+    }
+}
+
+/// Reserves one ask of the caller's tenant in the state database, before
+/// any work: the burst limit per clock minute and the tier's daily quota,
+/// both or neither. With the LLM translator on, the daily quota is the AI
+/// quota: past it the ask is still granted (within the burst limit) and the
+/// built-in translator answers. A refusal is counted, not written as a row.
+async fn reserve_ask(
     state: &AppState,
     caller: &Caller,
     now: i64,
     ai: bool,
-) -> Result<bool, AppError> {
+) -> Result<AskGrant, AppError> {
     let quotas = state.config().quotas;
-    let usage = state.store().usage(&caller.claims.tenant, now).await?;
-    if usage.last_minute >= quotas.burst_per_minute {
-        return Err(AppError::Quota {
-            message: format!(
-                "Too many questions at once (at most {} a minute); try again in a minute.",
-                quotas.burst_per_minute
-            ),
-            retry_after: 60,
-        });
-    }
-    if let Some(limit) = quotas.daily(caller.tier) {
-        if usage.today >= limit {
-            if ai {
-                return Ok(false);
+    let tenant = caller.claims.tenant.as_str();
+    let windows = RateWindows::at(now);
+    let limit = RateLimit {
+        per_minute: quotas.burst_per_minute,
+        per_day: quotas.daily(caller.tier),
+    };
+    let store = state.store();
+    let full = match store.reserve(ASK_SCOPE, tenant, windows, limit).await? {
+        Reservation::Granted => return Ok(AskGrant::Full),
+        Reservation::DayFull if ai => {
+            let burst_only = RateLimit {
+                per_day: None,
+                ..limit
+            };
+            match store
+                .reserve(ASK_SCOPE, tenant, windows, burst_only)
+                .await?
+            {
+                Reservation::Granted => return Ok(AskGrant::BuiltinOnly),
+                full => full,
             }
-            let ms_to_midnight = 86_400_000 - now.rem_euclid(86_400_000);
-            return Err(AppError::Quota {
-                message: format!(
-                    "Your team has asked its {limit} questions for today; the quota resets at midnight UTC."
-                ),
-                retry_after: (ms_to_midnight / 1000 + 1) as u64,
-            });
         }
-    }
-    Ok(true)
+        full => full,
+    };
+    store.count_refusal(ASK_SCOPE, tenant, windows).await?;
+    Err(quota_error(full, windows, now, limit, "questions"))
 }
 
 /// What the user is told when the built-in translator stands in for the LLM.
@@ -266,7 +325,11 @@ fn with_notice(mut answer: CachedAnswer, notice: &str) -> CachedAnswer {
     answer
 }
 
-/// Answers one question for a caller: cache, quota, translate, guard, audit.
+/// Answers one question for a caller: quota, cache, translate, guard, audit.
+///
+/// The quota is reserved first, for cache hits too; when the answer cannot
+/// be recorded the reservation is given back, so every unit taken is one
+/// audited answer.
 pub async fn ask_one(
     state: &AppState,
     caller: &Caller,
@@ -279,60 +342,57 @@ pub async fn ask_one(
     }
     let started = Instant::now();
     let now = now_ms();
-    let tenant = caller.claims.tenant.as_str();
-    let llm = state.llm();
-    let mut key = cache_key(
-        tenant,
-        state.schema_hash(),
-        today(state),
-        question,
-        previous,
-    );
-    if let Some(l) = llm {
-        // LLM answers are cached apart from the built-in translator's.
-        key.push_str("\u{0}llm\u{0}");
-        key.push_str(l.model());
+    let grant = reserve_ask(state, caller, now, state.llm().is_some()).await?;
+    let answered = answer_and_audit(state, caller, question, previous, grant, started, now).await;
+    if answered.is_err() {
+        let tenant = caller.claims.tenant.as_str();
+        if let Err(e) = state
+            .store()
+            .release(ASK_SCOPE, tenant, RateWindows::at(now))
+            .await
+        {
+            tracing::warn!(error = %e, tenant, "could not give back a quota reservation");
+        }
     }
+    answered
+}
+
+/// The answer to a granted ask, from the cache or translated, and its audit row.
+async fn answer_and_audit(
+    state: &AppState,
+    caller: &Caller,
+    question: &str,
+    previous: Option<&str>,
+    grant: AskGrant,
+    started: Instant,
+    now: i64,
+) -> Result<AskResponse, AppError> {
+    let llm = state.llm();
+    let key = AnswerKey {
+        tenant: &caller.claims.tenant,
+        sub: &caller.claims.sub,
+        privacy: caller.claims.privacy,
+        schema_hash: state.schema_hash(),
+        translator_version: TRANSLATOR_VERSION,
+        // LLM answers are cached apart from the built-in translator's.
+        llm_model: llm.map(|l| l.model()),
+        today: today(state),
+        question: normalise_question(question),
+        previous: previous.map(normalise_question),
+    }
+    .digest();
     let hit = state
         .answers()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .get(&key)
         .cloned();
-    let id = uuid::Uuid::new_v4().to_string();
-    let mut record = AuditRecord {
-        id: id.clone(),
-        tenant: tenant.to_string(),
-        sub: caller.claims.sub.clone(),
-        question: question.to_string(),
-        status: String::new(),
-        sql: None,
-        engine: "builtin".into(),
-        cached: hit.is_some(),
-        counted: hit.is_none(),
-        latency_ms: 0.0,
-        tables: String::new(),
-        columns: String::new(),
-        privacy: caller.claims.privacy.as_str().to_string(),
-        created_at: now,
-    };
+    let cached = hit.is_some();
     let answer = match hit {
         Some(answer) => answer,
         None => {
-            let within_ai_quota = match check_quota(state, caller, now, llm.is_some()).await {
-                Ok(within) => within,
-                Err(e) => {
-                    if matches!(e, AppError::Quota { .. }) {
-                        record.status = "quota_exceeded".into();
-                        record.counted = false;
-                        record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-                        state.store().record_audit(record).await?;
-                    }
-                    return Err(e);
-                }
-            };
             let answer = match llm {
-                Some(l) if within_ai_quota => {
+                Some(l) if grant == AskGrant::Full => {
                     translate_with_llm(state, l, question, previous).await
                 }
                 Some(_) => with_notice(
@@ -353,18 +413,28 @@ pub async fn ask_one(
         }
     };
     let mut response = answer.response;
-    response.id = id;
-    response.cached = record.cached;
-    record.status = status_name(response.status).into();
-    record.engine = match response.engine {
-        TranslatorEngine::Builtin => "builtin",
-        TranslatorEngine::Llm => "llm",
-    }
-    .into();
-    record.sql = response.sql.clone();
-    record.tables = answer.tables.join(",");
-    record.columns = answer.columns.join(",");
-    record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    response.id = uuid::Uuid::new_v4().to_string();
+    response.cached = cached;
+    let record = AuditRecord {
+        id: response.id.clone(),
+        tenant: caller.claims.tenant.clone(),
+        sub: caller.claims.sub.clone(),
+        question: question.to_string(),
+        status: status_name(response.status).into(),
+        sql: response.sql.clone(),
+        engine: match response.engine {
+            TranslatorEngine::Builtin => "builtin",
+            TranslatorEngine::Llm => "llm",
+        }
+        .into(),
+        cached,
+        counted: true,
+        latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+        tables: answer.tables.join(","),
+        columns: answer.columns.join(","),
+        privacy: caller.claims.privacy.as_str().to_string(),
+        created_at: now,
+    };
     state.store().record_audit(record).await?;
     Ok(response)
 }
@@ -440,6 +510,7 @@ pub async fn feedback(
             "The comment is longer than 2000 characters.",
         ));
     }
+    reserve_feedback(&state, &caller).await?;
     let stored = state
         .store()
         .record_feedback(Feedback {
@@ -459,6 +530,33 @@ pub async fn feedback(
     }
 }
 
+/// Reserves one feedback of the caller (per user, not per tenant: one
+/// user's clicks never use up a colleague's).
+async fn reserve_feedback(state: &AppState, caller: &Caller) -> Result<(), AppError> {
+    let quotas = state.config().quotas;
+    let limit = RateLimit {
+        per_minute: quotas.feedback_per_minute,
+        per_day: quotas.feedback_daily,
+    };
+    let now = now_ms();
+    let windows = RateWindows::at(now);
+    let subject = serde_json::to_string(&[&caller.claims.tenant, &caller.claims.sub])
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let store = state.store();
+    match store
+        .reserve(FEEDBACK_SCOPE, &subject, windows, limit)
+        .await?
+    {
+        Reservation::Granted => Ok(()),
+        full => {
+            store
+                .count_refusal(FEEDBACK_SCOPE, &subject, windows)
+                .await?;
+            Err(quota_error(full, windows, now, limit, "feedback messages"))
+        }
+    }
+}
+
 /// Filters of `GET /api/v1/admin/audit`.
 #[derive(Debug, Deserialize)]
 pub struct AuditQuery {
@@ -471,11 +569,20 @@ pub struct AuditQuery {
     pub format: Option<String>,
 }
 
+/// One CSV cell. A cell a spreadsheet would read as a formula (starting
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return: a user's question
+/// can) gets a leading apostrophe, as OWASP advises, so opening the export
+/// never runs it; then it is quoted when it holds a separator.
 fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s
     }
 }
 
@@ -483,7 +590,7 @@ fn csv_field(s: &str) -> String {
 pub async fn admin_audit(
     State(state): State<AppState>,
     _admin: Admin,
-    Query(q): Query<AuditQuery>,
+    QueryParams(q): QueryParams<AuditQuery>,
 ) -> Result<Response, AppError> {
     let records = state
         .store()
@@ -558,12 +665,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 pub async fn admin_usage(
     State(state): State<AppState>,
     _admin: Admin,
-    Query(q): Query<AuditQuery>,
+    QueryParams(q): QueryParams<AuditQuery>,
 ) -> Result<Json<BTreeMap<String, TenantUsage>>, AppError> {
     let records = state
         .store()
         .list_audit(AuditFilter {
-            tenant: q.tenant,
+            tenant: q.tenant.clone(),
             status: None,
             since: q.since.map(|s| s * 1000),
             limit: 1_000_000,
@@ -584,6 +691,14 @@ pub async fn admin_usage(
             .entry(r.tenant.clone())
             .or_default()
             .push(r.latency_ms);
+    }
+    let since = q.since.map_or(0, |s| s.saturating_mul(1000));
+    for (tenant, refused) in state
+        .store()
+        .refusals(ASK_SCOPE, q.tenant.clone(), since)
+        .await?
+    {
+        out.entry(tenant).or_default().quota_rejections += refused;
     }
     for (tenant, u) in out.iter_mut() {
         let q = u.questions.max(1) as f64;
@@ -606,35 +721,91 @@ mod tests {
         chrono::NaiveDate::from_ymd_opt(2025, 11, d).unwrap_or_default()
     }
 
+    fn key(question: &str, previous: Option<&str>) -> AnswerKey<'static> {
+        AnswerKey {
+            tenant: "acme",
+            sub: "u1",
+            privacy: Privacy::Standard,
+            schema_hash: "h",
+            translator_version: TRANSLATOR_VERSION,
+            llm_model: None,
+            today: day(15),
+            question: normalise_question(question),
+            previous: previous.map(normalise_question),
+        }
+    }
+
     #[test]
     fn questions_normalise() {
         assert_eq!(normalise_question("  Total   Revenue?? "), "total revenue");
-        assert_eq!(
-            cache_key("a", "h", day(15), "X", None),
-            cache_key("a", "h", day(15), "x?", None)
-        );
+        assert_eq!(key("X", None).digest(), key("x?", None).digest());
+        let other_tenant = AnswerKey {
+            tenant: "globex",
+            ..key("x", None)
+        };
+        assert_ne!(key("x", None).digest(), other_tenant.digest());
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("-2"), "'-2");
+        assert_eq!(csv_field("+2"), "'+2");
+        assert_eq!(csv_field("\tx"), "'\tx");
+        assert_eq!(csv_field("\r=x"), "\"'\r=x\"");
+        assert_eq!(csv_field("=a,b"), "\"'=a,b\"");
+        assert_eq!(csv_field("total revenue"), "total revenue");
+        assert_eq!(csv_field("a \"b\""), "\"a \"\"b\"\"\"");
+    }
+
+    #[test]
+    fn keys_are_scoped_to_user_privacy_and_engine() {
+        let base = key("total revenue", None);
+        for other in [
+            AnswerKey {
+                sub: "u2",
+                ..base.clone()
+            },
+            AnswerKey {
+                privacy: Privacy::High,
+                ..base.clone()
+            },
+            AnswerKey {
+                llm_model: Some("m"),
+                ..base.clone()
+            },
+        ] {
+            assert_ne!(base.digest(), other.digest(), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn separators_in_questions_never_join_two_keys() {
+        // Joined with NUL these two were one key.
         assert_ne!(
-            cache_key("a", "h", day(15), "x", None),
-            cache_key("b", "h", day(15), "x", None)
+            key("a\u{0}b", None).digest(),
+            key("a", Some("b\u{0}")).digest()
         );
+        assert_ne!(key("a", Some("")).digest(), key("a", None).digest());
     }
 
     #[test]
     fn answers_are_cached_under_the_date_they_were_resolved_against() {
         // "last month" on 2025-11-30 is October; on 2025-12-01 it is November.
-        assert_ne!(
-            cache_key("a", "h", day(30), "revenue last month", None),
-            cache_key(
-                "a",
-                "h",
-                day(30).succ_opt().unwrap_or_default(),
-                "revenue last month",
-                None
-            )
-        );
-        assert_eq!(
-            cache_key("a", "h", day(30), "revenue last month", None),
-            cache_key("a", "h", day(30), "Revenue last month?", None)
-        );
+        let nov30 = AnswerKey {
+            today: day(30),
+            ..key("revenue last month", None)
+        };
+        let dec01 = AnswerKey {
+            today: day(30).succ_opt().unwrap_or_default(),
+            ..nov30.clone()
+        };
+        assert_ne!(nov30.digest(), dec01.digest());
+        let same = AnswerKey {
+            today: day(30),
+            ..key("Revenue last month?", None)
+        };
+        assert_eq!(nov30.digest(), same.digest());
     }
 }

@@ -9,15 +9,19 @@ use slicewise_core::Catalog;
 
 use crate::tier::Tier;
 
-/// Ask quotas per tier; `None` means unlimited.
+/// Ask quotas per tier (`None` means unlimited) and feedback limits per user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct Quotas {
     pub free_daily: Option<u64>,
     pub pro_daily: Option<u64>,
     pub enterprise_daily: Option<u64>,
-    /// Asks per minute for any tier.
+    /// Asks per clock minute for any tier.
     pub burst_per_minute: u64,
+    /// Feedback messages per user and clock minute.
+    pub feedback_per_minute: u64,
+    /// Feedback messages per user and UTC day; `None` means unlimited.
+    pub feedback_daily: Option<u64>,
 }
 
 impl Default for Quotas {
@@ -27,6 +31,8 @@ impl Default for Quotas {
             pro_daily: Some(1_000),
             enterprise_daily: None,
             burst_per_minute: 30,
+            feedback_per_minute: 10,
+            feedback_daily: Some(500),
         }
     }
 }

@@ -36,6 +36,8 @@ pub enum AppError {
     BadRequest { code: &'static str, message: String },
     #[error("body too large")]
     PayloadTooLarge,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("quota exceeded ({message})")]
     Quota { message: String, retry_after: u64 },
     #[error(transparent)]
@@ -124,6 +126,11 @@ impl AppError {
                 "payload_too_large",
                 "The request body is too large.".into(),
             ),
+            AppError::MethodNotAllowed => (
+                S::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "This endpoint does not take that HTTP method.".into(),
+            ),
             AppError::Quota { message, .. } => {
                 (S::TOO_MANY_REQUESTS, "quota_exceeded", message.clone())
             }
@@ -170,6 +177,7 @@ impl AppError {
                     AppError::Quota { retry_after, .. } => Some(*retry_after),
                     _ => None,
                 },
+                request_id: crate::request_id::current(),
             },
         }
     }

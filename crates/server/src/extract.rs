@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use arrow_array::RecordBatch;
 use bytes::Bytes;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use slicewise_core::catalog::TableDef;
 use slicewise_core::manifest::sha256_hex;
 use slicewise_core::wire::Privacy;
@@ -340,8 +341,9 @@ impl ExtractCache {
 pub struct TableRef {
     pub tenant: String,
     pub privacy: Privacy,
-    /// First 16 hex characters of the table's SHA-256.
-    pub sha_prefix: String,
+    pub table: String,
+    /// Hex SHA-256 of the table's bytes.
+    pub sha256: String,
 }
 
 /// Why a table URL was refused.
@@ -353,41 +355,73 @@ pub enum UrlError {
     Expired,
 }
 
-/// Path of a table's stream.
-pub fn table_path(table: &str) -> String {
-    format!("/api/v1/extract/tables/{table}")
+/// What a path segment keeps as is: letters, digits, `-`, `_`, `~`. A dot
+/// is escaped too, so no tenant is ever a `.` or `..` segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'~');
+
+/// Prefix of table paths.
+pub const TABLES_PATH: &str = "/api/v1/extract/tables";
+
+impl TableRef {
+    /// The table's path: tenant, privacy level, table and content hash are
+    /// all in it, so a cache that ignores query strings still never serves
+    /// one tenant's table for another's (and a browser may keep a table by
+    /// its hash across visits).
+    pub fn path(&self) -> String {
+        format!(
+            "{TABLES_PATH}/{}/{}/{}/{}.arrow",
+            utf8_percent_encode(&self.tenant, SEGMENT),
+            self.privacy.as_str(),
+            utf8_percent_encode(&self.table, SEGMENT),
+            self.sha256
+        )
+    }
+
+    /// The reference of a path's decoded segments (`file` is `<sha256>.arrow`).
+    pub fn from_segments(
+        tenant: &str,
+        privacy: &str,
+        table: &str,
+        file: &str,
+    ) -> Result<TableRef, UrlError> {
+        let sha256 = file.strip_suffix(".arrow").ok_or(UrlError::Invalid)?;
+        let hex = sha256.len() == 64
+            && sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !hex || tenant.is_empty() || table.is_empty() {
+            return Err(UrlError::Invalid);
+        }
+        Ok(TableRef {
+            tenant: tenant.to_string(),
+            privacy: Privacy::parse(privacy).ok_or(UrlError::Invalid)?,
+            table: table.to_string(),
+            sha256: sha256.to_string(),
+        })
+    }
 }
 
-fn url_signature(key: &[u8], table: &str, x: &str, exp: i64) -> String {
+fn url_signature(key: &[u8], r: &TableRef, exp: i64) -> String {
     use base64::Engine as _;
-    let signed = format!("{}?x={x}&exp={exp}", table_path(table));
+    let signed = format!("{}?exp={exp}", r.path());
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hmac(key, &[signed.as_bytes()]))
 }
 
 /// A signed, expiring URL (relative) for one table of an extract.
-pub fn signed_table_url(key: &[u8], table: &str, r: &TableRef, exp: i64) -> String {
-    use base64::Engine as _;
-    let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
-        "{}\n{}\n{}",
-        r.tenant,
-        r.privacy.as_str(),
-        r.sha_prefix
-    ));
-    let sig = url_signature(key, table, &x, exp);
-    format!("{}?x={x}&exp={exp}&sig={sig}", table_path(table))
+pub fn signed_table_url(key: &[u8], r: &TableRef, exp: i64) -> String {
+    let sig = url_signature(key, r, exp);
+    format!("{}?exp={exp}&sig={sig}", r.path())
 }
 
-/// Checks a table URL's signature and expiry and decodes what it points at.
+/// Checks a table URL's signature and expiry.
 pub fn verify_table_url(
     key: &[u8],
-    table: &str,
-    x: &str,
+    r: &TableRef,
     exp: i64,
     sig: &str,
     now: i64,
-) -> Result<TableRef, UrlError> {
-    use base64::Engine as _;
-    let expected = url_signature(key, table, x, exp);
+) -> Result<(), UrlError> {
+    let expected = url_signature(key, r, exp);
     // Compare digests, not strings, so timing says nothing about the signature.
     let a = hmac(key, &[expected.as_bytes()]);
     let b = hmac(key, &[sig.as_bytes()]);
@@ -397,59 +431,75 @@ pub fn verify_table_url(
     if now >= exp {
         return Err(UrlError::Expired);
     }
-    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(x)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or(UrlError::Invalid)?;
-    let mut parts = text.split('\n');
-    let (Some(tenant), Some(privacy), Some(sha), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(UrlError::Invalid);
-    };
-    Ok(TableRef {
-        tenant: tenant.to_string(),
-        privacy: Privacy::parse(privacy).ok_or(UrlError::Invalid)?,
-        sha_prefix: sha.to_string(),
-    })
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn orders(tenant: &str) -> TableRef {
+        TableRef {
+            tenant: tenant.into(),
+            privacy: Privacy::High,
+            table: "orders".into(),
+            sha256: "0123456789abcdef".repeat(4),
+        }
+    }
+
     #[test]
     fn signed_urls_verify_and_refuse_edits() {
-        let r = TableRef {
-            tenant: "acme".into(),
-            privacy: Privacy::High,
-            sha_prefix: "0123456789abcdef".into(),
+        let r = orders("acme");
+        let url = signed_table_url(b"k", &r, 2_000);
+        let sig = url.rsplit_once("sig=").map(|x| x.1).unwrap_or_default();
+        assert_eq!(verify_table_url(b"k", &r, 2_000, sig, 1_000), Ok(()));
+        let customers = TableRef {
+            table: "customers".into(),
+            ..r.clone()
         };
-        let url = signed_table_url(b"k", "orders", &r, 2_000);
-        let q = url.split_once('?').map(|x| x.1).unwrap_or_default();
-        let get = |k: &str| {
-            q.split('&')
-                .find_map(|p| p.strip_prefix(&format!("{k}=")))
-                .unwrap_or_default()
-                .to_string()
-        };
-        let (x, sig) = (get("x"), get("sig"));
         assert_eq!(
-            verify_table_url(b"k", "orders", &x, 2_000, &sig, 1_000),
-            Ok(r)
-        );
-        assert_eq!(
-            verify_table_url(b"k", "customers", &x, 2_000, &sig, 1_000),
+            verify_table_url(b"k", &customers, 2_000, sig, 1_000),
             Err(UrlError::Invalid)
         );
         assert_eq!(
-            verify_table_url(b"k", "orders", &x, 2_001, &sig, 1_000),
+            verify_table_url(b"k", &orders("globex"), 2_000, sig, 1_000),
             Err(UrlError::Invalid)
         );
         assert_eq!(
-            verify_table_url(b"k", "orders", &x, 2_000, &sig, 2_000),
+            verify_table_url(b"k", &r, 2_001, sig, 1_000),
+            Err(UrlError::Invalid)
+        );
+        assert_eq!(
+            verify_table_url(b"k", &r, 2_000, sig, 2_000),
             Err(UrlError::Expired)
         );
+    }
+
+    #[test]
+    fn tenants_are_one_escaped_path_segment() {
+        let sha = "0123456789abcdef".repeat(4);
+        assert_eq!(
+            orders("acme").path(),
+            format!("/api/v1/extract/tables/acme/high/orders/{sha}.arrow")
+        );
+        assert_eq!(
+            orders("../a b/c").path(),
+            format!("/api/v1/extract/tables/%2E%2E%2Fa%20b%2Fc/high/orders/{sha}.arrow")
+        );
+        let file = format!("{sha}.arrow");
+        assert_eq!(
+            TableRef::from_segments("../a b/c", "high", "orders", &file),
+            Ok(orders("../a b/c"))
+        );
+        for (privacy, file) in [
+            ("high", "0123.arrow"),
+            ("high", sha.as_str()),
+            ("secret", file.as_str()),
+        ] {
+            assert_eq!(
+                TableRef::from_segments("acme", privacy, "orders", file),
+                Err(UrlError::Invalid)
+            );
+        }
     }
 }

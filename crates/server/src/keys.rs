@@ -65,15 +65,33 @@ fn random_bytes(n: usize) -> Vec<u8> {
     b
 }
 
-fn write_secret(path: &Path, text: &str) -> Result<(), KeyError> {
-    std::fs::write(path, text).map_err(|e| key_error(path, e))?;
+/// Writes a new secret file, readable by its owner only from its first
+/// byte: the text goes to a temporary file created with mode 0600 (never
+/// following a link), is synced, then linked into place, which fails when
+/// anything (a file, a link planted by someone else, another replica's
+/// secret) already has the name. No reader ever sees it half written.
+fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("secret");
+    let tmp = dir.join(format!(".{name}.{}.tmp", hex::encode(random_bytes(8))));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| key_error(path, e))?;
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
     }
-    Ok(())
+    let written = options.open(&tmp).and_then(|mut f| {
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    linked
 }
 
 /// Reads a secret file, creating it with `make` when missing.
@@ -86,9 +104,19 @@ fn read_or_create(
         Ok(text) => Ok(text.trim().to_string()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let text = make();
-            write_secret(path, &text)?;
-            created.push(path.to_path_buf());
-            Ok(text)
+            match write_secret(path, &text) {
+                Ok(()) => {
+                    created.push(path.to_path_buf());
+                    Ok(text)
+                }
+                // Another replica sharing the folder wrote it first: use theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    std::fs::read_to_string(path)
+                        .map(|t| t.trim().to_string())
+                        .map_err(|e| key_error(path, e))
+                }
+                Err(e) => Err(key_error(path, e)),
+            }
         }
         Err(e) => Err(key_error(path, e)),
     }
@@ -113,7 +141,8 @@ pub fn add_manifest_key(data_dir: &Path) -> Result<PublicKey, KeyError> {
     let seed: [u8; 32] = random_bytes(32).try_into().unwrap_or([7; 32]);
     let key = SigningKey::from_bytes(&seed);
     let kid = new_kid(&key);
-    write_secret(&dir.join(format!("{kid}.ed25519")), &hex::encode(seed))?;
+    let path = dir.join(format!("{kid}.ed25519"));
+    write_secret(&path, &hex::encode(seed)).map_err(|e| key_error(&path, e))?;
     Ok(public_key(&kid, &key.verifying_key()))
 }
 

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use serde::Deserialize;
 use slicewise_core::wire::Privacy;
 use slicewise_demo_seed::seed_sqlite;
@@ -19,8 +20,8 @@ use slicewise_server::state::EXTRACT_LIFETIME;
 use slicewise_server::store::KeyPublication;
 use slicewise_server::store_pg::PgStore;
 use slicewise_server::{
-    app, AppConfig, AppState, DataSource, LlmConfig, Quotas, ServerKeys, SqliteStore, Store, Tier,
-    TranslatorKind,
+    app, AppConfig, AppState, DataSource, LlmConfig, Quotas, ServeLimits, ServerKeys, SqliteStore,
+    Store, Tier, TranslatorKind,
 };
 
 #[derive(Parser)]
@@ -181,6 +182,16 @@ struct ServeArgs {
     /// same database for PostgreSQL.
     #[arg(long, env = "SLICEWISE_STATE_DB")]
     state_db: Option<PathBuf>,
+    /// Most connections open at once (past it, new ones wait in the backlog).
+    #[arg(long, env = "SLICEWISE_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Longest wait for a request's headers, and for the next request on an
+    /// idle keep-alive connection, in seconds.
+    #[arg(long, env = "SLICEWISE_HEADER_READ_TIMEOUT_SECONDS")]
+    header_read_timeout_seconds: Option<u64>,
+    /// Longest wait for a request's body, in seconds.
+    #[arg(long, env = "SLICEWISE_REQUEST_BODY_TIMEOUT_SECONDS")]
+    request_body_timeout_seconds: Option<u64>,
     #[command(flatten)]
     llm: LlmArgs,
 }
@@ -194,13 +205,17 @@ struct LlmArgs {
     /// Model name sent with each request.
     #[arg(long = "llm-model", env = "SLICEWISE_LLM_MODEL")]
     model: Option<String>,
-    /// API key (sent as a bearer token).
+    /// API key (sent as a bearer token). Prefer the environment variable or
+    /// --llm-api-key-file: a flag shows in `ps`.
     #[arg(
         long = "llm-api-key",
         env = "SLICEWISE_LLM_API_KEY",
         hide_env_values = true
     )]
     api_key: Option<String>,
+    /// File holding the API key (its first line; e.g. a mounted secret).
+    #[arg(long = "llm-api-key-file", env = "SLICEWISE_LLM_API_KEY_FILE")]
+    api_key_file: Option<PathBuf>,
     /// Longest wait for one completion, in seconds.
     #[arg(long = "llm-timeout-seconds", env = "SLICEWISE_LLM_TIMEOUT_SECONDS")]
     timeout_seconds: Option<u64>,
@@ -213,6 +228,7 @@ struct FileLlm {
     base_url: Option<String>,
     model: Option<String>,
     api_key: Option<String>,
+    api_key_file: Option<PathBuf>,
     timeout_seconds: Option<u64>,
 }
 
@@ -278,6 +294,9 @@ struct FileConfig {
     catalog: Option<PathBuf>,
     default_tier: Option<String>,
     state_db: Option<PathBuf>,
+    max_connections: Option<usize>,
+    header_read_timeout_seconds: Option<u64>,
+    request_body_timeout_seconds: Option<u64>,
 }
 
 fn read_file_config(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -340,6 +359,12 @@ fn translator_config(
         .base_url
         .clone()
         .or_else(|| fl.and_then(|f| f.base_url.clone()));
+    let api_key = llm_api_key(
+        args.llm.api_key.clone(),
+        args.llm.api_key_file.as_deref(),
+        fl.and_then(|f| f.api_key.clone()),
+        fl.and_then(|f| f.api_key_file.as_deref()),
+    )?;
     let llm = base_url.map(|base_url| LlmConfig {
         base_url,
         model: args
@@ -348,11 +373,7 @@ fn translator_config(
             .clone()
             .or_else(|| fl.and_then(|f| f.model.clone()))
             .unwrap_or_else(|| "gpt-4o-mini".into()),
-        api_key: args
-            .llm
-            .api_key
-            .clone()
-            .or_else(|| fl.and_then(|f| f.api_key.clone())),
+        api_key: api_key.clone(),
         timeout: Duration::from_secs(
             args.llm
                 .timeout_seconds
@@ -364,6 +385,35 @@ fn translator_config(
         bail!("translator = llm needs an LLM base URL (--llm-base-url or SLICEWISE_LLM_BASE_URL)");
     }
     Ok((kind, llm))
+}
+
+/// The LLM key: flag or environment, then its file, then the TOML file's
+/// key, then the TOML file's key file (first line of a file, trimmed).
+fn llm_api_key(
+    given: Option<String>,
+    file: Option<&Path>,
+    toml_key: Option<String>,
+    toml_file: Option<&Path>,
+) -> anyhow::Result<Option<String>> {
+    let read = |path: &Path| -> anyhow::Result<String> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the LLM API key file {}", path.display()))?;
+        let key = text.lines().next().unwrap_or_default().trim().to_string();
+        if key.is_empty() {
+            bail!("the LLM API key file {} is empty", path.display());
+        }
+        Ok(key)
+    };
+    if let Some(key) = given {
+        return Ok(Some(key));
+    }
+    if let Some(path) = file {
+        return read(path).map(Some);
+    }
+    if let Some(key) = toml_key {
+        return Ok(Some(key));
+    }
+    toml_file.map(read).transpose()
 }
 
 /// Creates a SQLite file (and its folder) for the server's state if missing.
@@ -397,7 +447,18 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches)?;
+    let key_on_command_line = matches
+        .subcommand_matches("serve")
+        .and_then(|m| m.value_source("api_key"))
+        == Some(ValueSource::CommandLine);
+    if key_on_command_line {
+        tracing::warn!(
+            "--llm-api-key shows the key to every user of this machine (ps); \
+             use SLICEWISE_LLM_API_KEY or --llm-api-key-file"
+        );
+    }
     let file = read_file_config(cli.config.as_deref())?;
     match cli.command {
         Command::Serve(args) => serve(*args, file),
@@ -707,6 +768,22 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
         extract_ttl: Duration::from_secs(file.extract_ttl_seconds.unwrap_or(600)),
         max_body_bytes: file.max_body_bytes.unwrap_or(64 * 1024),
     };
+    let defaults = ServeLimits::default();
+    let limits = ServeLimits {
+        max_connections: args
+            .max_connections
+            .or(file.max_connections)
+            .unwrap_or(defaults.max_connections),
+        header_read_timeout: args
+            .header_read_timeout_seconds
+            .or(file.header_read_timeout_seconds)
+            .map_or(defaults.header_read_timeout, Duration::from_secs),
+        request_body_timeout: args
+            .request_body_timeout_seconds
+            .or(file.request_body_timeout_seconds)
+            .map_or(defaults.request_body_timeout, Duration::from_secs),
+        ..defaults
+    };
     let addr = args
         .addr
         .or(file.addr)
@@ -726,9 +803,7 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
             .with_context(|| format!("binding {addr}"))?;
         let local = listener.local_addr()?;
         println!("Slicewise listening on http://{local}");
-        axum::serve(listener, app(state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        slicewise_server::serve(listener, app(state), limits, shutdown_signal()).await?;
         tracing::info!("stopped");
         Ok(())
     })
@@ -754,4 +829,27 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_llm_key_comes_from_a_file_when_not_given() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("key");
+        std::fs::write(&file, "sk-from-file\nignored\n").expect("key file");
+        let key = |given: Option<&str>, file: Option<&Path>| {
+            llm_api_key(given.map(str::to_string), file, None, None).expect("key")
+        };
+        assert_eq!(key(None, Some(&file)).as_deref(), Some("sk-from-file"));
+        assert_eq!(key(Some("sk-env"), Some(&file)).as_deref(), Some("sk-env"));
+        assert_eq!(key(None, None), None);
+        let toml = llm_api_key(None, None, None, Some(&file)).expect("key");
+        assert_eq!(toml.as_deref(), Some("sk-from-file"));
+        std::fs::write(&file, "\n").expect("empty");
+        assert!(llm_api_key(None, Some(&file), None, None).is_err());
+        assert!(llm_api_key(None, Some(&dir.path().join("none")), None, None).is_err());
+    }
 }

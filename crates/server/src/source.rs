@@ -632,6 +632,16 @@ pub enum DataSource {
     Postgres(crate::source_pg::PgSource),
 }
 
+impl DataSource {
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), SourceError> {
+        match self {
+            DataSource::Sqlite(s) => s.ping().await,
+            DataSource::Postgres(p) => p.ping().await,
+        }
+    }
+}
+
 impl TableSource for DataSource {
     async fn list_tenants(
         &self,

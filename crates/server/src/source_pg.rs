@@ -20,6 +20,13 @@ pub struct PgSource {
 }
 
 impl PgSource {
+    /// Whether the database answers, as the app role.
+    pub async fn ping(&self) -> Result<(), SourceError> {
+        let client = self.app_client().await?;
+        client.simple_query("SELECT 1").await.map_err(unavailable)?;
+        Ok(())
+    }
+
     /// The source over a connection string (URL or `key=value` form).
     pub fn new(url: impl Into<String>) -> PgSource {
         PgSource { url: url.into() }

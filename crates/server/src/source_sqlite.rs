@@ -112,6 +112,21 @@ fn read_blocking(
     Ok(())
 }
 
+impl SqliteSource {
+    /// Whether the file opens and answers.
+    pub async fn ping(&self) -> Result<(), SourceError> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            SqliteSource::open(&path)?
+                .query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map(drop)
+                .map_err(|e| SourceError::Unavailable(e.to_string()))
+        })
+        .await
+        .map_err(|e| SourceError::Unavailable(e.to_string()))?
+    }
+}
+
 impl TableSource for SqliteSource {
     async fn list_tenants(
         &self,

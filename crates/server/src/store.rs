@@ -1,4 +1,4 @@
-//! Slicewise's own state (the audit log, quotas' counts, feedback and the
+//! Slicewise's own state (the audit log, quota windows, feedback and the
 //! published signing keys): in a SQLite file or a PostgreSQL database.
 //!
 //! Both hold the same tables; every method here is scoped to one tenant
@@ -64,6 +64,21 @@ pub struct AuditRecord {
     pub created_at: i64,
 }
 
+/// An embed token minted with the admin key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenMint {
+    pub id: String,
+    pub tenant: String,
+    pub sub: String,
+    pub privacy: String,
+    /// Hex SHA-256 of the token: matches it in logs, never replays it.
+    pub token_sha256: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
 /// Filters of the admin audit listing.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -74,11 +89,65 @@ pub struct AuditFilter {
     pub limit: usize,
 }
 
-/// Asks counted against a quota.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Usage {
-    pub today: u64,
-    pub last_minute: u64,
+/// Limits of one scope and subject: per clock minute and per UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_minute: u64,
+    /// `None`: no daily limit.
+    pub per_day: Option<u64>,
+}
+
+impl RateLimit {
+    /// The limits as the SQL compares them (`used < limit`).
+    pub(crate) fn sql_limits(self) -> (i64, i64) {
+        let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        (self.per_day.map_or(i64::MAX, clamp), clamp(self.per_minute))
+    }
+}
+
+/// The fixed windows an instant falls in: its UTC day and its clock minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateWindows {
+    /// Unix milliseconds of the day's start.
+    pub day_start: i64,
+    /// Unix milliseconds of the minute's start.
+    pub minute_start: i64,
+}
+
+impl RateWindows {
+    /// The windows of `now_ms` (unix milliseconds).
+    pub fn at(now_ms: i64) -> RateWindows {
+        RateWindows {
+            day_start: now_ms - now_ms.rem_euclid(86_400_000),
+            minute_start: now_ms - now_ms.rem_euclid(60_000),
+        }
+    }
+}
+
+/// What a reservation got: a unit of both windows, or which one is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    Granted,
+    MinuteFull,
+    DayFull,
+}
+
+/// Which window a refused reservation found full, from the row as it is now.
+pub(crate) fn full_window(
+    windows: RateWindows,
+    limit: RateLimit,
+    row: Option<(i64, i64, i64, i64)>,
+) -> Reservation {
+    let (_, minute_limit) = limit.sql_limits();
+    match row {
+        Some((_, _, minute_start, minute_used))
+            if minute_start >= windows.minute_start && minute_used >= minute_limit =>
+        {
+            Reservation::MinuteFull
+        }
+        _ if limit.per_minute == 0 => Reservation::MinuteFull,
+        _ => Reservation::DayFull,
+    }
 }
 
 /// Which manifest-signing keys to publish, and until when retired ones stay listed.
@@ -111,13 +180,74 @@ impl Store {
         }
     }
 
-    /// Counted asks of a tenant today (UTC) and in the last minute.
-    pub async fn usage(&self, tenant: &str, now_ms: i64) -> Result<Usage, StoreError> {
-        let day_start = now_ms - now_ms.rem_euclid(86_400_000);
-        let minute_start = now_ms - 60_000;
+    /// Takes one unit of `subject`'s minute and day windows in `scope`, both
+    /// or neither, in one conditional statement: concurrent requests on any
+    /// replica never take more than the limits.
+    pub async fn reserve(
+        &self,
+        scope: &str,
+        subject: &str,
+        windows: RateWindows,
+        limit: RateLimit,
+    ) -> Result<Reservation, StoreError> {
+        if limit.per_minute == 0 {
+            return Ok(Reservation::MinuteFull);
+        }
+        if limit.per_day == Some(0) {
+            return Ok(Reservation::DayFull);
+        }
         match self {
-            Store::Sqlite(s) => s.usage(tenant, day_start, minute_start).await,
-            Store::Postgres(p) => p.usage(tenant, day_start, minute_start).await,
+            Store::Sqlite(s) => s.reserve(scope, subject, windows, limit).await,
+            Store::Postgres(p) => p.reserve(scope, subject, windows, limit).await,
+        }
+    }
+
+    /// Gives back a unit taken by [`Store::reserve`] in these windows (the
+    /// work it was taken for failed); a window since replaced is left alone.
+    pub async fn release(
+        &self,
+        scope: &str,
+        subject: &str,
+        windows: RateWindows,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.release(scope, subject, windows).await,
+            Store::Postgres(p) => p.release(scope, subject, windows).await,
+        }
+    }
+
+    /// Counts one refused request of the day (never a row per refusal).
+    pub async fn count_refusal(
+        &self,
+        scope: &str,
+        subject: &str,
+        windows: RateWindows,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.count_refusal(scope, subject, windows.day_start).await,
+            Store::Postgres(p) => p.count_refusal(scope, subject, windows.day_start).await,
+        }
+    }
+
+    /// Refused requests per subject of a scope, over the days from `since_ms` on.
+    pub async fn refusals(
+        &self,
+        scope: &str,
+        subject: Option<String>,
+        since_ms: i64,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let since_day = RateWindows::at(since_ms).day_start;
+        match self {
+            Store::Sqlite(s) => s.refusals(scope, subject, since_day).await,
+            Store::Postgres(p) => p.refusals(scope, subject, since_day).await,
+        }
+    }
+
+    /// Whether the state database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.ping().await,
+            Store::Postgres(p) => p.ping().await,
         }
     }
 
@@ -126,6 +256,14 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.record_audit(record).await,
             Store::Postgres(p) => p.record_audit(record).await,
+        }
+    }
+
+    /// Records an embed token minted with the admin key.
+    pub async fn record_token_mint(&self, mint: TokenMint) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.record_token_mint(mint).await,
+            Store::Postgres(p) => p.record_token_mint(mint).await,
         }
     }
 

@@ -1,5 +1,5 @@
-//! Slicewise's own state in PostgreSQL: the audit log, feedback and the
-//! published signing keys, in a schema of its own (`slicewise`), created by
+//! Slicewise's own state in PostgreSQL: the audit log, quota windows,
+//! feedback and the published signing keys, in a schema of its own (`slicewise`), created by
 //! versioned migrations (`migrations/postgres`), read and written as the
 //! app role.
 
@@ -7,7 +7,10 @@ use slicewise_core::wire::PublicKey;
 use tokio_postgres::Client;
 
 use crate::pg::{connect, ensure_role, APP_ROLE};
-use crate::store::{AuditFilter, AuditRecord, Feedback, KeyPublication, StoreError, Usage};
+use crate::store::{
+    full_window, AuditFilter, AuditRecord, Feedback, KeyPublication, RateLimit, RateWindows,
+    Reservation, StoreError, TokenMint,
+};
 
 /// Slicewise's schema: its state tables never meet the vendor's.
 pub const SCHEMA: &str = "slicewise";
@@ -27,8 +30,10 @@ mod embedded {
 fn state_grants() -> String {
     format!(
         "GRANT USAGE ON SCHEMA {SCHEMA} TO {APP_ROLE};
-         GRANT SELECT, INSERT ON {SCHEMA}.audit, {SCHEMA}.feedback TO {APP_ROLE};
-         GRANT SELECT, INSERT, UPDATE ON {SCHEMA}.signing_keys TO {APP_ROLE};"
+         GRANT SELECT, INSERT ON {SCHEMA}.audit, {SCHEMA}.feedback, {SCHEMA}.token_mints
+           TO {APP_ROLE};
+         GRANT SELECT, INSERT, UPDATE ON {SCHEMA}.signing_keys, {SCHEMA}.rate_windows,
+           {SCHEMA}.quota_refusals TO {APP_ROLE};"
     )
 }
 
@@ -43,6 +48,25 @@ const RETIRE_KEY: &str =
   VALUES ($1, $2, $3, $4, $4, $5)
   ON CONFLICT (kid) DO UPDATE SET retired_at = excluded.retired_at, expires_at = excluded.expires_at
   WHERE k.retired_at IS NULL";
+
+/// One unit of the minute and the day window, both or neither (see the
+/// SQLite twin); the row lock of `ON CONFLICT DO UPDATE` orders replicas.
+const RESERVE: &str = "INSERT INTO slicewise.rate_windows AS w
+  (scope, subject, day_start, day_used, minute_start, minute_used) VALUES ($1, $2, $3, 1, $4, 1)
+  ON CONFLICT (scope, subject) DO UPDATE SET
+    day_used = CASE WHEN excluded.day_start > w.day_start THEN 1 ELSE w.day_used + 1 END,
+    day_start = GREATEST(w.day_start, excluded.day_start),
+    minute_used = CASE WHEN excluded.minute_start > w.minute_start THEN 1 ELSE w.minute_used + 1 END,
+    minute_start = GREATEST(w.minute_start, excluded.minute_start)
+  WHERE (excluded.day_start > w.day_start OR w.day_used < $5)
+    AND (excluded.minute_start > w.minute_start OR w.minute_used < $6)
+  RETURNING day_used";
+
+/// Gives back one unit of each window that is still the one it was taken in.
+const RELEASE: &str = "UPDATE slicewise.rate_windows SET
+    day_used = CASE WHEN day_start = $3 AND day_used > 0 THEN day_used - 1 ELSE day_used END,
+    minute_used = CASE WHEN minute_start = $4 AND minute_used > 0 THEN minute_used - 1 ELSE minute_used END
+  WHERE scope = $1 AND subject = $2";
 
 /// Slicewise's state in a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -91,25 +115,108 @@ impl PgStore {
         Ok(())
     }
 
-    /// Counted asks since two instants (unix ms).
-    pub async fn usage(
+    /// Takes a unit of both windows, or none (see the SQLite twin).
+    pub async fn reserve(
         &self,
-        tenant: &str,
-        day_start: i64,
-        minute_start: i64,
-    ) -> Result<Usage, StoreError> {
+        scope: &str,
+        subject: &str,
+        w: RateWindows,
+        limit: RateLimit,
+    ) -> Result<Reservation, StoreError> {
         let client = self.app_client().await?;
+        let (day_limit, minute_limit) = limit.sql_limits();
+        let granted = client
+            .query_opt(
+                RESERVE,
+                &[
+                    &scope,
+                    &subject,
+                    &w.day_start,
+                    &w.minute_start,
+                    &day_limit,
+                    &minute_limit,
+                ],
+            )
+            .await?
+            .is_some();
+        if granted {
+            return Ok(Reservation::Granted);
+        }
         let row = client
-            .query_one(
-                "SELECT COUNT(*) FILTER (WHERE created_at >= $2), COUNT(*) FILTER (WHERE created_at >= $3)
-                 FROM slicewise.audit WHERE tenant = $1 AND counted AND created_at >= LEAST($2, $3)",
-                &[&tenant, &day_start, &minute_start],
+            .query_opt(
+                "SELECT day_start, day_used, minute_start, minute_used FROM slicewise.rate_windows
+                 WHERE scope = $1 AND subject = $2",
+                &[&scope, &subject],
+            )
+            .await?
+            .map(|r| {
+                Ok::<_, StoreError>((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))
+            })
+            .transpose()?;
+        Ok(full_window(w, limit, row))
+    }
+
+    /// Gives back a unit of the windows that are still current.
+    pub async fn release(
+        &self,
+        scope: &str,
+        subject: &str,
+        w: RateWindows,
+    ) -> Result<(), StoreError> {
+        let client = self.app_client().await?;
+        client
+            .execute(RELEASE, &[&scope, &subject, &w.day_start, &w.minute_start])
+            .await?;
+        Ok(())
+    }
+
+    /// Counts one refusal of the day.
+    pub async fn count_refusal(
+        &self,
+        scope: &str,
+        subject: &str,
+        day_start: i64,
+    ) -> Result<(), StoreError> {
+        let client = self.app_client().await?;
+        client
+            .execute(
+                "INSERT INTO slicewise.quota_refusals AS q (scope, subject, day_start, refused)
+                 VALUES ($1, $2, $3, 1)
+                 ON CONFLICT (scope, subject, day_start) DO UPDATE SET refused = q.refused + 1",
+                &[&scope, &subject, &day_start],
             )
             .await?;
-        Ok(Usage {
-            today: row.get::<_, i64>(0).max(0) as u64,
-            last_minute: row.get::<_, i64>(1).max(0) as u64,
-        })
+        Ok(())
+    }
+
+    /// Refusals per subject since a day.
+    pub async fn refusals(
+        &self,
+        scope: &str,
+        subject: Option<String>,
+        since_day: i64,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let client = self.app_client().await?;
+        let rows = client
+            .query(
+                "SELECT subject, SUM(refused)::bigint FROM slicewise.quota_refusals
+                 WHERE scope = $1 AND ($2::text IS NULL OR subject = $2) AND day_start >= $3
+                 GROUP BY subject ORDER BY subject",
+                &[&scope, &subject, &since_day],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get::<_, i64>(1)?.max(0) as u64)))
+            .collect()
+    }
+
+    /// Whether the database answers, as the app role, with the state tables.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let client = self.app_client().await?;
+        client
+            .simple_query("SELECT 1 FROM slicewise.rate_windows WHERE false")
+            .await?;
+        Ok(())
     }
 
     /// Records one ask.
@@ -124,6 +231,19 @@ impl PgStore {
                     &r.id, &r.tenant, &r.sub, &r.question, &r.status, &r.sql, &r.engine, &r.cached,
                     &r.counted, &r.latency_ms, &r.tables, &r.columns, &r.privacy, &r.created_at,
                 ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Records a minted token.
+    pub async fn record_token_mint(&self, m: TokenMint) -> Result<(), StoreError> {
+        let client = self.app_client().await?;
+        client
+            .execute(
+                "INSERT INTO slicewise.token_mints (id, tenant, sub, privacy, token_sha256, expires_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[&m.id, &m.tenant, &m.sub, &m.privacy, &m.token_sha256, &m.expires_at, &m.created_at],
             )
             .await?;
         Ok(())

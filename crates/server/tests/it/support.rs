@@ -256,3 +256,25 @@ pub fn query_param(url: &str, key: &str) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// Serves `router` on a loopback port with the production accept loop and
+/// `limits`; returns `http://127.0.0.1:PORT` (the server lives as long as the
+/// test's runtime).
+pub async fn listen_with(router: Router, limits: slicewise_server::ServeLimits) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(slicewise_server::serve(
+        listener,
+        router,
+        limits,
+        std::future::pending(),
+    ));
+    format!("http://{addr}")
+}
+
+/// [`listen_with`] with the default limits.
+pub async fn listen(router: Router) -> String {
+    listen_with(router, slicewise_server::ServeLimits::default()).await
+}

@@ -131,7 +131,8 @@ async fn bad_tokens_get_401_with_a_code() {
         (r.status, r.code().as_str()),
         (StatusCode::UNAUTHORIZED, "unauthorized")
     );
-    // The good one passes, with privacy defaulting to standard.
+    // The good one passes; without a privacy claim it is read at the most
+    // private level (gdpr), never the least.
     let r = s
         .get(
             "/api/v1/extract/manifest",
@@ -139,7 +140,8 @@ async fn bad_tokens_get_401_with_a_code() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert!(r.text().contains("standard"));
+    assert!(r.text().contains("/gdpr/"), "{}", r.text());
+    assert!(!r.text().contains("standard"), "{}", r.text());
 }
 
 #[tokio::test]
@@ -225,4 +227,46 @@ async fn demo_tokens_exist_only_in_demo_mode() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let token = r.json()["token"].as_str().expect("token").to_string();
     assert!(demo.manifest(&token).await.manifest.contains("globex"));
+}
+
+#[tokio::test]
+async fn tokens_minted_with_the_admin_key_are_recorded() {
+    let s = TestServer::new();
+    let admin = s.keys().admin_key.clone();
+    let body = r#"{"tenant":"acme","sub":"alice","privacy":"high","ttl_seconds":600}"#;
+    let r = s.post("/api/v1/embed/token", Some(&admin), body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    let token = v["token"].as_str().expect("token");
+    let (tenant, sub, privacy, digest, expires_at): (String, String, String, String, i64) = s
+        .sql()
+        .query_row(
+            "SELECT tenant, sub, privacy, token_sha256, expires_at FROM token_mints",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .expect("one recorded mint");
+    assert_eq!(
+        (tenant.as_str(), sub.as_str(), privacy.as_str()),
+        ("acme", "alice", "high")
+    );
+    assert_eq!(
+        digest,
+        slicewise_core::manifest::sha256_hex(token.as_bytes())
+    );
+    assert_eq!(Some(expires_at), v["expires_at"].as_i64());
+    // A refused mint records nothing.
+    let r = s
+        .post(
+            "/api/v1/embed/token",
+            Some(&admin),
+            r#"{"tenant":"nobody"}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let n: i64 = s
+        .sql()
+        .query_row("SELECT COUNT(*) FROM token_mints", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 1);
 }
