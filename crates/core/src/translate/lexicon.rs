@@ -277,6 +277,9 @@ pub struct Vocabulary {
     known_tokens: std::collections::HashSet<String>,
     /// States match their exact words only: "opened" is not "open".
     state_phrases: std::collections::HashSet<String>,
+    /// Surface phrase -> the meanings given for exactly those words: where
+    /// stems collide ("invoices", "invoiced"), the exact words win.
+    surfaces: HashMap<String, Vec<Lex>>,
     longest: usize,
 }
 
@@ -288,6 +291,7 @@ impl Vocabulary {
             content_tokens: Vec::new(),
             known_tokens: Default::default(),
             state_phrases: Default::default(),
+            surfaces: HashMap::new(),
             longest: 1,
         };
         let forms: Vec<(String, String)> = words::entries()
@@ -419,6 +423,10 @@ impl Vocabulary {
             self.known_tokens.insert(stem(t));
         }
         self.longest = self.longest.max(tokens.len());
+        let surface = self.surfaces.entry(tokens.join(" ")).or_default();
+        if !surface.contains(&lex) {
+            surface.push(lex.clone());
+        }
         let key = key_of(&tokens);
         let entry = self.phrases.entry(key).or_default();
         if !entry.contains(&lex) {
@@ -499,11 +507,14 @@ impl Vocabulary {
                 if let Some(lexes) = self.phrases.get(&key_of(&tokens[i..i + len])) {
                     let surface = tokens[i..i + len].join(" ");
                     let exact_state = self.state_phrases.contains(&surface);
-                    let lexes: Vec<Lex> = lexes
+                    let mut lexes: Vec<Lex> = lexes
                         .iter()
                         .filter(|l| exact_state || !matches!(l, Lex::State(_)))
                         .cloned()
                         .collect();
+                    if let Some(exact) = self.surfaces.get(&surface) {
+                        lexes.sort_by_key(|l| !exact.contains(l));
+                    }
                     if lexes.is_empty() {
                         continue;
                     }
