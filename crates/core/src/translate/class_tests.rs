@@ -465,3 +465,34 @@ fn the_subject_of_a_figure_says_whose_rows_they_are() {
         Translation::Answer(_)
     ));
 }
+
+#[test]
+fn an_event_dates_its_rows_by_its_own_column_and_says_so() {
+    let a = match translate(
+        "how many tickets were closed yesterday",
+        None,
+        &Catalog::demo(),
+        &ctx(),
+    ) {
+        Translation::Answer(a) => a,
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        a.sql
+            .contains("closed_at >= TIMESTAMP '2025-11-14 00:00:00'"),
+        "{}",
+        a.sql
+    );
+    assert!(!a.sql.contains("opened_at >="), "{}", a.sql);
+    assert!(
+        a.interpretation.contains("dated by closed at"),
+        "{}",
+        a.interpretation
+    );
+    // A state that is no event keeps the table's own date.
+    let sql = answer("open tickets last month");
+    assert!(
+        sql.contains("opened_at >= TIMESTAMP '2025-10-01 00:00:00'"),
+        "{sql}"
+    );
+}

@@ -194,9 +194,10 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         notes.push(text);
     }
     // Which date a period or bucket reads, when the rows have several.
-    let several_dates = catalog
-        .table(&base)
-        .is_some_and(|t| t.all_time_columns().nth(1).is_some());
+    let several_dates = event.is_some()
+        || catalog
+            .table(&base)
+            .is_some_and(|t| t.all_time_columns().nth(1).is_some());
     let dated = plan.period.is_some() || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
     if let (Some(c), true, true) = (&ctx.time, several_dates, dated) {
         notes.push(format!(
@@ -587,11 +588,18 @@ fn event_time_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<Strin
         }
     }
     let default = table.time_column.as_deref();
+    // A declared time column, or any date or timestamp column.
     let dated = |col: &str| {
         table
-            .all_time_columns()
-            .find(|t| *t == col && Some(*t) != default)
-            .map(str::to_string)
+            .columns
+            .iter()
+            .find(|c| {
+                c.name == col
+                    && Some(c.name.as_str()) != default
+                    && (matches!(c.column_type, ColumnType::Date | ColumnType::Timestamp)
+                        || table.all_time_columns().any(|t| t == col))
+            })
+            .map(|c| c.name.clone())
     };
     let mut cols = conds
         .iter()
