@@ -496,3 +496,24 @@ fn an_event_dates_its_rows_by_its_own_column_and_says_so() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_dimension_word_of_several_tables_is_the_named_table_s() {
+    // "segment" names a customers' column in retail; banking has segments of
+    // clients only: the named rows decide in a catalog with two.
+    let mut c = banking();
+    let mut seg = c
+        .table("clients")
+        .and_then(|t| t.column("segment"))
+        .cloned()
+        .unwrap_or_else(|| panic!("clients.segment"));
+    seg.name = "segment".into();
+    if let Some(t) = c.tables.iter_mut().find(|t| t.name == "accounts") {
+        t.columns.push(seg);
+    }
+    let sql = match translate("accounts by segment", None, &c, &ctx()) {
+        Translation::Answer(a) => a.sql,
+        other => panic!("{other:?}"),
+    };
+    assert!(!sql.contains("JOIN clients"), "{sql}");
+}

@@ -2,8 +2,8 @@
 //! sets in the plan, and what it leaves for the words after it.
 
 use super::lexicon::{Grain, Kw, Lex, Word};
-use super::plan::{group_of, push_group, Compare, Group, ListOrder, ListSpec};
-use super::read::{distinct_dim, is_filler, Parsed};
+use super::plan::{group_in, push_group, Compare, Group, ListOrder, ListSpec};
+use super::read::{distinct_dim, is_filler, named_tables, Parsed};
 use super::threshold;
 use crate::catalog::Catalog;
 
@@ -215,7 +215,7 @@ pub(super) fn keyword(
             }
             // The group may be a table ("by product") or a grain.
             if let Some(j) = (i + 1..n).find(|&j| !used[j]) {
-                if let Some(g) = group_of(&words[j], catalog) {
+                if let Some(g) = group_in(&words[j], catalog, &named_tables(p, catalog)) {
                     used[j] = true;
                     push_group(&mut p.plan.groups, g);
                 } else if let Some((c, v)) = words[j]

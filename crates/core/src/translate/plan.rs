@@ -174,6 +174,19 @@ impl Plan {
     }
 }
 
+/// The group a word names, preferring a column of a table the question
+/// already named ("events by type": the events' type, not the tickets').
+pub(super) fn group_in(w: &Word, catalog: &Catalog, named: &[String]) -> Option<Group> {
+    let own = w.lexes().iter().find_map(|l| match l {
+        Lex::Dim(c) if named.contains(&c.table) => Some(c.clone()),
+        _ => None,
+    });
+    match (w.grain(), own) {
+        (None, Some(c)) => Some(Group::Dim(c)),
+        _ => group_of(w, catalog),
+    }
+}
+
 /// The group a word names: a grain, a dimension, or a table's name column.
 pub(super) fn group_of(w: &Word, catalog: &Catalog) -> Option<Group> {
     if let Some(g) = w.grain() {

@@ -7,7 +7,7 @@ use super::keywords::{keyword, KwState};
 use super::lexicon::{Col, Grain, Kw, Lex, Word};
 use super::period;
 use super::plan::{
-    add_value, group_of, push_group, push_measure, Compare, Filter, Group, Measure, Plan, Rank,
+    add_value, group_in, push_group, push_measure, Compare, Filter, Group, Measure, Plan, Rank,
 };
 use super::threshold::{default_threshold_column, PerEntityRead};
 use super::units;
@@ -259,6 +259,21 @@ fn first_rows_word(words: &[Word], at: Option<usize>) -> Option<usize> {
             .iter()
             .any(|l| matches!(l, Lex::Table(_) | Lex::Metric(_)))
     })
+}
+
+/// The tables the question has named so far: its table words and the
+/// tables of its figures.
+pub(super) fn named_tables(p: &Parsed, catalog: &Catalog) -> Vec<String> {
+    p.tables
+        .iter()
+        .cloned()
+        .chain(
+            p.plan
+                .measures
+                .iter()
+                .filter_map(|m| super::clauses::measure_table(m, catalog)),
+        )
+        .collect()
 }
 
 /// Reads linked words into plan parts.
@@ -547,7 +562,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             i += 1;
             continue;
         }
-        let dim = group_of(w, catalog);
+        let dim = group_in(w, catalog, &named_tables(&p, catalog));
         // A word that names a dimension in a ranking or "by" position is a group.
         if let Some(g) = dim
             .clone()
