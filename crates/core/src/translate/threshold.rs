@@ -124,6 +124,31 @@ pub(super) fn read(
         {
             fig_at = k;
         }
+        // "more than 3 open conversations": a state whose words name its
+        // table counts that table's rows; the state stays a filter.
+        let state_rows = (col.is_none() && fig_at == at + 1)
+            .then(|| words.get(fig_at))
+            .flatten()
+            .and_then(|w| {
+                w.lexes().iter().find_map(|l| match l {
+                    Lex::State(s) => catalog.states.iter().find(|d| d.name == *s),
+                    _ => None,
+                })
+            })
+            .filter(|d| super::read::phrase_names_table(&texts[fig_at], &d.table, catalog))
+            .and_then(|d| match resolve_count(&d.table, catalog) {
+                Measure::Metric(m) => Some(m),
+                _ => None,
+            });
+        if let (Some(entity), Some(figure)) = (before.clone(), state_rows) {
+            p.per_entity = Some(PerEntityRead {
+                entity,
+                figure,
+                op,
+                value: x,
+            });
+            return None;
+        }
         let counted = words
             .get(fig_at)
             .filter(|_| col.is_none())
