@@ -176,18 +176,19 @@ class Workspace:
         self.n = n_companies
         self.companies, self.users, self.subscriptions, self.invoices = [], [], [], []
         self.conversations, self.events, self.snapshots = [], [], []
+        self.churns = 0
         rng = self.rng
         self.agents = [f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(n_agents)]
 
     def signup_date(self, i: int) -> dt.date:
+        """Sign-ups since 2021, growing, with more of them in Q1 and September."""
         rng = self.rng
-        if rng.random() < 0.3:
-            return dt.date(2021, 1, 1) + dt.timedelta(days=rng.randint(0, 730))
-        # growth, with more sign-ups in Q1 and September
+        first = dt.date(2021, 1, 1)
+        span = (TODAY - first).days
         while True:
-            d = dt.date(2023, 1, 1) + dt.timedelta(days=int(1049 * math.sqrt(rng.random())))
+            d = first + dt.timedelta(days=int(span * rng.random() ** (1 / 1.6)))
             w = {1: 1.4, 2: 1.25, 3: 1.3, 9: 1.35, 7: 0.8, 8: 0.7, 12: 0.65}.get(d.month, 1.0)
-            if rng.random() < w / 1.4 and d <= TODAY:
+            if rng.random() < w / 1.4:
                 return d
 
     def run(self):
@@ -206,6 +207,10 @@ class Workspace:
         name = f"{rng.choice(NAME_HEAD)} {rng.choice(NAME_TAIL)}"
         industry = weighted(rng, INDUSTRIES) if rng.random() > 0.04 else None
         country = weighted(rng, COUNTRIES)
+        if i < len(INDUSTRIES):  # by position, so that every workspace has every value
+            industry = INDUSTRIES[i][0]
+        if i < len(COUNTRIES):
+            country = COUNTRIES[i][0]
         created = self.signup_date(i)
         self.companies.append((cid, self.wid, name, industry, country, segment, employees, created))
 
@@ -291,6 +296,9 @@ class Workspace:
                         canceled = None
                         break
                     reason = weighted(rng, CANCEL_REASONS)
+                    if self.churns < len(CANCEL_REASONS):  # every workspace has every reason
+                        reason = CANCEL_REASONS[self.churns][0]
+                    self.churns += 1
                     break
                 if rng.random() < 0.06:
                     seats = max(1, seats + rng.choice([-1, 1, 1, 2, 3, int(seats * 0.2)]))
