@@ -213,47 +213,110 @@ type Scored = (
     Vec<String>,
 );
 
-/// The banking example's scale: bank 1 gets about 36,000 transactions.
-const BANKING_SCALE: f64 = 0.2;
-const BANKING_TENANT: &str = "1";
+/// An example folder of `examples/` seeded by its own `seed.py` and read
+/// through its catalog file (the path a vendor's database takes), and the
+/// tenant and scale it is scored on.
+struct Example {
+    name: &'static str,
+    tenant: &'static str,
+    scale: f64,
+}
 
-/// The banking example, seeded by its own `seed.py` and read through its
-/// catalog file: the path a vendor's database takes.
-fn banking(
+/// Every example besides retail: banking (bank 1 gets about 36,000
+/// transactions at 0.2) and saas (workspace Ledgerly: 210 companies, about
+/// 76,000 product events and 2,300 conversations at 0.5).
+const EXAMPLES: &[Example] = &[
+    Example {
+        name: "banking",
+        tenant: "1",
+        scale: 0.2,
+    },
+    Example {
+        name: "saas",
+        tenant: "5f0c2a7e-1b3d-4c8e-9a41-2d6b7e8f9c01",
+        scale: 0.5,
+    },
+];
+
+/// One example's question sets and tallies.
+struct ExampleScore {
+    example: &'static Example,
+    /// The dev corpora read (`corpus*.jsonl`), relative to the repository.
+    dev_files: Vec<String>,
+    scored: Scored,
+}
+
+/// The example's dev corpora: every `corpus*.jsonl` of its folder, by name
+/// (so that further dev files can be dropped in beside `corpus.jsonl`).
+fn dev_corpora(root: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<_> = std::fs::read_dir(root)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("corpus") && n.ends_with(".jsonl"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// An example, seeded by its own `seed.py` at its scale into `dir`, its
+/// tenant's extract built through its catalog file, and its question sets
+/// scored: the dev corpora (misses listed under --verbose) and the frozen
+/// test set (counted only).
+fn score_example(
+    example: &'static Example,
     dir: &Path,
     keys: &ServerKeys,
     rt: &tokio::runtime::Runtime,
     ctx: &TranslateContext,
-) -> anyhow::Result<Scored> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/banking");
-    let db = dir.join("banking.db");
+) -> anyhow::Result<ExampleScore> {
+    let name = example.name;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
+    let db = dir.join(format!("{name}.db"));
     let status = std::process::Command::new("python3")
         .arg(root.join("seed.py"))
         .arg("--sqlite")
         .arg(&db)
         .arg("--scale")
-        .arg(BANKING_SCALE.to_string())
+        .arg(example.scale.to_string())
         .stdout(std::process::Stdio::null())
         .status()?;
     if !status.success() {
-        bail!("examples/banking/seed.py failed ({status})");
+        bail!("examples/{name}/seed.py failed ({status})");
     }
     let text = std::fs::read_to_string(root.join("catalog.toml"))?;
-    let catalog = slicewise_core::catalog_file::parse(&text, "examples/banking/catalog.toml")?;
-    let reload = || load_example(&db, &catalog, BANKING_TENANT, keys, rt);
+    let catalog =
+        slicewise_core::catalog_file::parse(&text, &format!("examples/{name}/catalog.toml"))?;
+    let reload = || load_example(&db, &catalog, example.tenant, keys, rt);
     let mut engine = reload()?;
-    let read = |name: &str| -> anyhow::Result<Vec<corpus::Case>> {
-        corpus::parse(&std::fs::read_to_string(root.join(name))?).map_err(anyhow::Error::msg)
+    let read = |path: &Path| -> anyhow::Result<Vec<corpus::Case>> {
+        corpus::parse(&std::fs::read_to_string(path)?)
+            .map_err(|e| anyhow!("{}: {e}", path.display()))
     };
-    let (dev_cases, test_cases) = (read("corpus.jsonl")?, read("testset.jsonl")?);
+    let mut dev_cases = Vec::new();
+    let mut dev_files = Vec::new();
+    for path in dev_corpora(&root)? {
+        dev_cases.extend(read(&path)?);
+        let file = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        dev_files.push(format!("examples/{name}/{file}"));
+    }
+    let test_cases = read(&root.join("testset.jsonl"))?;
     let (dev, mut notes, _) = score(&dev_cases, &catalog, ctx, &mut engine, &reload)?;
     // The test set's misses are counted, never listed: nobody tuning the
     // translator should read them.
     let (test, _, _) = score(&test_cases, &catalog, ctx, &mut engine, &reload)?;
     notes
         .iter_mut()
-        .for_each(|n| *n = format!("[banking dev] {n}"));
-    Ok((dev_cases, dev, test_cases, test, notes))
+        .for_each(|n| *n = format!("[{name} dev] {n}"));
+    Ok(ExampleScore {
+        example,
+        dev_files,
+        scored: (dev_cases, dev, test_cases, test, notes),
+    })
 }
 
 fn main() -> anyhow::Result<()> {
@@ -286,11 +349,14 @@ fn main() -> anyhow::Result<()> {
     let (tally, mut notes, mut latencies_us) = score(&cases, &catalog, &ctx, &mut engine, &reload)?;
     // The frozen test set: never tuned on, reported apart.
     let test_cases = corpus::parse(TEST_SET).map_err(anyhow::Error::msg)?;
-    // Counted, never listed (see `banking`).
+    // Counted, never listed (see `score_example`).
     let (test, _, _) = score(&test_cases, &catalog, &ctx, &mut engine, &reload)?;
-    let (bank_dev_cases, bank_dev, bank_test_cases, bank_test, bank_notes) =
-        banking(dir.path(), &keys, &rt, &ctx)?;
-    notes.extend(bank_notes);
+    let mut examples = Vec::new();
+    for example in EXAMPLES {
+        let mut scored = score_example(example, dir.path(), &keys, &rt, &ctx)?;
+        notes.append(&mut scored.scored.4);
+        examples.push(scored);
+    }
     latencies_us.sort_by(f64::total_cmp);
     if verbose {
         for n in &notes {
@@ -322,17 +388,29 @@ fn main() -> anyhow::Result<()> {
         &test_cases,
         &test,
     );
-    println!("Translator accuracy, banking example (examples/banking, tenant {BANKING_TENANT}, scale {BANKING_SCALE}), today {today}");
-    print_tally(
-        "dev corpus (examples/banking/corpus.jsonl)",
-        &bank_dev_cases,
-        &bank_dev,
-    );
-    print_tally(
-        "frozen test set (examples/banking/testset.jsonl, never tuned on)",
-        &bank_test_cases,
-        &bank_test,
-    );
+    for ExampleScore {
+        example,
+        dev_files,
+        scored: (dev_cases, dev, test_cases, test, _),
+    } in &examples
+    {
+        let Example {
+            name,
+            tenant,
+            scale,
+        } = example;
+        println!("Translator accuracy, {name} example (examples/{name}, tenant {tenant}, scale {scale}), today {today}");
+        print_tally(
+            &format!("dev corpus ({})", dev_files.join(", ")),
+            dev_cases,
+            dev,
+        );
+        print_tally(
+            &format!("frozen test set (examples/{name}/testset.jsonl, never tuned on)"),
+            test_cases,
+            test,
+        );
+    }
     println!(
         "Translator latency: p50 {:.0} µs, p99 {:.0} µs (max {:.0} µs)",
         percentile(&latencies_us, 0.5),
@@ -357,4 +435,39 @@ fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Every example's catalog file (retail, banking, saas, and any folder
+    /// added to `examples/`) parses and passes the checks that need no
+    /// database; every example the eval scores has a folder.
+    #[test]
+    fn example_catalogs_parse() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut parsed = Vec::new();
+        for entry in std::fs::read_dir(&root).expect("examples/") {
+            let dir = entry.expect("examples/ entry").path();
+            let path = dir.join("catalog.toml");
+            if !path.exists() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read catalog.toml");
+            let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+            slicewise_core::catalog_file::parse(&text, &format!("examples/{name}/catalog.toml"))
+                .unwrap_or_else(|e| panic!("examples/{name}/catalog.toml: {e}"));
+            parsed.push(name.to_string());
+        }
+        for name in ["retail", "banking", "saas"] {
+            assert!(
+                parsed.iter().any(|p| p == name),
+                "examples/{name}/catalog.toml"
+            );
+        }
+        for example in super::EXAMPLES {
+            assert!(parsed.iter().any(|p| p == example.name), "{}", example.name);
+        }
+    }
 }
