@@ -517,3 +517,33 @@ fn a_dimension_word_of_several_tables_is_the_named_table_s() {
     };
     assert!(!sql.contains("JOIN clients"), "{sql}");
 }
+
+fn saas_answer(q: &str) -> String {
+    let c = crate::catalog_file::parse(
+        include_str!("../../../../examples/saas/catalog.toml"),
+        "examples/saas/catalog.toml",
+    )
+    .unwrap_or_else(|e| panic!("saas catalog: {e:?}"));
+    match translate(q, None, &c, &ctx()) {
+        Translation::Answer(a) => a.sql,
+        other => panic!("{q}: {other:?}"),
+    }
+}
+
+#[test]
+fn a_third_catalog_dates_events_by_their_own_column_and_groups_by_allowed_personal_columns() {
+    // The value a condition sets names its date column.
+    let sql = saas_answer("how many subscriptions churned last month");
+    assert!(sql.contains("canceled_on >= DATE '2025-10-01'"), "{sql}");
+    let sql = saas_answer("how much did we collect in Q3");
+    assert!(sql.contains("paid_on >= DATE '2025-07-01'"), "{sql}");
+    // Exact words before shared stems: the invoices, and the amount invoiced.
+    assert!(saas_answer("invoices in October").starts_with("SELECT COUNT(*)"));
+    assert!(saas_answer("in 2024 how much was invoiced").starts_with("SELECT SUM(amount_cents)"));
+    // A pseudonymised column the catalog allows as a dimension is read.
+    let sql = saas_answer("number of conversations resolved per agent this year");
+    assert!(
+        sql.starts_with("WITH facts AS (SELECT assignee FROM"),
+        "{sql}"
+    );
+}
