@@ -58,6 +58,7 @@ pub async fn measure(
             pro_daily: None,
             enterprise_daily: None,
             burst_per_minute: u64::MAX,
+            ..Quotas::default()
         },
         today: chrono::NaiveDate::from_ymd_opt(2025, 11, 15),
         ..AppConfig::default()
