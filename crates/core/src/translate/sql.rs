@@ -577,13 +577,20 @@ fn event_time_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<Strin
             _ => {}
         }
     }
+    // A metric's own condition dates it only when it sets a value ("paid"):
+    // `closed_at IS NOT NULL` under a duration is what makes it computable,
+    // not an event the question named.
     for m in &plan.measures {
         if let Measure::Metric(n) = m {
             conds.extend(
                 catalog
                     .metric(n)
                     .filter(|d| d.table == base)
-                    .and_then(|d| d.filter.clone()),
+                    .and_then(|d| d.filter.as_deref())
+                    .into_iter()
+                    .flat_map(|f| f.split(" AND "))
+                    .filter(|c| c.contains(" = "))
+                    .map(str::to_string),
             );
         }
     }
