@@ -547,3 +547,13 @@ fn a_third_catalog_dates_events_by_their_own_column_and_groups_by_allowed_person
         "{sql}"
     );
 }
+
+#[test]
+fn question_words_and_unknown_statistics_are_never_read_as_data() {
+    // The banking catalog lists "how" as a synonym of the channel column:
+    // "how much" is still a question, not a split by channel.
+    let sql = banking_answer("how much was spent on groceries");
+    assert!(!sql.contains("channel"), "{sql}");
+    // "median" is refused, never repaired into a value one letter away.
+    assert!(refused("median order value"));
+}

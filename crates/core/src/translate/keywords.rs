@@ -39,6 +39,12 @@ pub(super) fn keyword(
     let next_num = words.get(i + 1).and_then(Word::number);
     match k {
         Kw::Write => p.refusal = Some("I can only read data; I never change it.".into()),
+        Kw::Statistic => {
+            p.refusal = Some(format!(
+                "I give totals, counts and averages, not a {}.",
+                texts[i]
+            ))
+        }
         Kw::Personal => {
             p.refusal =
                 Some("I don't return personal contact data such as e-mail addresses.".into())

@@ -54,6 +54,8 @@ pub enum Kw {
     This,
     /// "so far this": the current unit up to today.
     ThisSoFar,
+    /// "median", "percentile": a statistic it does not compute.
+    Statistic,
     Next,
     Between,
     And,
@@ -415,6 +417,16 @@ impl Vocabulary {
         if tokens.is_empty() {
             return;
         }
+        // A catalog synonym that is a question word ("how" for a channel)
+        // would read every "how much" as that column: question words keep
+        // their own meaning.
+        if content
+            && !matches!(lex, Lex::Grain(_) | Lex::Month(_))
+            && tokens.len() == 1
+            && QUESTION_WORDS.contains(&tokens[0].as_str())
+        {
+            return;
+        }
         for t in &tokens {
             if content && t.chars().count() >= 4 && !self.content_tokens.contains(t) {
                 self.content_tokens.push(t.clone());
@@ -535,6 +547,11 @@ impl Vocabulary {
         (words, texts)
     }
 }
+
+/// Words that ask; never a catalog name on their own.
+const QUESTION_WORDS: [&str; 12] = [
+    "how", "what", "which", "who", "whom", "whose", "when", "where", "why", "much", "many", "show",
+];
 
 fn key_of(tokens: &[String]) -> String {
     tokens.iter().map(|t| stem(t)).collect::<Vec<_>>().join(" ")

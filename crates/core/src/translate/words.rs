@@ -89,6 +89,7 @@ fn keyword(name: &str) -> Option<Kw> {
         "Last" => Last,
         "This" => This,
         "ThisSoFar" => ThisSoFar,
+        "Statistic" => Statistic,
         "Next" => Next,
         "Between" => Between,
         "And" => And,
