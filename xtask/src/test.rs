@@ -142,7 +142,7 @@ fn start_server(data: &Path) -> anyhow::Result<Server> {
     // The browser tests ask far more than a tenant's quotas allow in a
     // minute (every ask counts, cache hits too); quotas have tests of their own.
     let config = data.join("e2e.toml");
-    std::fs::create_dir_all(&data)?;
+    std::fs::create_dir_all(data)?;
     std::fs::write(
         &config,
         "[quotas]\nburst_per_minute = 1000000\nfree_daily = 1000000\npro_daily = 1000000\nfeedback_per_minute = 1000000\n",
