@@ -252,11 +252,16 @@ fn banking() -> Catalog {
     .unwrap_or_else(|e| panic!("banking catalog: {e:?}"))
 }
 
-fn banking_answer(q: &str) -> String {
-    match translate(q, None, &banking(), &ctx()) {
+/// The SQL of an answer over `catalog`; anything else fails the test.
+fn answer_in(catalog: &Catalog, q: &str) -> String {
+    match translate(q, None, catalog, &ctx()) {
         Translation::Answer(a) => a.sql,
         other => panic!("{q}: {other:?}"),
     }
+}
+
+fn banking_answer(q: &str) -> String {
+    answer_in(&banking(), q)
 }
 
 #[test]
@@ -511,10 +516,7 @@ fn a_dimension_word_of_several_tables_is_the_named_table_s() {
     if let Some(t) = c.tables.iter_mut().find(|t| t.name == "accounts") {
         t.columns.push(seg);
     }
-    let sql = match translate("accounts by segment", None, &c, &ctx()) {
-        Translation::Answer(a) => a.sql,
-        other => panic!("{other:?}"),
-    };
+    let sql = answer_in(&c, "accounts by segment");
     assert!(!sql.contains("JOIN clients"), "{sql}");
 }
 
@@ -524,10 +526,7 @@ fn saas_answer(q: &str) -> String {
         "examples/saas/catalog.toml",
     )
     .unwrap_or_else(|e| panic!("saas catalog: {e:?}"));
-    match translate(q, None, &c, &ctx()) {
-        Translation::Answer(a) => a.sql,
-        other => panic!("{q}: {other:?}"),
-    }
+    answer_in(&c, q)
 }
 
 #[test]
