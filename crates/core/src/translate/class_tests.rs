@@ -556,3 +556,17 @@ fn question_words_and_unknown_statistics_are_never_read_as_data() {
     // "median" is refused, never repaired into a value one letter away.
     assert!(refused("median order value"));
 }
+
+#[test]
+fn two_adjacent_periods_joined_by_and_are_one_stretch_never_a_comparison() {
+    let sql = banking_answer("travel spending over July and August 2025");
+    assert!(!sql.contains("_previous"), "{sql}");
+    assert!(
+        sql.contains(">= TIMESTAMP '2025-07-01 00:00:00'")
+            && sql.contains("< TIMESTAMP '2025-09-01 00:00:00'"),
+        "{sql}"
+    );
+    // Set against each other, or with a gap between them: two figures.
+    assert!(banking_answer("card spend july vs august 2025").contains("_previous"));
+    assert!(banking_answer("card spend in July and September 2025").contains("_previous"));
+}

@@ -195,6 +195,28 @@ pub fn up_to_today(today: NaiveDate) -> Option<Period> {
     })
 }
 
+/// Two adjacent periods shorter than a year as one ("July and August"),
+/// or `None` when they leave a gap or overlap.
+pub fn joined(a: &Period, b: &Period) -> Option<Period> {
+    let days = |p: &Period| Some((p.end? - p.start?).num_days());
+    if days(a)? >= 365 || days(b)? >= 365 {
+        return None;
+    }
+    let (first, last) = if a.start? <= b.start? { (a, b) } else { (b, a) };
+    if first.end? != last.start? {
+        return None;
+    }
+    let span = Span::Days((last.end? - first.start?).num_days());
+    Some(Period {
+        start: first.start,
+        end: last.end,
+        label: format!("{} and {}", first.label, last.label),
+        span,
+        last_year: false,
+        relative: first.relative || last.relative,
+    })
+}
+
 /// The whole current calendar unit ("this month" = all of November), as
 /// BI tools read it: rows dated later this month (scheduled, due) count.
 /// "so far", "to date" and "month over month" take `to_date` instead.

@@ -690,7 +690,20 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     // The periods: one, or two set against each other.
     let mut periods = found.periods.into_iter();
     p.plan.period = periods.next();
-    if let Some(mut second) = periods.next() {
+    let set_against = words.iter().any(|w| w.is(Kw::Vs));
+    let mut second = periods.next();
+    // "travel spending over July and August": two adjacent months (or
+    // days, weeks, quarters) joined by "and" and set against nothing are
+    // one stretch of time, not a comparison.
+    if let (Some(first), Some(other), false) =
+        (p.plan.period.as_mut(), second.as_ref(), set_against)
+    {
+        if let Some(joined) = period::joined(first, other) {
+            *first = joined;
+            second = None;
+        }
+    }
+    if let Some(mut second) = second {
         // "revenue 2024 vs 2025": the later period is the current one,
         // whatever the word order.
         if let Some(first) = p.plan.period.as_mut() {
