@@ -570,3 +570,16 @@ fn two_adjacent_periods_joined_by_and_are_one_stretch_never_a_comparison() {
     assert!(banking_answer("card spend july vs august 2025").contains("_previous"));
     assert!(banking_answer("card spend in July and September 2025").contains("_previous"));
 }
+
+#[test]
+fn a_table_word_before_its_own_column_only_says_whose_column_it_is() {
+    let sql = saas_answer("active users by company segment last month");
+    assert!(sql.contains("GROUP BY segment"), "{sql}");
+    assert!(!sql.contains("company_id, company"), "{sql}");
+    // Two groups when both are asked for.
+    let sql = saas_answer("mrr by company and segment");
+    assert!(
+        sql.contains("c.name AS company") && sql.contains("c.segment AS segment"),
+        "{sql}"
+    );
+}

@@ -12,7 +12,18 @@ pub(super) fn table_words(table: &str) -> String {
 
 /// "support ticket" for `support_tickets`.
 pub(super) fn singular(table: &str) -> String {
-    table.strip_suffix('s').unwrap_or(table).replace('_', " ")
+    let one = if let Some(stem) = table.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if let Some(stem) = ["sses", "xes", "ches", "shes"]
+        .iter()
+        .find_map(|e| table.strip_suffix(e).map(|s| (s, &e[..e.len() - 2])))
+        .map(|(s, keep)| format!("{s}{keep}"))
+    {
+        stem
+    } else {
+        table.strip_suffix('s').unwrap_or(table).to_string()
+    };
+    one.replace('_', " ")
 }
 
 /// Whether the column is its table's label (a name people know rows by).
@@ -133,6 +144,10 @@ mod tests {
             "product category"
         );
         assert_eq!(plural("country"), "countries");
+        assert_eq!(singular("companies"), "company");
+        assert_eq!(singular("support_tickets"), "support ticket");
+        assert_eq!(singular("boxes"), "box");
+        assert_eq!(singular("addresses"), "address");
         assert_eq!(plural("day"), "days");
         assert_eq!(lower("Average order value"), "average order value");
         assert_eq!(lower("CSAT"), "CSAT");

@@ -583,6 +583,22 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             if matches!(g, Group::Time(_)) && is_plural(&texts[i]) {
                 plural_group = true;
             }
+            // "by company segment": the table word before a column of its
+            // own only says whose column it is, it is no group of its own.
+            if let (Group::Dim(c), true) = (&g, i > 0) {
+                let label = catalog
+                    .table(&c.table)
+                    .and_then(|t| t.label_column.clone())
+                    .filter(|l| *l != c.column);
+                let qualifier = Group::Dim(Col::new(&c.table, &label.unwrap_or_default()));
+                let named_before = words[i - 1]
+                    .lexes()
+                    .iter()
+                    .any(|l| *l == Lex::Table(c.table.clone()));
+                if named_before && p.plan.groups.last() == Some(&qualifier) {
+                    p.plan.groups.pop();
+                }
+            }
             // A dimension word right beside its own value was handled above.
             push_group(&mut p.plan.groups, g);
             i += 1;
