@@ -583,3 +583,12 @@ fn a_table_word_before_its_own_column_only_says_whose_column_it_is() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_distinct_count_named_with_its_window_counts_per_window() {
+    let sql = saas_answer("monthly active users in 2025");
+    assert!(sql.contains("GROUP BY month"), "{sql}");
+    assert!(sql.contains("COUNT(DISTINCT"), "{sql}");
+    // Without the window word: one figure.
+    assert!(!saas_answer("active users last month").contains("GROUP BY"));
+}

@@ -276,6 +276,39 @@ pub(super) fn named_tables(p: &Parsed, catalog: &Catalog) -> Vec<String> {
         .collect()
 }
 
+/// "monthly active users in 2025": a distinct count named with its window
+/// ("monthly", "weekly", "daily") counts per window, never once over the
+/// whole period (which would be the year's active users).
+fn metric_window(p: &mut Parsed, words: &[Word], texts: &[String], catalog: &Catalog) {
+    if p.plan.groups.iter().any(|g| matches!(g, Group::Time(_))) {
+        return;
+    }
+    let window = words.iter().zip(texts).find_map(|(w, t)| {
+        let distinct = w.lexes().iter().any(|l| match l {
+            Lex::Metric(m) => catalog.metric(m).is_some_and(|d| {
+                d.expression
+                    .replace(' ', "")
+                    .to_uppercase()
+                    .starts_with("COUNT(DISTINCT")
+                    && p.plan.measures.contains(&Measure::Metric(m.clone()))
+            }),
+            _ => false,
+        });
+        let grain = t.split_whitespace().find_map(|x| match x {
+            "daily" => Some(Grain::Day),
+            "weekly" => Some(Grain::Week),
+            "monthly" => Some(Grain::Month),
+            "quarterly" => Some(Grain::Quarter),
+            "yearly" | "annual" => Some(Grain::Year),
+            _ => None,
+        });
+        grain.filter(|_| distinct)
+    });
+    if let Some(g) = window {
+        push_group(&mut p.plan.groups, Group::Time(g));
+    }
+}
+
 /// Reads linked words into plan parts.
 pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDate) -> Parsed {
     let mut p = Parsed::default();
@@ -706,6 +739,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     // The periods: one, or two set against each other.
     let mut periods = found.periods.into_iter();
     p.plan.period = periods.next();
+    metric_window(&mut p, words, texts, catalog);
     let set_against = words.iter().any(|w| w.is(Kw::Vs));
     let mut second = periods.next();
     // "travel spending over July and August": two adjacent months (or
