@@ -182,7 +182,11 @@ pub fn tokenize(question: &str) -> Vec<String> {
             tokens.push(std::mem::take(cur));
         }
     };
+    let mut skip_s = false;
     for (i, &c) in text.iter().enumerate() {
+        if std::mem::take(&mut skip_s) {
+            continue;
+        }
         let prev_digit = i > 0 && text[i - 1].is_ascii_digit();
         let next_digit = text.get(i + 1).is_some_and(|n| n.is_ascii_digit());
         if c.is_alphanumeric() {
@@ -193,7 +197,14 @@ pub fn tokenize(question: &str) -> Vec<String> {
                 cur.push(c);
             }
         } else if c == '\'' || c == '\u{2019}' {
-            // "what's" -> "whats", "shops'" -> "shops"
+            // "what's" -> "whats", "shops'" -> "shops"; a possessive is its
+            // noun: "city's clients" -> "city clients" (never a plural).
+            let possessive = text.get(i + 1) == Some(&'s')
+                && !text.get(i + 2).is_some_and(|n| n.is_alphanumeric())
+                && !CONTRACTED.contains(&cur.as_str());
+            if possessive {
+                skip_s = true;
+            }
         } else {
             flush(&mut cur, &mut tokens);
             match c {
@@ -548,6 +559,11 @@ impl Vocabulary {
     }
 }
 
+/// Words whose "'s" is "is" or "us" ("what's", "let's"), not a possessive.
+const CONTRACTED: [&str; 10] = [
+    "what", "that", "it", "there", "here", "who", "where", "how", "let", "he",
+];
+
 /// Words that ask; never a catalog name on their own.
 const QUESTION_WORDS: [&str; 12] = [
     "how", "what", "which", "who", "whom", "whose", "when", "where", "why", "much", "many", "show",
@@ -600,6 +616,16 @@ fn literal(token: &str) -> Word {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_possessive_is_its_noun_and_a_contraction_stays_one_word() {
+        assert_eq!(
+            tokenize("which city's clients"),
+            ["which", "city", "clients"]
+        );
+        assert_eq!(tokenize("what's the revenue"), ["whats", "the", "revenue"]);
+        assert_eq!(tokenize("the shops' orders"), ["the", "shops", "orders"]);
+    }
 
     #[test]
     fn tokenizes_numbers_dates_and_symbols() {

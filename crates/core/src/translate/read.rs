@@ -373,6 +373,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     let mut st = KwState::default();
     let mut plural_group = false;
     let mut singular_rank = false;
+    let mut which_singular = false;
     // "the 5 products with the lowest revenue": a number before the ranked rows.
     let mut rank_n: Option<usize> = None;
     let mut ranked_rows_at: Option<usize> = None;
@@ -613,6 +614,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             if (ranked || p.plan.groups.is_empty()) && !is_plural(&texts[i]) {
                 singular_rank = true;
             }
+            // "which city's clients spent the most": one city, whatever
+            // plural follows.
+            if matches!(prev_kw, Some(Kw::Which)) && !is_plural(&texts[i]) {
+                which_singular = true;
+            }
             if matches!(g, Group::Time(_)) && is_plural(&texts[i]) {
                 plural_group = true;
             }
@@ -780,7 +786,8 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         p.ranked_rows = rows_word.map(|j| (is_plural(&texts[j]), num.or(rank_n).is_some()));
         // "the biggest order": one row of a table named in the singular.
         let one_row = p.plan.groups.is_empty() && rows_word.is_some_and(|j| !is_plural(&texts[j]));
-        let one = (st.which || singular_rank) && !plural_group && p.plan.groups.len() == 1;
+        let one = (which_singular || (st.which || singular_rank) && !plural_group)
+            && p.plan.groups.len() == 1;
         let n = num
             .or(rank_n)
             .unwrap_or(if one || one_row { 1 } else { 10 });
