@@ -592,3 +592,15 @@ fn a_distinct_count_named_with_its_window_counts_per_window() {
     // Without the window word: one figure.
     assert!(!saas_answer("active users last month").contains("GROUP BY"));
 }
+
+#[test]
+fn a_value_a_compound_metric_filter_already_holds_is_repeated_not_a_conflict() {
+    // Cash withdrawals are `kind = 'atm' AND status = 'booked'`: "cash" says it again.
+    let sql = banking_answer("how much cash was withdrawn yesterday");
+    assert!(sql.contains("kind = 'atm'"), "{sql}");
+    // A value the metric excludes is still asked about.
+    assert!(!matches!(
+        translate("spend on transfers", None, &banking(), &ctx()),
+        Translation::Answer(_)
+    ));
+}

@@ -306,16 +306,23 @@ fn metric_filters(plan: &mut Plan, base: &str, catalog: &Catalog) -> Pass {
         let Some(fixed) = d.filter.clone() else {
             continue;
         };
+        // Each condition of a compound filter ("kind = 'atm' AND status =
+        // 'booked'") stands on its own: "cash withdrawals in cash" repeats one.
+        let parts: Vec<&str> = fixed.split(" AND ").map(str::trim).collect();
         let mut conflict = None;
         plan.filters.retain(|f| match f {
             Filter::In {
                 col,
                 values,
                 negated,
-            } if fixed.starts_with(&format!("{} = ", col.column)) && col.table == d.table => {
+            } if parts
+                .iter()
+                .any(|p| p.starts_with(&format!("{} = ", col.column)))
+                && col.table == d.table =>
+            {
                 let same = !negated
                     && values.len() == 1
-                    && fixed == format!("{} = '{}'", col.column, values[0]);
+                    && parts.contains(&format!("{} = '{}'", col.column, values[0]).as_str());
                 if !same {
                     conflict = Some(values.join(" or "));
                 }
@@ -325,7 +332,7 @@ fn metric_filters(plan: &mut Plan, base: &str, catalog: &Catalog) -> Pass {
                 let Some(st) = catalog.states.iter().find(|x| x.name == *s) else {
                     return true;
                 };
-                if st.condition == fixed && !negated {
+                if (st.condition == fixed || parts.contains(&st.condition.trim())) && !negated {
                     return false;
                 }
                 if shares_column(&st.condition, &fixed) {
