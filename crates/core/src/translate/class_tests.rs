@@ -604,3 +604,20 @@ fn a_value_a_compound_metric_filter_already_holds_is_repeated_not_a_conflict() {
         Translation::Answer(_)
     ));
 }
+
+#[test]
+fn a_value_before_another_table_s_column_is_never_that_column_of_its_rows() {
+    // "atm location": the ATM's location, which the data does not hold; the
+    // clients' city is another thing.
+    assert!(!matches!(
+        translate(
+            "which atm location has the most withdrawals",
+            None,
+            &banking(),
+            &ctx()
+        ),
+        Translation::Answer(_)
+    ));
+    // A value and a column of the same rows stay a filter and a group.
+    assert!(answer("enterprise customers by country").contains("GROUP BY country"));
+}

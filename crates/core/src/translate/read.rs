@@ -535,6 +535,24 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 }
                 push_measure(&mut p.plan.measures, Measure::Metric(m));
             } else {
+                // "which atm location": a value of one table right before a
+                // column of another describes that column ("the ATM's
+                // location"), which the data does not hold: never the
+                // value's rows grouped by an unrelated column.
+                let describes_other = words.get(i + 1).is_some_and(|next| {
+                    let dims: Vec<&Col> = next
+                        .lexes()
+                        .iter()
+                        .filter_map(|l| match l {
+                            Lex::Dim(c) => Some(c),
+                            _ => None,
+                        })
+                        .collect();
+                    !dims.is_empty() && dims.iter().all(|c| c.table != col.table)
+                });
+                if describes_other {
+                    p.unaccounted.push(format!("{} {}", texts[i], texts[i + 1]));
+                }
                 if texts[i].contains(' ') {
                     p.value_names_rows = true;
                 }
