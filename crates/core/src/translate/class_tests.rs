@@ -621,3 +621,14 @@ fn a_value_before_another_table_s_column_is_never_that_column_of_its_rows() {
     // A value and a column of the same rows stay a filter and a group.
     assert!(answer("enterprise customers by country").contains("GROUP BY country"));
 }
+
+#[test]
+fn how_many_counts_entities_past_a_threshold_even_when_a_catalog_phrase_took_the_words() {
+    // Banking's count of clients has the synonym "how many clients".
+    let sql = banking_answer("how many clients have more than 2 accounts");
+    assert!(
+        sql.ends_with("SELECT COUNT(*) AS clients FROM per WHERE v > 2"),
+        "{sql}"
+    );
+    assert!(banking_answer("clients with more than 2 accounts").contains("JOIN clients e"));
+}

@@ -41,7 +41,7 @@ pub(super) fn per_entity(
     }
     // "customers with more than 5 orders" alone: a list of them, each with
     // its figure; "how many customers ...": their count.
-    let list = !p.wants_count;
+    let list = !p.asks_how_many;
     if list
         && !plan.measures.is_empty()
         && !plan.measures.iter().all(|m| counts_entity(m, r, catalog))

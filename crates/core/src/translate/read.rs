@@ -22,6 +22,9 @@ pub struct Parsed {
     /// table or metric word after it ("top 5 card payments"), with whether
     /// it gave a number.
     pub ranked_rows: Option<(bool, bool)>,
+    /// The question asks "how many" or "number of", even where a catalog
+    /// phrase took those words in ("how many clients").
+    pub asks_how_many: bool,
     /// Words that linked to nothing.
     pub unknown: Vec<String>,
     /// Words that linked to the catalog or the lexicon but that no part of
@@ -764,6 +767,12 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     let mut periods = found.periods.into_iter();
     p.plan.period = periods.next();
     metric_window(&mut p, words, texts, catalog);
+    p.asks_how_many = p.wants_count
+        || texts.iter().any(|t| {
+            ["how many", "number of", "count of"]
+                .iter()
+                .any(|h| t.starts_with(h))
+        });
     let set_against = words.iter().any(|w| w.is(Kw::Vs));
     let mut second = periods.next();
     // "travel spending over July and August": two adjacent months (or

@@ -71,10 +71,27 @@ pub(super) fn read(
             .rev()
             .find(|&j| !is_filler(&words[j]) && !words[j].is(Kw::In))
             .and_then(|j| {
-                words[j].lexes().iter().find_map(|l| match l {
-                    Lex::Table(t) => Some(t.clone()),
-                    _ => None,
-                })
+                let lexes = words[j].lexes();
+                lexes
+                    .iter()
+                    .find_map(|l| match l {
+                        Lex::Table(t) => Some(t.clone()),
+                        _ => None,
+                    })
+                    // "how many clients": a count of a table's own rows
+                    // names those rows too.
+                    .or_else(|| {
+                        lexes.iter().find_map(|l| match l {
+                            Lex::Metric(m) => catalog
+                                .metric(m)
+                                .filter(|d| {
+                                    d.expression.replace(' ', "") == "COUNT(*)"
+                                        && d.filter.is_none()
+                                })
+                                .map(|d| d.table.clone()),
+                            _ => None,
+                        })
+                    })
             });
         if col.is_none() && before.is_none() {
             p.unknown.push(format!("{} {}", texts[i], texts[at]));
