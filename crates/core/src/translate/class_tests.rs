@@ -632,3 +632,28 @@ fn how_many_counts_entities_past_a_threshold_even_when_a_catalog_phrase_took_the
     );
     assert!(banking_answer("clients with more than 2 accounts").contains("JOIN clients e"));
 }
+
+#[test]
+fn entities_with_rows_in_a_state_are_listed_unless_counted() {
+    let sql = saas_answer("companies with overdue invoices");
+    assert!(
+        sql.contains("JOIN companies e") && sql.contains("WHERE per.v >= 1"),
+        "{sql}"
+    );
+    assert!(saas_answer("how many companies have overdue invoices")
+        .starts_with("SELECT COUNT(DISTINCT company_id)"));
+}
+
+#[test]
+fn a_list_by_date_and_a_ranking_at_once_is_refused_unless_the_rank_only_counts() {
+    assert!(!matches!(
+        translate(
+            "each account's latest balance: the 5 highest",
+            None,
+            &banking(),
+            &ctx()
+        ),
+        Translation::Answer(_)
+    ));
+    assert!(answer("top 5 most recent orders").ends_with("ORDER BY ordered_at DESC LIMIT 5"));
+}

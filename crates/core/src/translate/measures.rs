@@ -128,6 +128,14 @@ pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<boo
         .measures
         .iter()
         .all(|m| matches!(m, Measure::Metric(n) if is_count_all(n, catalog)));
+    // "each account's latest balance: the 5 highest": a list by date and a
+    // ranking at once; one of them would be dropped.
+    if plan.rank.is_some() && matches!(order, ListOrder::Newest | ListOrder::Oldest) {
+        return Err(unsupported(
+            catalog,
+            "I can list the most recent rows or rank them, not both at once.",
+        ));
+    }
     let sized = matches!(order, ListOrder::Largest | ListOrder::Smallest);
     let single = plan.groups.is_empty() && plan.compare.is_none() && !plan.share;
     if sized && !counts_only {
@@ -454,7 +462,7 @@ fn sum_of_counted_rows(count: &str, catalog: &Catalog) -> Option<Measure> {
 /// "how many accounts had a negative balance": a count of an entity whose
 /// rows of another table are in a state of that table is the number of
 /// distinct entity keys among those rows.
-pub(super) fn entities_in_state(plan: &mut Plan, catalog: &Catalog) {
+pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
     if plan.is_shaped() {
         return;
     }
@@ -483,6 +491,18 @@ pub(super) fn entities_in_state(plan: &mut Plan, catalog: &Catalog) {
         .iter()
         .find(|r| r.from_table == fact && r.to_table == entity)
     {
+        // "companies with overdue invoices", no "how many": the companies
+        // themselves, each with how many such rows it has.
+        if let (false, Measure::Metric(count)) = (p.asks_how_many, count_metric(&fact, catalog)) {
+            plan.measures = vec![Measure::Metric(count)];
+            plan.per_entity = Some(super::plan::PerEntity {
+                entity,
+                op: super::plan::Op::Ge,
+                value: 1.0,
+                list: true,
+            });
+            return;
+        }
         plan.measures = vec![Measure::Distinct {
             col: super::lexicon::Col::new(&fact, &rel.from_column),
             base: fact,

@@ -808,6 +808,13 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     if periods.next().is_some() {
         p.unknown.push("a third period".into());
     }
+    // "top 5 most recent orders": the ranking word only counts the list.
+    if let (Some(r), Some(l), Some((_, num))) = (st.rank_at, st.list_at, st.rank) {
+        if r < l && l - r <= 2 {
+            st.list_limit = st.list_limit.or(num);
+            st.rank = None;
+        }
+    }
     if let Some((top, num)) = st.rank {
         let rows_word = first_rows_word(words, st.rank_at);
         p.ranked_rows = rows_word.map(|j| (is_plural(&texts[j]), num.or(rank_n).is_some()));

@@ -93,7 +93,7 @@ pub(super) fn complete(
     super::per_entity::per_entity(&mut plan, p, catalog)?;
     measures::new_rows(&mut plan, p, catalog)?;
     measures::measures_named_by_rows(&mut plan, p, catalog);
-    measures::entities_in_state(&mut plan, catalog);
+    measures::entities_in_state(&mut plan, p, catalog);
     if measures::list(&mut plan, p, catalog)? {
         return Ok(plan);
     }
