@@ -141,6 +141,17 @@ impl Word {
         }
     }
 
+    /// The dimension columns the word can name.
+    pub fn dims(&self) -> Vec<&Col> {
+        self.lexes()
+            .iter()
+            .filter_map(|l| match l {
+                Lex::Dim(c) => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether the word is that keyword.
     pub fn is(&self, kw: Kw) -> bool {
         self.lexes().contains(&Lex::Kw(kw))

@@ -192,14 +192,7 @@ pub(super) fn group_of(w: &Word, catalog: &Catalog) -> Option<Group> {
     if let Some(g) = w.grain() {
         return Some(Group::Time(g));
     }
-    let dims: Vec<&Col> = w
-        .lexes()
-        .iter()
-        .filter_map(|l| match l {
-            Lex::Dim(c) => Some(c),
-            _ => None,
-        })
-        .collect();
+    let dims = w.dims();
     // Prefer a real dimension over a personal name column.
     let pick = dims
         .iter()

@@ -543,14 +543,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 // location"), which the data does not hold: never the
                 // value's rows grouped by an unrelated column.
                 let describes_other = words.get(i + 1).is_some_and(|next| {
-                    let dims: Vec<&Col> = next
-                        .lexes()
-                        .iter()
-                        .filter_map(|l| match l {
-                            Lex::Dim(c) => Some(c),
-                            _ => None,
-                        })
-                        .collect();
+                    let dims = next.dims();
                     !dims.is_empty() && dims.iter().all(|c| c.table != col.table)
                 });
                 if describes_other {
