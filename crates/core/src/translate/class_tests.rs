@@ -657,3 +657,15 @@ fn a_list_by_date_and_a_ranking_at_once_is_refused_unless_the_rank_only_counts()
     ));
     assert!(answer("top 5 most recent orders").ends_with("ORDER BY ordered_at DESC LIMIT 5"));
 }
+
+#[test]
+fn two_dates_of_the_same_rows_compared_are_refused_never_a_split_by_day() {
+    // "on the same day" was read as "by day" with the comparison dropped.
+    assert!(refused(
+        "how many tickets were opened and closed on the same day"
+    ));
+    assert!(refused(
+        "what % of closed tickets were resolved within 24 hours"
+    ));
+    assert!(answer("orders per day").contains("GROUP BY day"));
+}

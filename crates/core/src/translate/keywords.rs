@@ -39,6 +39,12 @@ pub(super) fn keyword(
     let next_num = words.get(i + 1).and_then(Word::number);
     match k {
         Kw::Write => p.refusal = Some("I can only read data; I never change it.".into()),
+        Kw::SameSpan => {
+            p.refusal = Some(format!(
+                "I can't yet compare two dates of the same rows (\"{}\").",
+                texts[i]
+            ))
+        }
         Kw::Statistic => {
             p.refusal = Some(format!(
                 "I give totals, counts and averages, not a {}.",

@@ -56,6 +56,8 @@ pub enum Kw {
     ThisSoFar,
     /// "median", "percentile": a statistic it does not compute.
     Statistic,
+    /// "on the same day", "within 24 hours": two dates of one row compared.
+    SameSpan,
     Next,
     Between,
     And,

@@ -90,6 +90,7 @@ fn keyword(name: &str) -> Option<Kw> {
         "This" => This,
         "ThisSoFar" => ThisSoFar,
         "Statistic" => Statistic,
+        "SameSpan" => SameSpan,
         "Next" => Next,
         "Between" => Between,
         "And" => And,
