@@ -669,3 +669,19 @@ fn two_dates_of_the_same_rows_compared_are_refused_never_a_split_by_day() {
     ));
     assert!(answer("orders per day").contains("GROUP BY day"));
 }
+
+#[test]
+fn an_average_per_entity_averages_each_entity_s_figure() {
+    let sql = answer("average number of orders per customer");
+    assert!(
+        sql.contains("GROUP BY entity_key) SELECT AVG(v) AS orders_per_customer FROM per"),
+        "{sql}"
+    );
+    let sql = answer("average revenue per customer in 2025");
+    assert!(
+        sql.contains("status = 'completed'") && sql.contains("SUM(amount)"),
+        "{sql}"
+    );
+    // Without "average" it stays ambiguous (a breakdown or a rate): refused.
+    assert!(refused("revenue per customer"));
+}

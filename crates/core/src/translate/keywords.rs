@@ -224,6 +224,10 @@ pub(super) fn keyword(
             {
                 used[j] = true;
                 p.derived = true;
+                p.per_table = words[j].lexes().iter().find_map(|l| match l {
+                    Lex::Table(t) => Some(t.clone()),
+                    _ => None,
+                });
             }
             // The group may be a table ("by product") or a grain.
             if let Some(j) = (i + 1..n).find(|&j| !used[j]) {

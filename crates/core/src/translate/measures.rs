@@ -500,6 +500,7 @@ pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) 
                 op: super::plan::Op::Ge,
                 value: 1.0,
                 list: true,
+                average: false,
             });
             return;
         }

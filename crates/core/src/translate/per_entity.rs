@@ -4,7 +4,7 @@
 //! figure, so a threshold they would pass ("fewer than 2 orders") is refused.
 
 use super::clauses::period_cond;
-use super::describe::{append_clauses, capitalise, condition_words, lower, table_words};
+use super::describe::{append_clauses, capitalise, condition_words, lower, singular, table_words};
 use super::lexicon::Col;
 use super::plan::{Measure, Op, PerEntity, Plan};
 use super::read::Parsed;
@@ -13,6 +13,41 @@ use super::sql::{Ctx, Rendered};
 use super::{unsupported, Translation};
 use crate::catalog::Catalog;
 use crate::wire::ChartHint;
+
+/// "average number of orders per customer", "average card spend per
+/// client": the figure per entity, averaged over the entities that have
+/// rows. `Ok(true)`: the plan is that average.
+pub(super) fn average_per(
+    plan: &mut Plan,
+    p: &Parsed,
+    catalog: &Catalog,
+) -> Result<bool, Translation> {
+    let (Some(entity), true) = (&p.per_table, p.average) else {
+        return Ok(false);
+    };
+    if plan.is_shaped() || plan.list.is_some() {
+        return Ok(false);
+    }
+    let [Measure::Metric(name)] = plan.measures.as_slice() else {
+        return Ok(false);
+    };
+    let Some(d) = catalog.metric(name) else {
+        return Ok(false);
+    };
+    let additive = d.expression.replace(' ', "").starts_with("SUM(")
+        || d.expression.replace(' ', "") == "COUNT(*)";
+    if !additive || d.table == *entity || catalog.relationship(&d.table, entity).is_none() {
+        return Ok(false);
+    }
+    plan.per_entity = Some(PerEntity {
+        entity: entity.clone(),
+        op: Op::Gt,
+        value: 0.0,
+        list: false,
+        average: true,
+    });
+    Ok(true)
+}
 
 /// Makes the plan a count of entities past a threshold, or refuses.
 pub(super) fn per_entity(
@@ -79,6 +114,7 @@ pub(super) fn per_entity(
         op: r.op,
         value: r.value,
         list,
+        average: false,
     });
     Ok(())
 }
@@ -166,7 +202,16 @@ pub(super) fn render(
         facts.join(", "),
         d.expression,
     );
-    let (sql, chart) = if pe.list {
+    let (sql, chart) = if pe.average {
+        (
+            format!(
+                "{per} SELECT AVG(v) AS {}_per_{} FROM per",
+                d.name,
+                singular(&pe.entity).replace(' ', "_"),
+            ),
+            ChartHint::BigNumber,
+        )
+    } else if pe.list {
         // Each entity by its key and its label, as a group shows them (the
         // extract already pseudonymised a personal label).
         let entity = catalog.table(&pe.entity).ok_or("unknown table")?;
@@ -196,12 +241,22 @@ pub(super) fn render(
             ChartHint::BigNumber,
         )
     };
-    let mut line = format!(
-        "{} with {} {} {value}",
-        capitalise(&table_words(&pe.entity)),
-        lower(&d.label),
-        pe.op.words()
-    );
+    let mut line = if pe.average {
+        format!(
+            "Average {} per {}, over the {} with {}",
+            lower(&d.label),
+            singular(&pe.entity),
+            table_words(&pe.entity),
+            table_words(&ctx.base)
+        )
+    } else {
+        format!(
+            "{} with {} {} {value}",
+            capitalise(&table_words(&pe.entity)),
+            lower(&d.label),
+            pe.op.words()
+        )
+    };
     if pe.list {
         line = format!("{line}, each with its {}", lower(&d.label));
     }

@@ -136,6 +136,9 @@ pub struct PerEntity {
     pub value: f64,
     /// List the entities (key, label, figure) instead of counting them.
     pub list: bool,
+    /// The average of the figure over the entities that have rows
+    /// ("average number of orders per customer"); no threshold.
+    pub average: bool,
 }
 
 /// The typed reading of a question.

@@ -25,6 +25,8 @@ pub struct Parsed {
     /// The question asks "how many" or "number of", even where a catalog
     /// phrase took those words in ("how many clients").
     pub asks_how_many: bool,
+    /// "per customer": the table a figure is given per.
+    pub per_table: Option<String>,
     /// Words that linked to nothing.
     pub unknown: Vec<String>,
     /// Words that linked to the catalog or the lexicon but that no part of

@@ -88,6 +88,9 @@ pub(super) fn complete(
     catalog: &Catalog,
     ctx: &TranslateContext,
 ) -> Result<Plan, Translation> {
+    if super::per_entity::average_per(&mut plan, p, catalog)? {
+        return Ok(plan);
+    }
     refusals(&plan, p, catalog)?;
     super::distinct::distinct(&mut plan, p, catalog)?;
     super::per_entity::per_entity(&mut plan, p, catalog)?;
