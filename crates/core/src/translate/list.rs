@@ -6,10 +6,10 @@ use super::clauses::quote;
 use super::describe::append_clauses;
 use super::describe::{metric_note, singular};
 use super::lexicon::Col;
-use super::measures::row_size;
+use super::measures::{row_size, sole_money_column};
 use super::plan::{Filter, ListOrder, ListSpec, Plan};
 use super::sql::{Ctx, Rendered};
-use crate::catalog::{DisplayFormat, MetricDef};
+use crate::catalog::MetricDef;
 use crate::wire::ChartHint;
 
 /// The metric that adds up the listed rows, when its condition names every
@@ -97,17 +97,8 @@ pub(super) fn render_list(
         })
         .and_then(|m| row_size(&m.expression))
         .filter(|e| table.column(e.trim_start_matches('-')).is_some())
-        .or_else(|| {
-            // Else the table's one money column ("the largest payments").
-            let mut money = table
-                .columns
-                .iter()
-                .filter(|c| !c.personal && c.format == Some(DisplayFormat::Money));
-            match (money.next(), money.next()) {
-                (Some(c), None) => Some(c.name.clone()),
-                _ => None,
-            }
-        });
+        // Else the table's one money column ("the largest payments").
+        .or_else(|| sole_money_column(table).map(|c| c.name.clone()));
     let (order, words) = match list.order {
         ListOrder::Newest if !ts.is_empty() => (format!("{ts} DESC"), "most recent"),
         ListOrder::Oldest if !ts.is_empty() => (format!("{ts} ASC"), "oldest"),

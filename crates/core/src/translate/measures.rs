@@ -212,6 +212,20 @@ pub(super) fn row_size(expression: &str) -> Option<String> {
     .then(|| inner.to_string())
 }
 
+/// A table's one shareable money column, when it has exactly one.
+pub(super) fn sole_money_column(
+    table: &crate::catalog::TableDef,
+) -> Option<&crate::catalog::ColumnDef> {
+    let mut money = table
+        .columns
+        .iter()
+        .filter(|c| !c.personal && c.format == Some(crate::catalog::DisplayFormat::Money));
+    match (money.next(), money.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
+    }
+}
+
 /// Whether a metric's rows can be listed by size: it adds up a column, or
 /// counts rows of a condition ("refunds").
 pub(super) fn names_rows(d: &crate::catalog::MetricDef) -> bool {

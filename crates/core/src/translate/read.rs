@@ -73,13 +73,7 @@ pub struct Parsed {
 /// or how many distinct entities have such rows (counted). A verb that no
 /// reading takes is left for the gate: never dropped.
 fn verb_of_subject(p: &mut Parsed, metric: &str, verb: &str, ranked: bool, catalog: &Catalog) {
-    let entity_of = |m: &Measure| match m {
-        Measure::Rows(t) => Some(t.clone()),
-        Measure::Metric(n) if super::resolve::is_count_all(n, catalog) => {
-            catalog.metric(n).map(|d| d.table.clone())
-        }
-        _ => None,
-    };
+    let entity_of = |m: &Measure| counted_entity(m, catalog);
     // "which product sold the most units": a figure of the verb's own rows.
     let verb_table = catalog.metric(metric).map(|d| d.table.as_str());
     let of_verb = |m: &Measure| super::clauses::measure_table(m, catalog).as_deref() == verb_table;
@@ -113,9 +107,37 @@ fn verb_of_subject(p: &mut Parsed, metric: &str, verb: &str, ranked: bool, catal
         return;
     };
     // The subject is accounted for by the verb: it is who the rows are of.
+    let how_many = p.wants_count;
+    take_subject(p, d, rel, how_many, ranked, catalog);
+    p.verb_measure |= !how_many;
+}
+
+/// A count of an entity, or of rows of a table with no figure of its own:
+/// the entity's table.
+fn counted_entity(m: &Measure, catalog: &Catalog) -> Option<String> {
+    match m {
+        Measure::Rows(t) => Some(t.clone()),
+        Measure::Metric(n) if super::resolve::is_count_all(n, catalog) => {
+            catalog.metric(n).map(|d| d.table.clone())
+        }
+        _ => None,
+    }
+}
+
+/// The subject of figure `d` (rows linking to it by `rel`) is whose rows
+/// they are: after "how many", the distinct subjects among those rows;
+/// else the figure alone, per subject when ranked.
+fn take_subject(
+    p: &mut Parsed,
+    d: &crate::catalog::MetricDef,
+    rel: &crate::catalog::Relationship,
+    how_many: bool,
+    ranked: bool,
+    catalog: &Catalog,
+) {
     p.tables.retain(|t| *t != rel.to_table);
     p.loose_tables.retain(|t| *t != rel.to_table);
-    if p.wants_count {
+    if how_many {
         p.plan.measures = vec![Measure::Distinct {
             col: Col::new(&d.table, &rel.from_column),
             base: d.table.clone(),
@@ -123,8 +145,7 @@ fn verb_of_subject(p: &mut Parsed, metric: &str, verb: &str, ranked: bool, catal
         }];
         return;
     }
-    p.plan.measures = vec![Measure::Metric(metric.to_string())];
-    p.verb_measure = true;
+    p.plan.measures = vec![Measure::Metric(d.name.clone())];
     let label = catalog
         .table(&rel.to_table)
         .and_then(|t| t.label_column.clone());
@@ -148,13 +169,7 @@ fn subject_of_figure(
     let [a, b] = p.plan.measures.as_slice() else {
         return;
     };
-    let entity_of = |m: &Measure| match m {
-        Measure::Rows(t) => Some(t.clone()),
-        Measure::Metric(n) if super::resolve::is_count_all(n, catalog) => {
-            catalog.metric(n).map(|d| d.table.clone())
-        }
-        _ => None,
-    };
+    let entity_of = |m: &Measure| counted_entity(m, catalog);
     let (entity, figure) = match (entity_of(a), entity_of(b)) {
         (Some(e), None) => (e, b.clone()),
         (None, Some(e)) => (e, a.clone()),
@@ -172,25 +187,11 @@ fn subject_of_figure(
     if words.iter().any(|w| w.is(Kw::And) || w.is(Kw::Vs)) {
         return;
     }
-    p.tables.retain(|t| *t != entity);
-    p.loose_tables.retain(|t| *t != entity);
     let how_many = p.wants_count
         || texts
             .iter()
             .any(|t| t.starts_with("how many") || t.starts_with("number of"));
-    if how_many {
-        p.plan.measures = vec![Measure::Distinct {
-            col: Col::new(&d.table, &rel.from_column),
-            base: d.table.clone(),
-            filter: d.filter.clone(),
-        }];
-        return;
-    }
-    p.plan.measures = vec![figure.clone()];
-    let label = catalog.table(&entity).and_then(|t| t.label_column.clone());
-    if let (true, true, Some(l)) = (ranked, p.plan.groups.is_empty(), label) {
-        p.plan.groups.push(Group::Dim(Col::new(&entity, &l)));
-    }
+    take_subject(p, d, rel, how_many, ranked, catalog);
 }
 
 /// The state's table, when the phrase that named the state names it too.

@@ -5,7 +5,7 @@
 use super::lexicon::{Col, Kw, Lex, Word};
 use super::plan::{Measure, Op};
 use super::read::{is_filler, Parsed};
-use crate::catalog::{Catalog, DisplayFormat};
+use crate::catalog::Catalog;
 
 /// Operator, number, column (none: the default one) and the operator's word.
 pub(super) type Threshold = (Op, f64, Option<Col>, usize);
@@ -82,13 +82,9 @@ pub(super) fn read(
                     // names those rows too.
                     .or_else(|| {
                         lexes.iter().find_map(|l| match l {
-                            Lex::Metric(m) => catalog
-                                .metric(m)
-                                .filter(|d| {
-                                    d.expression.replace(' ', "") == "COUNT(*)"
-                                        && d.filter.is_none()
-                                })
-                                .map(|d| d.table.clone()),
+                            Lex::Metric(m) if super::resolve::is_count_all(m, catalog) => {
+                                catalog.metric(m).map(|d| d.table.clone())
+                            }
                             _ => None,
                         })
                     })
@@ -288,10 +284,7 @@ pub(super) fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<
         .default_metric
         .as_deref()
         .and_then(|m| catalog.metric(m))
-        .and_then(|m| {
-            let e = m.expression.replace(' ', "");
-            Some(e.strip_prefix("SUM(")?.strip_suffix(')')?.to_string())
-        })
+        .and_then(|m| super::measures::row_size(&m.expression))
         .filter(|c| def.column(c).is_some());
     if let Some(column) = summed {
         return Some(Col::new(&table, &column));
@@ -299,13 +292,7 @@ pub(super) fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<
     // Else the table's one money column, unless some metric adds it up
     // negated: its rows then hold both signs, and "over 1000" could mean
     // either.
-    let mut money = def
-        .columns
-        .iter()
-        .filter(|c| !c.personal && c.format == Some(DisplayFormat::Money));
-    let (Some(c), None) = (money.next(), money.next()) else {
-        return None;
-    };
+    let c = super::measures::sole_money_column(def)?;
     let negated = format!("-{}", c.name);
     let signed = catalog
         .metrics
