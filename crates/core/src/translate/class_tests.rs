@@ -685,3 +685,29 @@ fn an_average_per_entity_averages_each_entity_s_figure() {
     // Without "average" it stays ambiguous (a breakdown or a rate): refused.
     assert!(refused("revenue per customer"));
 }
+
+#[test]
+fn a_duration_stored_in_minutes_is_given_in_the_unit_asked() {
+    // The column's name says its unit when the catalog does not.
+    let sql = saas_answer("average first response time in hours for urgent tickets");
+    assert!(
+        sql.starts_with("SELECT AVG((first_response_minutes) / 60.0)"),
+        "{sql}"
+    );
+    assert!(sql.contains("priority = 'urgent'"), "{sql}");
+    let sql = saas_answer("average resolution time in days");
+    assert!(
+        sql.starts_with("SELECT AVG((resolution_minutes / 60.0) / 24.0)"),
+        "{sql}"
+    );
+    // A count is no duration, whatever the unit word.
+    let c = crate::catalog_file::parse(
+        include_str!("../../../../examples/saas/catalog.toml"),
+        "examples/saas/catalog.toml",
+    )
+    .unwrap_or_else(|e| panic!("saas catalog: {e:?}"));
+    assert!(!matches!(
+        translate("average messages in hours", None, &c, &ctx()),
+        Translation::Answer(_)
+    ));
+}

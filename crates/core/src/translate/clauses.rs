@@ -11,7 +11,7 @@ use super::lexicon::Grain;
 use super::period::Period;
 use super::plan::{Filter, Measure};
 use super::sql::Ctx;
-use super::units::{convert, metric_unit};
+use super::units::{column_unit, convert, metric_unit};
 use crate::catalog::Catalog;
 
 /// One measure resolved against the catalog.
@@ -132,6 +132,25 @@ pub(super) fn agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
             filter: None,
             note: None,
         },
+        Measure::Average(c) if ctx.unit.is_some() => {
+            let to = ctx.unit.clone()?;
+            let words = column_words(c, catalog);
+            Agg {
+                alias: format!("avg_{}_{}s", c.column, to.name),
+                label: format!(
+                    "Average {} in {}s",
+                    words.split(" (").next().unwrap_or(&words),
+                    to.name
+                ),
+                expr: convert(
+                    &format!("AVG({})", c.column),
+                    &column_unit(c, catalog)?,
+                    &to,
+                )?,
+                filter: None,
+                note: None,
+            }
+        }
         Measure::Average(c) => Agg {
             alias: format!("avg_{}", c.column),
             label: format!("Average {}", column_words(c, catalog)),

@@ -2,7 +2,7 @@
 //! metric whose catalog format is a unit of time ("hours"); it never reads
 //! the unit as a time bucket.
 
-use super::lexicon::{Kw, Lex, Word};
+use super::lexicon::{Col, Kw, Lex, Word};
 use crate::catalog::Catalog;
 
 /// A unit of time and its length in seconds.
@@ -30,9 +30,44 @@ pub fn unit_of(word: &str) -> Option<TimeUnit> {
         .map(|&(name, seconds)| TimeUnit { name, seconds })
 }
 
-/// The unit of a metric, from its catalog format.
+/// The unit of a metric: its catalog format ("hours"), else the unit of
+/// the one column it aggregates (`AVG(first_response_minutes)`).
 pub fn metric_unit(name: &str, catalog: &Catalog) -> Option<TimeUnit> {
-    catalog.metric(name).and_then(|m| unit_of(&m.format))
+    let m = catalog.metric(name)?;
+    unit_of(&m.format).or_else(|| {
+        let inner = aggregated_column(&m.expression)?;
+        column_unit(&Col::new(&m.table, inner), catalog)
+    })
+}
+
+/// The unit of a numeric column's values: its catalog unit ("minutes"),
+/// else the last word of its name (`resolution_minutes`, `wait_secs`).
+pub fn column_unit(col: &Col, catalog: &Catalog) -> Option<TimeUnit> {
+    let def = catalog.table(&col.table)?.column(&col.column)?;
+    if let Some(unit) = &def.unit {
+        return unit_of(unit);
+    }
+    let last = def.name.rsplit('_').next()?;
+    unit_of(match last {
+        "secs" | "sec" => "second",
+        "mins" | "min" => "minute",
+        "hrs" | "hr" => "hour",
+        other => other,
+    })
+    .filter(|_| def.name.contains('_'))
+}
+
+/// `c` of `AVG(c)`, `SUM(c)`, `MIN(c)`, `MAX(c)` over one plain column.
+fn aggregated_column(expr: &str) -> Option<&str> {
+    let open = expr.find('(')?;
+    if !["AVG", "SUM", "MIN", "MAX"].contains(&expr[..open].trim()) {
+        return None;
+    }
+    let inner = expr.get(open + 1..)?.strip_suffix(')')?.trim();
+    inner
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        .then_some(inner)
 }
 
 /// Finds "in days" (or "days" not after "by"/"per") in a question that
@@ -44,12 +79,18 @@ pub fn scan(
     used: &mut [bool],
     catalog: &Catalog,
 ) -> Result<Option<TimeUnit>, String> {
-    let durations: Vec<&String> = words
+    let durations: Vec<String> = words
         .iter()
-        .flat_map(Word::lexes)
-        .filter_map(|l| match l {
-            Lex::Metric(m) if metric_unit(m, catalog).is_some() => Some(m),
-            _ => None,
+        // A word's likeliest duration: "response time" may name both a
+        // metric and the column it averages.
+        .filter_map(|w| {
+            w.lexes().iter().find_map(|l| match l {
+                Lex::Metric(m) if metric_unit(m, catalog).is_some() => Some(m.clone()),
+                Lex::Numeric(c) if column_unit(c, catalog).is_some() => {
+                    Some(format!("{}.{}", c.table, c.column))
+                }
+                _ => None,
+            })
         })
         .collect();
     let Some(first) = durations.first() else {
