@@ -711,3 +711,18 @@ fn a_duration_stored_in_minutes_is_given_in_the_unit_asked() {
         Translation::Answer(_)
     ));
 }
+
+#[test]
+fn an_average_of_a_total_averages_its_rows() {
+    // No catalog average of withdrawals: each withdrawal's amount, averaged
+    // over the rows the total adds up, its sign and filter kept.
+    let sql = banking_answer("average ATM withdrawal");
+    assert_eq!(
+        sql,
+        "SELECT AVG(-amount_cents) AS avg_withdrawals FROM transactions WHERE kind = 'atm' AND status = 'booked'"
+    );
+    // A catalog average of the same rows is used as it is.
+    assert!(answer("average revenue").contains("AS aov"));
+    // Averaging a total over time buckets is not an average per row.
+    assert!(refused("average revenue by month"));
+}

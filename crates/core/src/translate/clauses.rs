@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use super::describe::{
-    capitalise, column_words, condition_words, metric_note, plural, table_words,
+    capitalise, column_words, condition_words, metric_note, plural, singular, table_words,
 };
 use super::lexicon::Grain;
 use super::period::Period;
@@ -56,7 +56,9 @@ pub(super) fn table_alias(table: &str, taken: &[String]) -> String {
 /// The table a measure counts.
 pub fn measure_table(m: &Measure, catalog: &Catalog) -> Option<String> {
     match m {
-        Measure::Metric(name) => catalog.metric(name).map(|m| m.table.clone()),
+        Measure::Metric(name) | Measure::PerRow(name) => {
+            catalog.metric(name).map(|m| m.table.clone())
+        }
         Measure::Rows(t) | Measure::New(t) => Some(t.clone()),
         Measure::Average(c) => Some(c.table.clone()),
         Measure::Distinct { base, .. } => Some(base.clone()),
@@ -121,6 +123,21 @@ pub(super) fn agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
                 alias: d.name.clone(),
                 label: d.label.clone(),
                 expr: d.expression.clone(),
+                filter: d.filter.clone(),
+                note: metric_note(d, catalog),
+            }
+        }
+        Measure::PerRow(name) => {
+            let d = catalog.metric(name)?;
+            let inner = d
+                .expression
+                .trim()
+                .strip_prefix("SUM(")?
+                .strip_suffix(')')?;
+            Agg {
+                alias: format!("avg_{}", d.name),
+                label: format!("Average {}", singular(&d.label.to_lowercase())),
+                expr: format!("AVG({inner})"),
                 filter: d.filter.clone(),
                 note: metric_note(d, catalog),
             }

@@ -369,6 +369,9 @@ pub(super) fn average(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
         });
         match found {
             Some(a) => out.push(Measure::Metric(a.name.clone())),
+            // A total of rows is averaged over the same rows; a snapshot or
+            // a distinct count has no one reading per row.
+            None if avg.is_some() && d.is_additive() => out.push(Measure::PerRow(n.clone())),
             None => return Err(cannot_average(catalog)),
         }
     }

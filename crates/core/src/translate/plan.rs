@@ -18,6 +18,9 @@ pub enum Measure {
     New(String),
     /// The average of a numeric column the catalog has no metric for.
     Average(Col),
+    /// "average ATM withdrawal": what an additive metric adds up, averaged
+    /// over its rows (its filter kept), when the catalog has no such average.
+    PerRow(String),
     /// "total amount of refunded orders": the sum of the column the table's
     /// default metric adds up, over the rows a count metric names (`filter`).
     Sum { col: Col, filter: Option<String> },

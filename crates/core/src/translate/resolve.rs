@@ -67,7 +67,7 @@ fn additive(m: &Measure, catalog: &Catalog) -> bool {
         Measure::Metric(n) => catalog.metric(n).is_some_and(|d| d.is_additive()),
         Measure::Rows(_) | Measure::New(_) => true,
         Measure::Sum { .. } => true,
-        Measure::Average(_) | Measure::Distinct { .. } => false,
+        Measure::Average(_) | Measure::PerRow(_) | Measure::Distinct { .. } => false,
     }
 }
 

@@ -272,11 +272,7 @@ pub(super) fn resolve_count(table: &str, catalog: &Catalog) -> Measure {
 /// The column summed by a table's default metric ("orders over 500": the amount).
 pub(super) fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<Col> {
     let table = match p.plan.measures.first() {
-        Some(Measure::Metric(m)) => catalog.metric(m).map(|m| m.table.clone()),
-        Some(Measure::Rows(t) | Measure::New(t)) => Some(t.clone()),
-        Some(Measure::Average(c)) => Some(c.table.clone()),
-        Some(Measure::Distinct { base, .. }) => Some(base.clone()),
-        Some(Measure::Sum { col, .. }) => Some(col.table.clone()),
+        Some(m) => super::clauses::measure_table(m, catalog),
         None => p.tables.first().cloned(),
     }?;
     let def = catalog.table(&table)?;
