@@ -726,3 +726,17 @@ fn an_average_of_a_total_averages_its_rows() {
     // Averaging a total over time buckets is not an average per row.
     assert!(refused("average revenue by month"));
 }
+
+#[test]
+fn the_busiest_period_for_a_named_table_counts_its_rows() {
+    // "support" names the conversations table only (no metric): its rows.
+    let sql = saas_answer("busiest weekday for support");
+    assert!(sql.contains("COUNT(*), 2) AS conversations"), "{sql}");
+    assert!(sql.ends_with("DESC LIMIT 1"), "{sql}");
+    // Entities are never ranked by counting themselves: by money first.
+    let sql = saas_answer("top companies");
+    assert!(sql.contains("AS billed"), "{sql}");
+    assert!(!sql.contains("AS companies FROM facts"), "{sql}");
+    // With nothing named, the figure is asked for.
+    assert!(refused("busiest month"));
+}

@@ -267,6 +267,18 @@ pub(super) fn default_measure(
             return Ok(true);
         }
     }
+    // "busiest weekday for support": the rows of a table named beside the
+    // groups, not one of the groups' own tables.
+    let named = p.tables.iter().find(|t| {
+        !plan
+            .groups
+            .iter()
+            .any(|g| matches!(g, Group::Dim(c) if c.table == **t))
+    });
+    if let (Some(_), false, Some(t)) = (plan.rank, plan.groups.is_empty(), named) {
+        plan.measures.push(count_metric(t, catalog));
+        return Ok(false);
+    }
     if p.vague {
         return Err(clarify_measure(plan, catalog));
     }

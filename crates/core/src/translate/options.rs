@@ -51,14 +51,31 @@ pub(super) fn measure_names(catalog: &Catalog) -> Vec<String> {
 /// The default metric of the first table (in catalog order) that reaches
 /// every group: what "top products" ranks by.
 pub(super) fn default_metric_for(groups: &[Group], catalog: &Catalog) -> Option<String> {
-    catalog.tables.iter().find_map(|t| {
-        let m = t.default_metric.as_ref()?;
-        catalog.metric(m)?;
-        groups
-            .iter()
-            .all(|g| reaches(&t.name, g, catalog))
-            .then(|| m.clone())
-    })
+    let candidates: Vec<&crate::catalog::MetricDef> = catalog
+        .tables
+        .iter()
+        .filter_map(|t| {
+            let d = catalog.metric(t.default_metric.as_ref()?)?;
+            // "top companies" never ranks companies by counting themselves.
+            let counts_itself = d
+                .expression
+                .trim()
+                .to_ascii_uppercase()
+                .starts_with("COUNT(")
+                && groups.iter().any(|g| {
+                    matches!(g, Group::Dim(c) if c.table == t.name
+                        && (t.label_column.as_deref() == Some(c.column.as_str())
+                            || t.primary_key.as_deref() == Some(c.column.as_str())))
+                });
+            (!counts_itself && groups.iter().all(|g| reaches(&t.name, g, catalog))).then_some(d)
+        })
+        .collect();
+    // Money first ("top customers": by revenue), then the catalog's order.
+    candidates
+        .iter()
+        .find(|d| d.format == "money")
+        .or(candidates.first())
+        .map(|d| d.name.clone())
 }
 
 /// Whether rows of `base` can be grouped by `g`.

@@ -617,12 +617,18 @@ pub(super) fn clarify_measure(plan: &Plan, catalog: &Catalog) -> Translation {
         .map(|m| metric_words(&m))
         .collect();
     if let (Some(Rank::Top(n)), false) = (plan.rank, plan.groups.is_empty()) {
-        let g = super::describe::plural(&group_phrase(&plan.groups, catalog));
+        // "top month by revenue", "top 5 products by revenue".
+        let g = group_phrase(&plan.groups, catalog);
+        let ranked = if n == 1 {
+            g
+        } else {
+            format!("{n} {}", super::describe::plural(&g))
+        };
         return Translation::Clarify {
             reason: "Best by which figure?".into(),
             options: measures
                 .iter()
-                .map(|m| format!("top {n} {g} by {m}"))
+                .map(|m| format!("top {ranked} by {m}"))
                 .collect(),
         };
     }
