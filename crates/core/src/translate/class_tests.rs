@@ -321,15 +321,21 @@ fn a_verb_is_never_dropped_for_the_count_of_its_subject() {
     {
         assert!(!a.sql.contains("GROUP BY"), "{}", a.sql);
     }
-    // "how many" of an amount is asked back, never answered with the amount.
-    assert!(matches!(
-        translate(
-            "how many cash withdrawals were made in 2025",
-            None,
-            &banking(),
-            &ctx()
-        ),
-        Translation::Clarify { .. }
+    // "how many" of an amount counts the rows it adds up, never the amount.
+    let sql = banking_answer("how many cash withdrawals were made in 2025");
+    assert!(
+        sql.starts_with("SELECT COUNT(*) AS number_of_withdrawals FROM transactions WHERE kind = 'atm' AND status = 'booked'"),
+        "{sql}"
+    );
+    // A snapshot has no rows of its own to count: asked back.
+    let c = crate::catalog_file::parse(
+        include_str!("../../../../examples/saas/catalog.toml"),
+        "examples/saas/catalog.toml",
+    )
+    .unwrap_or_else(|e| panic!("saas catalog: {e:?}"));
+    assert!(!matches!(
+        translate("how many mrr", None, &c, &ctx()),
+        Translation::Answer(_)
     ));
     // An entity in a state of another table: its distinct keys there.
     let sql = banking_answer("how many accounts had a negative balance at the end of October 2025");
@@ -739,4 +745,22 @@ fn the_busiest_period_for_a_named_table_counts_its_rows() {
     assert!(!sql.contains("AS companies FROM facts"), "{sql}");
     // With nothing named, the figure is asked for.
     assert!(refused("busiest month"));
+}
+
+#[test]
+fn a_threshold_on_rows_named_by_a_total_compares_what_each_row_adds() {
+    // Card payments are stored negative; card spend adds up -amount.
+    let sql = banking_answer("how many card payments over 1000 eur in october");
+    assert!(
+        sql.contains("kind = 'card' AND amount_cents < -1000"),
+        "{sql}"
+    );
+    assert!(!sql.contains("currency"), "{sql}");
+    let sql = answer("how many refunded orders over 200");
+    assert!(
+        sql.contains("status = 'refunded' AND amount > 200"),
+        "{sql}"
+    );
+    // A currency that is not the catalog's is not read as a unit.
+    assert!(refused("how many refunded orders over 200 yen"));
 }

@@ -9,7 +9,7 @@ use super::describe::{
 };
 use super::lexicon::Grain;
 use super::period::Period;
-use super::plan::{Filter, Measure};
+use super::plan::{Filter, Measure, RowAgg};
 use super::sql::Ctx;
 use super::units::{column_unit, convert, metric_unit};
 use crate::catalog::Catalog;
@@ -56,7 +56,7 @@ pub(super) fn table_alias(table: &str, taken: &[String]) -> String {
 /// The table a measure counts.
 pub fn measure_table(m: &Measure, catalog: &Catalog) -> Option<String> {
     match m {
-        Measure::Metric(name) | Measure::PerRow(name) => {
+        Measure::Metric(name) | Measure::OfRows { metric: name, .. } => {
             catalog.metric(name).map(|m| m.table.clone())
         }
         Measure::Rows(t) | Measure::New(t) => Some(t.clone()),
@@ -127,17 +127,30 @@ pub(super) fn agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
                 note: metric_note(d, catalog),
             }
         }
-        Measure::PerRow(name) => {
-            let d = catalog.metric(name)?;
+        Measure::OfRows { metric, agg } => {
+            let d = catalog.metric(metric)?;
             let inner = d
                 .expression
                 .trim()
                 .strip_prefix("SUM(")?
                 .strip_suffix(')')?;
+            let words = d.label.to_lowercase();
+            let (alias, label, expr) = match agg {
+                RowAgg::Average => (
+                    format!("avg_{}", d.name),
+                    format!("Average {}", singular(&words)),
+                    format!("AVG({inner})"),
+                ),
+                RowAgg::Count => (
+                    format!("number_of_{}", d.name),
+                    format!("Number of {} ({words})", table_words(&d.table)),
+                    "COUNT(*)".to_string(),
+                ),
+            };
             Agg {
-                alias: format!("avg_{}", d.name),
-                label: format!("Average {}", singular(&d.label.to_lowercase())),
-                expr: format!("AVG({inner})"),
+                alias,
+                label,
+                expr,
                 filter: d.filter.clone(),
                 note: metric_note(d, catalog),
             }

@@ -4,7 +4,7 @@
 
 use super::describe::table_words;
 use super::options::{self, default_metric_for, metric_words};
-use super::plan::{Filter, Group, ListOrder, ListSpec, Measure, Plan, Rank};
+use super::plan::{Filter, Group, ListOrder, ListSpec, Measure, Plan, Rank, RowAgg};
 use super::read::Parsed;
 use super::resolve::{clarify_measure, count_metric, is_count_all, known_summary, Pass};
 use super::{capitalise_first, clauses, unsupported, Translation};
@@ -348,6 +348,41 @@ pub(super) fn entity_count(plan: &mut Plan, catalog: &Catalog) {
     }
 }
 
+/// "how many cash withdrawals": the rows a total adds up, counted with the
+/// total's own filter. A snapshot or a figure that is no plain total
+/// (`SUM(a * b)`, averages) is left to be asked about.
+pub(super) fn count_of_totals(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
+    if !p.wants_count
+        || p.distinct.is_some()
+        || p.per_entity.is_some()
+        || plan.per_entity.is_some()
+        || plan.measures.is_empty()
+    {
+        return;
+    }
+    let totals: Option<Vec<Measure>> = plan
+        .measures
+        .iter()
+        .map(|m| match m {
+            // "how many subscriptions are billed annually": the rows named,
+            // not those a verb's figure adds up.
+            Measure::Metric(n) if p.weak_metric.as_ref().is_some_and(|(w, _)| w == n) => None,
+            Measure::Metric(n) => catalog
+                .metric(n)
+                .filter(|d| d.is_additive() && row_size(&d.expression).is_some())
+                .filter(|d| p.tables.iter().all(|t| *t == d.table))
+                .map(|_| Measure::OfRows {
+                    metric: n.clone(),
+                    agg: RowAgg::Count,
+                }),
+            _ => None,
+        })
+        .collect();
+    if let Some(t) = totals {
+        plan.measures = t;
+    }
+}
+
 /// "average X": the catalog's average of what X sums, or X when it is one.
 pub(super) fn average(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
     if !p.average {
@@ -383,7 +418,10 @@ pub(super) fn average(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
             Some(a) => out.push(Measure::Metric(a.name.clone())),
             // A total of rows is averaged over the same rows; a snapshot or
             // a distinct count has no one reading per row.
-            None if avg.is_some() && d.is_additive() => out.push(Measure::PerRow(n.clone())),
+            None if avg.is_some() && d.is_additive() => out.push(Measure::OfRows {
+                metric: n.clone(),
+                agg: RowAgg::Average,
+            }),
             None => return Err(cannot_average(catalog)),
         }
     }

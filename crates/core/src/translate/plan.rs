@@ -18,9 +18,10 @@ pub enum Measure {
     New(String),
     /// The average of a numeric column the catalog has no metric for.
     Average(Col),
-    /// "average ATM withdrawal": what an additive metric adds up, averaged
-    /// over its rows (its filter kept), when the catalog has no such average.
-    PerRow(String),
+    /// The rows an additive metric adds up (its filter kept), counted ("how
+    /// many cash withdrawals") or their amounts averaged ("average ATM
+    /// withdrawal") when the catalog has no such metric.
+    OfRows { metric: String, agg: RowAgg },
     /// "total amount of refunded orders": the sum of the column the table's
     /// default metric adds up, over the rows a count metric names (`filter`).
     Sum { col: Col, filter: Option<String> },
@@ -32,6 +33,13 @@ pub enum Measure {
         base: String,
         filter: Option<String>,
     },
+}
+
+/// What `Measure::OfRows` computes over a total's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowAgg {
+    Count,
+    Average,
 }
 
 /// One group-by: a column or a time bucket.
@@ -51,6 +59,16 @@ pub enum Op {
 }
 
 impl Op {
+    /// The operator with its sides negated: `-x > 5` is `x < -5`.
+    pub fn flipped(self) -> Op {
+        match self {
+            Op::Gt => Op::Lt,
+            Op::Lt => Op::Gt,
+            Op::Ge => Op::Le,
+            Op::Le => Op::Ge,
+        }
+    }
+
     /// The SQL operator.
     pub fn sql(self) -> &'static str {
         match self {

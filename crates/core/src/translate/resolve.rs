@@ -6,7 +6,7 @@ use super::describe::{column_words, condition_words, is_label, singular, table_w
 use super::lexicon::{Col, Grain};
 use super::measures;
 use super::options::{self, metric_words, reaches};
-use super::plan::{Compare, Filter, Group, Measure, Plan, Rank};
+use super::plan::{Compare, Filter, Group, Measure, Plan, Rank, RowAgg};
 use super::read::Parsed;
 use super::{capitalise_first, clauses, period, unsupported, TranslateContext, Translation};
 use crate::catalog::Catalog;
@@ -67,7 +67,10 @@ fn additive(m: &Measure, catalog: &Catalog) -> bool {
         Measure::Metric(n) => catalog.metric(n).is_some_and(|d| d.is_additive()),
         Measure::Rows(_) | Measure::New(_) => true,
         Measure::Sum { .. } => true,
-        Measure::Average(_) | Measure::PerRow(_) | Measure::Distinct { .. } => false,
+        Measure::OfRows {
+            agg: RowAgg::Count, ..
+        } => true,
+        Measure::Average(_) | Measure::OfRows { .. } | Measure::Distinct { .. } => false,
     }
 }
 
@@ -91,6 +94,7 @@ pub(super) fn complete(
     if super::per_entity::average_per(&mut plan, p, catalog)? {
         return Ok(plan);
     }
+    measures::count_of_totals(&mut plan, p, catalog);
     refusals(&plan, p, catalog)?;
     super::distinct::distinct(&mut plan, p, catalog)?;
     super::per_entity::per_entity(&mut plan, p, catalog)?;

@@ -5,6 +5,7 @@
 use super::lexicon::{Col, Kw, Lex, Word};
 use super::plan::{Measure, Op};
 use super::read::{is_filler, Parsed};
+use super::words;
 use crate::catalog::Catalog;
 
 /// Operator, number, column (none: the default one) and the operator's word.
@@ -39,6 +40,14 @@ pub(super) fn read(
     };
     if let Some(x) = num {
         used[at] = true;
+        // "over 1,000 euros": the catalog's own currency is the number's unit.
+        let unit_at = at + 1;
+        if unit_at < n
+            && unit_at != i
+            && words::currency_of(&texts[unit_at]).is_some_and(|c| money_unit(catalog, c))
+        {
+            used[unit_at] = true;
+        }
         // "products that sold more than 100 units": a metric after the number
         // and an entity of another table before the verb is a figure per entity.
         if let Some(t) = per_entity_figure(words, i, at, catalog) {
@@ -89,7 +98,13 @@ pub(super) fn read(
                         })
                     })
             });
+        // "debits over 1000": the amount each row of a total adds up, its
+        // sign kept (`-amount > 1000` is `amount < -1000`).
         if col.is_none() && before.is_none() {
+            if let Some((c, negated)) = summed_before(words, i, catalog) {
+                let (op, x) = if negated { (op.flipped(), -x) } else { (op, x) };
+                return Some((op, x, Some(c), i));
+            }
             p.unknown.push(format!("{} {}", texts[i], texts[at]));
         }
         // "sold more than 100 units" with no rows named: per order line, or
@@ -216,6 +231,69 @@ pub(super) fn read(
     None
 }
 
+/// Whether a money column of the catalog is shown in that currency.
+fn money_unit(catalog: &Catalog, code: &str) -> bool {
+    catalog.tables.iter().flat_map(|t| &t.columns).any(|c| {
+        c.format == Some(crate::catalog::DisplayFormat::Money)
+            && c.unit
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(code))
+    })
+}
+
+/// The column a metric named right before the operator adds up, and
+/// whether it adds it up negated: "debits" (`SUM(-amount)`) over 1000.
+/// "card payments" (a value) over 1000: what every total of such rows adds
+/// up, when those totals agree (`SUM(-amount)` for card spend).
+fn summed_before(words: &[Word], i: usize, catalog: &Catalog) -> Option<(Col, bool)> {
+    let j = (0..i).rev().find(|&j| !is_filler(&words[j]))?;
+    words[j].lexes().iter().find_map(|l| match l {
+        // "refunded orders" (a count of some rows), "overdue invoices" (a
+        // state): the amount of those rows.
+        Lex::Metric(m) => catalog.metric(m).and_then(|d| {
+            summed(d, catalog).or_else(|| {
+                (d.expression.replace(' ', "") == "COUNT(*)")
+                    .then(|| table_column(&d.table, catalog).map(|c| (c, false)))
+                    .flatten()
+            })
+        }),
+        Lex::State(name) => {
+            let d = catalog.states.iter().find(|d| d.name == *name)?;
+            table_column(&d.table, catalog).map(|c| (c, false))
+        }
+        Lex::Value(col, v) => {
+            let cond = format!("{} = {}", col.column, super::clauses::quote(v));
+            let mut sums = catalog
+                .metrics
+                .iter()
+                .filter(|d| {
+                    d.table == col.table
+                        && d.filter
+                            .as_deref()
+                            .is_some_and(|f| f.split(" AND ").any(|c| c.trim() == cond))
+                })
+                .filter_map(|d| summed(d, catalog));
+            match sums.next() {
+                Some(first) => sums.all(|s| s == first).then_some(first),
+                // "refunded orders over 200": the table's own amount.
+                None => table_column(&col.table, catalog).map(|c| (c, false)),
+            }
+        }
+        _ => None,
+    })
+}
+
+/// The column a metric adds up and whether negated (`SUM(-amount)`).
+fn summed(d: &crate::catalog::MetricDef, catalog: &Catalog) -> Option<(Col, bool)> {
+    let inner = super::measures::row_size(&d.expression)?;
+    let (column, negated) = match inner.strip_prefix('-') {
+        Some(c) => (c.to_string(), true),
+        None => (inner, false),
+    };
+    catalog.table(&d.table)?.column(&column)?;
+    Some((Col::new(&d.table, &column), negated))
+}
+
 /// An entity named before the operator (verbs and fillers between) and a
 /// metric of another table that links to it right after the number.
 fn per_entity_figure(words: &[Word], i: usize, at: usize, catalog: &Catalog) -> Option<PartRead> {
@@ -275,7 +353,13 @@ pub(super) fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<
         Some(m) => super::clauses::measure_table(m, catalog),
         None => p.tables.first().cloned(),
     }?;
-    let def = catalog.table(&table)?;
+    table_column(&table, catalog)
+}
+
+/// The column "over 500" compares for rows of a table: what its default
+/// metric adds up, else its one money column when no metric negates it.
+fn table_column(table: &str, catalog: &Catalog) -> Option<Col> {
+    let def = catalog.table(table)?;
     let summed = def
         .default_metric
         .as_deref()
@@ -283,7 +367,7 @@ pub(super) fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<
         .and_then(|m| super::measures::row_size(&m.expression))
         .filter(|c| def.column(c).is_some());
     if let Some(column) = summed {
-        return Some(Col::new(&table, &column));
+        return Some(Col::new(table, &column));
     }
     // Else the table's one money column, unless some metric adds it up
     // negated: its rows then hold both signs, and "over 1000" could mean
@@ -294,5 +378,5 @@ pub(super) fn default_threshold_column(p: &Parsed, catalog: &Catalog) -> Option<
         .metrics
         .iter()
         .any(|m| m.table == table && m.expression.replace(' ', "").contains(&negated));
-    (!signed).then(|| Col::new(&table, &c.name))
+    (!signed).then(|| Col::new(table, &c.name))
 }

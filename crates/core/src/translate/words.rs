@@ -44,7 +44,7 @@ pub fn entries() -> Vec<(String, Entry)> {
             "number" => name.parse().ok().map(|n| Entry::Lex(Lex::Number(n))),
             "filler" => Some(Entry::Lex(Lex::Filler)),
             "form" => Some(Entry::Form(name.to_string())),
-            "money" => None,
+            "money" | "currency" => None,
             _ => None,
         };
         let Some(entry) = entry else { continue };
@@ -62,6 +62,17 @@ pub fn is_money_word(phrase: &str) -> bool {
         .filter_map(|l| l.strip_prefix("money:"))
         .flat_map(|l| l.split('|'))
         .any(|w| w.trim() == phrase)
+}
+
+/// The currency code a word after a number names ("euros": `EUR`).
+pub fn currency_of(word: &str) -> Option<&'static str> {
+    let w = word.trim().to_lowercase();
+    WORDS.lines().find_map(|l| {
+        let (code, body) = l.strip_prefix("currency ")?.split_once(':')?;
+        body.split('|')
+            .any(|x| x.trim() == w || code.eq_ignore_ascii_case(&w))
+            .then_some(code.trim())
+    })
 }
 
 fn grain(name: &str) -> Option<Grain> {
@@ -160,6 +171,7 @@ mod tests {
                 "grain" => grain(name).is_some(),
                 "month" | "number" => name.parse::<f64>().is_ok(),
                 "filler" | "form" | "money" => true,
+                "currency" => name.len() == 3,
                 _ => false,
             };
             assert!(ok, "bad lexicon line: {line}");
