@@ -764,3 +764,26 @@ fn a_threshold_on_rows_named_by_a_total_compares_what_each_row_adds() {
     // A currency that is not the catalog's is not read as a unit.
     assert!(refused("how many refunded orders over 200 yen"));
 }
+
+#[test]
+fn a_rate_is_the_share_of_rows_in_one_state_within_each_group() {
+    // A count with one condition ("refunds") names the part.
+    let sql = answer("refund rate by channel");
+    assert_eq!(
+        sql,
+        "WITH facts AS (SELECT channel, status FROM orders) SELECT channel, 100.0 * COUNT(CASE WHEN status = 'refunded' THEN 1 END) / COUNT(*) AS orders_share_pct FROM facts GROUP BY channel ORDER BY orders_share_pct DESC"
+    );
+    // A value names it too; the group may be on a linked table.
+    let sql = answer("cancellation rate by country");
+    assert!(
+        sql.contains("SELECT o.status AS status, c.country AS country"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("COUNT(CASE WHEN status = 'cancelled' THEN 1 END) / COUNT(*)"),
+        "{sql}"
+    );
+    // Other ratios are still refused.
+    assert!(refused("ratio of tickets to orders in 2025"));
+    assert!(refused("revenue growth rate"));
+}

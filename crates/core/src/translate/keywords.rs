@@ -61,7 +61,11 @@ pub(super) fn keyword(
         Kw::Next => {
             p.refusal = Some("I can only report on what has happened; I cannot forecast.".into())
         }
-        Kw::Ratio => p.derived = true,
+        Kw::Ratio => {
+            p.derived = true;
+            // "refund rate": the share of rows in one state, no other ratio.
+            p.rate = matches!(texts[i].as_str(), "rate" | "rates");
+        }
         Kw::EndOf => p.plan.at_end = true,
         Kw::Ambiguous => p.vague = true,
         Kw::Best | Kw::Top | Kw::Most => {

@@ -40,6 +40,8 @@ pub struct Parsed {
     pub vague: bool,
     /// Ratios, rates and other derived figures.
     pub derived: bool,
+    /// The derived figure is a "rate" ("refund rate"), no other ratio.
+    pub rate: bool,
     pub tables: Vec<String>,
     pub wants_count: bool,
     pub wants_new: bool,

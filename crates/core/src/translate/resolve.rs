@@ -95,7 +95,8 @@ pub(super) fn complete(
         return Ok(plan);
     }
     measures::count_of_totals(&mut plan, p, catalog);
-    refusals(&plan, p, catalog)?;
+    let rate = rate(&mut plan, p, catalog);
+    refusals(&plan, p, catalog, rate)?;
     super::distinct::distinct(&mut plan, p, catalog)?;
     super::per_entity::per_entity(&mut plan, p, catalog)?;
     measures::new_rows(&mut plan, p, catalog)?;
@@ -133,7 +134,7 @@ pub(super) fn complete(
 }
 
 /// What is refused or asked back before anything else.
-fn refusals(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass {
+fn refusals(plan: &Plan, p: &Parsed, catalog: &Catalog, rate: bool) -> Pass {
     // "spend by card": the value the measure is already limited to.
     let implied = |col: &Col, value: &str| {
         plan.measures.iter().any(|m| match m {
@@ -189,13 +190,77 @@ fn refusals(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass {
             ],
         });
     }
-    if p.derived {
+    if p.derived && !rate {
         return Err(unsupported(
             catalog,
             "I can't compute rates, ratios or margins yet; I can give each figure on its own.",
         ));
     }
     Ok(())
+}
+
+/// "refund rate by channel": the share of a table's rows in one state, the
+/// state named by a count with one plain condition ("refunds": `status =
+/// 'refunded'`), a value or a catalog state. Anything else stays a ratio
+/// it cannot compute. `true`: the plan became that share.
+fn rate(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> bool {
+    if !p.rate || plan.share || plan.share_of.is_some() || plan.compare.is_some() {
+        return false;
+    }
+    let part = match plan.measures.as_slice() {
+        [Measure::Metric(n)] => {
+            let Some(d) = catalog.metric(n) else {
+                return false;
+            };
+            if d.expression.replace(' ', "") != "COUNT(*)" {
+                return false;
+            }
+            let Some(f) = d
+                .filter
+                .as_deref()
+                .and_then(|f| plain_condition(f, &d.table))
+            else {
+                return false;
+            };
+            f
+        }
+        [] => {
+            // The one value or state the question names is the part.
+            let mut parts = plan.filters.iter().enumerate().filter(|(_, f)| {
+                matches!(f, Filter::In { negated: false, values, .. } if values.len() == 1)
+                    || matches!(f, Filter::State { negated: false, .. })
+            });
+            let (Some((k, _)), None) = (parts.next(), parts.next()) else {
+                return false;
+            };
+            plan.filters.remove(k)
+        }
+        _ => return false,
+    };
+    let table = match &part {
+        Filter::In { col, .. } | Filter::Cmp { col, .. } => col.table.clone(),
+        Filter::State { name, .. } => match catalog.states.iter().find(|s| s.name == *name) {
+            Some(s) => s.table.clone(),
+            None => return false,
+        },
+    };
+    plan.measures = vec![count_metric(&table, catalog)];
+    plan.share_of = Some(part);
+    plan.rank = plan.rank.filter(|_| !plan.groups.is_empty());
+    true
+}
+
+/// `status = 'refunded'` as a filter on `table`; other conditions: none.
+fn plain_condition(cond: &str, table: &str) -> Option<Filter> {
+    let (column, value) = cond.split_once(" = ")?;
+    let column = column.trim();
+    let value = value.trim().strip_prefix('\'')?.strip_suffix('\'')?;
+    let plain = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (plain(column) && !value.contains('\'')).then(|| Filter::In {
+        col: Col::new(table, column),
+        values: vec![value.to_string()],
+        negated: false,
+    })
 }
 
 /// The one table every measure comes from.

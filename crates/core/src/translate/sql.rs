@@ -41,6 +41,18 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The base table's columns unqualified, as a grouped query's CTE names them.
+    fn plain(&self) -> Ctx<'_> {
+        Ctx {
+            catalog: self.catalog,
+            unit: self.unit.clone(),
+            base: self.base.clone(),
+            base_alias: self.base_alias.clone(),
+            joins: Vec::new(),
+            time: self.time.clone(),
+        }
+    }
+
     pub(super) fn qualified(&self) -> bool {
         !self.joins.is_empty()
     }
@@ -205,8 +217,23 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             column_words(&Col::new(&base, c), catalog)
         ));
     }
-    // "what % of tickets are urgent": the part, inside the measure.
-    let part = plan.share_of.as_ref().map(|f| filter_sql(f, &ctx));
+    // "what % of tickets are urgent": the part, inside the measure; a grouped
+    // query reads it from its CTE, which carries base columns only.
+    let grouped = !plan.groups.is_empty();
+    let part = match &plan.share_of {
+        Some(f) if grouped => {
+            let on_base = match f {
+                Filter::In { col, .. } | Filter::Cmp { col, .. } => col.table == base,
+                Filter::State { .. } => true,
+            };
+            if !on_base {
+                return Err("I can't split a share of a linked table's rows".into());
+            }
+            Some(filter_sql(f, &ctx.plain()))
+        }
+        Some(f) => Some(filter_sql(f, &ctx)),
+        None => None,
+    };
     let ts = ctx.time_column();
     let needs_time =
         plan.period.is_some() || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
@@ -265,7 +292,6 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         }
     }
     let (ts_col, is_date) = ts.clone().unwrap_or_default();
-    let grouped = !plan.groups.is_empty();
     // Grouped queries read from a CTE of plain rows: Polars SQL 0.52 cannot
     // GROUP BY a computed expression or an alias, only by a column.
     let (ts_ref, ts_name) = match ctx.time.clone() {
@@ -283,6 +309,10 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         // The CTE carries the keys and the base columns the measures read.
         let table = catalog.table(&base).ok_or("unknown table")?;
         let mut read = String::new();
+        if let Some((cond, _)) = &part {
+            read.push_str(cond);
+            read.push(' ');
+        }
         for a in &aggs {
             read.push_str(&a.expr);
             read.push(' ');
