@@ -14,6 +14,7 @@
 //! what to ask next.
 
 mod clauses;
+mod daytype;
 mod describe;
 mod distinct;
 mod gate;

@@ -787,3 +787,30 @@ fn a_rate_is_the_share_of_rows_in_one_state_within_each_group() {
     assert!(refused("ratio of tickets to orders in 2025"));
     assert!(refused("revenue growth rate"));
 }
+
+#[test]
+fn weekends_and_working_days_filter_or_split_the_rows() {
+    let sql = answer("revenue on weekends");
+    assert!(
+        sql.ends_with("AND STRFTIME(ordered_at, '%u') IN ('6', '7')"),
+        "{sql}"
+    );
+    let sql = answer("orders on working days by month");
+    assert!(
+        sql.contains("STRFTIME(ordered_at, '%u') NOT IN ('6', '7')"),
+        "{sql}"
+    );
+    for q in [
+        "revenue on weekends vs weekdays this year",
+        "weekday vs weekend revenue this year",
+    ] {
+        let sql = answer(q);
+        assert!(
+            sql.contains("CASE WHEN STRFTIME(ordered_at, '%u') IN ('6', '7') THEN 'weekend' ELSE 'weekday' END AS day_type"),
+            "{q}: {sql}"
+        );
+        assert!(sql.contains("GROUP BY day_type"), "{q}: {sql}");
+    }
+    // "by weekday" stays the day of the week.
+    assert!(answer("orders by weekday").contains("'%u %a'"));
+}

@@ -294,5 +294,20 @@ pub(super) fn bucket(g: Grain, ts: &str) -> (String, &'static str) {
         // "1 Mon" .. "7 Sun": sorts Monday first and reads as a day.
         Grain::Weekday => (format!("STRFTIME({ts}, '%u %a')"), "weekday"),
         Grain::Hour => (format!("STRFTIME({ts}, '%H')"), "hour"),
+        Grain::DayType => (weekend_case(ts), "day_type"),
     }
+}
+
+/// 'weekend' for Saturday and Sunday, else 'weekday'.
+fn weekend_case(ts: &str) -> String {
+    format!(
+        "CASE WHEN {} THEN 'weekend' ELSE 'weekday' END",
+        weekend(ts, true)
+    )
+}
+
+/// Whether `ts` falls on a weekend (`true`) or a working day.
+pub(super) fn weekend(ts: &str, on_weekend: bool) -> String {
+    let not = if on_weekend { "" } else { "NOT " };
+    format!("STRFTIME({ts}, '%u') {not}IN ('6', '7')")
 }

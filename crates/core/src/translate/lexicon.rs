@@ -39,12 +39,18 @@ pub enum Grain {
     Weekday,
     /// Hour of the day: a bucket across days, not a period.
     Hour,
+    /// Weekend or working day: a bucket across weeks, not a period.
+    DayType,
 }
 
 /// Function words that steer the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kw {
     By,
+    /// "weekends": Saturday and Sunday.
+    Weekend,
+    /// "working days": Monday to Friday.
+    Workday,
     Top,
     Bottom,
     Most,

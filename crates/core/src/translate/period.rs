@@ -112,7 +112,7 @@ fn months_of(g: Grain) -> Option<u32> {
         Grain::Month => Some(1),
         Grain::Quarter => Some(3),
         Grain::Year => Some(12),
-        Grain::Day | Grain::Week | Grain::Weekday | Grain::Hour => None,
+        Grain::Day | Grain::Week | Grain::Weekday | Grain::Hour | Grain::DayType => None,
     }
 }
 
@@ -125,6 +125,7 @@ fn grain_name(g: Grain) -> &'static str {
         Grain::Year => "year",
         Grain::Weekday => "weekday",
         Grain::Hour => "hour",
+        Grain::DayType => "day type",
     }
 }
 
@@ -139,12 +140,12 @@ fn unit_start(g: Grain, today: NaiveDate) -> Option<NaiveDate> {
         Grain::Quarter => ymd(today.year(), (today.month() - 1) / 3 * 3 + 1, 1),
         Grain::Year => ymd(today.year(), 1, 1),
         // Buckets across periods, never a period themselves.
-        Grain::Weekday | Grain::Hour => None,
+        Grain::Weekday | Grain::Hour | Grain::DayType => None,
     }
 }
 
 fn add_units(d: NaiveDate, g: Grain, n: i64) -> Option<NaiveDate> {
-    if matches!(g, Grain::Weekday | Grain::Hour) {
+    if matches!(g, Grain::Weekday | Grain::Hour | Grain::DayType) {
         return None;
     }
     match months_of(g) {

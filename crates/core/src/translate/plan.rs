@@ -175,6 +175,8 @@ pub struct Plan {
     /// "what % of tickets are urgent": the rows of the whole that make the
     /// part; one share of the whole, not a split.
     pub share_of: Option<Filter>,
+    /// "on weekends" (`true`), "on working days" (`false`).
+    pub day_type: Option<bool>,
     /// "customers with more than 5 orders": count the entities whose
     /// figure (the plan's one measure) passes the threshold.
     pub per_entity: Option<PerEntity>,
@@ -287,6 +289,9 @@ pub fn refine(base: &Plan, add: &Plan) -> Plan {
     }
     if add.compare.is_some() {
         out.compare = add.compare.clone();
+    }
+    if add.day_type.is_some() {
+        out.day_type = add.day_type;
     }
     if add.rank.is_some() {
         out.rank = add.rank;

@@ -336,6 +336,13 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             ))
         }
     }
+    match super::daytype::scan(words, texts, &mut used) {
+        Some(super::daytype::DayType::Split) => {
+            push_group(&mut p.plan.groups, Group::Time(Grain::DayType))
+        }
+        Some(super::daytype::DayType::Only(weekend)) => p.plan.day_type = Some(weekend),
+        None => {}
+    }
     let found = period::scan(words, &mut used, today);
     if found.future {
         p.refusal = Some("I can only report on what has happened; I cannot forecast.".into());

@@ -52,6 +52,7 @@ pub(super) fn grain_word(g: Grain) -> &'static str {
         Grain::Quarter => "quarter",
         Grain::Year => "year",
         Grain::Weekday => "day of the week",
+        Grain::DayType => "weekend or weekday",
         Grain::Hour => "hour of the day",
     }
 }

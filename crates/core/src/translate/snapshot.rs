@@ -49,7 +49,7 @@ pub(super) fn last_reading(
         Group::Dim(_) => None,
     });
     if let Some(g) = grain {
-        if matches!(g, Grain::Weekday | Grain::Hour) {
+        if matches!(g, Grain::Weekday | Grain::Hour | Grain::DayType) {
             return Err(format!(
                 "{} are readings at one {words} each; they cannot be split by {}",
                 base.replace('_', " "),

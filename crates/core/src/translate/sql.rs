@@ -268,6 +268,20 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         conds.push(cond);
         notes.push(note);
     }
+    if let Some(on_weekend) = plan.day_type {
+        let (ts, _) = ctx
+            .time_column()
+            .ok_or_else(|| format!("{} have no date to filter by", table_words(&base)))?;
+        conds.push(super::clauses::weekend(&ts, on_weekend));
+        notes.push(
+            if on_weekend {
+                "weekends only"
+            } else {
+                "working days only (Monday to Friday)"
+            }
+            .into(),
+        );
+    }
     if let Some(pe) = &plan.per_entity {
         return super::per_entity::render(plan, pe, &ctx, &from, conds, notes);
     }
@@ -556,7 +570,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     let has_time = plan
         .groups
         .iter()
-        .any(|g| matches!(g, Group::Time(t) if !matches!(t, Grain::Weekday | Grain::Hour)));
+        .any(|g| matches!(g, Group::Time(t) if !matches!(t, Grain::Weekday | Grain::Hour | Grain::DayType)));
     let chart = if plan.share {
         ChartHint::Share
     } else if plan.groups.is_empty() {

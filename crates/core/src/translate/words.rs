@@ -102,6 +102,8 @@ fn keyword(name: &str) -> Option<Kw> {
         "ThisSoFar" => ThisSoFar,
         "Statistic" => Statistic,
         "SameSpan" => SameSpan,
+        "Weekend" => Weekend,
+        "Workday" => Workday,
         "Next" => Next,
         "Between" => Between,
         "And" => And,
