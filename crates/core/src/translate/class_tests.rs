@@ -814,3 +814,39 @@ fn weekends_and_working_days_filter_or_split_the_rows() {
     // "by weekday" stays the day of the week.
     assert!(answer("orders by weekday").contains("'%u %a'"));
 }
+
+#[test]
+fn rows_without_a_value_or_without_linked_rows() {
+    // An empty column: a number is empty or zero, a text empty or ''.
+    let sql = answer("orders without a discount");
+    assert!(
+        sql.ends_with("WHERE (discount IS NULL OR discount = 0)"),
+        "{sql}"
+    );
+    let sql = saas_answer("how many companies have no industry set");
+    assert!(
+        sql.ends_with("WHERE (industry IS NULL OR industry = '')"),
+        "{sql}"
+    );
+    // No row of a linked table refers to them: the entity's own rows,
+    // not those of the table its count was kept on.
+    for q in [
+        "how many customers have no orders",
+        "customers who never ordered",
+    ] {
+        assert_eq!(
+            answer(q),
+            "SELECT COUNT(*) AS customers FROM customers WHERE customer_id NOT IN (SELECT customer_id FROM orders WHERE customer_id IS NOT NULL)",
+            "{q}"
+        );
+    }
+    let sql = banking_answer("how many clients have no account at all");
+    assert!(
+        sql.contains("client_id NOT IN (SELECT client_id FROM accounts"),
+        "{sql}"
+    );
+    // A period would bound the wrong rows; a value after "without" is
+    // still negated.
+    assert!(refused("how many customers had no orders last month"));
+    assert!(!answer("tickets without urgent ones").contains("NOT IN"));
+}

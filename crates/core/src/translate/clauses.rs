@@ -7,12 +7,12 @@ use chrono::NaiveDate;
 use super::describe::{
     capitalise, column_words, condition_words, metric_note, plural, singular, table_words,
 };
-use super::lexicon::Grain;
+use super::lexicon::{Col, Grain};
 use super::period::Period;
 use super::plan::{Filter, Measure, RowAgg};
 use super::sql::Ctx;
 use super::units::{column_unit, convert, metric_unit};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, ColumnType};
 
 /// One measure resolved against the catalog.
 pub(super) struct Agg {
@@ -275,6 +275,45 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
             } else {
                 (ctx.expr(&cond), words)
             }
+        }
+        // "no discount": empty, or zero for a number ("no" of an amount);
+        // "no industry": empty, or an empty text.
+        Filter::Null { col, negated } => {
+            let words = column_words(col, ctx.catalog);
+            let c = ctx.col(col);
+            let kind = ctx
+                .catalog
+                .table(&col.table)
+                .and_then(|t| t.column(&col.column))
+                .map(|d| d.column_type);
+            let none = match kind {
+                Some(ColumnType::Int | ColumnType::Float) => "0",
+                Some(ColumnType::Text) => "''",
+                _ => "",
+            };
+            match (none, negated) {
+                ("", false) => (format!("{c} IS NULL"), format!("no {words}")),
+                ("", true) => (format!("{c} IS NOT NULL"), format!("with a {words}")),
+                (z, false) => (format!("({c} IS NULL OR {c} = {z})"), format!("no {words}")),
+                (z, true) => (
+                    format!("({c} IS NOT NULL AND {c} <> {z})"),
+                    format!("with a {words}"),
+                ),
+            }
+        }
+        // Checked before rendering: `table` links to the base table.
+        Filter::Without { table } => {
+            let base = &ctx.base;
+            let link = ctx.catalog.relationship(table, base);
+            let sql = match link {
+                Some(r) => format!(
+                    "{} NOT IN (SELECT {fk} FROM {table} WHERE {fk} IS NOT NULL)",
+                    ctx.col(&Col::new(base, &r.to_column)),
+                    fk = r.from_column,
+                ),
+                None => "FALSE".into(),
+            };
+            (sql, format!("without {}", table_words(table)))
         }
     }
 }

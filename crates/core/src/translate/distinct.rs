@@ -50,10 +50,10 @@ pub(super) fn distinct(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result
     }
     if let Some(f) = &filter {
         let clash = plan.filters.iter().any(|x| match x {
-            Filter::In { col: c, .. } | Filter::Cmp { col: c, .. } => {
-                c.table == base && shares_column(&c.column, f)
-            }
-            Filter::State { .. } => true,
+            Filter::In { col: c, .. }
+            | Filter::Cmp { col: c, .. }
+            | Filter::Null { col: c, .. } => c.table == base && shares_column(&c.column, f),
+            Filter::State { .. } | Filter::Without { .. } => true,
         });
         if clash {
             return Err(unsupported(

@@ -2,7 +2,7 @@
 //! sets in the plan, and what it leaves for the words after it.
 
 use super::lexicon::{Grain, Kw, Lex, Word};
-use super::plan::{group_in, push_group, Compare, Group, ListOrder, ListSpec};
+use super::plan::{group_in, push_group, Compare, Filter, Group, ListOrder, ListSpec};
 use super::read::{distinct_dim, is_filler, named_tables, Parsed};
 use super::threshold;
 use crate::catalog::Catalog;
@@ -100,7 +100,18 @@ pub(super) fn keyword(
             ));
         }
         Kw::Which => st.which = true,
-        Kw::Not => st.negate_next = true,
+        Kw::No => {
+            if !absence(i, true, words, texts, used, catalog, p) {
+                p.unknown.push(texts[i].clone());
+            }
+        }
+        // "without": a column or linked rows that are absent, else the
+        // negation of the value after it ("revenue without refunds").
+        Kw::Not => {
+            if !(texts[i] == "without" && absence(i, false, words, texts, used, catalog, p)) {
+                st.negate_next = true;
+            }
+        }
         Kw::Share => p.plan.share = true,
         Kw::Vs => {
             // "Germany vs France": values set side by side, not periods.
@@ -265,4 +276,75 @@ pub(super) fn keyword(
         }
         _ => {}
     }
+}
+
+/// Words after an empty column that say nothing more ("no industry set").
+const EMPTY_WORDS: [&str; 8] = [
+    "set",
+    "given",
+    "entered",
+    "recorded",
+    "on file",
+    "filled in",
+    "at all",
+    "yet",
+];
+
+/// "no industry set" (an empty column), "clients with no account" (no row
+/// of a linked table refers to them), "customers who never ordered" (the
+/// table a verb's figure counts): the filter, and its words marked used.
+/// `false`: the word after it is none of those. A value after it is left
+/// to be negated ("without refunds"); `figures`: a figure or its verb may
+/// name the linked rows ("never ordered").
+fn absence(
+    i: usize,
+    figures: bool,
+    words: &[Word],
+    texts: &[String],
+    used: &mut [bool],
+    catalog: &Catalog,
+    p: &mut Parsed,
+) -> bool {
+    // "never been active", "who have never ordered".
+    let auxiliary = |j: usize| {
+        [
+            "been", "be", "had", "has", "have", "did", "ever", "any", "a", "an",
+        ]
+        .contains(&texts[j].as_str())
+    };
+    let Some(j) = (i + 1..words.len())
+        .find(|&j| !is_filler(&words[j]) && !words[j].is(Kw::No) && !auxiliary(j))
+    else {
+        return false;
+    };
+    let lexes = words[j].lexes();
+    if lexes.iter().any(|l| matches!(l, Lex::Value(..))) {
+        return false;
+    }
+    let column = lexes.iter().find_map(|l| match l {
+        Lex::Dim(c) | Lex::Numeric(c) => Some(c.clone()),
+        _ => None,
+    });
+    let linked = lexes.iter().find_map(|l| match l {
+        Lex::Table(t) => Some(t.clone()),
+        Lex::Metric(m) | Lex::Verb(m) if figures => catalog.metric(m).map(|d| d.table.clone()),
+        _ => None,
+    });
+    let filter = match (column, linked) {
+        (Some(col), _) => Filter::Null {
+            col,
+            negated: false,
+        },
+        (None, Some(table)) => Filter::Without { table },
+        (None, None) => return false,
+    };
+    used[i] = true;
+    used[j] = true;
+    if let Some(k) = (j + 1..words.len()).find(|&k| !used[k]) {
+        if EMPTY_WORDS.contains(&texts[k].as_str()) {
+            used[k] = true;
+        }
+    }
+    p.plan.filters.push(filter);
+    true
 }

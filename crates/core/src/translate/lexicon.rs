@@ -49,6 +49,8 @@ pub enum Kw {
     By,
     /// "weekends": Saturday and Sunday.
     Weekend,
+    /// "no", "never": rows without a value or without linked rows.
+    No,
     /// "working days": Monday to Friday.
     Workday,
     Top,

@@ -334,8 +334,10 @@ pub(super) fn entity_count(plan: &mut Plan, catalog: &Catalog) {
             .iter()
             .all(|g| matches!(g, Group::Dim(c) if on_entity(c)));
     let filters_on_entity = plan.filters.iter().all(|f| match f {
-        Filter::In { col, .. } | Filter::Cmp { col, .. } => on_entity(col),
-        Filter::State { .. } => false,
+        Filter::In { col, .. } | Filter::Cmp { col, .. } | Filter::Null { col, .. } => {
+            on_entity(col)
+        }
+        Filter::State { .. } | Filter::Without { .. } => false,
     });
     // "what % of customers are in Germany": a share of the entity's rows.
     let share_of_entity = plan.share && plan.groups.is_empty() && !plan.filters.is_empty();
@@ -380,6 +382,33 @@ pub(super) fn count_of_totals(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
         .collect();
     if let Some(t) = totals {
         plan.measures = t;
+    }
+}
+
+/// "customers with no tickets": a count of the customers who have orders
+/// (`COUNT(DISTINCT customer_id)` of orders) read with rows they are
+/// without counts the customers' own rows instead.
+pub(super) fn entities_without(plan: &mut Plan, catalog: &Catalog) {
+    let [Measure::Metric(n)] = plan.measures.as_slice() else {
+        return;
+    };
+    let Some(d) = catalog.metric(n) else { return };
+    let absent = plan
+        .filters
+        .iter()
+        .any(|f| matches!(f, Filter::Without { .. }));
+    let e = d.expression.replace(' ', "");
+    let fk = e
+        .strip_prefix("COUNT(DISTINCT")
+        .and_then(|x| x.strip_suffix(')'));
+    let entity = fk.and_then(|fk| {
+        catalog
+            .relationships
+            .iter()
+            .find(|r| r.from_table == d.table && r.from_column == fk)
+    });
+    if let (true, Some(r)) = (absent, entity) {
+        plan.measures = vec![Measure::Rows(r.to_table.clone())];
     }
 }
 

@@ -103,13 +103,21 @@ pub enum Filter {
     Cmp { col: Col, op: Op, value: f64 },
     /// A named state of the catalog ("open"), or its negation.
     State { name: String, negated: bool },
+    /// "no industry set": the column is empty (`negated`: it is not).
+    Null { col: Col, negated: bool },
+    /// "clients with no account": rows of the base table that no row of
+    /// `table` (which links to it) refers to.
+    Without { table: String },
 }
 
 impl Filter {
-    fn column(&self) -> Option<&Col> {
+    /// The column the filter reads, when it is one column.
+    pub fn column(&self) -> Option<&Col> {
         match self {
-            Filter::In { col, .. } | Filter::Cmp { col, .. } => Some(col),
-            Filter::State { .. } => None,
+            Filter::In { col, .. } | Filter::Cmp { col, .. } | Filter::Null { col, .. } => {
+                Some(col)
+            }
+            Filter::State { .. } | Filter::Without { .. } => None,
         }
     }
 }

@@ -112,7 +112,9 @@ pub(super) fn complete(
     measures::entity_count(&mut plan, catalog);
     measures::average(&mut plan, p, catalog)?;
     measures::money(&mut plan, p, catalog)?;
+    measures::entities_without(&mut plan, catalog);
     let base = base_table(&plan, catalog)?;
+    absent_links(&plan, &base, catalog)?;
     loose_tables(&plan, p, &base, catalog)?;
     shape(&plan)?;
     metric_filters(&mut plan, &base, catalog)?;
@@ -239,7 +241,10 @@ fn rate(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> bool {
         _ => return false,
     };
     let table = match &part {
-        Filter::In { col, .. } | Filter::Cmp { col, .. } => col.table.clone(),
+        Filter::In { col, .. } | Filter::Cmp { col, .. } | Filter::Null { col, .. } => {
+            col.table.clone()
+        }
+        Filter::Without { .. } => return false,
         Filter::State { name, .. } => match catalog.states.iter().find(|s| s.name == *name) {
             Some(s) => s.table.clone(),
             None => return false,
@@ -262,6 +267,40 @@ fn plain_condition(cond: &str, table: &str) -> Option<Filter> {
         values: vec![value.to_string()],
         negated: false,
     })
+}
+
+/// "clients with no account": the rows named absent must link to the rows
+/// counted, or there is nothing to be without.
+fn absent_links(plan: &Plan, base: &str, catalog: &Catalog) -> Pass {
+    for f in &plan.filters {
+        if let Filter::Without { table } = f {
+            // "customers with no orders last month": the period would bound
+            // the customers, not the orders; never guessed.
+            let timed = plan.period.is_some()
+                || plan.compare.is_some()
+                || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+            if timed {
+                return Err(unsupported(
+                    catalog,
+                    format!(
+                        "I can't yet bound the {} they have none of by a period.",
+                        table_words(table)
+                    ),
+                ));
+            }
+            if table == base || catalog.relationship(table, base).is_none() {
+                return Err(unsupported(
+                    catalog,
+                    format!(
+                        "I can't tell which {} have no {}: the data doesn't link them.",
+                        table_words(base),
+                        table_words(table)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The one table every measure comes from.
@@ -465,9 +504,11 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
         .and_then(|m| clauses::measure_table(m, catalog))
         .unwrap_or_default();
     let part_of_rows = plan.filters.iter().any(|f| match f {
-        Filter::In { col, negated, .. } => !negated && col.table == base,
+        Filter::In { col, negated, .. } | Filter::Null { col, negated } => {
+            !negated && col.table == base
+        }
         Filter::State { negated, .. } => !negated,
-        Filter::Cmp { .. } => false,
+        Filter::Cmp { .. } | Filter::Without { .. } => false,
     });
     if part_of_rows {
         return Err(Translation::Clarify {
@@ -677,10 +718,10 @@ pub(super) fn clarify_measure(plan: &Plan, catalog: &Catalog) -> Translation {
                 .unwrap_or_default();
             plan.groups.iter().all(|g| reaches(t, g, catalog))
                 && plan.filters.iter().all(|f| match f {
-                    Filter::In { col, .. } | Filter::Cmp { col, .. } => {
+                    Filter::In { col, .. } | Filter::Cmp { col, .. } | Filter::Null { col, .. } => {
                         reaches(t, &Group::Dim(col.clone()), catalog)
                     }
-                    Filter::State { .. } => true,
+                    Filter::State { .. } | Filter::Without { .. } => true,
                 })
         })
         .take(3)

@@ -153,10 +153,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             plan.filters
                 .iter()
                 .chain(&plan.share_of)
-                .filter_map(|f| match f {
-                    Filter::In { col, .. } | Filter::Cmp { col, .. } => Some(col),
-                    Filter::State { .. } => None,
-                }),
+                .filter_map(Filter::column),
         )
     {
         if col.table != base && !needed.contains(&col.table) {
@@ -223,8 +220,10 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     let part = match &plan.share_of {
         Some(f) if grouped => {
             let on_base = match f {
-                Filter::In { col, .. } | Filter::Cmp { col, .. } => col.table == base,
-                Filter::State { .. } => true,
+                Filter::In { col, .. } | Filter::Cmp { col, .. } | Filter::Null { col, .. } => {
+                    col.table == base
+                }
+                Filter::State { .. } | Filter::Without { .. } => true,
             };
             if !on_base {
                 return Err("I can't split a share of a linked table's rows".into());

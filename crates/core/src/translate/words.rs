@@ -103,6 +103,7 @@ fn keyword(name: &str) -> Option<Kw> {
         "Statistic" => Statistic,
         "SameSpan" => SameSpan,
         "Weekend" => Weekend,
+        "No" => No,
         "Workday" => Workday,
         "Next" => Next,
         "Between" => Between,
