@@ -350,9 +350,10 @@ pub(super) fn entity_count(plan: &mut Plan, catalog: &Catalog) {
     }
 }
 
-/// "how many cash withdrawals": the rows a total adds up, counted with the
-/// total's own filter. A snapshot or a figure that is no plain total
-/// (`SUM(a * b)`, averages) is left to be asked about.
+/// "how many cash withdrawals": the rows a total of money adds up, counted
+/// with the total's own filter. A snapshot, a total that is a number of
+/// things already ("units sold") or no plain total (`SUM(a * b)`) is left
+/// to be asked about.
 pub(super) fn count_of_totals(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
     if !p.wants_count
         || p.distinct.is_some()
@@ -372,6 +373,8 @@ pub(super) fn count_of_totals(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
             Measure::Metric(n) => catalog
                 .metric(n)
                 .filter(|d| d.is_additive() && row_size(&d.expression).is_some())
+                // "how many units sold" is the units themselves.
+                .filter(|d| d.format == "money")
                 .filter(|d| p.tables.iter().all(|t| *t == d.table))
                 .map(|_| Measure::OfRows {
                     metric: n.clone(),
