@@ -850,3 +850,19 @@ fn rows_without_a_value_or_without_linked_rows() {
     assert!(refused("how many customers had no orders last month"));
     assert!(!answer("tickets without urgent ones").contains("NOT IN"));
 }
+
+#[test]
+fn entities_with_rows_of_a_kind_are_counted_once() {
+    // A value of the rows named beside the entity.
+    let sql = banking_answer("how many clients have a dormant account");
+    assert_eq!(
+        sql,
+        "SELECT COUNT(DISTINCT client_id) AS distinct_client_id FROM accounts WHERE status = 'dormant'"
+    );
+    // Rows a count with a filter names: never two figures side by side.
+    let sql = answer("how many customers have refunded orders");
+    assert_eq!(
+        sql,
+        "SELECT COUNT(DISTINCT customer_id) AS distinct_customer_id FROM orders WHERE status = 'refunded'"
+    );
+}

@@ -565,24 +565,74 @@ pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) 
     if plan.is_shaped() {
         return;
     }
-    let entity = match plan.measures.as_slice() {
-        [Measure::Rows(t)] => t.clone(),
-        [Measure::Metric(n)] if is_count_all(n, catalog) => match catalog.metric(n) {
-            Some(d) => d.table.clone(),
+    // "how many customers have refunded orders": the customers a distinct
+    // count keeps on orders, among the rows a count with a filter names.
+    if let ([Measure::Metric(a), Measure::Metric(b)], true) =
+        (plan.measures.as_slice(), p.asks_how_many)
+    {
+        let (Some(da), Some(db)) = (catalog.metric(a), catalog.metric(b)) else {
+            return;
+        };
+        let fk = da
+            .expression
+            .replace(' ', "")
+            .strip_prefix("COUNT(DISTINCT")
+            .and_then(|x| x.strip_suffix(')'))
+            .map(str::to_string);
+        let linked = fk.as_ref().is_some_and(|fk| {
+            catalog
+                .relationships
+                .iter()
+                .any(|r| r.from_table == da.table && r.from_column == *fk)
+        });
+        if let (true, Some(fk), Some(filter)) = (linked, fk, db.filter.as_ref()) {
+            if db.table == da.table && db.expression.replace(' ', "") == "COUNT(*)" {
+                plan.measures = vec![Measure::Distinct {
+                    col: super::lexicon::Col::new(&da.table, &fk),
+                    base: da.table.clone(),
+                    filter: Some(filter.clone()),
+                }];
+            }
+        }
+        return;
+    }
+    let counted = |m: &Measure| match m {
+        Measure::Rows(t) => Some(t.clone()),
+        Measure::Metric(n) if is_count_all(n, catalog) => {
+            catalog.metric(n).map(|d| d.table.clone())
+        }
+        _ => None,
+    };
+    // "how many clients have a dormant account": the entity's count and
+    // the count of the rows named beside it, which link to the entity.
+    let (entity, named) = match plan.measures.as_slice() {
+        [m] => match counted(m) {
+            Some(e) => (e, None),
             None => return,
+        },
+        [a, b] => match (counted(a), counted(b)) {
+            (Some(e), Some(f)) if catalog.relationship(&f, &e).is_some() => (e, Some(f)),
+            _ => return,
         },
         _ => return,
     };
+    // The states of the rows, and their values where those rows are named.
+    let named_fact = |t: &str| named.as_deref() == Some(t) || p.tables.iter().any(|x| x == t);
     let mut facts = plan.filters.iter().filter_map(|f| match f {
         Filter::State { name, .. } => catalog
             .states
             .iter()
             .find(|s| s.name == *name)
             .map(|s| s.table.clone()),
+        Filter::In {
+            col,
+            negated: false,
+            ..
+        } if col.table != entity && named_fact(&col.table) => Some(col.table.clone()),
         _ => None,
     });
     let Some(fact) = facts.next() else { return };
-    if fact == entity || facts.any(|t| t != fact) {
+    if fact == entity || facts.any(|t| t != fact) || named.as_ref().is_some_and(|n| *n != fact) {
         return;
     }
     if let Some(rel) = catalog
