@@ -866,3 +866,15 @@ fn entities_with_rows_of_a_kind_are_counted_once() {
         "SELECT COUNT(DISTINCT customer_id) AS distinct_customer_id FROM orders WHERE status = 'refunded'"
     );
 }
+
+#[test]
+fn entities_ranked_by_rows_of_one_value() {
+    let sql = saas_answer("top 5 companies by exports in 2025");
+    assert!(sql.contains("WHERE e.event_type = 'export'"), "{sql}");
+    assert!(
+        sql.contains("GROUP BY company_id, company ORDER BY events DESC LIMIT 5"),
+        "{sql}"
+    );
+    // Without a ranking, a value after "by" is still asked about.
+    assert!(refused("revenue by web"));
+}

@@ -268,7 +268,17 @@ pub(super) fn keyword(
                         || words.get(j + 1).is_some_and(|w| {
                             w.lexes().iter().any(|l| *l == Lex::Table(c.table.clone()))
                         });
-                    if !agent {
+                    if st.rank.is_some() && !agent {
+                        // "top 5 companies by exports": ranked by how many
+                        // rows of that value each has.
+                        let count = super::resolve::count_metric(&c.table, catalog);
+                        p.plan.filters.push(Filter::In {
+                            col: c,
+                            values: vec![v],
+                            negated: false,
+                        });
+                        super::plan::push_measure(&mut p.plan.measures, count);
+                    } else if !agent {
                         p.by_value = Some((c, v));
                     }
                 }
