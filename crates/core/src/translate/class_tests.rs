@@ -878,3 +878,23 @@ fn entities_ranked_by_rows_of_one_value() {
     // Without a ranking, a value after "by" is still asked about.
     assert!(refused("revenue by web"));
 }
+
+#[test]
+fn chat_shorthand_and_typos_of_long_function_words_are_read() {
+    let sql = saas_answer("hw many tickts were opend in octobr");
+    assert_eq!(
+        sql,
+        "SELECT COUNT(*) AS conversations FROM conversations WHERE opened_at >= TIMESTAMP '2025-10-01 00:00:00' AND opened_at < TIMESTAMP '2025-11-01 00:00:00'"
+    );
+    assert_eq!(
+        answer("avrage order value lst mth"),
+        answer("average order value last month")
+    );
+    assert_eq!(
+        answer("totl revenue this yr"),
+        answer("total revenue this year")
+    );
+    // A short word never absorbs a longer typo, nor a function word one
+    // that is as near to another.
+    assert!(refused("cost of revenue"));
+}

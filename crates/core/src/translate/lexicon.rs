@@ -308,6 +308,10 @@ pub struct Vocabulary {
     /// Every token of every phrase, surface form: typos are repaired towards
     /// these only when they are content words.
     content_tokens: Vec<String>,
+    /// Function words of five letters or more ("total", "average"): a typo
+    /// one edit away is repaired towards them too. Shorter ones ("most",
+    /// "last") are too close to other words ("cost", "fast").
+    function_tokens: Vec<String>,
     known_tokens: std::collections::HashSet<String>,
     /// States match their exact words only: "opened" is not "open".
     state_phrases: std::collections::HashSet<String>,
@@ -323,6 +327,7 @@ impl Vocabulary {
         let mut voc = Vocabulary {
             phrases: HashMap::new(),
             content_tokens: Vec::new(),
+            function_tokens: Vec::new(),
             known_tokens: Default::default(),
             state_phrases: Default::default(),
             surfaces: HashMap::new(),
@@ -463,6 +468,13 @@ impl Vocabulary {
             if content && t.chars().count() >= 4 && !self.content_tokens.contains(t) {
                 self.content_tokens.push(t.clone());
             }
+            if !content
+                && t.chars().count() >= 5
+                && t.chars().all(char::is_alphabetic)
+                && !self.function_tokens.contains(t)
+            {
+                self.function_tokens.push(t.clone());
+            }
             self.known_tokens.insert(t.clone());
             self.known_tokens.insert(stem(t));
         }
@@ -486,6 +498,10 @@ impl Vocabulary {
         tokens
             .iter()
             .map(|t| {
+                // Chat shorthand ("hw", "lst", "mth") is its word.
+                if let Some(full) = words::shorthand(t).filter(|_| !self.known_tokens.contains(t)) {
+                    return full.to_string();
+                }
                 if self.known_tokens.contains(t)
                     || self.known_tokens.contains(&stem(t))
                     || !t.chars().all(char::is_alphabetic)
@@ -496,20 +512,38 @@ impl Vocabulary {
                 if max == 0 {
                     return t.clone();
                 }
-                let mut best: Option<(usize, &String)> = None;
+                // A letter left out is the likeliest typo: at the same
+                // distance, a word no shorter than the typo wins ("opend"
+                // is "opened", not "open").
+                let mut best: Option<((usize, bool), &String)> = None;
                 let mut tie = false;
                 for cand in &self.content_tokens {
                     let d = edit_distance(t, cand, max);
-                    if d > max {
+                    // A short word never absorbs a longer one ("opend" is
+                    // no typo of "open").
+                    let shorter = cand.chars().count() < t.chars().count();
+                    if d > max || shorter && cand.chars().count() < 5 {
                         continue;
                     }
+                    let score = (d, cand.chars().count() < t.chars().count());
                     match best {
-                        Some((bd, b)) if d == bd && stem(b) != stem(cand) => tie = true,
-                        Some((bd, _)) if d >= bd => {}
+                        Some((bs, b)) if score == bs && stem(b) != stem(cand) => tie = true,
+                        Some((bs, _)) if score >= bs => {}
                         _ => {
-                            best = Some((d, cand));
+                            best = Some((score, cand));
                             tie = false;
                         }
+                    }
+                }
+                if best.is_none() && t.chars().count() >= 4 {
+                    // "totl", "avrage": one edit from a long function word,
+                    // and from no other.
+                    let mut near = self
+                        .function_tokens
+                        .iter()
+                        .filter(|f| edit_distance(t, f, 1) <= 1);
+                    if let (Some(f), None) = (near.next(), near.next()) {
+                        return f.clone();
                     }
                 }
                 match best {
@@ -558,6 +592,11 @@ impl Vocabulary {
                         .collect();
                     if let Some(exact) = self.surfaces.get(&surface) {
                         lexes.sort_by_key(|l| !exact.contains(l));
+                        // "opened" is a filler verb, not the value "open"
+                        // its stem shares.
+                        if exact.contains(&Lex::Filler) {
+                            lexes.retain(|l| exact.contains(l) || !matches!(l, Lex::Value(..)));
+                        }
                     }
                     if lexes.is_empty() {
                         continue;

@@ -44,7 +44,7 @@ pub fn entries() -> Vec<(String, Entry)> {
             "number" => name.parse().ok().map(|n| Entry::Lex(Lex::Number(n))),
             "filler" => Some(Entry::Lex(Lex::Filler)),
             "form" => Some(Entry::Form(name.to_string())),
-            "money" | "currency" => None,
+            "money" | "currency" | "shorthand" => None,
             _ => None,
         };
         let Some(entry) = entry else { continue };
@@ -62,6 +62,16 @@ pub fn is_money_word(phrase: &str) -> bool {
         .filter_map(|l| l.strip_prefix("money:"))
         .flat_map(|l| l.split('|'))
         .any(|w| w.trim() == phrase)
+}
+
+/// The word a piece of chat shorthand stands for ("hw": "how").
+pub fn shorthand(token: &str) -> Option<&'static str> {
+    WORDS.lines().find_map(|l| {
+        let (word, body) = l.strip_prefix("shorthand ")?.split_once(':')?;
+        body.split('|')
+            .any(|x| x.trim() == token)
+            .then_some(word.trim())
+    })
 }
 
 /// The currency code a word after a number names ("euros": `EUR`).
@@ -175,6 +185,7 @@ mod tests {
                 "month" | "number" => name.parse::<f64>().is_ok(),
                 "filler" | "form" | "money" => true,
                 "currency" => name.len() == 3,
+                "shorthand" => !name.is_empty(),
                 _ => false,
             };
             assert!(ok, "bad lexicon line: {line}");
