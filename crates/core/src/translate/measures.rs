@@ -355,7 +355,9 @@ pub(super) fn entity_count(plan: &mut Plan, catalog: &Catalog) {
 /// things already ("units sold") or no plain total (`SUM(a * b)`) is left
 /// to be asked about.
 pub(super) fn count_of_totals(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
+    // "how many dollars": money, never a count of rows.
     if !p.wants_count
+        || p.money_word
         || p.distinct.is_some()
         || p.per_entity.is_some()
         || plan.per_entity.is_some()
