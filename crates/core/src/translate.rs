@@ -22,6 +22,7 @@ mod keywords;
 mod lexicon;
 mod list;
 mod measures;
+mod names;
 mod options;
 mod per_entity;
 mod period;
@@ -222,8 +223,23 @@ fn capitalise_first(s: &str) -> String {
 }
 
 fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parsed {
-    let tokens = voc.repair(&lexicon::tokenize(q));
+    let raw = lexicon::tokenize(q);
+    // A proper name is never "repaired" into a word of the catalog.
+    let proper = names::proper_words(q);
+    let tokens: Vec<String> = voc
+        .repair(&raw)
+        .into_iter()
+        .zip(&raw)
+        .map(|(fixed, typed)| {
+            if proper.contains(typed.as_str()) && !voc.knows(typed) {
+                typed.clone()
+            } else {
+                fixed
+            }
+        })
+        .collect();
     let (words, texts) = voc.link(&tokens);
+    let (words, texts) = names::join(words, texts, &proper);
     read::parse(&words, &texts, catalog, today)
 }
 

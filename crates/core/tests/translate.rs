@@ -128,22 +128,6 @@ fn suggestions_and_options_are_answerable() {
     assert!(failures.is_empty(), "not answerable: {failures:#?}");
 }
 
-#[test]
-fn translates_in_microseconds() {
-    let catalog = Catalog::demo();
-    let cases = cases();
-    let started = std::time::Instant::now();
-    for c in &cases {
-        let _ = translate(&c.q, c.previous.as_deref(), &catalog, &ctx());
-    }
-    let per = started.elapsed() / cases.len() as u32;
-    eprintln!("{per:?} per question");
-    assert!(
-        per < std::time::Duration::from_millis(5),
-        "{per:?} per question"
-    );
-}
-
 /// `TRANSLATE_Q="revenue by month" cargo test -p slicewise-core --test translate show -- --nocapture`
 #[test]
 fn show() {

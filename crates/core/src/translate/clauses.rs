@@ -301,6 +301,14 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
                 ),
             }
         }
+        Filter::Named { col, name } => (
+            format!("LOWER({}) = {}", ctx.col(col), quote(&name.to_lowercase())),
+            format!(
+                "{} {}",
+                column_words(col, ctx.catalog),
+                super::names::title(name)
+            ),
+        ),
         // Checked before rendering: `table` links to the base table.
         Filter::Without { table } => {
             let base = &ctx.base;

@@ -52,7 +52,8 @@ pub(super) fn distinct(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result
         let clash = plan.filters.iter().any(|x| match x {
             Filter::In { col: c, .. }
             | Filter::Cmp { col: c, .. }
-            | Filter::Null { col: c, .. } => c.table == base && shares_column(&c.column, f),
+            | Filter::Null { col: c, .. }
+            | Filter::Named { col: c, .. } => c.table == base && shares_column(&c.column, f),
             Filter::State { .. } | Filter::Without { .. } => true,
         });
         if clash {

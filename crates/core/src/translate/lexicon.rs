@@ -140,6 +140,8 @@ pub enum Word {
     Quarter(u32),
     Date(chrono::NaiveDate),
     Unknown(String),
+    /// A proper name the person typed ("Jane Smith"), lower-cased.
+    Name(String),
 }
 
 impl Word {
@@ -491,6 +493,11 @@ impl Vocabulary {
             // ("invoices": the invoices, not the verb "invoice" of billing).
             entry.sort_by_key(|l| matches!(l, Lex::Verb(_)));
         }
+    }
+
+    /// Whether a token is a word of the catalog or the lexicon.
+    pub fn knows(&self, token: &str) -> bool {
+        self.known_tokens.contains(token) || self.known_tokens.contains(&stem(token))
     }
 
     /// Replaces unknown tokens by the one content word within the edit budget.

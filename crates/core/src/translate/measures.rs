@@ -334,9 +334,10 @@ pub(super) fn entity_count(plan: &mut Plan, catalog: &Catalog) {
             .iter()
             .all(|g| matches!(g, Group::Dim(c) if on_entity(c)));
     let filters_on_entity = plan.filters.iter().all(|f| match f {
-        Filter::In { col, .. } | Filter::Cmp { col, .. } | Filter::Null { col, .. } => {
-            on_entity(col)
-        }
+        Filter::In { col, .. }
+        | Filter::Cmp { col, .. }
+        | Filter::Null { col, .. }
+        | Filter::Named { col, .. } => on_entity(col),
         Filter::State { .. } | Filter::Without { .. } => false,
     });
     // "what % of customers are in Germany": a share of the entity's rows.

@@ -108,15 +108,18 @@ pub enum Filter {
     /// "clients with no account": rows of the base table that no row of
     /// `table` (which links to it) refers to.
     Without { table: String },
+    /// "Jane Smith": a label equal to a typed name, case aside.
+    Named { col: Col, name: String },
 }
 
 impl Filter {
     /// The column the filter reads, when it is one column.
     pub fn column(&self) -> Option<&Col> {
         match self {
-            Filter::In { col, .. } | Filter::Cmp { col, .. } | Filter::Null { col, .. } => {
-                Some(col)
-            }
+            Filter::In { col, .. }
+            | Filter::Cmp { col, .. }
+            | Filter::Null { col, .. }
+            | Filter::Named { col, .. } => Some(col),
             Filter::State { .. } | Filter::Without { .. } => None,
         }
     }
@@ -194,6 +197,9 @@ pub struct Plan {
     /// "at the end of October": the last reading of the period, which only
     /// a snapshot table has.
     pub at_end: bool,
+    /// "revenue of Jane Smith": a typed name (lower-cased) and the tables
+    /// whose label it may be; rendering keeps the one the rows reach.
+    pub named: Option<(String, Vec<String>)>,
 }
 
 impl Plan {
@@ -300,6 +306,9 @@ pub fn refine(base: &Plan, add: &Plan) -> Plan {
     }
     if add.day_type.is_some() {
         out.day_type = add.day_type;
+    }
+    if add.named.is_some() {
+        out.named = add.named.clone();
     }
     if add.rank.is_some() {
         out.rank = add.rank;

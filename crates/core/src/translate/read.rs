@@ -61,6 +61,9 @@ pub struct Parsed {
     pub by_value: Option<(Col, String)>,
     /// "customers with more than 5 orders": a threshold on a figure per entity.
     pub per_entity: Option<PerEntityRead>,
+    /// "revenue of Jane Smith": a name as typed (lower-cased) and the tables
+    /// whose label it may be.
+    pub named: Option<(String, Vec<String>)>,
     /// "how many countries": the dimension whose distinct values are counted.
     pub distinct: Option<Col>,
     /// The measure came from a metric's verb only ("do we sell").
@@ -336,6 +339,40 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             ))
         }
     }
+    // "revenue of customer Jane Smith": the name, and the table whose
+    // label it may be (the table word beside it, else any with a label).
+    for (i, w) in words.iter().enumerate() {
+        let Word::Name(name) = w else { continue };
+        if p.named.is_some() {
+            continue;
+        }
+        let labelled = |t: &str| catalog.table(t).is_some_and(|d| d.label_column.is_some());
+        let beside = [i.checked_sub(1), Some(i + 1)]
+            .into_iter()
+            .flatten()
+            .filter(|&j| j < n && !used[j])
+            .find_map(|j| {
+                words[j].lexes().iter().find_map(|l| match l {
+                    Lex::Table(t) if labelled(t) => Some((j, t.clone())),
+                    _ => None,
+                })
+            });
+        let tables = match beside {
+            Some((j, t)) => {
+                used[j] = true;
+                vec![t]
+            }
+            None => catalog
+                .tables
+                .iter()
+                .filter(|t| labelled(&t.name))
+                .map(|t| t.name.clone())
+                .collect(),
+        };
+        used[i] = true;
+        p.named = Some((name.clone(), tables.clone()));
+        p.plan.named = Some((name.clone(), tables));
+    }
     match super::daytype::scan(words, texts, &mut used) {
         Some(super::daytype::DayType::Split) => {
             push_group(&mut p.plan.groups, Group::Time(Grain::DayType))
@@ -426,7 +463,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 i += 1;
                 continue;
             }
-            Word::Year(_) | Word::Quarter(_) | Word::Date(_) => {
+            Word::Year(_) | Word::Quarter(_) | Word::Date(_) | Word::Name(_) => {
                 p.unknown.push(texts[i].clone());
                 i += 1;
                 continue;

@@ -241,9 +241,10 @@ fn rate(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> bool {
         _ => return false,
     };
     let table = match &part {
-        Filter::In { col, .. } | Filter::Cmp { col, .. } | Filter::Null { col, .. } => {
-            col.table.clone()
-        }
+        Filter::In { col, .. }
+        | Filter::Cmp { col, .. }
+        | Filter::Null { col, .. }
+        | Filter::Named { col, .. } => col.table.clone(),
         Filter::Without { .. } => return false,
         Filter::State { name, .. } => match catalog.states.iter().find(|s| s.name == *name) {
             Some(s) => s.table.clone(),
@@ -508,7 +509,7 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
             !negated && col.table == base
         }
         Filter::State { negated, .. } => !negated,
-        Filter::Cmp { .. } | Filter::Without { .. } => false,
+        Filter::Cmp { .. } | Filter::Without { .. } | Filter::Named { .. } => false,
     });
     if part_of_rows {
         return Err(Translation::Clarify {
@@ -718,9 +719,10 @@ pub(super) fn clarify_measure(plan: &Plan, catalog: &Catalog) -> Translation {
                 .unwrap_or_default();
             plan.groups.iter().all(|g| reaches(t, g, catalog))
                 && plan.filters.iter().all(|f| match f {
-                    Filter::In { col, .. } | Filter::Cmp { col, .. } | Filter::Null { col, .. } => {
-                        reaches(t, &Group::Dim(col.clone()), catalog)
-                    }
+                    Filter::In { col, .. }
+                    | Filter::Cmp { col, .. }
+                    | Filter::Null { col, .. }
+                    | Filter::Named { col, .. } => reaches(t, &Group::Dim(col.clone()), catalog),
                     Filter::State { .. } | Filter::Without { .. } => true,
                 })
         })

@@ -125,6 +125,14 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         (None, Some(m)) => measure_table(m, catalog).ok_or("unknown measure")?,
         (None, None) => return Err("nothing to measure".into()),
     };
+    let named;
+    let plan = match &plan.named {
+        Some((name, tables)) => {
+            named = with_name(plan, name, tables, &base, catalog)?;
+            &named
+        }
+        None => plan,
+    };
     let mut ctx = Ctx {
         catalog,
         unit: plan.unit.clone(),
@@ -220,9 +228,10 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     let part = match &plan.share_of {
         Some(f) if grouped => {
             let on_base = match f {
-                Filter::In { col, .. } | Filter::Cmp { col, .. } | Filter::Null { col, .. } => {
-                    col.table == base
-                }
+                Filter::In { col, .. }
+                | Filter::Cmp { col, .. }
+                | Filter::Null { col, .. }
+                | Filter::Named { col, .. } => col.table == base,
                 Filter::State { .. } | Filter::Without { .. } => true,
             };
             if !on_base {
@@ -724,4 +733,51 @@ fn entity_key(g: &Group, base: &str, catalog: &Catalog) -> Option<(Col, String)>
     }
     let rel = catalog.relationship(base, &c.table)?;
     Some((Col::new(base, &rel.from_column), pk))
+}
+
+/// The plan with its typed name as a filter on the label of the one table
+/// the rows reach (the base table, or one it links to), grouped by that
+/// entity so two of one name stay two rows. None or several: asked.
+fn with_name(
+    plan: &Plan,
+    name: &str,
+    tables: &[String],
+    base: &str,
+    catalog: &Catalog,
+) -> Result<Plan, String> {
+    let reached: Vec<&String> = tables
+        .iter()
+        .filter(|t| *t == base || catalog.relationship(base, t).is_some())
+        .collect();
+    let shown = super::names::title(name);
+    let [table] = reached.as_slice() else {
+        let kinds: Vec<String> = reached
+            .iter()
+            .map(|t| super::describe::singular(t))
+            .collect();
+        return Err(match kinds.as_slice() {
+            [] => format!("I can't tell what \"{shown}\" is in {}", table_words(base)),
+            _ => format!(
+                "\"{shown}\" could be a {}; say which, e.g. \"{} {shown}\"",
+                kinds.join(" or a "),
+                kinds[0]
+            ),
+        });
+    };
+    let label = catalog
+        .table(table)
+        .and_then(|t| t.label_column.clone())
+        .ok_or("that name has no label to match")?;
+    let col = Col::new(table, &label);
+    let mut out = plan.clone();
+    out.named = None;
+    out.filters.push(Filter::Named {
+        col: col.clone(),
+        name: name.to_string(),
+    });
+    let aggregate = out.list.is_none() && out.per_entity.is_none() && !out.measures.is_empty();
+    if aggregate && !out.groups.contains(&Group::Dim(col.clone())) {
+        out.groups.push(Group::Dim(col));
+    }
+    Ok(out)
 }

@@ -1,0 +1,106 @@
+//! Named entities: "revenue of Jane Smith", "units of the Trail Runner 2 in
+//! 2025". The server never sees a value, so a name is whatever the person
+//! typed as a proper noun: words written with a capital that the catalog and
+//! the lexicon do not know. The SQL compares it, ignoring case, with the
+//! label column of the one table it can belong to; it runs in the browser,
+//! over the tenant's own rows, and groups by the entity's key, so two
+//! entities of one name stay two rows.
+
+use std::collections::HashSet;
+
+use super::lexicon::{Lex, Word};
+
+/// Lower-case words written with a capital, other than a sentence's first
+/// (a first word counts when the word after it is capitalised too).
+pub fn proper_words(question: &str) -> HashSet<String> {
+    let words: Vec<&str> = question
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '?' | '!' | ';' | ':' | '"'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let mut out = HashSet::new();
+    for (i, w) in words.iter().enumerate() {
+        let first = i == 0 || words[i - 1].ends_with('.');
+        let next_capital = words.get(i + 1).is_some_and(|n| capital(n));
+        // "AOV", "MRR": an acronym is a word of the catalog, not a name.
+        let acronym = w.len() > 1 && w.chars().all(|c| !c.is_lowercase());
+        if capital(w) && !acronym && (!first || next_capital) {
+            let clean: String = w
+                .trim_end_matches(['.', '\''])
+                .chars()
+                .flat_map(char::to_lowercase)
+                .collect();
+            out.insert(clean);
+        }
+    }
+    out
+}
+
+/// Joins each run of unknown proper words (and the numbers right after
+/// them: "Trail Runner 2") into one `Word::Name`, when the run has two
+/// proper words or a table word stands right beside it ("customer Acme").
+pub fn join(
+    words: Vec<Word>,
+    texts: Vec<String>,
+    proper: &HashSet<String>,
+) -> (Vec<Word>, Vec<String>) {
+    let is_name_word =
+        |w: &Word, t: &String| matches!(w, Word::Unknown(_)) && proper.contains(t.as_str());
+    let is_table =
+        |w: Option<&Word>| w.is_some_and(|w| w.lexes().iter().any(|l| matches!(l, Lex::Table(_))));
+    let (mut out_w, mut out_t) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < words.len() {
+        let mut j = i;
+        while j < words.len() && is_name_word(&words[j], &texts[j]) {
+            j += 1;
+        }
+        let proper_count = j - i;
+        while proper_count > 0
+            && j < words.len()
+            && words[j].number().is_some()
+            && words[j].lexes().len() == 1
+        {
+            j += 1;
+        }
+        let beside_table = is_table(i.checked_sub(1).map(|k| &words[k])) || is_table(words.get(j));
+        if proper_count >= 2 || proper_count == 1 && beside_table {
+            let text = texts[i..j].join(" ");
+            out_w.push(Word::Name(text.clone()));
+            out_t.push(text);
+            i = j;
+            continue;
+        }
+        out_w.push(words[i].clone());
+        out_t.push(texts[i].clone());
+        i += 1;
+    }
+    (out_w, out_t)
+}
+
+/// "jane smith" as "Jane Smith", for the words shown.
+pub fn title(name: &str) -> String {
+    name.split(' ')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<String>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proper_words_skip_the_first_word_and_acronyms() {
+        let p = proper_words("What did Jane Smith order? Revenue of the Trail Runner in Q3, AOV");
+        assert!(p.contains("jane") && p.contains("smith") && p.contains("trail"));
+        assert!(!p.contains("what") && !p.contains("aov"));
+        // A first word with a capital after it is a name too.
+        assert!(proper_words("Giulia Thomas total balance").contains("giulia"));
+    }
+}
