@@ -267,6 +267,25 @@ pub(super) fn default_measure(
             return Ok(true);
         }
     }
+    // "which country is Tara Berg from": that entity's own row, by the
+    // groups asked for.
+    if let Some((_, tables)) = &plan.named {
+        let of_groups = tables.iter().find(|t| {
+            !plan.groups.is_empty()
+                && plan
+                    .groups
+                    .iter()
+                    .all(|g| matches!(g, Group::Dim(c) if c.table == **t))
+        });
+        if let Some(t) = of_groups.or(if tables.len() == 1 {
+            tables.first()
+        } else {
+            None
+        }) {
+            plan.measures.push(Measure::Rows(t.clone()));
+            return Ok(false);
+        }
+    }
     // "busiest weekday for support": the rows of a table named beside the
     // groups, not one of the groups' own tables.
     let named = p.tables.iter().find(|t| {
