@@ -52,7 +52,7 @@ use suggest::suggestions;
 
 /// Changes whenever the translator's output for some question may change;
 /// part of the answer cache key.
-pub const TRANSLATOR_VERSION: &str = "builtin-0.7";
+pub const TRANSLATOR_VERSION: &str = "builtin-0.8";
 
 /// Longest question the translator reads, in characters.
 pub const MAX_QUESTION_LEN: usize = 1_000;
