@@ -251,6 +251,17 @@ fn rate(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> bool {
             None => return false,
         },
     };
+    // "churn rate in 2025": of the subscriptions started in 2025, or those
+    // canceled then over the ones running? When the part has a date of its
+    // own, a period is not guessed.
+    let timed = plan.period.is_some() || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    let own_date = Plan {
+        filters: vec![part.clone()],
+        ..Plan::default()
+    };
+    if timed && super::sql::event_time_column(&own_date, &table, catalog).is_some() {
+        return false;
+    }
     plan.measures = vec![count_metric(&table, catalog)];
     plan.share_of = Some(part);
     plan.rank = plan.rank.filter(|_| !plan.groups.is_empty());

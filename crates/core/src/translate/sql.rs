@@ -604,7 +604,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
 /// the metric measured; an event's date is the time column the condition
 /// tests (`closed_on IS NOT NULL`) or the one named after the value it
 /// sets (`status = 'paid'`: `paid_on`, `paid_at`).
-fn event_time_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<String> {
+pub(super) fn event_time_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<String> {
     let table = catalog.table(base)?;
     let mut conds: Vec<String> = Vec::new();
     for f in &plan.filters {
