@@ -328,11 +328,7 @@ fn a_verb_is_never_dropped_for_the_count_of_its_subject() {
         "{sql}"
     );
     // A snapshot has no rows of its own to count: asked back.
-    let c = crate::catalog_file::parse(
-        include_str!("../../../../examples/saas/catalog.toml"),
-        "examples/saas/catalog.toml",
-    )
-    .unwrap_or_else(|e| panic!("saas catalog: {e:?}"));
+    let c = saas();
     assert!(!matches!(
         translate("how many mrr", None, &c, &ctx()),
         Translation::Answer(_)
@@ -526,13 +522,16 @@ fn a_dimension_word_of_several_tables_is_the_named_table_s() {
     assert!(!sql.contains("JOIN clients"), "{sql}");
 }
 
-fn saas_answer(q: &str) -> String {
-    let c = crate::catalog_file::parse(
+fn saas() -> Catalog {
+    crate::catalog_file::parse(
         include_str!("../../../../examples/saas/catalog.toml"),
         "examples/saas/catalog.toml",
     )
-    .unwrap_or_else(|e| panic!("saas catalog: {e:?}"));
-    answer_in(&c, q)
+    .unwrap_or_else(|e| panic!("saas catalog: {e:?}"))
+}
+
+fn saas_answer(q: &str) -> String {
+    answer_in(&saas(), q)
 }
 
 #[test]
@@ -707,11 +706,7 @@ fn a_duration_stored_in_minutes_is_given_in_the_unit_asked() {
         "{sql}"
     );
     // A count is no duration, whatever the unit word.
-    let c = crate::catalog_file::parse(
-        include_str!("../../../../examples/saas/catalog.toml"),
-        "examples/saas/catalog.toml",
-    )
-    .unwrap_or_else(|e| panic!("saas catalog: {e:?}"));
+    let c = saas();
     assert!(!matches!(
         translate("average messages in hours", None, &c, &ctx()),
         Translation::Answer(_)
