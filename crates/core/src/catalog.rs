@@ -259,6 +259,11 @@ pub struct MetricDef {
     /// Derived from the expression when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additive: Option<bool>,
+    /// The date its periods and time buckets read ("collected" by
+    /// `paid_on`): one of its table's date or timestamp columns; the
+    /// table's default time column when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_column: Option<String>,
 }
 
 /// A named condition on a table's rows: "open" = `closed_at IS NULL`.

@@ -330,6 +330,21 @@ verbs = ["bill"]
     }
 
     #[test]
+    fn a_metric_time_column_must_be_a_date_of_its_table() {
+        let text = MINIMAL.replace(
+            "verbs = [\"bill\"]",
+            "verbs = [\"bill\"]\ntime_column = \"total_cents\"",
+        );
+        let e = parse(&text, "c.toml").expect_err("not a date");
+        assert_eq!(e.0[0].field, "metrics[0].time_column", "{e}");
+        let ok = MINIMAL.replace(
+            "verbs = [\"bill\"]",
+            "verbs = [\"bill\"]\ntime_column = \"issued_on\"",
+        );
+        assert!(parse(&ok, "c.toml").is_ok());
+    }
+
+    #[test]
     fn identifiers() {
         assert!(is_plain_identifier("bank_id"));
         assert!(is_plain_identifier("_x1"));

@@ -279,6 +279,21 @@ pub fn definitions(c: &Catalog, r: &mut Report, root: &FieldPath, guard: &SqlGua
                 format!("SELECT COUNT(*) FROM {} WHERE {f}", m.table),
             );
         }
+        if let Some(tc) = &m.time_column {
+            let temporal = c
+                .table(&m.table)
+                .and_then(|t| t.column(tc))
+                .is_some_and(|col| is_temporal(col.column_type));
+            if !temporal {
+                r.error(
+                    &at.key("time_column"),
+                    format!(
+                        "time column {tc} is not a date or timestamp column of {}",
+                        m.table
+                    ),
+                );
+            }
+        }
     }
     for (i, name) in repeats(c.states.iter().map(|s| s.name.as_str())) {
         r.error(

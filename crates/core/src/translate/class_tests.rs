@@ -913,3 +913,17 @@ fn a_typed_name_matches_the_label_of_the_one_table_the_rows_reach() {
     // One capitalised word on its own is no name.
     assert!(refused("revenue of Atlantis"));
 }
+
+#[test]
+fn a_metric_reads_the_date_its_catalog_names() {
+    let mut c = crate::catalog::Catalog::demo();
+    if let Some(m) = c.metrics.iter_mut().find(|m| m.name == "tickets") {
+        m.time_column = Some("closed_at".into());
+    }
+    let sql = answer_in(&c, "tickets last month");
+    assert!(
+        sql.contains("closed_at >= TIMESTAMP '2025-10-01 00:00:00'"),
+        "{sql}"
+    );
+    assert!(answer("tickets last month").contains("opened_at >= TIMESTAMP"));
+}

@@ -606,6 +606,19 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
 /// sets (`status = 'paid'`: `paid_on`, `paid_at`).
 pub(super) fn event_time_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<String> {
     let table = catalog.table(base)?;
+    // A metric that says which date it reads.
+    let mut declared = plan.measures.iter().filter_map(|m| match m {
+        Measure::Metric(n) | Measure::OfRows { metric: n, .. } => catalog
+            .metric(n)
+            .filter(|d| d.table == base)
+            .and_then(|d| d.time_column.clone()),
+        _ => None,
+    });
+    if let Some(first) = declared.next() {
+        if declared.all(|c| c == first) {
+            return Some(first);
+        }
+    }
     let mut conds: Vec<String> = Vec::new();
     for f in &plan.filters {
         match f {
