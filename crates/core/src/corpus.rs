@@ -72,10 +72,12 @@ fn cell_close(p: &str, q: &str) -> bool {
 }
 
 /// A period label (`2024-Q1`, `2025-W40`, `2025-03`) and the number of the
-/// period within its year (`1`, `40`, `3`) name the same period when the
+/// period within its year (`1` or `Q1`, `40`, `3`) name the same period when the
 /// question filtered one year: the label says the year, the number does not.
 fn same_period(label: &str, number: &str) -> bool {
-    let Ok(n) = number.parse::<f64>() else {
+    // "Q3" and "W40" are the period's number with its kind.
+    let bare = number.strip_prefix(['Q', 'W']).unwrap_or(number);
+    let Ok(n) = bare.parse::<f64>() else {
         return false;
     };
     let Some((year, rest)) = label.split_once('-') else {
@@ -227,6 +229,7 @@ mod tests {
         // A period's label and its number within the year match.
         assert!(cell_close("2024-Q3", "3.00") && cell_close("40.00", "2025-W40"));
         assert!(!cell_close("2024-Q3", "4.00") && !cell_close("web", "3.00"));
+        assert!(cell_close("2025-Q3", "Q3") && !cell_close("2025-Q3", "Q2"));
         // Columns in another order, and an extra key column, still match.
         let mut keyed = b.clone();
         keyed.columns.reverse();
