@@ -69,6 +69,40 @@ fn cell_close(p: &str, q: &str) -> bool {
             (Ok(u), Ok(v)) if (u - v).abs() <= TOLERANCE + 1e-9 + 1e-9 * u.abs())
         || same_period(p, q)
         || same_period(q, p)
+        || same_weekday(p, q)
+        || same_weekday(q, p)
+}
+
+/// A weekday label (`1 Mon` .. `7 Sun`, Monday first) and another way to
+/// write that day: its number Monday first (`7`) or Sunday first (`0`),
+/// or its name (`Sunday`, `Sun`).
+fn same_weekday(label: &str, other: &str) -> bool {
+    const DAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let Some((n, name)) = label.split_once(' ') else {
+        return false;
+    };
+    let Ok(n) = n.parse::<usize>() else {
+        return false;
+    };
+    let Some(day) = (1..=7).contains(&n).then(|| DAYS[n - 1]) else {
+        return false;
+    };
+    if !day.starts_with(&name.to_lowercase()) {
+        return false;
+    }
+    let other = other.trim().to_lowercase();
+    match other.parse::<f64>() {
+        Ok(x) => x == n as f64 || x == (n % 7) as f64,
+        Err(_) => other.len() >= 3 && day.starts_with(&other),
+    }
 }
 
 /// A period label (`2024-Q1`, `2025-W40`, `2025-03`) and the number of the
@@ -230,6 +264,10 @@ mod tests {
         assert!(cell_close("2024-Q3", "3.00") && cell_close("40.00", "2025-W40"));
         assert!(!cell_close("2024-Q3", "4.00") && !cell_close("web", "3.00"));
         assert!(cell_close("2025-Q3", "Q3") && !cell_close("2025-Q3", "Q2"));
+        // A weekday by its number either way round, or by its name.
+        assert!(cell_close("7 Sun", "0.00") && cell_close("7 Sun", "7.00"));
+        assert!(cell_close("1 Mon", "Monday") && cell_close("Mon", "1 Mon"));
+        assert!(!cell_close("1 Mon", "0.00") && !cell_close("2 Tue", "Monday"));
         // Columns in another order, and an extra key column, still match.
         let mut keyed = b.clone();
         keyed.columns.reverse();
