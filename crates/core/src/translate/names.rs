@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 
 use super::lexicon::{Lex, Word};
+use crate::catalog::Catalog;
 
 /// Lower-case words written with a capital, other than a sentence's first
 /// (a first word counts when the word after it is capitalised too).
@@ -76,6 +77,41 @@ pub fn join(
         i += 1;
     }
     (out_w, out_t)
+}
+
+/// The first name of the question and the tables whose label it may be:
+/// the table word right beside it ("customer Jane Smith"), marked used, or
+/// every table with a label. Its own word is marked used too.
+pub fn scan(words: &[Word], used: &mut [bool], catalog: &Catalog) -> Option<(String, Vec<String>)> {
+    let (i, name) = words.iter().enumerate().find_map(|(i, w)| match w {
+        Word::Name(n) => Some((i, n.clone())),
+        _ => None,
+    })?;
+    let labelled = |t: &str| catalog.table(t).is_some_and(|d| d.label_column.is_some());
+    let beside = [i.checked_sub(1), Some(i + 1)]
+        .into_iter()
+        .flatten()
+        .filter(|&j| j < words.len() && !used[j])
+        .find_map(|j| {
+            words[j].lexes().iter().find_map(|l| match l {
+                Lex::Table(t) if labelled(t) => Some((j, t.clone())),
+                _ => None,
+            })
+        });
+    let tables = match beside {
+        Some((j, t)) => {
+            used[j] = true;
+            vec![t]
+        }
+        None => catalog
+            .tables
+            .iter()
+            .filter(|t| labelled(&t.name))
+            .map(|t| t.name.clone())
+            .collect(),
+    };
+    used[i] = true;
+    Some((name, tables))
 }
 
 /// "jane smith" as "Jane Smith", for the words shown.

@@ -339,39 +339,9 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             ))
         }
     }
-    // "revenue of customer Jane Smith": the name, and the table whose
-    // label it may be (the table word beside it, else any with a label).
-    for (i, w) in words.iter().enumerate() {
-        let Word::Name(name) = w else { continue };
-        if p.named.is_some() {
-            continue;
-        }
-        let labelled = |t: &str| catalog.table(t).is_some_and(|d| d.label_column.is_some());
-        let beside = [i.checked_sub(1), Some(i + 1)]
-            .into_iter()
-            .flatten()
-            .filter(|&j| j < n && !used[j])
-            .find_map(|j| {
-                words[j].lexes().iter().find_map(|l| match l {
-                    Lex::Table(t) if labelled(t) => Some((j, t.clone())),
-                    _ => None,
-                })
-            });
-        let tables = match beside {
-            Some((j, t)) => {
-                used[j] = true;
-                vec![t]
-            }
-            None => catalog
-                .tables
-                .iter()
-                .filter(|t| labelled(&t.name))
-                .map(|t| t.name.clone())
-                .collect(),
-        };
-        used[i] = true;
-        p.named = Some((name.clone(), tables.clone()));
-        p.plan.named = Some((name.clone(), tables));
+    if let Some(named) = super::names::scan(words, &mut used, catalog) {
+        p.named = Some(named.clone());
+        p.plan.named = Some(named);
     }
     match super::daytype::scan(words, texts, &mut used) {
         Some(super::daytype::DayType::Split) => {
