@@ -243,8 +243,10 @@ pub fn definitions(c: &Catalog, r: &mut Report, root: &FieldPath, guard: &SqlGua
             format!("metric {name} is defined twice"),
         );
     }
+    // `CURRENT_DATE` is today's date, written into the SQL by the
+    // translator before the browser's guard sees it.
     let sql_ok = |r: &mut Report, at: &FieldPath, sql: String| {
-        if let Err(e) = guard.check(&sql) {
+        if let Err(e) = guard.check(&sql.replace("CURRENT_DATE", "DATE '2000-01-01'")) {
             r.error(at, format!("`{sql}` does not pass the SQL guard: {e}"));
         }
     };

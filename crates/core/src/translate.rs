@@ -50,6 +50,9 @@ use read::Parsed;
 use resolve::complete;
 use suggest::suggestions;
 
+/// How a catalog condition names today's date.
+const TODAY: &str = "CURRENT_DATE";
+
 /// Changes whenever the translator's output for some question may change;
 /// part of the answer cache key.
 pub const TRANSLATOR_VERSION: &str = "builtin-0.8";
@@ -183,11 +186,13 @@ pub fn translate(
             .is_some_and(|(a, b)| a.relative || b.relative);
     match sql::render(&plan, catalog) {
         Ok(r) => Translation::Answer(Box::new(Answer {
-            sql: r.sql,
-            interpretation: r.interpretation,
+            // A catalog condition on today ("overdue": `due_on <
+            // CURRENT_DATE`) reads the date questions are resolved against.
+            as_of: (relative || r.sql.contains(TODAY)).then_some(ctx.today),
+            sql: r.sql.replace(TODAY, &format!("DATE '{}'", ctx.today)),
+            interpretation: r.interpretation.replace(TODAY, &ctx.today.to_string()),
             chart: r.chart,
             suggestions: suggestions(&plan, catalog),
-            as_of: relative.then_some(ctx.today),
             follows: merged.then(|| previous.unwrap_or_default().trim().to_string()),
             compared: compared.map(|(a, b)| (a.label, b.label)),
         })),

@@ -927,3 +927,26 @@ fn a_metric_reads_the_date_its_catalog_names() {
     );
     assert!(answer("tickets last month").contains("opened_at >= TIMESTAMP"));
 }
+
+#[test]
+fn a_catalog_condition_on_today_reads_the_date_questions_resolve_against() {
+    let text = include_str!("../../../../examples/saas/catalog.toml").replace(
+        "condition = \"paid_on > due_on\"",
+        "condition = \"paid_on IS NULL AND due_on < CURRENT_DATE\"",
+    );
+    let c = crate::catalog_file::parse(&text, "saas.toml")
+        .unwrap_or_else(|e| panic!("a condition on today passes the checks: {e}"));
+    let state = c
+        .states
+        .iter()
+        .find(|s| s.condition.contains("CURRENT_DATE"))
+        .map(|s| s.synonyms.first().cloned().unwrap_or(s.name.clone()))
+        .unwrap_or_default();
+    match translate(&format!("how many {state} invoices"), None, &c, &ctx()) {
+        Translation::Answer(a) => {
+            assert!(a.sql.contains("due_on < DATE '2025-11-15'"), "{}", a.sql);
+            assert_eq!(a.as_of, Some(ctx().today));
+        }
+        other => panic!("{state}: {other:?}"),
+    }
+}
