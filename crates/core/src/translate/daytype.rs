@@ -36,9 +36,7 @@ pub fn scan(words: &[Word], texts: &[String], used: &mut [bool]) -> Option<DayTy
         });
     let first = match split {
         Some(j) => {
-            for k in i.min(j)..=i.max(j) {
-                used[k] = true;
-            }
+            used[i.min(j)..=i.max(j)].fill(true);
             i.min(j)
         }
         None => {

@@ -101,16 +101,16 @@ pub(super) fn keyword(
         }
         Kw::Which => st.which = true,
         Kw::No => {
-            if !absence(i, true, words, texts, used, catalog, p) {
+            let read = absence(i, true, words, texts, used, catalog, p);
+            if !read {
                 p.unknown.push(texts[i].clone());
             }
         }
         // "without": a column or linked rows that are absent, else the
         // negation of the value after it ("revenue without refunds").
         Kw::Not => {
-            if !(texts[i] == "without" && absence(i, false, words, texts, used, catalog, p)) {
-                st.negate_next = true;
-            }
+            let read = texts[i] == "without" && absence(i, false, words, texts, used, catalog, p);
+            st.negate_next |= !read;
         }
         Kw::Share => p.plan.share = true,
         Kw::Vs => {
