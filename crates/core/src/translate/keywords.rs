@@ -62,9 +62,11 @@ pub(super) fn keyword(
             p.refusal = Some("I can only report on what has happened; I cannot forecast.".into())
         }
         Kw::Ratio => {
+            // "refund rate": the share of rows in one state, when no other
+            // ratio word stands in the question ("conversion rate").
+            let rate_word = matches!(texts[i].as_str(), "rate" | "rates");
+            p.rate = rate_word && (!p.derived || p.rate);
             p.derived = true;
-            // "refund rate": the share of rows in one state, no other ratio.
-            p.rate = matches!(texts[i].as_str(), "rate" | "rates");
         }
         Kw::EndOf => p.plan.at_end = true,
         Kw::Ambiguous => p.vague = true,

@@ -545,10 +545,10 @@ impl Vocabulary {
                 if best.is_none() && t.chars().count() >= 4 {
                     // "totl", "avrage": one edit from a long function word,
                     // and from no other.
-                    let mut near = self
-                        .function_tokens
-                        .iter()
-                        .filter(|f| edit_distance(t, f, 1) <= 1);
+                    // Never into a shorter word: "slowest" is no "lowest".
+                    let mut near = self.function_tokens.iter().filter(|f| {
+                        f.chars().count() >= t.chars().count() && edit_distance(t, f, 1) <= 1
+                    });
                     if let (Some(f), None) = (near.next(), near.next()) {
                         return f.clone();
                     }

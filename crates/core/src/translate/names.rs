@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use super::lexicon::{Lex, Word};
+use super::lexicon::{Kw, Lex, Word};
 use crate::catalog::Catalog;
 
 /// Lower-case words written with a capital, other than a sentence's first
@@ -82,11 +82,23 @@ pub fn join(
 /// The first name of the question and the tables whose label it may be:
 /// the table word right beside it ("customer Jane Smith"), marked used, or
 /// every table with a label. Its own word is marked used too.
-pub fn scan(words: &[Word], used: &mut [bool], catalog: &Catalog) -> Option<(String, Vec<String>)> {
+pub fn scan(
+    words: &[Word],
+    texts: &[String],
+    used: &mut [bool],
+    catalog: &Catalog,
+) -> Option<(String, Vec<String>)> {
     let (i, name) = words.iter().enumerate().find_map(|(i, w)| match w {
         Word::Name(n) => Some((i, n.clone())),
         _ => None,
     })?;
+    // "how do we compare with Alpenrose Privatbank": someone set against
+    // us, not one of our rows; left unknown.
+    if i > 0
+        && (words[i - 1].is(Kw::Vs) || ["with", "against", "than"].contains(&texts[i - 1].as_str()))
+    {
+        return None;
+    }
     let labelled = |t: &str| catalog.table(t).is_some_and(|d| d.label_column.is_some());
     let beside = [i.checked_sub(1), Some(i + 1)]
         .into_iter()

@@ -166,6 +166,11 @@ pub(super) fn render(
         let (ts, is_date) = ctx.time_column().ok_or("those rows have no date")?;
         conds.extend(period_cond(p, &ts, is_date));
     }
+    // Rows of no entity (an unknown requester) are no entity's figure.
+    conds.push(format!(
+        "{} IS NOT NULL",
+        ctx.col(&Col::new(&ctx.base, &rel.from_column))
+    ));
     let table = catalog.table(&ctx.base).ok_or("unknown table")?;
     let read: Vec<&str> = d
         .expression

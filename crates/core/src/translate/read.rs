@@ -339,7 +339,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             ))
         }
     }
-    if let Some(named) = super::names::scan(words, &mut used, catalog) {
+    if let Some(named) = super::names::scan(words, texts, &mut used, catalog) {
         p.named = Some(named.clone());
         p.plan.named = Some(named);
     }
