@@ -12,6 +12,10 @@ use anyhow::{bail, Context};
 use crate::run::{cmd, root, run, target_dir};
 use crate::{setup, web};
 
+/// The local PostgreSQL (trust auth) as a user that may create databases;
+/// `setup::postgres` starts it.
+const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
 /// Crates that build for wasm32 (the server does not).
 const WASM_CRATES: &[&str] = &[
     "slicewise-core",
@@ -63,6 +67,7 @@ pub fn all(browser: bool) -> anyhow::Result<()> {
 /// Builds dist/ as the full run does and runs only the Playwright tests.
 pub fn e2e_only() -> anyhow::Result<()> {
     setup::toolchain()?;
+    setup::postgres()?;
     setup::browser()?;
     web::build(web::EngineOpt::Fast)?;
     end_to_end()
@@ -194,9 +199,11 @@ fn end_to_end() -> anyhow::Result<()> {
         .env("SLICEWISE_URL", &server.url)
         .env("SLICEWISE_HOST_ORIGIN", &server.host_origin)
         .env("SLICEWISE_DATA_DIR", &data)
-        // For tests that need a server of their own (the 1M-row load).
+        // For tests that need a server of their own (the 1M-row load, the examples).
         .env("SLICEWISE_BIN", target_dir().join("debug/slicewise"))
         .env("SLICEWISE_STATIC_DIR", root().join("dist"))
+        // The examples are served from PostgreSQL too, each run in a database of its own.
+        .env("SLICEWISE_E2E_POSTGRES", PG_ADMIN_URL)
         .env("SLICEWISE_SCREENSHOTS", &shots)
         .env("TMPDIR", &tmp);
     let result = run(&mut node);
