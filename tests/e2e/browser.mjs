@@ -36,6 +36,26 @@ export async function widgetReady(page) {
   if (failed) throw new Error(`widget failed: ${await failed.textContent()}`);
 }
 
+/**
+ * Waits until the widget inside `scope` (a locator or a frame locator: they
+ * reach into the widget's shadow root) has loaded the extract.
+ */
+export async function widgetReadyIn(scope) {
+  await scope.locator(".sw-ready, .sw-widget .sw-error").first().waitFor({ timeout: 180_000 });
+  const failed = scope.locator(".sw-header .sw-error");
+  if (await failed.count()) throw new Error(`widget failed: ${await failed.first().textContent()}`);
+}
+
+/** Asks in the widget inside `scope` and waits for its answer; returns the answer's status. */
+export async function askIn(scope, question) {
+  const input = scope.locator(".sw-ask .sw-input");
+  await input.fill(question);
+  await input.press("Enter");
+  await scope.locator(".sw-answer .sw-question-echo", { hasText: question }).first().waitFor({ timeout: 60_000 });
+  await scope.locator(".sw-busy .sw-spinner").waitFor({ state: "detached", timeout: 60_000 });
+  return scope.locator(".sw-answer").first().getAttribute("data-status");
+}
+
 /** Types a question and waits for its answer. */
 export async function ask(page, question) {
   const before = await page.$$eval(".sw-answer", (a) => a.length);

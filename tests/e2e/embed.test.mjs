@@ -9,7 +9,7 @@ import http from "node:http";
 import fs from "node:fs/promises";
 import path from "node:path";
 import * as esbuild from "esbuild";
-import { SERVER, launch, recordedPage, screenshot } from "./browser.mjs";
+import { SERVER, launch, recordedPage, screenshot, widgetReadyIn as ready, askIn as ask } from "./browser.mjs";
 
 const HOST = process.env.SLICEWISE_HOST_ORIGIN ?? "http://localhost:8091";
 const EXAMPLES = path.join(import.meta.dirname, "../../public/examples");
@@ -110,22 +110,6 @@ async function assertNoCspViolations(page, errors) {
   assert.deepEqual(violations, []);
   const refused = errors.filter((e) => /Content Security Policy|Refused to/i.test(e));
   assert.deepEqual(refused, []);
-}
-
-async function ready(scope) {
-  await scope.locator(".sw-ready, .sw-widget .sw-error").first().waitFor({ timeout: 180_000 });
-  const failed = scope.locator(".sw-header .sw-error");
-  if (await failed.count()) throw new Error(`widget failed: ${await failed.first().textContent()}`);
-}
-
-/** Asks in one widget (a locator scope) and waits for its answer. */
-async function ask(scope, question) {
-  const input = scope.locator(".sw-ask .sw-input");
-  await input.fill(question);
-  await input.press("Enter");
-  await scope.locator(".sw-answer .sw-question-echo", { hasText: question }).first().waitFor({ timeout: 60_000 });
-  await scope.locator(".sw-busy .sw-spinner").waitFor({ state: "detached", timeout: 60_000 });
-  return scope.locator(".sw-answer").first().getAttribute("data-status");
 }
 
 const PROPS = ["color", "background-color", "font-family", "font-size", "padding-top", "margin-top",

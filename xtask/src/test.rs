@@ -3,7 +3,7 @@
 //! end-to-end tests against a real server.
 
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,10 @@ use anyhow::{bail, Context};
 
 use crate::run::{cmd, root, run, target_dir};
 use crate::{setup, web};
+
+/// The local PostgreSQL (trust auth) as a user that may create databases;
+/// `setup::postgres` starts it.
+const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// Crates that build for wasm32 (the server does not).
 const WASM_CRATES: &[&str] = &[
@@ -63,17 +67,30 @@ pub fn all(browser: bool) -> anyhow::Result<()> {
 /// Builds dist/ as the full run does and runs only the Playwright tests.
 pub fn e2e_only() -> anyhow::Result<()> {
     setup::toolchain()?;
+    setup::postgres()?;
     setup::browser()?;
     web::build(web::EngineOpt::Fast)?;
     end_to_end()
 }
 
-/// A temporary folder for chromedriver's profiles, emptied after.
-fn scratch(name: &str) -> anyhow::Result<std::path::PathBuf> {
-    let dir = target_dir().join("slicewise-tmp").join(name);
+/// A temporary folder (browser profiles, the e2e servers' data), emptied
+/// first. One per clone: clones share the warm target dir and may test at
+/// the same time, and one run emptying another's folder deleted the
+/// database under its running server.
+fn scratch(name: &str) -> anyhow::Result<PathBuf> {
+    let dir = target_dir().join(format!("tmp-{}", clone_key())).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+/// A digest of this clone's path, short: Chromium's profile socket lives
+/// below the folder, and a Unix socket's path has at most 107 bytes.
+fn clone_key() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    root().hash(&mut hasher);
+    format!("{:08x}", hasher.finish() as u32)
 }
 
 /// wasm-bindgen-test in headless Chromium: the engine and the widget in a real browser.
@@ -108,6 +125,8 @@ fn browser_unit_tests() -> anyhow::Result<()> {
 struct Server {
     child: Child,
     url: String,
+    /// The `slicewise` binary it runs, for tests that start servers of their own.
+    bin: PathBuf,
     /// A second loopback origin the embedding tests serve host pages from;
     /// the server allows it by CORS and `frame-ancestors`.
     host_origin: String,
@@ -127,7 +146,10 @@ fn free_port() -> anyhow::Result<u16> {
 /// Seeds a fresh database and serves the built dist/ on a free port.
 fn start_server(data: &Path) -> anyhow::Result<Server> {
     run(cmd("cargo").args(["build", "-p", "slicewise-server"]))?;
-    let bin = target_dir().join("debug/slicewise");
+    // A copy of its own: clones share the target dir, and another clone's
+    // build would replace the binary under this run's tests.
+    let bin = data.join("slicewise");
+    std::fs::copy(target_dir().join("debug/slicewise"), &bin).context("copying slicewise")?;
     let db = data.join("e2e.db");
     run(Command::new(&bin).args([
         "seed-demo",
@@ -169,6 +191,7 @@ fn start_server(data: &Path) -> anyhow::Result<Server> {
     let server = Server {
         child,
         url: format!("http://{addr}"),
+        bin,
         host_origin,
     };
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -194,9 +217,11 @@ fn end_to_end() -> anyhow::Result<()> {
         .env("SLICEWISE_URL", &server.url)
         .env("SLICEWISE_HOST_ORIGIN", &server.host_origin)
         .env("SLICEWISE_DATA_DIR", &data)
-        // For tests that need a server of their own (the 1M-row load).
-        .env("SLICEWISE_BIN", target_dir().join("debug/slicewise"))
+        // For tests that need a server of their own (the 1M-row load, the examples).
+        .env("SLICEWISE_BIN", &server.bin)
         .env("SLICEWISE_STATIC_DIR", root().join("dist"))
+        // The examples are served from PostgreSQL too, each run in a database of its own.
+        .env("SLICEWISE_E2E_POSTGRES", PG_ADMIN_URL)
         .env("SLICEWISE_SCREENSHOTS", &shots)
         .env("TMPDIR", &tmp);
     let result = run(&mut node);
