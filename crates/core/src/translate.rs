@@ -228,7 +228,17 @@ fn capitalise_first(s: &str) -> String {
 }
 
 fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parsed {
-    let raw = lexicon::tokenize(q);
+    let mut raw = lexicon::tokenize(q);
+    // "median order value": read as the average it is the middle value of
+    // ("average order value" is the catalog's phrase), then rendered as a
+    // median; an aggregate that is no average has none and is refused.
+    let mut median = false;
+    for t in raw.iter_mut() {
+        if t == "median" || t == "medians" {
+            *t = "average".to_string();
+            median = true;
+        }
+    }
     // A proper name is never "repaired" into a word of the catalog.
     let proper = names::proper_words(q);
     let tokens: Vec<String> = voc
@@ -245,7 +255,9 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
         .collect();
     let (words, texts) = voc.link(&tokens);
     let (words, texts) = names::join(words, texts, &proper);
-    read::parse(&words, &texts, catalog, today)
+    let mut parsed = read::parse(&words, &texts, catalog, today);
+    parsed.plan.median = median;
+    parsed
 }
 
 #[cfg(test)]

@@ -558,8 +558,9 @@ fn question_words_and_unknown_statistics_are_never_read_as_data() {
     // "how much" is still a question, not a split by channel.
     let sql = banking_answer("how much was spent on groceries");
     assert!(!sql.contains("channel"), "{sql}");
-    // "median" is refused, never repaired into a value one letter away.
-    assert!(refused("median order value"));
+    // A statistic it does not compute is refused, never repaired into a
+    // value one letter away.
+    assert!(refused("percentile of order value"));
 }
 
 #[test]
@@ -950,4 +951,87 @@ fn a_catalog_condition_on_today_reads_the_date_questions_resolve_against() {
         }
         other => panic!("{state}: {other:?}"),
     }
+}
+
+#[test]
+fn a_threshold_after_a_group_and_its_figure_keeps_groups_not_rows() {
+    // "regions with revenue over 50000" filtered single orders over 50000.
+    for q in [
+        "countries with revenue over 50000 this year",
+        "which countries had more than 50000 in revenue this year",
+    ] {
+        let sql = answer(q);
+        assert!(!sql.contains("amount > 50000"), "{q}: {sql}");
+        assert!(sql.contains("GROUP BY country"), "{q}: {sql}");
+        assert!(
+            sql.ends_with("WHERE revenue > 50000 ORDER BY revenue DESC"),
+            "{q}: {sql}"
+        );
+    }
+    let sql = answer("months with more than 50 orders");
+    assert!(sql.contains("GROUP BY month"), "{sql}");
+    assert!(sql.contains("WHERE orders > 50"), "{sql}");
+    // "how many": the groups that pass, counted.
+    let sql = answer("how many countries had more than 100 orders");
+    assert!(sql.contains("GROUP BY country"), "{sql}");
+    assert!(
+        sql.ends_with("SELECT COUNT(*) AS groups FROM grouped WHERE orders > 100"),
+        "{sql}"
+    );
+    // An entity another table's figure links to: each entity's figure.
+    let sql = answer("customers with revenue over 1000");
+    assert!(sql.contains("GROUP BY entity_key"), "{sql}");
+    assert!(sql.contains("WHERE per.v > 1000"), "{sql}");
+    let sql = answer("which products sold more than 100 units in 2025");
+    assert!(sql.contains("SUM(quantity)"), "{sql}");
+    assert!(sql.contains("WHERE per.v > 100"), "{sql}");
+    // Rows still: the figure's own rows, or the group after the threshold.
+    assert!(answer("orders over 500 by country").contains("amount > 500"));
+    assert!(answer("orders with revenue over 500").contains("amount > 500"));
+    // Groups past a threshold and compared or shared as well: refused.
+    assert!(refused(
+        "share of revenue by country for countries with revenue over 50000"
+    ));
+}
+
+#[test]
+fn a_median_is_the_middle_of_what_an_average_reads() {
+    assert_eq!(
+        answer("median order value"),
+        "SELECT MEDIAN(amount) AS median_aov FROM orders WHERE status = 'completed'"
+    );
+    let sql = answer("median resolution time last month");
+    assert!(
+        sql.starts_with("SELECT MEDIAN((DATE_PART('epoch', closed_at)"),
+        "{sql}"
+    );
+    assert!(answer("median number of orders per customer").contains("SELECT MEDIAN(v)"));
+    // Never an average under the name of a median, and no median of a total.
+    for q in ["median order value by channel", "median csat by month"] {
+        let sql = answer(q);
+        assert!(
+            sql.contains("MEDIAN(") && !sql.contains("AVG("),
+            "{q}: {sql}"
+        );
+    }
+    assert!(refused("median revenue by month"));
+    assert!(refused("90th percentile of order value"));
+}
+
+#[test]
+fn an_average_per_entity_splits_by_the_entitys_own_columns() {
+    let sql = answer("average revenue per customer by country");
+    assert!(
+        sql.contains("per AS (SELECT entity_key, ROUND(SUM(amount), 6) AS v"),
+        "{sql}"
+    );
+    assert!(sql.ends_with("SELECT country, ROUND(AVG(v), 2) AS revenue_per_customer FROM grouped GROUP BY country ORDER BY revenue_per_customer DESC"), "{sql}");
+    // Split by a column of the rows, or over time: not one entity's figure.
+    assert!(refused("average revenue per customer by channel"));
+    assert!(refused("average revenue per customer by month"));
+    // An average of a table's own column "per" its own row is that average.
+    assert_eq!(
+        answer("average csat per ticket by priority"),
+        answer("average csat by priority")
+    );
 }

@@ -67,6 +67,38 @@ pub fn measure_table(m: &Measure, catalog: &Catalog) -> Option<String> {
 }
 
 pub(super) fn agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
+    let a = average_agg(m, ctx)?;
+    if ctx.median {
+        return median(a);
+    }
+    Some(a)
+}
+
+/// "median resolution time": the one average of an aggregate as the median
+/// of the same values; any other aggregate has none.
+fn median(a: Agg) -> Option<Agg> {
+    let others = ["SUM(", "COUNT(", "MIN(", "MAX(", "MEDIAN("];
+    if a.expr.matches("AVG(").count() != 1 || others.iter().any(|o| a.expr.contains(o)) {
+        return None;
+    }
+    let label = match a.label.strip_prefix("Average ") {
+        Some(rest) => format!("Median {rest}"),
+        None => format!("Median {}", super::describe::lower(&a.label)),
+    };
+    Some(Agg {
+        alias: format!(
+            "median_{}",
+            a.alias
+                .trim_start_matches("avg_")
+                .trim_start_matches("average_")
+        ),
+        label,
+        expr: a.expr.replace("AVG(", "MEDIAN("),
+        ..a
+    })
+}
+
+fn average_agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
     let catalog = ctx.catalog;
     Some(match m {
         Measure::Sum { col, filter } => Agg {

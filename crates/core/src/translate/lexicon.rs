@@ -124,6 +124,9 @@ pub enum Lex {
     State(String),
     /// A verb asking for a metric ("sell": revenue), weaker than its name.
     Verb(String),
+    /// A date or timestamp column ("due", "value date"): a period beside it
+    /// bounds that date, not the table's default one. Its weakest meaning.
+    DateCol(Col),
     Grain(Grain),
     Kw(Kw),
     Month(u32),
@@ -428,6 +431,21 @@ impl Vocabulary {
             if let Entry::Lex(lex) = entry {
                 let content = matches!(lex, Lex::Grain(_) | Lex::Month(_));
                 voc.add(&phrase, lex, content);
+            }
+        }
+        // Date columns last: "paid" is a value before it is a date.
+        for t in &catalog.tables {
+            for c in t.columns.iter().filter(|c| {
+                matches!(c.column_type, ColumnType::Date | ColumnType::Timestamp)
+                    || t.all_time_columns().any(|n| n == c.name)
+            }) {
+                let col = Col::new(&t.name, &c.name);
+                let names = std::iter::once(c.name.replace('_', " "))
+                    .chain(c.synonyms.iter().cloned())
+                    .chain(c.label.iter().cloned());
+                for n in names {
+                    voc.add(&n, Lex::DateCol(col.clone()), true);
+                }
             }
         }
         // A word that names a table ("invoices") means that table's own

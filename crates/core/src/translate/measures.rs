@@ -381,6 +381,7 @@ pub(super) fn count_of_totals(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
         || p.distinct.is_some()
         || p.per_entity.is_some()
         || plan.per_entity.is_some()
+        || plan.having.is_some()
         || plan.measures.is_empty()
     {
         return;

@@ -6,7 +6,7 @@
 use super::clauses::period_cond;
 use super::describe::{append_clauses, capitalise, condition_words, lower, singular, table_words};
 use super::lexicon::Col;
-use super::plan::{Measure, Op, PerEntity, Plan};
+use super::plan::{Group, Measure, Op, PerEntity, Plan};
 use super::read::Parsed;
 use super::resolve::count_metric;
 use super::sql::{Ctx, Rendered};
@@ -25,7 +25,18 @@ pub(super) fn average_per(
     let (Some(entity), true) = (&p.per_table, p.average) else {
         return Ok(false);
     };
-    if plan.is_shaped() || plan.list.is_some() {
+    // "average card spend per client by segment": split by columns of the
+    // entity itself, each entity in its own group.
+    let own_groups = plan
+        .groups
+        .iter()
+        .all(|g| matches!(g, Group::Dim(c) if c.table == *entity));
+    if !own_groups
+        || plan.compare.is_some()
+        || plan.rank.is_some()
+        || plan.share
+        || plan.list.is_some()
+    {
         return Ok(false);
     }
     let [Measure::Metric(name)] = plan.measures.as_slice() else {
@@ -68,6 +79,18 @@ pub(super) fn per_entity(
             format!("I can't relate {} to {entity}.", table_words(&d.table)),
         ));
     }
+    // "customers with revenue over 1000": the figure is the threshold's.
+    // "which products sold more than 100 units": the verb's own figure too.
+    plan.measures.retain(|m| match m {
+        Measure::Metric(n) => {
+            *n != r.figure && !p.verb_measure && p.weak_metric.as_ref().is_none_or(|(w, _)| w != n)
+        }
+        _ => true,
+    });
+    // "which products sold more than 100 units": the products themselves
+    // are listed, not split by their name.
+    plan.groups
+        .retain(|g| !matches!(g, Group::Dim(c) if c.table == r.entity));
     if plan.is_shaped() || p.average || p.distinct.is_some() {
         return Err(unsupported(
             catalog,
@@ -208,14 +231,38 @@ pub(super) fn render(
         d.expression,
     );
     let (sql, chart) = if pe.average {
-        (
-            format!(
-                "{per} SELECT AVG(v) AS {}_per_{} FROM per",
-                d.name,
-                singular(&pe.entity).replace(' ', "_"),
-            ),
-            ChartHint::BigNumber,
-        )
+        let agg = if plan.median { "MEDIAN" } else { "AVG" };
+        let alias = format!("{}_per_{}", d.name, singular(&pe.entity).replace(' ', "_"));
+        let cols: Vec<&str> = plan
+            .groups
+            .iter()
+            .filter_map(|g| match g {
+                Group::Dim(c) => Some(c.column.as_str()),
+                Group::Time(_) => None,
+            })
+            .collect();
+        if cols.is_empty() {
+            (
+                format!("{per} SELECT {agg}(v) AS {alias} FROM per"),
+                ChartHint::BigNumber,
+            )
+        } else {
+            // Each entity's figure beside its own columns, then averaged
+            // within each group (ROUND keeps Polars off its streaming path).
+            let key = &rel.to_column;
+            let select: Vec<String> = cols.iter().map(|c| format!("e.{c} AS {c}")).collect();
+            (
+                format!(
+                    "{per}, grouped AS (SELECT {}, per.v AS v FROM per JOIN {} e ON per.entity_key = e.{key}) \
+                     SELECT {}, ROUND({agg}(v), 2) AS {alias} FROM grouped GROUP BY {} ORDER BY {alias} DESC",
+                    select.join(", "),
+                    pe.entity,
+                    cols.join(", "),
+                    cols.join(", "),
+                ),
+                ChartHint::Bar,
+            )
+        }
     } else if pe.list {
         // Each entity by its key and its label, as a group shows them (the
         // extract already pseudonymised a personal label).
@@ -247,13 +294,26 @@ pub(super) fn render(
         )
     };
     let mut line = if pe.average {
-        format!(
-            "Average {} per {}, over the {} with {}",
+        let mut line = format!(
+            "{} {} per {}, over the {} with {}",
+            if plan.median { "Median" } else { "Average" },
             lower(&d.label),
             singular(&pe.entity),
             table_words(&pe.entity),
             table_words(&ctx.base)
-        )
+        );
+        if !plan.groups.is_empty() {
+            let by: Vec<String> = plan
+                .groups
+                .iter()
+                .filter_map(|g| match g {
+                    Group::Dim(c) => Some(super::describe::column_words(c, catalog)),
+                    Group::Time(_) => None,
+                })
+                .collect();
+            line = format!("{line}, by {}", by.join(" and "));
+        }
+        line
     } else {
         format!(
             "{} with {} {} {value}",

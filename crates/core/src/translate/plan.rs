@@ -200,6 +200,22 @@ pub struct Plan {
     /// "revenue of Jane Smith": a typed name (lower-cased) and the tables
     /// whose label it may be; rendering keeps the one the rows reach.
     pub named: Option<(String, Vec<String>)>,
+    /// "countries with more than 100 orders": a threshold on each group's
+    /// figure (the first measure), applied after grouping.
+    pub having: Option<Having>,
+    /// "median": averages become medians (`AVG(x)` is `MEDIAN(x)`).
+    pub median: bool,
+    /// "invoices due in November": the date column the question named for
+    /// its period, instead of the table's default one.
+    pub date_column: Option<Col>,
+}
+
+/// A threshold on each group's figure; `count`: how many groups pass it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Having {
+    pub op: Op,
+    pub value: f64,
+    pub count: bool,
 }
 
 impl Plan {

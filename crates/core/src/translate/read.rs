@@ -350,7 +350,45 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         Some(super::daytype::DayType::Only(weekend)) => p.plan.day_type = Some(weekend),
         None => {}
     }
+    let before_scan = used.clone();
     let found = period::scan(words, &mut used, today);
+    // "invoices due in November", "transactions with a value date in
+    // October": a date column named right before the period is its date.
+    if let Some(s) = (0..n).find(|&i| used[i] && !before_scan[i]) {
+        let named = (0..s)
+            .rev()
+            .find(|&j| {
+                !is_filler(&words[j])
+                    && !matches!(
+                        words[j].kw(),
+                        Some(Kw::In | Kw::Since | Kw::Before | Kw::After | Kw::From | Kw::Between)
+                    )
+            })
+            .and_then(|j| {
+                words[j].lexes().iter().find_map(|l| match l {
+                    Lex::DateCol(c) if !used[j] => Some((j, c.clone())),
+                    _ => None,
+                })
+            });
+        if let Some((j, c)) = named {
+            used[j] = true;
+            p.plan.date_column = Some(c);
+        }
+    }
+    // Elsewhere a date is a word's weakest meaning: "signup" is "new" first.
+    let words: Vec<Word> = words
+        .iter()
+        .map(|w| match w {
+            Word::Known(l) if l.iter().any(|x| !matches!(x, Lex::DateCol(_))) => Word::Known(
+                l.iter()
+                    .filter(|x| !matches!(x, Lex::DateCol(_)))
+                    .cloned()
+                    .collect(),
+            ),
+            _ => w.clone(),
+        })
+        .collect();
+    let words = words.as_slice();
     if found.future {
         p.refusal = Some("I can only report on what has happened; I cannot forecast.".into());
     }

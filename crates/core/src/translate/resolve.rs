@@ -95,6 +95,7 @@ pub(super) fn complete(
     if super::per_entity::average_per(&mut plan, p, catalog)? {
         return Ok(plan);
     }
+    having(&mut plan, p, catalog)?;
     measures::count_of_totals(&mut plan, p, catalog);
     let rate = rate(&mut plan, p, catalog);
     refusals(&plan, p, catalog, rate)?;
@@ -114,6 +115,17 @@ pub(super) fn complete(
     measures::money(&mut plan, p, catalog)?;
     measures::entities_without(&mut plan, catalog);
     let base = base_table(&plan, catalog)?;
+    if let Some(c) = plan.date_column.as_ref().filter(|c| c.table != base) {
+        return Err(unsupported(
+            catalog,
+            format!(
+                "I can bound a period by a date of the {} measured, not by the {} of {}.",
+                super::describe::table_words(&base),
+                column_words(c, catalog),
+                super::describe::table_words(&c.table)
+            ),
+        ));
+    }
     absent_links(&plan, &base, catalog)?;
     loose_tables(&plan, p, &base, catalog)?;
     shape(&plan)?;
@@ -134,6 +146,52 @@ pub(super) fn complete(
     }
     reach(&plan, &base, catalog)?;
     Ok(plan)
+}
+
+/// "countries with more than 100 orders": a threshold on each group's
+/// figure needs groups and one figure; "how many countries ...": the
+/// groups that pass are counted.
+fn having(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
+    let Some(h) = plan.having.as_mut() else {
+        return Ok(());
+    };
+    if let Some(col) = &p.distinct {
+        if plan.groups.is_empty() {
+            plan.groups.push(Group::Dim(col.clone()));
+        }
+        h.count = true;
+    } else if p.asks_how_many {
+        h.count = true;
+    }
+    let why = if plan.groups.is_empty() {
+        Some("a threshold on each group's figure needs the groups (\"countries with more than 100 orders\")")
+    } else if plan.compare.is_some() || plan.share || plan.list.is_some() {
+        Some("I can keep the groups past a threshold, not compare, share or list them as well")
+    } else if h.count && plan.rank.is_some() {
+        Some("I can count the groups past a threshold, not rank them as well")
+    } else {
+        None
+    };
+    match why {
+        Some(w) => Err(unsupported(catalog, format!("{}.", capitalise_first(w)))),
+        None => Ok(()),
+    }
+}
+
+/// "average messages per conversation": an average over the rows of the
+/// table named after "per" is already one per row of it.
+fn per_own_row(plan: &Plan, p: &Parsed, catalog: &Catalog) -> bool {
+    let Some(t) = &p.per_table else {
+        return false;
+    };
+    !plan.measures.is_empty()
+        && plan.measures.iter().all(|m| match m {
+            Measure::Average(c) => c.table == *t,
+            Measure::Metric(n) => catalog.metric(n).is_some_and(|d| {
+                d.table == *t && d.expression.replace(' ', "").starts_with("AVG(")
+            }),
+            _ => false,
+        })
 }
 
 /// What is refused or asked back before anything else.
@@ -177,6 +235,7 @@ fn refusals(plan: &Plan, p: &Parsed, catalog: &Catalog, rate: bool) -> Pass {
         .collect();
     if p.wants_count
         && p.distinct.is_none()
+        && plan.having.is_none()
         && !amounts.is_empty()
         && amounts.len() == plan.measures.len()
     {
@@ -193,7 +252,7 @@ fn refusals(plan: &Plan, p: &Parsed, catalog: &Catalog, rate: bool) -> Pass {
             ],
         });
     }
-    if p.derived && !rate {
+    if p.derived && !rate && !per_own_row(plan, p, catalog) {
         return Err(unsupported(
             catalog,
             "I can't compute rates, ratios or margins yet; I can give each figure on its own.",

@@ -38,6 +38,8 @@ pub(super) struct Ctx<'a> {
     joins: Vec<Join>,
     /// The time column periods and time buckets apply to.
     time: Option<String>,
+    /// Averages are read as medians.
+    pub(super) median: bool,
 }
 
 impl Ctx<'_> {
@@ -50,6 +52,7 @@ impl Ctx<'_> {
             base_alias: self.base_alias.clone(),
             joins: Vec::new(),
             time: self.time.clone(),
+            median: self.median,
         }
     }
 
@@ -140,6 +143,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         base_alias: table_alias(&base, &[]),
         joins: Vec::new(),
         time: None,
+        median: plan.median,
     };
     let event = event_time_column(plan, &base, catalog);
     ctx.time = event
@@ -510,7 +514,22 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             select.join(", "),
             keys.join(", ")
         );
-        if plan.share {
+        if let Some(h) = plan.having {
+            // "countries with more than 100 orders": each group's figure,
+            // kept when it passes; "how many countries ...": their count.
+            let cond = format!(
+                "{first_measure} {} {}",
+                h.op.sql(),
+                super::clauses::number(h.value)
+            );
+            if h.count {
+                format!(
+                    "{cte}, grouped AS ({grouped_sql}) SELECT COUNT(*) AS groups FROM grouped WHERE {cond}"
+                )
+            } else {
+                format!("{cte}, grouped AS ({grouped_sql}) SELECT * FROM grouped WHERE {cond} ORDER BY {order}{limit}")
+            }
+        } else if plan.share {
             // A window over a grouped CTE fails in 0.52; a total CTE does not.
             format!(
                 "{cte}, grouped AS ({grouped_sql}), total AS (SELECT SUM({first_measure}) AS total_{first_measure} FROM grouped) \
@@ -570,6 +589,20 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         Some((cur, other)) => Some(format!("{} vs {}", cur.label, other.label)),
         None => plan.period.as_ref().map(|p| p.label.clone()),
     };
+    if let Some(h) = plan.having {
+        let passing = format!(
+            "{} {} {}",
+            lower(&what),
+            h.op.words(),
+            super::clauses::number(h.value)
+        );
+        line = if h.count {
+            let plural: Vec<String> = group_words.iter().map(|w| plural(w)).collect();
+            format!("Number of {} with {passing}", join_words(&plural))
+        } else {
+            format!("{line}, only those with {passing}")
+        };
+    }
     append_clauses(&mut line, period.as_deref(), &notes);
     if let Some(col) = unfiltered_business_column(plan, &base, catalog) {
         line.push_str(&format!(", any {}", column_words(&col, catalog)));
@@ -579,7 +612,9 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         .groups
         .iter()
         .any(|g| matches!(g, Group::Time(t) if !matches!(t, Grain::Weekday | Grain::Hour | Grain::DayType)));
-    let chart = if plan.share {
+    let chart = if plan.having.is_some_and(|h| h.count) {
+        ChartHint::BigNumber
+    } else if plan.share {
         ChartHint::Share
     } else if plan.groups.is_empty() {
         ChartHint::BigNumber
@@ -605,6 +640,9 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
 /// tests (`closed_on IS NOT NULL`) or the one named after the value it
 /// sets (`status = 'paid'`: `paid_on`, `paid_at`).
 pub(super) fn event_time_column(plan: &Plan, base: &str, catalog: &Catalog) -> Option<String> {
+    if let Some(c) = plan.date_column.as_ref().filter(|c| c.table == base) {
+        return Some(c.column.clone());
+    }
     let table = catalog.table(base)?;
     // A metric that says which date it reads.
     let mut declared = plan.measures.iter().filter_map(|m| match m {

@@ -3,7 +3,7 @@
 //! 5 orders" (a threshold on a figure per entity, settled in `per_entity`).
 
 use super::lexicon::{Col, Kw, Lex, Word};
-use super::plan::{Measure, Op};
+use super::plan::{Having, Measure, Op};
 use super::read::{is_filler, Parsed};
 use super::words;
 use crate::catalog::Catalog;
@@ -98,6 +98,27 @@ pub(super) fn read(
                         })
                     })
             });
+        // "countries with more than 100 orders", "months with revenue over
+        // 20000", "customers with revenue over 1000": a group named before
+        // its figure; the threshold is on each group's figure, not each row.
+        if col.is_none() && before.is_none() {
+            match group_figure(words, i, at, catalog) {
+                Some(GroupFigure::Group) => {
+                    p.plan.having = Some(Having {
+                        op,
+                        value: x,
+                        count: false,
+                    });
+                    return None;
+                }
+                Some(GroupFigure::Entity(t, fig_at)) => {
+                    used[fig_at] = true;
+                    p.per_entity = Some(t.with(op, x));
+                    return None;
+                }
+                None => {}
+            }
+        }
         // "debits over 1000": the amount each row of a total adds up, its
         // sign kept (`-amount > 1000` is `amount < -1000`).
         if col.is_none() && before.is_none() {
@@ -314,6 +335,91 @@ fn per_entity_figure(words: &[Word], i: usize, at: usize, catalog: &Catalog) -> 
             figure: metric.name.clone(),
         }
     })
+}
+
+/// What a group named before a threshold's figure makes of it.
+enum GroupFigure {
+    /// A dimension or a time bucket: the threshold is on each group.
+    Group,
+    /// A table another table's figure links to: a figure per entity (the
+    /// word naming the figure).
+    Entity(PartRead, usize),
+}
+
+/// "countries with more than 100 orders", "months with revenue over 20000",
+/// "which categories had more than 200k of card spend", "customers with
+/// revenue over 1000": a figure (a metric, or a table whose rows are
+/// counted) right before the operator `i` or right after the number `at`,
+/// and before it a group: a dimension, a time bucket, or an entity its
+/// rows link to. Rows of the figure's own table ("orders with revenue over
+/// 500") are rows, not a group.
+fn group_figure(words: &[Word], i: usize, at: usize, catalog: &Catalog) -> Option<GroupFigure> {
+    let figure_of = |w: &Word| {
+        w.lexes().iter().find_map(|l| match l {
+            Lex::Metric(m) => catalog.metric(m).map(|d| (d.name.clone(), d.table.clone())),
+            Lex::Verb(m) => catalog.metric(m).map(|d| (d.name.clone(), d.table.clone())),
+            _ => None,
+        })
+    };
+    let counted = |w: &Word| {
+        w.lexes().iter().find_map(|l| match l {
+            Lex::Table(t) => match resolve_count(t, catalog) {
+                Measure::Metric(m) => Some((m, t.clone())),
+                _ => None,
+            },
+            _ => None,
+        })
+    };
+    // "more than 50 active subscriptions": states and values of the
+    // counted rows stay filters.
+    let skip = |j: usize| {
+        words.get(j).is_some_and(|w| {
+            is_filler(w)
+                || w.is(Kw::In)
+                || (!w.lexes().is_empty()
+                    && w.lexes()
+                        .iter()
+                        .all(|l| matches!(l, Lex::Value(..) | Lex::State(_))))
+        })
+    };
+    // The figure right before the operator, else right after the number.
+    let before = (0..i).rev().find(|&j| !is_filler(&words[j]));
+    let (fig_at, (figure, table)) = match before.and_then(|j| figure_of(&words[j]).map(|f| (j, f)))
+    {
+        Some(f) => f,
+        None => {
+            let mut j = at + 1;
+            while skip(j) {
+                j += 1;
+            }
+            let w = words.get(j)?;
+            (j, figure_of(w).or_else(|| counted(w))?)
+        }
+    };
+    // The nearest group before the figure; a word naming the figure's own
+    // rows first means those rows are filtered.
+    for j in (0..fig_at.min(i)).rev() {
+        let w = &words[j];
+        if let Some(t) = w.lexes().iter().find_map(|l| match l {
+            Lex::Table(t) => Some(t.clone()),
+            _ => None,
+        }) {
+            if t == table || catalog.relationship(&table, &t).is_none() {
+                return None;
+            }
+            return Some(GroupFigure::Entity(PartRead { entity: t, figure }, fig_at));
+        }
+        if w.grain().is_some() || w.lexes().iter().any(|l| matches!(l, Lex::Dim(_))) {
+            return Some(GroupFigure::Group);
+        }
+        if w.lexes()
+            .iter()
+            .any(|l| matches!(l, Lex::Metric(_) | Lex::Value(..)))
+        {
+            return None;
+        }
+    }
+    None
 }
 
 /// An entity and its figure, before the threshold is known.
