@@ -1035,3 +1035,32 @@ fn an_average_per_entity_splits_by_the_entitys_own_columns() {
         answer("average csat by priority")
     );
 }
+
+#[test]
+fn how_many_entities_did_something_counts_distinct_entities_never_the_figure() {
+    // "how many clients withdrew cash" summed the withdrawals.
+    let sql = banking_answer("how many clients withdrew cash in october 2025");
+    assert!(sql.starts_with("SELECT COUNT(DISTINCT client_id)"), "{sql}");
+    assert!(sql.contains("kind = 'atm'"), "{sql}");
+    let sql = banking_answer("how many distinct clients made a cash withdrawal in October 2025");
+    assert!(sql.starts_with("SELECT COUNT(DISTINCT client_id)"), "{sql}");
+    for q in [
+        "how many different products were sold last month",
+        "how many products were sold last month",
+    ] {
+        let sql = answer(q);
+        assert!(
+            sql.starts_with("SELECT COUNT(DISTINCT product_id)"),
+            "{q}: {sql}"
+        );
+        assert!(sql.contains("status = 'completed'"), "{q}: {sql}");
+    }
+    // Entities with linked rows of one value: distinct keys among those rows.
+    let sql = banking_answer("how many clients have a savings account");
+    assert_eq!(
+        sql,
+        "SELECT COUNT(DISTINCT client_id) AS distinct_client_id FROM accounts WHERE product = 'savings'"
+    );
+    // Rows counted after "how many" stay rows.
+    assert!(answer("how many orders did customers place last month").starts_with("SELECT COUNT(*)"));
+}

@@ -199,6 +199,81 @@ fn subject_of_figure(
     take_subject(p, d, rel, how_many, ranked, catalog);
 }
 
+/// "how many clients withdrew cash", "how many different products were sold
+/// last month": the table right after "how many" is who the rows of the one
+/// figure (or the verb's figure) are of, when those rows link to it: its
+/// distinct keys among those rows are counted, never the figure itself.
+fn counted_subject(
+    p: &mut Parsed,
+    words: &[Word],
+    texts: &[String],
+    verb_metric: Option<String>,
+    catalog: &Catalog,
+) {
+    let Some(at) = texts
+        .iter()
+        .position(|t| t.starts_with("how many") || t.starts_with("number of"))
+    else {
+        return;
+    };
+    if p.distinct.is_some() || p.per_entity.is_some() {
+        return;
+    }
+    // The entity: in the phrase itself ("how many clients") or right after.
+    let entity_in = |w: &Word| {
+        w.lexes().iter().find_map(|l| match l {
+            Lex::Table(t) => Some(t.clone()),
+            Lex::Metric(m) => counted_entity(&Measure::Metric(m.clone()), catalog)
+                .or_else(|| distinct_keys_of(m, catalog)),
+            _ => None,
+        })
+    };
+    let next = (at + 1..words.len()).find(|&j| !is_filler(&words[j]));
+    let Some(entity) = entity_in(&words[at]).or_else(|| next.and_then(|j| entity_in(&words[j])))
+    else {
+        return;
+    };
+    let others: Vec<&Measure> = p
+        .plan
+        .measures
+        .iter()
+        .filter(|m| {
+            let counted = counted_entity(m, catalog).or_else(|| match m {
+                Measure::Metric(n) => distinct_keys_of(n, catalog),
+                _ => None,
+            });
+            counted.as_deref() != Some(entity.as_str())
+        })
+        .collect();
+    let figure = match (others.as_slice(), &verb_metric) {
+        ([Measure::Metric(m)], _) => m.clone(),
+        ([], Some(m)) => m.clone(),
+        _ => return,
+    };
+    let Some(d) = catalog.metric(&figure) else {
+        return;
+    };
+    let Some(rel) = (d.table != entity)
+        .then(|| catalog.relationship(&d.table, &entity))
+        .flatten()
+    else {
+        return;
+    };
+    take_subject(p, d, rel, true, false, catalog);
+}
+
+/// The table a metric counts the distinct keys of ("account holders":
+/// `COUNT(DISTINCT client_id)` over accounts counts clients).
+fn distinct_keys_of(metric: &str, catalog: &Catalog) -> Option<String> {
+    let d = catalog.metric(metric)?;
+    let e = d.expression.replace(' ', "");
+    catalog
+        .relationships
+        .iter()
+        .find(|r| r.from_table == d.table && e == format!("COUNT(DISTINCT{})", r.from_column))
+        .map(|r| r.to_table.clone())
+}
+
 /// The state's table, when the phrase that named the state names it too.
 fn state_table_named(state: &str, phrase: &str, catalog: &Catalog) -> Option<String> {
     let table = &catalog.states.iter().find(|s| s.name == state)?.table;
@@ -792,6 +867,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     }
 
     p.money_word = st.threshold.is_none() && texts.iter().any(|t| words::is_money_word(t));
+    let verb_metric = p.weak_metric.as_ref().map(|(m, _)| m.clone());
     if let Some((m, verb)) = p.weak_metric.take() {
         if p.plan.measures.is_empty()
             && !(p.plan.list.is_some() || list_context || p.wants_count && !p.tables.is_empty())
@@ -812,6 +888,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         }
     }
     let ranked = st.rank.is_some() || texts.iter().any(|t| t == "which");
+    counted_subject(&mut p, words, texts, verb_metric, catalog);
     subject_of_figure(&mut p, words, texts, ranked, catalog);
     // The periods: one, or two set against each other.
     let mut periods = found.periods.into_iter();
