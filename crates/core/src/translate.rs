@@ -30,6 +30,7 @@ mod plan;
 mod read;
 mod resolve;
 mod snapshot;
+mod span;
 mod sql;
 mod suggest;
 mod threshold;

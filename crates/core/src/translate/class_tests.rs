@@ -1064,3 +1064,24 @@ fn how_many_entities_did_something_counts_distinct_entities_never_the_figure() {
     // Rows counted after "how many" stay rows.
     assert!(answer("how many orders did customers place last month").starts_with("SELECT COUNT(*)"));
 }
+
+#[test]
+fn time_between_two_dates_of_a_row_reads_the_date_the_verb_names() {
+    let sql = banking_answer("average days to close an account");
+    assert_eq!(
+        sql,
+        "SELECT AVG((DATE_PART('epoch', closed_on) - DATE_PART('epoch', opened_on)) / 86400.0) AS avg_days_to_closed FROM accounts WHERE closed_on IS NOT NULL"
+    );
+    assert_eq!(
+        banking_answer("average number of days until an account is closed"),
+        sql
+    );
+    // The unit asked, also when the unit names no bucket ("how long").
+    let sql = answer("average hours to close tickets by priority");
+    assert!(sql.contains("/ 3600.0"), "{sql}");
+    assert!(sql.contains("GROUP BY priority"), "{sql}");
+    // A duration the catalog names stays its metric.
+    assert!(answer("how long does it take to close a ticket").contains("AS resolution_time"));
+    // A verb that names no date of the rows is not guessed.
+    assert!(refused("average days to refund an order"));
+}

@@ -11,7 +11,7 @@ use super::lexicon::{Col, Grain};
 use super::period::Period;
 use super::plan::{Filter, Measure, RowAgg};
 use super::sql::Ctx;
-use super::units::{column_unit, convert, metric_unit};
+use super::units::{column_unit, convert, metric_unit, unit_of};
 use crate::catalog::{Catalog, ColumnType};
 
 /// One measure resolved against the catalog.
@@ -59,7 +59,7 @@ pub fn measure_table(m: &Measure, catalog: &Catalog) -> Option<String> {
         Measure::Metric(name) | Measure::OfRows { metric: name, .. } => {
             catalog.metric(name).map(|m| m.table.clone())
         }
-        Measure::Rows(t) | Measure::New(t) => Some(t.clone()),
+        Measure::Rows(t) | Measure::New(t) | Measure::Span { table: t, .. } => Some(t.clone()),
         Measure::Average(c) => Some(c.table.clone()),
         Measure::Distinct { base, .. } => Some(base.clone()),
         Measure::Sum { col, .. } => Some(col.table.clone()),
@@ -220,6 +220,27 @@ fn average_agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
             filter: None,
             note: None,
         },
+        Measure::Span { table, start, end } => {
+            let to = ctx.unit.clone().or_else(|| unit_of("days"))?;
+            let (s, e) = (
+                ctx.col(&Col::new(table, start)),
+                ctx.col(&Col::new(table, end)),
+            );
+            let seconds = format!("AVG(DATE_PART('epoch', {e}) - DATE_PART('epoch', {s}))");
+            let head = end.split('_').next().unwrap_or(end);
+            Agg {
+                alias: format!("avg_{}s_to_{head}", to.name),
+                label: format!(
+                    "Average {}s from {} to {}",
+                    to.name,
+                    column_words(&Col::new(table, start), catalog),
+                    column_words(&Col::new(table, end), catalog)
+                ),
+                expr: convert(&seconds, &unit_of("second")?, &to)?,
+                filter: Some(format!("{end} IS NOT NULL")),
+                note: None,
+            }
+        }
         Measure::New(t) => Agg {
             alias: format!("new_{t}"),
             label: format!("New {}", table_words(t)),

@@ -446,7 +446,7 @@ pub(super) fn average(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
     let timed = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
     let mut out = Vec::new();
     for m in &plan.measures {
-        if let Measure::Average(_) = m {
+        if let Measure::Average(_) | Measure::Span { .. } = m {
             out.push(m.clone());
             continue;
         }

@@ -33,6 +33,14 @@ pub enum Measure {
         base: String,
         filter: Option<String>,
     },
+    /// "average days to pay an invoice": the time from a table's own date
+    /// (`start`) to the later date a verb names (`end`), over the rows
+    /// that have it.
+    Span {
+        table: String,
+        start: String,
+        end: String,
+    },
 }
 
 /// What `Measure::OfRows` computes over a total's rows.

@@ -406,8 +406,13 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             used[i] = true;
         }
     }
+    if let Some(s) = super::span::scan(words, texts, &mut used, catalog) {
+        p.plan.measures.push(s.measure);
+        p.plan.unit = s.unit;
+    }
     match units::scan(words, texts, &mut used, catalog) {
-        Ok(unit) => p.plan.unit = unit,
+        Ok(Some(unit)) => p.plan.unit = Some(unit),
+        Ok(None) => {}
         Err(word) => {
             p.refusal = Some(format!(
                 "'{word}' is a unit of time, and I can't tell which one duration to give in it."
@@ -868,6 +873,21 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
 
     p.money_word = st.threshold.is_none() && texts.iter().any(|t| words::is_money_word(t));
     let verb_metric = p.weak_metric.as_ref().map(|(m, _)| m.clone());
+    // "average days to pay invoices": the table's rows are those timed.
+    let spans: Vec<String> = p
+        .plan
+        .measures
+        .iter()
+        .filter_map(|m| match m {
+            Measure::Span { table, .. } => Some(table.clone()),
+            _ => None,
+        })
+        .collect();
+    if !spans.is_empty() {
+        p.plan
+            .measures
+            .retain(|m| counted_entity(m, catalog).is_none_or(|t| !spans.contains(&t)));
+    }
     if let Some((m, verb)) = p.weak_metric.take() {
         if p.plan.measures.is_empty()
             && !(p.plan.list.is_some() || list_context || p.wants_count && !p.tables.is_empty())

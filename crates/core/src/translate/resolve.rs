@@ -71,7 +71,10 @@ fn additive(m: &Measure, catalog: &Catalog) -> bool {
         Measure::OfRows {
             agg: RowAgg::Count, ..
         } => true,
-        Measure::Average(_) | Measure::OfRows { .. } | Measure::Distinct { .. } => false,
+        Measure::Average(_)
+        | Measure::OfRows { .. }
+        | Measure::Distinct { .. }
+        | Measure::Span { .. } => false,
     }
 }
 

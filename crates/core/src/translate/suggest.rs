@@ -39,9 +39,10 @@ pub(super) fn suggestions(plan: &Plan, catalog: &Catalog) -> Vec<String> {
             false,
         ),
         // A distinct count is not split further.
-        Measure::Distinct { .. } | Measure::Sum { .. } | Measure::OfRows { .. } => {
-            return starters()
-        }
+        Measure::Distinct { .. }
+        | Measure::Sum { .. }
+        | Measure::OfRows { .. }
+        | Measure::Span { .. } => return starters(),
     };
     // The base table's own dimensions, then those of the tables it links to.
     let mut dims: Vec<String> = Vec::new();

@@ -1,0 +1,176 @@
+//! Time between two dates of the same rows: "average days to pay an
+//! invoice", "how long does it take to close a ticket", "median hours to
+//! resolve". The later date is the one the verb names (`paid_on` for "pay",
+//! `closed_at` for "close"); the earlier one is the table's own date. Only
+//! rows that have the later date count: an unpaid invoice has no time to pay.
+
+use super::lexicon::{Kw, Lex, Word};
+use super::plan::Measure;
+use super::read::is_filler;
+use super::units::{unit_of, TimeUnit};
+use super::words::{entries, Entry};
+use crate::catalog::{Catalog, ColumnType, TableDef};
+
+/// A duration between two dates read from the question: the measure, and
+/// the unit it asked in ("days"; none for "how long").
+pub(super) struct SpanRead {
+    pub measure: Measure,
+    pub unit: Option<TimeUnit>,
+}
+
+/// Finds "<unit|time|long> ... to|until <verb>" and marks its words used.
+pub(super) fn scan(
+    words: &[Word],
+    texts: &[String],
+    used: &mut [bool],
+    catalog: &Catalog,
+) -> Option<SpanRead> {
+    let n = words.len();
+    for i in 0..n {
+        // A duration the catalog names ("how long", "time to close") is
+        // its metric, not this reading.
+        if words[i].lexes().iter().any(|l| matches!(l, Lex::Metric(_))) {
+            continue;
+        }
+        let unit = unit_of(&texts[i]).filter(|_| !used[i]);
+        // "long" is filler elsewhere ("how long"): read here all the same.
+        let long = matches!(texts[i].as_str(), "time" | "long" | "how long");
+        if unit.is_none() && !long {
+            continue;
+        }
+        // "days it takes to pay", "time until closing": fillers between;
+        // "to close" may be one phrase of the lexicon.
+        let joined = |t: &str| {
+            ["to ", "until "]
+                .iter()
+                .find_map(|p| t.strip_prefix(p))
+                .map(str::to_string)
+        };
+        let mut j = i + 1;
+        while j < n && joined(&texts[j]).is_none() && (is_filler(&words[j]) || is_take(&texts[j])) {
+            j += 1;
+        }
+        // The verb: the rest of a joined phrase, else one of the next few
+        // words ("until an account is closed").
+        let candidates: Vec<(String, usize)> = match joined(texts.get(j).map_or("", String::as_str))
+        {
+            Some(v) => vec![(v, j)],
+            None if j + 1 < n
+                && (words[j].is(Kw::To) || texts[j] == "until" || texts[j] == "before") =>
+            {
+                (j + 1..n.min(j + 5))
+                    .map(|k| (texts[k].clone(), k))
+                    .collect()
+            }
+            None => continue,
+        };
+        // The rows: a table named after "to", else before the unit.
+        let named = (j + 1..n).chain((0..i).rev()).find_map(|k| {
+            words[k].lexes().iter().find_map(|l| match l {
+                Lex::Table(t) => Some((k, t.clone())),
+                _ => None,
+            })
+        });
+        let tables: Vec<&TableDef> = match &named {
+            Some((_, t)) => catalog.table(t).into_iter().collect(),
+            None => catalog.tables.iter().collect(),
+        };
+        let hit = candidates.iter().find_map(|(verb, k)| {
+            let mut found = tables
+                .iter()
+                .filter_map(|t| {
+                    Some((
+                        t.name.clone(),
+                        t.time_column.clone()?,
+                        date_of_verb(verb, t)?,
+                    ))
+                })
+                .filter(|(_, start, end)| start != end);
+            match (found.next(), found.next()) {
+                (Some(f), None) => Some((f, *k)),
+                _ => None,
+            }
+        });
+        let Some(((table, start, end), last)) = hit else {
+            continue;
+        };
+        for u in used.iter_mut().take(last + 1).skip(i) {
+            *u = true;
+        }
+        if let Some((k, _)) = named {
+            used[k] = true;
+        }
+        // "how long does it take to pay, in hours": the unit asked.
+        let asked =
+            (1..n).find(|&k| !used[k] && words[k - 1].is(Kw::In) && unit_of(&texts[k]).is_some());
+        let unit = match (unit, asked) {
+            (Some(u), _) => Some(u),
+            (None, Some(k)) => {
+                used[k - 1] = true;
+                used[k] = true;
+                unit_of(&texts[k])
+            }
+            (None, None) => None,
+        };
+        return Some(SpanRead {
+            measure: Measure::Span { table, start, end },
+            unit,
+        });
+    }
+    None
+}
+
+/// "it takes", "does it take", "did it take": the words between.
+fn is_take(text: &str) -> bool {
+    matches!(
+        text,
+        "it" | "take" | "takes" | "took" | "taken" | "on" | "average"
+    )
+}
+
+/// The date column of `t` that a verb names: its name's first word is the
+/// verb's past form ("pay": `paid_on`, "close": `closed_at`, "ship":
+/// `shipped_at`), or a synonym of it is.
+fn date_of_verb(verb: &str, t: &TableDef) -> Option<String> {
+    let forms = past_forms(verb);
+    let mut dated = t.columns.iter().filter(|c| {
+        matches!(c.column_type, ColumnType::Date | ColumnType::Timestamp)
+            || t.all_time_columns().any(|n| n == c.name)
+    });
+    let hit = |c: &&crate::catalog::ColumnDef| {
+        let head = c.name.split('_').next().unwrap_or_default();
+        forms.iter().any(|f| f == head)
+            || c.synonyms
+                .iter()
+                .any(|s| forms.iter().any(|f| s.eq_ignore_ascii_case(f)))
+    };
+    let first = dated.find(hit)?;
+    // Two columns the verb could name: not guessed.
+    dated.find(hit).is_none().then(|| first.name.clone())
+}
+
+/// "pay": paid; "close": closed; "ship": shipped; "cancel": canceled, cancelled.
+fn past_forms(verb: &str) -> Vec<String> {
+    let v = verb.trim().to_lowercase();
+    if v.len() < 3 {
+        return Vec::new();
+    }
+    let mut out = vec![v.clone()];
+    for (phrase, entry) in entries() {
+        if matches!(&entry, Entry::Form(base) if *base == v) {
+            out.push(phrase);
+        }
+    }
+    if let Some(stem) = v.strip_suffix('e') {
+        out.push(format!("{stem}ed"));
+    } else if let Some(stem) = v.strip_suffix('y') {
+        out.push(format!("{stem}ied"));
+    } else {
+        out.push(format!("{v}ed"));
+        if let Some(last) = v.chars().last() {
+            out.push(format!("{v}{last}ed"));
+        }
+    }
+    out.push(format!("{v}d"));
+    out
+}
