@@ -640,12 +640,13 @@ pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) 
         _ => return,
     };
     // The states of the rows, and their values where those rows are named.
-    // A value of rows that link to the entity names those rows too ("how
-    // many clients have a savings account": the entity has no product).
+    // After "how many", a value of rows that link to the entity names those
+    // rows too ("how many clients have a savings account": clients have no
+    // product).
     let named_fact = |t: &str| {
         named.as_deref() == Some(t)
             || p.tables.iter().any(|x| x == t)
-            || catalog.relationship(t, &entity).is_some()
+            || p.asks_how_many && catalog.relationship(t, &entity).is_some()
     };
     let mut facts = plan.filters.iter().filter_map(|f| match f {
         Filter::State { name, .. } => catalog
