@@ -1085,3 +1085,16 @@ fn time_between_two_dates_of_a_row_reads_the_date_the_verb_names() {
     // A verb that names no date of the rows is not guessed.
     assert!(refused("average days to refund an order"));
 }
+
+#[test]
+fn the_amount_of_rows_in_a_catalog_state_is_their_sum() {
+    assert_eq!(
+        saas_answer("total amount of overdue invoices"),
+        "SELECT SUM(amount_cents) AS total_amount_cents FROM invoices WHERE status = 'past_due'"
+    );
+    // No state named: which invoices (billed ones are not void) is asked.
+    assert!(!matches!(
+        translate("amount of invoices", None, &saas(), &ctx()),
+        Translation::Answer(_)
+    ));
+}

@@ -526,6 +526,7 @@ pub(super) fn money(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
                 ..
             }
         ) || names_state_column(plan, catalog)
+            || names_rows_state(plan, name, catalog)
         {
             plan.measures = vec![sum];
             return Ok(());
@@ -561,6 +562,24 @@ fn names_state_column(plan: &Plan, catalog: &Catalog) -> bool {
             .and_then(|m| catalog.metric(m))
             .and_then(|m| m.filter.as_deref())
             .is_some_and(|f| f.starts_with(&format!("{} = ", col.column))),
+        _ => false,
+    })
+}
+
+/// "total amount of overdue invoices": a catalog state of the counted rows
+/// names which rows the amount is of.
+fn names_rows_state(plan: &Plan, count: &str, catalog: &Catalog) -> bool {
+    let Some(table) = catalog.metric(count).map(|d| d.table.as_str()) else {
+        return false;
+    };
+    plan.filters.iter().any(|f| match f {
+        Filter::State {
+            name,
+            negated: false,
+        } => catalog
+            .states
+            .iter()
+            .any(|s| s.name == *name && s.table == table),
         _ => false,
     })
 }
