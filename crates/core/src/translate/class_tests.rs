@@ -1098,3 +1098,19 @@ fn the_amount_of_rows_in_a_catalog_state_is_their_sum() {
         Translation::Answer(_)
     ));
 }
+
+#[test]
+fn a_number_range_keeps_both_bounds() {
+    assert_eq!(
+        answer("orders between 100 and 500"),
+        "SELECT COUNT(*) AS orders FROM orders WHERE amount >= 100 AND amount <= 500"
+    );
+    assert_eq!(
+        answer("how many products have a unit price between 50 and 20"),
+        "SELECT COUNT(*) AS products FROM products WHERE unit_price >= 20 AND unit_price <= 50"
+    );
+    // Dates stay a period.
+    assert!(
+        answer("orders between january and march").contains("ordered_at >= TIMESTAMP '2025-01-01")
+    );
+}

@@ -2,7 +2,7 @@
 //! sets in the plan, and what it leaves for the words after it.
 
 use super::lexicon::{Grain, Kw, Lex, Word};
-use super::plan::{group_in, push_group, Compare, Filter, Group, ListOrder, ListSpec};
+use super::plan::{group_in, push_group, Compare, Filter, Group, ListOrder, ListSpec, Op};
 use super::read::{distinct_dim, is_filler, named_tables, Parsed};
 use super::threshold;
 use crate::catalog::Catalog;
@@ -14,6 +14,8 @@ pub(super) struct KwState {
     pub(super) rank: Option<(bool, Option<usize>)>,
     pub(super) negate_next: bool,
     pub(super) threshold: Option<threshold::Threshold>,
+    /// The upper bound of "between 100 and 500".
+    pub(super) upper: Option<threshold::Threshold>,
     pub(super) list_limit: Option<usize>,
     /// Where the word that asked for a list of rows stands.
     pub(super) list_at: Option<usize>,
@@ -190,6 +192,52 @@ pub(super) fn keyword(
             } else {
                 p.unknown.push(texts[i].clone());
             }
+        }
+        // "orders between 100 and 500": both bounds, kept.
+        Kw::Between
+            if words.get(i + 2).is_some_and(|w| w.is(Kw::And))
+                && words.get(i + 1).and_then(Word::number).is_some()
+                && words.get(i + 3).and_then(Word::number).is_some() =>
+        {
+            let (a, b) = (
+                words[i + 1].number().unwrap_or_default(),
+                words[i + 3].number().unwrap_or_default(),
+            );
+            // The column named before, of a table the question names if
+            // several have it ("products with a unit price between ...").
+            let named: Vec<&String> = words
+                .iter()
+                .flat_map(|w| w.lexes())
+                .filter_map(|l| match l {
+                    Lex::Table(t) => Some(t),
+                    _ => None,
+                })
+                .collect();
+            let cols: Vec<&super::lexicon::Col> = if i > 0 {
+                words[i - 1]
+                    .lexes()
+                    .iter()
+                    .filter_map(|l| match l {
+                        Lex::Numeric(c) => Some(c),
+                        _ => None,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let col = cols
+                .iter()
+                .find(|c| named.contains(&&c.table))
+                .or(cols.first())
+                .map(|c| (*c).clone());
+            if col.is_some() {
+                used[i - 1] = true;
+            }
+            for u in used.iter_mut().skip(i).take(4) {
+                *u = true;
+            }
+            st.threshold = Some((Op::Ge, a.min(b), col.clone(), i));
+            st.upper = Some((Op::Le, a.max(b), col, i));
         }
         Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost => {
             if let Some(t) = threshold::read(k, i, words, texts, used, catalog, p) {

@@ -619,7 +619,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             && words.get(i + 1).is_some_and(|w| {
                 matches!(
                     w.kw(),
-                    Some(Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost)
+                    Some(Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost | Kw::Between)
                 )
             })
             && words.get(i + 2).and_then(Word::number).is_some()
@@ -977,7 +977,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         // "which channel brings in revenue": a ranking, highest first.
         let _ = &p;
     }
-    if let Some((op, value, col, _)) = st.threshold {
+    for (op, value, col, _) in st.threshold.into_iter().chain(st.upper) {
         let col = col.or_else(|| default_threshold_column(&p, catalog));
         match col {
             Some(c) => p.plan.filters.push(Filter::Cmp { col: c, op, value }),
