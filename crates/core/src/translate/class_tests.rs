@@ -1114,3 +1114,22 @@ fn a_number_range_keeps_both_bounds() {
         answer("orders between january and march").contains("ordered_at >= TIMESTAMP '2025-01-01")
     );
 }
+
+#[test]
+fn entities_without_or_with_linked_rows_by_the_tables_name() {
+    // "users" names the users' label column too: still the table's rows.
+    assert_eq!(
+        saas_answer("companies without users"),
+        "SELECT COUNT(*) AS companies FROM companies WHERE company_id NOT IN (SELECT company_id FROM users WHERE company_id IS NOT NULL)"
+    );
+    // "which companies": the companies with such rows, listed.
+    let sql = saas_answer("which companies have overdue invoices");
+    assert!(
+        sql.contains("FROM invoices WHERE status = 'past_due'"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("JOIN companies e ON per.entity_key = e.company_id"),
+        "{sql}"
+    );
+}

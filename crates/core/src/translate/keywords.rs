@@ -390,6 +390,13 @@ fn absence(
         Lex::Metric(m) | Lex::Verb(m) if figures => catalog.metric(m).map(|d| d.table.clone()),
         _ => None,
     });
+    // "companies without users": a table's name is its rows, not its label.
+    let column = column.filter(|c| {
+        !lexes.contains(&Lex::Table(c.table.clone()))
+            || catalog
+                .table(&c.table)
+                .is_some_and(|t| t.label_column.as_deref() != Some(c.column.as_str()))
+    });
     let filter = match (column, linked) {
         (Some(col), _) => Filter::Null {
             col,

@@ -604,9 +604,82 @@ fn sum_of_counted_rows(count: &str, catalog: &Catalog) -> Option<Measure> {
 /// rows of another table are in a state of that table is the number of
 /// distinct entity keys among those rows.
 pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
-    if plan.is_shaped() {
+    // "which companies have overdue invoices": rows that link to the
+    // entity grouped by its label; the entity is what is counted.
+    let mut measures = plan.measures.clone();
+    // The rows: those counted, or those a state names ("overdue invoices").
+    let state_rows = plan.filters.iter().find_map(|f| match f {
+        Filter::State {
+            name,
+            negated: false,
+        } => catalog
+            .states
+            .iter()
+            .find(|s| s.name == *name)
+            .map(|s| s.table.clone()),
+        _ => None,
+    });
+    let rows_measure = match plan.measures.as_slice() {
+        [m] => Some(m.clone()),
+        [] => state_rows.map(|t| count_metric(&t, catalog)),
+        _ => None,
+    };
+    if let ([Group::Dim(c)], Some(m)) = (plan.groups.as_slice(), rows_measure) {
+        let label = catalog
+            .table(&c.table)
+            .is_some_and(|t| t.label_column.as_deref() == Some(c.column.as_str()));
+        let rows = match &m {
+            Measure::Metric(n) if is_count_all(n, catalog) => {
+                catalog.metric(n).map(|d| d.table.clone())
+            }
+            Measure::Rows(t) => Some(t.clone()),
+            _ => None,
+        }
+        .filter(|f| *f != c.table && catalog.relationship(f, &c.table).is_some());
+        if let (true, Some(_), Measure::Metric(_)) = (label, rows, count_metric(&c.table, catalog))
+        {
+            measures = vec![count_metric(&c.table, catalog), m];
+        }
+    }
+    let counted_tables: Vec<String> = measures
+        .iter()
+        .filter_map(|m| match m {
+            Measure::Rows(t) => Some(t.clone()),
+            Measure::Metric(n) if is_count_all(n, catalog) => {
+                catalog.metric(n).map(|d| d.table.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    // The companies are then listed, not split by their name.
+    let own_groups = !plan.groups.is_empty()
+        && plan.compare.is_none()
+        && plan.rank.is_none()
+        && !plan.share
+        && plan.list.is_none()
+        && !p.asks_how_many
+        && plan
+            .groups
+            .iter()
+            .all(|g| matches!(g, Group::Dim(c) if counted_tables.contains(&c.table)));
+    if plan.is_shaped() && !own_groups {
         return;
     }
+    if !own_groups {
+        entities_in_state_of(plan, p, catalog);
+        return;
+    }
+    let (groups, before) = (std::mem::take(&mut plan.groups), plan.measures.clone());
+    plan.measures = measures;
+    entities_in_state_of(plan, p, catalog);
+    // Not read as entities with such rows: the split stays.
+    if plan.per_entity.is_none() {
+        plan.groups = groups;
+        plan.measures = before;
+    }
+}
+
+fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
     // "how many customers have refunded orders": the customers a distinct
     // count keeps on orders, among the rows a count with a filter names.
     if let ([Measure::Metric(a), Measure::Metric(b)], true) =
