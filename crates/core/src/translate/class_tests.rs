@@ -1070,7 +1070,7 @@ fn time_between_two_dates_of_a_row_reads_the_date_the_verb_names() {
     let sql = banking_answer("average days to close an account");
     assert_eq!(
         sql,
-        "SELECT AVG((DATE_PART('epoch', closed_on) - DATE_PART('epoch', opened_on)) / 86400.0) AS avg_days_to_closed FROM accounts WHERE closed_on IS NOT NULL"
+        "SELECT AVG((DATE_PART('epoch', CAST(closed_on AS TIMESTAMP)) - DATE_PART('epoch', CAST(opened_on AS TIMESTAMP))) / 86400.0) AS avg_days_to_closed FROM accounts WHERE closed_on IS NOT NULL"
     );
     assert_eq!(
         banking_answer("average number of days until an account is closed"),
@@ -1132,4 +1132,14 @@ fn entities_without_or_with_linked_rows_by_the_tables_name() {
         sql.contains("JOIN companies e ON per.entity_key = e.company_id"),
         "{sql}"
     );
+}
+
+#[test]
+fn a_ranking_by_a_verbs_figure_keeps_it_over_rows_of_a_value() {
+    // "which clients spent the most by card" counted card transactions.
+    let sql = banking_answer("which clients spent the most by card last month");
+    assert!(sql.contains("SUM(-amount_cents)"), "{sql}");
+    assert!(sql.contains("t.status = 'booked'"), "{sql}");
+    // With no verb, rows of that value are what is counted.
+    assert!(answer("top 5 customers by web").contains("COUNT(*)"));
 }

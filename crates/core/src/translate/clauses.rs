@@ -222,10 +222,20 @@ fn average_agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
         },
         Measure::Span { table, start, end } => {
             let to = ctx.unit.clone().or_else(|| unit_of("days"))?;
-            let (s, e) = (
-                ctx.col(&Col::new(table, start)),
-                ctx.col(&Col::new(table, end)),
-            );
+            // Polars' epoch of a Date fails: a date is read as its midnight.
+            let stamp = |c: &str| {
+                let q = ctx.col(&Col::new(table, c));
+                let is_date = catalog
+                    .table(table)
+                    .and_then(|t| t.column(c))
+                    .is_some_and(|d| d.column_type == ColumnType::Date);
+                if is_date {
+                    format!("CAST({q} AS TIMESTAMP)")
+                } else {
+                    q
+                }
+            };
+            let (s, e) = (stamp(start), stamp(end));
             let seconds = format!("AVG(DATE_PART('epoch', {e}) - DATE_PART('epoch', {s}))");
             let head = end.split('_').next().unwrap_or(end);
             Agg {

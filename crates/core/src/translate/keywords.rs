@@ -318,7 +318,15 @@ pub(super) fn keyword(
                         || words.get(j + 1).is_some_and(|w| {
                             w.lexes().iter().any(|l| *l == Lex::Table(c.table.clone()))
                         });
-                    if st.rank.is_some() && !agent {
+                    if st.rank.is_some() && !agent && p.weak_metric.is_some() {
+                        // "which clients spent the most by card": the verb's
+                        // figure, over rows of that value.
+                        p.plan.filters.push(Filter::In {
+                            col: c,
+                            values: vec![v],
+                            negated: false,
+                        });
+                    } else if st.rank.is_some() && !agent {
                         // "top 5 companies by exports": ranked by how many
                         // rows of that value each has.
                         let count = super::resolve::count_metric(&c.table, catalog);
