@@ -1143,3 +1143,23 @@ fn a_ranking_by_a_verbs_figure_keeps_it_over_rows_of_a_value() {
     // With no verb, rows of that value are what is counted.
     assert!(answer("top 5 customers by web").contains("COUNT(*)"));
 }
+
+#[test]
+fn how_many_entities_in_a_state_of_linked_rows_counts_distinct_entities() {
+    assert_eq!(
+        saas_answer("how many customers churned last quarter"),
+        "SELECT COUNT(DISTINCT company_id) AS distinct_company_id FROM subscriptions WHERE status = 'canceled' AND canceled_on >= DATE '2025-07-01' AND canceled_on < DATE '2025-10-01'"
+    );
+    let sql = saas_answer("which companies are on a free trial at the moment");
+    assert!(
+        sql.contains("FROM subscriptions WHERE status = 'trialing'"),
+        "{sql}"
+    );
+    // A figure that names rows only second ("billings": amount billed)
+    // after a group keeps the groups past the threshold.
+    let sql = saas_answer("months in 2025 where billings went above 40k");
+    assert!(
+        sql.ends_with("WHERE billed > 40000 ORDER BY month"),
+        "{sql}"
+    );
+}

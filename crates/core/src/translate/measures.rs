@@ -617,6 +617,11 @@ pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) 
             .iter()
             .find(|s| s.name == *name)
             .map(|s| s.table.clone()),
+        Filter::In {
+            col,
+            negated: false,
+            ..
+        } => Some(col.table.clone()),
         _ => None,
     });
     let rows_measure = match plan.measures.as_slice() {

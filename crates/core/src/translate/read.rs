@@ -248,6 +248,35 @@ fn counted_subject(
     let figure = match (others.as_slice(), &verb_metric) {
         ([Measure::Metric(m)], _) => m.clone(),
         ([], Some(m)) => m.clone(),
+        ([], None) => {
+            // "how many customers churned last quarter": the rows a state
+            // names, of a table that links to the entity.
+            let state_table = p.plan.filters.iter().find_map(|f| match f {
+                Filter::State {
+                    name,
+                    negated: false,
+                } => catalog
+                    .states
+                    .iter()
+                    .find(|s| s.name == *name)
+                    .map(|s| s.table.clone()),
+                _ => None,
+            });
+            let Some(t) = state_table.filter(|t| *t != entity) else {
+                return;
+            };
+            let Some(rel) = catalog.relationship(&t, &entity) else {
+                return;
+            };
+            p.plan.measures = vec![Measure::Distinct {
+                col: Col::new(&t, &rel.from_column),
+                base: t.clone(),
+                filter: None,
+            }];
+            p.tables.retain(|x| *x != entity);
+            p.loose_tables.retain(|x| *x != entity);
+            return;
+        }
         _ => return,
     };
     let Some(d) = catalog.metric(&figure) else {

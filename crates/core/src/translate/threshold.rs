@@ -101,7 +101,20 @@ pub(super) fn read(
         // "countries with more than 100 orders", "months with revenue over
         // 20000", "customers with revenue over 1000": a group named before
         // its figure; the threshold is on each group's figure, not each row.
-        if col.is_none() && before.is_none() {
+        // A word that may name rows but names another figure first
+        // ("billings": amount billed, or invoices) reads as that figure.
+        let rows_named = (0..i)
+            .rev()
+            .find(|&j| !is_filler(&words[j]) && !words[j].is(Kw::In))
+            .is_some_and(|j| {
+                let lexes = words[j].lexes();
+                lexes.iter().any(|l| matches!(l, Lex::Table(_)))
+                    && !lexes.iter().any(|l| match l {
+                        Lex::Metric(m) => !super::resolve::is_count_all(m, catalog),
+                        _ => false,
+                    })
+            });
+        if col.is_none() && (before.is_none() || !rows_named) {
             match group_figure(words, i, at, catalog) {
                 Some(GroupFigure::Group) => {
                     p.plan.having = Some(Having {
