@@ -47,7 +47,12 @@ pub(super) fn scan(
                 .map(str::to_string)
         };
         let mut j = i + 1;
-        while j < n && joined(&texts[j]).is_none() && (is_filler(&words[j]) || is_take(&texts[j])) {
+        // "days does it take customers to settle": who takes it, between.
+        let subject = |w: &Word| w.lexes().iter().any(|l| matches!(l, Lex::Table(_)));
+        while j < n
+            && joined(&texts[j]).is_none()
+            && (is_filler(&words[j]) || is_take(&texts[j]) || subject(&words[j]))
+        {
             j += 1;
         }
         // The verb: the rest of a joined phrase, else one of the next few
@@ -137,12 +142,15 @@ fn date_of_verb(verb: &str, t: &TableDef) -> Option<String> {
         matches!(c.column_type, ColumnType::Date | ColumnType::Timestamp)
             || t.all_time_columns().any(|n| n == c.name)
     });
+    // The column's name or a synonym starts with one of the forms
+    // ("settled on" for "settle").
     let hit = |c: &&crate::catalog::ColumnDef| {
         let head = c.name.split('_').next().unwrap_or_default();
         forms.iter().any(|f| f == head)
-            || c.synonyms
-                .iter()
-                .any(|s| forms.iter().any(|f| s.eq_ignore_ascii_case(f)))
+            || c.synonyms.iter().any(|s| {
+                let first = s.split(' ').next().unwrap_or_default();
+                forms.iter().any(|f| first.eq_ignore_ascii_case(f))
+            })
     };
     let first = dated.find(hit)?;
     // Two columns the verb could name: not guessed.
@@ -151,9 +159,13 @@ fn date_of_verb(verb: &str, t: &TableDef) -> Option<String> {
 
 /// "pay": paid; "close": closed; "ship": shipped; "cancel": canceled, cancelled.
 fn past_forms(verb: &str) -> Vec<String> {
-    let v = verb.trim().to_lowercase();
+    let mut v = verb.trim().to_lowercase();
     if v.len() < 3 {
         return Vec::new();
+    }
+    // A noun of the act: "payment" is "pay", "shipment" "ship".
+    if let Some(stem) = v.strip_suffix("ment").filter(|s| s.len() >= 3) {
+        v = stem.to_string();
     }
     let mut out = vec![v.clone()];
     for (phrase, entry) in entries() {
