@@ -1163,3 +1163,15 @@ fn how_many_entities_in_a_state_of_linked_rows_counts_distinct_entities() {
         "{sql}"
     );
 }
+
+#[test]
+fn rows_with_a_numeric_column_are_those_holding_a_value() {
+    let sql = answer("number of orders with a discount in 2025");
+    assert!(
+        sql.contains("(discount IS NOT NULL AND discount <> 0)"),
+        "{sql}"
+    );
+    assert!(answer("orders without a discount").contains("(discount IS NULL OR discount = 0)"));
+    // A bare column still says nothing to compute.
+    assert!(refused("discount by channel"));
+}

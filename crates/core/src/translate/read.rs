@@ -881,11 +881,24 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         if let Some(c) = numeric_column(words, i, catalog, &mut p) {
             // "average amount": the catalog's average of that column, else the
             // column's own average; a bare column says nothing to compute.
+            // "orders with a discount": rows where the column holds a value.
+            let with_a =
+                |k: usize| ["with", "have", "has", "had", "having"].contains(&texts[k].as_str());
+            let present = i >= 1
+                && (with_a(i - 1)
+                    || i >= 2
+                        && ["a", "an", "any"].contains(&texts[i - 1].as_str())
+                        && with_a(i - 2));
             if p.average {
                 let m = average_metric(&c, catalog)
                     .map(Measure::Metric)
                     .unwrap_or(Measure::Average(c));
                 push_measure(&mut p.plan.measures, m);
+            } else if present {
+                p.plan.filters.push(Filter::Null {
+                    col: c,
+                    negated: true,
+                });
             } else {
                 p.unaccounted.push(texts[i].clone());
             }
