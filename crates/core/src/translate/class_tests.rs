@@ -1175,3 +1175,19 @@ fn rows_with_a_numeric_column_are_those_holding_a_value() {
     // A bare column still says nothing to compute.
     assert!(refused("discount by channel"));
 }
+
+#[test]
+fn a_period_on_a_linked_tables_date_filters_those_rows() {
+    // The accounts opened in 2024; their card spend of any date.
+    let sql = banking_answer("card spend of accounts opened in 2024");
+    assert!(
+        sql.contains("a.opened_on >= DATE '2024-01-01' AND a.opened_on < DATE '2025-01-01'"),
+        "{sql}"
+    );
+    assert!(!sql.contains("booked_at"), "{sql}");
+    // An entity counted over other rows, by its own date: its own rows.
+    assert_eq!(
+        answer("how many customers joined since march"),
+        "SELECT COUNT(*) AS customers FROM customers WHERE signup_date >= DATE '2025-03-01' AND signup_date < DATE '2025-11-16'"
+    );
+}

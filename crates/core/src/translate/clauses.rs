@@ -364,6 +364,17 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
                 ),
             }
         }
+        Filter::Dated { col, period } => {
+            let is_date = ctx
+                .catalog
+                .table(&col.table)
+                .and_then(|t| t.column(&col.column))
+                .is_some_and(|d| d.column_type == ColumnType::Date);
+            (
+                period_cond(period, &ctx.col(col), is_date).join(" AND "),
+                format!("{} {}", column_words(col, ctx.catalog), period.label),
+            )
+        }
         Filter::Named { col, name } => (
             format!("LOWER({}) = {}", ctx.col(col), quote(&name.to_lowercase())),
             format!(

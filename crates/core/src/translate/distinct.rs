@@ -57,7 +57,8 @@ pub(super) fn distinct(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result
             Filter::In { col: c, .. }
             | Filter::Cmp { col: c, .. }
             | Filter::Null { col: c, .. }
-            | Filter::Named { col: c, .. } => c.table == base && shares_column(&c.column, f),
+            | Filter::Named { col: c, .. }
+            | Filter::Dated { col: c, .. } => c.table == base && shares_column(&c.column, f),
             Filter::State { .. } | Filter::Without { .. } => true,
         });
         if clash {

@@ -356,7 +356,8 @@ pub(super) fn entity_count(plan: &mut Plan, catalog: &Catalog) {
         Filter::In { col, .. }
         | Filter::Cmp { col, .. }
         | Filter::Null { col, .. }
-        | Filter::Named { col, .. } => on_entity(col),
+        | Filter::Named { col, .. }
+        | Filter::Dated { col, .. } => on_entity(col),
         Filter::State { .. } | Filter::Without { .. } => false,
     });
     // "what % of customers are in Germany": a share of the entity's rows.

@@ -118,6 +118,9 @@ pub enum Filter {
     Without { table: String },
     /// "Jane Smith": a label equal to a typed name, case aside.
     Named { col: Col, name: String },
+    /// "revenue from customers who signed up in 2025": a date of a linked
+    /// table in a period (the measured rows keep any date).
+    Dated { col: Col, period: Period },
 }
 
 impl Filter {
@@ -127,7 +130,8 @@ impl Filter {
             Filter::In { col, .. }
             | Filter::Cmp { col, .. }
             | Filter::Null { col, .. }
-            | Filter::Named { col, .. } => Some(col),
+            | Filter::Named { col, .. }
+            | Filter::Dated { col, .. } => Some(col),
             Filter::State { .. } | Filter::Without { .. } => None,
         }
     }

@@ -293,7 +293,7 @@ fn counted_subject(
 
 /// The table a metric counts the distinct keys of ("account holders":
 /// `COUNT(DISTINCT client_id)` over accounts counts clients).
-fn distinct_keys_of(metric: &str, catalog: &Catalog) -> Option<String> {
+pub(super) fn distinct_keys_of(metric: &str, catalog: &Catalog) -> Option<String> {
     let d = catalog.metric(metric)?;
     let e = d.expression.replace(' ', "");
     catalog

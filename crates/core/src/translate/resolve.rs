@@ -117,7 +117,28 @@ pub(super) fn complete(
     measures::average(&mut plan, p, catalog)?;
     measures::money(&mut plan, p, catalog)?;
     measures::entities_without(&mut plan, catalog);
+    // "how many customers joined since March": a count of the entity a
+    // distinct count keeps over other rows is of its own rows, by its date.
+    if let (Some(c), [Measure::Metric(m)]) = (&plan.date_column, plan.measures.as_slice()) {
+        if super::read::distinct_keys_of(m, catalog).as_deref() == Some(c.table.as_str()) {
+            plan.measures = vec![Measure::Rows(c.table.clone())];
+        }
+    }
     let base = base_table(&plan, catalog)?;
+    // "revenue from customers who signed up in 2025": the period dates the
+    // linked rows; the measured ones keep any date.
+    if let (Some(c), Some(p)) = (
+        plan.date_column
+            .clone()
+            .filter(|c| c.table != base && catalog.relationship(&base, &c.table).is_some()),
+        plan.period.clone(),
+    ) {
+        if plan.compare.is_none() && !plan.groups.iter().any(|g| matches!(g, Group::Time(_))) {
+            plan.filters.push(Filter::Dated { col: c, period: p });
+            plan.period = None;
+            plan.date_column = None;
+        }
+    }
     if let Some(c) = plan.date_column.as_ref().filter(|c| c.table != base) {
         return Err(unsupported(
             catalog,
@@ -306,7 +327,8 @@ fn rate(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> bool {
         Filter::In { col, .. }
         | Filter::Cmp { col, .. }
         | Filter::Null { col, .. }
-        | Filter::Named { col, .. } => col.table.clone(),
+        | Filter::Named { col, .. }
+        | Filter::Dated { col, .. } => col.table.clone(),
         Filter::Without { .. } => return false,
         Filter::State { name, .. } => match catalog.states.iter().find(|s| s.name == *name) {
             Some(s) => s.table.clone(),
@@ -582,7 +604,10 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
             !negated && col.table == base
         }
         Filter::State { negated, .. } => !negated,
-        Filter::Cmp { .. } | Filter::Without { .. } | Filter::Named { .. } => false,
+        Filter::Cmp { .. }
+        | Filter::Without { .. }
+        | Filter::Named { .. }
+        | Filter::Dated { .. } => false,
     });
     if part_of_rows {
         return Err(Translation::Clarify {
@@ -795,7 +820,8 @@ pub(super) fn clarify_measure(plan: &Plan, catalog: &Catalog) -> Translation {
                     Filter::In { col, .. }
                     | Filter::Cmp { col, .. }
                     | Filter::Null { col, .. }
-                    | Filter::Named { col, .. } => reaches(t, &Group::Dim(col.clone()), catalog),
+                    | Filter::Named { col, .. }
+                    | Filter::Dated { col, .. } => reaches(t, &Group::Dim(col.clone()), catalog),
                     Filter::State { .. } | Filter::Without { .. } => true,
                 })
         })

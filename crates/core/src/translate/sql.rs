@@ -235,7 +235,8 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
                 Filter::In { col, .. }
                 | Filter::Cmp { col, .. }
                 | Filter::Null { col, .. }
-                | Filter::Named { col, .. } => col.table == base,
+                | Filter::Named { col, .. }
+                | Filter::Dated { col, .. } => col.table == base,
                 Filter::State { .. } | Filter::Without { .. } => true,
             };
             if !on_base {
