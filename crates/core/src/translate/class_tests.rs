@@ -1191,3 +1191,31 @@ fn a_period_on_a_linked_tables_date_filters_those_rows() {
         "SELECT COUNT(*) AS customers FROM customers WHERE signup_date >= DATE '2025-03-01' AND signup_date < DATE '2025-11-16'"
     );
 }
+
+#[test]
+fn a_change_is_in_percent_from_the_earlier_period() {
+    let sql = answer("revenue growth vs last year");
+    assert!(sql.contains("AS revenue_change_pct"), "{sql}");
+    // "vs last year" alone: this year against it.
+    assert!(sql.contains("ordered_at >= TIMESTAMP '2025-01-01 00:00:00' AND ordered_at < TIMESTAMP '2026-01-01 00:00:00' THEN amount END) AS revenue_current"), "{sql}");
+    let sql = answer("revenue growth by month this year");
+    assert!(sql.contains("(revenue - LAG(revenue) OVER (ORDER BY month)) * 100.0 / LAG(revenue) OVER (ORDER BY month) AS revenue_change_pct"), "{sql}");
+    // No periods to compare: asked, never a bare total.
+    assert!(refused("revenue growth"));
+    // The new shapes pass the guard.
+    let guard = crate::guard::SqlGuard::new(&Catalog::demo());
+    for q in [
+        "revenue growth by month this year",
+        "countries with more than 100 orders",
+        "how many countries had more than 100 orders",
+        "median order value by channel",
+        "average revenue per customer by country",
+        "orders between 100 and 500",
+    ] {
+        let sql = answer(q);
+        assert!(guard.check(&sql).is_ok(), "{q}: {sql}");
+    }
+    let guard = crate::guard::SqlGuard::new(&banking());
+    let sql = banking_answer("average days to close an account");
+    assert!(guard.check(&sql).is_ok(), "{sql}");
+}

@@ -277,6 +277,7 @@ pub(super) fn keyword(
             p.new_table = table.map(|t| (t, metric));
         }
         Kw::Average => p.average = true,
+        Kw::Change => p.plan.growth = true,
         Kw::OverTime if !p.plan.groups.iter().any(|g| matches!(g, Group::Time(_))) => {
             p.plan.groups.push(Group::Time(Grain::Month));
         }

@@ -64,6 +64,8 @@ pub enum Kw {
     ThisSoFar,
     /// "median", "percentile": a statistic it does not compute.
     Statistic,
+    /// "growth", "change": a figure's change between two periods, in percent.
+    Change,
     /// "on the same day", "within 24 hours": two dates of one row compared.
     SameSpan,
     Next,

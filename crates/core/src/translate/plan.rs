@@ -217,6 +217,9 @@ pub struct Plan {
     pub having: Option<Having>,
     /// "median": averages become medians (`AVG(x)` is `MEDIAN(x)`).
     pub median: bool,
+    /// "growth", "change": the change in percent between the compared
+    /// periods, or from each time bucket to the one before.
+    pub growth: bool,
     /// "invoices due in November": the date column the question named for
     /// its period, instead of the table's default one.
     pub date_column: Option<Col>,

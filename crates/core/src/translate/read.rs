@@ -461,6 +461,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     }
     let before_scan = used.clone();
     let found = period::scan(words, &mut used, today);
+    let period_at = (0..n).find(|&i| used[i] && !before_scan[i]);
     // "invoices due in November", "transactions with a value date in
     // October": a date column named right before the period is its date.
     if let Some(s) = (0..n).find(|&i| used[i] && !before_scan[i]) {
@@ -996,6 +997,26 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     }
     if periods.next().is_some() {
         p.unknown.push("a third period".into());
+    }
+    // "revenue vs last year": the one period named is the other one; the
+    // current one is this unit of the same length.
+    let vs_at = words.iter().position(|w| w.is(Kw::Vs));
+    if let (Some(Compare::Previous), Some(named), Some(v), Some(at)) =
+        (&p.plan.compare, &p.plan.period, vs_at, period_at)
+    {
+        let grain = match named.span {
+            period::Span::Months(12) => Some(Grain::Year),
+            period::Span::Months(3) => Some(Grain::Quarter),
+            period::Span::Months(1) => Some(Grain::Month),
+            period::Span::Days(7) => Some(Grain::Week),
+            _ => None,
+        };
+        let current = grain.and_then(|g| period::current(g, today));
+        if let Some(cur) = current.filter(|c| at > v && named.relative && c.start > named.start) {
+            let other = named.clone();
+            p.plan.period = Some(cur);
+            p.plan.compare = Some(Compare::Explicit(other));
+        }
     }
     // "top 5 most recent orders": the ranking word only counts the list.
     if let (Some(r), Some(l), Some((_, num))) = (st.rank_at, st.list_at, st.rank) {

@@ -678,6 +678,26 @@ fn single_share(
 
 /// A comparison needs a period, and is two figures, not a series.
 fn compare(plan: &mut Plan, ctx: &TranslateContext) -> Pass {
+    // "revenue growth last month": against the period before it.
+    let series = matches!(plan.groups.as_slice(), [Group::Time(_)]);
+    if plan.growth && plan.compare.is_none() && !series {
+        if plan.period.is_none() {
+            return Err(Translation::Unsupported {
+                reason: "A change needs two periods: say which, e.g. \"this year vs last year\", or ask for it by month.".into(),
+                suggestions: Vec::new(),
+            });
+        }
+        plan.compare = Some(Compare::Previous);
+    }
+    if plan.growth
+        && (plan.share || plan.rank.is_some() || plan.list.is_some() || plan.having.is_some())
+    {
+        return Err(Translation::Unsupported {
+            reason: "I can give a change between periods, not ranked, shared or listed as well."
+                .into(),
+            suggestions: Vec::new(),
+        });
+    }
     let Some(c) = &plan.compare else {
         return Ok(());
     };

@@ -438,12 +438,22 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         let expr = outer_expr(&a.expr);
         match &compare {
             Some((cur, other)) => {
+                let mut both = Vec::new();
                 for (suffix, p) in [("current", cur), ("previous", other)] {
                     let mut c = period_cond(p, &outer_ts, is_date);
                     c.extend(own.clone());
                     let e = conditional(&expr, &c.join(" AND "))
                         .ok_or("that figure cannot be compared")?;
-                    select.push(format!("{} AS {}_{suffix}", wrap(e), a.alias));
+                    select.push(format!("{} AS {}_{suffix}", wrap(e.clone()), a.alias));
+                    both.push(e);
+                }
+                // "revenue growth": the change from the earlier period, in percent.
+                if let (true, [now, before]) = (plan.growth, both.as_slice()) {
+                    select.push(format!(
+                        "{} AS {}_change_pct",
+                        wrap(format!("({now} - {before}) * 100.0 / {before}")),
+                        a.alias
+                    ));
                 }
                 measure_aliases.push(format!("{}_current", a.alias));
             }
@@ -515,7 +525,15 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             select.join(", "),
             keys.join(", ")
         );
-        if let Some(h) = plan.having {
+        if let (true, [Group::Time(_)], None) = (plan.growth, plan.groups.as_slice(), &compare) {
+            // "revenue growth by month": each bucket against the one before
+            // (a window over a grouped CTE, not inside the GROUP BY).
+            let key = keys.join(", ");
+            let m = &first_measure;
+            format!(
+                "{cte}, grouped AS ({grouped_sql}) SELECT {key}, {m}, ({m} - LAG({m}) OVER (ORDER BY {key})) * 100.0 / LAG({m}) OVER (ORDER BY {key}) AS {m}_change_pct FROM grouped ORDER BY {key}"
+            )
+        } else if let Some(h) = plan.having {
             // "countries with more than 100 orders": each group's figure,
             // kept when it passes; "how many countries ...": their count.
             let cond = format!(
@@ -590,6 +608,9 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         Some((cur, other)) => Some(format!("{} vs {}", cur.label, other.label)),
         None => plan.period.as_ref().map(|p| p.label.clone()),
     };
+    if plan.growth {
+        line.push_str(" and its change in percent");
+    }
     if let Some(h) = plan.having {
         let passing = format!(
             "{} {} {}",

@@ -111,6 +111,7 @@ fn keyword(name: &str) -> Option<Kw> {
         "This" => This,
         "ThisSoFar" => ThisSoFar,
         "Statistic" => Statistic,
+        "Change" => Change,
         "SameSpan" => SameSpan,
         "Weekend" => Weekend,
         "No" => No,
