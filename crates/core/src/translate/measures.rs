@@ -613,11 +613,7 @@ pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) 
         Filter::State {
             name,
             negated: false,
-        } => catalog
-            .states
-            .iter()
-            .find(|s| s.name == *name)
-            .map(|s| s.table.clone()),
+        } => super::plan::state_table(name, catalog),
         Filter::In {
             col,
             negated: false,
@@ -747,11 +743,7 @@ fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
             || p.asks_how_many && catalog.relationship(t, &entity).is_some()
     };
     let mut facts = plan.filters.iter().filter_map(|f| match f {
-        Filter::State { name, .. } => catalog
-            .states
-            .iter()
-            .find(|s| s.name == *name)
-            .map(|s| s.table.clone()),
+        Filter::State { name, .. } => super::plan::state_table(name, catalog),
         Filter::In {
             col,
             negated: false,

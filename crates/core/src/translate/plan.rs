@@ -123,6 +123,15 @@ pub enum Filter {
     Dated { col: Col, period: Period },
 }
 
+/// The table a catalog state is of.
+pub(super) fn state_table(name: &str, catalog: &Catalog) -> Option<String> {
+    catalog
+        .states
+        .iter()
+        .find(|s| s.name == name)
+        .map(|s| s.table.clone())
+}
+
 impl Filter {
     /// The column the filter reads, when it is one column.
     pub fn column(&self) -> Option<&Col> {

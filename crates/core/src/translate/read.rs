@@ -255,11 +255,7 @@ fn counted_subject(
                 Filter::State {
                     name,
                     negated: false,
-                } => catalog
-                    .states
-                    .iter()
-                    .find(|s| s.name == *name)
-                    .map(|s| s.table.clone()),
+                } => super::plan::state_table(name, catalog),
                 _ => None,
             });
             let Some(t) = state_table.filter(|t| *t != entity) else {
