@@ -1219,3 +1219,20 @@ fn a_change_is_in_percent_from_the_earlier_period() {
     let sql = banking_answer("average days to close an account");
     assert!(guard.check(&sql).is_ok(), "{sql}");
 }
+
+#[test]
+fn an_average_per_time_bucket_is_the_mean_of_each_buckets_total() {
+    let sql = answer("how many orders per day on average last month");
+    assert!(
+        sql.ends_with("SELECT AVG(orders) AS orders_per_day FROM grouped"),
+        "{sql}"
+    );
+    assert!(sql.contains("GROUP BY day"), "{sql}");
+    let sql = answer("average monthly revenue in 2025");
+    assert!(
+        sql.ends_with("SELECT AVG(revenue) AS revenue_per_month FROM grouped"),
+        "{sql}"
+    );
+    // "by month" is a split: an average of totals over it is not guessed.
+    assert!(refused("average revenue by month"));
+}

@@ -460,6 +460,12 @@ pub(super) fn average(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
             out.push(m.clone());
             continue;
         }
+        // "average orders per day": the mean of the totals of each bucket.
+        if timed && d.is_additive() && p.per_grain && plan.groups.len() == 1 {
+            plan.bucket_average = true;
+            out.push(m.clone());
+            continue;
+        }
         if timed && d.is_additive() {
             return Err(unsupported(
                 catalog,

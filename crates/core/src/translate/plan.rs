@@ -226,6 +226,9 @@ pub struct Plan {
     pub having: Option<Having>,
     /// "median": averages become medians (`AVG(x)` is `MEDIAN(x)`).
     pub median: bool,
+    /// "average orders per day": the mean over the time buckets of the
+    /// first measure's total in each.
+    pub bucket_average: bool,
     /// "growth", "change": the change in percent between the compared
     /// periods, or from each time bucket to the one before.
     pub growth: bool,

@@ -70,6 +70,9 @@ pub struct Parsed {
     pub verb_measure: bool,
     /// How many filters were read before the first "is"/"are"/"was"/"were".
     pub part_from: Option<usize>,
+    /// "per day", "daily", "a month": a time bucket named as a rate, not
+    /// a split ("average orders per day" is one figure).
+    pub per_grain: bool,
 }
 
 /// "which clients spent the most", "how many clients received a salary": a
@@ -946,6 +949,21 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             verb_of_subject(&mut p, &m, &verb, st.rank.is_some(), catalog);
         }
     }
+    p.per_grain = texts.iter().enumerate().any(|(k, t)| {
+        let rate_word = [
+            "daily",
+            "weekly",
+            "monthly",
+            "quarterly",
+            "yearly",
+            "per day",
+        ]
+        .contains(&t.as_str());
+        let after_per = k > 0
+            && ["per", "a", "each", "every"].contains(&texts[k - 1].as_str())
+            && words[k].grain().is_some();
+        rate_word || after_per
+    });
     let ranked = st.rank.is_some() || texts.iter().any(|t| t == "which");
     counted_subject(&mut p, words, texts, verb_metric, catalog);
     subject_of_figure(&mut p, words, texts, ranked, catalog);

@@ -525,7 +525,18 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             select.join(", "),
             keys.join(", ")
         );
-        if let (true, [Group::Time(_)], None) = (plan.growth, plan.groups.as_slice(), &compare) {
+        if let (true, [Group::Time(g)], None) =
+            (plan.bucket_average, plan.groups.as_slice(), &compare)
+        {
+            // "average orders per day": each bucket's total, then their mean.
+            let m = &first_measure;
+            format!(
+                "{cte}, grouped AS ({grouped_sql}) SELECT AVG({m}) AS {m}_per_{} FROM grouped",
+                super::resolve::grain_word(*g).replace(' ', "_")
+            )
+        } else if let (true, [Group::Time(_)], None) =
+            (plan.growth, plan.groups.as_slice(), &compare)
+        {
             // "revenue growth by month": each bucket against the one before
             // (a window over a grouped CTE, not inside the GROUP BY).
             let key = keys.join(", ");
@@ -611,6 +622,9 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     if plan.growth {
         line.push_str(" and its change in percent");
     }
+    if plan.bucket_average {
+        line = format!("Average {} per {}", lower(&what), join_words(&group_words));
+    }
     if let Some(h) = plan.having {
         let passing = format!(
             "{} {} {}",
@@ -634,7 +648,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         .groups
         .iter()
         .any(|g| matches!(g, Group::Time(t) if !matches!(t, Grain::Weekday | Grain::Hour | Grain::DayType)));
-    let chart = if plan.having.is_some_and(|h| h.count) {
+    let chart = if plan.having.is_some_and(|h| h.count) || plan.bucket_average {
         ChartHint::BigNumber
     } else if plan.share {
         ChartHint::Share
