@@ -1236,3 +1236,28 @@ fn an_average_per_time_bucket_is_the_mean_of_each_buckets_total() {
     // "by month" is a split: an average of totals over it is not guessed.
     assert!(refused("average revenue by month"));
 }
+
+#[test]
+fn since_the_start_of_a_period_runs_to_today() {
+    // "since the start of 2023" read as 2023 alone.
+    let sql =
+        saas_answer("How many canadian fintech companies have signed up since the start of 2023?");
+    assert!(
+        sql.ends_with("created_on >= DATE '2023-01-01' AND created_on < DATE '2025-11-16'"),
+        "{sql}"
+    );
+    // "since the start of the year" grouped all time by year.
+    let sql = answer("revenue since the start of the year");
+    assert!(!sql.contains("GROUP BY"), "{sql}");
+    assert!(sql.contains("ordered_at >= TIMESTAMP '2025-01-01 00:00:00' AND ordered_at < TIMESTAMP '2025-11-16 00:00:00'"), "{sql}");
+}
+
+#[test]
+fn how_much_with_a_verb_of_a_tables_money_figure_is_that_figure() {
+    // "How much did we invoice": the amount billed, never the invoice count.
+    assert_eq!(
+        saas_answer("How much did we invoice in October?"),
+        "SELECT SUM(amount_cents) AS billed FROM invoices WHERE status <> 'void' AND issued_on >= DATE '2025-10-01' AND issued_on < DATE '2025-11-01'"
+    );
+    assert!(saas_answer("how many invoices in october").starts_with("SELECT COUNT(*)"));
+}

@@ -256,6 +256,23 @@ pub struct Periods {
 }
 
 /// Finds every period in `words`, marking the words it uses in `used`.
+/// Words between "since" and its period that say where it begins: "the
+/// start of", "the beginning of".
+fn is_lead(w: &Word) -> bool {
+    match w {
+        Word::Unknown(s) => ["start", "beginning", "begin", "starting"].contains(&s.as_str()),
+        Word::Known(l) => l.iter().all(|x| {
+            matches!(
+                x,
+                super::lexicon::Lex::Filler
+                    | super::lexicon::Lex::DateCol(_)
+                    | super::lexicon::Lex::Kw(Kw::In)
+            )
+        }),
+        _ => false,
+    }
+}
+
 pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
     let mut out = Periods::default();
     let mut i = 0;
@@ -269,7 +286,35 @@ pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
             kw,
             Some(Kw::Between | Kw::From | Kw::Since | Kw::Before | Kw::After)
         );
-        let at = if opener { i + 1 } else { i };
+        // "since the start of 2023": the start of a period is where it begins.
+        let mut at = if opener { i + 1 } else { i };
+        let mut lead = Vec::new();
+        if opener {
+            while at < words.len() && is_lead(&words[at]) {
+                lead.push(at);
+                at += 1;
+            }
+            // "since the start of the year": this unit, up to today.
+            let this_unit = (!lead.is_empty() && matches!(kw, Some(Kw::Since | Kw::From)))
+                .then(|| words.get(at).and_then(Word::grain))
+                .flatten()
+                .filter(|g| matches!(g, Grain::Year | Grain::Quarter | Grain::Month | Grain::Week));
+            if let Some(p) = this_unit.and_then(|g| to_date(g, today)) {
+                for k in lead.iter().copied().chain([i, at]) {
+                    used[k] = true;
+                }
+                out.periods.push(p);
+                i = at + 1;
+                continue;
+            }
+            if atom(words, at, today, &mut out.future).is_none() {
+                at = i + 1;
+                lead.clear();
+            }
+        }
+        for k in lead {
+            used[k] = true;
+        }
         let Some((first, n1)) = atom(words, at, today, &mut out.future) else {
             i += 1;
             continue;

@@ -290,6 +290,32 @@ fn counted_subject(
     take_subject(p, d, rel, true, false, catalog);
 }
 
+/// "How much did we invoice in October": "how much" asks for an amount, so
+/// a word that names both a table (invoices) and a verb of its money
+/// figure (amount billed) is that figure, not a count of the rows.
+fn how_much_of_a_verb(p: &mut Parsed, words: &[Word], texts: &[String], catalog: &Catalog) {
+    let how_much = format!(" {} ", texts.join(" ")).contains(" how much ");
+    if !how_much || p.wants_count {
+        return;
+    }
+    let [m] = p.plan.measures.as_slice() else {
+        return;
+    };
+    let Some(table) = counted_entity(m, catalog) else {
+        return;
+    };
+    let money = words.iter().flat_map(|w| w.lexes()).find_map(|l| match l {
+        Lex::Verb(v) => catalog
+            .metric(v)
+            .filter(|d| d.table == table && d.format == "money")
+            .map(|d| d.name.clone()),
+        _ => None,
+    });
+    if let Some(v) = money {
+        p.plan.measures = vec![Measure::Metric(v)];
+    }
+}
+
 /// The table a metric counts the distinct keys of ("account holders":
 /// `COUNT(DISTINCT client_id)` over accounts counts clients).
 pub(super) fn distinct_keys_of(metric: &str, catalog: &Catalog) -> Option<String> {
@@ -964,6 +990,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             && words[k].grain().is_some();
         rate_word || after_per
     });
+    how_much_of_a_verb(&mut p, words, texts, catalog);
     let ranked = st.rank.is_some() || texts.iter().any(|t| t == "which");
     counted_subject(&mut p, words, texts, verb_metric, catalog);
     subject_of_figure(&mut p, words, texts, ranked, catalog);
