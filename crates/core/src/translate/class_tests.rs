@@ -1261,3 +1261,14 @@ fn how_much_with_a_verb_of_a_tables_money_figure_is_that_figure() {
     );
     assert!(saas_answer("how many invoices in october").starts_with("SELECT COUNT(*)"));
 }
+
+#[test]
+fn a_distinct_count_beside_the_entitys_own_count_keeps_its_rows() {
+    // Banking counts clients itself; "account holders" are the clients
+    // with accounts.
+    let sql = banking_answer("account holders by segment");
+    assert!(sql.contains("COUNT(DISTINCT client_id)"), "{sql}");
+    assert!(banking_answer("clients by segment").contains("FROM clients"));
+    // Retail has no count of its own customers: their rows are counted.
+    assert!(answer("customers by country").contains("SELECT country FROM customers"));
+}

@@ -346,6 +346,14 @@ pub(super) fn entity_count(plan: &mut Plan, catalog: &Catalog) {
     else {
         return;
     };
+    // The catalog counts the entity's own rows with a metric of its own:
+    // a distinct count beside it ("account holders") means those with rows.
+    let own_count = catalog.metrics.iter().any(|m| {
+        m.table == rel.to_table && m.expression.replace(' ', "") == "COUNT(*)" && m.filter.is_none()
+    });
+    if own_count {
+        return;
+    }
     let on_entity = |c: &crate::translate::lexicon::Col| c.table == rel.to_table;
     let grouped_by_entity = !plan.groups.is_empty()
         && plan
