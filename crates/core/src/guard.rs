@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, FunctionArguments, ObjectName, Query, SetExpr, Statement, TableFactor, Visit, Visitor,
+    visit_expressions, Expr, FunctionArguments, ObjectName, Query, SetExpr, Statement, TableFactor,
+    Visit, Visitor,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
@@ -67,6 +68,12 @@ pub enum GuardError {
     FunctionNotAllowed(String),
     #[error("{0} is not accepted; write SELECT ... FROM a table of the catalog")]
     RelationForm(String),
+    /// Polars 0.52 evaluates an aggregate in HAVING over the whole grouped
+    /// result, not per group: silently every group or none.
+    #[error(
+        "HAVING {0} is not accepted; compute the figure in a grouped CTE and filter it with WHERE"
+    )]
+    HavingAggregate(String),
 }
 
 impl GuardError {
@@ -84,6 +91,7 @@ impl GuardError {
             GuardError::TableFunction(_) => "sql_table_function",
             GuardError::FunctionNotAllowed(_) => "sql_function_not_allowed",
             GuardError::RelationForm(_) => "sql_relation_form",
+            GuardError::HavingAggregate(_) => "sql_having_aggregate",
         }
     }
 }
@@ -271,6 +279,36 @@ impl ReadCheck<'_> {
     }
 }
 
+/// Whether an expression calls an aggregate function.
+fn has_aggregate(e: &Expr) -> bool {
+    const AGGREGATES: [&str; 12] = [
+        "count",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "median",
+        "stddev",
+        "stddev_samp",
+        "variance",
+        "var_samp",
+        "first",
+        "last",
+    ];
+    let mut found = false;
+    let _ = visit_expressions(e, |x| {
+        if let Expr::Function(f) = x {
+            let name = last_ident(&f.name).to_lowercase();
+            if AGGREGATES.contains(&name.as_str()) {
+                found = true;
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    found
+}
+
 impl Visitor for ReadCheck<'_> {
     type Break = GuardError;
 
@@ -286,7 +324,13 @@ impl Visitor for ReadCheck<'_> {
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<GuardError> {
         fn body(b: &SetExpr) -> ControlFlow<GuardError> {
             match b {
-                SetExpr::Select(_) | SetExpr::Query(_) => ControlFlow::Continue(()),
+                SetExpr::Select(select) => match &select.having {
+                    Some(h) if has_aggregate(h) => ControlFlow::Break(GuardError::HavingAggregate(
+                        h.to_string().chars().take(60).collect(),
+                    )),
+                    _ => ControlFlow::Continue(()),
+                },
+                SetExpr::Query(_) => ControlFlow::Continue(()),
                 SetExpr::SetOperation { left, right, .. } => {
                     body(left)?;
                     body(right)
@@ -405,6 +449,24 @@ mod tests {
         assert_eq!(code("SELECT COUNT(*) AS n FROM orders"), "ok");
         assert_eq!(
             code("SELECT EXTRACT(year FROM ordered_at) AS y, COUNT(*) AS n FROM orders GROUP BY y"),
+            "ok"
+        );
+    }
+
+    /// Polars 0.52 reads `HAVING COUNT(*) > 10` as the count of the whole
+    /// grouped result: every group or none. Refused with the way to write it;
+    /// a HAVING on an output column is read per group and stays admitted.
+    #[test]
+    fn refuses_an_aggregate_in_having_anywhere() {
+        for sql in [
+            "SELECT customer_id FROM orders GROUP BY customer_id HAVING COUNT(*) > 10",
+            "SELECT COUNT(*) AS n FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING SUM(amount) > 100) x",
+            "WITH g AS (SELECT status FROM orders GROUP BY status HAVING avg(amount) > 5) SELECT * FROM g",
+        ] {
+            assert_eq!(code(sql), "sql_having_aggregate", "{sql}");
+        }
+        assert_eq!(
+            code("SELECT status, COUNT(*) AS n FROM orders GROUP BY status HAVING n > 10"),
             "ok"
         );
     }

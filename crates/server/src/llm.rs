@@ -33,7 +33,8 @@ const DIALECT_NOTES: &str = "\
 - Alias every output column; ORDER BY an output alias.
 - Identifiers are case-sensitive and lower case.
 - Columns of the same name in two joined tables (two `name` columns) clash: alias them (customer_name, product_name).
-- Durations: DATE_PART('epoch', t) gives seconds.";
+- An aggregate in HAVING is refused (Polars reads it over the whole result): compute the figure in a grouped CTE and filter that CTE with WHERE.
+- Durations: DATE_PART('epoch', t) gives seconds of a timestamp; CAST a DATE column AS TIMESTAMP first.";
 
 /// Why the LLM could not answer; the built-in translator answers instead.
 #[derive(Debug, Clone, thiserror::Error)]
