@@ -1272,3 +1272,15 @@ fn a_distinct_count_beside_the_entitys_own_count_keeps_its_rows() {
     // Retail has no count of its own customers: their rows are counted.
     assert!(answer("customers by country").contains("SELECT country FROM customers"));
 }
+
+#[test]
+fn how_many_of_a_whole_number_column_adds_it_up() {
+    assert_eq!(
+        saas_answer("number of seats on past-due subscriptions"),
+        "SELECT SUM(seats) AS total_seats FROM subscriptions WHERE status = 'past_due'"
+    );
+    assert_eq!(
+        saas_answer("how many employees do our fintech customers have"),
+        "SELECT SUM(employees) AS total_employees FROM companies WHERE industry = 'fintech'"
+    );
+}

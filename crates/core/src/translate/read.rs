@@ -915,11 +915,29 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     || i >= 2
                         && ["a", "an", "any"].contains(&texts[i - 1].as_str())
                         && with_a(i - 2));
+            // "number of seats", "how many employees": a whole-number
+            // column right after "how many" is added up.
+            let asked = p.wants_count && i >= 1 && words[i - 1].is(Kw::HowMany)
+                || texts[i].starts_with("number of ")
+                || texts[i].starts_with("how many ");
+            let counts_column = asked
+                && catalog
+                    .table(&c.table)
+                    .and_then(|t| t.column(&c.column))
+                    .is_some_and(|d| d.column_type == crate::catalog::ColumnType::Int);
             if p.average {
                 let m = average_metric(&c, catalog)
                     .map(Measure::Metric)
                     .unwrap_or(Measure::Average(c));
                 push_measure(&mut p.plan.measures, m);
+            } else if counts_column {
+                push_measure(
+                    &mut p.plan.measures,
+                    Measure::Sum {
+                        col: c,
+                        filter: None,
+                    },
+                );
             } else if present {
                 p.plan.filters.push(Filter::Null {
                     col: c,
