@@ -1284,3 +1284,11 @@ fn how_many_of_a_whole_number_column_adds_it_up() {
         "SELECT SUM(employees) AS total_employees FROM companies WHERE industry = 'fintech'"
     );
 }
+
+#[test]
+fn the_most_rows_in_a_state_ranks_groups_of_their_own_table() {
+    assert_eq!(
+        banking_answer("which product has the most closed accounts"),
+        "WITH facts AS (SELECT product FROM accounts WHERE closed_on IS NOT NULL) SELECT product, ROUND(COUNT(*), 2) AS accounts FROM facts GROUP BY product ORDER BY accounts DESC LIMIT 1"
+    );
+}

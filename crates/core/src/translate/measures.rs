@@ -288,11 +288,22 @@ pub(super) fn default_measure(
     }
     // "busiest weekday for support": the rows of a table named beside the
     // groups, not one of the groups' own tables.
+    // "which product has the most closed accounts": rows a state names are
+    // counted even when the group is a column of their own table.
+    let in_state = |t: &str| {
+        plan.filters.iter().any(|f| match f {
+            Filter::State { name, .. } => {
+                super::plan::state_table(name, catalog).as_deref() == Some(t)
+            }
+            _ => false,
+        })
+    };
     let named = p.tables.iter().find(|t| {
-        !plan
-            .groups
-            .iter()
-            .any(|g| matches!(g, Group::Dim(c) if c.table == **t))
+        in_state(t)
+            || !plan
+                .groups
+                .iter()
+                .any(|g| matches!(g, Group::Dim(c) if c.table == **t))
     });
     if let (Some(_), false, Some(t)) = (plan.rank, plan.groups.is_empty(), named) {
         plan.measures.push(count_metric(t, catalog));
