@@ -1292,3 +1292,17 @@ fn the_most_rows_in_a_state_ranks_groups_of_their_own_table() {
         "WITH facts AS (SELECT product FROM accounts WHERE closed_on IS NOT NULL) SELECT product, ROUND(COUNT(*), 2) AS accounts FROM facts GROUP BY product ORDER BY accounts DESC LIMIT 1"
     );
 }
+
+#[test]
+fn rows_with_a_yes_no_column_are_those_where_it_holds() {
+    assert_eq!(
+        banking_answer("how many clients have marketing consent"),
+        "SELECT COUNT(*) AS clients FROM clients WHERE marketing_consent = TRUE"
+    );
+    assert_eq!(
+        banking_answer("percentage of clients who gave marketing consent"),
+        "SELECT 100.0 * COUNT(CASE WHEN marketing_consent = TRUE THEN 1 END) / COUNT(*) AS clients_share_pct FROM clients"
+    );
+    // "by" it is still a split.
+    assert!(banking_answer("clients by marketing consent").contains("GROUP BY marketing_consent"));
+}

@@ -299,13 +299,26 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
         } => {
             let c = ctx.col(col);
             let words = column_words(col, ctx.catalog);
+            // A yes/no column compares with TRUE or FALSE, not a text.
+            let is_bool = ctx
+                .catalog
+                .table(&col.table)
+                .and_then(|t| t.column(&col.column))
+                .is_some_and(|d| d.column_type == ColumnType::Bool);
+            let lit = |v: &str| {
+                if is_bool && (v == "true" || v == "false") {
+                    v.to_uppercase()
+                } else {
+                    quote(v)
+                }
+            };
             let sql = match (values.as_slice(), negated) {
-                ([one], false) => format!("{c} = {}", quote(one)),
-                ([one], true) => format!("{c} <> {}", quote(one)),
+                ([one], false) => format!("{c} = {}", lit(one)),
+                ([one], true) => format!("{c} <> {}", lit(one)),
                 (many, neg) => format!(
                     "{c} {}IN ({})",
                     if *neg { "NOT " } else { "" },
-                    many.iter().map(|v| quote(v)).collect::<Vec<_>>().join(", ")
+                    many.iter().map(|v| lit(v)).collect::<Vec<_>>().join(", ")
                 ),
             };
             let text = format!(

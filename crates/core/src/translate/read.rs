@@ -803,6 +803,32 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             continue;
         }
         let dim = group_in(w, catalog, &named_tables(&p, catalog));
+        // "clients with marketing consent": a yes/no column after "with" or
+        // "have" keeps the rows where it holds, no split by it.
+        if let Some(Group::Dim(c)) = dim.as_ref().filter(|_| !grouping && i > 0) {
+            let is_bool = catalog
+                .table(&c.table)
+                .and_then(|t| t.column(&c.column))
+                .is_some_and(|d| d.column_type == crate::catalog::ColumnType::Bool);
+            let k = if ["a", "an", "any"].contains(&texts[i - 1].as_str()) && i > 1 {
+                i - 2
+            } else {
+                i - 1
+            };
+            let with = [
+                "with", "have", "has", "had", "having", "gave", "given", "who gave",
+            ]
+            .contains(&texts[k].as_str());
+            if is_bool && with {
+                p.plan.filters.push(Filter::In {
+                    col: c.clone(),
+                    values: vec!["true".into()],
+                    negated: std::mem::take(&mut st.negate_next),
+                });
+                i += 1;
+                continue;
+            }
+        }
         // A word that names a dimension in a ranking or "by" position is a group.
         if let Some(g) = dim
             .clone()
