@@ -1306,3 +1306,10 @@ fn rows_with_a_yes_no_column_are_those_where_it_holds() {
     // "by" it is still a split.
     assert!(banking_answer("clients by marketing consent").contains("GROUP BY marketing_consent"));
 }
+
+#[test]
+fn a_past_tense_with_a_doubled_letter_links_to_its_verb() {
+    // "logged in" dropped the login filter: "logged" was read as "logg".
+    let sql = saas_answer("unique users who logged in yesterday");
+    assert!(sql.contains("event_type = 'login'"), "{sql}");
+}

@@ -297,15 +297,27 @@ pub fn stem(word: &str) -> String {
         return format!("{s}y");
     }
     if let Some(s) = w.strip_suffix("ing").filter(|_| n > 5) {
-        return s.to_string();
+        return undouble(s);
     }
     if let Some(s) = w.strip_suffix("ed").filter(|_| n > 4) {
-        return s.strip_suffix('e').unwrap_or(s).to_string();
+        return undouble(s.strip_suffix('e').unwrap_or(s));
     }
     if let Some(s) = w.strip_suffix('e').filter(|_| n > 4) {
         return s.to_string();
     }
     w
+}
+
+/// "logg" of "logged" is "log", "shipp" of "shipping" is "ship"; "bill",
+/// "pass" and a stem of two letters ("add") keep their double letter.
+fn undouble(s: &str) -> String {
+    let b = s.as_bytes();
+    let n = b.len();
+    if n >= 4 && b[n - 1] == b[n - 2] && !b"aeioulsz".contains(&b[n - 1]) {
+        s[..n - 1].to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 /// The linked vocabulary of one catalog.
@@ -732,6 +744,11 @@ mod tests {
         assert_eq!(stem("orders"), stem("order"));
         assert_eq!(stem("completed"), stem("complete"));
         assert_eq!(stem("status"), stem("status"));
+        // A doubled last letter before -ed/-ing is the verb's own.
+        assert_eq!(stem("logged"), stem("log"));
+        assert_eq!(stem("shipping"), stem("ship"));
+        assert_eq!(stem("billed"), stem("bill"));
+        assert_eq!(stem("added"), stem("add"));
     }
 
     #[test]
