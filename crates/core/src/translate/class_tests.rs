@@ -665,11 +665,13 @@ fn a_list_by_date_and_a_ranking_at_once_is_refused_unless_the_rank_only_counts()
 }
 
 #[test]
-fn two_dates_of_the_same_rows_compared_are_refused_never_a_split_by_day() {
-    // "on the same day" was read as "by day" with the comparison dropped.
-    assert!(refused(
-        "how many tickets were opened and closed on the same day"
-    ));
+fn two_dates_of_the_same_rows_compared_are_never_a_split_by_day() {
+    // "on the same day" was read as "by day" with the comparison dropped;
+    // now the two dates are compared (see the span test), or refused where
+    // no verb names the later date ("resolved" is no date of retail's).
+    assert!(
+        !answer("how many tickets were opened and closed on the same day").contains("GROUP BY")
+    );
     assert!(refused(
         "what % of closed tickets were resolved within 24 hours"
     ));
@@ -1312,4 +1314,21 @@ fn a_past_tense_with_a_doubled_letter_links_to_its_verb() {
     // "logged in" dropped the login filter: "logged" was read as "logg".
     let sql = saas_answer("unique users who logged in yesterday");
     assert!(sql.contains("event_type = 'login'"), "{sql}");
+}
+
+#[test]
+fn a_span_between_two_dates_of_a_row_is_a_condition_or_the_part_of_a_share() {
+    assert_eq!(
+        answer("how many tickets were opened and closed on the same day"),
+        "SELECT COUNT(*) AS tickets FROM support_tickets WHERE STRFTIME(closed_at, '%Y-%m-%d') = STRFTIME(opened_at, '%Y-%m-%d')"
+    );
+    let sql = saas_answer("of the resolved conversations, what share was resolved within a day");
+    assert!(sql.starts_with("SELECT 100.0 * COUNT(CASE WHEN resolved_at IS NOT NULL AND DATE_PART('epoch', resolved_at) - DATE_PART('epoch', opened_at) <= 86400 THEN 1 END) / COUNT(*)"), "{sql}");
+    assert!(sql.ends_with("WHERE resolved_at IS NOT NULL"), "{sql}");
+    let sql = saas_answer("invoices paid within 7 days");
+    assert!(sql.contains("DATE_PART('epoch', CAST(paid_on AS TIMESTAMP)) - DATE_PART('epoch', CAST(issued_on AS TIMESTAMP)) <= 604800"), "{sql}");
+    let guard = crate::guard::SqlGuard::new(&saas());
+    assert!(guard.check(&sql).is_ok(), "{sql}");
+    // No verb naming a date before the span: refused, never guessed.
+    assert!(refused("revenue within 24 hours"));
 }

@@ -377,6 +377,56 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
                 ),
             }
         }
+        Filter::Span {
+            col,
+            start,
+            within,
+            same,
+        } => {
+            let def = ctx.catalog.table(&col.table);
+            let stamp = |c: &str| {
+                let q = ctx.col(&Col::new(&col.table, c));
+                let is_date = def
+                    .and_then(|t| t.column(c))
+                    .is_some_and(|d| d.column_type == ColumnType::Date);
+                if is_date {
+                    format!("CAST({q} AS TIMESTAMP)")
+                } else {
+                    q
+                }
+            };
+            let (e, s) = (stamp(&col.column), stamp(start));
+            let (sql, text) = match (within, same) {
+                (Some(secs), _) => (
+                    format!(
+                        "{} IS NOT NULL AND DATE_PART('epoch', {e}) - DATE_PART('epoch', {s}) <= {}",
+                        ctx.col(col),
+                        number(*secs)
+                    ),
+                    format!(
+                        "{} within {} of {}",
+                        column_words(col, ctx.catalog),
+                        super::units::spoken(*secs),
+                        column_words(&Col::new(&col.table, start), ctx.catalog)
+                    ),
+                ),
+                (None, Some(fmt)) => (
+                    format!("STRFTIME({e}, '{fmt}') = STRFTIME({s}, '{fmt}')"),
+                    format!(
+                        "{} in the same {} as {}",
+                        column_words(col, ctx.catalog),
+                        match fmt.as_str() {
+                            "%Y-%m" => "month",
+                            "%G-%V" => "week",
+                            _ => "day",
+                        },
+                        column_words(&Col::new(&col.table, start), ctx.catalog)
+                    ),
+                ),
+                (None, None) => ("TRUE".into(), String::new()),
+            };
+            (sql, text)
+        }
         Filter::Dated { col, period } => {
             let is_date = ctx
                 .catalog

@@ -58,7 +58,8 @@ pub(super) fn distinct(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result
             | Filter::Cmp { col: c, .. }
             | Filter::Null { col: c, .. }
             | Filter::Named { col: c, .. }
-            | Filter::Dated { col: c, .. } => c.table == base && shares_column(&c.column, f),
+            | Filter::Dated { col: c, .. }
+            | Filter::Span { col: c, .. } => c.table == base && shares_column(&c.column, f),
             Filter::State { .. } | Filter::Without { .. } => true,
         });
         if clash {

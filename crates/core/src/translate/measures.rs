@@ -376,7 +376,8 @@ pub(super) fn entity_count(plan: &mut Plan, catalog: &Catalog) {
         | Filter::Cmp { col, .. }
         | Filter::Null { col, .. }
         | Filter::Named { col, .. }
-        | Filter::Dated { col, .. } => on_entity(col),
+        | Filter::Dated { col, .. }
+        | Filter::Span { col, .. } => on_entity(col),
         Filter::State { .. } | Filter::Without { .. } => false,
     });
     // "what % of customers are in Germany": a share of the entity's rows.

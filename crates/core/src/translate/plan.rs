@@ -121,6 +121,16 @@ pub enum Filter {
     /// "revenue from customers who signed up in 2025": a date of a linked
     /// table in a period (the measured rows keep any date).
     Dated { col: Col, period: Period },
+    /// "resolved within 24 hours", "closed on the same day": the time from
+    /// the table's own date (`start`) to the date `col` a verb names, at most
+    /// `within` seconds, or both dates in the same unit (`same`: a STRFTIME
+    /// format).
+    Span {
+        col: Col,
+        start: String,
+        within: Option<f64>,
+        same: Option<String>,
+    },
 }
 
 /// The table a catalog state is of.
@@ -140,7 +150,8 @@ impl Filter {
             | Filter::Cmp { col, .. }
             | Filter::Null { col, .. }
             | Filter::Named { col, .. }
-            | Filter::Dated { col, .. } => Some(col),
+            | Filter::Dated { col, .. }
+            | Filter::Span { col, .. } => Some(col),
             Filter::State { .. } | Filter::Without { .. } => None,
         }
     }

@@ -460,6 +460,10 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             used[i] = true;
         }
     }
+    // "resolved within 24 hours": a condition on two dates of the rows.
+    if let Some(f) = super::span::within(words, texts, &mut used, catalog) {
+        p.plan.filters.push(f);
+    }
     if let Some(s) = super::span::scan(words, texts, &mut used, catalog) {
         p.plan.measures.push(s.measure);
         p.plan.unit = s.unit;

@@ -328,7 +328,8 @@ fn rate(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> bool {
         | Filter::Cmp { col, .. }
         | Filter::Null { col, .. }
         | Filter::Named { col, .. }
-        | Filter::Dated { col, .. } => col.table.clone(),
+        | Filter::Dated { col, .. }
+        | Filter::Span { col, .. } => col.table.clone(),
         Filter::Without { .. } => return false,
         Filter::State { name, .. } => match catalog.states.iter().find(|s| s.name == *name) {
             Some(s) => s.table.clone(),
@@ -607,7 +608,8 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
         Filter::Cmp { .. }
         | Filter::Without { .. }
         | Filter::Named { .. }
-        | Filter::Dated { .. } => false,
+        | Filter::Dated { .. }
+        | Filter::Span { .. } => false,
     });
     if part_of_rows {
         return Err(Translation::Clarify {
@@ -644,19 +646,31 @@ fn single_share(
     // "what % of checking accounts are closed": one filter after the verb
     // is the part; the ones before it bound part and whole.
     let after_verb = part_from.filter(|&k| k > 0 && k + 1 == plan.filters.len());
-    let candidates: Vec<usize> = plan
+    // "what % of closed tickets were resolved within 24 hours": a span of
+    // two dates is what the share asks about; the rest bound the whole.
+    let spans: Vec<usize> = plan
         .filters
         .iter()
         .enumerate()
-        .skip(after_verb.unwrap_or(0))
-        .filter(|(_, f)| {
-            matches!(
-                f,
-                Filter::In { .. } | Filter::State { .. } | Filter::Cmp { .. }
-            )
-        })
+        .filter(|(_, f)| matches!(f, Filter::Span { .. }))
         .map(|(i, _)| i)
         .collect();
+    let candidates: Vec<usize> = if spans.len() == 1 {
+        spans
+    } else {
+        plan.filters
+            .iter()
+            .enumerate()
+            .skip(after_verb.unwrap_or(0))
+            .filter(|(_, f)| {
+                matches!(
+                    f,
+                    Filter::In { .. } | Filter::State { .. } | Filter::Cmp { .. }
+                )
+            })
+            .map(|(i, _)| i)
+            .collect()
+    };
     let ok = candidates.len() == 1
         && plan.measures.len() == 1
         && all_additive
@@ -841,7 +855,8 @@ pub(super) fn clarify_measure(plan: &Plan, catalog: &Catalog) -> Translation {
                     | Filter::Cmp { col, .. }
                     | Filter::Null { col, .. }
                     | Filter::Named { col, .. }
-                    | Filter::Dated { col, .. } => reaches(t, &Group::Dim(col.clone()), catalog),
+                    | Filter::Dated { col, .. }
+                    | Filter::Span { col, .. } => reaches(t, &Group::Dim(col.clone()), catalog),
                     Filter::State { .. } | Filter::Without { .. } => true,
                 })
         })

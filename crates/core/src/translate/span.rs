@@ -5,7 +5,7 @@
 //! rows that have the later date count: an unpaid invoice has no time to pay.
 
 use super::lexicon::{Kw, Lex, Word};
-use super::plan::Measure;
+use super::plan::{Filter, Measure};
 use super::read::is_filler;
 use super::units::{unit_of, TimeUnit};
 use super::words::{entries, Entry};
@@ -185,4 +185,74 @@ fn past_forms(verb: &str) -> Vec<String> {
     }
     out.push(format!("{v}d"));
     out
+}
+
+/// "resolved within 24 hours", "closed on the same day", "paid within 2
+/// days": a condition on the time from the table's own date to the date the
+/// verb right before names. The words are marked used; `None` leaves them
+/// to be refused.
+pub(super) fn within(
+    words: &[Word],
+    texts: &[String],
+    used: &mut [bool],
+    catalog: &Catalog,
+) -> Option<Filter> {
+    let n = words.len();
+    for i in 0..n {
+        if used[i] {
+            continue;
+        }
+        // The span and how many words say it.
+        let (within, same, len) = match texts[i].as_str() {
+            "within a day" | "within 24 hours" => (Some(86_400.0), None, 1),
+            "within an hour" => (Some(3_600.0), None, 1),
+            "within a week" => (Some(604_800.0), None, 1),
+            "same day" | "the same day" | "on the same day" => (None, Some("%Y-%m-%d"), 1),
+            "same week" => (None, Some("%G-%V"), 1),
+            "same month" => (None, Some("%Y-%m"), 1),
+            "within" => {
+                let count = words.get(i + 1).and_then(Word::number);
+                let unit = texts.get(i + 2).and_then(|t| unit_of(t));
+                match (count, unit) {
+                    (Some(c), Some(u)) if c > 0.0 => (Some(c * u.seconds as f64), None, 3),
+                    _ => continue,
+                }
+            }
+            _ => continue,
+        };
+        // The verb right before ("resolved", "closed"), fillers aside.
+        let v = (0..i).rev().find(|&j| !is_filler(&words[j]))?;
+        let named: Vec<String> = words
+            .iter()
+            .flat_map(|w| w.lexes())
+            .filter_map(|l| match l {
+                Lex::Table(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect();
+        let tables: Vec<&TableDef> = catalog
+            .tables
+            .iter()
+            .filter(|t| named.is_empty() || named.contains(&t.name))
+            .collect();
+        let mut found = tables.iter().filter_map(|t| {
+            let end = date_of_verb(&texts[v], t)?;
+            let start = t.time_column.clone()?;
+            (start != end).then(|| (t.name.clone(), start, end))
+        });
+        let (Some((table, start, end)), None) = (found.next(), found.next()) else {
+            return None;
+        };
+        used[v] = true;
+        for u in used.iter_mut().skip(i).take(len) {
+            *u = true;
+        }
+        return Some(Filter::Span {
+            col: super::lexicon::Col::new(&table, &end),
+            start,
+            within,
+            same: same.map(str::to_string),
+        });
+    }
+    None
 }

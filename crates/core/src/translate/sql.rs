@@ -236,7 +236,8 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
                 | Filter::Cmp { col, .. }
                 | Filter::Null { col, .. }
                 | Filter::Named { col, .. }
-                | Filter::Dated { col, .. } => col.table == base,
+                | Filter::Dated { col, .. }
+                | Filter::Span { col, .. } => col.table == base,
                 Filter::State { .. } | Filter::Without { .. } => true,
             };
             if !on_base {

@@ -122,6 +122,22 @@ pub fn scan(
     Ok(found)
 }
 
+/// A length of time as said: "24 hours", "1 day", "2 weeks".
+pub fn spoken(seconds: f64) -> String {
+    let (name, len) = UNITS
+        .iter()
+        .rev()
+        .find(|(_, s)| seconds >= *s as f64 && (seconds / *s as f64).fract() == 0.0)
+        .copied()
+        .unwrap_or(("second", 1));
+    let n = seconds / len as f64;
+    if n == 1.0 {
+        format!("1 {name}")
+    } else {
+        format!("{} {name}s", n as i64)
+    }
+}
+
 /// `AVG(x)` in `from` units as `AVG((x) / k)` in `to` units; only for
 /// aggregates that scale (average, sum, min, max).
 pub fn convert(expr: &str, from: &TimeUnit, to: &TimeUnit) -> Option<String> {
