@@ -1332,3 +1332,12 @@ fn a_span_between_two_dates_of_a_row_is_a_condition_or_the_part_of_a_share() {
     // No verb naming a date before the span: refused, never guessed.
     assert!(refused("revenue within 24 hours"));
 }
+
+#[test]
+fn the_amount_of_a_state_without_its_table_word_is_its_rows_amount() {
+    assert_eq!(
+        saas_answer("total overdue amount"),
+        "SELECT SUM(amount_cents) AS total_amount_cents FROM invoices WHERE status = 'past_due'"
+    );
+    assert!(saas_answer("overdue amount by company").contains("SUM(amount_cents)"));
+}

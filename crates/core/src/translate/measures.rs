@@ -312,6 +312,28 @@ pub(super) fn default_measure(
     if p.vague {
         return Err(clarify_measure(plan, catalog));
     }
+    // "total overdue amount": the amount of the rows one state names.
+    if p.money_word && p.tables.is_empty() {
+        let states: Vec<String> = plan
+            .filters
+            .iter()
+            .filter_map(|f| match f {
+                Filter::State {
+                    name,
+                    negated: false,
+                } => super::plan::state_table(name, catalog),
+                _ => None,
+            })
+            .collect();
+        if let [t] = states.as_slice() {
+            if let Measure::Metric(count) = count_metric(t, catalog) {
+                if let Some(sum) = sum_of_counted_rows(&count, catalog) {
+                    plan.measures.push(sum);
+                    return Ok(false);
+                }
+            }
+        }
+    }
     if plan.rank.is_some() && !plan.groups.is_empty() {
         // "top products": by the default metric of a table that reaches them.
         if let Some(m) = default_metric_for(&plan.groups, catalog) {
@@ -681,6 +703,7 @@ pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) 
         .collect();
     // The companies are then listed, not split by their name.
     let own_groups = !plan.groups.is_empty()
+        && !p.money_word
         && plan.compare.is_none()
         && plan.rank.is_none()
         && !plan.share
