@@ -1341,3 +1341,11 @@ fn the_amount_of_a_state_without_its_table_word_is_its_rows_amount() {
     );
     assert!(saas_answer("overdue amount by company").contains("SUM(amount_cents)"));
 }
+
+#[test]
+fn a_share_of_rows_holding_a_value_in_a_column() {
+    assert_eq!(
+        answer("what percentage of orders had a discount"),
+        "SELECT 100.0 * COUNT(CASE WHEN (discount IS NOT NULL AND discount <> 0) THEN 1 END) / COUNT(*) AS orders_share_pct FROM orders"
+    );
+}

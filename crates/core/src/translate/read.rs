@@ -938,8 +938,12 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             // "average amount": the catalog's average of that column, else the
             // column's own average; a bare column says nothing to compute.
             // "orders with a discount": rows where the column holds a value.
-            let with_a =
-                |k: usize| ["with", "have", "has", "had", "having"].contains(&texts[k].as_str());
+            let with_a = |k: usize| {
+                [
+                    "with", "have", "has", "had", "having", "got", "get", "received",
+                ]
+                .contains(&texts[k].as_str())
+            };
             let present = i >= 1
                 && (with_a(i - 1)
                     || i >= 2

@@ -665,7 +665,10 @@ fn single_share(
             .filter(|(_, f)| {
                 matches!(
                     f,
-                    Filter::In { .. } | Filter::State { .. } | Filter::Cmp { .. }
+                    Filter::In { .. }
+                        | Filter::State { .. }
+                        | Filter::Cmp { .. }
+                        | Filter::Null { negated: true, .. }
                 )
             })
             .map(|(i, _)| i)
