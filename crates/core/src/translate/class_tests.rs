@@ -1349,3 +1349,11 @@ fn a_share_of_rows_holding_a_value_in_a_column() {
         "SELECT 100.0 * COUNT(CASE WHEN (discount IS NOT NULL AND discount <> 0) THEN 1 END) / COUNT(*) AS orders_share_pct FROM orders"
     );
 }
+
+#[test]
+fn a_trend_by_a_named_bucket_is_that_bucket_alone() {
+    let sql = answer("csat trend by quarter 2025");
+    assert!(sql.contains("GROUP BY quarter"), "{sql}");
+    assert!(!sql.contains("month"), "{sql}");
+    assert!(answer("revenue trend").contains("GROUP BY month"));
+}

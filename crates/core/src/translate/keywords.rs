@@ -279,6 +279,7 @@ pub(super) fn keyword(
         Kw::Average => p.average = true,
         Kw::Change => p.plan.growth = true,
         Kw::OverTime if !p.plan.groups.iter().any(|g| matches!(g, Group::Time(_))) => {
+            p.implicit_month = true;
             p.plan.groups.push(Group::Time(Grain::Month));
         }
         Kw::By => {

@@ -70,6 +70,8 @@ pub struct Parsed {
     pub verb_measure: bool,
     /// How many filters were read before the first "is"/"are"/"was"/"were".
     pub part_from: Option<usize>,
+    /// "trend" set a monthly bucket that a named one ("by quarter") replaces.
+    pub implicit_month: bool,
     /// "per day", "daily", "a month": a time bucket named as a rate, not
     /// a split ("average orders per day" is one figure).
     pub per_grain: bool,
@@ -1043,6 +1045,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         rate_word || after_per
     });
     how_much_of_a_verb(&mut p, words, texts, catalog);
+    // "csat trend by quarter": the quarter, not months and quarters.
+    let other_time = |g: &Group| matches!(g, Group::Time(t) if *t != Grain::Month);
+    if p.implicit_month && p.plan.groups.iter().any(other_time) {
+        p.plan.groups.retain(|g| *g != Group::Time(Grain::Month));
+    }
     let ranked = st.rank.is_some() || texts.iter().any(|t| t == "which");
     counted_subject(&mut p, words, texts, verb_metric, catalog);
     subject_of_figure(&mut p, words, texts, ranked, catalog);
