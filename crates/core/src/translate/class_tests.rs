@@ -1357,3 +1357,11 @@ fn a_trend_by_a_named_bucket_is_that_bucket_alone() {
     assert!(!sql.contains("month"), "{sql}");
     assert!(answer("revenue trend").contains("GROUP BY month"));
 }
+
+#[test]
+fn distinct_words_are_read_only_where_a_distinct_count_takes_them() {
+    // "distinct products sold by category" would be units sold by category.
+    assert!(refused("distinct products sold by category"));
+    assert!(answer("how many different products were sold last month")
+        .starts_with("SELECT COUNT(DISTINCT product_id)"));
+}

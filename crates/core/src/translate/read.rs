@@ -233,7 +233,9 @@ fn counted_subject(
             _ => None,
         })
     };
-    let next = (at + 1..words.len()).find(|&j| !is_filler(&words[j]));
+    // "how many different products": the word says the count is distinct.
+    let distinct_word = |j: usize| ["different", "distinct", "unique"].contains(&texts[j].as_str());
+    let next = (at + 1..words.len()).find(|&j| !is_filler(&words[j]) && !distinct_word(j));
     let Some(entity) = entity_in(&words[at]).or_else(|| next.and_then(|j| entity_in(&words[j])))
     else {
         return;
@@ -276,6 +278,8 @@ fn counted_subject(
             }];
             p.tables.retain(|x| *x != entity);
             p.loose_tables.retain(|x| *x != entity);
+            p.unknown
+                .retain(|u| !["different", "distinct", "unique"].contains(&u.as_str()));
             return;
         }
         _ => return,
@@ -290,6 +294,8 @@ fn counted_subject(
         return;
     };
     take_subject(p, d, rel, true, false, catalog);
+    p.unknown
+        .retain(|u| !["different", "distinct", "unique"].contains(&u.as_str()));
 }
 
 /// "How much did we invoice in October": "how much" asks for an amount, so
