@@ -399,6 +399,15 @@ impl TableDef {
         self.source.as_deref().unwrap_or(&self.name)
     }
 
+    /// Columns that hold a date: of a date or timestamp type, or declared
+    /// a time column.
+    pub fn date_columns(&self) -> impl Iterator<Item = &ColumnDef> {
+        self.columns.iter().filter(|c| {
+            matches!(c.column_type, ColumnType::Date | ColumnType::Timestamp)
+                || self.all_time_columns().any(|n| n == c.name)
+        })
+    }
+
     /// Every time column, the default first.
     pub fn all_time_columns(&self) -> impl Iterator<Item = &str> {
         self.time_column

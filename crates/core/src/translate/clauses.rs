@@ -222,21 +222,11 @@ fn average_agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
         },
         Measure::Span { table, start, end } => {
             let to = ctx.unit.clone().or_else(|| unit_of("days"))?;
-            // Polars' epoch of a Date fails: a date is read as its midnight.
-            let stamp = |c: &str| {
-                let q = ctx.col(&Col::new(table, c));
-                let is_date = catalog
-                    .table(table)
-                    .and_then(|t| t.column(c))
-                    .is_some_and(|d| d.column_type == ColumnType::Date);
-                if is_date {
-                    format!("CAST({q} AS TIMESTAMP)")
-                } else {
-                    q
-                }
-            };
-            let (s, e) = (stamp(start), stamp(end));
-            let seconds = format!("AVG(DATE_PART('epoch', {e}) - DATE_PART('epoch', {s}))");
+            let (s, e) = (
+                epoch(&Col::new(table, start), ctx),
+                epoch(&Col::new(table, end), ctx),
+            );
+            let seconds = format!("AVG({e} - {s})");
             let head = end.split('_').next().unwrap_or(end);
             Agg {
                 alias: format!("avg_{}s_to_{head}", to.name),
@@ -259,6 +249,22 @@ fn average_agg(m: &Measure, ctx: &Ctx) -> Option<Agg> {
             note: None,
         },
     })
+}
+
+/// A date or timestamp column as a timestamp: Polars has no epoch of a
+/// Date, so a date is read as its midnight.
+fn as_timestamp(col: &Col, ctx: &Ctx) -> String {
+    let q = ctx.col(col);
+    if col.column_type(ctx.catalog) == Some(ColumnType::Date) {
+        format!("CAST({q} AS TIMESTAMP)")
+    } else {
+        q
+    }
+}
+
+/// Seconds since the epoch of a date or timestamp column.
+fn epoch(col: &Col, ctx: &Ctx) -> String {
+    format!("DATE_PART('epoch', {})", as_timestamp(col, ctx))
 }
 
 /// An aggregate restricted to rows meeting `cond` (the guard's parser has
@@ -300,11 +306,7 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
             let c = ctx.col(col);
             let words = column_words(col, ctx.catalog);
             // A yes/no column compares with TRUE or FALSE, not a text.
-            let is_bool = ctx
-                .catalog
-                .table(&col.table)
-                .and_then(|t| t.column(&col.column))
-                .is_some_and(|d| d.column_type == ColumnType::Bool);
+            let is_bool = col.column_type(ctx.catalog) == Some(ColumnType::Bool);
             let lit = |v: &str| {
                 if is_bool && (v == "true" || v == "false") {
                     v.to_uppercase()
@@ -357,12 +359,7 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
         Filter::Null { col, negated } => {
             let words = column_words(col, ctx.catalog);
             let c = ctx.col(col);
-            let kind = ctx
-                .catalog
-                .table(&col.table)
-                .and_then(|t| t.column(&col.column))
-                .map(|d| d.column_type);
-            let none = match kind {
+            let none = match col.column_type(ctx.catalog) {
                 Some(ColumnType::Int | ColumnType::Float) => "0",
                 Some(ColumnType::Text) => "''",
                 _ => "",
@@ -383,24 +380,14 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
             within,
             same,
         } => {
-            let def = ctx.catalog.table(&col.table);
-            let stamp = |c: &str| {
-                let q = ctx.col(&Col::new(&col.table, c));
-                let is_date = def
-                    .and_then(|t| t.column(c))
-                    .is_some_and(|d| d.column_type == ColumnType::Date);
-                if is_date {
-                    format!("CAST({q} AS TIMESTAMP)")
-                } else {
-                    q
-                }
-            };
-            let (e, s) = (stamp(&col.column), stamp(start));
+            let start_col = Col::new(&col.table, start);
             let (sql, text) = match (within, same) {
                 (Some(secs), _) => (
                     format!(
-                        "{} IS NOT NULL AND DATE_PART('epoch', {e}) - DATE_PART('epoch', {s}) <= {}",
+                        "{} IS NOT NULL AND {} - {} <= {}",
                         ctx.col(col),
+                        epoch(col, ctx),
+                        epoch(&start_col, ctx),
                         number(*secs)
                     ),
                     format!(
@@ -411,7 +398,11 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
                     ),
                 ),
                 (None, Some(fmt)) => (
-                    format!("STRFTIME({e}, '{fmt}') = STRFTIME({s}, '{fmt}')"),
+                    format!(
+                        "STRFTIME({}, '{fmt}') = STRFTIME({}, '{fmt}')",
+                        as_timestamp(col, ctx),
+                        as_timestamp(&start_col, ctx)
+                    ),
                     format!(
                         "{} in the same {} as {}",
                         column_words(col, ctx.catalog),
@@ -428,11 +419,7 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
             (sql, text)
         }
         Filter::Dated { col, period } => {
-            let is_date = ctx
-                .catalog
-                .table(&col.table)
-                .and_then(|t| t.column(&col.column))
-                .is_some_and(|d| d.column_type == ColumnType::Date);
+            let is_date = col.column_type(ctx.catalog) == Some(ColumnType::Date);
             (
                 period_cond(period, &ctx.col(col), is_date).join(" AND "),
                 format!("{} {}", column_words(col, ctx.catalog), period.label),

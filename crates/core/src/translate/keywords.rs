@@ -249,8 +249,7 @@ pub(super) fn keyword(
             // "how many countries": the distinct values of a dimension.
             if let Some(j) = (i + 1..n).find(|&j| !is_filler(&words[j])) {
                 // "how many different countries": the same count.
-                let said = ["unique", "distinct", "different"];
-                let k = if said.contains(&texts[j].as_str()) {
+                let k = if super::read::DISTINCT_WORDS.contains(&texts[j].as_str()) {
                     j + 1
                 } else {
                     j

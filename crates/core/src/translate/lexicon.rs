@@ -25,6 +25,16 @@ impl Col {
             column: column.to_string(),
         }
     }
+
+    /// Its type in the catalog.
+    pub fn column_type(&self, catalog: &Catalog) -> Option<ColumnType> {
+        Some(
+            catalog
+                .table(&self.table)?
+                .column(&self.column)?
+                .column_type,
+        )
+    }
 }
 
 /// A calendar unit: a time bucket or the unit of a relative period.
@@ -449,10 +459,7 @@ impl Vocabulary {
         }
         // Date columns last: "paid" is a value before it is a date.
         for t in &catalog.tables {
-            for c in t.columns.iter().filter(|c| {
-                matches!(c.column_type, ColumnType::Date | ColumnType::Timestamp)
-                    || t.all_time_columns().any(|n| n == c.name)
-            }) {
+            for c in t.date_columns() {
                 let col = Col::new(&t.name, &c.name);
                 let names = std::iter::once(c.name.replace('_', " "))
                     .chain(c.synonyms.iter().cloned())

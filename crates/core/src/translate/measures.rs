@@ -5,7 +5,7 @@
 use super::describe::table_words;
 use super::options::{self, default_metric_for, metric_words};
 use super::plan::{Filter, Group, ListOrder, ListSpec, Measure, Plan, Rank, RowAgg};
-use super::read::Parsed;
+use super::read::{counted_entity, Parsed};
 use super::resolve::{clarify_measure, count_metric, is_count_all, known_summary, Pass};
 use super::{capitalise_first, clauses, unsupported, Translation};
 use crate::catalog::Catalog;
@@ -314,18 +314,7 @@ pub(super) fn default_measure(
     }
     // "total overdue amount": the amount of the rows one state names.
     if p.money_word && p.tables.is_empty() {
-        let states: Vec<String> = plan
-            .filters
-            .iter()
-            .filter_map(|f| match f {
-                Filter::State {
-                    name,
-                    negated: false,
-                } => super::plan::state_table(name, catalog),
-                _ => None,
-            })
-            .collect();
-        if let [t] = states.as_slice() {
+        if let [t] = plan.state_tables(catalog).as_slice() {
             if let Measure::Metric(count) = count_metric(t, catalog) {
                 if let Some(sum) = sum_of_counted_rows(&count, catalog) {
                     plan.measures.push(sum);
@@ -621,16 +610,7 @@ fn names_rows_state(plan: &Plan, count: &str, catalog: &Catalog) -> bool {
     let Some(table) = catalog.metric(count).map(|d| d.table.as_str()) else {
         return false;
     };
-    plan.filters.iter().any(|f| match f {
-        Filter::State {
-            name,
-            negated: false,
-        } => catalog
-            .states
-            .iter()
-            .any(|s| s.name == *name && s.table == table),
-        _ => false,
-    })
+    plan.state_tables(catalog).iter().any(|t| t == table)
 }
 
 /// "amount of refunded orders": a row count's rows, summed over the column
@@ -678,14 +658,8 @@ pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) 
         let label = catalog
             .table(&c.table)
             .is_some_and(|t| t.label_column.as_deref() == Some(c.column.as_str()));
-        let rows = match &m {
-            Measure::Metric(n) if is_count_all(n, catalog) => {
-                catalog.metric(n).map(|d| d.table.clone())
-            }
-            Measure::Rows(t) => Some(t.clone()),
-            _ => None,
-        }
-        .filter(|f| *f != c.table && catalog.relationship(f, &c.table).is_some());
+        let rows = counted_entity(&m, catalog)
+            .filter(|f| *f != c.table && catalog.relationship(f, &c.table).is_some());
         if let (true, Some(_), Measure::Metric(_)) = (label, rows, count_metric(&c.table, catalog))
         {
             measures = vec![count_metric(&c.table, catalog), m];
@@ -693,13 +667,7 @@ pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) 
     }
     let counted_tables: Vec<String> = measures
         .iter()
-        .filter_map(|m| match m {
-            Measure::Rows(t) => Some(t.clone()),
-            Measure::Metric(n) if is_count_all(n, catalog) => {
-                catalog.metric(n).map(|d| d.table.clone())
-            }
-            _ => None,
-        })
+        .filter_map(|m| counted_entity(m, catalog))
         .collect();
     // The companies are then listed, not split by their name.
     let own_groups = !plan.groups.is_empty()
@@ -762,13 +730,7 @@ fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
         }
         return;
     }
-    let counted = |m: &Measure| match m {
-        Measure::Rows(t) => Some(t.clone()),
-        Measure::Metric(n) if is_count_all(n, catalog) => {
-            catalog.metric(n).map(|d| d.table.clone())
-        }
-        _ => None,
-    };
+    let counted = |m: &Measure| counted_entity(m, catalog);
     // "how many clients have a dormant account": the entity's count and
     // the count of the rows named beside it, which link to the entity.
     let (entity, named) = match plan.measures.as_slice() {

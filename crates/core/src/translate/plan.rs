@@ -257,6 +257,20 @@ pub struct Having {
 }
 
 impl Plan {
+    /// The tables of the catalog states the rows are in (not negated).
+    pub(super) fn state_tables(&self, catalog: &Catalog) -> Vec<String> {
+        self.filters
+            .iter()
+            .filter_map(|f| match f {
+                Filter::State {
+                    name,
+                    negated: false,
+                } => state_table(name, catalog),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether the plan already splits, compares, ranks, shares or lists:
     /// a single figure (a distinct count, a per-entity count) cannot join it.
     pub(super) fn is_shaped(&self) -> bool {

@@ -124,7 +124,7 @@ fn verb_of_subject(p: &mut Parsed, metric: &str, verb: &str, ranked: bool, catal
 
 /// A count of an entity, or of rows of a table with no figure of its own:
 /// the entity's table.
-fn counted_entity(m: &Measure, catalog: &Catalog) -> Option<String> {
+pub(super) fn counted_entity(m: &Measure, catalog: &Catalog) -> Option<String> {
     match m {
         Measure::Rows(t) => Some(t.clone()),
         Measure::Metric(n) if super::resolve::is_count_all(n, catalog) => {
@@ -204,6 +204,9 @@ fn subject_of_figure(
     take_subject(p, d, rel, how_many, ranked, catalog);
 }
 
+/// Words saying a count is of distinct things ("how many different products").
+pub(super) const DISTINCT_WORDS: [&str; 3] = ["different", "distinct", "unique"];
+
 /// "how many clients withdrew cash", "how many different products were sold
 /// last month": the table right after "how many" is who the rows of the one
 /// figure (or the verb's figure) are of, when those rows link to it: its
@@ -234,7 +237,7 @@ fn counted_subject(
         })
     };
     // "how many different products": the word says the count is distinct.
-    let distinct_word = |j: usize| ["different", "distinct", "unique"].contains(&texts[j].as_str());
+    let distinct_word = |j: usize| DISTINCT_WORDS.contains(&texts[j].as_str());
     let next = (at + 1..words.len()).find(|&j| !is_filler(&words[j]) && !distinct_word(j));
     let Some(entity) = entity_in(&words[at]).or_else(|| next.and_then(|j| entity_in(&words[j])))
     else {
@@ -258,13 +261,7 @@ fn counted_subject(
         ([], None) => {
             // "how many customers churned last quarter": the rows a state
             // names, of a table that links to the entity.
-            let state_table = p.plan.filters.iter().find_map(|f| match f {
-                Filter::State {
-                    name,
-                    negated: false,
-                } => super::plan::state_table(name, catalog),
-                _ => None,
-            });
+            let state_table = p.plan.state_tables(catalog).into_iter().next();
             let Some(t) = state_table.filter(|t| *t != entity) else {
                 return;
             };
@@ -278,8 +275,7 @@ fn counted_subject(
             }];
             p.tables.retain(|x| *x != entity);
             p.loose_tables.retain(|x| *x != entity);
-            p.unknown
-                .retain(|u| !["different", "distinct", "unique"].contains(&u.as_str()));
+            p.unknown.retain(|u| !DISTINCT_WORDS.contains(&u.as_str()));
             return;
         }
         _ => return,
@@ -294,8 +290,7 @@ fn counted_subject(
         return;
     };
     take_subject(p, d, rel, true, false, catalog);
-    p.unknown
-        .retain(|u| !["different", "distinct", "unique"].contains(&u.as_str()));
+    p.unknown.retain(|u| !DISTINCT_WORDS.contains(&u.as_str()));
 }
 
 /// "How much did we invoice in October": "how much" asks for an amount, so
@@ -501,7 +496,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     let period_at = (0..n).find(|&i| used[i] && !before_scan[i]);
     // "invoices due in November", "transactions with a value date in
     // October": a date column named right before the period is its date.
-    if let Some(s) = (0..n).find(|&i| used[i] && !before_scan[i]) {
+    if let Some(s) = period_at {
         let named = (0..s)
             .rev()
             .find(|&j| {
@@ -818,10 +813,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         // "clients with marketing consent": a yes/no column after "with" or
         // "have" keeps the rows where it holds, no split by it.
         if let Some(Group::Dim(c)) = dim.as_ref().filter(|_| !grouping && i > 0) {
-            let is_bool = catalog
-                .table(&c.table)
-                .and_then(|t| t.column(&c.column))
-                .is_some_and(|d| d.column_type == crate::catalog::ColumnType::Bool);
+            let is_bool = c.column_type(catalog) == Some(crate::catalog::ColumnType::Bool);
             let k = if ["a", "an", "any"].contains(&texts[i - 1].as_str()) && i > 1 {
                 i - 2
             } else {
@@ -962,11 +954,8 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             let asked = p.wants_count && i >= 1 && words[i - 1].is(Kw::HowMany)
                 || texts[i].starts_with("number of ")
                 || texts[i].starts_with("how many ");
-            let counts_column = asked
-                && catalog
-                    .table(&c.table)
-                    .and_then(|t| t.column(&c.column))
-                    .is_some_and(|d| d.column_type == crate::catalog::ColumnType::Int);
+            let counts_column =
+                asked && c.column_type(catalog) == Some(crate::catalog::ColumnType::Int);
             if p.average {
                 let m = average_metric(&c, catalog)
                     .map(Measure::Metric)

@@ -9,7 +9,7 @@ use super::plan::{Filter, Measure};
 use super::read::is_filler;
 use super::units::{unit_of, TimeUnit};
 use super::words::{entries, Entry};
-use crate::catalog::{Catalog, ColumnType, TableDef};
+use crate::catalog::{Catalog, TableDef};
 
 /// A duration between two dates read from the question: the measure, and
 /// the unit it asked in ("days"; none for "how long").
@@ -80,22 +80,9 @@ pub(super) fn scan(
             Some((_, t)) => catalog.table(t).into_iter().collect(),
             None => catalog.tables.iter().collect(),
         };
-        let hit = candidates.iter().find_map(|(verb, k)| {
-            let mut found = tables
-                .iter()
-                .filter_map(|t| {
-                    Some((
-                        t.name.clone(),
-                        t.time_column.clone()?,
-                        date_of_verb(verb, t)?,
-                    ))
-                })
-                .filter(|(_, start, end)| start != end);
-            match (found.next(), found.next()) {
-                (Some(f), None) => Some((f, *k)),
-                _ => None,
-            }
-        });
+        let hit = candidates
+            .iter()
+            .find_map(|(verb, k)| dated_by(verb, &tables).map(|f| (f, *k)));
         let Some(((table, start, end), last)) = hit else {
             continue;
         };
@@ -125,6 +112,20 @@ pub(super) fn scan(
     None
 }
 
+/// The one table of `tables` whose rows a verb dates: (table, its own date,
+/// the date the verb names). Two tables the verb could date: none.
+fn dated_by(verb: &str, tables: &[&TableDef]) -> Option<(String, String, String)> {
+    let mut found = tables.iter().filter_map(|t| {
+        let end = date_of_verb(verb, t)?;
+        let start = t.time_column.clone()?;
+        (start != end).then(|| (t.name.clone(), start, end))
+    });
+    match (found.next(), found.next()) {
+        (Some(f), None) => Some(f),
+        _ => None,
+    }
+}
+
 /// "it takes", "does it take", "did it take": the words between.
 fn is_take(text: &str) -> bool {
     matches!(
@@ -138,10 +139,7 @@ fn is_take(text: &str) -> bool {
 /// `shipped_at`), or a synonym of it is.
 fn date_of_verb(verb: &str, t: &TableDef) -> Option<String> {
     let forms = past_forms(verb);
-    let mut dated = t.columns.iter().filter(|c| {
-        matches!(c.column_type, ColumnType::Date | ColumnType::Timestamp)
-            || t.all_time_columns().any(|n| n == c.name)
-    });
+    let mut dated = t.date_columns();
     // The column's name or a synonym starts with one of the forms
     // ("settled on" for "settle").
     let hit = |c: &&crate::catalog::ColumnDef| {
@@ -235,14 +233,7 @@ pub(super) fn within(
             .iter()
             .filter(|t| named.is_empty() || named.contains(&t.name))
             .collect();
-        let mut found = tables.iter().filter_map(|t| {
-            let end = date_of_verb(&texts[v], t)?;
-            let start = t.time_column.clone()?;
-            (start != end).then(|| (t.name.clone(), start, end))
-        });
-        let (Some((table, start, end)), None) = (found.next(), found.next()) else {
-            return None;
-        };
+        let (table, start, end) = dated_by(&texts[v], &tables)?;
         used[v] = true;
         for u in used.iter_mut().skip(i).take(len) {
             *u = true;
