@@ -181,7 +181,7 @@ pub fn translate(
         Err(t) => return t,
     };
     let compared = sql::compared_periods(&plan).ok().flatten();
-    let relative = plan.period.iter().any(|p| p.relative)
+    let relative = plan.periods().any(|p| p.relative)
         || compared
             .as_ref()
             .is_some_and(|(a, b)| a.relative || b.relative);

@@ -843,10 +843,46 @@ fn rows_without_a_value_or_without_linked_rows() {
         sql.contains("client_id NOT IN (SELECT client_id FROM accounts"),
         "{sql}"
     );
-    // A period would bound the wrong rows; a value after "without" is
+    // The one period bounds the rows they have none of, whether said with
+    // "no", "never" or "did not"; a value after "without" or "not" is
     // still negated.
-    assert!(refused("how many customers had no orders last month"));
+    for q in [
+        "how many customers had no orders last month",
+        "customers who didn't order last month",
+        "customers who did not place any order last month",
+    ] {
+        let sql = answer(q);
+        assert!(
+            sql.contains(
+                "customer_id NOT IN (SELECT customer_id FROM orders WHERE customer_id IS NOT NULL AND ordered_at >= TIMESTAMP '2025-10-01 00:00:00' AND ordered_at < TIMESTAMP '2025-11-01 00:00:00')"
+            ),
+            "{q}: {sql}"
+        );
+        assert!(!sql.contains("signup_date"), "{q}: {sql}");
+    }
+    match translate(
+        "customers without orders this month",
+        None,
+        &Catalog::demo(),
+        &ctx(),
+    ) {
+        Translation::Answer(a) => assert_eq!(a.as_of, ctx().today.into()),
+        other => panic!("{other:?}"),
+    }
+    // New customers are dated by their own date: not guessed.
+    assert!(refused("customers who signed up in 2024 with no orders"));
+    let sql = answer("list customers without orders last month");
+    assert!(sql.contains("ordered_at >= TIMESTAMP '2025-10-01"), "{sql}");
+    assert!(!sql.contains("signup_date >="), "{sql}");
     assert!(!answer("tickets without urgent ones").contains("NOT IN"));
+    assert_eq!(
+        answer("orders that were not refunded"),
+        "SELECT COUNT(*) AS orders FROM orders WHERE status <> 'refunded'"
+    );
+    assert_eq!(
+        answer("orders that weren't refunded"),
+        "SELECT COUNT(*) AS orders FROM orders WHERE status <> 'refunded'"
+    );
 }
 
 #[test]

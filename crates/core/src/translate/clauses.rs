@@ -434,18 +434,30 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
             ),
         ),
         // Checked before rendering: `table` links to the base table.
-        Filter::Without { table } => {
+        Filter::Without { table, within } => {
             let base = &ctx.base;
             let link = ctx.catalog.relationship(table, base);
+            let (dated, when) = match within {
+                Some((column, period)) => {
+                    let is_date =
+                        Col::new(table, column).column_type(ctx.catalog) == Some(ColumnType::Date);
+                    let conds = period_cond(period, column, is_date);
+                    (
+                        conds.iter().map(|c| format!(" AND {c}")).collect(),
+                        format!(" {}", period.label),
+                    )
+                }
+                None => (String::new(), String::new()),
+            };
             let sql = match link {
                 Some(r) => format!(
-                    "{} NOT IN (SELECT {fk} FROM {table} WHERE {fk} IS NOT NULL)",
+                    "{} NOT IN (SELECT {fk} FROM {table} WHERE {fk} IS NOT NULL{dated})",
                     ctx.col(&Col::new(base, &r.to_column)),
                     fk = r.from_column,
                 ),
                 None => "FALSE".into(),
             };
-            (sql, format!("without {}", table_words(table)))
+            (sql, format!("without {}{when}", table_words(table)))
         }
     }
 }

@@ -105,15 +105,22 @@ pub(super) fn keyword(
         }
         Kw::Which => st.which = true,
         Kw::No => {
-            let read = absence(i, true, words, texts, used, catalog, p);
+            let read = absence(i, Absent::ANY, words, texts, used, catalog, p);
             if !read {
                 p.unknown.push(texts[i].clone());
             }
         }
         // "without": a column or linked rows that are absent, else the
         // negation of the value after it ("revenue without refunds").
+        // "customers who did not order this year": the rows a verb's figure
+        // counts, absent; anything else after "not" is negated.
         Kw::Not => {
-            let read = texts[i] == "without" && absence(i, false, words, texts, used, catalog, p);
+            let how = match texts[i].as_str() {
+                "without" => Some(Absent::NOT_FIGURES),
+                "not" => Some(Absent::ROWS),
+                _ => None,
+            };
+            let read = how.is_some_and(|how| absence(i, how, words, texts, used, catalog, p));
             st.negate_next |= !read;
         }
         Kw::Share => p.plan.share = true,
@@ -347,6 +354,31 @@ pub(super) fn keyword(
     }
 }
 
+/// What may follow a word of absence.
+#[derive(Clone, Copy)]
+struct Absent {
+    /// A figure or its verb may name the linked rows ("never ordered").
+    figures: bool,
+    /// An empty column may ("no industry set").
+    columns: bool,
+}
+
+impl Absent {
+    const ANY: Absent = Absent {
+        figures: true,
+        columns: true,
+    };
+    const NOT_FIGURES: Absent = Absent {
+        figures: false,
+        columns: true,
+    };
+    /// "did not order": linked rows only; "not" before a column negates.
+    const ROWS: Absent = Absent {
+        figures: true,
+        columns: false,
+    };
+}
+
 /// Words after an empty column that say nothing more ("no industry set").
 const EMPTY_WORDS: [&str; 8] = [
     "set",
@@ -363,11 +395,10 @@ const EMPTY_WORDS: [&str; 8] = [
 /// of a linked table refers to them), "customers who never ordered" (the
 /// table a verb's figure counts): the filter, and its words marked used.
 /// `false`: the word after it is none of those. A value after it is left
-/// to be negated ("without refunds"); `figures`: a figure or its verb may
-/// name the linked rows ("never ordered").
+/// to be negated ("without refunds"); `how` says what may follow.
 fn absence(
     i: usize,
-    figures: bool,
+    how: Absent,
     words: &[Word],
     texts: &[String],
     used: &mut [bool],
@@ -391,12 +422,12 @@ fn absence(
         return false;
     }
     let column = lexes.iter().find_map(|l| match l {
-        Lex::Dim(c) | Lex::Numeric(c) => Some(c.clone()),
+        Lex::Dim(c) | Lex::Numeric(c) if how.columns => Some(c.clone()),
         _ => None,
     });
     let linked = lexes.iter().find_map(|l| match l {
         Lex::Table(t) => Some(t.clone()),
-        Lex::Metric(m) | Lex::Verb(m) if figures => catalog.metric(m).map(|d| d.table.clone()),
+        Lex::Metric(m) | Lex::Verb(m) if how.figures => catalog.metric(m).map(|d| d.table.clone()),
         _ => None,
     });
     // "companies without users": a table's name is its rows, not its label.
@@ -411,7 +442,10 @@ fn absence(
             col,
             negated: false,
         },
-        (None, Some(table)) => Filter::Without { table },
+        (None, Some(table)) => Filter::Without {
+            table,
+            within: None,
+        },
         (None, None) => return false,
     };
     used[i] = true;

@@ -114,8 +114,13 @@ pub enum Filter {
     /// "no industry set": the column is empty (`negated`: it is not).
     Null { col: Col, negated: bool },
     /// "clients with no account": rows of the base table that no row of
-    /// `table` (which links to it) refers to.
-    Without { table: String },
+    /// `table` (which links to it) refers to; "customers with no orders
+    /// this year": only `table`'s rows dated in the period (by that date
+    /// column) count.
+    Without {
+        table: String,
+        within: Option<(String, Period)>,
+    },
     /// "Jane Smith": a label equal to a typed name, case aside.
     Named { col: Col, name: String },
     /// "revenue from customers who signed up in 2025": a date of a linked
@@ -257,6 +262,21 @@ pub struct Having {
 }
 
 impl Plan {
+    /// Every period the plan reads: its own and those its filters moved to
+    /// linked rows ("customers who signed up last month", "with no orders
+    /// this year").
+    pub(super) fn periods(&self) -> impl Iterator<Item = &Period> {
+        let moved = self.filters.iter().filter_map(|f| match f {
+            Filter::Dated { period, .. } => Some(period),
+            Filter::Without {
+                within: Some((_, period)),
+                ..
+            } => Some(period),
+            _ => None,
+        });
+        self.period.iter().chain(moved)
+    }
+
     /// The tables of the catalog states the rows are in (not negated).
     pub(super) fn state_tables(&self, catalog: &Catalog) -> Vec<String> {
         self.filters

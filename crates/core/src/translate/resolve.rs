@@ -107,6 +107,9 @@ pub(super) fn complete(
     measures::new_rows(&mut plan, p, catalog)?;
     measures::measures_named_by_rows(&mut plan, p, catalog);
     measures::entities_in_state(&mut plan, p, catalog);
+    if plan.list.is_some() {
+        absent_within(&mut plan, catalog);
+    }
     if measures::list(&mut plan, p, catalog)? {
         return Ok(plan);
     }
@@ -139,6 +142,7 @@ pub(super) fn complete(
             plan.date_column = None;
         }
     }
+    absent_within(&mut plan, catalog);
     if let Some(c) = plan.date_column.as_ref().filter(|c| c.table != base) {
         return Err(unsupported(
             catalog,
@@ -366,11 +370,54 @@ fn plain_condition(cond: &str, table: &str) -> Option<Filter> {
     })
 }
 
+/// "customers with no orders this year": the one period of a plan whose
+/// rows are without rows of another table bounds those rows (by the date
+/// named, or their table's own), never the rows counted.
+fn absent_within(plan: &mut Plan, catalog: &Catalog) {
+    let absent: Vec<usize> = (0..plan.filters.len())
+        .filter(|&i| matches!(plan.filters[i], Filter::Without { .. }))
+        .collect();
+    let ([i], Some(period)) = (absent.as_slice(), plan.period.clone()) else {
+        return;
+    };
+    if plan.compare.is_some() || plan.groups.iter().any(|g| matches!(g, Group::Time(_))) {
+        return;
+    }
+    // "customers who signed up in 2024 with no orders": new rows are dated
+    // by their own date, and so is a figure that says which date it reads.
+    let undated = |m: &Measure| match m {
+        Measure::Rows(_) => true,
+        Measure::Metric(n) => catalog.metric(n).is_some_and(|d| d.time_column.is_none()),
+        _ => false,
+    };
+    if !plan.measures.iter().all(undated) {
+        return;
+    }
+    let Filter::Without { table, within } = &mut plan.filters[*i] else {
+        return;
+    };
+    let named = plan
+        .date_column
+        .as_ref()
+        .map(|c| (c.table == *table).then(|| c.column.clone()));
+    let column = match named {
+        Some(Some(c)) => Some(c),
+        // A date of another table was named: not this one's.
+        Some(None) => None,
+        None => catalog.table(table).and_then(|t| t.time_column.clone()),
+    };
+    if let Some(column) = column {
+        *within = Some((column, period));
+        plan.period = None;
+        plan.date_column = None;
+    }
+}
+
 /// "clients with no account": the rows named absent must link to the rows
 /// counted, or there is nothing to be without.
 fn absent_links(plan: &Plan, base: &str, catalog: &Catalog) -> Pass {
     for f in &plan.filters {
-        if let Filter::Without { table } = f {
+        if let Filter::Without { table, .. } = f {
             // "customers with no orders last month": the period would bound
             // the customers, not the orders; never guessed.
             let timed = plan.period.is_some()
