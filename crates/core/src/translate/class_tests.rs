@@ -1185,8 +1185,19 @@ fn a_ranking_by_a_verbs_figure_keeps_it_over_rows_of_a_value() {
 #[test]
 fn how_many_entities_in_a_state_of_linked_rows_counts_distinct_entities() {
     assert_eq!(
-        saas_answer("how many customers churned last quarter"),
+        saas_answer("how many companies churned last quarter"),
         "SELECT COUNT(DISTINCT company_id) AS distinct_company_id FROM subscriptions WHERE status = 'canceled' AND canceled_on >= DATE '2025-07-01' AND canceled_on < DATE '2025-10-01'"
+    );
+    // The catalog calls churned subscriptions "churned customers": its
+    // words win over reading "customers" as the entity counted, unless a
+    // word asks for distinct ones.
+    assert_eq!(
+        saas_answer("how many customers churned last quarter"),
+        "SELECT COUNT(*) AS churned_subscriptions FROM subscriptions WHERE status = 'canceled' AND canceled_on >= DATE '2025-07-01' AND canceled_on < DATE '2025-10-01'"
+    );
+    assert!(
+        saas_answer("how many different customers churned last quarter")
+            .contains("COUNT(DISTINCT company_id)")
     );
     let sql = saas_answer("which companies are on a free trial at the moment");
     assert!(

@@ -207,6 +207,41 @@ fn subject_of_figure(
 /// Words saying a count is of distinct things ("how many different products").
 pub(super) const DISTINCT_WORDS: [&str; 3] = ["different", "distinct", "unique"];
 
+/// The count of `table`'s rows with a two-word synonym made of `word` (or
+/// its singular or plural) and another word of the question, in either
+/// order ("churned customers" for "how many customers churned"). A total
+/// ("products sold": units) is no count of those rows.
+fn catalog_names_pair(
+    catalog: &Catalog,
+    table: &str,
+    word: &str,
+    texts: &[String],
+) -> Option<String> {
+    let stem = |w: &str| w.trim_end_matches('s').to_string();
+    let word = stem(word);
+    let pair = |syn: &String| match syn.split_whitespace().collect::<Vec<_>>().as_slice() {
+        [a, b] => {
+            let (a, b) = (stem(a), stem(b));
+            let other = if a == word {
+                Some(b)
+            } else if b == word {
+                Some(a)
+            } else {
+                None
+            };
+            other.is_some_and(|o| texts.iter().any(|t| stem(t) == o))
+        }
+        _ => false,
+    };
+    catalog
+        .metrics
+        .iter()
+        .find(|m| {
+            m.table == table && m.expression.starts_with("COUNT(") && m.synonyms.iter().any(pair)
+        })
+        .map(|m| m.name.clone())
+}
+
 /// "how many clients withdrew cash", "how many different products were sold
 /// last month": the table right after "how many" is who the rows of the one
 /// figure (or the verb's figure) are of, when those rows link to it: its
@@ -239,9 +274,22 @@ fn counted_subject(
     // "how many different products": the word says the count is distinct.
     let distinct_word = |j: usize| DISTINCT_WORDS.contains(&texts[j].as_str());
     let next = (at + 1..words.len()).find(|&j| !is_filler(&words[j]) && !distinct_word(j));
-    let Some(entity) = entity_in(&words[at]).or_else(|| next.and_then(|j| entity_in(&words[j])))
-    else {
-        return;
+    let (entity, entity_word) = match entity_in(&words[at]) {
+        Some(e) => (e, at),
+        None => match next.and_then(|j| entity_in(&words[j]).map(|e| (e, j))) {
+            Some(found) => found,
+            None => return,
+        },
+    };
+    // "how many customers churned" where the catalog calls churned
+    // subscriptions "churned customers": the catalog's words win.
+    // "how many unique products were sold" still asks for distinct ones.
+    let distinct = texts.iter().any(|t| DISTINCT_WORDS.contains(&t.as_str()));
+    let named_by_catalog = |table: &str| {
+        if distinct {
+            return None;
+        }
+        catalog_names_pair(catalog, table, &texts[entity_word], texts)
     };
     let others: Vec<&Measure> = p
         .plan
@@ -265,6 +313,12 @@ fn counted_subject(
             let Some(t) = state_table.filter(|t| *t != entity) else {
                 return;
             };
+            if let Some(m) = named_by_catalog(&t) {
+                p.plan.measures = vec![Measure::Metric(m)];
+                p.tables.retain(|x| *x != entity);
+                p.loose_tables.retain(|x| *x != entity);
+                return;
+            }
             let Some(rel) = catalog.relationship(&t, &entity) else {
                 return;
             };
@@ -283,6 +337,12 @@ fn counted_subject(
     let Some(d) = catalog.metric(&figure) else {
         return;
     };
+    if let Some(m) = named_by_catalog(&d.table).filter(|_| d.table != entity) {
+        p.plan.measures = vec![Measure::Metric(m)];
+        p.tables.retain(|x| *x != entity);
+        p.loose_tables.retain(|x| *x != entity);
+        return;
+    }
     let Some(rel) = (d.table != entity)
         .then(|| catalog.relationship(&d.table, &entity))
         .flatten()
