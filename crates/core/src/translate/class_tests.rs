@@ -1412,3 +1412,22 @@ fn distinct_words_are_read_only_where_a_distinct_count_takes_them() {
     assert!(answer("how many different products were sold last month")
         .starts_with("SELECT COUNT(DISTINCT product_id)"));
 }
+
+#[test]
+fn an_average_of_a_snapshot_total_reads_the_column_of_the_rows_named() {
+    // Paid seats is a snapshot's total; the subscriptions named carry
+    // their own seats.
+    assert_eq!(
+        saas_answer("average seats of active subscriptions by plan"),
+        "WITH facts AS (SELECT plan, seats FROM subscriptions WHERE status = 'active') SELECT plan, ROUND(AVG(seats), 2) AS avg_seats FROM facts GROUP BY plan ORDER BY avg_seats DESC"
+    );
+    assert!(
+        saas_answer("median seat count of paying subscriptions, per plan")
+            .contains("MEDIAN(seats)")
+    );
+    // No rows named: nothing to read it from.
+    assert!(!matches!(
+        translate("average paid seats", None, &saas(), &ctx()),
+        Translation::Answer(_)
+    ));
+}

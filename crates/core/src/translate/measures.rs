@@ -515,12 +515,41 @@ pub(super) fn average(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
                 metric: n.clone(),
                 agg: RowAgg::Average,
             }),
-            None => return Err(cannot_average(catalog)),
+            None => match column_of_rows_named(plan, p, d, catalog) {
+                Some(col) => out.push(Measure::Average(col)),
+                None => return Err(cannot_average(catalog)),
+            },
         }
     }
     out.dedup();
     plan.measures = out;
     Ok(())
+}
+
+/// "average seats of active subscriptions": a snapshot's total of `seats`
+/// has no one reading per row, but the rows the question names (by their
+/// table or one of their states) carry a number column of that name.
+fn column_of_rows_named(
+    plan: &Plan,
+    p: &Parsed,
+    d: &crate::catalog::MetricDef,
+    catalog: &Catalog,
+) -> Option<super::lexicon::Col> {
+    let inner = d.expression.replace(' ', "");
+    let column = inner.strip_prefix("SUM(")?.strip_suffix(')')?.to_string();
+    let mut named: Vec<String> = plan.state_tables(catalog);
+    named.extend(p.tables.iter().cloned());
+    named.retain(|t| *t != d.table);
+    named.dedup();
+    let [table] = named.as_slice() else {
+        return None;
+    };
+    let col = super::lexicon::Col::new(table, &column);
+    matches!(
+        col.column_type(catalog),
+        Some(crate::catalog::ColumnType::Int | crate::catalog::ColumnType::Float)
+    )
+    .then_some(col)
 }
 
 fn cannot_average(catalog: &Catalog) -> Translation {
