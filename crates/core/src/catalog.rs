@@ -173,6 +173,15 @@ pub enum DisplayFormat {
     Rating,
 }
 
+/// Which end of a metric is the good one ("best", "worst").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
 /// One column of a table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -264,6 +273,10 @@ pub struct MetricDef {
     /// table's default time column when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_column: Option<String>,
+    /// Which end "best" ranks first: `higher` (the default) or `lower`
+    /// (refunds, churn; a duration is `lower` unless said otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub better: Option<Better>,
 }
 
 /// A named condition on a table's rows: "open" = `closed_at IS NULL`.

@@ -176,6 +176,10 @@ pub fn translate(
     } else {
         complete(plan, &parsed, catalog, ctx)
     };
+    let plan = plan.and_then(|mut p| {
+        resolve::orient_rank(&mut p, &parsed, catalog)?;
+        Ok(p)
+    });
     let plan = match plan {
         Ok(p) => p,
         Err(t) => return t,

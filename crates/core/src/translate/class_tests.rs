@@ -1431,3 +1431,22 @@ fn an_average_of_a_snapshot_total_reads_the_column_of_the_rows_named() {
         Translation::Answer(_)
     ));
 }
+
+#[test]
+fn best_and_worst_rank_by_the_figures_good_end() {
+    // A duration is best when lowest ("best resolution time" was the
+    // longest).
+    assert!(answer("which priority has the best resolution time")
+        .ends_with("ORDER BY resolution_time ASC LIMIT 1"));
+    assert!(answer("which priority has the worst resolution time")
+        .ends_with("ORDER BY resolution_time DESC LIMIT 1"));
+    // The catalog says refunds are better fewer.
+    assert!(answer("worst channel by refunds").ends_with("ORDER BY refunds DESC LIMIT 1"));
+    assert!(answer("best 3 countries by revenue").ends_with("ORDER BY revenue DESC LIMIT 3"));
+    // "slowest" and "fastest" rank a duration, and nothing else.
+    assert!(answer("slowest 3 priorities by resolution time")
+        .ends_with("ORDER BY resolution_time DESC LIMIT 3"));
+    assert!(answer("fastest 2 priorities by resolution time")
+        .ends_with("ORDER BY resolution_time ASC LIMIT 2"));
+    assert!(refused("slowest country by revenue"));
+}

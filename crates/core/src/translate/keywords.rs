@@ -72,10 +72,13 @@ pub(super) fn keyword(
         }
         Kw::EndOf => p.plan.at_end = true,
         Kw::Ambiguous => p.vague = true,
-        Kw::Best | Kw::Top | Kw::Most => {
+        Kw::Best | Kw::Top | Kw::Most | Kw::Slowest => {
             if k == Kw::Best {
                 p.vague = true;
+                // "busiest" is the most of whatever is counted.
+                p.quality = (texts[i] != "busiest").then_some(true);
             }
+            p.speed |= k == Kw::Slowest;
             let num = next_num.or_else(|| (i > 0).then(|| words[i - 1].number()).flatten());
             if next_num.is_some() {
                 used[i + 1] = true;
@@ -87,10 +90,12 @@ pub(super) fn keyword(
                     .map(|x| x as usize),
             ));
         }
-        Kw::Worst | Kw::Bottom | Kw::Least => {
+        Kw::Worst | Kw::Bottom | Kw::Least | Kw::Fastest => {
             if k == Kw::Worst {
                 p.vague = true;
+                p.quality = (texts[i] != "quietest").then_some(false);
             }
+            p.speed |= k == Kw::Fastest;
             // "bottom 5", or "5 worst" with the number first.
             let num = next_num.or_else(|| (i > 0).then(|| words[i - 1].number()).flatten());
             if next_num.is_some() {

@@ -118,9 +118,30 @@ pub enum Kw {
     Ambiguous,
     Best,
     Worst,
+    /// "slowest", "longest": the largest of a duration.
+    Slowest,
+    /// "fastest", "quickest": the smallest of a duration.
+    Fastest,
     New,
     Ratio,
     EndOf,
+}
+
+impl Kw {
+    /// Words that rank ("top", "most", "worst", "slowest").
+    pub fn ranks(self) -> bool {
+        matches!(
+            self,
+            Kw::Top
+                | Kw::Bottom
+                | Kw::Most
+                | Kw::Least
+                | Kw::Best
+                | Kw::Worst
+                | Kw::Slowest
+                | Kw::Fastest
+        )
+    }
 }
 
 /// One meaning a word or phrase can have.

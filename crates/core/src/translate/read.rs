@@ -38,6 +38,11 @@ pub struct Parsed {
     pub refusal: Option<String>,
     /// Vague words with no measure ("how are we doing").
     pub vague: bool,
+    /// "best" (true) or "worst" (false) ranked: which end depends on the
+    /// figure (a duration is best when lowest).
+    pub quality: Option<bool>,
+    /// "slowest"/"fastest": a ranking that only a duration takes.
+    pub speed: bool,
     /// Ratios, rates and other derived figures.
     pub derived: bool,
     /// The derived figure is a "rate" ("refund rate"), no other ratio.
@@ -694,15 +699,10 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         if let Some(x) = w.number() {
             if lexes.len() == 1 {
                 // "top 5" took its number already; "5 top" or a stray number.
-                if words.get(i + 1).is_some_and(|w| {
-                    w.is(Kw::Top)
-                        || w.is(Kw::Bottom)
-                        || w.is(Kw::Most)
-                        || w.is(Kw::Recent)
-                        || w.is(Kw::Best)
-                        || w.is(Kw::Worst)
-                        || w.is(Kw::Least)
-                }) {
+                if words
+                    .get(i + 1)
+                    .is_some_and(|w| w.is(Kw::Recent) || w.kw().is_some_and(Kw::ranks))
+                {
                     i += 1;
                     continue;
                 }
@@ -718,12 +718,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         .iter()
                         .any(|l| matches!(l, Lex::Table(_) | Lex::Dim(_)))
                 });
-                let ranked_later = words[i + 1..].iter().any(|w| {
-                    matches!(
-                        w.kw(),
-                        Some(Kw::Top | Kw::Bottom | Kw::Most | Kw::Least | Kw::Best | Kw::Worst)
-                    )
-                });
+                let ranked_later = words[i + 1..].iter().any(|w| w.kw().is_some_and(Kw::ranks));
                 if rows_next && ranked_later && (1.0..=1000.0).contains(&x) && x.fract() == 0.0 {
                     rank_n = Some(x as usize);
                     ranked_rows_at = Some(i + 1);
@@ -769,10 +764,9 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             i += 1;
             continue;
         }
-        let grouping = matches!(
-            prev_kw,
-            Some(Kw::By | Kw::Top | Kw::Bottom | Kw::Which | Kw::Best | Kw::Worst)
-        ) || st.rank.is_some() && p.plan.measures.is_empty() && !list_context
+        let grouping = matches!(prev_kw, Some(Kw::By | Kw::Which))
+            || prev_kw.is_some_and(|k| k.ranks() && !matches!(k, Kw::Most | Kw::Least))
+            || st.rank.is_some() && p.plan.measures.is_empty() && !list_context
             || ranked_rows_at == Some(i);
         // "has the most customers": a figure to rank by, not a group.
         let most_of = matches!(prev_kw, Some(Kw::Most | Kw::Least))
@@ -902,10 +896,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 plural_group = true;
             }
             // "busiest month", "top product": one, when no number says more.
-            let ranked = matches!(
-                prev_kw,
-                Some(Kw::Top | Kw::Bottom | Kw::Most | Kw::Least | Kw::Best | Kw::Worst)
-            );
+            let ranked = prev_kw.is_some_and(Kw::ranks);
             // "lowest revenue month": the ranked rows named in the singular.
             if (ranked || p.plan.groups.is_empty()) && !is_plural(&texts[i]) {
                 singular_rank = true;

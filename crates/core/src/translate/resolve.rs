@@ -176,6 +176,53 @@ pub(super) fn complete(
     Ok(plan)
 }
 
+/// "which priority has the best resolution time": "best" and "worst" rank
+/// by the figure's good end (a duration's, or one the catalog says is
+/// better lower, is its lowest); "slowest" and "fastest" rank a duration
+/// only.
+pub(super) fn orient_rank(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
+    if !p.speed && p.quality.is_none() {
+        return Ok(());
+    }
+    let Some(rank) = plan.rank else {
+        return Ok(());
+    };
+    let first = plan.measures.first();
+    let duration = first.is_some_and(|m| is_duration(m, catalog));
+    if p.speed && !duration {
+        return Err(unsupported(
+            catalog,
+            "'Slowest' and 'fastest' rank a duration; name one to rank by.",
+        ));
+    }
+    let better = first.and_then(|m| match m {
+        Measure::Metric(n) | Measure::OfRows { metric: n, .. } => {
+            catalog.metric(n).and_then(|d| d.better)
+        }
+        _ => None,
+    });
+    let lower_is_better = better.map_or(duration, |b| b == crate::catalog::Better::Lower);
+    if p.quality.is_some() && lower_is_better {
+        plan.rank = Some(match rank {
+            Rank::Top(n) => Rank::Bottom(n),
+            Rank::Bottom(n) => Rank::Top(n),
+        });
+    }
+    Ok(())
+}
+
+/// Whether a measure is a length of time (its unit is one of time).
+fn is_duration(m: &Measure, catalog: &Catalog) -> bool {
+    match m {
+        Measure::Metric(n) | Measure::OfRows { metric: n, .. } => {
+            super::units::metric_unit(n, catalog).is_some()
+        }
+        Measure::Average(c) => super::units::column_unit(c, catalog).is_some(),
+        Measure::Span { .. } => true,
+        _ => false,
+    }
+}
+
 /// "countries with more than 100 orders": a threshold on each group's
 /// figure needs groups and one figure; "how many countries ...": the
 /// groups that pass are counted.

@@ -157,6 +157,8 @@ fn keyword(name: &str) -> Option<Kw> {
         "Ambiguous" => Ambiguous,
         "Best" => Best,
         "Worst" => Worst,
+        "Slowest" => Slowest,
+        "Fastest" => Fastest,
         "New" => New,
         "Ratio" => Ratio,
         _ => return None,
