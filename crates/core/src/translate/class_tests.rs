@@ -1450,3 +1450,16 @@ fn best_and_worst_rank_by_the_figures_good_end() {
         .ends_with("ORDER BY resolution_time ASC LIMIT 2"));
     assert!(refused("slowest country by revenue"));
 }
+
+#[test]
+fn most_common_counts_the_rows_of_each_value() {
+    // Never the table's default figure (revenue) for "most common".
+    assert_eq!(
+        answer("most common order channel"),
+        "WITH facts AS (SELECT channel FROM orders) SELECT channel, ROUND(COUNT(*), 2) AS orders FROM facts GROUP BY channel ORDER BY orders DESC LIMIT 1"
+    );
+    assert!(answer("least common customer segment").ends_with("ORDER BY customers ASC LIMIT 1"));
+    let sql = banking_answer("most frequent merchant category for card payments last month");
+    assert!(sql.contains("COUNT(*), 2) AS transactions"), "{sql}");
+    assert!(sql.contains("kind = 'card'"), "{sql}");
+}

@@ -79,6 +79,7 @@ pub(super) fn keyword(
                 p.quality = (texts[i] != "busiest").then_some(true);
             }
             p.speed |= k == Kw::Slowest;
+            p.frequency |= FREQUENCY.iter().any(|w| texts[i].contains(w));
             let num = next_num.or_else(|| (i > 0).then(|| words[i - 1].number()).flatten());
             if next_num.is_some() {
                 used[i + 1] = true;
@@ -96,6 +97,7 @@ pub(super) fn keyword(
                 p.quality = (texts[i] != "quietest").then_some(false);
             }
             p.speed |= k == Kw::Fastest;
+            p.frequency |= FREQUENCY.iter().any(|w| texts[i].contains(w));
             // "bottom 5", or "5 worst" with the number first.
             let num = next_num.or_else(|| (i > 0).then(|| words[i - 1].number()).flatten());
             if next_num.is_some() {
@@ -358,6 +360,9 @@ pub(super) fn keyword(
         _ => {}
     }
 }
+
+/// Ranking words that rank by how often rows occur ("most common").
+const FREQUENCY: [&str; 3] = ["common", "frequent", "rarest"];
 
 /// What may follow a word of absence.
 #[derive(Clone, Copy)]

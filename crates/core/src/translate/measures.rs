@@ -286,6 +286,14 @@ pub(super) fn default_measure(
             return Ok(false);
         }
     }
+    // "most common transaction type": how often each value occurs, in the
+    // rows of its own table.
+    if let ([Group::Dim(c)], true, Some(_)) = (plan.groups.as_slice(), p.frequency, plan.rank) {
+        if p.tables.iter().all(|t| *t == c.table) {
+            plan.measures.push(count_metric(&c.table, catalog));
+            return Ok(false);
+        }
+    }
     // "busiest weekday for support": the rows of a table named beside the
     // groups, not one of the groups' own tables.
     // "which product has the most closed accounts": rows a state names are

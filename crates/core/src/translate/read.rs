@@ -43,6 +43,8 @@ pub struct Parsed {
     pub quality: Option<bool>,
     /// "slowest"/"fastest": a ranking that only a duration takes.
     pub speed: bool,
+    /// "most common", "least frequent": ranked by how often rows occur.
+    pub frequency: bool,
     /// Ratios, rates and other derived figures.
     pub derived: bool,
     /// The derived figure is a "rate" ("refund rate"), no other ratio.
