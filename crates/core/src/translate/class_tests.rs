@@ -1463,3 +1463,17 @@ fn most_common_counts_the_rows_of_each_value() {
     assert!(sql.contains("COUNT(*), 2) AS transactions"), "{sql}");
     assert!(sql.contains("kind = 'card'"), "{sql}");
 }
+
+#[test]
+fn a_total_per_row_of_its_own_table_is_its_average() {
+    for q in ["revenue per order", "average revenue per order"] {
+        assert_eq!(
+            answer(q),
+            "SELECT AVG(amount) AS aov FROM orders WHERE status = 'completed'",
+            "{q}"
+        );
+    }
+    assert!(answer("units per order last month").starts_with("SELECT AVG(quantity)"));
+    // Per row of another table: a split or a mean? Still refused.
+    assert!(refused("revenue per customer"));
+}

@@ -249,6 +249,21 @@ fn catalog_names_pair(
         .map(|m| m.name.clone())
 }
 
+/// "revenue per order", "units per order": a total of a table's rows per
+/// row of that same table can only be its average per row (there is no
+/// breakdown by each row to mean instead).
+fn total_per_own_row(p: &mut Parsed, catalog: &Catalog) {
+    let (Some(t), [Measure::Metric(m)]) = (&p.per_table, p.plan.measures.as_slice()) else {
+        return;
+    };
+    let summed = catalog.metric(m).is_some_and(|d| {
+        d.table == *t && d.is_additive() && d.expression.replace(' ', "").starts_with("SUM(")
+    });
+    if summed {
+        p.average = true;
+    }
+}
+
 /// "how many clients withdrew cash", "how many different products were sold
 /// last month": the table right after "how many" is who the rows of the one
 /// figure (or the verb's figure) are of, when those rows link to it: its
@@ -1101,6 +1116,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     let ranked = st.rank.is_some() || texts.iter().any(|t| t == "which");
     counted_subject(&mut p, words, texts, verb_metric, catalog);
     subject_of_figure(&mut p, words, texts, ranked, catalog);
+    total_per_own_row(&mut p, catalog);
     // The periods: one, or two set against each other.
     let mut periods = found.periods.into_iter();
     p.plan.period = periods.next();

@@ -263,7 +263,8 @@ fn per_own_row(plan: &Plan, p: &Parsed, catalog: &Catalog) -> bool {
         && plan.measures.iter().all(|m| match m {
             Measure::Average(c) => c.table == *t,
             Measure::Metric(n) => catalog.metric(n).is_some_and(|d| {
-                d.table == *t && d.expression.replace(' ', "").starts_with("AVG(")
+                let e = d.expression.replace(' ', "");
+                d.table == *t && (e.starts_with("AVG(") || p.average && e.starts_with("SUM("))
             }),
             _ => false,
         })
