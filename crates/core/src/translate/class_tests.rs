@@ -1477,3 +1477,14 @@ fn a_total_per_row_of_its_own_table_is_its_average() {
     // Per row of another table: a split or a mean? Still refused.
     assert!(refused("revenue per customer"));
 }
+
+#[test]
+fn a_number_column_asked_as_a_total_is_added_up() {
+    assert_eq!(
+        answer("total discount last month"),
+        "SELECT SUM(discount) AS total_discount FROM orders WHERE ordered_at >= TIMESTAMP '2025-10-01 00:00:00' AND ordered_at < TIMESTAMP '2025-11-01 00:00:00'"
+    );
+    assert!(answer("sum of discounts by channel").contains("SUM(discount)"));
+    // A bare column says nothing to compute: a total or an average?
+    assert!(refused("discount by channel"));
+}

@@ -1024,12 +1024,16 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 || texts[i].starts_with("how many ");
             let counts_column =
                 asked && c.column_type(catalog) == Some(crate::catalog::ColumnType::Int);
+            // "total discount", "sum of discounts": the word asks to add it up.
+            let totalled = i >= 1
+                && ["total", "sum", "sum of", "the total", "the sum of"]
+                    .contains(&texts[i - 1].as_str());
             if p.average {
                 let m = average_metric(&c, catalog)
                     .map(Measure::Metric)
                     .unwrap_or(Measure::Average(c));
                 push_measure(&mut p.plan.measures, m);
-            } else if counts_column {
+            } else if counts_column || totalled {
                 push_measure(
                     &mut p.plan.measures,
                     Measure::Sum {
