@@ -1488,3 +1488,26 @@ fn a_number_column_asked_as_a_total_is_added_up() {
     // A bare column says nothing to compute: a total or an average?
     assert!(refused("discount by channel"));
 }
+
+#[test]
+fn two_figures_set_against_each_other_are_two_columns() {
+    let sql = banking_answer("money in vs money out by month in 2025");
+    assert!(sql.contains("AS money_in"), "{sql}");
+    assert!(sql.contains("AS money_out"), "{sql}");
+    assert!(sql.contains("GROUP BY month"), "{sql}");
+    // A figure against a period is still a comparison.
+    assert!(banking_answer("card spend vs last year").contains("AS spend_previous"));
+}
+
+#[test]
+fn a_table_without_a_name_column_groups_by_its_key() {
+    // "by account" was dropped: one total for every account.
+    for q in [
+        "card spend by account",
+        "card spend for each account",
+        "card spend broken down by account",
+    ] {
+        let sql = banking_answer(q);
+        assert!(sql.contains("GROUP BY account_id"), "{q}: {sql}");
+    }
+}

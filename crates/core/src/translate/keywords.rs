@@ -1,7 +1,7 @@
 //! Keywords: what a function word ("top", "vs", "over", "by", "how many")
 //! sets in the plan, and what it leaves for the words after it.
 
-use super::lexicon::{Grain, Kw, Lex, Word};
+use super::lexicon::{Col, Grain, Kw, Lex, Word};
 use super::plan::{group_in, push_group, Compare, Filter, Group, ListOrder, ListSpec, Op};
 use super::read::{distinct_dim, is_filler, named_tables, Parsed};
 use super::threshold;
@@ -153,7 +153,22 @@ pub(super) fn keyword(
                     .filter(|&j| names_figure(j + 1))
                     .and_then(value_col)
             });
+            // "money in vs money out by month": two figures side by side.
+            let metric_at = |j: usize| {
+                words.get(j).and_then(|w| {
+                    w.lexes().iter().find_map(|l| match l {
+                        Lex::Metric(m) => Some(m.clone()),
+                        _ => None,
+                    })
+                })
+            };
+            let figures = i
+                .checked_sub(1)
+                .and_then(metric_at)
+                .zip(metric_at(i + 1))
+                .is_some_and(|(a, b)| a != b);
             match (before, value_col(i + 1)) {
+                _ if figures => {}
                 (Some(a), Some(b)) if a == b => push_group(&mut p.plan.groups, Group::Dim(a)),
                 (Some(_), Some(_)) => {
                     p.refusal = Some(
@@ -311,7 +326,9 @@ pub(super) fn keyword(
             }
             // The group may be a table ("by product") or a grain.
             if let Some(j) = (i + 1..n).find(|&j| !used[j]) {
-                if let Some(g) = group_in(&words[j], catalog, &named_tables(p, catalog)) {
+                if let Some(g) = group_in(&words[j], catalog, &named_tables(p, catalog))
+                    .or_else(|| key_group(&words[j], st.rank.is_some(), catalog))
+                {
                     used[j] = true;
                     push_group(&mut p.plan.groups, g);
                 } else if let Some((c, v)) = words[j]
@@ -359,6 +376,29 @@ pub(super) fn keyword(
         }
         _ => {}
     }
+}
+
+/// "card spend by account": a table with no name column is grouped by its
+/// key (it was dropped: one total for every account). In a ranking, a
+/// word that also names a figure ("top 3 countries by orders") is that
+/// figure.
+fn key_group(w: &Word, ranked: bool, catalog: &Catalog) -> Option<Group> {
+    if ranked
+        && w.lexes()
+            .iter()
+            .any(|l| matches!(l, Lex::Metric(_) | Lex::Verb(_)))
+    {
+        return None;
+    }
+    let table = w.lexes().iter().find_map(|l| match l {
+        Lex::Table(t) => catalog.table(t),
+        _ => None,
+    })?;
+    if table.label_column.is_some() {
+        return None;
+    }
+    let key = table.primary_key.as_deref()?;
+    Some(Group::Dim(Col::new(&table.name, key)))
 }
 
 /// Ranking words that rank by how often rows occur ("most common").
