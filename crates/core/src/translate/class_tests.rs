@@ -1511,3 +1511,20 @@ fn a_table_without_a_name_column_groups_by_its_key() {
         assert!(sql.contains("GROUP BY account_id"), "{q}: {sql}");
     }
 }
+
+#[test]
+fn how_many_entities_past_a_threshold_on_a_total_counts_their_totals() {
+    // Counted one card payment over 10000 per client (silently wrong), or
+    // dropped the threshold's words.
+    for q in [
+        "how many clients spent more than 10000 by card in 2025",
+        "how many clients have card spend over 10000 in 2025",
+    ] {
+        let sql = banking_answer(q);
+        assert!(sql.contains("SUM(-amount_cents)"), "{q}: {sql}");
+        assert!(
+            sql.ends_with("SELECT COUNT(*) AS clients FROM per WHERE v > 10000"),
+            "{q}: {sql}"
+        );
+    }
+}

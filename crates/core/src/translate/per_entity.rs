@@ -158,6 +158,11 @@ fn counts_entity(m: &Measure, r: &super::threshold::PerEntityRead, catalog: &Cat
                     })
                 })
         }
+        // "how many clients have card spend over 10000": the clients among
+        // the figure's rows, by their key there.
+        Measure::Distinct { col, base, .. } => catalog.relationships.iter().any(|rel| {
+            rel.from_table == *base && rel.from_column == col.column && rel.to_table == r.entity
+        }),
         _ => false,
     }
 }

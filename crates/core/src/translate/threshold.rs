@@ -413,8 +413,12 @@ fn group_figure(words: &[Word], i: usize, at: usize, catalog: &Catalog) -> Optio
     // rows first means those rows are filtered.
     for j in (0..fig_at.min(i)).rev() {
         let w = &words[j];
+        // "how many clients": a count of a table's own rows names them too.
         if let Some(t) = w.lexes().iter().find_map(|l| match l {
             Lex::Table(t) => Some(t.clone()),
+            Lex::Metric(m) if super::resolve::is_count_all(m, catalog) => {
+                catalog.metric(m).map(|d| d.table.clone())
+            }
             _ => None,
         }) {
             if t == table || catalog.relationship(&table, &t).is_none() {
