@@ -1528,3 +1528,27 @@ fn how_many_entities_past_a_threshold_on_a_total_counts_their_totals() {
         );
     }
 }
+
+#[test]
+fn month_over_month_over_a_longer_period_is_a_series_of_changes() {
+    // Compared this year with last year (silently wrong).
+    for q in [
+        "month over month revenue change this year",
+        "revenue mom this year",
+    ] {
+        let sql = answer(q);
+        assert!(sql.contains("GROUP BY month"), "{q}: {sql}");
+        assert!(
+            sql.contains("LAG(revenue) OVER (ORDER BY month)"),
+            "{q}: {sql}"
+        );
+        assert!(!sql.contains("2024-01-01"), "{q}: {sql}");
+    }
+    // One month: against the month before.
+    let sql = answer("revenue last month month over month");
+    assert!(sql.contains("AS revenue_previous"), "{sql}");
+    assert!(sql.contains("'2025-09-01 00:00:00'"), "{sql}");
+    // Running totals are not computed, never a plain total.
+    assert!(refused("running total of orders in 2025"));
+    assert!(refused("cumulative revenue by month this year"));
+}

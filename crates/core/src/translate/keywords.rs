@@ -306,6 +306,24 @@ pub(super) fn keyword(
         }
         Kw::Average => p.average = true,
         Kw::Change => p.plan.growth = true,
+        // "revenue last month, month over month": against the month before;
+        // over a longer period, each month's change (decided once the
+        // period is known).
+        Kw::OverPrevious => {
+            let grain = match texts[i].chars().next() {
+                Some('d') => Grain::Day,
+                Some('w') => Grain::Week,
+                Some('q') => Grain::Quarter,
+                _ => Grain::Month,
+            };
+            p.over_previous = Some(grain);
+            p.plan.compare = Some(Compare::Previous);
+        }
+        Kw::Cumulative => {
+            p.refusal = Some(
+                "I can't carry a running total over periods yet; ask for the figure by month or for one period's total.".into(),
+            )
+        }
         Kw::OverTime if !p.plan.groups.iter().any(|g| matches!(g, Group::Time(_))) => {
             p.implicit_month = true;
             p.plan.groups.push(Group::Time(Grain::Month));

@@ -118,6 +118,10 @@ pub enum Kw {
     Ambiguous,
     Best,
     Worst,
+    /// "month over month", "yoy": each bucket's change from the one before.
+    OverPrevious,
+    /// "running total", "cumulative": a sum carried over the buckets.
+    Cumulative,
     /// "slowest", "longest": the largest of a duration.
     Slowest,
     /// "fastest", "quickest": the smallest of a duration.

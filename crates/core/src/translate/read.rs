@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use super::keywords::{keyword, KwState};
 use super::lexicon::{Col, Grain, Kw, Lex, Word};
-use super::period;
+use super::period::{self, Span};
 use super::plan::{
     add_value, group_in, push_group, push_measure, Compare, Filter, Group, Measure, Plan, Rank,
 };
@@ -45,6 +45,9 @@ pub struct Parsed {
     pub speed: bool,
     /// "most common", "least frequent": ranked by how often rows occur.
     pub frequency: bool,
+    /// "month over month": the grain each figure is set against the one
+    /// before in.
+    pub over_previous: Option<Grain>,
     /// Ratios, rates and other derived figures.
     pub derived: bool,
     /// The derived figure is a "rate" ("refund rate"), no other ratio.
@@ -247,6 +250,36 @@ fn catalog_names_pair(
             m.table == table && m.expression.starts_with("COUNT(") && m.synonyms.iter().any(pair)
         })
         .map(|m| m.name.clone())
+}
+
+/// "month over month revenue this year": a period longer than the grain is
+/// a series of that grain, each bucket's change from the one before; one
+/// period of the grain ("last month, month over month") stays two figures.
+fn over_previous(p: &mut Parsed) {
+    let Some(grain) = p.over_previous else {
+        return;
+    };
+    let months = |g: Grain| match g {
+        Grain::Quarter => Some(3),
+        Grain::Month => Some(1),
+        _ => None,
+    };
+    let longer = match (&p.plan.period, months(grain)) {
+        (Some(period), Some(m)) => match period.span {
+            Span::Months(n) => n > m,
+            Span::Days(d) => d > 31 * i64::from(m),
+        },
+        (Some(period), None) => match period.span {
+            Span::Months(_) => true,
+            Span::Days(d) => d > if grain == Grain::Week { 7 } else { 1 },
+        },
+        (None, _) => false,
+    };
+    if longer && p.plan.compare == Some(Compare::Previous) {
+        p.plan.compare = None;
+        p.plan.growth = true;
+        push_group(&mut p.plan.groups, Group::Time(grain));
+    }
 }
 
 /// "revenue per order", "units per order": a total of a table's rows per
@@ -1124,6 +1157,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     // The periods: one, or two set against each other.
     let mut periods = found.periods.into_iter();
     p.plan.period = periods.next();
+    over_previous(&mut p);
     metric_window(&mut p, words, texts, catalog);
     p.asks_how_many = p.wants_count
         || texts.iter().any(|t| {

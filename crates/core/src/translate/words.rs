@@ -158,6 +158,8 @@ fn keyword(name: &str) -> Option<Kw> {
         "Best" => Best,
         "Worst" => Worst,
         "Slowest" => Slowest,
+        "OverPrevious" => OverPrevious,
+        "Cumulative" => Cumulative,
         "Fastest" => Fastest,
         "New" => New,
         "Ratio" => Ratio,
