@@ -1552,3 +1552,14 @@ fn month_over_month_over_a_longer_period_is_a_series_of_changes() {
     assert!(refused("running total of orders in 2025"));
     assert!(refused("cumulative revenue by month this year"));
 }
+
+#[test]
+fn a_column_name_never_takes_the_head_of_at_least() {
+    // "opened at" (the column opened_at) took the "at" of "at least".
+    let sql = saas_answer("how many users opened at least one conversation this year");
+    assert!(
+        sql.ends_with("SELECT COUNT(*) AS users FROM per WHERE v >= 1"),
+        "{sql}"
+    );
+    assert!(sql.contains("requester_id AS entity_key"), "{sql}");
+}

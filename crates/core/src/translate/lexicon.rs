@@ -653,6 +653,21 @@ impl Vocabulary {
                 max
             };
             for len in (1..=max).rev() {
+                // "opened at least one": "opened at" (a column's name) would
+                // take the head of "at least"; the shorter phrase is read.
+                let steals = len >= 2
+                    && i + len < tokens.len()
+                    && self.phrases.contains_key(&key_of(&tokens[i..i + len - 1]))
+                    && self
+                        .phrases
+                        .get(&key_of(&tokens[i + len - 1..i + len + 1]))
+                        .is_some_and(|l| {
+                            l.iter()
+                                .any(|x| matches!(x, Lex::Kw(Kw::AtLeast | Kw::AtMost)))
+                        });
+                if steals {
+                    continue;
+                }
                 if let Some(lexes) = self.phrases.get(&key_of(&tokens[i..i + len])) {
                     let surface = tokens[i..i + len].join(" ");
                     let exact_state = self.state_phrases.contains(&surface);
