@@ -345,6 +345,31 @@ verbs = ["bill"]
     }
 
     #[test]
+    fn a_synonym_of_a_metric_and_a_state_is_a_warning() {
+        let text = format!(
+            "{}synonyms = [\"issued total\"]\n\n[[states]]\nname = \"issued\"\ntable = \"invoices\"\ncondition = \"total_cents > 0\"\nsynonyms = [\"issued total\"]\n",
+            MINIMAL
+        );
+        let (_, warnings) = parse_with_warnings(&text, "c.toml").expect("valid");
+        let w: Vec<_> = warnings
+            .iter()
+            .filter(|p| p.message.contains("issued total"))
+            .collect();
+        assert_eq!(w.len(), 1, "{warnings:?}");
+        assert_eq!(w[0].field, "metrics[0].synonyms[0]");
+        assert!(
+            w[0].message.contains("metric billed and state issued"),
+            "{}",
+            w[0].message
+        );
+        assert!(parse_with_warnings(MINIMAL, "c.toml")
+            .expect("valid")
+            .1
+            .iter()
+            .all(|p| !p.message.contains("can mean either")));
+    }
+
+    #[test]
     fn identifiers() {
         assert!(is_plain_identifier("bank_id"));
         assert!(is_plain_identifier("_x1"));

@@ -236,6 +236,63 @@ pub fn relationships(c: &Catalog, r: &mut Report, root: &FieldPath) {
 }
 
 /// Metrics, states and examples: names, tables and SQL through the guard.
+/// A synonym two metrics, or a metric and a state of other rows, both
+/// claim: a question with it can mean either, and only one is read. A
+/// metric over the rows of a state ("churned subscriptions", counted where
+/// the state's condition holds) is no conflict.
+fn shared_phrases(c: &Catalog, r: &mut Report, root: &FieldPath) {
+    let mut owners: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut claim = |phrase: &str, owner: String| {
+        let list = owners.entry(phrase.trim().to_lowercase()).or_default();
+        if !list.contains(&owner) {
+            list.push(owner);
+        }
+    };
+    for m in &c.metrics {
+        for s in std::iter::once(&m.label).chain(&m.synonyms) {
+            claim(s, format!("metric {}", m.name));
+        }
+    }
+    let over_state = |s: &crate::catalog::StateDef| {
+        c.metrics.iter().any(|m| {
+            m.table == s.table
+                && m.filter.as_deref().is_some_and(|f| {
+                    let f = f.replace(' ', "");
+                    s.condition
+                        .split(" AND ")
+                        .all(|part| f.contains(&part.replace(' ', "")))
+                })
+                && (m.synonyms.iter().chain(std::iter::once(&m.label))).any(|x| {
+                    s.synonyms
+                        .iter()
+                        .chain(std::iter::once(&s.name))
+                        .any(|y| x.eq_ignore_ascii_case(y))
+                })
+        })
+    };
+    for s in c.states.iter().filter(|s| !over_state(s)) {
+        for p in std::iter::once(&s.name).chain(&s.synonyms) {
+            claim(p, format!("state {}", s.name));
+        }
+    }
+    for (i, m) in c.metrics.iter().enumerate() {
+        for (j, syn) in m.synonyms.iter().enumerate() {
+            let Some(list) = owners.get(&syn.trim().to_lowercase()) else {
+                continue;
+            };
+            if list.len() > 1 && list[0] == format!("metric {}", m.name) {
+                r.warn(
+                    &root.key("metrics").at(i).key("synonyms").at(j),
+                    format!(
+                        "\"{syn}\" names {}: a question with it can mean either; keep it on one",
+                        list.join(" and ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
 pub fn definitions(c: &Catalog, r: &mut Report, root: &FieldPath, guard: &SqlGuard) {
     for (i, name) in repeats(c.metrics.iter().map(|m| m.name.as_str())) {
         r.error(
@@ -243,6 +300,7 @@ pub fn definitions(c: &Catalog, r: &mut Report, root: &FieldPath, guard: &SqlGua
             format!("metric {name} is defined twice"),
         );
     }
+    shared_phrases(c, r, root);
     // `CURRENT_DATE` is today's date, written into the SQL by the
     // translator before the browser's guard sees it.
     let sql_ok = |r: &mut Report, at: &FieldPath, sql: String| {
