@@ -1563,3 +1563,10 @@ fn a_column_name_never_takes_the_head_of_at_least() {
     );
     assert!(sql.contains("requester_id AS entity_key"), "{sql}");
 }
+
+#[test]
+fn a_list_of_an_entity_shows_its_label_never_its_contact_data() {
+    let sql = banking_answer("list the clients in Galway");
+    assert!(sql.starts_with("SELECT client_id, full_name,"), "{sql}");
+    assert!(!sql.contains("email") && !sql.contains("phone"), "{sql}");
+}

@@ -1,4 +1,6 @@
-//! Plain lists of rows ("the 20 most recent orders"): no personal columns,
+//! Plain lists of rows ("the 20 most recent orders"): no personal columns
+//! but the table's label (a ranking of the same rows shows it too; the
+//! extract has already pseudonymised it where the privacy level says so),
 //! ordered by an output name as Polars wants.
 
 use super::clauses::period_cond;
@@ -47,7 +49,8 @@ fn rows_metric<'a>(plan: &Plan, table: &str, ctx: &Ctx<'a>) -> Option<&'a Metric
         .then_some(first)
 }
 
-/// Renders a list plan: the base table's non-personal columns, filtered and ordered.
+/// Renders a list plan: the base table's label and non-personal columns,
+/// filtered and ordered.
 pub(super) fn render_list(
     plan: &Plan,
     list: &ListSpec,
@@ -60,7 +63,7 @@ pub(super) fn render_list(
     let columns: Vec<String> = table
         .columns
         .iter()
-        .filter(|c| !c.personal)
+        .filter(|c| !c.personal || table.label_column.as_deref() == Some(c.name.as_str()))
         .map(|c| {
             let q = ctx.col(&Col::new(&table.name, &c.name));
             if ctx.qualified() {
