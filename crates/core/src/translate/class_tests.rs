@@ -1570,3 +1570,31 @@ fn a_list_of_an_entity_shows_its_label_never_its_contact_data() {
     assert!(sql.starts_with("SELECT client_id, full_name,"), "{sql}");
     assert!(!sql.contains("email") && !sql.contains("phone"), "{sql}");
 }
+
+#[test]
+fn the_most_recent_rows_of_a_figure_are_listed_never_counted() {
+    // Was the count of refunds: the list was dropped.
+    for q in [
+        "the 5 most recent refunded orders",
+        "last 5 refunded orders",
+    ] {
+        let sql = answer(q);
+        assert!(sql.contains("WHERE status = 'refunded'"), "{q}: {sql}");
+        assert!(
+            sql.ends_with("ORDER BY ordered_at DESC LIMIT 5"),
+            "{q}: {sql}"
+        );
+    }
+    // Rows of a figure over a condition carry all of it.
+    let sql = banking_answer("5 biggest card payments last month");
+    assert!(sql.contains("status = 'booked'"), "{sql}");
+    let sql = banking_answer("latest 5 cash withdrawals");
+    assert!(sql.contains("kind = 'atm' AND status = 'booked'"), "{sql}");
+    assert!(sql.ends_with("ORDER BY booked_at DESC LIMIT 5"), "{sql}");
+    // A number before "largest" is the list's length, not an unknown word.
+    assert!(answer("the 5 largest web orders").ends_with("ORDER BY amount DESC LIMIT 5"));
+    // Ordering words beside a breakdown only order it.
+    assert!(
+        saas_answer("Number of accounts per country, biggest first").contains("GROUP BY country")
+    );
+}

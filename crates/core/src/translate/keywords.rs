@@ -183,6 +183,7 @@ pub(super) fn keyword(
         Kw::PrevPeriod => p.plan.compare = Some(Compare::Previous),
         Kw::Recent | Kw::List | Kw::Oldest | Kw::Largest | Kw::Smallest => {
             st.list_at.get_or_insert(i);
+            p.recency |= matches!(k, Kw::Recent | Kw::Oldest);
             if next_num.is_some() {
                 used[i + 1] = true;
                 st.list_limit = next_num.map(|x| x as usize);

@@ -89,9 +89,26 @@ pub(super) fn render_list(
         }
         notes.extend(metric_note(m, ctx.catalog));
     }
+    // "the 5 biggest card payments": the rows the metric of card payments
+    // counts (booked ones), not every row of that value.
+    let of_rows = by
+        .is_none()
+        .then(|| rows_metric(plan, &table.name, ctx))
+        .flatten();
+    if let Some(f) = of_rows.and_then(|m| m.filter.as_deref()) {
+        let named: Vec<String> = conds.clone();
+        let rest: Vec<&str> = f
+            .split(" AND ")
+            .map(str::trim)
+            .filter(|c| !named.iter().any(|n| n.ends_with(c)))
+            .collect();
+        if !rest.is_empty() {
+            conds.push(ctx.expr(&rest.join(" AND ")));
+        }
+    }
     let size = by
         .filter(|m| row_size(&m.expression).is_some())
-        .or_else(|| rows_metric(plan, &table.name, ctx))
+        .or(of_rows)
         .or_else(|| {
             table
                 .default_metric

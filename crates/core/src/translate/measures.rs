@@ -162,7 +162,28 @@ pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<boo
         plan.rank = None;
         return Ok(true);
     }
-    if !(counts_only && single) {
+    // "the 5 most recent refunded orders", "the latest cash withdrawals":
+    // the rows a figure over a condition names, listed with that condition (the list was dropped for the
+    // count: silently wrong).
+    let rows_named = match plan.measures.as_slice() {
+        [Measure::Metric(n)] => catalog
+            .metric(n)
+            .filter(|d| names_rows(d) && d.filter.is_some()),
+        _ => None,
+    };
+    if let (Some(d), true, Some(list)) = (rows_named, single, plan.list.as_mut()) {
+        list.table = d.table.clone();
+        list.by = Some(d.name.clone());
+    } else if !(counts_only && single) {
+        // "list revenue by month", "accounts per country, biggest first":
+        // the words only show or order what is asked; a date order asked
+        // of one figure ("most recent revenue") has no rows to put in it.
+        if p.recency && single && plan.list.as_ref().is_some_and(|l| l.table.is_empty()) {
+            return Err(unsupported(
+                catalog,
+                "I can list the most recent or oldest rows of a table, not of a total; name the rows (\"the 10 most recent orders\").",
+            ));
+        }
         plan.list = None;
         return Ok(false);
     }

@@ -45,6 +45,8 @@ pub struct Parsed {
     pub speed: bool,
     /// "most common", "least frequent": ranked by how often rows occur.
     pub frequency: bool,
+    /// "most recent", "oldest": rows asked for in date order.
+    pub recency: bool,
     /// "month over month": the grain each figure is set against the one
     /// before in.
     pub over_previous: Option<Grain>,
@@ -749,10 +751,12 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         if let Some(x) = w.number() {
             if lexes.len() == 1 {
                 // "top 5" took its number already; "5 top" or a stray number.
-                if words
-                    .get(i + 1)
-                    .is_some_and(|w| w.is(Kw::Recent) || w.kw().is_some_and(Kw::ranks))
-                {
+                if words.get(i + 1).is_some_and(|w| {
+                    w.kw().is_some_and(|k| {
+                        k.ranks()
+                            || matches!(k, Kw::Recent | Kw::Largest | Kw::Smallest | Kw::Oldest)
+                    })
+                }) {
                     i += 1;
                     continue;
                 }
