@@ -262,7 +262,44 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
     let (words, texts) = names::join(words, texts, &proper);
     let mut parsed = read::parse(&words, &texts, catalog, today);
     parsed.plan.median = median;
+    implied_figure(&mut parsed, &words, &texts, voc);
     parsed
+}
+
+/// "top 5 spending categories": a ranking of groups with no figure named,
+/// where the group's own phrase holds a word that names only a figure
+/// ("spending": card spend), is ranked by that figure.
+fn implied_figure(p: &mut Parsed, words: &[lexicon::Word], texts: &[String], voc: &Vocabulary) {
+    if !p.plan.measures.is_empty() || p.plan.rank.is_none() || p.plan.groups.is_empty() {
+        return;
+    }
+    let mut found = Vec::new();
+    for (w, text) in words.iter().zip(texts) {
+        let grouped = w.lexes().iter().any(|l| {
+            matches!(l, lexicon::Lex::Dim(c) if p.plan.groups.contains(&plan::Group::Dim(c.clone())))
+        });
+        if !grouped || !text.contains(' ') {
+            continue;
+        }
+        for token in text.split(' ') {
+            let (linked, _) = voc.link(&[token.to_string()]);
+            let Some(lexes) = linked.first().map(|w| w.lexes()) else {
+                continue;
+            };
+            let only_figure = !lexes.is_empty()
+                && lexes
+                    .iter()
+                    .all(|l| matches!(l, lexicon::Lex::Metric(_) | lexicon::Lex::Verb(_)));
+            if let (true, Some(lexicon::Lex::Metric(m))) = (only_figure, lexes.first()) {
+                if !found.contains(m) {
+                    found.push(m.clone());
+                }
+            }
+        }
+    }
+    if let [m] = found.as_slice() {
+        p.plan.measures.push(plan::Measure::Metric(m.clone()));
+    }
 }
 
 #[cfg(test)]

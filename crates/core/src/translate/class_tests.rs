@@ -1598,3 +1598,13 @@ fn the_most_recent_rows_of_a_figure_are_listed_never_counted() {
         saas_answer("Number of accounts per country, biggest first").contains("GROUP BY country")
     );
 }
+
+#[test]
+fn a_ranked_group_named_by_a_figures_word_is_ranked_by_that_figure() {
+    // "spending categories": ranked by transaction count (silently wrong).
+    let sql = banking_answer("top 5 spending categories in 2024");
+    assert!(sql.contains("SUM(-amount_cents), 2) AS spend"), "{sql}");
+    assert!(sql.ends_with("ORDER BY spend DESC LIMIT 5"), "{sql}");
+    // A table's word in the group's phrase is no figure.
+    assert!(answer("top 3 customer segments").contains("AS revenue"));
+}
