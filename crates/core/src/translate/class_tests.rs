@@ -1608,3 +1608,27 @@ fn a_ranked_group_named_by_a_figures_word_is_ranked_by_that_figure() {
     // A table's word in the group's phrase is no figure.
     assert!(answer("top 3 customer segments").contains("AS revenue"));
 }
+
+#[test]
+fn entities_with_the_most_or_fewest_of_a_figure_are_ranked() {
+    assert!(banking_answer("the 3 countries with the fewest clients")
+        .ends_with("ORDER BY clients ASC LIMIT 3"));
+    for (q, tail) in [
+        (
+            "the customer with the most orders",
+            "ORDER BY orders DESC LIMIT 1",
+        ),
+        (
+            "products with the fewest orders",
+            "ORDER BY orders ASC LIMIT 10",
+        ),
+        (
+            "which 5 products sold the fewest units last year",
+            "ORDER BY units_sold ASC LIMIT 5",
+        ),
+    ] {
+        let sql = answer(q);
+        assert!(sql.ends_with(tail), "{q}: {sql}");
+        assert!(sql.contains("GROUP BY"), "{q}: {sql}");
+    }
+}

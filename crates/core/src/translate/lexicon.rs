@@ -635,7 +635,12 @@ impl Vocabulary {
             let max = self.longest.min(tokens.len() - i);
             // "which product sold the most": after "which", a table word
             // names the rows ranked, even where a longer phrase starts with it.
-            let after_which = i > 0 && matches!(tokens[i - 1].as_str(), "which" | "what");
+            // "which 5 products sold the most": a number may stand between.
+            let asks = |t: &String| matches!(t.as_str(), "which" | "what");
+            let after_which = i > 0 && asks(&tokens[i - 1])
+                || i > 1
+                    && asks(&tokens[i - 2])
+                    && tokens[i - 1].chars().all(|c| c.is_ascii_digit());
             let names_rows = self
                 .phrases
                 .get(&key_of(&tokens[i..i + 1]))

@@ -818,10 +818,17 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             i += 1;
             continue;
         }
+        // "the customer with the most orders": rows an entity's word names
+        // are ranked when a ranking word follows it (fillers between).
+        let rank_follows = lexes.iter().any(|l| matches!(l, Lex::Table(_)))
+            && (i + 1..words.len())
+                .find(|&j| !is_filler(&words[j]))
+                .is_some_and(|j| words[j].kw().is_some_and(Kw::ranks));
         let grouping = matches!(prev_kw, Some(Kw::By | Kw::Which))
             || prev_kw.is_some_and(|k| k.ranks() && !matches!(k, Kw::Most | Kw::Least))
             || st.rank.is_some() && p.plan.measures.is_empty() && !list_context
-            || ranked_rows_at == Some(i);
+            || ranked_rows_at == Some(i)
+            || rank_follows;
         // "has the most customers": a figure to rank by, not a group.
         let most_of = matches!(prev_kw, Some(Kw::Most | Kw::Least))
             && lexes.iter().any(|l| matches!(l, Lex::Metric(_)))
