@@ -1632,3 +1632,25 @@ fn entities_with_the_most_or_fewest_of_a_figure_are_ranked() {
         assert!(sql.contains("GROUP BY"), "{q}: {sql}");
     }
 }
+
+#[test]
+fn a_period_named_by_a_unit_is_no_unit_to_give_a_duration_in() {
+    // "last week" gave the first response time in weeks (silently wrong).
+    let sql = saas_answer("average first response time last week by channel");
+    assert!(
+        sql.contains("ROUND(AVG(first_response_minutes), 2)"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("opened_at >= TIMESTAMP '2025-11-03 00:00:00'"),
+        "{sql}"
+    );
+    let sql = saas_answer("average first response time in the last 7 days");
+    assert!(
+        sql.starts_with("SELECT AVG(first_response_minutes) "),
+        "{sql}"
+    );
+    // "in hours" beside a period still converts.
+    assert!(saas_answer("average resolution time in hours last week")
+        .contains("AVG(resolution_minutes / 60.0)"));
+}

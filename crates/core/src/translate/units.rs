@@ -107,7 +107,21 @@ pub fn scan(
         let Some(unit) = unit_of(&texts[i]) else {
             continue;
         };
-        if used[i] || i > 0 && words[i - 1].is(Kw::By) {
+        // "last week", "the last 30 days", "2 weeks ago": a period, not
+        // the unit to give the duration in.
+        let before = |k: usize| {
+            i >= k
+                && words[i - k].kw().is_some_and(|kw| {
+                    matches!(
+                        kw,
+                        Kw::Last | Kw::This | Kw::ThisSoFar | Kw::Next | Kw::Since | Kw::Over
+                    )
+                })
+        };
+        let counted = i > 0 && words[i - 1].number().is_some();
+        let period =
+            before(1) || counted && before(2) || words.get(i + 1).is_some_and(|w| w.is(Kw::Ago));
+        if used[i] || period || i > 0 && words[i - 1].is(Kw::By) {
             continue;
         }
         if durations.iter().any(|d| d != first) {
