@@ -258,12 +258,55 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
             }
         })
         .collect();
+    let tokens = subject_after_how_many(tokens, voc, catalog);
     let (words, texts) = voc.link(&tokens);
     let (words, texts) = names::join(words, texts, &proper);
     let mut parsed = read::parse(&words, &texts, catalog, today);
     parsed.plan.median = median;
     implied_figure(&mut parsed, &words, &texts, voc);
     parsed
+}
+
+/// "how many users were active last week": the catalog's figure "active
+/// users" said the other way round. The two words are put in the
+/// catalog's order when together they name exactly one count and nothing
+/// else ("tickets were closed" is no "close tickets" duration).
+fn subject_after_how_many(
+    mut tokens: Vec<String>,
+    voc: &Vocabulary,
+    catalog: &Catalog,
+) -> Vec<String> {
+    const LINKS: [&str; 8] = ["are", "were", "is", "was", "been", "have", "has", "had"];
+    let Some(at) = tokens
+        .windows(2)
+        .position(|w| w[0] == "how" && w[1] == "many")
+    else {
+        return tokens;
+    };
+    let subject = at + 2;
+    let mut j = subject + 1;
+    while tokens.get(j).is_some_and(|t| LINKS.contains(&t.as_str())) {
+        j += 1;
+    }
+    if j == subject + 1 || j >= tokens.len() {
+        return tokens;
+    }
+    let pair = [tokens[j].clone(), tokens[subject].clone()];
+    let (linked, _) = voc.link(&pair);
+    let one_count = match linked.as_slice() {
+        [w] => match w.lexes() {
+            [lexicon::Lex::Metric(m)] => catalog
+                .metric(m)
+                .is_some_and(|d| d.expression.starts_with("COUNT(")),
+            _ => false,
+        },
+        _ => false,
+    };
+    if one_count {
+        let word = tokens.remove(j);
+        tokens.insert(subject, word);
+    }
+    tokens
 }
 
 /// "top 5 spending categories": a ranking of groups with no figure named,

@@ -1654,3 +1654,23 @@ fn a_period_named_by_a_unit_is_no_unit_to_give_a_duration_in() {
     assert!(saas_answer("average resolution time in hours last week")
         .contains("AVG(resolution_minutes / 60.0)"));
 }
+
+#[test]
+fn a_catalog_figure_said_the_other_way_round_is_that_figure() {
+    // "users were active": the catalog's "active users" (was refused on
+    // the subscription status "active").
+    assert_eq!(
+        saas_answer("how many users were active in the last 7 days"),
+        "SELECT COUNT(DISTINCT user_id) AS active_users FROM events WHERE occurred_at >= TIMESTAMP '2025-11-08 00:00:00' AND occurred_at < TIMESTAMP '2025-11-15 00:00:00'"
+    );
+    // A pair that names no one figure is left as it is.
+    assert!(saas_answer("how many users are admins").contains("role = 'admin'"));
+}
+
+#[test]
+fn tickets_closed_are_no_closing_time() {
+    // "close tickets" is a synonym of the resolution time: only counts are
+    // read the other way round.
+    let sql = answer("how many tickets were closed yesterday");
+    assert!(sql.starts_with("SELECT COUNT(*) AS tickets"), "{sql}");
+}
