@@ -1674,3 +1674,21 @@ fn tickets_closed_are_no_closing_time() {
     let sql = answer("how many tickets were closed yesterday");
     assert!(sql.starts_with("SELECT COUNT(*) AS tickets"), "{sql}");
 }
+
+#[test]
+fn small_words_of_everyday_questions_are_read() {
+    // "products sold" after "different" names the products.
+    assert!(answer("number of different products sold last month")
+        .starts_with("SELECT COUNT(DISTINCT product_id)"));
+    // The catalog asks for units with "how many".
+    assert!(
+        answer("how many hardware units did we sell in Q2").starts_with("SELECT SUM(o.quantity)")
+    );
+    // "orders at all" is no "ordered at" date.
+    assert!(answer("how many products got no orders at all").contains("NOT IN"));
+    // Chatty openers.
+    assert!(
+        answer("could you pull up how many tickets we got in October")
+            .starts_with("SELECT COUNT(*) AS tickets")
+    );
+}

@@ -636,7 +636,14 @@ impl Vocabulary {
             // "which product sold the most": after "which", a table word
             // names the rows ranked, even where a longer phrase starts with it.
             // "which 5 products sold the most": a number may stand between.
-            let asks = |t: &String| matches!(t.as_str(), "which" | "what");
+            // "number of different products sold": after a word asking for
+            // distinct ones, too.
+            let asks = |t: &String| {
+                matches!(
+                    t.as_str(),
+                    "which" | "what" | "different" | "distinct" | "unique"
+                )
+            };
             let after_which = i > 0 && asks(&tokens[i - 1])
                 || i > 1
                     && asks(&tokens[i - 2])
@@ -689,7 +696,14 @@ impl Vocabulary {
                             lexes.retain(|l| exact.contains(l) || !matches!(l, Lex::Value(..)));
                         }
                     }
-                    if lexes.is_empty() {
+                    // "orders at all" is no "ordered at": a date column's
+                    // phrase of several words is read only as written.
+                    let inexact_date = len >= 2
+                        && lexes.iter().all(|l| matches!(l, Lex::DateCol(_)))
+                        && !self.surfaces.get(&surface).is_some_and(|exact| {
+                            exact.iter().any(|l| matches!(l, Lex::DateCol(_)))
+                        });
+                    if lexes.is_empty() || inexact_date {
                         continue;
                     }
                     words.push(Word::Known(lexes));

@@ -308,6 +308,12 @@ fn refusals(plan: &Plan, p: &Parsed, catalog: &Catalog, rate: bool) -> Pass {
                 .to_ascii_uppercase()
                 .starts_with("COUNT(")
         })
+        // The catalog says it is asked as a number ("how many units").
+        .filter(|d| {
+            !d.synonyms
+                .iter()
+                .any(|s| s.starts_with("how many ") || s.starts_with("number of "))
+        })
         .collect();
     if p.wants_count
         && p.distinct.is_none()
