@@ -1692,3 +1692,19 @@ fn small_words_of_everyday_questions_are_read() {
             .starts_with("SELECT COUNT(*) AS tickets")
     );
 }
+
+#[test]
+fn rows_that_took_longer_than_a_span_compare_their_two_dates() {
+    let sql = answer("how many urgent tickets took more than 2 days to close");
+    assert!(
+        sql.contains("DATE_PART('epoch', closed_at) - DATE_PART('epoch', opened_at) > 172800"),
+        "{sql}"
+    );
+    assert!(sql.contains("priority = 'urgent'"), "{sql}");
+    assert!(answer("tickets that took longer than 24 hours to close").contains("> 86400"));
+    let sql = saas_answer("how many invoices took more than 30 days to pay");
+    assert!(
+        sql.contains("CAST(issued_on AS TIMESTAMP)) > 2592000"),
+        "{sql}"
+    );
+}

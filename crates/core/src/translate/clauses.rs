@@ -379,19 +379,25 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
             start,
             within,
             same,
+            longer,
         } => {
             let start_col = Col::new(&col.table, start);
+            let (op, how, rel) = if *longer {
+                (">", "more than", "after")
+            } else {
+                ("<=", "within", "of")
+            };
             let (sql, text) = match (within, same) {
                 (Some(secs), _) => (
                     format!(
-                        "{} IS NOT NULL AND {} - {} <= {}",
+                        "{} IS NOT NULL AND {} - {} {op} {}",
                         ctx.col(col),
                         epoch(col, ctx),
                         epoch(&start_col, ctx),
                         number(*secs)
                     ),
                     format!(
-                        "{} within {} of {}",
+                        "{} {how} {} {rel} {}",
                         column_words(col, ctx.catalog),
                         super::units::spoken(*secs),
                         column_words(&Col::new(&col.table, start), ctx.catalog)

@@ -135,6 +135,8 @@ pub enum Filter {
         start: String,
         within: Option<f64>,
         same: Option<String>,
+        /// "took more than 5 days to resolve": longer than `within`.
+        longer: bool,
     },
 }
 

@@ -200,6 +200,47 @@ pub(super) fn within(
         if used[i] {
             continue;
         }
+        // "took more than 5 days to resolve", "resolved in over 2 days":
+        // longer than a count of a unit, the verb after "to" or before.
+        if words[i].is(Kw::Over) {
+            let count = words.get(i + 1).and_then(Word::number);
+            let unit = texts.get(i + 2).and_then(|t| unit_of(t));
+            let (Some(c), Some(u)) = (count, unit) else {
+                continue;
+            };
+            // The verb after "to" (one word, or read with it: "to close"),
+            // else the one before.
+            let after = texts.get(i + 3).and_then(|t| match t.strip_prefix("to ") {
+                Some(v) => Some((i + 3, v.to_string())),
+                None if t == "to" => texts.get(i + 4).map(|v| (i + 4, v.clone())),
+                None => None,
+            });
+            let verb = after.or_else(|| {
+                (0..i)
+                    .rev()
+                    .find(|&j| !is_filler(&words[j]) && !words[j].is(Kw::In))
+                    .map(|j| (j, texts[j].clone()))
+            });
+            let Some((v, verb)) = verb else { continue };
+            let Some((table, start, end)) = dated_by(&verb, &named_tables(words, catalog)) else {
+                continue;
+            };
+            used[v] = true;
+            let last = if v > i { v } else { i + 2 };
+            for u in used.iter_mut().take(last + 1).skip(i) {
+                *u = true;
+            }
+            if v < i && i > 0 && words[i - 1].is(Kw::In) {
+                used[i - 1] = true;
+            }
+            return Some(Filter::Span {
+                col: super::lexicon::Col::new(&table, &end),
+                start,
+                within: Some(c * u.seconds as f64),
+                same: None,
+                longer: true,
+            });
+        }
         // The span and how many words say it.
         let (within, same, len) = match texts[i].as_str() {
             "within a day" | "within 24 hours" => (Some(86_400.0), None, 1),
@@ -220,20 +261,7 @@ pub(super) fn within(
         };
         // The verb right before ("resolved", "closed"), fillers aside.
         let v = (0..i).rev().find(|&j| !is_filler(&words[j]))?;
-        let named: Vec<String> = words
-            .iter()
-            .flat_map(|w| w.lexes())
-            .filter_map(|l| match l {
-                Lex::Table(t) => Some(t.clone()),
-                _ => None,
-            })
-            .collect();
-        let tables: Vec<&TableDef> = catalog
-            .tables
-            .iter()
-            .filter(|t| named.is_empty() || named.contains(&t.name))
-            .collect();
-        let (table, start, end) = dated_by(&texts[v], &tables)?;
+        let (table, start, end) = dated_by(&texts[v], &named_tables(words, catalog))?;
         used[v] = true;
         for u in used.iter_mut().skip(i).take(len) {
             *u = true;
@@ -243,7 +271,25 @@ pub(super) fn within(
             start,
             within,
             same: same.map(str::to_string),
+            longer: false,
         });
     }
     None
+}
+
+/// The tables the question names, else every table.
+fn named_tables<'a>(words: &[Word], catalog: &'a Catalog) -> Vec<&'a TableDef> {
+    let named: Vec<String> = words
+        .iter()
+        .flat_map(|w| w.lexes())
+        .filter_map(|l| match l {
+            Lex::Table(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    catalog
+        .tables
+        .iter()
+        .filter(|t| named.is_empty() || named.contains(&t.name))
+        .collect()
 }
