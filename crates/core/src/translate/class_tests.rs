@@ -1708,3 +1708,13 @@ fn rows_that_took_longer_than_a_span_compare_their_two_dates() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_figure_of_entities_new_in_a_period_dates_the_entities() {
+    let sql = answer("revenue from customers who signed up in 2025");
+    assert!(sql.starts_with("SELECT SUM(o.amount) AS revenue"), "{sql}");
+    assert!(sql.contains("c.signup_date >= DATE '2025-01-01'"), "{sql}");
+    assert!(!sql.contains("ordered_at"), "{sql}");
+    // No period: new since when? Still refused.
+    assert!(refused("revenue from new customers"));
+}

@@ -63,9 +63,25 @@ pub(super) fn new_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
         }
     };
     let table = table.filter(|t| catalog.table(t).is_some_and(|t| t.time_column.is_some()));
+    // "revenue from customers who signed up in 2025": the figure of another
+    // table, over the rows of entities new in the period (their own date).
+    let of_new = |t: &str| {
+        plan.period.is_some()
+            && plan.compare.is_none()
+            && !plan.measures.is_empty()
+            && plan.measures.iter().all(|m| {
+                clauses::measure_table(m, catalog)
+                    .is_some_and(|mt| mt != t && catalog.relationship(&mt, t).is_some())
+            })
+    };
     match table {
         Some(t) if counts => {
             plan.measures = vec![Measure::New(t.to_string())];
+            Ok(())
+        }
+        Some(t) if of_new(t) => {
+            let time = catalog.table(t).and_then(|d| d.time_column.clone());
+            plan.date_column = time.map(|c| super::lexicon::Col::new(t, &c));
             Ok(())
         }
         _ => Err(Translation::Unsupported {
