@@ -1718,3 +1718,18 @@ fn a_figure_of_entities_new_in_a_period_dates_the_entities() {
     // No period: new since when? Still refused.
     assert!(refused("revenue from new customers"));
 }
+
+#[test]
+fn a_snapshot_total_is_shared_across_its_rows_at_one_reading() {
+    let sql = saas_answer("share of MRR by plan at the end of last month");
+    assert!(
+        sql.contains("mrr * 100.0 / total_mrr AS share_pct"),
+        "{sql}"
+    );
+    assert!(sql.contains("month_end >= DATE '2025-10-01'"), "{sql}");
+    // Over time it adds up nothing: still asked back.
+    assert!(!matches!(
+        translate("share of mrr by month", None, &saas(), &ctx()),
+        Translation::Answer(_)
+    ));
+}

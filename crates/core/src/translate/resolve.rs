@@ -690,7 +690,21 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
     if !plan.share {
         return Ok(());
     }
-    let all_additive = plan.measures.iter().all(|m| additive(m, catalog));
+    // "share of MRR by plan": a snapshot's total adds up across its rows at
+    // one reading (never over time), and a share reads one.
+    let timed = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    let across_rows = |m: &Measure| match m {
+        Measure::Metric(n) => catalog.metric(n).is_some_and(|d| {
+            let e = d.expression.replace(' ', "");
+            catalog.table(&d.table).is_some_and(|t| t.snapshot)
+                && (e.starts_with("SUM(") || e == "COUNT(*)")
+        }),
+        _ => false,
+    };
+    let all_additive = plan
+        .measures
+        .iter()
+        .all(|m| additive(m, catalog) || !timed && across_rows(m));
     if plan.groups.is_empty() {
         return single_share(plan, p.part_from, catalog, all_additive);
     }
