@@ -1733,3 +1733,17 @@ fn a_snapshot_total_is_shared_across_its_rows_at_one_reading() {
         Translation::Answer(_)
     ));
 }
+
+#[test]
+fn ranked_entities_without_a_name_column_are_grouped_by_their_key() {
+    // "top 5 accounts by card spend" listed the 5 largest card payments.
+    let sql = banking_answer("top 5 accounts by card spend");
+    assert!(
+        sql.contains("GROUP BY account_id ORDER BY spend DESC LIMIT 5"),
+        "{sql}"
+    );
+    let sql = banking_answer("top 5 accounts by balance at the end of October 2025");
+    assert!(sql.contains("GROUP BY account_id"), "{sql}");
+    // Rows nothing refers to are ranked as rows.
+    assert!(answer("top 10 orders").starts_with("SELECT order_id, customer_id"));
+}

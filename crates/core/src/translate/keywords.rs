@@ -401,7 +401,7 @@ pub(super) fn keyword(
 /// key (it was dropped: one total for every account). In a ranking, a
 /// word that also names a figure ("top 3 countries by orders") is that
 /// figure.
-fn key_group(w: &Word, ranked: bool, catalog: &Catalog) -> Option<Group> {
+pub(super) fn key_group(w: &Word, ranked: bool, catalog: &Catalog) -> Option<Group> {
     if ranked
         && w.lexes()
             .iter()
@@ -413,7 +413,13 @@ fn key_group(w: &Word, ranked: bool, catalog: &Catalog) -> Option<Group> {
         Lex::Table(t) => catalog.table(t),
         _ => None,
     })?;
-    if table.label_column.is_some() {
+    // An entity other rows refer to ("accounts"), not rows of facts
+    // ("top 10 orders" are the largest orders).
+    let referred = catalog
+        .relationships
+        .iter()
+        .any(|r| r.to_table == table.name);
+    if table.label_column.is_some() || !referred {
         return None;
     }
     let key = table.primary_key.as_deref()?;

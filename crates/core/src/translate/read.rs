@@ -924,7 +924,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             i += 1;
             continue;
         }
-        let dim = group_in(w, catalog, &named_tables(&p, catalog));
+        // "top 5 accounts by balance": a ranked table with no name column
+        // is grouped by its key.
+        let ranked_rows = grouping && prev_kw != Some(Kw::By);
+        let dim = group_in(w, catalog, &named_tables(&p, catalog)).or_else(|| {
+            ranked_rows
+                .then(|| super::keywords::key_group(w, false, catalog))
+                .flatten()
+        });
         // "clients with marketing consent": a yes/no column after "with" or
         // "have" keeps the rows where it holds, no split by it.
         if let Some(Group::Dim(c)) = dim.as_ref().filter(|_| !grouping && i > 0) {
