@@ -1747,3 +1747,20 @@ fn ranked_entities_without_a_name_column_are_grouped_by_their_key() {
     // Rows nothing refers to are ranked as rows.
     assert!(answer("top 10 orders").starts_with("SELECT order_id, customer_id"));
 }
+
+#[test]
+fn an_average_over_one_entity_is_an_average_per_entity() {
+    for q in [
+        "on average how many orders does a customer place",
+        "average number of orders per customer",
+    ] {
+        assert!(
+            answer(q).ends_with("SELECT AVG(v) AS orders_per_customer FROM per"),
+            "{q}"
+        );
+    }
+    assert!(
+        banking_answer("on average how many accounts does an account holder have")
+            .ends_with("SELECT AVG(v) AS accounts_per_client FROM per")
+    );
+}

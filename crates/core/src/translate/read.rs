@@ -284,6 +284,37 @@ fn over_previous(p: &mut Parsed) {
     }
 }
 
+/// "on average how many orders does a customer place", "average number of
+/// accounts an account holder has": the entity after "a"/"an"/"each" is
+/// what the average is per, as after "per".
+fn per_one_entity(p: &mut Parsed, words: &[Word], texts: &[String], catalog: &Catalog) {
+    if !p.average || p.per_table.is_some() {
+        return;
+    }
+    let [Measure::Metric(m)] = p.plan.measures.as_slice() else {
+        return;
+    };
+    let Some(counted) = catalog.metric(m).map(|d| d.table.clone()) else {
+        return;
+    };
+    let one =
+        |j: usize| j > 0 && ["a", "an", "each", "every", "one"].contains(&texts[j - 1].as_str());
+    let entity = (0..words.len()).filter(|&j| one(j)).find_map(|j| {
+        words[j].lexes().iter().find_map(|l| match l {
+            Lex::Table(t) if *t != counted && catalog.relationship(&counted, t).is_some() => {
+                Some(t.clone())
+            }
+            _ => None,
+        })
+    });
+    if let Some(t) = entity {
+        p.tables.retain(|x| *x != t);
+        p.loose_tables.retain(|x| *x != t);
+        p.per_table = Some(t);
+        p.derived = true;
+    }
+}
+
 /// "revenue per order", "units per order": a total of a table's rows per
 /// row of that same table can only be its average per row (there is no
 /// breakdown by each row to mean instead).
@@ -1172,6 +1203,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     counted_subject(&mut p, words, texts, verb_metric, catalog);
     subject_of_figure(&mut p, words, texts, ranked, catalog);
     total_per_own_row(&mut p, catalog);
+    per_one_entity(&mut p, words, texts, catalog);
     // The periods: one, or two set against each other.
     let mut periods = found.periods.into_iter();
     p.plan.period = periods.next();
