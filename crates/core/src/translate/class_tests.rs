@@ -1764,3 +1764,10 @@ fn an_average_over_one_entity_is_an_average_per_entity() {
             .ends_with("SELECT AVG(v) AS accounts_per_client FROM per")
     );
 }
+
+#[test]
+fn a_plural_of_a_value_names_its_rows() {
+    let sql = saas_answer("logins per day last week");
+    assert!(sql.contains("WHERE event_type = 'login'"), "{sql}");
+    assert!(sql.contains("COUNT(*), 2) AS events"), "{sql}");
+}

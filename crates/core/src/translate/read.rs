@@ -894,7 +894,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 if describes_other {
                     p.unaccounted.push(format!("{} {}", texts[i], texts[i + 1]));
                 }
-                if texts[i].contains(' ') {
+                // "bug reports", "logins": a phrase, or a plural of a value
+                // that is not plural itself, names rows of that value.
+                if texts[i].contains(' ')
+                    || is_plural(&texts[i]) && !is_plural(&value.to_lowercase())
+                {
                     p.value_names_rows = true;
                 }
                 add_value(&mut p.plan.filters, col.clone(), value, st.negate_next);
