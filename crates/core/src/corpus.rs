@@ -69,6 +69,8 @@ fn cell_close(p: &str, q: &str) -> bool {
             (Ok(u), Ok(v)) if (u - v).abs() <= TOLERANCE + 1e-9 + 1e-9 * u.abs())
         || same_period(p, q)
         || same_period(q, p)
+        || bucket_holds(p, q)
+        || bucket_holds(q, p)
         || same_weekday(p, q)
         || same_weekday(q, p)
 }
@@ -103,6 +105,46 @@ fn same_weekday(label: &str, other: &str) -> bool {
         Ok(x) => x == n as f64 || x == (n % 7) as f64,
         Err(_) => other.len() >= 3 && day.starts_with(&other),
     }
+}
+
+/// A bucket label (`2025-03`, `2025-W40`, `2024-Q1`) and a date inside that
+/// bucket (`2025-03-31`, a month's end reading; `2025-09-29`, its week's
+/// Monday) name the same bucket: one way to write a time series' key.
+fn bucket_holds(label: &str, date: &str) -> bool {
+    use chrono::Datelike;
+    let Ok(d) = chrono::NaiveDate::parse_from_str(date.get(..10).unwrap_or(date), "%Y-%m-%d")
+    else {
+        return false;
+    };
+    // A timestamp at midnight names its day; any other time is no bucket key.
+    if date.len() > 10
+        && !date[10..]
+            .trim_start_matches([' ', 'T'])
+            .starts_with("00:00:00")
+    {
+        return false;
+    }
+    let Some((year, rest)) = label.split_once('-') else {
+        return false;
+    };
+    let (Ok(year), false) = (year.parse::<i32>(), rest.contains('-')) else {
+        return false;
+    };
+    if let Some(w) = rest.strip_prefix('W') {
+        let iso = d.iso_week();
+        return w
+            .parse::<u32>()
+            .is_ok_and(|w| iso.year() == year && iso.week() == w);
+    }
+    if let Some(q) = rest.strip_prefix('Q') {
+        return q
+            .parse::<u32>()
+            .is_ok_and(|q| d.year() == year && (d.month() - 1) / 3 + 1 == q);
+    }
+    rest.len() == 2
+        && rest
+            .parse::<u32>()
+            .is_ok_and(|m| d.year() == year && d.month() == m)
 }
 
 /// A period label (`2024-Q1`, `2025-W40`, `2025-03`) and the number of the
@@ -209,6 +251,18 @@ fn same_rows(a: &[Vec<String>], b: &[Vec<String>], ordered: bool) -> bool {
 mod tests {
     use super::*;
     use crate::result::{ResultColumn, ResultType};
+
+    #[test]
+    fn a_bucket_label_and_a_date_inside_it_name_the_same_bucket() {
+        assert!(cell_close("2025-03", "2025-03-31"));
+        assert!(cell_close("2025-09-29 00:00:00", "2025-W40"));
+        assert!(cell_close("2024-Q1", "2024-03-31"));
+        assert!(!cell_close("2025-03", "2025-04-01"));
+        assert!(!cell_close("2025-W41", "2025-09-29"));
+        assert!(!cell_close("2024-Q2", "2024-03-31"));
+        assert!(!cell_close("2025-03", "2025-03-31 13:00:00"));
+        assert!(!cell_close("2025-03-01", "2025-03-31"));
+    }
 
     fn result(labels: &[&str], values: &[f64]) -> QueryResult {
         QueryResult {
