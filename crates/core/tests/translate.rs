@@ -239,3 +239,127 @@ fn entities_group_by_key_and_label() {
     let sql = answer_sql("top 10 customers by revenue").unwrap_or_default();
     assert!(sql.contains("GROUP BY customer_id, customer"), "{sql}");
 }
+
+/// Every example catalog (retail, banking, saas, and any other folder of
+/// examples/), parsed from its file.
+fn example_catalogs() -> Vec<(String, Catalog)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut out = Vec::new();
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .expect("examples/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("catalog.toml").exists())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_string();
+        let text = std::fs::read_to_string(dir.join("catalog.toml")).expect("catalog.toml");
+        let catalog = slicewise_core::catalog_file::parse(&text, &name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        out.push((name, catalog));
+    }
+    out
+}
+
+/// Metamorphic, over every example catalog and every pair of its metrics
+/// and dimensions: "M by D", "M per D", "M for each D", "M broken down by
+/// D" and the period before or after give one plan or a refusal, never two
+/// different answers.
+#[test]
+fn every_catalog_breakdown_reads_the_same_however_it_is_said() {
+    let mut failures = Vec::new();
+    let mut answered = 0;
+    for (name, catalog) in example_catalogs() {
+        let dims: Vec<String> = catalog
+            .tables
+            .iter()
+            .flat_map(|t| t.columns.iter())
+            .filter(|c| c.dimension && !c.personal)
+            .map(|c| c.name.replace('_', " "))
+            .collect();
+        for m in &catalog.metrics {
+            let metric = m.label.to_lowercase();
+            for d in &dims {
+                let variants = [
+                    format!("{metric} by {d}"),
+                    format!("{metric} per {d}"),
+                    format!("{metric} for each {d}"),
+                    format!("{metric} broken down by {d}"),
+                ];
+                let dated = [
+                    format!("{metric} by {d} in 2024"),
+                    format!("in 2024 {metric} by {d}"),
+                    format!("{metric} in 2024 by {d}"),
+                ];
+                for group in [&variants[..], &dated[..]] {
+                    let sqls: Vec<(String, String)> = group
+                        .iter()
+                        .filter_map(|q| match translate(q, None, &catalog, &ctx()) {
+                            Translation::Answer(a) => Some((q.clone(), a.sql)),
+                            _ => None,
+                        })
+                        .collect();
+                    answered += sqls.len();
+                    if let Some((q0, s0)) = sqls.first() {
+                        for (q, s) in &sqls[1..] {
+                            if s != s0 {
+                                failures
+                                    .push(format!("[{name}] {q}: {s}\n  differs from {q0}: {s0}"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(answered > 1000, "only {answered} variants answered");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Metamorphic, over every example catalog: a ranking of an entity by a
+/// figure of other rows reads the same whichever way it is asked.
+#[test]
+fn every_catalog_ranking_reads_the_same_however_it_is_said() {
+    let mut failures = Vec::new();
+    let mut answered = 0;
+    for (name, catalog) in example_catalogs() {
+        let entities: Vec<&str> = catalog
+            .tables
+            .iter()
+            .filter(|t| t.label_column.is_some())
+            .map(|t| t.name.as_str())
+            .collect();
+        for m in catalog.metrics.iter().filter(|m| m.is_additive()) {
+            let metric = m.label.to_lowercase();
+            for e in entities.iter().filter(|e| **e != m.table) {
+                let variants = [
+                    format!("top 5 {e} by {metric}"),
+                    format!("which 5 {e} have the highest {metric}"),
+                    format!("the 5 {e} with the most {metric}"),
+                    format!("5 {e} with the highest {metric}"),
+                ];
+                let sqls: Vec<(String, String)> = variants
+                    .iter()
+                    .filter_map(|q| match translate(q, None, &catalog, &ctx()) {
+                        Translation::Answer(a) => Some((q.clone(), a.sql)),
+                        _ => None,
+                    })
+                    .collect();
+                answered += sqls.len();
+                if let Some((q0, s0)) = sqls.first() {
+                    for (q, s) in &sqls[1..] {
+                        if s != s0 {
+                            failures.push(format!("[{name}] {q}: {s}\n  differs from {q0}: {s0}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(answered > 100, "only {answered} variants answered");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
