@@ -259,12 +259,77 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
         })
         .collect();
     let tokens = subject_after_how_many(tokens, voc, catalog);
+    let tokens = more_than_a_period(tokens);
     let (words, texts) = voc.link(&tokens);
     let (words, texts) = names::join(words, texts, &proper);
     let mut parsed = read::parse(&words, &texts, catalog, today);
     parsed.plan.median = median;
     implied_figure(&mut parsed, &words, &texts, voc);
     parsed
+}
+
+/// "did more subscriptions churn in 2025 than in 2024": a yes/no question
+/// about two periods is answered with both figures side by side, as "2025
+/// vs 2024" (the comparison shows which is more). A comparative followed by
+/// a number ("more than 5") is a threshold and left alone, and so is any
+/// question that does not ask yes or no ("customers with more orders than
+/// last year" compares each customer's two years: not read).
+fn more_than_a_period(mut tokens: Vec<String>) -> Vec<String> {
+    const MORE: [&str; 7] = [
+        "more", "less", "fewer", "higher", "lower", "bigger", "smaller",
+    ];
+    const ASKS: [&str; 9] = [
+        "did", "was", "were", "is", "are", "has", "have", "do", "does",
+    ];
+    if !tokens.first().is_some_and(|t| ASKS.contains(&t.as_str())) {
+        return tokens;
+    }
+    let Some(than) = tokens.iter().position(|t| t == "than") else {
+        return tokens;
+    };
+    let mut next = than + 1;
+    while tokens
+        .get(next)
+        .is_some_and(|t| ["in", "during", "for"].contains(&t.as_str()))
+    {
+        next += 1;
+    }
+    let period = tokens.get(next).is_some_and(|t| {
+        t.len() == 4 && t.starts_with("20") && t.chars().all(|c| c.is_ascii_digit())
+            || [
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+                "last",
+                "this",
+                "q1",
+                "q2",
+                "q3",
+                "q4",
+            ]
+            .contains(&t.as_str())
+    });
+    let Some(comparative) = tokens[..than]
+        .iter()
+        .position(|t| MORE.contains(&t.as_str()))
+    else {
+        return tokens;
+    };
+    if !period || comparative + 1 == than {
+        return tokens;
+    }
+    tokens[than] = "vs".to_string();
+    tokens.remove(comparative);
+    tokens
 }
 
 /// "how many users were active last week": the catalog's figure "active

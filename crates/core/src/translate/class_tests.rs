@@ -1771,3 +1771,14 @@ fn a_plural_of_a_value_names_its_rows() {
     assert!(sql.contains("WHERE event_type = 'login'"), "{sql}");
     assert!(sql.contains("COUNT(*), 2) AS events"), "{sql}");
 }
+
+#[test]
+fn a_yes_no_question_about_two_periods_shows_both_figures() {
+    let sql = saas_answer("did more subscriptions churn in 2025 than in 2024?");
+    assert!(sql.contains("AS churned_subscriptions_previous"), "{sql}");
+    assert!(sql.contains("canceled_on >= DATE '2024-01-01'"), "{sql}");
+    // A comparison of each entity's two periods is not read.
+    assert!(refused("customers with more orders than last year"));
+    // "nobody" is absence.
+    assert!(saas_answer("open tickets nobody is assigned to").contains("assignee IS NULL"));
+}
