@@ -241,7 +241,11 @@ fn a_ranking_is_one_list_and_a_singular_ranked_row_is_one() {
     assert!(answer("top products by revenue").ends_with("LIMIT 10"));
     // The top one within each month is not a ranked list of pairs.
     assert!(refused("top channel by revenue by month"));
-    assert!(refused("top 5 countries by customers"));
+    // A figure's word after ranked groups is what they are ranked by, not
+    // a second group.
+    assert!(answer("top 5 countries by customers")
+        .ends_with("GROUP BY country ORDER BY customers DESC LIMIT 5"));
+    assert!(saas_answer("top 5 companies by events").contains("GROUP BY company_id, company"));
 }
 
 fn banking() -> Catalog {

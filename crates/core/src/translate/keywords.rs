@@ -344,7 +344,15 @@ pub(super) fn keyword(
                 });
             }
             // The group may be a table ("by product") or a grain.
-            if let Some(j) = (i + 1..n).find(|&j| !used[j]) {
+            // "top 5 companies by events": after ranked groups, a word
+            // that names a figure is what they are ranked by, even where it
+            // also names a column ("event" for the event type).
+            let figure_of_ranked = |w: &Word| {
+                st.rank.is_some()
+                    && !p.plan.groups.is_empty()
+                    && w.lexes().iter().any(|l| matches!(l, Lex::Metric(_)))
+            };
+            if let Some(j) = (i + 1..n).find(|&j| !used[j] && !figure_of_ranked(&words[j])) {
                 if let Some(g) = group_in(&words[j], catalog, &named_tables(p, catalog))
                     .or_else(|| key_group(&words[j], st.rank.is_some(), catalog))
                 {

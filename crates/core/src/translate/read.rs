@@ -864,7 +864,13 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         let most_of = matches!(prev_kw, Some(Kw::Most | Kw::Least))
             && lexes.iter().any(|l| matches!(l, Lex::Metric(_)))
             && !p.plan.groups.is_empty();
-        let grouping = grouping && !most_of;
+        // "top 5 companies by events": the figure ranked groups are ranked
+        // by, even where the word also names a column.
+        let ranked_by = prev_kw == Some(Kw::By)
+            && st.rank.is_some()
+            && !p.plan.groups.is_empty()
+            && lexes.iter().any(|l| matches!(l, Lex::Metric(_)));
+        let grouping = grouping && !most_of && !ranked_by;
         // Values are filters; negation applies to the next value only.
         if let Some((col, value)) = lexes.iter().find_map(|l| match l {
             Lex::Value(c, v) => Some((c.clone(), v.clone())),
