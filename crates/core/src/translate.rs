@@ -260,12 +260,57 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
         .collect();
     let tokens = subject_after_how_many(tokens, voc, catalog);
     let tokens = more_than_a_period(tokens);
+    let tokens = most_active(tokens, voc, catalog);
     let (words, texts) = voc.link(&tokens);
     let (words, texts) = names::join(words, texts, &proper);
     let mut parsed = read::parse(&words, &texts, catalog, today);
     parsed.plan.median = median;
     implied_figure(&mut parsed, &words, &texts, voc);
     parsed
+}
+
+/// "the most active users", "top 5 most active companies": ranked by the
+/// catalog's figure of activity, when one figure is called "activity"
+/// ("the user with the most activity"). Otherwise left to be refused.
+fn most_active(mut tokens: Vec<String>, voc: &Vocabulary, catalog: &Catalog) -> Vec<String> {
+    let Some(i) = tokens
+        .windows(3)
+        .position(|w| matches!(w[0].as_str(), "most" | "least") && w[1] == "active")
+    else {
+        return tokens;
+    };
+    // One figure, with its own table's name at most.
+    let (linked, _) = voc.link(&["activity".to_string()]);
+    let lexes = linked.first().map(|w| w.lexes()).unwrap_or_default();
+    let metrics: Vec<&String> = lexes
+        .iter()
+        .filter_map(|l| match l {
+            lexicon::Lex::Metric(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    let one_figure = linked.len() == 1
+        && metrics.len() == 1
+        && lexes.iter().all(|l| match l {
+            lexicon::Lex::Metric(_) => true,
+            lexicon::Lex::Table(t) => catalog.metric(metrics[0]).is_some_and(|d| d.table == *t),
+            _ => false,
+        });
+    if !one_figure {
+        return tokens;
+    }
+    let rows = tokens[i + 2].clone();
+    let ranked_before = tokens[i.saturating_sub(3)..i]
+        .iter()
+        .any(|t| matches!(t.as_str(), "top" | "bottom"));
+    let words: Vec<&str> = if ranked_before {
+        vec![&rows, "by", "activity"]
+    } else {
+        vec![&rows, "with", "the", &tokens[i], "activity"]
+    };
+    let words: Vec<String> = words.into_iter().map(str::to_string).collect();
+    tokens.splice(i..i + 3, words);
+    tokens
 }
 
 /// "did more subscriptions churn in 2025 than in 2024": a yes/no question

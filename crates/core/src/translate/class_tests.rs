@@ -1786,3 +1786,13 @@ fn a_yes_no_question_about_two_periods_shows_both_figures() {
     // "nobody" is absence.
     assert!(saas_answer("open tickets nobody is assigned to").contains("assignee IS NULL"));
 }
+
+#[test]
+fn the_most_active_entities_are_ranked_by_the_catalogs_activity() {
+    let sql = saas_answer("top 5 most active users last month");
+    assert!(sql.contains("FROM events e JOIN users u"), "{sql}");
+    assert!(sql.ends_with("ORDER BY events DESC LIMIT 5"), "{sql}");
+    assert!(saas_answer("who was the most active user this month").ends_with("LIMIT 1"));
+    // No figure called activity: asked back.
+    assert!(refused("most active customers"));
+}
