@@ -261,12 +261,39 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
     let tokens = subject_after_how_many(tokens, voc, catalog);
     let tokens = more_than_a_period(tokens);
     let tokens = most_active(tokens, voc, catalog);
+    let tokens = halves(tokens);
     let (words, texts) = voc.link(&tokens);
     let (words, texts) = names::join(words, texts, &proper);
     let mut parsed = read::parse(&words, &texts, catalog, today);
     parsed.plan.median = median;
     implied_figure(&mut parsed, &words, &texts, voc);
     parsed
+}
+
+/// "the first half of 2025": the half year "h1 2025". A half of a year said
+/// otherwise ("of last year") is left unread, never set against it.
+fn halves(mut tokens: Vec<String>) -> Vec<String> {
+    let mut i = 0;
+    while i + 1 < tokens.len() {
+        let half = match (tokens[i].as_str(), tokens[i + 1].as_str()) {
+            ("first" | "1st", "half") => Some("h1"),
+            ("second" | "2nd" | "last", "half") => Some("h2"),
+            _ => None,
+        };
+        let of = tokens.get(i + 2).is_some_and(|t| t == "of" || t == "in");
+        let year = tokens
+            .get(i + 3)
+            .is_some_and(|t| t.len() == 4 && t.chars().all(|c| c.is_ascii_digit()));
+        if let (Some(h), true) = (half, !of || year) {
+            tokens.splice(i..i + 2, [h.to_string()]);
+            // "h1 of 2025": the year is the half's.
+            if tokens.get(i + 1).is_some_and(|t| t == "of") {
+                tokens[i + 1] = "in".to_string();
+            }
+        }
+        i += 1;
+    }
+    tokens
 }
 
 /// "the most active users", "top 5 most active companies": ranked by the

@@ -1796,3 +1796,22 @@ fn the_most_active_entities_are_ranked_by_the_catalogs_activity() {
     // No figure called activity: asked back.
     assert!(refused("most active customers"));
 }
+
+#[test]
+fn half_years_and_counts_after_a_verb() {
+    let sql = answer("revenue in the first half of 2025");
+    assert!(
+        sql.ends_with("ordered_at >= TIMESTAMP '2025-01-01 00:00:00' AND ordered_at < TIMESTAMP '2025-07-01 00:00:00'"),
+        "{sql}"
+    );
+    assert!(answer("revenue h2 2024").contains("'2024-07-01 00:00:00'"));
+    // A half of a year said another way is not set against that year.
+    assert!(refused("orders in the second half of last year"));
+    // "ordered more than 5": orders per customer, never an order's amount.
+    let sql = answer("how many customers ordered more than 5");
+    assert!(
+        sql.ends_with("SELECT COUNT(*) AS customers FROM per WHERE v > 5"),
+        "{sql}"
+    );
+    assert!(!sql.contains("amount"), "{sql}");
+}

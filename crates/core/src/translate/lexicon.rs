@@ -178,6 +178,8 @@ pub enum Word {
     Known(Vec<Lex>),
     Year(i32),
     Quarter(u32),
+    /// "h1", "the first half": a half year.
+    Half(u32),
     Date(chrono::NaiveDate),
     Unknown(String),
     /// A proper name the person typed ("Jane Smith"), lower-cased.
@@ -746,6 +748,11 @@ fn literal(token: &str) -> Word {
     if let Some(q) = token.strip_prefix('q').and_then(|q| q.parse::<u32>().ok()) {
         if (1..=4).contains(&q) {
             return Word::Quarter(q);
+        }
+    }
+    if let Some(h) = token.strip_prefix('h').and_then(|h| h.parse::<u32>().ok()) {
+        if (1..=2).contains(&h) {
+            return Word::Half(h);
         }
     }
     // "30th", "1st": a day of the month.

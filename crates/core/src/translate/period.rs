@@ -244,6 +244,7 @@ enum Atom {
     Day(u32, u32, Option<i32>),
     Month(u32, Option<i32>),
     Quarter(u32, Option<i32>),
+    Half(u32, Option<i32>),
     Resolved(Period),
 }
 
@@ -338,7 +339,10 @@ pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
         let period = match ranged {
             Some((second, _)) => {
                 let year = match &second {
-                    Atom::Month(_, y) | Atom::Quarter(_, y) | Atom::Day(_, _, y) => *y,
+                    Atom::Month(_, y)
+                    | Atom::Quarter(_, y)
+                    | Atom::Half(_, y)
+                    | Atom::Day(_, _, y) => *y,
                     Atom::Resolved(p) => p.start.map(|d| d.year()),
                 };
                 let (a, b) = (
@@ -440,6 +444,23 @@ fn resolve(atom: Atom, year: Option<i32>, today: NaiveDate) -> Option<Period> {
             );
             Some(if given { p } else { p.relative() })
         }
+        Atom::Half(h, y) => {
+            let given = y.or(year).is_some();
+            let current = if today.month() <= 6 { 1 } else { 2 };
+            let y = y.or(year).unwrap_or(if h <= current {
+                today.year()
+            } else {
+                today.year() - 1
+            });
+            let start = ymd(y, (h - 1) * 6 + 1, 1)?;
+            let p = Period::new(
+                start,
+                add_units(start, Grain::Month, 6)?,
+                format!("H{h} {y}"),
+                Span::Months(12),
+            );
+            Some(if given { p } else { p.relative() })
+        }
         Atom::Quarter(q, y) => {
             let given = y.or(year).is_some();
             let current = (today.month() - 1) / 3 + 1;
@@ -491,6 +512,12 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
             return Some(match year_after(i + 1) {
                 Some((y, n)) => (Atom::Quarter(*q, Some(y)), 1 + n),
                 None => (Atom::Quarter(*q, None), 1),
+            });
+        }
+        Word::Half(h) => {
+            return Some(match year_after(i + 1) {
+                Some((y, n)) => (Atom::Half(*h, Some(y)), 1 + n),
+                None => (Atom::Half(*h, None), 1),
             });
         }
         Word::Date(d) => {

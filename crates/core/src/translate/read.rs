@@ -761,7 +761,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 i += 1;
                 continue;
             }
-            Word::Year(_) | Word::Quarter(_) | Word::Date(_) | Word::Name(_) => {
+            Word::Year(_) | Word::Quarter(_) | Word::Half(_) | Word::Date(_) | Word::Name(_) => {
                 p.unknown.push(texts[i].clone());
                 i += 1;
                 continue;

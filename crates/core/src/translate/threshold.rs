@@ -108,14 +108,16 @@ pub(super) fn read(
             .find(|&j| !is_filler(&words[j]) && !words[j].is(Kw::In))
             .is_some_and(|j| {
                 let lexes = words[j].lexes();
-                lexes.iter().any(|l| matches!(l, Lex::Table(_)))
+                // "ordered": the table's word as a verb names no rows.
+                !texts[j].ends_with("ed")
+                    && lexes.iter().any(|l| matches!(l, Lex::Table(_)))
                     && !lexes.iter().any(|l| match l {
                         Lex::Metric(m) => !super::resolve::is_count_all(m, catalog),
                         _ => false,
                     })
             });
         if col.is_none() && (before.is_none() || !rows_named) {
-            match group_figure(words, i, at, catalog) {
+            match group_figure(words, texts, i, at, catalog) {
                 Some(GroupFigure::Group) => {
                     p.plan.having = Some(Having {
                         op,
@@ -366,7 +368,13 @@ enum GroupFigure {
 /// and before it a group: a dimension, a time bucket, or an entity its
 /// rows link to. Rows of the figure's own table ("orders with revenue over
 /// 500") are rows, not a group.
-fn group_figure(words: &[Word], i: usize, at: usize, catalog: &Catalog) -> Option<GroupFigure> {
+fn group_figure(
+    words: &[Word],
+    texts: &[String],
+    i: usize,
+    at: usize,
+    catalog: &Catalog,
+) -> Option<GroupFigure> {
     let figure_of = |w: &Word| {
         w.lexes().iter().find_map(|l| match l {
             Lex::Metric(m) => catalog.metric(m).map(|d| (d.name.clone(), d.table.clone())),
@@ -397,8 +405,19 @@ fn group_figure(words: &[Word], i: usize, at: usize, catalog: &Catalog) -> Optio
     };
     // The figure right before the operator, else right after the number.
     let before = (0..i).rev().find(|&j| !is_filler(&words[j]));
-    let (fig_at, (figure, table)) = match before.and_then(|j| figure_of(&words[j]).map(|f| (j, f)))
-    {
+    // "customers who ordered more than 5": a table's word as a verb
+    // ("ordered") right before the operator counts that table's rows.
+    let verb_of_rows = |j: usize| {
+        texts[j]
+            .ends_with("ed")
+            .then(|| counted(&words[j]))
+            .flatten()
+    };
+    let (fig_at, (figure, table)) = match before.and_then(|j| {
+        figure_of(&words[j])
+            .or_else(|| verb_of_rows(j))
+            .map(|f| (j, f))
+    }) {
         Some(f) => f,
         None => {
             let mut j = at + 1;
