@@ -1815,3 +1815,11 @@ fn half_years_and_counts_after_a_verb() {
     );
     assert!(!sql.contains("amount"), "{sql}");
 }
+
+#[test]
+fn an_entity_label_never_takes_a_word_sql_reserves() {
+    // `SELECT user_id, user` reads USER as a function in Polars' SQL.
+    let sql = saas_answer("top 5 users by events last month");
+    assert!(sql.contains("u.full_name AS user_name"), "{sql}");
+    assert!(sql.contains("GROUP BY user_id, user_name"), "{sql}");
+}

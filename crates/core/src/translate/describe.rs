@@ -34,10 +34,17 @@ pub(super) fn is_label(col: &Col, catalog: &Catalog) -> bool {
         == Some(col.column.as_str())
 }
 
-/// Alias of a group column ("product" for the products' label column).
+/// Alias of a group column ("product" for the products' label column; a
+/// word SQL reserves, "user", gets "_name": `SELECT user` is a function).
 pub fn group_alias(col: &Col, catalog: &Catalog) -> String {
     if is_label(col, catalog) {
-        singular(&col.table).replace(' ', "_")
+        let alias = singular(&col.table).replace(' ', "_");
+        let reserved = sqlparser::keywords::ALL_KEYWORDS.contains(&alias.to_uppercase().as_str());
+        if reserved {
+            format!("{alias}_name")
+        } else {
+            alias
+        }
     } else {
         col.column.clone()
     }
