@@ -20,7 +20,6 @@ use slicewise_server::{build_extract, DataSource, ServerKeys};
 const CORPUS: &str = include_str!("../../core/tests/corpus/questions.jsonl");
 /// The frozen test set, written without reading the translator.
 const TEST_SET: &str = include_str!("../../../examples/retail/testset.jsonl");
-const FRESH: &str = include_str!("../../../examples/retail/corpus-fresh.jsonl");
 /// The corpus's "today".
 const TODAY: (i32, u32, u32) = (2025, 11, 15);
 /// Demo data scale: acme gets 20,000 orders.
@@ -350,7 +349,13 @@ fn main() -> anyhow::Result<()> {
     let (tally, mut notes, mut latencies_us) = score(&cases, &catalog, &ctx, &mut engine, &reload)?;
     // More development questions, written later from the catalog and the
     // data by someone who never read the translator (listed with --verbose).
-    let fresh_cases = corpus::parse(FRESH).map_err(anyhow::Error::msg)?;
+    let retail = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/retail");
+    let fresh_files = dev_corpora(&retail)?;
+    let mut fresh_cases = Vec::new();
+    for f in &fresh_files {
+        let text = std::fs::read_to_string(f)?;
+        fresh_cases.extend(corpus::parse(&text).map_err(|e| anyhow!("{}: {e}", f.display()))?);
+    }
     let (fresh, fresh_notes, _) = score(&fresh_cases, &catalog, &ctx, &mut engine, &reload)?;
     notes.extend(
         fresh_notes
@@ -393,8 +398,13 @@ fn main() -> anyhow::Result<()> {
         tally.aggregation_differs,
         tally.correct + tally.wrong
     );
+    let fresh_names: Vec<String> = fresh_files
+        .iter()
+        .filter_map(|f| f.file_name().and_then(|n| n.to_str()))
+        .map(|n| format!("examples/retail/{n}"))
+        .collect();
     print_tally(
-        "fresh dev corpus (examples/retail/corpus-fresh.jsonl)",
+        &format!("fresh dev corpus ({})", fresh_names.join(", ")),
         &fresh_cases,
         &fresh,
     );
