@@ -1823,3 +1823,13 @@ fn an_entity_label_never_takes_a_word_sql_reserves() {
     assert!(sql.contains("u.full_name AS user_name"), "{sql}");
     assert!(sql.contains("GROUP BY user_id, user_name"), "{sql}");
 }
+
+#[test]
+fn a_yes_no_column_said_of_the_rows_keeps_the_rows_where_it_holds() {
+    assert_eq!(
+        banking_answer("how many clients opted in"),
+        "SELECT COUNT(*) AS clients FROM clients WHERE marketing_consent = TRUE"
+    );
+    // "by" still splits.
+    assert!(banking_answer("clients by marketing consent").contains("GROUP BY marketing_consent"));
+}

@@ -982,10 +982,22 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             } else {
                 i - 1
             };
+            // "clients who opted in", "how many clients opted in": right
+            // after the rows it is said of, the column is what they did.
+            let of_rows = ["who", "that", "which"].contains(&texts[k].as_str())
+                || words[k].lexes().iter().any(|l| match l {
+                    Lex::Table(t) => *t == c.table,
+                    Lex::Metric(m) => {
+                        super::resolve::is_count_all(m, catalog)
+                            && catalog.metric(m).is_some_and(|d| d.table == c.table)
+                    }
+                    _ => false,
+                }) && !matches!(prev_kw, Some(Kw::By));
             let with = [
                 "with", "have", "has", "had", "having", "gave", "given", "who gave",
             ]
-            .contains(&texts[k].as_str());
+            .contains(&texts[k].as_str())
+                || of_rows;
             if is_bool && with {
                 p.plan.filters.push(Filter::In {
                     col: c.clone(),
