@@ -1833,3 +1833,17 @@ fn a_yes_no_column_said_of_the_rows_keeps_the_rows_where_it_holds() {
     // "by" still splits.
     assert!(banking_answer("clients by marketing consent").contains("GROUP BY marketing_consent"));
 }
+
+#[test]
+fn a_date_named_by_a_word_of_several_tables_is_the_named_rows_own() {
+    // "created" filtered the companies' creation date (silently wrong).
+    for q in [
+        "users created this year by role",
+        "how many users were created in 2024",
+    ] {
+        let sql = saas_answer(q);
+        assert!(sql.contains("created_at >= TIMESTAMP"), "{q}: {sql}");
+        assert!(!sql.contains("created_on"), "{q}: {sql}");
+    }
+    assert!(saas_answer("companies created this year").contains("created_on >= DATE '2025-01-01'"));
+}

@@ -655,10 +655,32 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     )
             })
             .and_then(|j| {
-                words[j].lexes().iter().find_map(|l| match l {
-                    Lex::DateCol(c) if !used[j] => Some((j, c.clone())),
-                    _ => None,
-                })
+                // "users created this year": the date of the rows the
+                // question names, before another table's of that name.
+                let dates: Vec<&Col> = words[j]
+                    .lexes()
+                    .iter()
+                    .filter_map(|l| match l {
+                        Lex::DateCol(c) if !used[j] => Some(c),
+                        _ => None,
+                    })
+                    .collect();
+                let names = |l: &Lex, t: &str| match l {
+                    Lex::Table(x) => x == t,
+                    // "how many users": a count of the table's own rows.
+                    Lex::Metric(m) => {
+                        super::resolve::is_count_all(m, catalog)
+                            && catalog.metric(m).is_some_and(|d| d.table == t)
+                    }
+                    _ => false,
+                };
+                let of_named = dates.iter().find(|c| {
+                    words
+                        .iter()
+                        .enumerate()
+                        .any(|(k, w)| k != j && w.lexes().iter().any(|l| names(l, &c.table)))
+                });
+                of_named.or(dates.first()).map(|c| (j, (*c).clone()))
             });
         if let Some((j, c)) = named {
             used[j] = true;
