@@ -40,6 +40,9 @@ pub(super) fn keyword(
     let n = words.len();
     let next_num = words.get(i + 1).and_then(Word::number);
     match k {
+        // "clients created this year" reads; "create", "delete" ask to write.
+        // A past form the catalog does not date is refused as unknown.
+        Kw::Write if texts[i].ends_with("ed") => p.unknown.push(texts[i].clone()),
         Kw::Write => p.refusal = Some("I can only read data; I never change it.".into()),
         Kw::SameSpan => {
             p.refusal = Some(format!(
