@@ -265,6 +265,32 @@ fn example_catalogs() -> Vec<(String, Catalog)> {
     out
 }
 
+/// Translates each wording of one question; every answer must be the SQL of
+/// the first answered one (refusals are allowed). Returns how many were
+/// answered and records each differing answer in `failures`.
+fn same_or_refused(
+    name: &str,
+    catalog: &Catalog,
+    wordings: &[String],
+    failures: &mut Vec<String>,
+) -> usize {
+    let sqls: Vec<(&String, String)> = wordings
+        .iter()
+        .filter_map(|q| match translate(q, None, catalog, &ctx()) {
+            Translation::Answer(a) => Some((q, a.sql)),
+            _ => None,
+        })
+        .collect();
+    if let Some((q0, s0)) = sqls.first() {
+        for (q, s) in &sqls[1..] {
+            if s != s0 {
+                failures.push(format!("[{name}] {q}: {s}\n  differs from {q0}: {s0}"));
+            }
+        }
+    }
+    sqls.len()
+}
+
 /// Metamorphic, over every example catalog and every pair of its metrics
 /// and dimensions: "M by D", "M per D", "M for each D", "M broken down by
 /// D" and the period before or after give one plan or a refusal, never two
@@ -296,22 +322,7 @@ fn every_catalog_breakdown_reads_the_same_however_it_is_said() {
                     format!("{metric} in 2024 by {d}"),
                 ];
                 for group in [&variants[..], &dated[..]] {
-                    let sqls: Vec<(String, String)> = group
-                        .iter()
-                        .filter_map(|q| match translate(q, None, &catalog, &ctx()) {
-                            Translation::Answer(a) => Some((q.clone(), a.sql)),
-                            _ => None,
-                        })
-                        .collect();
-                    answered += sqls.len();
-                    if let Some((q0, s0)) = sqls.first() {
-                        for (q, s) in &sqls[1..] {
-                            if s != s0 {
-                                failures
-                                    .push(format!("[{name}] {q}: {s}\n  differs from {q0}: {s0}"));
-                            }
-                        }
-                    }
+                    answered += same_or_refused(&name, &catalog, group, &mut failures);
                 }
             }
         }
@@ -342,21 +353,7 @@ fn every_catalog_ranking_reads_the_same_however_it_is_said() {
                     format!("the 5 {e} with the most {metric}"),
                     format!("5 {e} with the highest {metric}"),
                 ];
-                let sqls: Vec<(String, String)> = variants
-                    .iter()
-                    .filter_map(|q| match translate(q, None, &catalog, &ctx()) {
-                        Translation::Answer(a) => Some((q.clone(), a.sql)),
-                        _ => None,
-                    })
-                    .collect();
-                answered += sqls.len();
-                if let Some((q0, s0)) = sqls.first() {
-                    for (q, s) in &sqls[1..] {
-                        if s != s0 {
-                            failures.push(format!("[{name}] {q}: {s}\n  differs from {q0}: {s0}"));
-                        }
-                    }
-                }
+                answered += same_or_refused(&name, &catalog, &variants, &mut failures);
             }
         }
     }
