@@ -203,6 +203,10 @@ struct ServeArgs {
     /// Longest wait for a request's body, in seconds.
     #[arg(long, env = "SLICEWISE_REQUEST_BODY_TIMEOUT_SECONDS")]
     request_body_timeout_seconds: Option<u64>,
+    /// Longest a response write waits for the client to read, in seconds:
+    /// a client that stops reading is cut.
+    #[arg(long, env = "SLICEWISE_RESPONSE_WRITE_TIMEOUT_SECONDS")]
+    response_write_timeout_seconds: Option<u64>,
     /// Development only: let the server log in to PostgreSQL as a superuser,
     /// a BYPASSRLS role or a table owner (it is refused otherwise).
     #[arg(long, env = "SLICEWISE_ALLOW_PRIVILEGED_DATABASE_ROLE")]
@@ -312,6 +316,7 @@ struct FileConfig {
     max_connections: Option<usize>,
     header_read_timeout_seconds: Option<u64>,
     request_body_timeout_seconds: Option<u64>,
+    response_write_timeout_seconds: Option<u64>,
     allow_privileged_database_role: Option<bool>,
 }
 
@@ -847,6 +852,10 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
             .request_body_timeout_seconds
             .or(file.request_body_timeout_seconds)
             .map_or(defaults.request_body_timeout, Duration::from_secs),
+        response_write_timeout: args
+            .response_write_timeout_seconds
+            .or(file.response_write_timeout_seconds)
+            .map_or(defaults.response_write_timeout, Duration::from_secs),
         ..defaults
     };
     let addr = args
