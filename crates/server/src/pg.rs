@@ -74,6 +74,15 @@ pub async fn app_connect(
     Ok(client)
 }
 
+/// What the log says of a PostgreSQL error: its SQLSTATE and message when
+/// the database sent one (the driver's own text is only "db error").
+pub fn detail(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
+    }
+}
+
 /// The MAC that binds a transaction to `tenant` (hex): SHA-256 of the key
 /// and the SHA-256 of the key and the tenant, since PostgreSQL has no HMAC
 /// without pgcrypto (the outer hash rules out length extension).

@@ -93,8 +93,8 @@ pub fn select_sql(table: &TableDef) -> String {
     crate::source::select_sql(table, column, |t| format!("{t}::text"), "$1")
 }
 
-fn unavailable(e: impl std::fmt::Display) -> SourceError {
-    SourceError::Unavailable(e.to_string())
+fn unavailable(e: tokio_postgres::Error) -> SourceError {
+    SourceError::Unavailable(crate::pg::detail(&e))
 }
 
 fn changed(table: &TableDef, e: &tokio_postgres::Error) -> SourceError {
@@ -103,17 +103,17 @@ fn changed(table: &TableDef, e: &tokio_postgres::Error) -> SourceError {
         Some(c) if *c == SqlState::UNDEFINED_COLUMN || *c == SqlState::UNDEFINED_TABLE => {
             SourceError::Changed {
                 table: table.name.clone(),
-                detail: e.to_string(),
+                detail: crate::pg::detail(e),
             }
         }
         Some(c) if *c == SqlState::INVALID_TEXT_REPRESENTATION || *c == SqlState::CANNOT_COERCE => {
             SourceError::BadValue {
                 table: table.name.clone(),
                 column: String::new(),
-                detail: e.to_string(),
+                detail: crate::pg::detail(e),
             }
         }
-        _ => unavailable(e),
+        _ => SourceError::Unavailable(crate::pg::detail(e)),
     }
 }
 
@@ -200,7 +200,7 @@ impl PgSource {
             .await
             .map_err(|e| match e.code() {
                 // No binding set up (or not for this role): `slicewise pg setup`.
-                Some(_) => SourceError::TenantBinding(e.to_string()),
+                Some(_) => SourceError::TenantBinding(crate::pg::detail(&e)),
                 None => unavailable(e),
             })?
             .get(0);

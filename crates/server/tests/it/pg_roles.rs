@@ -1,16 +1,20 @@
 //! PostgreSQL as production runs it: `slicewise pg setup` creates the login
 //! role, the server logs in as it (no `SET ROLE`), serves a tenant's rows,
 //! and that role can neither read another tenant's rows by hand nor write;
-//! a privileged login is refused at start unless a development flag says so.
+//! a privileged login is refused at start and on every connection unless a
+//! development flag says so.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use slicewise_core::wire::Privacy;
-use slicewise_core::SignedManifest;
+use slicewise_core::{Catalog, SignedManifest};
 use slicewise_server::pg::{tenant_mac, LOGIN_ROLE};
-use slicewise_server::ServerKeys;
+use slicewise_server::pg_setup::binding_key_sql;
+use slicewise_server::source_pg::PgSource;
+use slicewise_server::store_pg::PgStore;
+use slicewise_server::{ServerKeys, TableSource};
 use tokio_postgres::NoTls;
 
 use crate::postgres::{seeded, PgDb};
@@ -331,4 +335,38 @@ async fn a_privileged_login_is_refused_at_start_unless_development() {
         .await;
     let (_, stderr) = refused.expect("refused");
     assert!(stderr.contains("database_role_not_granted"), "{stderr}");
+}
+
+#[tokio::test]
+async fn every_connection_refuses_a_privileged_login_unless_development() {
+    // What a server that started while the database was down meets later.
+    let db = seeded().await;
+    let key = [3u8; 32];
+    db.client()
+        .await
+        .batch_execute(&binding_key_sql(&key))
+        .await
+        .expect("key");
+    let store = PgStore::new(&db.url);
+    let source = PgSource::new(&db.url).with_binding_key(&key);
+    let e = store.ping().await.expect_err("refused");
+    assert!(e.to_string().contains("superuser or has BYPASSRLS"), "{e}");
+    assert!(source.ping().await.is_err());
+    // A development setup works as the read role, its reads still bound.
+    let store = store.allow_privileged_role(true);
+    store.migrate_state().await.expect("migrate");
+    store.ping().await.expect("development store");
+    let source = source.allow_privileged_role(true);
+    let registry = Catalog::demo().tenants.expect("registry");
+    let tier = source.tenant_tier(&registry, "acme").await.expect("tier");
+    assert!(matches!(tier, Some(Some(_))), "{tier:?}");
+    assert_eq!(
+        source.tenant_tier(&registry, "nobody").await.expect("tier"),
+        None
+    );
+    // Listing tenants binds none: the policies show no row.
+    assert_eq!(
+        source.list_tenants(&registry, 5).await.expect("list"),
+        Vec::<String>::new()
+    );
 }
