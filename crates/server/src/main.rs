@@ -562,9 +562,8 @@ fn pg_setup(args: PgSetupArgs, file: FileConfig) -> anyhow::Result<()> {
         print!("{sql}");
         println!(
             "-- Slicewise's state tables (schema slicewise) are versioned migrations: create them\n\
-             -- with `slicewise pg setup --database-url URL` as a role that may (the SQL above is\n\
-             -- then run again, unchanged), or start one server once with\n\
-             -- --allow-privileged-database-role."
+             -- with `slicewise pg setup --database-url URL` run by a role that may create the\n\
+             -- schema (it runs the SQL above again, unchanged, then migrates and grants)."
         );
         return Ok(());
     }
