@@ -322,7 +322,7 @@ function servedFrom(name, skip, prepare) {
       expected = { [A]: expectedFor(db.rows, A), [B]: expectedFor(db.rows, B) };
       total = totalRows(db.rows);
       // The example's own check of the catalog against the database, as the README says.
-      execFileSync(BIN, ["catalog", "check", "--catalog", CATALOG, ...db.source], { stdio: "pipe", env: cleanEnv() });
+      execFileSync(BIN, ["catalog", "check", "--catalog", CATALOG, ...(db.check ?? db.source)], { stdio: "pipe", env: cleanEnv() });
       const portalPort = await freePort();
       const hostOrigin = `http://localhost:${portalPort}`;
       slicewise = await startSlicewise(dir, db.source, hostOrigin, name.toLowerCase());
@@ -419,7 +419,7 @@ servedFrom("SQLite", skipNoBin, async (dir) => {
   return { source: ["--db", file], rows: (sql) => sqliteRows(file, sql) };
 });
 
-servedFrom("PostgreSQL", skipNoPg, async () => {
+servedFrom("PostgreSQL", skipNoPg, async (dir) => {
   // A database of its own for this run, dropped afterwards.
   const name = `slicewise_e2e_banking_${process.pid}_${Date.now()}`;
   const admin = new URL(PG_ADMIN);
@@ -429,17 +429,28 @@ servedFrom("PostgreSQL", skipNoPg, async () => {
   const cleanup = () => pgRows(admin.toString(), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   try {
     execFileSync("python3", [path.join(EXAMPLE, "seed.py"), "--postgres", url.toString(), "--scale", SCALE], { stdio: "pipe" });
-    // Row-level security for the catalog's tables (README step 3)...
-    execFileSync(BIN, ["pg", "setup", "--catalog", CATALOG, "--database-url", url.toString()], { stdio: "pipe", env: cleanEnv() });
+    // Row-level security for the catalog's tables, the tenant binding with the
+    // server's key (its data dir) and the login role it connects as (README step 3)...
+    execFileSync(BIN, ["pg", "setup", "--catalog", CATALOG, "--data-dir", path.join(dir, "data"),
+      "--database-url", url.toString()], { stdio: "pipe", env: cleanEnv() });
     // ...and, as the example's README tells the DBA, for the tables its SELECT sources read.
     pgRows(url.toString(), ["transactions", "balances"].map((t) => `ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY;
       ALTER TABLE ${t} FORCE ROW LEVEL SECURITY;
       CREATE POLICY slicewise_tenant ON ${t} FOR SELECT TO slicewise_app
-        USING (bank_id::text = current_setting('slicewise.tenant', true));
+        USING (bank_id::text = (SELECT slicewise_rls.tenant()));
       GRANT SELECT ON ${t} TO slicewise_app;`).join("\n"));
   } catch (e) {
     cleanup();
     throw e;
   }
-  return { source: ["--database-url", url.toString()], rows: (sql) => pgRows(url.toString(), sql), cleanup };
+  // The server logs in as the least-privileged role pg setup made (trust auth on loopback);
+  // the catalog is checked as the tables' owner, as the README says.
+  const login = new URL(url);
+  login.username = "slicewise_server";
+  return {
+    source: ["--database-url", login.toString()],
+    check: ["--database-url", url.toString()],
+    rows: (sql) => pgRows(url.toString(), sql),
+    cleanup,
+  };
 });

@@ -17,6 +17,9 @@ use sqlparser::parser::Parser;
 
 use crate::catalog::Catalog;
 
+mod cte_scope;
+use cte_scope::CteScopes;
+
 /// Longest SQL text the guard reads.
 pub const MAX_SQL_LEN: usize = 8_000;
 /// Deepest nesting of expressions and subqueries the parser accepts.
@@ -161,6 +164,7 @@ impl SqlGuard {
         let mut check = ReadCheck {
             guard: self,
             defined: &names,
+            scopes: CteScopes::default(),
             tables: BTreeSet::new(),
             columns: BTreeSet::new(),
         };
@@ -259,6 +263,7 @@ impl Visitor for DefinedNames {
 struct ReadCheck<'a> {
     guard: &'a SqlGuard,
     defined: &'a DefinedNames,
+    scopes: CteScopes,
     tables: BTreeSet<String>,
     columns: BTreeSet<String>,
 }
@@ -342,7 +347,13 @@ impl Visitor for ReadCheck<'_> {
                 )),
             }
         }
+        self.scopes.enter(query);
         body(&query.body)
+    }
+
+    fn post_visit_query(&mut self, query: &Query) -> ControlFlow<GuardError> {
+        self.scopes.leave(query);
+        ControlFlow::Continue(())
     }
 
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<GuardError> {
@@ -363,7 +374,7 @@ impl Visitor for ReadCheck<'_> {
                 if self.guard.tables.contains(&table) {
                     self.tables.insert(table);
                     ControlFlow::Continue(())
-                } else if self.defined.ctes.contains(&table) {
+                } else if self.scopes.visible(&table) {
                     ControlFlow::Continue(())
                 } else {
                     ControlFlow::Break(GuardError::UnknownTable(table))

@@ -174,6 +174,15 @@ fn reset_peak_rss() -> Option<u64> {
 async fn measure(store: Store, args: &Args, seed: Duration) -> anyhow::Result<Figures> {
     let dir = tempfile::tempdir()?;
     let (keys, _) = ServerKeys::load_or_create(dir.path())?;
+    if let Store::Postgres(p) = &store {
+        // This server's tenant binding key, as `slicewise pg setup` stores it.
+        slicewise_server::pg::connect(p.url())
+            .await?
+            .batch_execute(&slicewise_server::pg_setup::binding_key_sql(
+                &keys.tenant_binding_key,
+            ))
+            .await?;
+    }
     let client = reqwest::Client::new();
     let (token, _) = slicewise_server::token::mint(
         &keys.embed_secret,
@@ -192,7 +201,7 @@ async fn measure(store: Store, args: &Args, seed: Duration) -> anyhow::Result<Fi
     let mut last = None;
     for run in 0..args.runs.max(1) {
         // One build in-process, with the memory it holds at its peak.
-        let source = source_of_store(&store);
+        let source = source_of_store(&store).with_binding_key(&keys.tenant_binding_key);
         let catalog = Catalog::demo();
         let base = reset_peak_rss();
         let started = Instant::now();
@@ -384,7 +393,8 @@ async fn main() -> anyhow::Result<()> {
                     .await?;
                 let seed = started.elapsed();
                 eprintln!("measuring PostgreSQL ...");
-                let store = Store::Postgres(PgStore::new(db.url()));
+                // A development setup: the bench logs in as the admin.
+                let store = Store::Postgres(PgStore::new(db.url()).allow_privileged_role(true));
                 store.migrate_state().await?;
                 columns.push(("PostgreSQL", measure(store, &args, seed).await?));
             }

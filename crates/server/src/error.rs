@@ -151,6 +151,13 @@ impl AppError {
                  the provider has been told. Try again later."
                     .into(),
             ),
+            AppError::Extract(ExtractError::Source(e @ SourceError::TenantBinding(_))) => (
+                S::SERVICE_UNAVAILABLE,
+                e.code(),
+                "The database is not set up for this server (its tenant binding); \
+                 the provider has been told. Try again later."
+                    .into(),
+            ),
             AppError::Extract(ExtractError::Source(e @ SourceError::BadValue { .. })) => (
                 S::SERVICE_UNAVAILABLE,
                 e.code(),

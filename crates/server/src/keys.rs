@@ -44,6 +44,9 @@ pub struct ServerKeys {
     pub admin_key: String,
     pub url_key: Vec<u8>,
     pub pseudonym_key: Vec<u8>,
+    /// Binds a PostgreSQL transaction to its tenant (see `pg`): the same in
+    /// every replica and in the database (`slicewise pg setup`).
+    pub tenant_binding_key: Vec<u8>,
     /// (kid, key), oldest first; the last one signs.
     pub manifest_keys: Vec<(String, SigningKey)>,
 }
@@ -155,6 +158,7 @@ impl ServerKeys {
         let embed_secret = hex_secret(&data_dir.join("embed_secret"), &mut created)?;
         let url_key = hex_secret(&data_dir.join("url_key"), &mut created)?;
         let pseudonym_key = hex_secret(&data_dir.join("pseudonym_key"), &mut created)?;
+        let tenant_binding_key = hex_secret(&data_dir.join("tenant_binding_key"), &mut created)?;
         let admin_key = read_or_create(&data_dir.join("admin_key"), &mut created, || {
             format!("swa_{}", hex::encode(random_bytes(24)))
         })?;
@@ -171,6 +175,7 @@ impl ServerKeys {
                 admin_key,
                 url_key,
                 pseudonym_key,
+                tenant_binding_key,
                 manifest_keys,
             },
             created,

@@ -60,22 +60,33 @@ enum Command {
 
 #[derive(Subcommand)]
 enum PgCommand {
-    /// Creates the read-only role and the row-level security policies on
-    /// the catalog's tables (or prints them for a DBA with --print).
+    /// Creates the read role, the row-level security policies on the
+    /// catalog's tables, the tenant binding (with the data dir's key), the
+    /// login role the server connects as and Slicewise's state tables (or
+    /// prints the SQL of all but the state tables for a DBA with --print).
     Setup(PgSetupArgs),
 }
 
 #[derive(Args)]
 struct PgSetupArgs {
+    #[command(flatten)]
+    common: CommonArgs,
     /// The catalog file (TOML).
     #[arg(long, env = "SLICEWISE_CATALOG")]
     catalog: PathBuf,
-    /// PostgreSQL URL of a user allowed to alter the tables.
+    /// PostgreSQL URL of a user allowed to alter the tables and create roles.
     #[arg(long, env = "SLICEWISE_DATABASE_URL")]
     database_url: Option<String>,
     /// Print the SQL instead of running it.
     #[arg(long)]
     print: bool,
+    /// The login role the servers connect as (created if missing).
+    #[arg(long, default_value = slicewise_server::pg::LOGIN_ROLE)]
+    login_role: String,
+    /// File holding the login role's password (its first line); without it
+    /// the role has none, for trust, peer or certificate authentication.
+    #[arg(long)]
+    login_password_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -192,6 +203,14 @@ struct ServeArgs {
     /// Longest wait for a request's body, in seconds.
     #[arg(long, env = "SLICEWISE_REQUEST_BODY_TIMEOUT_SECONDS")]
     request_body_timeout_seconds: Option<u64>,
+    /// Longest a response write waits for the client to read, in seconds:
+    /// a client that stops reading is cut.
+    #[arg(long, env = "SLICEWISE_RESPONSE_WRITE_TIMEOUT_SECONDS")]
+    response_write_timeout_seconds: Option<u64>,
+    /// Development only: let the server log in to PostgreSQL as a superuser,
+    /// a BYPASSRLS role or a table owner (it is refused otherwise).
+    #[arg(long, env = "SLICEWISE_ALLOW_PRIVILEGED_DATABASE_ROLE")]
+    allow_privileged_database_role: bool,
     #[command(flatten)]
     llm: LlmArgs,
 }
@@ -297,6 +316,8 @@ struct FileConfig {
     max_connections: Option<usize>,
     header_read_timeout_seconds: Option<u64>,
     request_body_timeout_seconds: Option<u64>,
+    response_write_timeout_seconds: Option<u64>,
+    allow_privileged_database_role: Option<bool>,
 }
 
 fn read_file_config(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -487,7 +508,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Catalog(CatalogCommand::Check(args)) => catalog_check(args),
         Command::Catalog(CatalogCommand::Draft(args)) => catalog_draft(args),
-        Command::Pg(PgCommand::Setup(args)) => pg_setup(args),
+        Command::Pg(PgCommand::Setup(args)) => pg_setup(args, file),
     }
 }
 
@@ -507,11 +528,43 @@ fn read_catalog(path: &Path) -> anyhow::Result<(String, slicewise_core::Catalog)
     }
 }
 
-fn pg_setup(args: PgSetupArgs) -> anyhow::Result<()> {
+fn pg_setup(args: PgSetupArgs, file: FileConfig) -> anyhow::Result<()> {
+    use slicewise_server::pg_setup::{binding_key_sql, login_role_sql, setup_sql, valid_role_name};
     let (_, catalog) = read_catalog(&args.catalog)?;
-    let sql = slicewise_server::pg_setup::setup_sql(&catalog);
+    if !valid_role_name(&args.login_role) {
+        bail!(
+            "--login-role must be lower-case letters, digits and underscores, not {:?}",
+            args.login_role
+        );
+    }
+    let password = args
+        .login_password_file
+        .as_deref()
+        .map(|path| {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the password file {}", path.display()))?;
+            let password = text.lines().next().unwrap_or_default().trim().to_string();
+            if password.is_empty() {
+                bail!("the password file {} is empty", path.display());
+            }
+            Ok(password)
+        })
+        .transpose()?;
+    // The servers' key: pg setup and every replica read the same data dir's.
+    let keys = load_keys(&data_dir(&args.common, &file))?;
+    let sql = format!(
+        "{}{}{}",
+        setup_sql(&catalog),
+        binding_key_sql(&keys.tenant_binding_key),
+        login_role_sql(&args.login_role, password.as_deref())
+    );
     if args.print {
         print!("{sql}");
+        println!(
+            "-- Slicewise's state tables (schema slicewise) are versioned migrations: create them\n\
+             -- with `slicewise pg setup --database-url URL` run by a role that may create the\n\
+             -- schema (it runs the SQL above again, unchanged, then migrates and grants)."
+        );
         return Ok(());
     }
     let Some(url) = args.database_url else {
@@ -521,12 +574,18 @@ fn pg_setup(args: PgSetupArgs) -> anyhow::Result<()> {
     rt.block_on(async {
         let client = slicewise_server::pg::connect(&url).await?;
         client.batch_execute(&sql).await?;
+        // The state tables, created by this role, used by the login role.
+        PgStore::new(&url).migrate_state().await?;
         Ok::<_, anyhow::Error>(())
     })
-    .context("running the row-level security set-up")?;
+    .context("running the PostgreSQL set-up")?;
     println!(
-        "row-level security set up for {} tables; check with `slicewise catalog check --database-url ...`",
-        catalog.tables.len()
+        "row-level security set up for {} tables, login role {} (connect as it: \
+         `slicewise serve --database-url postgres://{}@HOST/DB`); check with \
+         `slicewise catalog check --database-url ...`",
+        catalog.tables.len(),
+        args.login_role,
+        args.login_role
     );
     Ok(())
 }
@@ -620,7 +679,8 @@ fn keygen(args: KeygenArgs, file: FileConfig) -> anyhow::Result<()> {
             create_sqlite(&state)?;
             Store::Sqlite(SqliteStore::new(state))
         }
-        Source::Postgres(url) => Store::Postgres(PgStore::new(url)),
+        // An operator's command: any role that may write the keys.
+        Source::Postgres(url) => Store::Postgres(PgStore::new(url).allow_privileged_role(true)),
     };
     // Published now, before any server signs with it, so clients that cache
     // the key set already know it when the first manifest signed by it comes.
@@ -666,6 +726,8 @@ fn seed(args: SeedArgs, file: FileConfig) -> anyhow::Result<()> {
                 let written =
                     slicewise_demo_seed::seed_postgres(&url, scale, args.if_missing).await?;
                 // Row-level security as for any vendor's database (`slicewise pg setup`).
+                // The tenant binding key is the server's: `pg setup`, or a
+                // development server at start, stores it.
                 let setup = slicewise_server::pg_setup::setup_sql(&slicewise_core::Catalog::demo());
                 let client = slicewise_server::pg::connect(&url).await?;
                 client.batch_execute(&setup).await?;
@@ -686,6 +748,9 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
     let keys = load_keys(&dir)?;
     let demo = args.demo || file.demo.unwrap_or(false);
     let state_db = args.state_db.clone().or_else(|| file.state_db.clone());
+    let allow_privileged =
+        args.allow_privileged_database_role || file.allow_privileged_database_role.unwrap_or(false);
+    let mut pg_url = None;
     let (data, store) = match source(&args.source, &file, &dir) {
         Source::Sqlite(path) => {
             if demo && !path.exists() {
@@ -715,9 +780,13 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
                     create_sqlite(&state)?;
                     Store::Sqlite(SqliteStore::new(state))
                 }
-                None => Store::Postgres(PgStore::new(&url)),
+                None => Store::Postgres(PgStore::new(&url).allow_privileged_role(allow_privileged)),
             };
-            (DataSource::Postgres(PgSource::new(url)), store)
+            pg_url = Some(url.clone());
+            let source = PgSource::new(url)
+                .with_binding_key(&keys.tenant_binding_key)
+                .allow_privileged_role(allow_privileged);
+            (DataSource::Postgres(source), store)
         }
     };
     let (translator, llm) = translator_config(&args, &file)?;
@@ -782,14 +851,22 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
             .request_body_timeout_seconds
             .or(file.request_body_timeout_seconds)
             .map_or(defaults.request_body_timeout, Duration::from_secs),
+        response_write_timeout: args
+            .response_write_timeout_seconds
+            .or(file.response_write_timeout_seconds)
+            .map_or(defaults.response_write_timeout, Duration::from_secs),
         ..defaults
     };
     let addr = args
         .addr
         .or(file.addr)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let binding_key = keys.tenant_binding_key.clone();
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
+        if let Some(url) = &pg_url {
+            check_login_role(url, allow_privileged, &binding_key).await?;
+        }
         if let Err(e) = store.migrate_state().await {
             tracing::warn!(error = %e, "could not prepare the state tables yet");
         }
@@ -807,6 +884,38 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// Refuses to serve as a privileged PostgreSQL login (unless a development
+/// setup says so, whose server then stores its own tenant binding key, as
+/// it creates its state tables). A database down now is no obstacle: every
+/// connection checks the role again.
+async fn check_login_role(url: &str, allow_privileged: bool, key: &[u8]) -> anyhow::Result<()> {
+    let client = match slicewise_server::pg::connect(url).await {
+        Ok(client) => client,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not check the PostgreSQL login role yet");
+            return Ok(());
+        }
+    };
+    let role = match slicewise_server::pg::LoginRole::of(&client).await {
+        Ok(role) => role,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not check the PostgreSQL login role yet");
+            return Ok(());
+        }
+    };
+    if let Err(e) = role.check(allow_privileged) {
+        bail!("{}: {e}", e.code());
+    }
+    if role.superuser || role.bypass_rls || role.owned_relations > 0 {
+        let sql = slicewise_server::pg_setup::binding_key_sql(key);
+        if let Err(e) = client.batch_execute(&sql).await {
+            tracing::warn!(error = %e, "could not store the tenant binding key (run `slicewise pg setup`)");
+        }
+    }
+    tracing::info!(role = %role.name, "PostgreSQL login role checked");
+    Ok(())
 }
 
 async fn shutdown_signal() {

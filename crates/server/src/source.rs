@@ -32,6 +32,10 @@ pub enum SourceError {
     /// The table's source no longer matches the catalog (a column dropped or renamed).
     #[error("table {table} no longer matches the catalog: {detail}")]
     Changed { table: String, detail: String },
+    /// The database did not bind the transaction to its tenant: its tenant
+    /// binding (`slicewise pg setup`) is missing or holds another key.
+    #[error("tenant binding refused: {0}")]
+    TenantBinding(String),
     /// A value of a type the catalog's column cannot hold.
     #[error("{table}.{column}: {detail}")]
     BadValue {
@@ -48,6 +52,7 @@ impl SourceError {
             SourceError::Unavailable(_) => "database_unavailable",
             SourceError::Changed { .. } => "source_changed",
             SourceError::BadValue { .. } => "source_bad_value",
+            SourceError::TenantBinding(_) => "database_tenant_binding",
         }
     }
 }
@@ -633,6 +638,17 @@ pub enum DataSource {
 }
 
 impl DataSource {
+    /// The source with its PostgreSQL reads bound to their tenant by `key`
+    /// unless they already have a key (SQLite needs none).
+    pub fn with_binding_key(self, key: &[u8]) -> DataSource {
+        match self {
+            DataSource::Postgres(p) if !p.has_binding_key() => {
+                DataSource::Postgres(p.with_binding_key(key))
+            }
+            other => other,
+        }
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), SourceError> {
         match self {

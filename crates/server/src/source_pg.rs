@@ -1,6 +1,6 @@
-//! Reading a catalog table for one tenant from PostgreSQL: as the non-owner
-//! role, in a read-only transaction that sets the tenant for the row-level
-//! security policies, with the catalog's columns cast to its types.
+//! Reading a catalog table for one tenant from PostgreSQL: as the login
+//! role (see `pg`), in a read-only transaction bound to the tenant for the
+//! row-level security policies, with the catalog's columns cast to its types.
 
 use arrow_array::RecordBatch;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -8,15 +8,29 @@ use futures_util::{pin_mut, TryStreamExt};
 use slicewise_core::catalog::{ColumnDef, ColumnType, TableDef, TenantRegistry};
 use tokio_postgres::Row;
 
-use crate::pg::{connect, APP_ROLE};
+use crate::pg::{app_connect, tenant_mac, TENANT_FUNCTION};
 use crate::source::{
     quote, tenants_sql, tier_sql, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS,
 };
 
 /// A vendor's PostgreSQL database.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PgSource {
     url: String,
+    /// The server's tenant binding key; without it no tenant's rows are read.
+    binding_key: Option<Vec<u8>>,
+    /// A development setup: a superuser or `BYPASSRLS` login is allowed.
+    allow_privileged: bool,
+}
+
+impl std::fmt::Debug for PgSource {
+    // The key stays out of logs (and the URL may hold a password).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgSource")
+            .field("binding_key", &self.binding_key.as_ref().map(|_| "***"))
+            .field("allow_privileged", &self.allow_privileged)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PgSource {
@@ -27,9 +41,32 @@ impl PgSource {
         Ok(())
     }
 
-    /// The source over a connection string (URL or `key=value` form).
+    /// The source over a connection string (URL or `key=value` form),
+    /// refusing a privileged login.
     pub fn new(url: impl Into<String>) -> PgSource {
-        PgSource { url: url.into() }
+        PgSource {
+            url: url.into(),
+            binding_key: None,
+            allow_privileged: false,
+        }
+    }
+
+    /// The source binding each read to its tenant with this key.
+    pub fn with_binding_key(mut self, key: &[u8]) -> PgSource {
+        self.binding_key = Some(key.to_vec());
+        self
+    }
+
+    /// Whether it has a tenant binding key.
+    pub fn has_binding_key(&self) -> bool {
+        self.binding_key.is_some()
+    }
+
+    /// A development setup: a superuser or `BYPASSRLS` login is allowed (the
+    /// session then switches to the read role).
+    pub fn allow_privileged_role(mut self, allow: bool) -> PgSource {
+        self.allow_privileged = allow;
+        self
     }
 
     /// The connection string.
@@ -56,8 +93,8 @@ pub fn select_sql(table: &TableDef) -> String {
     crate::source::select_sql(table, column, |t| format!("{t}::text"), "$1")
 }
 
-fn unavailable(e: impl std::fmt::Display) -> SourceError {
-    SourceError::Unavailable(e.to_string())
+fn unavailable(e: tokio_postgres::Error) -> SourceError {
+    SourceError::Unavailable(crate::pg::detail(&e))
 }
 
 fn changed(table: &TableDef, e: &tokio_postgres::Error) -> SourceError {
@@ -66,17 +103,17 @@ fn changed(table: &TableDef, e: &tokio_postgres::Error) -> SourceError {
         Some(c) if *c == SqlState::UNDEFINED_COLUMN || *c == SqlState::UNDEFINED_TABLE => {
             SourceError::Changed {
                 table: table.name.clone(),
-                detail: e.to_string(),
+                detail: crate::pg::detail(e),
             }
         }
         Some(c) if *c == SqlState::INVALID_TEXT_REPRESENTATION || *c == SqlState::CANNOT_COERCE => {
             SourceError::BadValue {
                 table: table.name.clone(),
                 column: String::new(),
-                detail: e.to_string(),
+                detail: crate::pg::detail(e),
             }
         }
-        _ => unavailable(e),
+        _ => SourceError::Unavailable(crate::pg::detail(e)),
     }
 }
 
@@ -124,36 +161,56 @@ fn push_row(b: &mut BatchBuilder<'_>, table: &TableDef, row: &Row) -> Result<(),
 }
 
 impl PgSource {
-    /// A connection as the app role: the reads of one tenant happen in a
-    /// read-only transaction of it that sets the tenant for the policies.
+    /// A connection as the server works (see `pg::app_connect`): the reads
+    /// of one tenant happen in a read-only transaction bound to it.
     async fn app_client(&self) -> Result<tokio_postgres::Client, SourceError> {
-        let client = connect(&self.url).await.map_err(unavailable)?;
-        client
-            .batch_execute(&format!("SET ROLE {APP_ROLE}"))
+        app_connect(&self.url, self.allow_privileged)
+            .await
+            .map_err(unavailable)
+    }
+
+    /// A read-only transaction bound to `tenant`: the tenant and its MAC set
+    /// locally, and checked, so a database whose key is not this server's
+    /// fails loudly instead of serving empty extracts.
+    async fn tenant_transaction<'c>(
+        &self,
+        client: &'c mut tokio_postgres::Client,
+        tenant: &str,
+    ) -> Result<tokio_postgres::Transaction<'c>, SourceError> {
+        let mac = self
+            .binding_key
+            .as_deref()
+            .map(|k| tenant_mac(k, tenant))
+            .unwrap_or_default();
+        let tx = client
+            .build_transaction()
+            .read_only(true)
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .start()
             .await
             .map_err(unavailable)?;
-        Ok(client)
-    }
-}
-
-async fn tenant_transaction<'c>(
-    client: &'c mut tokio_postgres::Client,
-    tenant: &str,
-) -> Result<tokio_postgres::Transaction<'c>, SourceError> {
-    let tx = client
-        .build_transaction()
-        .read_only(true)
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .start()
+        tx.execute(
+            "SELECT set_config('slicewise.tenant', $1, true), set_config('slicewise.tenant_mac', $2, true)",
+            &[&tenant, &mac],
+        )
         .await
         .map_err(unavailable)?;
-    tx.execute(
-        "SELECT set_config('slicewise.tenant', $1, true)",
-        &[&tenant],
-    )
-    .await
-    .map_err(unavailable)?;
-    Ok(tx)
+        let bound: Option<String> = tx
+            .query_one(&format!("SELECT {TENANT_FUNCTION}"), &[])
+            .await
+            .map_err(|e| match e.code() {
+                // No binding set up (or not for this role): `slicewise pg setup`.
+                Some(_) => SourceError::TenantBinding(crate::pg::detail(&e)),
+                None => unavailable(e),
+            })?
+            .get(0);
+        if bound.as_deref() != Some(tenant) {
+            return Err(SourceError::TenantBinding(
+                "the database's tenant binding key is not this server's".into(),
+            ));
+        }
+        Ok(tx)
+    }
 }
 
 impl TableSource for PgSource {
@@ -176,7 +233,7 @@ impl TableSource for PgSource {
         tenant: &str,
     ) -> Result<Option<Option<String>>, SourceError> {
         let mut client = self.app_client().await?;
-        let tx = tenant_transaction(&mut client, tenant).await?;
+        let tx = self.tenant_transaction(&mut client, tenant).await?;
         let row = tx
             .query_opt(&tier_sql(registry, "$1"), &[&tenant])
             .await
@@ -192,7 +249,7 @@ impl TableSource for PgSource {
         sink: &mut (dyn FnMut(RecordBatch) -> Result<(), SourceError> + Send),
     ) -> Result<(), SourceError> {
         let mut client = self.app_client().await?;
-        let tx = tenant_transaction(&mut client, tenant).await?;
+        let tx = self.tenant_transaction(&mut client, tenant).await?;
         // Zoned timestamps read as UTC wall time.
         tx.batch_execute("SET LOCAL TimeZone = 'UTC'")
             .await

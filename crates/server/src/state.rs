@@ -65,6 +65,8 @@ impl AppState {
         keys: ServerKeys,
         config: AppConfig,
     ) -> AppState {
+        // Reads from PostgreSQL bind their tenant with this server's key.
+        let source = source.with_binding_key(&keys.tenant_binding_key);
         let catalog = config.catalog.clone();
         let public = catalog.public();
         let llm = llm_translator(&config, &catalog);
@@ -234,7 +236,9 @@ impl AppState {
 pub fn source_of_store(store: &Store) -> DataSource {
     match store {
         Store::Sqlite(s) => DataSource::Sqlite(SqliteSource::new(s.path())),
-        Store::Postgres(p) => DataSource::Postgres(PgSource::new(p.url())),
+        Store::Postgres(p) => DataSource::Postgres(
+            PgSource::new(p.url()).allow_privileged_role(p.allows_privileged_role()),
+        ),
     }
 }
 

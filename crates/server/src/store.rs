@@ -25,7 +25,7 @@ impl From<rusqlite::Error> for StoreError {
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
-        StoreError(e.to_string())
+        StoreError(crate::pg::detail(&e))
     }
 }
 

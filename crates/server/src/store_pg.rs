@@ -1,12 +1,13 @@
 //! Slicewise's own state in PostgreSQL: the audit log, quota windows,
 //! feedback and the published signing keys, in a schema of its own (`slicewise`), created by
-//! versioned migrations (`migrations/postgres`), read and written as the
-//! app role.
+//! versioned migrations (`migrations/postgres`) applied by a role that may
+//! create them (`slicewise pg setup`, or a development server), read and
+//! written by the login role with only the rights each table needs.
 
 use slicewise_core::wire::PublicKey;
 use tokio_postgres::Client;
 
-use crate::pg::{connect, ensure_role, APP_ROLE};
+use crate::pg::{app_connect, connect, ensure_role, APP_ROLE};
 use crate::store::{
     full_window, AuditFilter, AuditRecord, Feedback, KeyPublication, RateLimit, RateWindows,
     Reservation, StoreError, TokenMint,
@@ -26,10 +27,12 @@ mod embedded {
     refinery::embed_migrations!("migrations/postgres");
 }
 
-/// What the app role may do with the state tables.
+/// What the server's roles may do with the state tables: the audit,
+/// feedback and minted tokens are append-only; nothing may be deleted.
 fn state_grants() -> String {
     format!(
         "GRANT USAGE ON SCHEMA {SCHEMA} TO {APP_ROLE};
+         GRANT SELECT ON {HISTORY} TO {APP_ROLE};
          GRANT SELECT, INSERT ON {SCHEMA}.audit, {SCHEMA}.feedback, {SCHEMA}.token_mints
            TO {APP_ROLE};
          GRANT SELECT, INSERT, UPDATE ON {SCHEMA}.signing_keys, {SCHEMA}.rate_windows,
@@ -72,12 +75,29 @@ const RELEASE: &str = "UPDATE slicewise.rate_windows SET
 #[derive(Debug, Clone)]
 pub struct PgStore {
     url: String,
+    /// A development setup: a superuser or `BYPASSRLS` login is allowed.
+    allow_privileged: bool,
 }
 
 impl PgStore {
-    /// A store over a connection string (URL or `key=value` form).
+    /// A store over a connection string (URL or `key=value` form),
+    /// refusing a privileged login.
     pub fn new(url: impl Into<String>) -> PgStore {
-        PgStore { url: url.into() }
+        PgStore {
+            url: url.into(),
+            allow_privileged: false,
+        }
+    }
+
+    /// A development setup: a superuser or `BYPASSRLS` login is allowed.
+    pub fn allow_privileged_role(mut self, allow: bool) -> PgStore {
+        self.allow_privileged = allow;
+        self
+    }
+
+    /// Whether a privileged login is allowed (a development setup).
+    pub fn allows_privileged_role(&self) -> bool {
+        self.allow_privileged
     }
 
     /// The connection string.
@@ -85,19 +105,30 @@ impl PgStore {
         &self.url
     }
 
-    /// A connection working as the app role.
+    /// A connection as the server works (see `pg::app_connect`).
     async fn app_client(&self) -> Result<Client, StoreError> {
-        let client = connect(&self.url).await?;
-        client
-            .batch_execute(&format!("SET ROLE {APP_ROLE}"))
-            .await?;
-        Ok(client)
+        Ok(app_connect(&self.url, self.allow_privileged).await?)
     }
 
     /// Brings the state tables up to date in Slicewise's schema (as the
-    /// connecting user): each versioned migration once, one server at a time.
+    /// connecting user): each versioned migration once, one server at a
+    /// time. A login role that may not create them (the production one)
+    /// only checks that they are up to date.
     pub async fn migrate_state(&self) -> Result<(), StoreError> {
         let mut client = connect(&self.url).await?;
+        let may_create: Option<bool> = client
+            .query_one(
+                &format!(
+                    "SELECT COALESCE(has_schema_privilege(to_regnamespace('{SCHEMA}'), 'CREATE'),
+                       has_database_privilege(current_database(), 'CREATE'))"
+                ),
+                &[],
+            )
+            .await?
+            .get(0);
+        if may_create != Some(true) {
+            return self.check_migrated().await;
+        }
         // Held until this connection closes, also when a migration fails.
         client
             .query_one("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
@@ -112,6 +143,34 @@ impl PgStore {
             .map_err(|e| StoreError(e.to_string()))?;
         ensure_role(&client).await?;
         client.batch_execute(&state_grants()).await?;
+        Ok(())
+    }
+
+    /// Whether every migration this server knows is applied, read as the
+    /// server works.
+    async fn check_migrated(&self) -> Result<(), StoreError> {
+        let runner = embedded::migrations::runner();
+        let want = runner
+            .get_migrations()
+            .iter()
+            .map(|m| i64::from(m.version()))
+            .max()
+            .unwrap_or(0);
+        let client = self.app_client().await?;
+        let have: i64 = client
+            .query_one(
+                &format!("SELECT COALESCE(MAX(version), 0)::bigint FROM {HISTORY}"),
+                &[],
+            )
+            .await
+            .map_err(|e| StoreError(format!("reading the state tables' version: {e}")))?
+            .get(0);
+        if have < want {
+            return Err(StoreError(format!(
+                "the state tables are at version {have}, this server needs {want}, and its \
+                 login role may not migrate them: run `slicewise pg setup`"
+            )));
+        }
         Ok(())
     }
 

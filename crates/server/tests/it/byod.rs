@@ -116,6 +116,16 @@ async fn serve_unseen_schema(source: DataSource, pg_admin: Option<&str>) {
     let state = Store::Sqlite(SqliteStore::new(&state_path));
     state.migrate_state().await.expect("state tables");
     let (keys, _) = ServerKeys::load_or_create(&dir.path().join("data")).expect("keys");
+    if let Some(admin) = pg_admin {
+        slicewise_server::pg::connect(admin)
+            .await
+            .expect("admin")
+            .batch_execute(&slicewise_server::pg_setup::binding_key_sql(
+                &keys.tenant_binding_key,
+            ))
+            .await
+            .expect("binding key");
+    }
     let config = AppConfig {
         catalog: catalog.clone(),
         today: chrono::NaiveDate::from_ymd_opt(2025, 11, 15),
@@ -271,7 +281,8 @@ async fn an_unseen_schema_is_served_from_postgres_by_a_catalog_file_alone() {
     c.batch_execute(SCHEMA).await.expect("schema");
     c.batch_execute(&rows().1).await.expect("rows");
     serve_unseen_schema(
-        DataSource::Postgres(PgSource::new(db.url())),
+        // A development setup: the test logs in as the superuser.
+        DataSource::Postgres(PgSource::new(db.url()).allow_privileged_role(true)),
         Some(db.url()),
     )
     .await;

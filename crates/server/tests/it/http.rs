@@ -1,7 +1,8 @@
 //! The server as a browser or an attacker meets it over real HTTP on
 //! loopback: headers on every response whatever the path's spelling,
 //! redirects that stay on the server, JSON errors for methods and query
-//! strings, and connection limits (idle, slow headers, slow bodies, a cap).
+//! strings, and connection limits (idle, slow headers, slow bodies, a
+//! client that stops reading, a cap).
 
 use std::time::Duration;
 
@@ -232,6 +233,54 @@ async fn idle_and_slow_connections_are_closed() {
     );
     let answer = until_closed(&mut kept).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+/// Asks `base` for `/big` through a small receive window, reads a little,
+/// stops reading for `stall`, then reads to the end: the bytes it got.
+async fn stall_then_read(base: &str, stall: Duration) -> usize {
+    let addr = base.trim_start_matches("http://").parse().expect("addr");
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("small window");
+    let mut stream = socket.connect(addr).await.expect("connect");
+    stream
+        .write_all(b"GET /big HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut first = [0u8; 1024];
+    let mut got = stream.read(&mut first).await.expect("first bytes");
+    tokio::time::sleep(stall).await;
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        match tokio::time::timeout(PATIENCE, stream.read(&mut chunk))
+            .await
+            .expect("the response ends")
+        {
+            Ok(0) | Err(_) => return got,
+            Ok(n) => got += n,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_cut_after_the_write_timeout() {
+    // Far more than the kernel buffers on both ends hold (4 MiB each at most).
+    const BIG: usize = 48 << 20;
+    let router =
+        axum::Router::new().route("/big", axum::routing::get(|| async { vec![b'x'; BIG] }));
+    let limits = |timeout| ServeLimits {
+        response_write_timeout: timeout,
+        ..ServeLimits::default()
+    };
+    let cutting = listen_with(router.clone(), limits(Duration::from_millis(300))).await;
+    let waiting = listen_with(router, limits(Duration::from_secs(30))).await;
+    let stall = Duration::from_secs(2);
+    let (cut, whole) = tokio::join!(
+        stall_then_read(&cutting, stall),
+        stall_then_read(&waiting, stall)
+    );
+    // A stall shorter than the timeout costs nothing; past it the rest never comes.
+    assert!(whole > BIG, "{whole}");
+    assert!(cut < BIG / 4, "{cut}");
 }
 
 #[tokio::test]

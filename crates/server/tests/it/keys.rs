@@ -9,7 +9,7 @@ use slicewise_core::wire::Privacy;
 use slicewise_core::{ManifestError, SignedManifest};
 use slicewise_server::state::EXTRACT_LIFETIME;
 use slicewise_server::store_pg::{PgStore, SCHEMA};
-use slicewise_server::{AppConfig, SqliteStore, Store};
+use slicewise_server::{AppConfig, ServerKeys, SqliteStore, Store};
 
 use crate::postgres::{pg_server, seeded, PgDb};
 use crate::support::TestServer;
@@ -47,7 +47,7 @@ async fn first_replica(postgres: bool) -> (TestServer, Store, Backend) {
         let s = pg_server(&db).await;
         (
             s,
-            Store::Postgres(PgStore::new(&db.url)),
+            Store::Postgres(PgStore::new(&db.url).allow_privileged_role(true)),
             Backend::Postgres(db),
         )
     } else {
@@ -76,11 +76,12 @@ fn now() -> i64 {
 
 async fn replicas_list_each_others_keys(postgres: bool) {
     let (a, store, _backend) = first_replica(postgres).await;
-    let b = TestServer::over(
-        tempfile::tempdir().expect("dir"),
-        store,
-        AppConfig::default(),
-    );
+    // Its own data dir, with the deployment's tenant binding key (one per
+    // database, as `slicewise pg setup` stores it).
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut keys, _) = ServerKeys::load_or_create(&dir.path().join("data")).expect("keys");
+    keys.tenant_binding_key = a.keys().tenant_binding_key.clone();
+    let b = TestServer::with_keys(dir, store, keys, AppConfig::default());
     let (ka, kb) = (signer(&a), signer(&b));
     assert_ne!(ka, kb);
     let (ma, mb) = (signed(&a).await, signed(&b).await);

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use axum::http::StatusCode;
 use slicewise_core::wire::{AskResponse, AskStatus, Privacy};
 use slicewise_core::Catalog;
-use slicewise_server::pg_setup::setup_sql;
+use slicewise_server::pg::tenant_mac;
+use slicewise_server::pg_setup::{binding_key_sql, setup_sql};
 use slicewise_server::scratch_db::{ScratchDb, LOCAL_ADMIN_URL};
 use slicewise_server::source_pg::PgSource;
 use slicewise_server::source_sqlite::SqliteSource;
@@ -47,6 +48,15 @@ impl PgDb {
     pub fn name(&self) -> &str {
         self.scratch.name()
     }
+
+    /// Stores a server's tenant binding key, as `slicewise pg setup` does.
+    pub async fn bind(&self, keys: &ServerKeys) {
+        self.client()
+            .await
+            .batch_execute(&binding_key_sql(&keys.tenant_binding_key))
+            .await
+            .expect("binding key");
+    }
 }
 
 async fn connect(url: &str) -> tokio_postgres::Client {
@@ -70,8 +80,14 @@ pub async fn seeded() -> PgDb {
 }
 
 #[tokio::test]
-async fn row_level_security_scopes_every_read_to_the_set_tenant() {
+async fn row_level_security_scopes_every_read_to_the_bound_tenant() {
     let db = seeded().await;
+    let key = [7u8; 32];
+    db.client()
+        .await
+        .batch_execute(&binding_key_sql(&key))
+        .await
+        .expect("key");
     let mut c = db.client().await;
     c.batch_execute("SET ROLE slicewise_app")
         .await
@@ -85,11 +101,11 @@ async fn row_level_security_scopes_every_read_to_the_set_tenant() {
     assert_eq!(n, 0);
     let tx = c.transaction().await.expect("tx");
     tx.execute(
-        "SELECT set_config('slicewise.tenant', $1, true)",
-        &[&"globex"],
+        "SELECT set_config('slicewise.tenant', $1, true), set_config('slicewise.tenant_mac', $2, true)",
+        &[&"globex", &tenant_mac(&key, "globex")],
     )
     .await
-    .expect("set tenant");
+    .expect("bind tenant");
     let tenants: Vec<String> = tx
         .query("SELECT DISTINCT tenant_id FROM orders", &[])
         .await
@@ -122,7 +138,12 @@ async fn row_level_security_scopes_every_read_to_the_set_tenant() {
 async fn both_sources_hold_the_same_rows() {
     let db = seeded().await;
     let sqlite = TestServer::new();
-    let pg = DataSource::Postgres(PgSource::new(&db.url));
+    db.bind(sqlite.keys()).await;
+    let pg = DataSource::Postgres(
+        PgSource::new(&db.url)
+            .allow_privileged_role(true)
+            .with_binding_key(&sqlite.keys().tenant_binding_key),
+    );
     let lite = DataSource::Sqlite(SqliteSource::new(&sqlite.db));
     let catalog = Catalog::demo();
     // The generic builder over either database gives the same bytes.
@@ -145,7 +166,8 @@ async fn each_tenant_extract_over_http_equals_its_rows() {
     let db = seeded().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let (keys, _) = ServerKeys::load_or_create(dir.path()).expect("keys");
-    let store = Store::Postgres(PgStore::new(&db.url));
+    db.bind(&keys).await;
+    let store = Store::Postgres(PgStore::new(&db.url).allow_privileged_role(true));
     store.migrate_state().await.expect("migrate");
     let state = AppState::new(store, keys.clone(), AppConfig::default());
     let router = app(state);
@@ -236,7 +258,8 @@ async fn asks_are_audited_in_postgres() {
     let db = seeded().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let (keys, _) = ServerKeys::load_or_create(dir.path()).expect("keys");
-    let store = Store::Postgres(PgStore::new(&db.url));
+    db.bind(&keys).await;
+    let store = Store::Postgres(PgStore::new(&db.url).allow_privileged_role(true));
     store.migrate_state().await.expect("migrate");
     let router = app(AppState::new(store, keys.clone(), AppConfig::default()));
     let now = chrono::Utc::now().timestamp();
@@ -286,10 +309,12 @@ async fn asks_are_audited_in_postgres() {
 
 /// A server over a seeded PostgreSQL database of its own.
 pub async fn pg_server(db: &PgDb) -> TestServer {
-    let store = Store::Postgres(PgStore::new(&db.url));
+    let store = Store::Postgres(PgStore::new(&db.url).allow_privileged_role(true));
     store.migrate_state().await.expect("migrate");
     let dir = tempfile::tempdir().expect("tempdir");
-    TestServer::over(dir, store, AppConfig::default())
+    let s = TestServer::over(dir, store, AppConfig::default());
+    db.bind(s.keys()).await;
+    s
 }
 
 #[tokio::test]

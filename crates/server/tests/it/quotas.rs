@@ -132,10 +132,10 @@ async fn postgres_replicas_share_one_daily_quota() {
     // pg_server uses the default quotas: rebuild it with ours, same secrets.
     first = replica(
         &first,
-        Store::Postgres(PgStore::new(&db.url)),
+        Store::Postgres(PgStore::new(&db.url).allow_privileged_role(true)),
         config.clone(),
     );
-    let store = Store::Postgres(PgStore::new(&db.url));
+    let store = Store::Postgres(PgStore::new(&db.url).allow_privileged_role(true));
     let (s, urls) = two_replicas(first, store, config).await;
     let token = s.token("globex", Privacy::Standard);
     let statuses = burst(&urls, &token, 30).await;

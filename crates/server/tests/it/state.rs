@@ -72,7 +72,7 @@ async fn postgres_state_lives_in_its_own_schema_beside_the_vendors_tables() {
     c.batch_execute("CREATE TABLE public.audit (entry_id BIGINT PRIMARY KEY, note TEXT)")
         .await
         .expect("vendor table");
-    let store = Store::Postgres(PgStore::new(&db.url));
+    let store = Store::Postgres(PgStore::new(&db.url).allow_privileged_role(true));
     // Replicas starting together: one migrates, the other waits its turn.
     let (a, b) = tokio::join!(store.migrate_state(), store.migrate_state());
     a.expect("migrate");
