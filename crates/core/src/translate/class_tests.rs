@@ -1847,3 +1847,15 @@ fn a_date_named_by_a_word_of_several_tables_is_the_named_rows_own() {
     }
     assert!(saas_answer("companies created this year").contains("created_on >= DATE '2025-01-01'"));
 }
+
+#[test]
+fn rows_named_absent_by_a_figures_verb_are_that_figures_rows() {
+    // "not sold": no completed orders (a refunded one is no sale).
+    let sql = answer("products not sold last month");
+    assert!(
+        sql.contains("WHERE product_id IS NOT NULL AND status = 'completed' AND ordered_at >="),
+        "{sql}"
+    );
+    // A table's own word keeps every row.
+    assert!(!answer("customers who never ordered").contains("status"));
+}

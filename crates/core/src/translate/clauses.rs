@@ -440,9 +440,15 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
             ),
         ),
         // Checked before rendering: `table` links to the base table.
-        Filter::Without { table, within } => {
+        Filter::Without { table, within, of } => {
             let base = &ctx.base;
             let link = ctx.catalog.relationship(table, base);
+            // "products not sold": only the rows the verb's figure counts.
+            let kept = of
+                .as_deref()
+                .and_then(|m| ctx.catalog.metric(m))
+                .and_then(|d| d.filter.as_deref())
+                .map_or(String::new(), |f| format!(" AND {f}"));
             let (dated, when) = match within {
                 Some((column, period)) => {
                     let is_date =
@@ -457,13 +463,17 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
             };
             let sql = match link {
                 Some(r) => format!(
-                    "{} NOT IN (SELECT {fk} FROM {table} WHERE {fk} IS NOT NULL{dated})",
+                    "{} NOT IN (SELECT {fk} FROM {table} WHERE {fk} IS NOT NULL{kept}{dated})",
                     ctx.col(&Col::new(base, &r.to_column)),
                     fk = r.from_column,
                 ),
                 None => "FALSE".into(),
             };
-            (sql, format!("without {}{when}", table_words(table)))
+            let words = of
+                .as_deref()
+                .and_then(|m| ctx.catalog.metric(m))
+                .map_or_else(|| table_words(table), |d| d.label.to_lowercase());
+            (sql, format!("without {words}{when}"))
         }
     }
 }

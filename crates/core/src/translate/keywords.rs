@@ -512,8 +512,10 @@ fn absence(
         _ => None,
     });
     let linked = lexes.iter().find_map(|l| match l {
-        Lex::Table(t) => Some(t.clone()),
-        Lex::Metric(m) | Lex::Verb(m) if how.figures => catalog.metric(m).map(|d| d.table.clone()),
+        Lex::Table(t) => Some((t.clone(), None)),
+        Lex::Metric(m) | Lex::Verb(m) if how.figures => catalog
+            .metric(m)
+            .map(|d| (d.table.clone(), d.filter.as_ref().map(|_| d.name.clone()))),
         _ => None,
     });
     // "companies without users": a table's name is its rows, not its label.
@@ -528,9 +530,10 @@ fn absence(
             col,
             negated: false,
         },
-        (None, Some(table)) => Filter::Without {
+        (None, Some((table, of))) => Filter::Without {
             table,
             within: None,
+            of,
         },
         (None, None) => return false,
     };

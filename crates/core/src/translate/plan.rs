@@ -120,6 +120,9 @@ pub enum Filter {
     Without {
         table: String,
         within: Option<(String, Period)>,
+        /// The figure whose verb named the rows ("not sold": units sold):
+        /// only its rows count (completed orders).
+        of: Option<String>,
     },
     /// "Jane Smith": a label equal to a typed name, case aside.
     Named { col: Col, name: String },

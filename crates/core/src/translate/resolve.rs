@@ -447,7 +447,7 @@ fn absent_within(plan: &mut Plan, catalog: &Catalog) {
     if !plan.measures.iter().all(undated) {
         return;
     }
-    let Filter::Without { table, within } = &mut plan.filters[*i] else {
+    let Filter::Without { table, within, .. } = &mut plan.filters[*i] else {
         return;
     };
     let named = plan
