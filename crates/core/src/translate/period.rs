@@ -243,8 +243,13 @@ enum Atom {
     /// "30 June", "June 30, 2025": month, day, year.
     Day(u32, u32, Option<i32>),
     Month(u32, Option<i32>),
-    Quarter(u32, Option<i32>),
-    Half(u32, Option<i32>),
+    /// The `n`th part of `months` months of a year: a quarter (3) or a
+    /// half (6).
+    Part {
+        months: u32,
+        n: u32,
+        year: Option<i32>,
+    },
     Resolved(Period),
 }
 
@@ -339,10 +344,7 @@ pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
         let period = match ranged {
             Some((second, _)) => {
                 let year = match &second {
-                    Atom::Month(_, y)
-                    | Atom::Quarter(_, y)
-                    | Atom::Half(_, y)
-                    | Atom::Day(_, _, y) => *y,
+                    Atom::Month(_, y) | Atom::Part { year: y, .. } | Atom::Day(_, _, y) => *y,
                     Atom::Resolved(p) => p.start.map(|d| d.year()),
                 };
                 let (a, b) = (
@@ -444,36 +446,21 @@ fn resolve(atom: Atom, year: Option<i32>, today: NaiveDate) -> Option<Period> {
             );
             Some(if given { p } else { p.relative() })
         }
-        Atom::Half(h, y) => {
+        Atom::Part { months, n, year: y } => {
+            // A part not yet begun this year is last year's.
             let given = y.or(year).is_some();
-            let current = if today.month() <= 6 { 1 } else { 2 };
-            let y = y.or(year).unwrap_or(if h <= current {
+            let current = (today.month() - 1) / months + 1;
+            let y = y.or(year).unwrap_or(if n <= current {
                 today.year()
             } else {
                 today.year() - 1
             });
-            let start = ymd(y, (h - 1) * 6 + 1, 1)?;
+            let start = ymd(y, (n - 1) * months + 1, 1)?;
+            let letter = if months == 6 { 'H' } else { 'Q' };
             let p = Period::new(
                 start,
-                add_units(start, Grain::Month, 6)?,
-                format!("H{h} {y}"),
-                Span::Months(12),
-            );
-            Some(if given { p } else { p.relative() })
-        }
-        Atom::Quarter(q, y) => {
-            let given = y.or(year).is_some();
-            let current = (today.month() - 1) / 3 + 1;
-            let y = y.or(year).unwrap_or(if q <= current {
-                today.year()
-            } else {
-                today.year() - 1
-            });
-            let start = ymd(y, (q - 1) * 3 + 1, 1)?;
-            let p = Period::new(
-                start,
-                add_units(start, Grain::Quarter, 1)?,
-                format!("Q{q} {y}"),
+                add_units(start, Grain::Month, i64::from(months))?,
+                format!("{letter}{n} {y}"),
                 Span::Months(12),
             );
             Some(if given { p } else { p.relative() })
@@ -508,17 +495,17 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
                 1,
             ));
         }
-        Word::Quarter(q) => {
-            return Some(match year_after(i + 1) {
-                Some((y, n)) => (Atom::Quarter(*q, Some(y)), 1 + n),
-                None => (Atom::Quarter(*q, None), 1),
-            });
-        }
-        Word::Half(h) => {
-            return Some(match year_after(i + 1) {
-                Some((y, n)) => (Atom::Half(*h, Some(y)), 1 + n),
-                None => (Atom::Half(*h, None), 1),
-            });
+        Word::Quarter(_) | Word::Half(_) => {
+            let (months, n) = match w {
+                Word::Half(h) => (6, *h),
+                Word::Quarter(q) => (3, *q),
+                _ => return None,
+            };
+            let (year, len) = match year_after(i + 1) {
+                Some((y, len)) => (Some(y), 1 + len),
+                None => (None, 1),
+            };
+            return Some((Atom::Part { months, n, year }, len));
         }
         Word::Date(d) => {
             return Some((
