@@ -444,9 +444,8 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
             let base = &ctx.base;
             let link = ctx.catalog.relationship(table, base);
             // "products not sold": only the rows the verb's figure counts.
-            let kept = of
-                .as_deref()
-                .and_then(|m| ctx.catalog.metric(m))
+            let figure = of.as_deref().and_then(|m| ctx.catalog.metric(m));
+            let kept = figure
                 .and_then(|d| d.filter.as_deref())
                 .map_or(String::new(), |f| format!(" AND {f}"));
             let (dated, when) = match within {
@@ -469,10 +468,7 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
                 ),
                 None => "FALSE".into(),
             };
-            let words = of
-                .as_deref()
-                .and_then(|m| ctx.catalog.metric(m))
-                .map_or_else(|| table_words(table), |d| d.label.to_lowercase());
+            let words = figure.map_or_else(|| table_words(table), |d| d.label.to_lowercase());
             (sql, format!("without {words}{when}"))
         }
     }

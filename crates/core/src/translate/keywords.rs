@@ -1,7 +1,7 @@
 //! Keywords: what a function word ("top", "vs", "over", "by", "how many")
 //! sets in the plan, and what it leaves for the words after it.
 
-use super::lexicon::{Col, Grain, Kw, Lex, Word};
+use super::lexicon::{is_past_form, Col, Grain, Kw, Lex, Word};
 use super::plan::{group_in, push_group, Compare, Filter, Group, ListOrder, ListSpec, Op};
 use super::read::{distinct_dim, is_filler, named_tables, Parsed};
 use super::threshold;
@@ -42,7 +42,7 @@ pub(super) fn keyword(
     match k {
         // "clients created this year" reads; "create", "delete" ask to write.
         // A past form the catalog does not date is refused as unknown.
-        Kw::Write if texts[i].ends_with("ed") => p.unknown.push(texts[i].clone()),
+        Kw::Write if is_past_form(&texts[i]) => p.unknown.push(texts[i].clone()),
         Kw::Write => p.refusal = Some("I can only read data; I never change it.".into()),
         Kw::SameSpan => {
             p.refusal = Some(format!(

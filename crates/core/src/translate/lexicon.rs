@@ -309,6 +309,12 @@ pub fn tokenize(question: &str) -> Vec<String> {
     out
 }
 
+/// A verb's past form as typed ("ordered", "created"): said of rows, not
+/// naming them or asking for a change.
+pub fn is_past_form(text: &str) -> bool {
+    text.ends_with("ed")
+}
+
 /// A crude English stemmer: enough to merge plurals and common suffixes.
 pub fn stem(word: &str) -> String {
     let w = word;

@@ -179,8 +179,8 @@ pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<boo
         return Ok(true);
     }
     // "the 5 most recent refunded orders", "the latest cash withdrawals":
-    // the rows a figure over a condition names, listed with that condition (the list was dropped for the
-    // count: silently wrong).
+    // the rows a figure over a condition names, listed with that condition
+    // (the list was dropped for the count: silently wrong).
     let rows_named = match plan.measures.as_slice() {
         [Measure::Metric(n)] => catalog
             .metric(n)

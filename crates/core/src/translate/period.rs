@@ -107,7 +107,9 @@ fn month_start(d: NaiveDate) -> Option<NaiveDate> {
     ymd(d.year(), d.month(), 1)
 }
 
-fn months_of(g: Grain) -> Option<u32> {
+/// How many months a calendar grain spans; none for days, weeks and
+/// buckets across periods.
+pub(super) fn months_of(g: Grain) -> Option<u32> {
     match g {
         Grain::Month => Some(1),
         Grain::Quarter => Some(3),

@@ -134,6 +134,18 @@ fn verb_of_subject(p: &mut Parsed, metric: &str, verb: &str, ranked: bool, catal
     p.verb_measure |= !how_many;
 }
 
+/// The table whose rows one meaning of a word names: the table's own word,
+/// or a count of its rows ("how many clients" names the clients).
+pub(super) fn rows_named_by(l: &Lex, catalog: &Catalog) -> Option<String> {
+    match l {
+        Lex::Table(t) => Some(t.clone()),
+        Lex::Metric(m) if super::resolve::is_count_all(m, catalog) => {
+            catalog.metric(m).map(|d| d.table.clone())
+        }
+        _ => None,
+    }
+}
+
 /// A count of an entity, or of rows of a table with no figure of its own:
 /// the entity's table.
 pub(super) fn counted_entity(m: &Measure, catalog: &Catalog) -> Option<String> {
@@ -261,12 +273,7 @@ fn over_previous(p: &mut Parsed) {
     let Some(grain) = p.over_previous else {
         return;
     };
-    let months = |g: Grain| match g {
-        Grain::Quarter => Some(3),
-        Grain::Month => Some(1),
-        _ => None,
-    };
-    let longer = match (&p.plan.period, months(grain)) {
+    let longer = match (&p.plan.period, period::months_of(grain)) {
         (Some(period), Some(m)) => match period.span {
             Span::Months(n) => n > m,
             Span::Days(d) => d > 31 * i64::from(m),
@@ -665,15 +672,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         _ => None,
                     })
                     .collect();
-                let names = |l: &Lex, t: &str| match l {
-                    Lex::Table(x) => x == t,
-                    // "how many users": a count of the table's own rows.
-                    Lex::Metric(m) => {
-                        super::resolve::is_count_all(m, catalog)
-                            && catalog.metric(m).is_some_and(|d| d.table == t)
-                    }
-                    _ => false,
-                };
+                let names = |l: &Lex, t: &str| rows_named_by(l, catalog).as_deref() == Some(t);
                 let of_named = dates.iter().find(|c| {
                     words
                         .iter()
@@ -1007,14 +1006,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             // "clients who opted in", "how many clients opted in": right
             // after the rows it is said of, the column is what they did.
             let of_rows = ["who", "that", "which"].contains(&texts[k].as_str())
-                || words[k].lexes().iter().any(|l| match l {
-                    Lex::Table(t) => *t == c.table,
-                    Lex::Metric(m) => {
-                        super::resolve::is_count_all(m, catalog)
-                            && catalog.metric(m).is_some_and(|d| d.table == c.table)
-                    }
-                    _ => false,
-                }) && !matches!(prev_kw, Some(Kw::By));
+                || words[k]
+                    .lexes()
+                    .iter()
+                    .any(|l| rows_named_by(l, catalog).as_deref() == Some(c.table.as_str()))
+                    && !matches!(prev_kw, Some(Kw::By));
             let with = [
                 "with", "have", "has", "had", "having", "gave", "given", "who gave",
             ]

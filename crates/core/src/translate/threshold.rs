@@ -2,9 +2,9 @@
 //! column the table's default metric adds up) and "customers with more than
 //! 5 orders" (a threshold on a figure per entity, settled in `per_entity`).
 
-use super::lexicon::{Col, Kw, Lex, Word};
+use super::lexicon::{is_past_form, Col, Kw, Lex, Word};
 use super::plan::{Having, Measure, Op};
-use super::read::{is_filler, Parsed};
+use super::read::{is_filler, rows_named_by, Parsed};
 use super::words;
 use crate::catalog::Catalog;
 
@@ -89,14 +89,7 @@ pub(super) fn read(
                     })
                     // "how many clients": a count of a table's own rows
                     // names those rows too.
-                    .or_else(|| {
-                        lexes.iter().find_map(|l| match l {
-                            Lex::Metric(m) if super::resolve::is_count_all(m, catalog) => {
-                                catalog.metric(m).map(|d| d.table.clone())
-                            }
-                            _ => None,
-                        })
-                    })
+                    .or_else(|| lexes.iter().find_map(|l| rows_named_by(l, catalog)))
             });
         // "countries with more than 100 orders", "months with revenue over
         // 20000", "customers with revenue over 1000": a group named before
@@ -109,7 +102,7 @@ pub(super) fn read(
             .is_some_and(|j| {
                 let lexes = words[j].lexes();
                 // "ordered": the table's word as a verb names no rows.
-                !texts[j].ends_with("ed")
+                !is_past_form(&texts[j])
                     && lexes.iter().any(|l| matches!(l, Lex::Table(_)))
                     && !lexes.iter().any(|l| match l {
                         Lex::Metric(m) => !super::resolve::is_count_all(m, catalog),
@@ -408,8 +401,7 @@ fn group_figure(
     // "customers who ordered more than 5": a table's word as a verb
     // ("ordered") right before the operator counts that table's rows.
     let verb_of_rows = |j: usize| {
-        texts[j]
-            .ends_with("ed")
+        is_past_form(&texts[j])
             .then(|| counted(&words[j]))
             .flatten()
     };
@@ -433,13 +425,7 @@ fn group_figure(
     for j in (0..fig_at.min(i)).rev() {
         let w = &words[j];
         // "how many clients": a count of a table's own rows names them too.
-        if let Some(t) = w.lexes().iter().find_map(|l| match l {
-            Lex::Table(t) => Some(t.clone()),
-            Lex::Metric(m) if super::resolve::is_count_all(m, catalog) => {
-                catalog.metric(m).map(|d| d.table.clone())
-            }
-            _ => None,
-        }) {
+        if let Some(t) = w.lexes().iter().find_map(|l| rows_named_by(l, catalog)) {
             if t == table || catalog.relationship(&table, &t).is_none() {
                 return None;
             }
