@@ -416,15 +416,7 @@ fn llm_api_key(
     toml_key: Option<String>,
     toml_file: Option<&Path>,
 ) -> anyhow::Result<Option<String>> {
-    let read = |path: &Path| -> anyhow::Result<String> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the LLM API key file {}", path.display()))?;
-        let key = text.lines().next().unwrap_or_default().trim().to_string();
-        if key.is_empty() {
-            bail!("the LLM API key file {} is empty", path.display());
-        }
-        Ok(key)
-    };
+    let read = |path: &Path| secret_line(path, "LLM API key file");
     if let Some(key) = given {
         return Ok(Some(key));
     }
@@ -435,6 +427,18 @@ fn llm_api_key(
         return Ok(Some(key));
     }
     toml_file.map(read).transpose()
+}
+
+/// A secret kept in a file (an API key, a password): its first line,
+/// trimmed; an empty one is an error naming the file.
+fn secret_line(path: &Path, what: &str) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the {what} {}", path.display()))?;
+    let secret = text.lines().next().unwrap_or_default().trim().to_string();
+    if secret.is_empty() {
+        bail!("the {what} {} is empty", path.display());
+    }
+    Ok(secret)
 }
 
 /// Creates a SQLite file (and its folder) for the server's state if missing.
@@ -540,15 +544,7 @@ fn pg_setup(args: PgSetupArgs, file: FileConfig) -> anyhow::Result<()> {
     let password = args
         .login_password_file
         .as_deref()
-        .map(|path| {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the password file {}", path.display()))?;
-            let password = text.lines().next().unwrap_or_default().trim().to_string();
-            if password.is_empty() {
-                bail!("the password file {} is empty", path.display());
-            }
-            Ok(password)
-        })
+        .map(|path| secret_line(path, "password file"))
         .transpose()?;
     // The servers' key: pg setup and every replica read the same data dir's.
     let keys = load_keys(&data_dir(&args.common, &file))?;
