@@ -195,9 +195,15 @@ pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<boo
         // the words only show or order what is asked; a date order asked
         // of one figure ("most recent revenue") has no rows to put in it.
         if p.recency && single && plan.list.as_ref().is_some_and(|l| l.table.is_empty()) {
+            // The example names the figure's own rows: no dataset's words.
+            let rows = plan
+                .measures
+                .first()
+                .and_then(|m| clauses::measure_table(m, catalog))
+                .map_or_else(|| "rows".to_string(), |t| table_words(&t));
             return Err(unsupported(
                 catalog,
-                "I can list the most recent or oldest rows of a table, not of a total; name the rows (\"the 10 most recent orders\").",
+                format!("I can list the most recent or oldest rows of a table, not of a total; name the rows (\"the 10 most recent {rows}\")."),
             ));
         }
         plan.list = None;
