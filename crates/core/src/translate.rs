@@ -113,6 +113,9 @@ fn unsupported(catalog: &Catalog, reason: impl Into<String>) -> Translation {
 }
 
 /// Translates one question; `previous` is the question it follows up on.
+/// What a request to change data is told.
+const WRITE_REFUSAL: &str = "I can only read data; I never change it.";
+
 pub fn translate(
     question: &str,
     previous: Option<&str>,
@@ -128,6 +131,9 @@ pub fn translate(
             catalog,
             format!("The question is longer than {MAX_QUESTION_LEN} characters."),
         );
+    }
+    if gate::orders_a_change(q, catalog) {
+        return unsupported(catalog, WRITE_REFUSAL);
     }
     let voc = vocabulary(catalog);
     let voc = voc.as_ref();

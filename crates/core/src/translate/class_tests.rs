@@ -1859,3 +1859,57 @@ fn rows_named_absent_by_a_figures_verb_are_that_figures_rows() {
     // A table's own word keeps every row.
     assert!(!answer("customers who never ordered").contains("status"));
 }
+
+#[test]
+fn entities_with_rows_that_refer_to_them_are_a_semi_join() {
+    // Refused before ("accounts cannot be linked to clients"): accounts
+    // name their client; a join from clients would repeat a client per
+    // account, so the clients that have one are kept instead.
+    assert_eq!(
+        banking_answer("vienna clients with a savings account, how many"),
+        "SELECT COUNT(*) AS clients FROM clients WHERE city = 'Vienna' AND client_id IN (SELECT client_id FROM accounts WHERE client_id IS NOT NULL AND product = 'savings')"
+    );
+    // "by industry" was dropped: the companies were listed instead of split.
+    let sql = saas_answer("companies with annual subscriptions by industry");
+    assert!(sql.contains("GROUP BY industry"), "{sql}");
+    assert!(
+        sql.contains("company_id IN (SELECT company_id FROM subscriptions WHERE company_id IS NOT NULL AND billing_cycle = 'annual')"),
+        "{sql}"
+    );
+    // A state of the named rows, the same way.
+    let sql = saas_answer("companies with overdue invoices by country");
+    assert!(sql.contains("GROUP BY country"), "{sql}");
+    assert!(
+        sql.contains("FROM invoices WHERE company_id IS NOT NULL AND status = 'past_due'"),
+        "{sql}"
+    );
+    // A period of the other rows is not the entities' own: refused.
+    assert!(!matches!(
+        translate(
+            "clients with a savings account opened in 2024",
+            None,
+            &banking(),
+            &ctx()
+        ),
+        Translation::Answer(_)
+    ));
+}
+
+#[test]
+fn an_order_to_change_data_is_refused_as_one() {
+    // "cancel" is a verb of the churned figure: it was read as a filter.
+    for q in [
+        "cancel the subscription of the company with the most overdue invoices",
+        "please mark all open invoices as paid",
+        "send a reminder to every company with an overdue invoice",
+    ] {
+        match translate(q, None, &saas(), &ctx()) {
+            Translation::Unsupported { reason, .. } => {
+                assert!(reason.contains("never change"), "{q}: {reason}")
+            }
+            other => panic!("{q}: {other:?}"),
+        }
+    }
+    // A verb first that asks about rows is still a question.
+    assert!(saas_answer("cancelled subscriptions this year").contains("status = 'canceled'"));
+}

@@ -44,3 +44,85 @@ fn quoted(words: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Verbs that, said first and followed by what they act on ("cancel the
+/// subscription of ...", "refund all orders from ..."), order a change to
+/// the data rather than ask about it.
+const ACTS: &[&str] = &[
+    "activate",
+    "add",
+    "approve",
+    "archive",
+    "assign",
+    "ban",
+    "block",
+    "book",
+    "cancel",
+    "change",
+    "charge",
+    "close",
+    "create",
+    "credit",
+    "deactivate",
+    "debit",
+    "delete",
+    "disable",
+    "downgrade",
+    "edit",
+    "email",
+    "enable",
+    "fix",
+    "freeze",
+    "invite",
+    "mark",
+    "merge",
+    "move",
+    "notify",
+    "pay",
+    "refund",
+    "reject",
+    "remove",
+    "renew",
+    "reopen",
+    "reset",
+    "restore",
+    "reverse",
+    "send",
+    "set",
+    "suspend",
+    "terminate",
+    "transfer",
+    "unblock",
+    "unsubscribe",
+    "update",
+    "upgrade",
+    "void",
+];
+
+/// Words that start what such a verb acts on.
+const OBJECTS: &[&str] = &[
+    "the", "a", "an", "all", "this", "that", "these", "those", "every", "each", "my", "our",
+    "their", "his", "her", "its", "any",
+];
+
+/// Whether the question orders a change ("cancel the subscription of the
+/// company with the most overdue invoices"): a verb that acts on data, or
+/// a verb of the catalog's figures in its plain form, said first and
+/// followed by what it acts on. Such a question is never read as a
+/// question about the rows the verb names.
+pub(super) fn orders_a_change(question: &str, catalog: &Catalog) -> bool {
+    let lower = question.to_lowercase();
+    let mut words = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .skip_while(|w| *w == "please" || *w == "pls");
+    let (Some(first), Some(second)) = (words.next(), words.next()) else {
+        return false;
+    };
+    let catalog_verb = !super::lexicon::is_past_form(first)
+        && catalog
+            .metrics
+            .iter()
+            .any(|m| m.verbs.iter().any(|v| v == first));
+    (ACTS.contains(&first) || catalog_verb) && OBJECTS.contains(&second)
+}

@@ -43,7 +43,7 @@ pub(super) fn keyword(
         // "clients created this year" reads; "create", "delete" ask to write.
         // A past form the catalog does not date is refused as unknown.
         Kw::Write if is_past_form(&texts[i]) => p.unknown.push(texts[i].clone()),
-        Kw::Write => p.refusal = Some("I can only read data; I never change it.".into()),
+        Kw::Write => p.refusal = Some(super::WRITE_REFUSAL.into()),
         Kw::SameSpan => {
             p.refusal = Some(format!(
                 "I can't yet compare two dates of the same rows (\"{}\").",

@@ -35,6 +35,14 @@ impl Col {
                 .column_type,
         )
     }
+
+    /// Whether it names each row of its table: its label or its key.
+    pub(super) fn names_rows(&self, catalog: &Catalog) -> bool {
+        catalog.table(&self.table).is_some_and(|t| {
+            t.label_column.as_deref() == Some(self.column.as_str())
+                || t.primary_key.as_deref() == Some(self.column.as_str())
+        })
+    }
 }
 
 /// A calendar unit: a time bucket or the unit of a relative period.

@@ -749,7 +749,8 @@ pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) 
         .iter()
         .filter_map(|m| counted_entity(m, catalog))
         .collect();
-    // The companies are then listed, not split by their name.
+    // The companies are then listed, not split by their name (a split by
+    // another of their columns, "by industry", stays a split).
     let own_groups = !plan.groups.is_empty()
         && !p.money_word
         && plan.compare.is_none()
@@ -760,7 +761,7 @@ pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) 
         && plan
             .groups
             .iter()
-            .all(|g| matches!(g, Group::Dim(c) if counted_tables.contains(&c.table)));
+            .all(|g| matches!(g, Group::Dim(c) if counted_tables.contains(&c.table) && c.names_rows(catalog)));
     if plan.is_shaped() && !own_groups {
         return;
     }

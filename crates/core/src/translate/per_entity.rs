@@ -88,9 +88,9 @@ pub(super) fn per_entity(
         _ => true,
     });
     // "which products sold more than 100 units": the products themselves
-    // are listed, not split by their name.
+    // are listed, not split by their name; "by industry" is a split.
     plan.groups
-        .retain(|g| !matches!(g, Group::Dim(c) if c.table == r.entity));
+        .retain(|g| !matches!(g, Group::Dim(c) if c.table == r.entity && c.names_rows(catalog)));
     if plan.is_shaped() || p.average || p.distinct.is_some() {
         return Err(unsupported(
             catalog,

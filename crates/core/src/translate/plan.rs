@@ -153,6 +153,14 @@ pub(super) fn state_table(name: &str, catalog: &Catalog) -> Option<String> {
 }
 
 impl Filter {
+    /// The table whose rows it reads: its column's, or its state's.
+    pub(super) fn rows(&self, catalog: &Catalog) -> Option<String> {
+        match self {
+            Filter::State { name, .. } => state_table(name, catalog),
+            _ => self.column().map(|c| c.table.clone()),
+        }
+    }
+
     /// The column the filter reads, when it is one column.
     pub fn column(&self) -> Option<&Col> {
         match self {
@@ -267,6 +275,19 @@ pub struct Having {
 }
 
 impl Plan {
+    /// A filter on rows that refer to the base rows, which the base rows
+    /// cannot join ("clients with a savings account": accounts name their
+    /// client, a client names no account): it keeps the base rows that have
+    /// such a row (a semi-join), never a share's part or whole.
+    pub(super) fn held_by_other_rows(&self, f: &Filter, base: &str, catalog: &Catalog) -> bool {
+        self.share_of.is_none()
+            && f.rows(catalog).is_some_and(|t| {
+                t != base
+                    && catalog.relationship(base, &t).is_none()
+                    && catalog.relationship(&t, base).is_some()
+            })
+    }
+
     /// Every period the plan reads: its own and those its filters moved to
     /// linked rows ("customers who signed up last month", "with no orders
     /// this year").

@@ -157,7 +157,7 @@ pub(super) fn complete(
     absent_links(&plan, &base, catalog)?;
     loose_tables(&plan, p, &base, catalog)?;
     shape(&plan)?;
-    metric_filters(&mut plan, &base, catalog)?;
+    metric_filters(&mut plan, p, &base, catalog)?;
     share(&mut plan, p, catalog)?;
     compare(&mut plan, ctx)?;
     // A snapshot asked about now ("what is our MRR"): its last reading up
@@ -548,8 +548,13 @@ fn loose_tables(plan: &Plan, p: &Parsed, base: &str, catalog: &Catalog) -> Pass 
         }
     }
     for t in &p.tables {
-        // "customers who opened tickets": rows the measure cannot see.
-        if *t != base && catalog.relationship(base, t).is_none() {
+        // "customers who opened tickets": rows the measure cannot see;
+        // "companies with overdue invoices by country": those rows' filter
+        // keeps the companies that have such invoices.
+        let held = plan.filters.iter().any(|f| {
+            f.rows(catalog).as_ref() == Some(t) && plan.held_by_other_rows(f, base, catalog)
+        });
+        if *t != base && catalog.relationship(base, t).is_none() && !held {
             return Err(unsupported(
                 catalog,
                 format!(
@@ -594,12 +599,19 @@ fn shape(plan: &Plan) -> Pass {
 }
 
 /// A metric's own filter: a filter saying the same is dropped, one that
-/// contradicts it is asked about; states must be of the base table.
-fn metric_filters(plan: &mut Plan, base: &str, catalog: &Catalog) -> Pass {
+/// contradicts it is asked about; states must be of the base table or of
+/// named rows that refer to it.
+fn metric_filters(plan: &mut Plan, p: &Parsed, base: &str, catalog: &Catalog) -> Pass {
     for f in &plan.filters {
         if let Filter::State { name, .. } = f {
+            // "companies with overdue invoices by country": the companies
+            // that have such invoices.
+            let named_rows = |t: &str| p.tables.iter().any(|x| x == t);
             let st = catalog.states.iter().find(|s| s.name == *name);
-            if let Some(st) = st.filter(|s| s.table != base) {
+            if let Some(st) = st.filter(|s| {
+                s.table != base
+                    && !(named_rows(&s.table) && plan.held_by_other_rows(f, base, catalog))
+            }) {
                 return Err(unsupported(
                     catalog,
                     format!("Only {} are {}.", table_words(&st.table), st.name),

@@ -121,6 +121,52 @@ impl Ctx<'_> {
     }
 }
 
+/// The base rows that at least one row of another table refers to, that
+/// table's filters all holding on that one row: one semi-join per table
+/// (`client_id IN (SELECT client_id FROM accounts WHERE product = ...)`),
+/// which neither repeats nor drops a base row as a join would.
+fn having_rows(plan: &Plan, ctx: &Ctx) -> Vec<(String, String)> {
+    let mut tables: Vec<String> = Vec::new();
+    for f in &plan.filters {
+        if !plan.held_by_other_rows(f, &ctx.base, ctx.catalog) {
+            continue;
+        }
+        if let Some(t) = f.rows(ctx.catalog).filter(|t| !tables.contains(t)) {
+            tables.push(t);
+        }
+    }
+    tables
+        .iter()
+        .filter_map(|t| {
+            let link = ctx.catalog.relationship(t, &ctx.base)?;
+            let inner = Ctx {
+                catalog: ctx.catalog,
+                unit: None,
+                base: t.clone(),
+                base_alias: table_alias(t, &[]),
+                joins: Vec::new(),
+                time: None,
+                median: false,
+            };
+            let (conds, texts): (Vec<String>, Vec<String>) = plan
+                .filters
+                .iter()
+                .filter(|f| f.rows(ctx.catalog).as_ref() == Some(t))
+                .map(|f| filter_sql(f, &inner))
+                .unzip();
+            let fk = &link.from_column;
+            Some((
+                format!(
+                    "{} IN (SELECT {fk} FROM {t} WHERE {fk} IS NOT NULL AND {})",
+                    ctx.col(&Col::new(&ctx.base, &link.to_column)),
+                    conds.join(" AND ")
+                ),
+                format!("having {} with {}", table_words(t), texts.join(", ")),
+            ))
+        })
+        .collect()
+}
+
 /// Renders a checked plan; the error says what cannot be expressed.
 pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     let base = match (&plan.list, plan.measures.first()) {
@@ -164,6 +210,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         .chain(
             plan.filters
                 .iter()
+                .filter(|f| !plan.held_by_other_rows(f, &base, catalog))
                 .chain(&plan.share_of)
                 .filter_map(Filter::column),
         )
@@ -209,8 +256,16 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
 
     let mut conds: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
-    for f in &plan.filters {
+    for f in plan
+        .filters
+        .iter()
+        .filter(|f| !plan.held_by_other_rows(f, &base, catalog))
+    {
         let (sql, text) = filter_sql(f, &ctx);
+        conds.push(sql);
+        notes.push(text);
+    }
+    for (sql, text) in having_rows(plan, &ctx) {
         conds.push(sql);
         notes.push(text);
     }
