@@ -238,6 +238,43 @@ fn capitalise_first(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// "monthly billings": a word that is both a time bucket and a value
+/// ("monthly", a billing cycle) right before a figure of rows that do not
+/// hold that value is the bucket, as in "monthly revenue"; before the
+/// value's own rows ("monthly subscriptions") it stays the value.
+fn grain_before_other_figure(
+    mut words: Vec<lexicon::Word>,
+    catalog: &Catalog,
+) -> Vec<lexicon::Word> {
+    use lexicon::{Lex, Word};
+    for i in 0..words.len().saturating_sub(1) {
+        let (Word::Known(here), next) = (&words[i], &words[i + 1]) else {
+            continue;
+        };
+        let value_table = here.iter().find_map(|l| match l {
+            Lex::Value(c, _) => Some(c.table.clone()),
+            _ => None,
+        });
+        let (Some(table), true) = (value_table, here.iter().any(|l| matches!(l, Lex::Grain(_))))
+        else {
+            continue;
+        };
+        let figure_elsewhere = next.lexes().first().is_some_and(|l| match l {
+            Lex::Metric(m) => catalog.metric(m).is_some_and(|d| d.table != table),
+            _ => false,
+        });
+        if figure_elsewhere {
+            let kept: Vec<Lex> = here
+                .iter()
+                .filter(|l| !matches!(l, Lex::Value(..)))
+                .cloned()
+                .collect();
+            words[i] = Word::Known(kept);
+        }
+    }
+    words
+}
+
 fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parsed {
     let mut raw = lexicon::tokenize(q);
     // "median order value": read as the average it is the middle value of
@@ -270,6 +307,7 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
     let tokens = halves(tokens);
     let (words, texts) = voc.link(&tokens);
     let (words, texts) = names::join(words, texts, &proper);
+    let words = grain_before_other_figure(words, catalog);
     let mut parsed = read::parse(&words, &texts, catalog, today);
     parsed.plan.median = median;
     implied_figure(&mut parsed, &words, &texts, voc);

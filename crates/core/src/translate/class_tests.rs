@@ -1913,3 +1913,35 @@ fn an_order_to_change_data_is_refused_as_one() {
     // A verb first that asks about rows is still a question.
     assert!(saas_answer("cancelled subscriptions this year").contains("status = 'canceled'"));
 }
+
+#[test]
+fn a_verb_of_another_figure_that_dates_the_named_rows_is_their_date() {
+    // Counted subscriptions by their start: "sign up" is also the verb of
+    // the subscriptions figure, but the question counts companies.
+    let sql = saas_answer("in which quarter of 2025 did the most companies sign up");
+    assert!(
+        sql.contains("FROM companies WHERE created_on >= DATE '2025-01-01'"),
+        "{sql}"
+    );
+    assert!(sql.contains("ORDER BY companies DESC LIMIT 1"), "{sql}");
+    // Rows of the verb's own figure keep its reading.
+    assert!(saas_answer("new subscriptions by month").contains("STRFTIME(started_on, '%Y-%m')"));
+}
+
+#[test]
+fn a_bucket_word_before_a_figure_of_other_rows_is_the_bucket() {
+    // "monthly billings" was subscriptions billed monthly (a value phrase
+    // read by its stem swallowed the figure's name).
+    let sql = saas_answer("monthly billings for 2025");
+    assert!(
+        sql.contains("STRFTIME(issued_on, '%Y-%m') AS month"),
+        "{sql}"
+    );
+    assert!(sql.contains("SUM(amount_cents)"), "{sql}");
+    assert!(!sql.contains("billing_cycle"), "{sql}");
+    // Before the value's own rows it is the value.
+    assert_eq!(
+        saas_answer("monthly subscriptions"),
+        "SELECT COUNT(*) AS subscriptions FROM subscriptions WHERE billing_cycle = 'monthly'"
+    );
+}

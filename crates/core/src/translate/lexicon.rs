@@ -719,7 +719,17 @@ impl Vocabulary {
                         && !self.surfaces.get(&surface).is_some_and(|exact| {
                             exact.iter().any(|l| matches!(l, Lex::DateCol(_)))
                         });
-                    if lexes.is_empty() || inexact_date {
+                    // "monthly billings" is no "monthly billing" (a billing
+                    // cycle): a value's phrase read only by its stem does not
+                    // swallow a figure's name as written ("billings").
+                    let swallows_figure = len >= 2
+                        && !self.surfaces.contains_key(&surface)
+                        && lexes.iter().all(|l| matches!(l, Lex::Value(..)))
+                        && self
+                            .surfaces
+                            .get(&tokens[i + len - 1])
+                            .is_some_and(|exact| exact.iter().any(|l| matches!(l, Lex::Metric(_))));
+                    if lexes.is_empty() || inexact_date || swallows_figure {
                         continue;
                     }
                     words.push(Word::Known(lexes));

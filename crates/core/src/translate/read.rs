@@ -686,6 +686,42 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             p.plan.date_column = Some(c);
         }
     }
+    // "in which quarter did the most companies sign up": a word that is a
+    // date of the rows the question names and a verb of another table's
+    // figure, whose rows it does not name, is that date.
+    if p.plan.date_column.is_none() {
+        let named_elsewhere = |j: usize, t: &str| {
+            words.iter().enumerate().any(|(k, w)| {
+                k != j
+                    && w.lexes()
+                        .iter()
+                        .any(|l| rows_named_by(l, catalog).as_deref() == Some(t))
+            })
+        };
+        let own_date = (0..n).filter(|&j| !used[j]).find_map(|j| {
+            let lexes = words[j].lexes();
+            let figures: Vec<String> = lexes
+                .iter()
+                .filter_map(|l| match l {
+                    Lex::Verb(m) | Lex::Metric(m) => catalog.metric(m).map(|d| d.table.clone()),
+                    _ => None,
+                })
+                .collect();
+            if figures.is_empty() || figures.iter().any(|t| named_elsewhere(j, t)) {
+                return None;
+            }
+            lexes.iter().find_map(|l| match l {
+                Lex::DateCol(c) if named_elsewhere(j, &c.table) && !figures.contains(&c.table) => {
+                    Some((j, c.clone()))
+                }
+                _ => None,
+            })
+        });
+        if let Some((j, c)) = own_date {
+            used[j] = true;
+            p.plan.date_column = Some(c);
+        }
+    }
     // Elsewhere a date is a word's weakest meaning: "signup" is "new" first.
     let words: Vec<Word> = words
         .iter()
