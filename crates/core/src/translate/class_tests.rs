@@ -1945,3 +1945,14 @@ fn a_bucket_word_before_a_figure_of_other_rows_is_the_bucket() {
         "SELECT COUNT(*) AS subscriptions FROM subscriptions WHERE billing_cycle = 'monthly'"
     );
 }
+
+#[test]
+fn entities_said_to_have_rows_of_a_figure_are_counted_among_them() {
+    // Was two figures: every customer, and the refunds.
+    let sql = answer("customers with refunded orders");
+    assert_eq!(
+        sql,
+        "SELECT COUNT(DISTINCT customer_id) AS distinct_customer_id FROM orders WHERE status = 'refunded'"
+    );
+    assert_eq!(sql, answer("how many customers have refunded orders"));
+}

@@ -780,10 +780,11 @@ pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) 
 }
 
 fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
-    // "how many customers have refunded orders": the customers a distinct
-    // count keeps on orders, among the rows a count with a filter names.
+    // "how many customers have refunded orders", "customers with refunded
+    // orders": the customers a distinct count keeps on orders, among the
+    // rows a count with a filter names.
     if let ([Measure::Metric(a), Measure::Metric(b)], true) =
-        (plan.measures.as_slice(), p.asks_how_many)
+        (plan.measures.as_slice(), p.asks_how_many || p.having)
     {
         let (Some(da), Some(db)) = (catalog.metric(a), catalog.metric(b)) else {
             return;
@@ -807,9 +808,12 @@ fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
                     base: da.table.clone(),
                     filter: Some(filter.clone()),
                 }];
+                return;
             }
         }
-        return;
+        if p.asks_how_many {
+            return;
+        }
     }
     let counted = |m: &Measure| counted_entity(m, catalog);
     // "how many clients have a dormant account": the entity's count and

@@ -87,6 +87,8 @@ pub struct Parsed {
     /// "per day", "daily", "a month": a time bucket named as a rate, not
     /// a split ("average orders per day" is one figure).
     pub per_grain: bool,
+    /// "customers with refunded orders": rows said to have other rows.
+    pub having: bool,
 }
 
 /// "which clients spent the most", "how many clients received a salary": a
@@ -609,7 +611,12 @@ fn metric_window(p: &mut Parsed, words: &[Word], texts: &[String], catalog: &Cat
 
 /// Reads linked words into plan parts.
 pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDate) -> Parsed {
-    let mut p = Parsed::default();
+    let mut p = Parsed {
+        having: texts
+            .iter()
+            .any(|t| matches!(t.as_str(), "with" | "having" | "have" | "has" | "had")),
+        ..Default::default()
+    };
     let n = words.len();
     let mut used = vec![false; n];
     // Fillers are used from the start.
