@@ -1956,3 +1956,17 @@ fn entities_said_to_have_rows_of_a_figure_are_counted_among_them() {
     );
     assert_eq!(sql, answer("how many customers have refunded orders"));
 }
+
+#[test]
+fn a_state_phrase_a_snapshot_figure_shares_is_that_figure_at_a_date() {
+    // Refused before: "paying subscriptions" is a state and the snapshot
+    // figure; at a month end it is the snapshot.
+    let sql = saas_answer("paying subscriptions at the end of september");
+    assert!(
+        sql.starts_with("SELECT COUNT(*) AS paying_subscriptions FROM mrr_snapshots"),
+        "{sql}"
+    );
+    // Without a reading date it stays the state of the subscriptions.
+    assert!(saas_answer("paying subscriptions by billing cycle")
+        .contains("FROM subscriptions WHERE status IN ('active', 'past_due')"));
+}

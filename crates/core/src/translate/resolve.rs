@@ -106,6 +106,7 @@ pub(super) fn complete(
     super::per_entity::per_entity(&mut plan, p, catalog)?;
     measures::new_rows(&mut plan, p, catalog)?;
     measures::measures_named_by_rows(&mut plan, p, catalog);
+    super::snapshot::figure_of_reading(&mut plan, catalog);
     measures::entities_in_state(&mut plan, p, catalog);
     if plan.list.is_some() {
         absent_within(&mut plan, catalog);

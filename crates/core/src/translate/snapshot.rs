@@ -7,8 +7,10 @@ use super::clauses::{bucket, period_cond};
 use super::describe::column_words;
 use super::lexicon::{Col, Grain};
 use super::period::Period;
-use super::plan::{Group, Plan};
+use super::plan::{Filter, Group, Measure, Plan};
+use super::read::counted_entity;
 use super::sql::Ctx;
+use crate::catalog::Catalog;
 
 /// The condition that keeps only the rows of the last reading date, and how
 /// the interpretation says it; `None` when the base table is not a snapshot.
@@ -81,4 +83,47 @@ pub(super) fn last_reading(
             None => (last_in(None), format!("at the last {words}")),
         },
     }))
+}
+
+/// "paying subscriptions at the end of September": where a reading at a
+/// date is asked for, a state's phrase that a snapshot's figure shares (the
+/// catalog gives "paying subscriptions" to both) names that figure, not a
+/// count of the state's rows, which add up over time.
+pub(super) fn figure_of_reading(plan: &mut Plan, catalog: &Catalog) {
+    if !plan.at_end {
+        return;
+    }
+    let Some((i, state)) = plan.filters.iter().enumerate().find_map(|(i, f)| match f {
+        Filter::State {
+            name,
+            negated: false,
+        } => catalog
+            .states
+            .iter()
+            .find(|s| s.name == *name)
+            .map(|s| (i, s)),
+        _ => None,
+    }) else {
+        return;
+    };
+    // The state's rows counted, or named with no figure yet.
+    let counts_its_rows = plan.list.is_none()
+        && plan
+            .measures
+            .iter()
+            .all(|m| counted_entity(m, catalog).as_deref() == Some(state.table.as_str()));
+    let phrases: Vec<String> = std::iter::once(&state.name)
+        .chain(&state.synonyms)
+        .map(|s| s.to_lowercase())
+        .collect();
+    let reading = catalog.metrics.iter().find(|m| {
+        catalog.table(&m.table).is_some_and(|t| t.snapshot)
+            && m.synonyms
+                .iter()
+                .any(|s| phrases.contains(&s.to_lowercase()))
+    });
+    if let (Some(m), true) = (reading, counts_its_rows) {
+        plan.filters.remove(i);
+        plan.measures = vec![Measure::Metric(m.name.clone())];
+    }
 }
