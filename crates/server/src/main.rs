@@ -20,8 +20,8 @@ use slicewise_server::state::EXTRACT_LIFETIME;
 use slicewise_server::store::KeyPublication;
 use slicewise_server::store_pg::PgStore;
 use slicewise_server::{
-    app, AppConfig, AppState, DataSource, LlmConfig, Quotas, ServeLimits, ServerKeys, SqliteStore,
-    Store, Tier, TranslatorKind,
+    app, metrics_app, AppConfig, AppState, DataSource, LlmConfig, Quotas, ServeLimits, ServerKeys,
+    SqliteStore, Store, Tier, TranslatorKind,
 };
 
 #[derive(Parser)]
@@ -207,6 +207,10 @@ struct ServeArgs {
     /// a client that stops reading is cut.
     #[arg(long, env = "SLICEWISE_RESPONSE_WRITE_TIMEOUT_SECONDS")]
     response_write_timeout_seconds: Option<u64>,
+    /// Serve GET /metrics (Prometheus text format) on this address, apart
+    /// from the API (none when absent): an internal address for the scraper.
+    #[arg(long, env = "SLICEWISE_METRICS_ADDR")]
+    metrics_addr: Option<SocketAddr>,
     /// Development only: let the server log in to PostgreSQL as a superuser,
     /// a BYPASSRLS role or a table owner (it is refused otherwise).
     #[arg(long, env = "SLICEWISE_ALLOW_PRIVILEGED_DATABASE_ROLE")]
@@ -318,6 +322,7 @@ struct FileConfig {
     request_body_timeout_seconds: Option<u64>,
     response_write_timeout_seconds: Option<u64>,
     allow_privileged_database_role: Option<bool>,
+    metrics_addr: Option<SocketAddr>,
 }
 
 fn read_file_config(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -857,6 +862,7 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
         .addr
         .or(file.addr)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let metrics_addr = args.metrics_addr.or(file.metrics_addr);
     let binding_key = keys.tenant_binding_key.clone();
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
@@ -876,7 +882,33 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
             .with_context(|| format!("binding {addr}"))?;
         let local = listener.local_addr()?;
         println!("Slicewise listening on http://{local}");
-        slicewise_server::serve(listener, app(state), limits, shutdown_signal()).await?;
+        let (stop, mut stopped) = tokio::sync::watch::channel(());
+        if let Some(addr) = metrics_addr {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding the metrics address {addr}"))?;
+            println!(
+                "Slicewise metrics on http://{}/metrics",
+                listener.local_addr()?
+            );
+            let metrics_limits = ServeLimits {
+                max_connections: 16,
+                ..limits
+            };
+            tokio::spawn(slicewise_server::serve(
+                listener,
+                metrics_app(state.clone()),
+                metrics_limits,
+                async move {
+                    let _ = stopped.changed().await;
+                },
+            ));
+        }
+        let shutdown = async move {
+            shutdown_signal().await;
+            let _ = stop.send(());
+        };
+        slicewise_server::serve(listener, app(state), limits, shutdown).await?;
         tracing::info!("stopped");
         Ok(())
     })

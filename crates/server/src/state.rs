@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::extract::{build_extract, ExtractCache, ExtractError, TenantExtract};
 use crate::keys::ServerKeys;
 use crate::llm::LlmTranslator;
+use crate::metrics::Metrics;
 use crate::source::{DataSource, TableSource};
 use crate::source_pg::PgSource;
 use crate::source_sqlite::SqliteSource;
@@ -36,6 +37,7 @@ pub struct AppState {
 struct Inner {
     store: Store,
     source: DataSource,
+    metrics: Arc<Metrics>,
     keys: ServerKeys,
     config: AppConfig,
     catalog: Catalog,
@@ -67,12 +69,16 @@ impl AppState {
     ) -> AppState {
         // Reads from PostgreSQL bind their tenant with this server's key.
         let source = source.with_binding_key(&keys.tenant_binding_key);
+        let mut databases = vec![("state", store.connections().clone())];
+        databases.extend(source.connections().map(|c| ("source", c.clone())));
+        let metrics = Arc::new(Metrics::new(databases));
         let catalog = config.catalog.clone();
         let public = catalog.public();
         let llm = llm_translator(&config, &catalog);
         AppState {
             inner: Arc::new(Inner {
                 source,
+                metrics,
                 store,
                 keys,
                 catalog_json: public.canonical_json(),
@@ -116,6 +122,11 @@ impl AppState {
     /// The vendor's database the extracts read.
     pub fn source(&self) -> &DataSource {
         &self.inner.source
+    }
+
+    /// The server's metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
     }
 
     /// The catalog's schema hash.
@@ -207,14 +218,17 @@ impl AppState {
             .extracts
             .get_or_build(tenant, privacy, || async {
                 let started = std::time::Instant::now();
-                let extract = build_extract(
+                let build = self.inner.metrics.extract_build();
+                let built = build_extract(
                     &self.inner.catalog,
                     &self.inner.source,
                     tenant,
                     privacy,
                     &self.inner.keys.pseudonym_key,
                 )
-                .await?;
+                .await;
+                build.finish(built.as_ref().err().map(ExtractError::code));
+                let extract = built?;
                 tracing::info!(
                     tenant,
                     privacy = privacy.as_str(),

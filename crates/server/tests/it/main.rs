@@ -10,6 +10,7 @@ mod extracts;
 mod http;
 mod keys;
 mod llm;
+mod metrics;
 mod pg_roles;
 mod postgres;
 mod quotas;
