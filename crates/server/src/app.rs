@@ -231,11 +231,19 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
 }
 
-/// Ready when the state database and the data source both answer.
+/// Ready when the state database and the data source both answer. A read
+/// replica that does not is reported, not a reason to leave the load
+/// balancer: every replica shares it, and asks, feedback and cached
+/// extracts are still served.
 async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
     state.store().ping().await?;
     state.source().ping().await.map_err(ExtractError::from)?;
-    Ok(Json(serde_json::json!({"status": "ready"})))
+    let mut body = serde_json::json!({"status": "ready"});
+    if let Some(read) = state.read_source() {
+        let answers = read.ping().await.is_ok();
+        body["read_database"] = (if answers { "ok" } else { "unavailable" }).into();
+    }
+    Ok(Json(body))
 }
 
 async fn keys(State(state): State<AppState>) -> Result<Response, AppError> {

@@ -14,6 +14,7 @@ mod metrics;
 mod pg_roles;
 mod postgres;
 mod quotas;
+mod read_replica;
 mod state;
 mod support;
 mod tokens;
