@@ -16,5 +16,6 @@ mod postgres;
 mod quotas;
 mod read_replica;
 mod state;
+mod streaming_replica;
 mod support;
 mod tokens;
