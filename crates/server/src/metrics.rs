@@ -392,3 +392,59 @@ impl<C> Drop for Counted<C> {
         self.counts.0.open.fetch_sub(1, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_counts_open_until_dropped() {
+        let c = DbConnections::default();
+        let first = c.opened(());
+        let second = c.clone().opened(());
+        c.failed();
+        assert_eq!((c.open(), c.opened_total(), c.failed_total()), (2, 2, 1));
+        drop(first);
+        drop(second);
+        assert_eq!((c.open(), c.opened_total()), (0, 2));
+    }
+
+    #[test]
+    fn a_scrape_samples_each_database_and_ends_the_text() {
+        let state = DbConnections::default();
+        let metrics = Metrics::new(vec![("state", state.clone())]);
+        let _open = state.opened(());
+        let text = metrics.encode().expect("encode");
+        assert!(text.contains("slicewise_db_connections_open{database=\"state\"} 1\n"));
+        assert!(text.contains("slicewise_db_connections_opened_total{database=\"state\"} 1\n"));
+        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn a_build_dropped_unfinished_stops_running_without_a_duration() {
+        let metrics = Metrics::new(Vec::new());
+        let build = metrics.extract_build();
+        assert!(metrics
+            .encode()
+            .expect("encode")
+            .contains("slicewise_extract_builds_running 1\n"));
+        drop(build);
+        let failed = metrics.extract_build();
+        failed.finish(Some("database_unavailable"));
+        let text = metrics.encode().expect("encode");
+        assert!(
+            text.contains("slicewise_extract_builds_running 0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("slicewise_extract_builds_total 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("slicewise_extract_build_duration_seconds_count 0\n"),
+            "{text}"
+        );
+        assert!(text
+            .contains("slicewise_extract_build_failures_total{code=\"database_unavailable\"} 1\n"));
+    }
+}

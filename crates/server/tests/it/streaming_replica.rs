@@ -119,7 +119,12 @@ impl Cluster {
     /// `initdb` of the primary (its default `pg_hba.conf` lets loopback
     /// replicate, under trust), a base backup as a standby, both started.
     fn create() -> Cluster {
-        let dir = tempfile::tempdir().expect("tempdir");
+        // In /tmp whatever TMPDIR says: the postgres user must reach the
+        // folder, and a socket path must stay under 108 bytes.
+        let dir = tempfile::Builder::new()
+            .prefix("slicewise-pg-")
+            .tempdir_in("/tmp")
+            .expect("tempdir");
         if is_root() {
             let out = Command::new("chown")
                 .arg("postgres:")
