@@ -38,6 +38,7 @@ pub const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
 /// The whole HTTP API and static files.
 pub fn app(state: AppState) -> Router {
     let config = state.config().clone();
+    let metrics = state.metrics().clone();
     let api = Router::new()
         .route("/api/v1/health", get(health))
         .route("/healthz", get(health))
@@ -71,6 +72,11 @@ pub fn app(state: AppState) -> Router {
         .fallback_service(statics)
         .layer(middleware::from_fn(response_headers))
         .layer(middleware::from_fn(crate::request_id::request_id))
+        // Per route (a `Router::layer`), so it sees the matched template.
+        .layer(middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::record_request,
+        ))
         .layer(
             CompressionLayer::new()
                 .br(true)
@@ -101,6 +107,33 @@ pub fn app(state: AppState) -> Router {
         );
     }
     router
+}
+
+/// The router of the metrics listener (`--metrics-addr`): `GET /metrics`
+/// and nothing else, on an address of its own that a load balancer never
+/// forwards to (the API's listener does not serve it).
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(scrape))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(api_not_found)
+        .with_state(state)
+}
+
+/// `GET /metrics`: the server's metrics in the text format.
+async fn scrape(State(state): State<AppState>) -> Result<Response, AppError> {
+    let text = state
+        .metrics()
+        .encode()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, crate::metrics::OPENMETRICS_TEXT),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        text,
+    )
+        .into_response())
 }
 
 /// Whether a file name carries a content hash (`name-0123456789abcdef.ext`).
@@ -198,11 +231,19 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
 }
 
-/// Ready when the state database and the data source both answer.
+/// Ready when the state database and the data source both answer. A read
+/// replica that does not is reported, not a reason to leave the load
+/// balancer: every replica shares it, and asks, feedback and cached
+/// extracts are still served.
 async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
     state.store().ping().await?;
     state.source().ping().await.map_err(ExtractError::from)?;
-    Ok(Json(serde_json::json!({"status": "ready"})))
+    let mut body = serde_json::json!({"status": "ready"});
+    if let Some(read) = state.read_source() {
+        let answers = read.ping().await.is_ok();
+        body["read_database"] = (if answers { "ok" } else { "unavailable" }).into();
+    }
+    Ok(Json(body))
 }
 
 async fn keys(State(state): State<AppState>) -> Result<Response, AppError> {

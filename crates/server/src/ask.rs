@@ -196,6 +196,14 @@ enum AskGrant {
     BuiltinOnly,
 }
 
+/// The metrics' name of a refused reservation's full window.
+fn full_window_name(full: Reservation) -> &'static str {
+    match full {
+        Reservation::DayFull => "day",
+        _ => "minute",
+    }
+}
+
 /// The 429 of a full window, with the seconds until it ends.
 fn quota_error(
     full: Reservation,
@@ -262,6 +270,9 @@ async fn reserve_ask(
         }
         full => full,
     };
+    state
+        .metrics()
+        .quota_refused(ASK_SCOPE, full_window_name(full));
     store.count_refusal(ASK_SCOPE, tenant, windows).await?;
     Err(quota_error(full, windows, now, limit, "questions"))
 }
@@ -388,6 +399,7 @@ async fn answer_and_audit(
         .get(&key)
         .cloned();
     let cached = hit.is_some();
+    state.metrics().answer_cache(cached);
     let answer = match hit {
         Some(answer) => answer,
         None => {
@@ -435,7 +447,10 @@ async fn answer_and_audit(
         privacy: caller.claims.privacy.as_str().to_string(),
         created_at: now,
     };
-    state.store().record_audit(record).await?;
+    if let Err(e) = state.store().record_audit(record).await {
+        state.metrics().audit_write_failed();
+        return Err(e.into());
+    }
     Ok(response)
 }
 
@@ -549,6 +564,9 @@ async fn reserve_feedback(state: &AppState, caller: &Caller) -> Result<(), AppEr
     {
         Reservation::Granted => Ok(()),
         full => {
+            state
+                .metrics()
+                .quota_refused(FEEDBACK_SCOPE, full_window_name(full));
             store
                 .count_refusal(FEEDBACK_SCOPE, &subject, windows)
                 .await?;

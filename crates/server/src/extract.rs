@@ -163,6 +163,16 @@ pub enum ExtractError {
     Encode { table: String, detail: String },
 }
 
+impl ExtractError {
+    /// A stable machine code (the API's for the same failure).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ExtractError::Source(e) => e.code(),
+            ExtractError::Encode { .. } => "internal",
+        }
+    }
+}
+
 /// One table's IPC stream writer, fed batch by batch.
 struct TableWriter {
     name: String,

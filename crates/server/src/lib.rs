@@ -20,6 +20,7 @@ pub mod introspect;
 pub mod json_body;
 pub mod keys;
 pub mod llm;
+pub mod metrics;
 pub mod params;
 pub mod pg;
 pub mod pg_setup;
@@ -37,7 +38,7 @@ pub mod store_sqlite;
 pub mod tier;
 pub mod token;
 
-pub use app::app;
+pub use app::{app, metrics_app};
 pub use config::{AppConfig, LlmConfig, Quotas, TranslatorKind};
 pub use error::AppError;
 pub use extract::{build_extract, ExtractError, TenantExtract};

@@ -20,8 +20,8 @@ use slicewise_server::state::EXTRACT_LIFETIME;
 use slicewise_server::store::KeyPublication;
 use slicewise_server::store_pg::PgStore;
 use slicewise_server::{
-    app, AppConfig, AppState, DataSource, LlmConfig, Quotas, ServeLimits, ServerKeys, SqliteStore,
-    Store, Tier, TranslatorKind,
+    app, metrics_app, AppConfig, AppState, DataSource, LlmConfig, Quotas, ServeLimits, ServerKeys,
+    SqliteStore, Store, Tier, TranslatorKind,
 };
 
 #[derive(Parser)]
@@ -207,6 +207,14 @@ struct ServeArgs {
     /// a client that stops reading is cut.
     #[arg(long, env = "SLICEWISE_RESPONSE_WRITE_TIMEOUT_SECONDS")]
     response_write_timeout_seconds: Option<u64>,
+    /// PostgreSQL URL of a read replica of --database-url: extracts are read
+    /// there; the tenant registry and Slicewise's own state stay on the primary.
+    #[arg(long, env = "SLICEWISE_READ_DATABASE_URL")]
+    read_database_url: Option<String>,
+    /// Serve GET /metrics (Prometheus text format) on this address, apart
+    /// from the API (none when absent): an internal address for the scraper.
+    #[arg(long, env = "SLICEWISE_METRICS_ADDR")]
+    metrics_addr: Option<SocketAddr>,
     /// Development only: let the server log in to PostgreSQL as a superuser,
     /// a BYPASSRLS role or a table owner (it is refused otherwise).
     #[arg(long, env = "SLICEWISE_ALLOW_PRIVILEGED_DATABASE_ROLE")]
@@ -318,6 +326,8 @@ struct FileConfig {
     request_body_timeout_seconds: Option<u64>,
     response_write_timeout_seconds: Option<u64>,
     allow_privileged_database_role: Option<bool>,
+    read_database_url: Option<String>,
+    metrics_addr: Option<SocketAddr>,
 }
 
 fn read_file_config(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -747,7 +757,18 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
     let allow_privileged =
         args.allow_privileged_database_role || file.allow_privileged_database_role.unwrap_or(false);
     let mut pg_url = None;
-    let (data, store) = match source(&args.source, &file, &dir) {
+    let read_url = args
+        .read_database_url
+        .clone()
+        .or_else(|| file.read_database_url.clone());
+    let data_source = source(&args.source, &file, &dir);
+    if read_url.is_some() && !matches!(data_source, Source::Postgres(_)) {
+        bail!(
+            "--read-database-url is a PostgreSQL read replica of --database-url, \
+             which is not given (the data is in SQLite)"
+        );
+    }
+    let (data, store) = match data_source {
         Source::Sqlite(path) => {
             if demo && !path.exists() {
                 let scale = args.scale.or(file.scale).unwrap_or(1.0);
@@ -785,6 +806,13 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
             (DataSource::Postgres(source), store)
         }
     };
+    let read = read_url.as_ref().map(|url| {
+        DataSource::Postgres(
+            PgSource::new(url)
+                .with_binding_key(&keys.tenant_binding_key)
+                .allow_privileged_role(allow_privileged),
+        )
+    });
     let (translator, llm) = translator_config(&args, &file)?;
     let catalog = match args.catalog.as_ref().or(file.catalog.as_ref()) {
         Some(path) => {
@@ -857,16 +885,21 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
         .addr
         .or(file.addr)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let metrics_addr = args.metrics_addr.or(file.metrics_addr);
     let binding_key = keys.tenant_binding_key.clone();
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         if let Some(url) = &pg_url {
-            check_login_role(url, allow_privileged, &binding_key).await?;
+            check_login_role(url, allow_privileged, Some(&binding_key)).await?;
+        }
+        // A replica is read-only: its binding key comes from the primary.
+        if let Some(url) = &read_url {
+            check_login_role(url, allow_privileged, None).await?;
         }
         if let Err(e) = store.migrate_state().await {
             tracing::warn!(error = %e, "could not prepare the state tables yet");
         }
-        let state = AppState::with_source(data, store, keys, config);
+        let state = AppState::with_read_source(data, read, store, keys, config);
         // Requests publish it too, so a database that is down now is no obstacle.
         if let Err(e) = state.publish_signing_keys().await {
             tracing::warn!(error = %e, "could not publish the signing key yet");
@@ -876,7 +909,33 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
             .with_context(|| format!("binding {addr}"))?;
         let local = listener.local_addr()?;
         println!("Slicewise listening on http://{local}");
-        slicewise_server::serve(listener, app(state), limits, shutdown_signal()).await?;
+        let (stop, mut stopped) = tokio::sync::watch::channel(());
+        if let Some(addr) = metrics_addr {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding the metrics address {addr}"))?;
+            println!(
+                "Slicewise metrics on http://{}/metrics",
+                listener.local_addr()?
+            );
+            let metrics_limits = ServeLimits {
+                max_connections: 16,
+                ..limits
+            };
+            tokio::spawn(slicewise_server::serve(
+                listener,
+                metrics_app(state.clone()),
+                metrics_limits,
+                async move {
+                    let _ = stopped.changed().await;
+                },
+            ));
+        }
+        let shutdown = async move {
+            shutdown_signal().await;
+            let _ = stop.send(());
+        };
+        slicewise_server::serve(listener, app(state), limits, shutdown).await?;
         tracing::info!("stopped");
         Ok(())
     })
@@ -886,7 +945,11 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
 /// setup says so, whose server then stores its own tenant binding key, as
 /// it creates its state tables). A database down now is no obstacle: every
 /// connection checks the role again.
-async fn check_login_role(url: &str, allow_privileged: bool, key: &[u8]) -> anyhow::Result<()> {
+async fn check_login_role(
+    url: &str,
+    allow_privileged: bool,
+    key: Option<&[u8]>,
+) -> anyhow::Result<()> {
     let client = match slicewise_server::pg::connect(url).await {
         Ok(client) => client,
         Err(e) => {
@@ -904,7 +967,8 @@ async fn check_login_role(url: &str, allow_privileged: bool, key: &[u8]) -> anyh
     if let Err(e) = role.check(allow_privileged) {
         bail!("{}: {e}", e.code());
     }
-    if role.superuser || role.bypass_rls || role.owned_relations > 0 {
+    let privileged = role.superuser || role.bypass_rls || role.owned_relations > 0;
+    if let Some(key) = key.filter(|_| privileged) {
         let sql = slicewise_server::pg_setup::binding_key_sql(key);
         if let Err(e) = client.batch_execute(&sql).await {
             tracing::warn!(error = %e, "could not store the tenant binding key (run `slicewise pg setup`)");

@@ -649,6 +649,15 @@ impl DataSource {
         }
     }
 
+    /// Its connections, for the metrics: PostgreSQL's (a SQLite file is
+    /// opened per read and holds no server's slot).
+    pub fn connections(&self) -> Option<&crate::metrics::DbConnections> {
+        match self {
+            DataSource::Sqlite(_) => None,
+            DataSource::Postgres(p) => Some(p.connections()),
+        }
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), SourceError> {
         match self {

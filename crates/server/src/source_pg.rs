@@ -8,6 +8,7 @@ use futures_util::{pin_mut, TryStreamExt};
 use slicewise_core::catalog::{ColumnDef, ColumnType, TableDef, TenantRegistry};
 use tokio_postgres::Row;
 
+use crate::metrics::{Counted, DbConnections};
 use crate::pg::{app_connect, tenant_mac, TENANT_FUNCTION};
 use crate::source::{
     quote, tenants_sql, tier_sql, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS,
@@ -21,6 +22,8 @@ pub struct PgSource {
     binding_key: Option<Vec<u8>>,
     /// A development setup: a superuser or `BYPASSRLS` login is allowed.
     allow_privileged: bool,
+    /// Its connections, for the metrics.
+    connections: DbConnections,
 }
 
 impl std::fmt::Debug for PgSource {
@@ -48,6 +51,7 @@ impl PgSource {
             url: url.into(),
             binding_key: None,
             allow_privileged: false,
+            connections: DbConnections::default(),
         }
     }
 
@@ -72,6 +76,11 @@ impl PgSource {
     /// The connection string.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Its connections (clones of the source share them).
+    pub fn connections(&self) -> &DbConnections {
+        &self.connections
     }
 }
 
@@ -163,10 +172,14 @@ fn push_row(b: &mut BatchBuilder<'_>, table: &TableDef, row: &Row) -> Result<(),
 impl PgSource {
     /// A connection as the server works (see `pg::app_connect`): the reads
     /// of one tenant happen in a read-only transaction bound to it.
-    async fn app_client(&self) -> Result<tokio_postgres::Client, SourceError> {
-        app_connect(&self.url, self.allow_privileged)
-            .await
-            .map_err(unavailable)
+    async fn app_client(&self) -> Result<Counted<tokio_postgres::Client>, SourceError> {
+        match app_connect(&self.url, self.allow_privileged).await {
+            Ok(client) => Ok(self.connections.opened(client)),
+            Err(e) => {
+                self.connections.failed();
+                Err(unavailable(e))
+            }
+        }
     }
 
     /// A read-only transaction bound to `tenant`: the tenant and its MAC set

@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::extract::{build_extract, ExtractCache, ExtractError, TenantExtract};
 use crate::keys::ServerKeys;
 use crate::llm::LlmTranslator;
+use crate::metrics::Metrics;
 use crate::source::{DataSource, TableSource};
 use crate::source_pg::PgSource;
 use crate::source_sqlite::SqliteSource;
@@ -36,6 +37,9 @@ pub struct AppState {
 struct Inner {
     store: Store,
     source: DataSource,
+    /// Where extracts are read when not from `source`: a read replica.
+    read_source: Option<DataSource>,
+    metrics: Arc<Metrics>,
     keys: ServerKeys,
     config: AppConfig,
     catalog: Catalog,
@@ -65,14 +69,38 @@ impl AppState {
         keys: ServerKeys,
         config: AppConfig,
     ) -> AppState {
+        Self::with_read_source(source, None, store, keys, config)
+    }
+
+    /// State reading extracts from `read_source` when given (a read
+    /// replica of `source`), everything else as [`AppState::with_source`]:
+    /// the tenant registry from `source` (a tenant removed there is refused
+    /// at once, whatever a lagging replica still holds), the server's own
+    /// state from and to `store`.
+    pub fn with_read_source(
+        source: DataSource,
+        read_source: Option<DataSource>,
+        store: Store,
+        keys: ServerKeys,
+        config: AppConfig,
+    ) -> AppState {
         // Reads from PostgreSQL bind their tenant with this server's key.
         let source = source.with_binding_key(&keys.tenant_binding_key);
+        let read_source = read_source.map(|s| s.with_binding_key(&keys.tenant_binding_key));
+        let mut databases = vec![("state", store.connections().clone())];
+        databases.extend(source.connections().map(|c| ("source", c.clone())));
+        if let Some(c) = read_source.as_ref().and_then(DataSource::connections) {
+            databases.push(("read", c.clone()));
+        }
+        let metrics = Arc::new(Metrics::new(databases));
         let catalog = config.catalog.clone();
         let public = catalog.public();
         let llm = llm_translator(&config, &catalog);
         AppState {
             inner: Arc::new(Inner {
                 source,
+                read_source,
+                metrics,
                 store,
                 keys,
                 catalog_json: public.canonical_json(),
@@ -113,9 +141,25 @@ impl AppState {
         &self.inner.catalog_json
     }
 
-    /// The vendor's database the extracts read.
+    /// The vendor's database: its tenant registry, and its extracts
+    /// unless a read replica serves them.
     pub fn source(&self) -> &DataSource {
         &self.inner.source
+    }
+
+    /// The read replica extracts are read from, when there is one.
+    pub fn read_source(&self) -> Option<&DataSource> {
+        self.inner.read_source.as_ref()
+    }
+
+    /// Where extracts are read: the read replica, else the source.
+    pub fn extract_source(&self) -> &DataSource {
+        self.read_source().unwrap_or(&self.inner.source)
+    }
+
+    /// The server's metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
     }
 
     /// The catalog's schema hash.
@@ -207,14 +251,17 @@ impl AppState {
             .extracts
             .get_or_build(tenant, privacy, || async {
                 let started = std::time::Instant::now();
-                let extract = build_extract(
+                let build = self.inner.metrics.extract_build();
+                let built = build_extract(
                     &self.inner.catalog,
-                    &self.inner.source,
+                    self.extract_source(),
                     tenant,
                     privacy,
                     &self.inner.keys.pseudonym_key,
                 )
-                .await?;
+                .await;
+                build.finish(built.as_ref().err().map(ExtractError::code));
+                let extract = built?;
                 tracing::info!(
                     tenant,
                     privacy = privacy.as_str(),

@@ -172,6 +172,14 @@ pub enum Store {
 }
 
 impl Store {
+    /// Its connections, for the metrics.
+    pub fn connections(&self) -> &crate::metrics::DbConnections {
+        match self {
+            Store::Sqlite(s) => s.connections(),
+            Store::Postgres(p) => p.connections(),
+        }
+    }
+
     /// Brings the state tables up to date: each versioned migration once.
     pub async fn migrate_state(&self) -> Result<(), StoreError> {
         match self {

@@ -7,6 +7,7 @@
 use slicewise_core::wire::PublicKey;
 use tokio_postgres::Client;
 
+use crate::metrics::{Counted, DbConnections};
 use crate::pg::{app_connect, connect, ensure_role, APP_ROLE};
 use crate::store::{
     full_window, AuditFilter, AuditRecord, Feedback, KeyPublication, RateLimit, RateWindows,
@@ -77,6 +78,8 @@ pub struct PgStore {
     url: String,
     /// A development setup: a superuser or `BYPASSRLS` login is allowed.
     allow_privileged: bool,
+    /// Its connections, for the metrics.
+    connections: DbConnections,
 }
 
 impl PgStore {
@@ -86,6 +89,7 @@ impl PgStore {
         PgStore {
             url: url.into(),
             allow_privileged: false,
+            connections: DbConnections::default(),
         }
     }
 
@@ -106,8 +110,19 @@ impl PgStore {
     }
 
     /// A connection as the server works (see `pg::app_connect`).
-    async fn app_client(&self) -> Result<Client, StoreError> {
-        Ok(app_connect(&self.url, self.allow_privileged).await?)
+    async fn app_client(&self) -> Result<Counted<Client>, StoreError> {
+        match app_connect(&self.url, self.allow_privileged).await {
+            Ok(client) => Ok(self.connections.opened(client)),
+            Err(e) => {
+                self.connections.failed();
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Its connections (clones of the store share them).
+    pub fn connections(&self) -> &DbConnections {
+        &self.connections
     }
 
     /// Brings the state tables up to date in Slicewise's schema (as the

@@ -12,6 +12,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use slicewise_core::wire::PublicKey;
 
+use crate::metrics::DbConnections;
 use crate::store::{
     full_window, AuditFilter, AuditRecord, Feedback, KeyPublication, RateLimit, RateWindows,
     Reservation, StoreError, TokenMint,
@@ -67,12 +68,17 @@ const RELEASE: &str = "UPDATE rate_windows SET
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     path: PathBuf,
+    /// Its connections, for the metrics.
+    connections: DbConnections,
 }
 
 impl SqliteStore {
     /// A store over an existing file (it is opened per operation).
     pub fn new(path: impl Into<PathBuf>) -> SqliteStore {
-        SqliteStore { path: path.into() }
+        SqliteStore {
+            path: path.into(),
+            connections: DbConnections::default(),
+        }
     }
 
     /// Creates the file (and its folder) when missing and brings its state
@@ -83,12 +89,20 @@ impl SqliteStore {
             std::fs::create_dir_all(dir).map_err(|e| StoreError(e.to_string()))?;
         }
         migrate(&mut Connection::open(&path)?)?;
-        Ok(SqliteStore { path })
+        Ok(SqliteStore {
+            path,
+            connections: DbConnections::default(),
+        })
     }
 
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Its connections (clones of the store share them).
+    pub fn connections(&self) -> &DbConnections {
+        &self.connections
     }
 
     fn open(path: &Path) -> Result<Connection, StoreError> {
@@ -106,8 +120,15 @@ impl SqliteStore {
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let path = self.path.clone();
+        let connections = self.connections.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = Self::open(&path)?;
+            let mut conn = match Self::open(&path) {
+                Ok(conn) => connections.opened(conn),
+                Err(e) => {
+                    connections.failed();
+                    return Err(e);
+                }
+            };
             f(&mut conn)
         })
         .await
