@@ -1883,6 +1883,12 @@ fn entities_with_rows_that_refer_to_them_are_a_semi_join() {
         sql.contains("FROM invoices WHERE company_id IS NOT NULL AND status = 'past_due'"),
         "{sql}"
     );
+    // What the other rows lack is no semi-join: "no events" is not users
+    // with an event of no type.
+    assert!(!matches!(
+        translate("users with no events", None, &saas(), &ctx()),
+        Translation::Answer(a) if a.sql.contains(" IN (SELECT user_id FROM events")
+    ));
     // A period of the other rows is not the entities' own: refused.
     assert!(!matches!(
         translate(

@@ -280,7 +280,15 @@ impl Plan {
     /// client, a client names no account): it keeps the base rows that have
     /// such a row (a semi-join), never a share's part or whole.
     pub(super) fn held_by_other_rows(&self, f: &Filter, base: &str, catalog: &Catalog) -> bool {
-        self.share_of.is_none()
+        // What the other rows are said to be, never what they lack: "users
+        // with no events" is no user with an event of no type.
+        let said = matches!(
+            f,
+            Filter::In { negated: false, .. }
+                | Filter::Cmp { .. }
+                | Filter::State { negated: false, .. }
+        );
+        said && self.share_of.is_none()
             && f.rows(catalog).is_some_and(|t| {
                 t != base
                     && catalog.relationship(base, &t).is_none()
