@@ -1976,3 +1976,34 @@ fn a_state_phrase_a_snapshot_figure_shares_is_that_figure_at_a_date() {
     assert!(saas_answer("paying subscriptions by billing cycle")
         .contains("FROM subscriptions WHERE status IN ('active', 'past_due')"));
 }
+
+#[test]
+fn how_long_rows_last_is_the_time_from_their_date_to_the_date_that_ends_them() {
+    // Refused before ("last", "stay" unknown; "days" with no duration).
+    let sql = saas_answer("how long do churned subscriptions last on average, in days");
+    assert_eq!(
+        sql,
+        "SELECT AVG((DATE_PART('epoch', CAST(canceled_on AS TIMESTAMP)) - DATE_PART('epoch', CAST(started_on AS TIMESTAMP))) / 86400.0) AS avg_days_to_canceled FROM subscriptions WHERE canceled_on IS NOT NULL AND status = 'canceled'"
+    );
+    // A state of the rows names the end; "open" after "stay" is no state.
+    let sql = banking_answer("on average, how many days did closed accounts stay open?");
+    assert!(
+        sql.contains("CAST(closed_on AS TIMESTAMP)) - DATE_PART('epoch', CAST(opened_on"),
+        "{sql}"
+    );
+    assert!(!sql.contains("closed_on IS NULL"), "{sql}");
+    // Months and years are units where asked for one, never a bucket there.
+    let sql = banking_answer("average savings account lifetime in months");
+    assert!(
+        sql.contains("/ 2629746.0) AS avg_months_to_closed"),
+        "{sql}"
+    );
+    assert!(!sql.contains("GROUP BY"), "{sql}");
+    // Two dates that could end the rows and none named: refused.
+    assert!(!matches!(
+        translate("how long do users last", None, &saas(), &ctx()),
+        Translation::Answer(_)
+    ));
+    // "last month" stays a period.
+    assert!(!saas_answer("subscriptions started last month").contains("AVG("));
+}

@@ -632,6 +632,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     if let Some(s) = super::span::scan(words, texts, &mut used, catalog) {
         p.plan.measures.push(s.measure);
         p.plan.unit = s.unit;
+        p.plan.filters.extend(s.states);
     }
     match units::scan(words, texts, &mut used, catalog) {
         Ok(Some(unit)) => p.plan.unit = Some(unit),

@@ -7,7 +7,7 @@
 use super::lexicon::{Kw, Lex, Word};
 use super::plan::{Filter, Measure};
 use super::read::is_filler;
-use super::units::{unit_of, TimeUnit};
+use super::units::{unit_asked, unit_of, TimeUnit};
 use super::words::{entries, Entry};
 use crate::catalog::{Catalog, TableDef};
 
@@ -16,6 +16,8 @@ use crate::catalog::{Catalog, TableDef};
 pub(super) struct SpanRead {
     pub measure: Measure,
     pub unit: Option<TimeUnit>,
+    /// States the rows were named by ("churned subscriptions").
+    pub states: Vec<Filter>,
 }
 
 /// Finds "<unit|time|long> ... to|until <verb>" and marks its words used.
@@ -93,23 +95,184 @@ pub(super) fn scan(
             used[k] = true;
         }
         // "how long does it take to pay, in hours": the unit asked.
-        let asked =
-            (1..n).find(|&k| !used[k] && words[k - 1].is(Kw::In) && unit_of(&texts[k]).is_some());
-        let unit = match (unit, asked) {
-            (Some(u), _) => Some(u),
-            (None, Some(k)) => {
-                used[k - 1] = true;
-                used[k] = true;
-                unit_of(&texts[k])
-            }
-            (None, None) => None,
-        };
+        let unit = unit.or_else(|| asked_unit(words, texts, used));
         return Some(SpanRead {
             measure: Measure::Span { table, start, end },
             unit,
+            states: Vec::new(),
         });
     }
-    None
+    lasting(words, texts, used, catalog)
+}
+
+/// "..., in days", "in months": the unit asked, its words marked used.
+fn asked_unit(words: &[Word], texts: &[String], used: &mut [bool]) -> Option<TimeUnit> {
+    let k = (1..words.len())
+        .find(|&k| !used[k] && words[k - 1].is(Kw::In) && unit_asked(&texts[k]).is_some())?;
+    used[k - 1] = true;
+    used[k] = true;
+    unit_asked(&texts[k])
+}
+
+/// Verbs of how long rows last: "how long do subscriptions last", "how
+/// many days did closed accounts stay open".
+const LAST: &[&str] = &[
+    "last", "lasts", "lasted", "stay", "stays", "stayed", "remain", "remains", "remained", "live",
+    "lives", "lived", "survive", "survives", "survived",
+];
+
+/// Nouns of how long a row lasted: "average subscription length".
+const LENGTH: &[&str] = &["length", "lifetime", "lifespan", "duration", "tenure"];
+
+/// What may follow such a verb: "stay open", "remain active".
+const STILL: &[&str] = &["open", "opened", "active", "alive", "live", "around"];
+
+/// How long rows last: from their own date to the one date that ends them,
+/// over the rows that have it. "how long do churned subscriptions last, in
+/// days", "on average, how many days did closed accounts stay open",
+/// "average subscription length". The end is the date a state of the named
+/// rows reads ("closed": `closed_on IS NOT NULL`), else the table's one
+/// other time column; with several and none named, nothing is read.
+fn lasting(
+    words: &[Word],
+    texts: &[String],
+    used: &mut [bool],
+    catalog: &Catalog,
+) -> Option<SpanRead> {
+    let n = words.len();
+    // The rows: one table, said by its word, a state, or a value of its
+    // own ("savings accounts", left to be read as its filter).
+    let rows_of = |w: &Word| -> Option<(String, Option<String>)> {
+        w.lexes().iter().find_map(|l| match l {
+            Lex::Table(t) => Some((t.clone(), None)),
+            Lex::State(s) => super::plan::state_table(s, catalog).map(|t| (t, Some(s.clone()))),
+            _ => None,
+        })
+    };
+    let value_of = |w: &Word| -> Option<String> {
+        match w.lexes().first() {
+            Some(Lex::Value(c, _)) => Some(c.table.clone()),
+            _ => None,
+        }
+    };
+    let noun = (1..n).find(|&k| {
+        !used[k]
+            && LENGTH.contains(&texts[k].as_str())
+            && (rows_of(&words[k - 1]).is_some() || value_of(&words[k - 1]).is_some())
+    });
+    let verb = (0..n).find(|&k| {
+        !used[k]
+            && LAST.contains(&texts[k].as_str())
+            // "last month" is a period.
+            && !words.get(k + 1).is_some_and(|w| {
+                w.lexes().iter().any(|l| matches!(l, Lex::Grain(_) | Lex::Number(_)))
+                    || matches!(w, Word::Year(_) | Word::Quarter(_))
+            })
+    });
+    // "long" is filler elsewhere ("how long"): read here all the same.
+    let opener = (0..n).find(|&i| {
+        !used[i] && unit_of(&texts[i]).is_some()
+            || matches!(texts[i].as_str(), "long" | "how long" | "time")
+    });
+    let at = match (noun, verb, opener) {
+        (Some(k), _, _) => k,
+        (None, Some(k), Some(i)) if i < k => k,
+        _ => return None,
+    };
+    // "stay open": the word after the verb says it, no state of the rows.
+    let still = (at + 1 < n && STILL.contains(&texts[at + 1].as_str())).then_some(at + 1);
+    let rows: Vec<(usize, String, Option<String>)> = (0..n)
+        .filter(|&k| !used[k] && k != at && Some(k) != still)
+        .filter_map(|k| rows_of(&words[k]).map(|(t, s)| (k, t, s)))
+        .collect();
+    let valued: Vec<String> = (0..n)
+        .filter(|&k| !used[k] && k != at && Some(k) != still)
+        .filter_map(|k| value_of(&words[k]))
+        .collect();
+    let table = rows
+        .first()
+        .map(|(_, t, _)| t.clone())
+        .or_else(|| valued.first().cloned())?;
+    if rows.iter().any(|(_, t, _)| *t != table) || valued.iter().any(|t| *t != table) {
+        return None;
+    }
+    let def = catalog.table(&table)?;
+    let start = def.time_column.clone()?;
+    let states: Vec<String> = rows.iter().filter_map(|(_, _, s)| s.clone()).collect();
+    // The date a state of the rows reads, else the one other time column.
+    let read_by_state = states.iter().find_map(|s| {
+        let cond = &catalog.states.iter().find(|d| d.name == *s)?.condition;
+        let mut dates = def.date_columns().filter(|c| {
+            c.name != start
+                && cond
+                    .split(|ch: char| !ch.is_alphanumeric() && ch != '_')
+                    .any(|w| w == c.name)
+        });
+        let first = dates.next()?;
+        dates.next().is_none().then(|| first.name.clone())
+    });
+    let others: Vec<&str> = def.all_time_columns().filter(|c| *c != start).collect();
+    let end = match (read_by_state, others.as_slice()) {
+        (Some(e), _) => e,
+        (None, [one]) => one.to_string(),
+        _ => return None,
+    };
+    used[at] = true;
+    if let Some(k) = still {
+        used[k] = true;
+    }
+    for (k, _, _) in &rows {
+        used[*k] = true;
+    }
+    let mut unit = None;
+    if let Some(i) = opener {
+        used[i] = true;
+        unit = unit_of(&texts[i]);
+    }
+    if let Some(u) = asked_unit(words, texts, used) {
+        unit = unit.or(Some(u));
+    }
+    // "last before cancelling": the verb of the end, said again.
+    let of_rows = |w: &Word| {
+        w.lexes().iter().any(|l| match l {
+            Lex::Verb(m) | Lex::Metric(m) => catalog.metric(m).is_some_and(|d| d.table == table),
+            Lex::State(s) => {
+                super::plan::state_table(s, catalog).as_deref() == Some(table.as_str())
+            }
+            _ => false,
+        })
+    };
+    if at + 2 < n
+        && matches!(texts[at + 1].as_str(), "before" | "until" | "till")
+        && of_rows(&words[at + 2])
+    {
+        used[at + 1] = true;
+        used[at + 2] = true;
+    }
+    // "..., average days": a unit said on its own, not a bucket ("by day").
+    if let Some(k) = (0..n).find(|&k| {
+        !used[k]
+            && unit_of(&texts[k]).is_some()
+            && (k == 0 || !words[k - 1].is(Kw::By) && words[k - 1].number().is_none())
+    }) {
+        used[k] = true;
+        unit = unit.or_else(|| unit_of(&texts[k]));
+    }
+    Some(SpanRead {
+        measure: Measure::Span {
+            table: table.clone(),
+            start,
+            end,
+        },
+        unit,
+        states: states
+            .into_iter()
+            .map(|name| Filter::State {
+                name,
+                negated: false,
+            })
+            .collect(),
+    })
 }
 
 /// The one table of `tables` whose rows a verb dates: (table, its own date,

@@ -20,6 +20,23 @@ const UNITS: [(&str, u64); 5] = [
     ("week", 604_800),
 ];
 
+/// Months and years as long as they are on average (a Gregorian year of
+/// 365.2425 days): a duration's unit only where one is asked for ("in
+/// months"); elsewhere the words are calendar buckets and periods.
+const LONG_UNITS: [(&str, u64); 2] = [("month", 2_629_746), ("year", 31_556_952)];
+
+/// The unit asked for after "in": "in days", "in months", "in years".
+pub fn unit_asked(word: &str) -> Option<TimeUnit> {
+    unit_of(word).or_else(|| {
+        let w = word.trim().to_lowercase();
+        let w = w.strip_suffix('s').unwrap_or(&w);
+        LONG_UNITS
+            .iter()
+            .find(|(n, _)| *n == w)
+            .map(|&(name, seconds)| TimeUnit { name, seconds })
+    })
+}
+
 /// The unit a word or a catalog format names ("days", "hour", "hours").
 pub fn unit_of(word: &str) -> Option<TimeUnit> {
     let w = word.trim().to_lowercase();
@@ -104,7 +121,13 @@ pub fn scan(
     };
     let mut found = None;
     for i in 0..words.len() {
-        let Some(unit) = unit_of(&texts[i]) else {
+        let asked = i > 0 && words[i - 1].is(Kw::In);
+        let unit = if asked {
+            unit_asked(&texts[i])
+        } else {
+            unit_of(&texts[i])
+        };
+        let Some(unit) = unit else {
             continue;
         };
         // "last week", "the last 30 days", "2 weeks ago": a period, not
