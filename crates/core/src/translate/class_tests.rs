@@ -2007,3 +2007,18 @@ fn how_long_rows_last_is_the_time_from_their_date_to_the_date_that_ends_them() {
     // "last month" stays a period.
     assert!(!saas_answer("subscriptions started last month").contains("AVG("));
 }
+
+#[test]
+fn typos_of_plurals_and_dropped_vowels_are_repaired_never_short_words_by_their_stem() {
+    let spend = banking_answer("total card spend last month");
+    assert_eq!(banking_answer("totl card spnd lst month"), spend);
+    assert_eq!(
+        banking_answer("top 5 spending categoires this year"),
+        banking_answer("top 5 spending categories this year")
+    );
+    // "base" is no typo of "cases" (a synonym of conversations).
+    assert!(!matches!(
+        translate("split of our customer base by company size", None, &saas(), &ctx()),
+        Translation::Answer(a) if a.sql.contains("conversations")
+    ));
+}

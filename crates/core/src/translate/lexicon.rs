@@ -324,6 +324,11 @@ pub fn is_past_form(text: &str) -> bool {
 }
 
 /// A crude English stemmer: enough to merge plurals and common suffixes.
+/// A word without its vowels: what a hurried typist keeps ("spnd").
+fn consonants(word: &str) -> String {
+    word.chars().filter(|c| !"aeiou".contains(*c)).collect()
+}
+
 pub fn stem(word: &str) -> String {
     let w = word;
     let n = w.chars().count();
@@ -602,17 +607,31 @@ impl Vocabulary {
                 // A letter left out is the likeliest typo: at the same
                 // distance, a word no shorter than the typo wins ("opend"
                 // is "opened", not "open").
-                let mut best: Option<((usize, bool), &String)> = None;
+                let mut best: Option<((usize, bool, bool), &String)> = None;
                 let mut tie = false;
+                // "categoires" is "categories": a long plural typed wrong is
+                // compared by its stem too (a short word never: "base" is
+                // no "cases").
+                let typed_stem = (t.ends_with('s') && t.chars().count() >= 6).then(|| stem(t));
                 for cand in &self.content_tokens {
-                    let d = edit_distance(t, cand, max);
+                    let d = edit_distance(t, cand, max).min(
+                        typed_stem
+                            .as_ref()
+                            .map_or(usize::MAX, |ts| edit_distance(ts, &stem(cand), max)),
+                    );
                     // A short word never absorbs a longer one ("opend" is
                     // no typo of "open").
                     let shorter = cand.chars().count() < t.chars().count();
                     if d > max || shorter && cand.chars().count() < 5 {
                         continue;
                     }
-                    let score = (d, cand.chars().count() < t.chars().count());
+                    // At the same distance, the word whose consonants the
+                    // typo keeps ("spnd": "spend", not "send").
+                    let score = (
+                        d,
+                        cand.chars().count() < t.chars().count(),
+                        consonants(cand) != consonants(t),
+                    );
                     match best {
                         Some((bs, b)) if score == bs && stem(b) != stem(cand) => tie = true,
                         Some((bs, _)) if score >= bs => {}
