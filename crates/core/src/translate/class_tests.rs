@@ -2022,3 +2022,16 @@ fn typos_of_plurals_and_dropped_vowels_are_repaired_never_short_words_by_their_s
         Translation::Answer(a) if a.sql.contains("conversations")
     ));
 }
+
+#[test]
+fn days_from_the_rows_to_a_verbs_date_read_the_rows_own_date() {
+    assert_eq!(
+        saas_answer("average days from invoice to payment"),
+        saas_answer("average days to pay an invoice")
+    );
+    // Another date after "from" is not the rows' own: never read as it.
+    assert!(!matches!(
+        translate("days from due date to payment", None, &saas(), &ctx()),
+        Translation::Answer(a) if a.sql.contains("issued_on")
+    ));
+}

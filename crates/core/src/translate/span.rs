@@ -51,9 +51,11 @@ pub(super) fn scan(
         let mut j = i + 1;
         // "days does it take customers to settle": who takes it, between.
         let subject = |w: &Word| w.lexes().iter().any(|l| matches!(l, Lex::Table(_)));
+        // "days from invoice to payment": the rows' own date, said.
+        let from = |w: &Word| w.is(Kw::From);
         while j < n
             && joined(&texts[j]).is_none()
-            && (is_filler(&words[j]) || is_take(&texts[j]) || subject(&words[j]))
+            && (is_filler(&words[j]) || is_take(&texts[j]) || subject(&words[j]) || from(&words[j]))
         {
             j += 1;
         }
