@@ -2035,3 +2035,14 @@ fn days_from_the_rows_to_a_verbs_date_read_the_rows_own_date() {
         Translation::Answer(a) if a.sql.contains("issued_on")
     ));
 }
+
+#[test]
+fn a_determiner_inside_a_catalog_phrase_changes_nothing() {
+    // "paid after their due date" was refused ("due date" unaccounted).
+    let sql = saas_answer("how many invoices issued in 2025 were paid after their due date");
+    assert!(sql.contains("paid_on > due_on"), "{sql}");
+    assert_eq!(
+        saas_answer("invoices paid after the due date"),
+        saas_answer("invoices paid after due date")
+    );
+}

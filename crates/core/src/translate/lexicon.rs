@@ -435,7 +435,7 @@ impl Vocabulary {
         for st in &catalog.states {
             for phrase in std::iter::once(&st.name).chain(&st.synonyms) {
                 voc.add(phrase, Lex::State(st.name.clone()), true);
-                voc.state_phrases.insert(tokenize(phrase).join(" "));
+                voc.state_phrases.insert(plain_surface(&tokenize(phrase)));
             }
         }
         for t in &catalog.tables {
@@ -566,7 +566,7 @@ impl Vocabulary {
             self.known_tokens.insert(stem(t));
         }
         self.longest = self.longest.max(tokens.len());
-        let surface = self.surfaces.entry(tokens.join(" ")).or_default();
+        let surface = self.surfaces.entry(plain_surface(&tokens)).or_default();
         if !surface.contains(&lex) {
             surface.push(lex.clone());
         }
@@ -667,7 +667,8 @@ impl Vocabulary {
         let mut i = 0;
         while i < tokens.len() {
             let mut matched = false;
-            let max = self.longest.min(tokens.len() - i);
+            // Determiners inside a phrase make it longer than the catalog's.
+            let max = (self.longest + 2).min(tokens.len() - i);
             // "which product sold the most": after "which", a table word
             // names the rows ranked, even where a longer phrase starts with it.
             // "which 5 products sold the most": a number may stand between.
@@ -716,7 +717,7 @@ impl Vocabulary {
                     continue;
                 }
                 if let Some(lexes) = self.phrases.get(&key_of(&tokens[i..i + len])) {
-                    let surface = tokens[i..i + len].join(" ");
+                    let surface = plain_surface(&tokens[i..i + len]);
                     let exact_state = self.state_phrases.contains(&surface);
                     let mut lexes: Vec<Lex> = lexes
                         .iter()
@@ -780,7 +781,36 @@ const QUESTION_WORDS: [&str; 12] = [
 ];
 
 fn key_of(tokens: &[String]) -> String {
-    tokens.iter().map(|t| stem(t)).collect::<Vec<_>>().join(" ")
+    plain(tokens)
+        .iter()
+        .map(|t| stem(t))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Words inside a phrase that change nothing of what it names: "paid
+/// after their due date" is the catalog's "paid after due date".
+const INNER_DETERMINERS: &[&str] = &["the", "their", "its", "his", "her", "our", "your", "my"];
+
+/// A phrase's tokens without the determiners inside it (its first and
+/// last word always kept).
+fn plain(tokens: &[String]) -> Vec<&String> {
+    let last = tokens.len().saturating_sub(1);
+    tokens
+        .iter()
+        .enumerate()
+        .filter(|&(i, t)| i == 0 || i == last || !INNER_DETERMINERS.contains(&t.as_str()))
+        .map(|(_, t)| t)
+        .collect()
+}
+
+/// A phrase as written, without the determiners inside it.
+fn plain_surface(tokens: &[String]) -> String {
+    plain(tokens)
+        .iter()
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Numbers, years, quarters and ISO dates; anything else is unknown.
