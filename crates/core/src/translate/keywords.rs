@@ -518,13 +518,9 @@ fn absence(
             .map(|d| (d.table.clone(), d.filter.as_ref().map(|_| d.name.clone()))),
         _ => None,
     });
-    // "companies without users": a table's name is its rows, not its label.
-    let column = column.filter(|c| {
-        !lexes.contains(&Lex::Table(c.table.clone()))
-            || catalog
-                .table(&c.table)
-                .is_some_and(|t| t.label_column.as_deref() != Some(c.column.as_str()))
-    });
+    // "companies without users", "users with no events": a table's name is
+    // its rows, not its label or another of its columns.
+    let column = column.filter(|c| !lexes.contains(&Lex::Table(c.table.clone())));
     let filter = match (column, linked) {
         (Some(col), _) => Filter::Null {
             col,
