@@ -2046,3 +2046,22 @@ fn a_determiner_inside_a_catalog_phrase_changes_nothing() {
         saas_answer("invoices paid after due date")
     );
 }
+
+#[test]
+fn entities_with_no_rows_of_a_value_keep_only_those_rows_absent() {
+    // Refused before ("with no" unknown; a value after "no" was left to
+    // be negated on the entities themselves).
+    assert_eq!(
+        saas_answer("companies with no urgent tickets"),
+        "SELECT COUNT(*) AS companies FROM companies WHERE company_id NOT IN (SELECT company_id FROM conversations WHERE company_id IS NOT NULL AND priority = 'urgent')"
+    );
+    assert_eq!(
+        banking_answer("how many clients have no savings account"),
+        banking_answer("clients without a savings account")
+    );
+    // A value of the rows themselves is still negated on them.
+    assert_eq!(
+        answer("orders without refunds"),
+        "SELECT COUNT(*) AS orders FROM orders WHERE status <> 'refunded'"
+    );
+}

@@ -440,14 +440,22 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
             ),
         ),
         // Checked before rendering: `table` links to the base table.
-        Filter::Without { table, within, of } => {
+        Filter::Without {
+            table,
+            within,
+            of,
+            being,
+        } => {
             let base = &ctx.base;
             let link = ctx.catalog.relationship(table, base);
             // "products not sold": only the rows the verb's figure counts.
             let figure = of.as_deref().and_then(|m| ctx.catalog.metric(m));
-            let kept = figure
+            let mut kept = figure
                 .and_then(|d| d.filter.as_deref())
                 .map_or(String::new(), |f| format!(" AND {f}"));
+            for (c, v) in being {
+                kept.push_str(&format!(" AND {} = {}", c.column, quote(v)));
+            }
             let (dated, when) = match within {
                 Some((column, period)) => {
                     let is_date =
@@ -469,6 +477,15 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
                 None => "FALSE".into(),
             };
             let words = figure.map_or_else(|| table_words(table), |d| d.label.to_lowercase());
+            let words = if being.is_empty() {
+                words
+            } else {
+                let said: Vec<String> = being
+                    .iter()
+                    .map(|(c, v)| format!("{} {v}", column_words(c, ctx.catalog)))
+                    .collect();
+                format!("{words} with {}", said.join(", "))
+            };
             (sql, format!("without {words}{when}"))
         }
     }

@@ -477,6 +477,44 @@ const EMPTY_WORDS: [&str; 8] = [
     "yet",
 ];
 
+/// Absent rows' table, their values, and the last word read.
+type AbsentValues = (String, Vec<(Col, String)>, usize);
+
+/// The values said of absent rows from word `j` on ("no urgent tickets",
+/// "without a savings account"): their table, the values, and the last
+/// word read (the table's own word after them, when said). Only when the
+/// rows link to a table named before the absence word `i`; else `None`
+/// (the value is negated on the rows themselves: "orders without
+/// refunds").
+fn absent_values(i: usize, j: usize, words: &[Word], catalog: &Catalog) -> Option<AbsentValues> {
+    let mut being: Vec<(Col, String)> = Vec::new();
+    let mut k = j;
+    while let Some(Lex::Value(c, v)) = words.get(k).and_then(|w| w.lexes().first()) {
+        being.push((c.clone(), v.clone()));
+        k += 1;
+    }
+    let table = being.first()?.0.table.clone();
+    if being.iter().any(|(c, _)| c.table != table) {
+        return None;
+    }
+    let own_word = words
+        .get(k)
+        .is_some_and(|w| w.lexes().contains(&Lex::Table(table.clone())));
+    let last = if own_word { k } else { k - 1 };
+    let linked_before = words[..i].iter().any(|w| {
+        // The rows by their word, a count of them, or a value of theirs
+        // ("credit card accounts").
+        w.lexes().iter().any(|l| {
+            let rows = match l {
+                Lex::Value(c, _) => Some(c.table.clone()),
+                _ => super::read::rows_named_by(l, catalog),
+            };
+            rows.is_some_and(|e| e != table && catalog.relationship(&table, &e).is_some())
+        })
+    });
+    linked_before.then_some((table, being, last))
+}
+
 /// "no industry set" (an empty column), "clients with no account" (no row
 /// of a linked table refers to them), "customers who never ordered" (the
 /// table a verb's figure counts): the filter, and its words marked used.
@@ -503,6 +541,21 @@ fn absence(
     else {
         return false;
     };
+    // "companies with no urgent tickets", "clients without a savings
+    // account": values of rows that link to rows named before; only those
+    // rows count as absent.
+    if let Some((table, being, last)) = absent_values(i, j, words, catalog) {
+        for u in used.iter_mut().take(last + 1).skip(i) {
+            *u = true;
+        }
+        p.plan.filters.push(Filter::Without {
+            table,
+            within: None,
+            of: None,
+            being,
+        });
+        return true;
+    }
     let lexes = words[j].lexes();
     if lexes.iter().any(|l| matches!(l, Lex::Value(..))) {
         return false;
@@ -530,6 +583,7 @@ fn absence(
             table,
             within: None,
             of,
+            being: Vec::new(),
         },
         (None, None) => return false,
     };

@@ -123,6 +123,9 @@ pub enum Filter {
         /// The figure whose verb named the rows ("not sold": units sold):
         /// only its rows count (completed orders).
         of: Option<String>,
+        /// Values those rows have ("companies with no urgent tickets":
+        /// only urgent ones count).
+        being: Vec<(Col, String)>,
     },
     /// "Jane Smith": a label equal to a typed name, case aside.
     Named { col: Col, name: String },
