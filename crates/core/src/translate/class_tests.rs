@@ -2059,6 +2059,13 @@ fn entities_with_no_rows_of_a_value_keep_only_those_rows_absent() {
         banking_answer("how many clients have no savings account"),
         banking_answer("clients without a savings account")
     );
+    // A value said after the absent rows is theirs too, never a second
+    // condition that the entities have such rows (always nobody).
+    assert_eq!(
+        answer("customers with no orders from the mobile app"),
+        "SELECT COUNT(*) AS customers FROM customers WHERE customer_id NOT IN (SELECT customer_id FROM orders WHERE customer_id IS NOT NULL AND channel = 'mobile')"
+    );
+    assert!(refused("customers with no orders over 500"));
     // A value of the rows themselves is still negated on them.
     assert_eq!(
         answer("orders without refunds"),

@@ -128,6 +128,7 @@ pub(super) fn complete(
             plan.measures = vec![Measure::Rows(c.table.clone())];
         }
     }
+    absent_rows_values(&mut plan, catalog)?;
     let base = base_table(&plan, catalog)?;
     // "revenue from customers who signed up in 2025": the period dates the
     // linked rows; the measured ones keep any date.
@@ -517,6 +518,61 @@ fn base_table(plan: &Plan, catalog: &Catalog) -> Result<String, Translation> {
         ));
     }
     Ok(base)
+}
+
+/// "customers with no orders from the mobile app": a value said of the rows
+/// said absent is theirs (only mobile orders count as absent), never a
+/// second condition that the entities have such rows.
+fn absent_rows_values(plan: &mut Plan, catalog: &Catalog) -> Pass {
+    let absent: Vec<String> = plan
+        .filters
+        .iter()
+        .filter_map(|f| match f {
+            Filter::Without { table, .. } => Some(table.clone()),
+            _ => None,
+        })
+        .collect();
+    for t in absent {
+        let mut values: Vec<(Col, String)> = Vec::new();
+        let mut doubtful = false;
+        plan.filters.retain(|f| match f {
+            Filter::In {
+                col,
+                values: v,
+                negated: false,
+            } if col.table == t => {
+                match v.as_slice() {
+                    [one] => values.push((col.clone(), one.clone())),
+                    _ => doubtful = true,
+                }
+                false
+            }
+            Filter::Cmp { col, .. } | Filter::Null { col, .. } | Filter::In { col, .. }
+                if col.table == t =>
+            {
+                doubtful = true;
+                true
+            }
+            _ => true,
+        });
+        if doubtful {
+            return Err(unsupported(
+                catalog,
+                format!(
+                    "I can keep what has no {t} of one kind (\"with no web {t}\"), not of several kinds or past a number.",
+                    t = table_words(&t)
+                ),
+            ));
+        }
+        for f in plan.filters.iter_mut() {
+            if let Filter::Without { table, being, .. } = f {
+                if *table == t {
+                    being.extend(values.iter().cloned());
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A table named with no role in the plan: "revenue of product A".
