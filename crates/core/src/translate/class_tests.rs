@@ -2072,3 +2072,15 @@ fn entities_with_no_rows_of_a_value_keep_only_those_rows_absent() {
         "SELECT COUNT(*) AS orders FROM orders WHERE status <> 'refunded'"
     );
 }
+
+#[test]
+fn which_rows_a_value_names_lists_them_as_which_table_does() {
+    // A count before: "which" asked for the accounts themselves.
+    let sql = banking_answer("which savings accounts are dormant");
+    assert!(sql.contains("GROUP BY account_id"), "{sql}");
+    assert!(
+        sql.contains("product = 'savings' AND status = 'dormant'"),
+        "{sql}"
+    );
+    assert!(banking_answer("how many savings accounts are dormant").starts_with("SELECT COUNT(*)"));
+}

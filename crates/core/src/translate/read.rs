@@ -136,6 +136,21 @@ fn verb_of_subject(p: &mut Parsed, metric: &str, verb: &str, ranked: bool, catal
     p.verb_measure |= !how_many;
 }
 
+/// The group that lists a table's rows: by its name column, else by its
+/// key where other rows refer to it (as `keywords::key_group` reads "by
+/// account").
+fn rows_group(table: &str, catalog: &Catalog) -> Option<Group> {
+    let t = catalog.table(table)?;
+    match &t.label_column {
+        Some(l) => Some(Group::Dim(Col::new(table, l))),
+        None => super::keywords::key_group(
+            &Word::Known(vec![Lex::Table(table.to_string())]),
+            false,
+            catalog,
+        ),
+    }
+}
+
 /// The table whose rows one meaning of a word names: the table's own word,
 /// or a count of its rows ("how many clients" names the clients).
 pub(super) fn rows_named_by(l: &Lex, catalog: &Catalog) -> Option<String> {
@@ -971,6 +986,13 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     || is_plural(&texts[i]) && !is_plural(&value.to_lowercase())
                 {
                     p.value_names_rows = true;
+                }
+                // "which savings accounts are dormant": the rows the value
+                // names are listed, as "which accounts" lists them.
+                if prev_kw == Some(Kw::Which) && p.value_names_rows {
+                    if let Some(g) = rows_group(&col.table, catalog) {
+                        push_group(&mut p.plan.groups, g);
+                    }
                 }
                 add_value(&mut p.plan.filters, col.clone(), value, st.negate_next);
                 st.negate_next = false;
