@@ -2084,3 +2084,13 @@ fn which_rows_a_value_names_lists_them_as_which_table_does() {
     );
     assert!(banking_answer("how many savings accounts are dormant").starts_with("SELECT COUNT(*)"));
 }
+
+#[test]
+fn possession_verbs_are_have_not_a_noun_their_stem_shares() {
+    // "hold" was the balances table ("holdings").
+    assert_eq!(
+        banking_answer("how many clients hold more than 2 accounts"),
+        banking_answer("how many clients have more than 2 accounts")
+    );
+    assert!(banking_answer("total holdings at the end of last month").contains("FROM balances"));
+}

@@ -728,8 +728,11 @@ impl Vocabulary {
                         lexes.sort_by_key(|l| !exact.contains(l));
                         // "opened" is a filler verb, not the value "open"
                         // its stem shares.
+                        // "hold" is a possession verb, not the "holdings"
+                        // its stem shares: a filler said as written keeps
+                        // only the meanings said as written.
                         if exact.contains(&Lex::Filler) {
-                            lexes.retain(|l| exact.contains(l) || !matches!(l, Lex::Value(..)));
+                            lexes.retain(|l| exact.contains(l));
                         }
                     }
                     // "orders at all" is no "ordered at": a date column's
