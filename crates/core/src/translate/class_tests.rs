@@ -2094,3 +2094,34 @@ fn possession_verbs_are_have_not_a_noun_their_stem_shares() {
     );
     assert!(banking_answer("total holdings at the end of last month").contains("FROM balances"));
 }
+
+#[test]
+fn ranked_rows_a_value_names_are_ranked_as_their_table_word_ranks_them() {
+    // Were the 5 largest orders, and the dearest software products.
+    for (q, plain) in [
+        (
+            "top 5 software products by revenue last year",
+            "top 5 products by revenue last year",
+        ),
+        (
+            "top 3 enterprise customers by revenue",
+            "top 3 customers by revenue",
+        ),
+    ] {
+        let sql = answer(q);
+        let base = answer(plain);
+        assert!(
+            sql.contains("GROUP BY") && base.contains("GROUP BY"),
+            "{q}: {sql}"
+        );
+        assert_eq!(sql.matches("LIMIT").count(), 1, "{sql}");
+        assert!(
+            sql.ends_with(base.rsplit("ORDER BY").next().unwrap_or_default()),
+            "{q}: {sql}"
+        );
+    }
+    assert!(answer("best selling software product").ends_with("LIMIT 1"));
+    // With a group already named, the value only filters.
+    let sql = answer("which country has the most enterprise customers");
+    assert!(sql.contains("GROUP BY country"), "{sql}");
+}

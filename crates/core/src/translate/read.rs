@@ -1004,6 +1004,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         matches!(l, Lex::Metric(m) if catalog.metric(m).is_some_and(|d| d.expression != "COUNT(*)"))
                     })
                 };
+                // The rows' own word: after the value, or in its phrase
+                // ("enterprise customers").
+                let mut rows_said = (texts[i].contains(' ')
+                    && phrase_names_table(&texts[i], &col.table, catalog))
+                .then(|| texts[i].clone());
                 if let Some(j) = (i + 1..n).find(|&j| !used[j]).filter(|&j| j == i + 1) {
                     if words[j]
                         .lexes()
@@ -1014,6 +1019,27 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         used[j] = true;
                         if !p.tables.contains(&col.table) {
                             p.tables.push(col.table.clone());
+                        }
+                        rows_said = Some(texts[j].clone());
+                    }
+                }
+                // "top 5 software products", "best selling software
+                // product", "top 3 enterprise customers": ranked rows a value
+                // names are grouped as "top 5 products" groups them (they
+                // were the largest orders, or the dearest products).
+                let named_entity = catalog
+                    .table(&col.table)
+                    .is_some_and(|t| t.label_column.is_some());
+                // Only the rows ranked: with a group already ("which country
+                // has the most enterprise customers") they are a filter.
+                let ranked = st.rank.is_some() && p.plan.groups.is_empty();
+                if let (Some(said), true, true) = (rows_said, ranked, named_entity) {
+                    if let Some(g) = rows_group(&col.table, catalog) {
+                        push_group(&mut p.plan.groups, g);
+                        if is_plural(&said) {
+                            plural_group = true;
+                        } else {
+                            singular_rank = true;
                         }
                     }
                 }
