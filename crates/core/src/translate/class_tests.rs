@@ -2125,3 +2125,19 @@ fn ranked_rows_a_value_names_are_ranked_as_their_table_word_ranks_them() {
     let sql = answer("which country has the most enterprise customers");
     assert!(sql.contains("GROUP BY country"), "{sql}");
 }
+
+#[test]
+fn a_short_word_is_never_repaired_into_a_value() {
+    // "score" was read as "store" (shopping): a must-refuse answered.
+    assert!(!matches!(
+        translate(
+            "what's the credit score of each client",
+            None,
+            &banking(),
+            &ctx()
+        ),
+        Translation::Answer(_)
+    ));
+    // Typos of names of things still are repaired.
+    assert_eq!(answer("revnue by month"), answer("revenue by month"));
+}

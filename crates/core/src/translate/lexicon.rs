@@ -383,6 +383,9 @@ pub struct Vocabulary {
     /// Every token of every phrase, surface form: typos are repaired towards
     /// these only when they are content words.
     content_tokens: Vec<String>,
+    /// Content tokens that name something other than a column's value: a
+    /// short typo is repaired only towards these ("score" is no "store").
+    named_tokens: std::collections::HashSet<String>,
     /// Function words of five letters or more ("total", "average"): a typo
     /// one edit away is repaired towards them too. Shorter ones ("most",
     /// "last") are too close to other words ("cost", "fast").
@@ -402,6 +405,7 @@ impl Vocabulary {
         let mut voc = Vocabulary {
             phrases: HashMap::new(),
             content_tokens: Vec::new(),
+            named_tokens: Default::default(),
             function_tokens: Vec::new(),
             known_tokens: Default::default(),
             state_phrases: Default::default(),
@@ -555,6 +559,9 @@ impl Vocabulary {
             if content && t.chars().count() >= 4 && !self.content_tokens.contains(t) {
                 self.content_tokens.push(t.clone());
             }
+            if content && !matches!(lex, Lex::Value(..)) {
+                self.named_tokens.insert(t.clone());
+            }
             if !content
                 && t.chars().count() >= 5
                 && t.chars().all(char::is_alphabetic)
@@ -619,6 +626,11 @@ impl Vocabulary {
                             .as_ref()
                             .map_or(usize::MAX, |ts| edit_distance(ts, &stem(cand), max)),
                     );
+                    // A short word typed is never read as a value's word
+                    // ("what's the score of each client" is no store).
+                    if t.chars().count() < 6 && !self.named_tokens.contains(cand) {
+                        continue;
+                    }
                     // A short word never absorbs a longer one ("opend" is
                     // no typo of "open").
                     let shorter = cand.chars().count() < t.chars().count();
