@@ -2141,3 +2141,28 @@ fn a_short_word_is_never_repaired_into_a_value() {
     // Typos of names of things still are repaired.
     assert_eq!(answer("revnue by month"), answer("revenue by month"));
 }
+
+#[test]
+fn a_value_of_several_tables_is_the_named_rows_own() {
+    // Counted invoices of past-due subscriptions (both have the value).
+    assert_eq!(
+        saas_answer("how many invoices are past due right now"),
+        "SELECT COUNT(*) AS invoices FROM invoices WHERE status = 'past_due'"
+    );
+    assert_eq!(
+        saas_answer("how many subscriptions are past due"),
+        "SELECT COUNT(*) AS subscriptions FROM subscriptions WHERE status = 'past_due'"
+    );
+}
+
+#[test]
+fn an_entity_word_with_rows_that_refer_to_it_lists_the_entities() {
+    // "customers" (a table word with no figure of its own) was counted
+    // through a semi-join while "companies with overdue invoices" listed.
+    let sql = saas_answer("mid-market customers with overdue invoices");
+    assert!(
+        sql.contains("JOIN companies e ON per.entity_key = e.company_id"),
+        "{sql}"
+    );
+    assert!(sql.contains("segment = 'mid_market'"), "{sql}");
+}

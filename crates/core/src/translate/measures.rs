@@ -819,6 +819,13 @@ fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
     // "how many clients have a dormant account": the entity's count and
     // the count of the rows named beside it, which link to the entity.
     let (entity, named) = match plan.measures.as_slice() {
+        // "customers with overdue invoices": the entity's word alone.
+        [] => match p.tables.first() {
+            Some(t) if catalog.table(t).is_some_and(|d| d.label_column.is_some()) => {
+                (t.clone(), None)
+            }
+            _ => return,
+        },
         [m] => match counted(m) {
             Some(e) => (e, None),
             None => return,

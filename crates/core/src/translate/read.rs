@@ -951,11 +951,28 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             && !p.plan.groups.is_empty()
             && lexes.iter().any(|l| matches!(l, Lex::Metric(_)));
         let grouping = grouping && !most_of && !ranked_by;
-        // Values are filters; negation applies to the next value only.
-        if let Some((col, value)) = lexes.iter().find_map(|l| match l {
-            Lex::Value(c, v) => Some((c.clone(), v.clone())),
-            _ => None,
-        }) {
+        // Values are filters; negation applies to the next value only. A
+        // value of several tables ("past due": invoices, subscriptions) is
+        // the one of the rows the question names, else its likeliest.
+        let values: Vec<(&Col, &String)> = lexes
+            .iter()
+            .filter_map(|l| match l {
+                Lex::Value(c, v) => Some((c, v)),
+                _ => None,
+            })
+            .collect();
+        let of_named = values.iter().find(|(c, _)| {
+            words.iter().enumerate().any(|(k, w)| {
+                k != i
+                    && w.lexes()
+                        .iter()
+                        .any(|l| rows_named_by(l, catalog).as_deref() == Some(c.table.as_str()))
+            })
+        });
+        if let Some((col, value)) = of_named
+            .or(values.first())
+            .map(|(c, v)| ((*c).clone(), (*v).clone()))
+        {
             let metric_alt = lexes.iter().find_map(|l| match l {
                 Lex::Metric(m) => Some(m.clone()),
                 _ => None,
