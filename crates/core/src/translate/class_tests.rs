@@ -2172,3 +2172,14 @@ fn an_entity_word_with_rows_that_refer_to_it_lists_the_entities() {
     );
     assert!(sql.contains("segment = 'mid_market'"), "{sql}");
 }
+
+#[test]
+fn a_clause_after_the_rows_of_a_share_is_its_part() {
+    // The part and the whole were swapped: open tickets among unassigned.
+    let sql = saas_answer("share of open tickets that nobody is assigned to");
+    assert!(
+        sql.contains("COUNT(CASE WHEN (assignee IS NULL OR assignee = '') THEN 1 END)")
+            && sql.ends_with("WHERE resolved_at IS NULL"),
+        "{sql}"
+    );
+}

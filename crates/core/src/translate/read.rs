@@ -812,7 +812,13 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     while i < n {
         // "what % of checking accounts are closed": the filters named after
         // the verb are the part, those before it bound the whole.
-        if p.part_from.is_none() && ["is", "are", "was", "were"].contains(&texts[i].as_str()) {
+        // "share of open tickets that nobody is assigned to": a clause
+        // after the rows says the part too.
+        let clause =
+            ["that", "which", "who"].contains(&texts[i].as_str()) && !p.plan.filters.is_empty();
+        if p.part_from.is_none()
+            && (clause || ["is", "are", "was", "were"].contains(&texts[i].as_str()))
+        {
             p.part_from = Some(p.plan.filters.len());
         }
         if used[i] {

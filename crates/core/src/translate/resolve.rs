@@ -846,14 +846,14 @@ fn single_share(
             .iter()
             .enumerate()
             .skip(after_verb.unwrap_or(0))
-            .filter(|(_, f)| {
+            .filter(|&(i, f)| {
                 matches!(
                     f,
                     Filter::In { .. }
                         | Filter::State { .. }
                         | Filter::Cmp { .. }
                         | Filter::Null { negated: true, .. }
-                )
+                ) || matches!(f, Filter::Null { .. }) && after_verb == Some(i)
             })
             .map(|(i, _)| i)
             .collect()
