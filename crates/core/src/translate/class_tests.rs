@@ -2183,3 +2183,14 @@ fn a_clause_after_the_rows_of_a_share_is_its_part() {
         "{sql}"
     );
 }
+
+#[test]
+fn words_of_how_long_rows_last_are_never_repaired_into_catalog_words() {
+    // "duration" was read as the industry "education".
+    assert!(!saas_answer("duration of conversations").contains("education"));
+    let sql = saas_answer("average lifetime of churned subscriptions");
+    assert!(
+        sql.contains("CAST(canceled_on AS TIMESTAMP)) - DATE_PART('epoch', CAST(started_on"),
+        "{sql}"
+    );
+}

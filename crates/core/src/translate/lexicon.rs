@@ -507,6 +507,16 @@ impl Vocabulary {
                 voc.add(&phrase, lex, content);
             }
         }
+        // Words of how long rows last ("lifetime", "stayed") are read by the
+        // span reading, never repaired into a catalog word ("duration" is
+        // no "education").
+        for w in super::span::LAST
+            .iter()
+            .chain(super::span::LENGTH)
+            .chain(super::span::STILL)
+        {
+            voc.known_tokens.insert(w.to_string());
+        }
         // Date columns last: "paid" is a value before it is a date.
         for t in &catalog.tables {
             for c in t.date_columns() {

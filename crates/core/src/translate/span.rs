@@ -118,16 +118,16 @@ fn asked_unit(words: &[Word], texts: &[String], used: &mut [bool]) -> Option<Tim
 
 /// Verbs of how long rows last: "how long do subscriptions last", "how
 /// many days did closed accounts stay open".
-const LAST: &[&str] = &[
+pub(super) const LAST: &[&str] = &[
     "last", "lasts", "lasted", "stay", "stays", "stayed", "remain", "remains", "remained", "live",
     "lives", "lived", "survive", "survives", "survived",
 ];
 
 /// Nouns of how long a row lasted: "average subscription length".
-const LENGTH: &[&str] = &["length", "lifetime", "lifespan", "duration", "tenure"];
+pub(super) const LENGTH: &[&str] = &["length", "lifetime", "lifespan", "duration", "tenure"];
 
 /// What may follow such a verb: "stay open", "remain active".
-const STILL: &[&str] = &["open", "opened", "active", "alive", "live", "around"];
+pub(super) const STILL: &[&str] = &["open", "opened", "active", "alive", "live", "around"];
 
 /// How long rows last: from their own date to the one date that ends them,
 /// over the rows that have it. "how long do churned subscriptions last, in
@@ -157,10 +157,11 @@ fn lasting(
             _ => None,
         }
     };
-    let noun = (1..n).find(|&k| {
-        !used[k]
-            && LENGTH.contains(&texts[k].as_str())
-            && (rows_of(&words[k - 1]).is_some() || value_of(&words[k - 1]).is_some())
+    // "average subscription length", "avg lifetime in days of churned
+    // subscriptions": a noun of how long, which the catalog does not name
+    // (a column called "duration" is that column).
+    let noun = (0..n).find(|&k| {
+        !used[k] && LENGTH.contains(&texts[k].as_str()) && matches!(words[k], Word::Unknown(_))
     });
     let verb = (0..n).find(|&k| {
         !used[k]
