@@ -2010,6 +2010,14 @@ fn how_long_rows_last_is_the_time_from_their_date_to_the_date_that_ends_them() {
         translate("how long do users last", None, &saas(), &ctx()),
         Translation::Answer(_)
     ));
+    // Being open, said after the rows, is how long they lasted.
+    let sql = banking_answer("how long were closed accounts open on average, in days, by product");
+    assert!(sql.contains("GROUP BY product"), "{sql}");
+    assert!(!sql.contains("closed_on IS NULL"), "{sql}");
+    assert_eq!(
+        banking_answer("how many accounts are open"),
+        "SELECT COUNT(*) AS accounts FROM accounts WHERE closed_on IS NULL"
+    );
     // "last month" stays a period.
     assert!(!saas_answer("subscriptions started last month").contains("AVG("));
 }

@@ -163,9 +163,17 @@ fn lasting(
     let noun = (0..n).find(|&k| {
         !used[k] && LENGTH.contains(&texts[k].as_str()) && matches!(words[k], Word::Unknown(_))
     });
+    // "how long were closed accounts open": being open, right after the
+    // rows, is how long they lasted.
+    let being = |k: usize| {
+        STILL.contains(&texts[k].as_str())
+            && k > 0
+            && (rows_of(&words[k - 1]).is_some() || value_of(&words[k - 1]).is_some())
+            && (0..k - 1).any(|b| matches!(texts[b].as_str(), "were" | "was" | "are" | "is"))
+    };
     let verb = (0..n).find(|&k| {
         !used[k]
-            && LAST.contains(&texts[k].as_str())
+            && (LAST.contains(&texts[k].as_str()) || being(k))
             // "last month" is a period.
             && !words.get(k + 1).is_some_and(|w| {
                 w.lexes().iter().any(|l| matches!(l, Lex::Grain(_) | Lex::Number(_)))
