@@ -2202,3 +2202,23 @@ fn words_of_how_long_rows_last_are_never_repaired_into_catalog_words() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_threshold_on_rows_a_value_names_counts_those_rows_per_entity() {
+    // "over 5" was unknown: "admins" are users of that role.
+    let sql = saas_answer("companies that have more than 5 admins");
+    assert!(
+        sql.contains("FROM users WHERE role = 'admin'") && sql.contains("per.v > 5"),
+        "{sql}"
+    );
+    let sql = banking_answer("clients with more than 2 savings accounts");
+    assert!(
+        sql.contains("FROM accounts WHERE product = 'savings'") && sql.contains("v > 2"),
+        "{sql}"
+    );
+    // A currency after the number is its unit, not rows ("euros").
+    assert!(
+        banking_answer("clients who spent more than 8000 euros this year")
+            .contains("SUM(-amount_cents)")
+    );
+}

@@ -50,8 +50,10 @@ pub(super) fn read(
         }
         // "products that sold more than 100 units": a metric after the number
         // and an entity of another table before the verb is a figure per entity.
-        if let Some(t) = per_entity_figure(words, i, at, catalog) {
-            used[at + 1] = true;
+        if let Some((t, metric_at)) = per_entity_figure(words, texts, i, at, catalog) {
+            if let Some(k) = metric_at {
+                used[k] = true;
+            }
             p.per_entity = Some(t.with(op, x));
             return None;
         }
@@ -325,11 +327,49 @@ fn summed(d: &crate::catalog::MetricDef, catalog: &Catalog) -> Option<(Col, bool
 
 /// An entity named before the operator (verbs and fillers between) and a
 /// metric of another table that links to it right after the number.
-fn per_entity_figure(words: &[Word], i: usize, at: usize, catalog: &Catalog) -> Option<PartRead> {
-    let metric = words.get(at + 1)?.lexes().iter().find_map(|l| match l {
-        Lex::Metric(m) => catalog.metric(m),
-        _ => None,
-    })?;
+fn per_entity_figure(
+    words: &[Word],
+    texts: &[String],
+    i: usize,
+    at: usize,
+    catalog: &Catalog,
+) -> Option<(PartRead, Option<usize>)> {
+    // "more than 2 annual subscriptions": values and states of the counted
+    // rows between stay their filters (their words are left to be read);
+    // "more than 5 admins": a value that names rows of its own counts them.
+    let of_rows = |w: &Word| {
+        !w.lexes().is_empty()
+            && w.lexes()
+                .iter()
+                .all(|l| matches!(l, Lex::Value(..) | Lex::State(_)))
+    };
+    let mut k = at + 1;
+    let mut valued = None;
+    while words.get(k).is_some_and(of_rows) {
+        // "over 8000 euros": the number's unit, no rows.
+        let unit = words::currency_of(&texts[k]).is_some();
+        if valued.is_none() && !unit && texts[k].ends_with('s') {
+            valued = words[k].lexes().iter().find_map(|l| match l {
+                Lex::Value(c, _) => Some(c.table.clone()),
+                _ => None,
+            });
+        }
+        k += 1;
+    }
+    let named = words.get(k).and_then(|w| {
+        w.lexes().iter().find_map(|l| match l {
+            Lex::Metric(m) => catalog.metric(m),
+            _ => None,
+        })
+    });
+    let (metric, metric_at) = match (named, valued) {
+        (Some(m), _) => (m, Some(k)),
+        (None, Some(t)) => match resolve_count(&t, catalog) {
+            Measure::Metric(m) => (catalog.metric(&m)?, None),
+            _ => return None,
+        },
+        (None, None) => return None,
+    };
     let j = (0..i).rev().find(|&j| {
         !is_filler(&words[j]) && !words[j].lexes().iter().any(|l| matches!(l, Lex::Verb(_)))
     })?;
@@ -338,10 +378,13 @@ fn per_entity_figure(words: &[Word], i: usize, at: usize, catalog: &Catalog) -> 
         _ => None,
     })?;
     (entity != metric.table && catalog.relationship(&metric.table, &entity).is_some()).then(|| {
-        PartRead {
-            entity,
-            figure: metric.name.clone(),
-        }
+        (
+            PartRead {
+                entity,
+                figure: metric.name.clone(),
+            },
+            metric_at,
+        )
     })
 }
 
