@@ -51,6 +51,10 @@ fn rows_metric<'a>(plan: &Plan, table: &str, ctx: &Ctx<'a>) -> Option<&'a Metric
 
 /// Renders a list plan: the base table's label and non-personal columns,
 /// filtered and ordered.
+/// The most rows a list shows: "every" list ("clients that don't have a
+/// credit card") is cut there, and says so.
+pub(super) const MAX_LIST: usize = 1000;
+
 pub(super) fn render_list(
     plan: &Plan,
     list: &ListSpec,
@@ -154,6 +158,9 @@ pub(super) fn render_list(
     }
     let mut line = if list.limit == 1 {
         format!("The {words} {rows}")
+    } else if list.limit >= MAX_LIST {
+        // Every row the conditions keep (up to the cap, said).
+        format!("Every one of the {rows} (up to {MAX_LIST}, {words} first)")
     } else {
         format!("The {} {words} {rows}", list.limit)
     };

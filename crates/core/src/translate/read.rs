@@ -1456,7 +1456,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     }
     if let Some(spec) = &mut p.plan.list {
         if let Some(l) = st.list_limit {
-            spec.limit = l.clamp(1, 1000);
+            spec.limit = l.clamp(1, super::list::MAX_LIST);
         } else if names_rows_in_singular(words, texts, st.list_at) {
             // "the biggest order", "the largest incoming payment": one row.
             spec.limit = 1;

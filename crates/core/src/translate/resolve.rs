@@ -175,6 +175,7 @@ pub(super) fn complete(
         return Ok(plan);
     }
     reach(&plan, &base, catalog)?;
+    absent_entities_listed(&mut plan, p, catalog);
     Ok(plan)
 }
 
@@ -518,6 +519,41 @@ fn base_table(plan: &Plan, catalog: &Catalog) -> Result<String, Translation> {
         ));
     }
     Ok(base)
+}
+
+/// "clients that don't have a credit card", "open accounts with no
+/// transactions this year": the entities themselves, listed (the whole
+/// list, newest first); a number of them needs "how many".
+fn absent_entities_listed(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
+    let absent = plan
+        .filters
+        .iter()
+        .any(|f| matches!(f, Filter::Without { .. }));
+    let plain = plan.list.is_none()
+        && plan.per_entity.is_none()
+        && plan.groups.is_empty()
+        && plan.rank.is_none()
+        && plan.compare.is_none()
+        && !plan.share
+        && !p.asks_how_many
+        && !p.wants_count;
+    let entity = match plan.measures.as_slice() {
+        [m] => super::read::counted_entity(m, catalog),
+        _ => None,
+    };
+    let (true, true, Some(t)) = (absent, plain, entity) else {
+        return;
+    };
+    if catalog.table(&t).is_none_or(|d| d.time_column.is_none()) {
+        return;
+    }
+    plan.measures.clear();
+    plan.list = Some(super::plan::ListSpec {
+        table: t,
+        order: super::plan::ListOrder::Newest,
+        limit: super::list::MAX_LIST,
+        by: None,
+    });
 }
 
 /// "customers with no orders from the mobile app": a value said of the rows
