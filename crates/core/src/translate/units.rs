@@ -27,21 +27,19 @@ const LONG_UNITS: [(&str, u64); 2] = [("month", 2_629_746), ("year", 31_556_952)
 
 /// The unit asked for after "in": "in days", "in months", "in years".
 pub fn unit_asked(word: &str) -> Option<TimeUnit> {
-    unit_of(word).or_else(|| {
-        let w = word.trim().to_lowercase();
-        let w = w.strip_suffix('s').unwrap_or(&w);
-        LONG_UNITS
-            .iter()
-            .find(|(n, _)| *n == w)
-            .map(|&(name, seconds)| TimeUnit { name, seconds })
-    })
+    unit_of(word).or_else(|| unit_in(&LONG_UNITS, word))
 }
 
 /// The unit a word or a catalog format names ("days", "hour", "hours").
 pub fn unit_of(word: &str) -> Option<TimeUnit> {
+    unit_in(&UNITS, word)
+}
+
+/// The unit of `units` a word names, in the singular or the plural.
+fn unit_in(units: &[(&'static str, u64)], word: &str) -> Option<TimeUnit> {
     let w = word.trim().to_lowercase();
     let w = w.strip_suffix('s').unwrap_or(&w);
-    UNITS
+    units
         .iter()
         .find(|(n, _)| *n == w)
         .map(|&(name, seconds)| TimeUnit { name, seconds })
