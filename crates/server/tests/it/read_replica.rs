@@ -51,7 +51,7 @@ async fn set_reachable(db: &PgDb, reachable: bool) {
 }
 
 /// A manifest's status and its `orders` row count (0 when refused), or error code.
-async fn orders_in_manifest(api: &str, token: &str) -> (u16, serde_json::Value) {
+pub(crate) async fn orders_in_manifest(api: &str, token: &str) -> (u16, serde_json::Value) {
     let res = reqwest::Client::new()
         .get(format!("{api}/api/v1/extract/manifest"))
         .bearer_auth(token)
@@ -68,7 +68,8 @@ async fn orders_in_manifest(api: &str, token: &str) -> (u16, serde_json::Value) 
     (status, orders)
 }
 
-async fn ask(api: &str, token: &str) -> u16 {
+/// An ask of the tenant's token: its status.
+pub(crate) async fn ask(api: &str, token: &str) -> u16 {
     reqwest::Client::new()
         .post(format!("{api}/api/v1/ask"))
         .bearer_auth(token)

@@ -23,7 +23,8 @@ use slicewise_server::pg::LOGIN_ROLE;
 use slicewise_server::ServerKeys;
 use tokio_postgres::NoTls;
 
-use crate::metrics::{inner_manifest, json, scrape};
+use crate::metrics::{json, scrape};
+use crate::read_replica::{ask, orders_in_manifest};
 use crate::support::SCALE;
 
 /// The newest PostgreSQL server binaries installed.
@@ -282,37 +283,6 @@ fn serve(c: &Cluster, data: &Path) -> (Serve, String, String) {
     let api = next("Slicewise listening on ");
     let metrics = next("Slicewise metrics on ");
     (server, api, metrics)
-}
-
-/// A manifest's status and its `orders` row count, or its error code.
-async fn orders_in_manifest(api: &str, token: &str) -> (u16, serde_json::Value) {
-    let res = reqwest::Client::new()
-        .get(format!("{api}/api/v1/extract/manifest"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("response");
-    let status = res.status().as_u16();
-    let body = json(res).await;
-    let orders = inner_manifest(&body)["tables"]
-        .as_array()
-        .and_then(|ts| ts.iter().find(|t| t["name"] == "orders"))
-        .map(|t| t["rows"].clone())
-        .unwrap_or_else(|| body["error"]["code"].clone());
-    (status, orders)
-}
-
-async fn ask(api: &str, token: &str) -> u16 {
-    reqwest::Client::new()
-        .post(format!("{api}/api/v1/ask"))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(r#"{"question": "total revenue"}"#)
-        .send()
-        .await
-        .expect("ask")
-        .status()
-        .as_u16()
 }
 
 #[tokio::test]
