@@ -2251,3 +2251,13 @@ fn rows_of_another_table_are_read_through_the_entity_the_question_names() {
     // Without the entity named, nothing is read through one.
     assert!(refused("revenue with urgent tickets"));
 }
+
+#[test]
+fn a_list_of_rows_a_value_names_lists_its_table() {
+    // Asked "which rows should I list?".
+    assert_eq!(
+        answer("cheapest accessory"),
+        "SELECT product_id, name, category, unit_price FROM products WHERE category = 'Accessories' ORDER BY unit_price ASC LIMIT 1"
+    );
+    assert!(answer("the 3 cheapest accessories").ends_with("LIMIT 3"));
+}

@@ -213,6 +213,19 @@ pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<boo
         return Ok(false);
     };
     if list.table.is_empty() {
+        // "the cheapest accessory": rows a value names are its table's.
+        let valued: Vec<&String> = plan
+            .filters
+            .iter()
+            .filter_map(|f| match f {
+                Filter::In { col, .. } => Some(&col.table),
+                _ => None,
+            })
+            .collect();
+        let valued = match valued.as_slice() {
+            [t, rest @ ..] if rest.iter().all(|r| r == t) => Some((*t).clone()),
+            _ => None,
+        };
         list.table = p
             .tables
             .first()
@@ -222,6 +235,7 @@ pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<boo
                     .first()
                     .and_then(|m| clauses::measure_table(m, catalog))
             })
+            .or(valued)
             .ok_or_else(|| Translation::Clarify {
                 reason: "Which rows should I list?".into(),
                 options: options::lists(catalog),

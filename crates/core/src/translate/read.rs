@@ -563,7 +563,18 @@ fn is_plural(text: &str) -> bool {
 /// Whether the first table or metric word after a list word (`at`) is in
 /// the singular ("the biggest order" and not "the biggest orders").
 fn names_rows_in_singular(words: &[Word], texts: &[String], at: Option<usize>) -> bool {
-    first_rows_word(words, at).is_some_and(|j| !is_plural(&texts[j]))
+    // "the cheapest accessory": a value names the rows too.
+    let valued = at.and_then(|a| {
+        (a + 1..words.len()).find(|&j| {
+            words[j]
+                .lexes()
+                .iter()
+                .any(|l| matches!(l, Lex::Table(_) | Lex::Metric(_) | Lex::Value(..)))
+        })
+    });
+    first_rows_word(words, at)
+        .or(valued)
+        .is_some_and(|j| !is_plural(&texts[j]))
 }
 
 /// The first word after `at` that names a table or a metric.
