@@ -2261,3 +2261,11 @@ fn a_list_of_rows_a_value_names_lists_its_table() {
     );
     assert!(answer("the 3 cheapest accessories").ends_with("LIMIT 3"));
 }
+
+#[test]
+fn a_verb_of_having_inside_a_catalog_phrase_is_its_with() {
+    assert_eq!(
+        banking_answer("accounts had activity last month"),
+        banking_answer("accounts with activity last month")
+    );
+}

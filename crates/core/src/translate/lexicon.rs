@@ -817,25 +817,31 @@ fn key_of(tokens: &[String]) -> String {
 /// after their due date" is the catalog's "paid after due date".
 const INNER_DETERMINERS: &[&str] = &["the", "their", "its", "his", "her", "our", "your", "my"];
 
-/// A phrase's tokens without the determiners inside it (its first and
-/// last word always kept).
-fn plain(tokens: &[String]) -> Vec<&String> {
+/// Verbs of having inside a phrase: "accounts had activity" is the
+/// catalog's "accounts with activity".
+const INNER_HAVING: &[&str] = &["has", "have", "had", "having"];
+
+/// A phrase's tokens without the determiners inside it, a verb of having
+/// there read as "with" (its first and last word always kept as written).
+fn plain(tokens: &[String]) -> Vec<&str> {
     let last = tokens.len().saturating_sub(1);
     tokens
         .iter()
         .enumerate()
         .filter(|&(i, t)| i == 0 || i == last || !INNER_DETERMINERS.contains(&t.as_str()))
-        .map(|(_, t)| t)
+        .map(|(i, t)| {
+            if i != 0 && i != last && INNER_HAVING.contains(&t.as_str()) {
+                "with"
+            } else {
+                t.as_str()
+            }
+        })
         .collect()
 }
 
 /// A phrase as written, without the determiners inside it.
 fn plain_surface(tokens: &[String]) -> String {
-    plain(tokens)
-        .iter()
-        .map(|t| t.as_str())
-        .collect::<Vec<_>>()
-        .join(" ")
+    plain(tokens).join(" ")
 }
 
 /// Numbers, years, quarters and ISO dates; anything else is unknown.
