@@ -2269,3 +2269,18 @@ fn a_verb_of_having_inside_a_catalog_phrase_is_its_with() {
         banking_answer("accounts with activity last month")
     );
 }
+
+#[test]
+fn a_column_word_right_before_its_value_only_says_which_column() {
+    // "paid by" is the payment method's word: grouped by it before.
+    assert_eq!(
+        saas_answer("invoices paid by card"),
+        "SELECT COUNT(*) AS invoices FROM invoices WHERE payment_method = 'card'"
+    );
+    // Said again after the verb, a filter is not a second part.
+    assert_eq!(
+        saas_answer("what share of paid invoices were paid by card"),
+        "SELECT 100.0 * COUNT(CASE WHEN payment_method = 'card' THEN 1 END) / COUNT(*) AS invoices_share_pct FROM invoices WHERE status = 'paid'"
+    );
+    assert!(saas_answer("invoices by payment method").contains("GROUP BY payment_method"));
+}

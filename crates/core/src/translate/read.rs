@@ -1086,6 +1086,16 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         used[j] = true;
                     }
                 }
+                // "invoices paid by card": the column's word right before
+                // its value ("paid by") said which column, no split by it.
+                let said_before = i > 0
+                    && words[i - 1]
+                        .lexes()
+                        .iter()
+                        .any(|l| *l == Lex::Dim(col.clone()));
+                if said_before {
+                    p.plan.groups.retain(|g| *g != Group::Dim(col.clone()));
+                }
             }
             i += 1;
             continue;

@@ -897,6 +897,20 @@ fn single_share(
     catalog: &Catalog,
     all_additive: bool,
 ) -> Pass {
+    // "what share of paid invoices were paid by card": a filter said again
+    // after the verb is the one before it, not a second part.
+    let mut part_from = part_from;
+    let mut k = 0;
+    while k < plan.filters.len() {
+        if plan.filters[..k].contains(&plan.filters[k]) {
+            plan.filters.remove(k);
+            if let Some(at) = part_from.as_mut().filter(|at| k < **at) {
+                *at -= 1;
+            }
+        } else {
+            k += 1;
+        }
+    }
     // "what % of checking accounts are closed": one filter after the verb
     // is the part; the ones before it bound part and whole.
     let after_verb = part_from.filter(|&k| k > 0 && k + 1 == plan.filters.len());
