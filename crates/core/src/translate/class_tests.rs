@@ -2018,6 +2018,8 @@ fn how_long_rows_last_is_the_time_from_their_date_to_the_date_that_ends_them() {
         banking_answer("how many accounts are open"),
         "SELECT COUNT(*) AS accounts FROM accounts WHERE closed_on IS NULL"
     );
+    // A table with no second time column: its one other date.
+    assert!(answer("how long do tickets stay open").contains("closed_at IS NOT NULL"));
     // "last month" stays a period.
     assert!(!saas_answer("subscriptions started last month").contains("AVG("));
 }

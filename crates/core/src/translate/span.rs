@@ -222,7 +222,15 @@ fn lasting(
         let first = dates.next()?;
         dates.next().is_none().then(|| first.name.clone())
     });
-    let others: Vec<&str> = def.all_time_columns().filter(|c| *c != start).collect();
+    // The table's other time columns, else its other dates.
+    let mut others: Vec<&str> = def.all_time_columns().filter(|c| *c != start).collect();
+    if others.is_empty() {
+        others = def
+            .date_columns()
+            .map(|c| c.name.as_str())
+            .filter(|c| *c != start)
+            .collect();
+    }
     let end = match (read_by_state, others.as_slice()) {
         (Some(e), _) => e,
         (None, [one]) => one.to_string(),
