@@ -190,6 +190,21 @@ pub fn translate(
         Ok(p) => p,
         Err(t) => return t,
     };
+    // "how long does it take to onboard a customer": a question of how long
+    // is answered with a duration or not at all (it was a count of new
+    // companies, "how long" left unread).
+    let how_long = q.to_lowercase().contains("how long");
+    let duration = plan
+        .measures
+        .iter()
+        .any(|m| resolve::is_duration(m, catalog))
+        || plan.list.is_some();
+    if how_long && !duration {
+        return unsupported(
+            catalog,
+            "\"How long\" asks for a time between two dates, and I found none that the question names.",
+        );
+    }
     let compared = sql::compared_periods(&plan).ok().flatten();
     let relative = plan.periods().any(|p| p.relative)
         || compared

@@ -2286,3 +2286,18 @@ fn a_column_word_right_before_its_value_only_says_which_column() {
     );
     assert!(saas_answer("invoices by payment method").contains("GROUP BY payment_method"));
 }
+
+#[test]
+fn how_long_is_answered_with_a_duration_or_not_at_all() {
+    // Was a count of new companies ("how long" left unread).
+    assert!(!matches!(
+        translate(
+            "how long does it take to onboard a customer",
+            None,
+            &saas(),
+            &ctx()
+        ),
+        Translation::Answer(_)
+    ));
+    assert!(saas_answer("how long does it take to resolve a ticket").contains("AVG("));
+}

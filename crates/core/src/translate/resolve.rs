@@ -216,7 +216,7 @@ pub(super) fn orient_rank(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pas
 }
 
 /// Whether a measure is a length of time (its unit is one of time).
-fn is_duration(m: &Measure, catalog: &Catalog) -> bool {
+pub(super) fn is_duration(m: &Measure, catalog: &Catalog) -> bool {
     match m {
         Measure::Metric(n) | Measure::OfRows { metric: n, .. } => {
             super::units::metric_unit(n, catalog).is_some()
