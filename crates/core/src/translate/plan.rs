@@ -258,10 +258,6 @@ pub struct Plan {
     pub having: Option<Having>,
     /// "median": averages become medians (`AVG(x)` is `MEDIAN(x)`).
     pub median: bool,
-    /// "revenue from customers with urgent tickets": rows of another table
-    /// that name the same entity as the measured rows (tickets and orders
-    /// both name the customer), read through that entity: (table, entity).
-    pub through: Vec<(String, String)>,
     /// "average orders per day": the mean over the time buckets of the
     /// first measure's total in each.
     pub bucket_average: bool,
@@ -299,8 +295,7 @@ impl Plan {
             && f.rows(catalog).is_some_and(|t| {
                 t != base
                     && catalog.relationship(base, &t).is_none()
-                    && (catalog.relationship(&t, base).is_some()
-                        || self.through.iter().any(|(x, _)| *x == t))
+                    && catalog.relationship(&t, base).is_some()
             })
     }
 

@@ -156,7 +156,6 @@ pub(super) fn complete(
             ),
         ));
     }
-    through_named_entity(&mut plan, p, &base, catalog);
     absent_links(&plan, &base, catalog)?;
     loose_tables(&plan, p, &base, catalog)?;
     shape(&plan)?;
@@ -612,44 +611,11 @@ fn absent_rows_values(plan: &mut Plan, catalog: &Catalog) -> Pass {
     Ok(())
 }
 
-/// "revenue from customers with urgent tickets", "tickets from customers
-/// on the business plan": a filter of rows that neither the measured rows
-/// nor their entities reach, but that name the same entity the question
-/// names as the measured rows do, is read through that entity. Only an
-/// entity the question names, and only one.
-fn through_named_entity(plan: &mut Plan, p: &Parsed, base: &str, catalog: &Catalog) {
-    let mut through: Vec<(String, String)> = Vec::new();
-    for f in &plan.filters {
-        let Some(t) = f.rows(catalog) else { continue };
-        let unreached = t != base
-            && catalog.relationship(base, &t).is_none()
-            && catalog.relationship(&t, base).is_none();
-        if !unreached || through.iter().any(|(x, _)| *x == t) {
-            continue;
-        }
-        let entities: Vec<&String> = p
-            .tables
-            .iter()
-            .filter(|e| {
-                **e != t
-                    && *e != base
-                    && catalog.relationship(base, e).is_some()
-                    && catalog.relationship(&t, e).is_some()
-            })
-            .collect();
-        if let [e] = entities.as_slice() {
-            through.push((t, (*e).clone()));
-        }
-    }
-    plan.through = through;
-}
-
 /// A table named with no role in the plan: "revenue of product A".
 fn loose_tables(plan: &Plan, p: &Parsed, base: &str, catalog: &Catalog) -> Pass {
     for t in &p.loose_tables {
         let used = *t == base
             || plan.per_entity.as_ref().is_some_and(|e| e.entity == *t)
-            || plan.through.iter().any(|(_, e)| e == t)
             || plan
                 .groups
                 .iter()

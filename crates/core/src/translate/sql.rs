@@ -5,7 +5,7 @@ use super::clauses::{
     agg, bucket, conditional, filter_sql, literal, measure_table, period_cond, table_alias, Agg,
 };
 use super::describe::{
-    append_clauses, column_words, group_alias, join_words, lower, plural, singular, table_words,
+    append_clauses, column_words, group_alias, join_words, lower, plural, table_words,
 };
 use super::lexicon::{Col, Grain};
 use super::period::Period;
@@ -138,20 +138,7 @@ fn having_rows(plan: &Plan, ctx: &Ctx) -> Vec<(String, String)> {
     tables
         .iter()
         .filter_map(|t| {
-            // The rows refer to the base rows, or to the entity both name.
-            let (key, fk, via) = match ctx.catalog.relationship(t, &ctx.base) {
-                Some(r) => (r.to_column.clone(), r.from_column.clone(), None),
-                None => {
-                    let (_, entity) = plan.through.iter().find(|(x, _)| x == t)?;
-                    let own = ctx.catalog.relationship(&ctx.base, entity)?;
-                    let theirs = ctx.catalog.relationship(t, entity)?;
-                    (
-                        own.from_column.clone(),
-                        theirs.from_column.clone(),
-                        Some(entity),
-                    )
-                }
-            };
+            let link = ctx.catalog.relationship(t, &ctx.base)?;
             let inner = Ctx {
                 catalog: ctx.catalog,
                 unit: None,
@@ -167,16 +154,14 @@ fn having_rows(plan: &Plan, ctx: &Ctx) -> Vec<(String, String)> {
                 .filter(|f| f.rows(ctx.catalog).as_ref() == Some(t))
                 .map(|f| filter_sql(f, &inner))
                 .unzip();
-            let whose = via.map_or("having".to_string(), |e| {
-                format!("whose {} has", singular(e))
-            });
+            let fk = &link.from_column;
             Some((
                 format!(
                     "{} IN (SELECT {fk} FROM {t} WHERE {fk} IS NOT NULL AND {})",
-                    ctx.col(&Col::new(&ctx.base, &key)),
+                    ctx.col(&Col::new(&ctx.base, &link.to_column)),
                     conds.join(" AND ")
                 ),
-                format!("{whose} {} with {}", table_words(t), texts.join(", ")),
+                format!("having {} with {}", table_words(t), texts.join(", ")),
             ))
         })
         .collect()
