@@ -222,10 +222,14 @@ pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<boo
                 _ => None,
             })
             .collect();
+        // Only rows that name themselves (an entity with a name column): a
+        // value of fact rows ("the biggest card purchase") leaves open what
+        // size they are listed by.
         let valued = match valued.as_slice() {
             [t, rest @ ..] if rest.iter().all(|r| r == t) => Some((*t).clone()),
             _ => None,
-        };
+        }
+        .filter(|t| catalog.table(t).is_some_and(|d| d.label_column.is_some()));
         list.table = p
             .tables
             .first()
