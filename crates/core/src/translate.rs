@@ -320,6 +320,7 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
     let tokens = more_than_a_period(tokens);
     let tokens = most_active(tokens, voc, catalog);
     let tokens = halves(tokens);
+    let tokens = pronoun_us(tokens, q);
     let (words, texts) = voc.link(&tokens);
     let (words, texts) = names::join(words, texts, &proper);
     let words = grain_before_other_figure(words, catalog);
@@ -331,6 +332,25 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
 
 /// "the first half of 2025": the half year "h1 2025". A half of a year said
 /// otherwise ("of last year") is left unread, never set against it.
+/// "companies that never contacted us": "us" typed in lower case, not after
+/// "the" or "in", is the pronoun (a filler), never the United States a
+/// catalog may call "us"; "US", "the us" and "in us" keep the value.
+fn pronoun_us(mut tokens: Vec<String>, question: &str) -> Vec<String> {
+    let typed_upper = question
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w == "US" || w == "Us");
+    if typed_upper {
+        return tokens;
+    }
+    for i in 0..tokens.len() {
+        let after_place = i > 0 && matches!(tokens[i - 1].as_str(), "the" | "in");
+        if tokens[i] == "us" && !after_place {
+            tokens[i] = "we".into();
+        }
+    }
+    tokens
+}
+
 fn halves(mut tokens: Vec<String>) -> Vec<String> {
     let mut i = 0;
     while i + 1 < tokens.len() {

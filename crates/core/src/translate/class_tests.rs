@@ -2292,3 +2292,11 @@ fn how_long_is_answered_with_a_duration_or_not_at_all() {
     ));
     assert!(saas_answer("how long does it take to resolve a ticket").contains("AVG("));
 }
+
+#[test]
+fn us_typed_in_lower_case_is_the_pronoun_unless_a_place() {
+    // "owe us" read "us" as the United States.
+    assert!(!saas_answer("what do customers owe us").contains("United States"));
+    assert!(saas_answer("companies in the us").contains("country = 'United States'"));
+    assert!(saas_answer("US companies").contains("country = 'United States'"));
+}
