@@ -135,6 +135,14 @@ pub fn translate(
     if gate::orders_a_change(q, catalog) {
         return unsupported(catalog, WRITE_REFUSAL);
     }
+    // "where do our customers live": a place asked for, which no column is
+    // named to give ("live" was read as active subscriptions).
+    if gate::asks_where(q) {
+        return unsupported(
+            catalog,
+            "\"Where\" asks for a place; name the column to break it down by, e.g. \"customers by country\".",
+        );
+    }
     let voc = vocabulary(catalog);
     let voc = voc.as_ref();
     let parsed = read(q, voc, catalog, ctx.today);

@@ -2300,3 +2300,12 @@ fn us_typed_in_lower_case_is_the_pronoun_unless_a_place() {
     assert!(saas_answer("companies in the us").contains("country = 'United States'"));
     assert!(saas_answer("US companies").contains("country = 'United States'"));
 }
+
+#[test]
+fn where_asks_for_a_place_no_other_word_gives() {
+    // "live" was active subscriptions (a value's synonym).
+    assert!(!matches!(
+        translate("where do our customers live", None, &saas(), &ctx()),
+        Translation::Answer(_)
+    ));
+}

@@ -126,3 +126,13 @@ pub(super) fn orders_a_change(question: &str, catalog: &Catalog) -> bool {
             .any(|m| m.verbs.iter().any(|v| v == first));
     (ACTS.contains(&first) || catalog_verb) && OBJECTS.contains(&second)
 }
+
+/// Whether the question asks "where" (its first word): a place, which is
+/// read only from a column the question names ("customers by country"),
+/// never from the other words ("where do our customers live").
+pub(super) fn asks_where(question: &str) -> bool {
+    question
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .is_some_and(|w| w.eq_ignore_ascii_case("where"))
+}
