@@ -2309,3 +2309,15 @@ fn where_asks_for_a_place_no_other_word_gives() {
         Translation::Answer(_)
     ));
 }
+
+#[test]
+fn living_in_a_place_is_in_it() {
+    // "live" was the open accounts' synonym: clients with open accounts.
+    assert_eq!(
+        banking_answer("how many clients live in Munich"),
+        "SELECT COUNT(*) AS clients FROM clients WHERE city = 'Munich'"
+    );
+    assert!(
+        saas_answer("how many customers live in germany").ends_with("WHERE country = 'Germany'")
+    );
+}
