@@ -161,7 +161,13 @@ fn having_rows(plan: &Plan, ctx: &Ctx) -> Vec<(String, String)> {
                     ctx.col(&Col::new(&ctx.base, &link.to_column)),
                     conds.join(" AND ")
                 ),
-                format!("having {} with {}", table_words(t), texts.join(", ")),
+                // "having overdue invoices", not "having invoices with
+                // overdue invoices", where the condition names its rows.
+                if texts.iter().all(|x| x.contains(&table_words(t))) {
+                    format!("having {}", texts.join(", "))
+                } else {
+                    format!("having {} with {}", table_words(t), texts.join(", "))
+                },
             ))
         })
         .collect()
