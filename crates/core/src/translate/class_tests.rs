@@ -2321,3 +2321,15 @@ fn living_in_a_place_is_in_it() {
         saas_answer("how many customers live in germany").ends_with("WHERE country = 'Germany'")
     );
 }
+
+#[test]
+fn how_many_entities_had_rows_in_a_period_counts_them_among_those_rows() {
+    // Refused ("can't relate accounts to clients").
+    assert_eq!(
+        banking_answer("how many clients opened an account this year"),
+        "SELECT COUNT(DISTINCT client_id) AS distinct_client_id FROM accounts WHERE opened_on >= DATE '2025-01-01' AND opened_on < DATE '2026-01-01'"
+    );
+    // The entity's own date stays its own.
+    assert!(banking_answer("how many clients joined this year")
+        .contains("FROM clients WHERE joined_on"));
+}

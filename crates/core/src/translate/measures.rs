@@ -872,7 +872,20 @@ fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
         } if col.table != entity && named_fact(&col.table) => Some(col.table.clone()),
         _ => None,
     });
-    let Some(fact) = facts.next() else { return };
+    // "how many clients opened an account this year": no condition on the
+    // rows named, but a period of theirs, after "how many".
+    let dated_rows = || {
+        let t = p
+            .tables
+            .iter()
+            .find(|t| **t != entity && catalog.relationship(t, &entity).is_some())?;
+        let dated = catalog.table(t).is_some_and(|d| d.time_column.is_some());
+        (p.asks_how_many && plan.period.is_some() && plan.filters.is_empty() && dated)
+            .then(|| t.clone())
+    };
+    let Some(fact) = facts.next().or_else(dated_rows) else {
+        return;
+    };
     if fact == entity || facts.any(|t| t != fact) || named.as_ref().is_some_and(|n| *n != fact) {
         return;
     }
