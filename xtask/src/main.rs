@@ -48,6 +48,12 @@ enum Command {
         #[arg(long, conflicts_with = "no_browser")]
         e2e_only: bool,
     },
+    /// Build dist/ (without wasm-opt) and run the Playwright tests, all of
+    /// them or the named spec files of tests/e2e (`store`, `widget.test.mjs`).
+    E2e {
+        /// Spec files to run (a name with or without `.test.mjs`); none: all.
+        specs: Vec<String>,
+    },
     /// Install the toolchain pieces only.
     Setup,
     /// Build the widget and engine into dist/ (release, precompressed).
@@ -109,11 +115,12 @@ fn main() -> anyhow::Result<()> {
             e2e_only,
         } => {
             if e2e_only {
-                test::e2e_only()
+                test::e2e_only(&[])
             } else {
                 test::all(!no_browser)
             }
         }
+        Command::E2e { specs } => test::e2e_only(&specs),
         Command::Setup => {
             setup::toolchain()?;
             setup::browser()
