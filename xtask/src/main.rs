@@ -91,9 +91,14 @@ enum Command {
         /// Skip the server's extracts.
         #[arg(long)]
         no_server: bool,
-        /// Demo data scale of the server's extracts (1: acme has 1,000,000 orders).
+        /// Demo data scale of the server's extracts and of the visits (1:
+        /// acme has 1,000,000 orders).
         #[arg(long, default_value_t = 1.0)]
         server_scale: f64,
+        /// Only the first and second visit of the demo page in one browser
+        /// profile (tables kept in the browser): table bytes, first answer.
+        #[arg(long, conflicts_with_all = ["native_only", "server_only"])]
+        visits_only: bool,
     },
 }
 
@@ -139,6 +144,7 @@ fn main() -> anyhow::Result<()> {
             server_only,
             no_server,
             server_scale,
+            visits_only,
         } => bench::bench(&bench::BenchOptions {
             rows,
             runs,
@@ -149,6 +155,7 @@ fn main() -> anyhow::Result<()> {
             server_only,
             no_server,
             server_scale,
+            visits_only,
         }),
     }
 }
