@@ -1,6 +1,8 @@
 // Slicewise in an iframe (/embed). The handshake:
 //   iframe -> parent  {type: "slicewise:ready"}
-//   parent -> iframe  {type: "slicewise:token", token, theme?, locale?}
+//   parent -> iframe  {type: "slicewise:token", token, theme?, locale?, persist?}
+//   parent -> iframe  {type: "slicewise:clear"} at logout: deletes the tables
+//                     kept in this browser (with `persist: true`)
 //   iframe -> parent  {type: "slicewise:token-request"} when the token nears
 //                     expiry or was refused; the parent answers with a token
 //   iframe -> parent  {type: "slicewise:height", height} as the content grows
@@ -48,7 +50,14 @@
 
   window.addEventListener("message", (event) => {
     const data = event.data;
-    if (!data || typeof data !== "object" || data.type !== "slicewise:token") return;
+    if (!data || typeof data !== "object") return;
+    if (data.type === "slicewise:clear") {
+      const fromParent = event.source === parentWindow && allowed.has(event.origin)
+        && (!parentOrigin || event.origin === parentOrigin);
+      if (fromParent) window.Slicewise.clear();
+      return;
+    }
+    if (data.type !== "slicewise:token") return;
     const trusted = event.source === parentWindow
       && allowed.has(event.origin)
       && (!parentOrigin || event.origin === parentOrigin)
@@ -74,6 +83,7 @@
         getToken,
         theme: typeof data.theme === "string" ? data.theme : undefined,
         locale: typeof data.locale === "string" ? data.locale : undefined,
+        persist: data.persist === true,
       });
     }
   });

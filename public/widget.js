@@ -24,6 +24,9 @@
   // alone, so `--sw-*` theming still passes in.
   const HOST_CSS = ":host{display:block}.sw-root{all:initial;display:block;height:100%;overflow:auto}";
 
+  // Names of the caches that hold verified tables (src/table_store.rs).
+  const STORE_PREFIX = "slicewise-tables-v1:";
+
   let runtime = null;
   // Mounted widgets, held until unmounted: a host may drop what `mount`
   // returns, and a collected handle would take its widget with it.
@@ -63,7 +66,7 @@
   /**
    * Mounts a widget into `el` (inside its open shadow root).
    * options: { getToken: async () => token (or token), server, locale, theme,
-   *            refreshSeconds, queryTimeoutSeconds }
+   *            refreshSeconds, queryTimeoutSeconds, persist }
    * Returns { ready: Promise, unmount() }.
    */
   function mount(el, options = {}) {
@@ -99,11 +102,25 @@
   }
 
   /**
+   * Deletes every table the widgets kept in this browser (every tenant and
+   * user): call it at logout. Resolves to the number of stores deleted.
+   * Widgets already loaded keep their data in memory until unmounted.
+   */
+  async function clear() {
+    if (typeof caches === "undefined") return 0;
+    const names = (await caches.keys()).filter((n) => n.startsWith(STORE_PREFIX));
+    await Promise.all(names.map((n) => caches.delete(n)));
+    return names.length;
+  }
+
+  /**
    * `<slicewise-widget>`: attributes server, token, token-provider, locale,
-   * theme, height, refresh-seconds, query-timeout (seconds).
+   * theme, height, refresh-seconds, query-timeout (seconds), persist (keep
+   * verified tables in this browser for the next visit; `persist="false"`
+   * or no attribute: off).
    */
   class SlicewiseWidget extends HTMLElement {
-    static observedAttributes = ["server", "token", "token-provider", "locale", "theme", "height", "refresh-seconds", "query-timeout"];
+    static observedAttributes = ["server", "token", "token-provider", "locale", "theme", "height", "refresh-seconds", "query-timeout", "persist"];
     #mounted = null;
 
     connectedCallback() {
@@ -148,12 +165,13 @@
         theme: this.getAttribute("theme") || undefined,
         refreshSeconds: this.getAttribute("refresh-seconds") || undefined,
         queryTimeoutSeconds: this.getAttribute("query-timeout") || undefined,
+        persist: this.hasAttribute("persist") && this.getAttribute("persist") !== "false",
       });
     }
   }
 
   Object.defineProperty(window, "Slicewise", {
-    value: Object.freeze({ mount, server: SERVER }),
+    value: Object.freeze({ mount, clear, server: SERVER }),
     enumerable: false,
   });
   if (!customElements.get("slicewise-widget")) {

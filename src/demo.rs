@@ -11,9 +11,10 @@ use crate::i18n::Locale;
 use crate::token::TokenSource;
 use crate::widget::{Widget, WidgetOptions};
 
-/// The demo page's body.
+/// The demo page's body. `persist`: keep verified tables in the browser
+/// for the next visit.
 #[component]
-pub fn Demo(tenant: String, locale: Locale) -> impl IntoView {
+pub fn Demo(tenant: String, locale: Locale, persist: bool) -> impl IntoView {
     // The picker lists the server's demo tenants once they arrive; until
     // then (or on a server without a registry) only the page's own.
     let tenants = RwSignal::new(vec![tenant.clone()]);
@@ -72,6 +73,7 @@ pub fn Demo(tenant: String, locale: Locale) -> impl IntoView {
                     theme: None,
                     refresh_seconds: None,
                     query_timeout_ms: crate::widget::QUERY_TIMEOUT_MS,
+                    persist,
                 };
                 view! { <Widget options=options/> }
             }}

@@ -28,7 +28,7 @@ impl WidgetHandle {
 
 /// Mounts a widget into `container` with options from the host:
 /// `{server, getToken | token | demoTenant, locale, theme, refreshSeconds,
-/// queryTimeoutSeconds}`.
+/// queryTimeoutSeconds, persist}`.
 #[wasm_bindgen(js_name = mountWidget)]
 pub fn mount_widget(
     container: web_sys::HtmlElement,
@@ -53,6 +53,17 @@ fn number(options: &JsValue, key: &str) -> Option<f64> {
     js_sys::Reflect::get(options, &JsValue::from_str(key))
         .ok()
         .and_then(|v| v.as_f64().or_else(|| v.as_string()?.trim().parse().ok()))
+}
+
+/// A yes/no option: `true`, or text from an attribute (present and not
+/// "false": `<slicewise-widget persist>` gives "").
+fn flag(options: &JsValue, key: &str) -> bool {
+    let value = js_sys::Reflect::get(options, &JsValue::from_str(key)).unwrap_or_default();
+    value.as_bool().unwrap_or_else(|| {
+        value
+            .as_string()
+            .is_some_and(|v| !matches!(v.trim(), "false" | "0" | "off"))
+    })
 }
 
 /// Reads the host's options object; a missing token source is an error the
@@ -93,5 +104,6 @@ fn widget_options(options: &JsValue) -> Result<WidgetOptions, JsValue> {
             .filter(|s| s.is_finite() && *s > 0.0)
             .map(|s| (s * 1000.0).clamp(1.0, 600_000.0) as u32)
             .unwrap_or(QUERY_TIMEOUT_MS),
+        persist: flag(options, "persist"),
     })
 }

@@ -13,9 +13,11 @@ pub mod embed;
 pub mod engine_client;
 pub mod error;
 pub mod export;
+pub mod extract_tables;
 pub mod format;
 pub mod i18n;
 pub mod insight;
+pub mod table_store;
 pub mod token;
 pub mod widget;
 
@@ -38,10 +40,13 @@ pub fn mount_page() {
         let tenant = root
             .get_attribute("data-tenant")
             .unwrap_or_else(|| "acme".to_string());
+        // The demo keeps verified tables for the next visit unless the page
+        // says `data-persist="false"`.
+        let persist = root.get_attribute("data-persist").as_deref() != Some("false");
         if let Ok(root) = root.dyn_into::<web_sys::HtmlElement>() {
             leptos::mount::mount_to(
                 root,
-                move || view! { <demo::Demo tenant=tenant locale=locale/> },
+                move || view! { <demo::Demo tenant=tenant locale=locale persist=persist/> },
             )
             .forget();
         }

@@ -65,6 +65,17 @@ impl TokenProvider {
 /// Unix seconds at which a JWT expires (its `exp` claim), read without
 /// verifying: only to schedule renewal, the server checks the signature.
 pub fn expiry(token: &str) -> Option<i64> {
+    claims(token)?.get("exp")?.as_i64()
+}
+
+/// The user a JWT names (its `sub` claim), read without verifying: only to
+/// keep each user's stored tables apart, the server checks the signature.
+pub fn subject(token: &str) -> Option<String> {
+    Some(claims(token)?.get("sub")?.as_str()?.to_string())
+}
+
+/// A JWT's claims, decoded but not verified.
+fn claims(token: &str) -> Option<serde_json::Value> {
     let payload = token.split('.').nth(1)?;
     let mut b64: String = payload
         .chars()
@@ -78,8 +89,7 @@ pub fn expiry(token: &str) -> Option<i64> {
         b64.push('=');
     }
     let json = web_sys::window()?.atob(&b64).ok()?;
-    let claims: serde_json::Value = serde_json::from_str(&json).ok()?;
-    claims.get("exp")?.as_i64()
+    serde_json::from_str(&json).ok()
 }
 
 impl TokenSource {

@@ -1,10 +1,9 @@
 //! The widget: loads the tenant's verified extract into the engine worker,
 //! asks questions by text, and answers with a table, a chart and the SQL.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use futures::future::join;
-use js_sys::Uint8Array;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use slicewise_core::translate::starter_questions;
@@ -18,6 +17,7 @@ use crate::api::Api;
 use crate::columns::Glossary;
 use crate::engine_client::{sleep, EngineClient};
 use crate::error::WidgetError;
+use crate::extract_tables::{self, KeptTables, StoreWrite, TableProgress};
 use crate::i18n::{Locale, Text};
 use crate::token::{self, TokenSource};
 
@@ -31,7 +31,9 @@ pub const QUERY_TIMEOUT_MS: u32 = 30_000;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
     Starting,
-    Downloading { received: u64, total: u64 },
+    /// Bytes in hand of the total; `stored`: tables taken from the
+    /// browser's store (not downloaded).
+    Downloading(TableProgress),
     Loading,
     Ready(LoadReport),
     Failed(WidgetError),
@@ -65,11 +67,46 @@ pub struct WidgetOptions {
     pub refresh_seconds: Option<u32>,
     /// Stop a query running longer (milliseconds).
     pub query_timeout_ms: u32,
+    /// Keep verified tables in the browser's store for the next visit.
+    pub persist: bool,
 }
 
-/// Table bytes of the last load by SHA-256: a refresh downloads only the
-/// tables whose signed hash changed.
-type KeptTables = HashMap<String, Uint8Array>;
+/// What the browser's store did with the last load's tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreState {
+    /// The host did not opt in.
+    Off,
+    /// Writing the tables the store lacked.
+    Saving,
+    /// Every table of the load is stored.
+    Saved,
+    /// Denied, full or missing: tables are downloaded as usual.
+    Unavailable,
+}
+
+impl StoreState {
+    /// The name in the status line's `data-store`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreState::Off => "off",
+            StoreState::Saving => "saving",
+            StoreState::Saved => "saved",
+            StoreState::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// A finished load of the extract.
+struct Loaded {
+    api: Api,
+    report: LoadReport,
+    /// The newest record in the data.
+    newest: Option<String>,
+    kept: KeptTables,
+    /// Tables taken from the browser's store.
+    stored: u32,
+    to_store: Option<StoreWrite>,
+}
 
 /// The widget.
 #[component]
@@ -111,6 +148,14 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
     let loads = RwSignal::new(0u32);
     let kept = StoredValue::new_local(KeptTables::new());
     let loading = StoredValue::new(false);
+    // Tables the last load took from the browser's store, and what the store
+    // did with them (the status line says both, for hosts and tests).
+    let stored = RwSignal::new(0u32);
+    let store_state = RwSignal::new(if options.persist {
+        StoreState::Saving
+    } else {
+        StoreState::Off
+    });
 
     // Loads (or reloads) the extract; the page stays responsive since the
     // engine is a worker, and the question history stays as it is.
@@ -136,10 +181,19 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                 .await;
                 loading.set_value(false);
                 match outcome {
-                    Ok((loaded_api, report, newest, fresh)) => {
+                    Ok(Loaded {
+                        api: loaded_api,
+                        report,
+                        newest,
+                        kept: fresh,
+                        stored: from_store,
+                        to_store,
+                    }) => {
                         let token = loaded_api.token.clone();
                         kept.set_value(fresh);
                         latest.set(newest);
+                        stored.set(from_store);
+                        keep_in_store(to_store, options.persist, store_state);
                         loads.update(|n| *n += 1);
                         api.set(Some(loaded_api));
                         if first {
@@ -343,7 +397,8 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
         <section node_ref=root class="sw-widget" aria-label=text.title data-theme=options.theme.clone() lang=locale.tag()>
             <header class="sw-header">
                 <h2 class="sw-title">{text.title}</h2>
-                <StatusLine phase=phase text=text latest=latest loads=loads refresh=refresh/>
+                <StatusLine phase=phase text=text latest=latest loads=loads refresh=refresh
+                    stored=stored store_state=store_state/>
             </header>
             <form class="sw-ask" on:submit=move |ev| {
                 ev.prevent_default();
@@ -417,21 +472,30 @@ fn StatusLine(
     latest: RwSignal<Option<String>>,
     loads: RwSignal<u32>,
     refresh: Callback<()>,
+    stored: RwSignal<u32>,
+    store_state: RwSignal<StoreState>,
 ) -> impl IntoView {
     move || match phase.get() {
         Phase::Starting => {
             view! { <p class="sw-status" role="status" data-phase="starting">{text.starting}</p> }
                 .into_any()
         }
-        Phase::Downloading { received, total } => {
+        Phase::Downloading(TableProgress {
+            received,
+            total,
+            stored,
+        }) => {
             let pct = if total > 0 {
                 received as f64 / total as f64 * 100.0
             } else {
                 0.0
             };
             view! {
-                <div class="sw-status" role="status" data-phase="downloading">
+                <div class="sw-status" role="status" data-phase="downloading" data-stored=stored>
                     <span>{format!("{} {:.1} / {:.1} MB", text.downloading, mb(received), mb(total))}</span>
+                    {(stored > 0).then(|| view! {
+                        <span class="sw-stored">{format!("{stored} {}", text.tables_from_store)}</span>
+                    })}
                     <progress class="sw-progress" max="100" value=format!("{pct:.0}")></progress>
                 </div>
             }
@@ -467,10 +531,15 @@ fn StatusLine(
                     )
                 })
             });
+            let from_store = stored.get();
             view! {
-                <p class="sw-status sw-ready" role="status" data-tenant=report.tenant.clone() data-loads=loads.get()>
+                <p class="sw-status sw-ready" role="status" data-tenant=report.tenant.clone() data-loads=loads.get()
+                    data-stored=from_store data-store=move || store_state.get().as_str()>
                     <span class="sw-badge">{text.ready}</span>
                     <span class="sw-counts">{format!("{} — {summary} {}", report.tenant, text.rows)}</span>
+                    {(from_store > 0).then(|| view! {
+                        <span class="sw-stored">{format!("{from_store} {}", text.tables_from_store)}</span>
+                    })}
                     <span class="sw-age" data-latest=newest>{age}</span>
                     <button type="button" class="sw-button sw-chip sw-refresh" on:click=move |_| refresh.run(())>
                         {text.refresh}
@@ -651,15 +720,44 @@ fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1_048_576.0
 }
 
-/// Token, keys, catalog and manifest, then every table with progress, then
-/// the worker verifies and loads. The worker starts while bytes download.
+/// Writes a verified load's new tables to the browser's store in the
+/// background (the widget is ready meanwhile); a failure is a notice.
+fn keep_in_store(to_store: Option<StoreWrite>, persist: bool, state: RwSignal<StoreState>) {
+    let Some(write) = to_store else {
+        state.set(if persist {
+            StoreState::Unavailable
+        } else {
+            StoreState::Off
+        });
+        return;
+    };
+    state.set(StoreState::Saving);
+    spawn_local(async move {
+        let next = match write.run(now_unix()).await {
+            Ok(_) => StoreState::Saved,
+            Err(err) => {
+                extract_tables::notice(&format!("tables are not kept in this browser: {err}"));
+                StoreState::Unavailable
+            }
+        };
+        state.try_set(next);
+    });
+}
+
+fn now_unix() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// Token, keys, catalog and manifest, then every table (from memory, the
+/// browser's store or the network) with progress, then the worker verifies
+/// and loads. The worker starts while bytes download.
 async fn load_extract(
     options: &WidgetOptions,
     current: Option<Api>,
     kept: &KeptTables,
     engine: &EngineClient,
     (phase, starters, glossary): (RwSignal<Phase>, RwSignal<Vec<String>>, RwSignal<Glossary>),
-) -> Result<(Api, LoadReport, Option<String>, KeptTables), WidgetError> {
+) -> Result<Loaded, WidgetError> {
     let api = match current {
         Some(api) => api,
         None => Api {
@@ -691,47 +789,27 @@ async fn load_extract(
                 ),
             });
         }
-        let mut done = 0u64;
-        let mut buffers = Vec::with_capacity(manifest.tables.len());
-        let mut fresh = KeptTables::new();
-        for table in &manifest.tables {
-            if let Some(bytes) = kept.get(&table.sha256) {
-                // Same signed hash as last time: the bytes we hold are these.
-                done += u64::from(bytes.length());
-                fresh.insert(table.sha256.clone(), bytes.clone());
-                buffers.push(bytes.clone());
-                continue;
-            }
-            phase.set(Phase::Downloading {
-                received: done,
-                total,
-            });
-            let before = done;
-            let bytes = api
-                .download(&table.url, |n| {
-                    phase.set(Phase::Downloading {
-                        received: before + n,
-                        total,
-                    })
-                })
-                .await?;
-            done += u64::from(bytes.length());
-            fresh.insert(table.sha256.clone(), bytes.clone());
-            buffers.push(bytes);
-        }
+        let store = match options.persist {
+            true => extract_tables::open_store(&api, &manifest, now_unix()).await,
+            false => None,
+        };
+        let tables = extract_tables::gather(&api, &manifest, kept, store, |at| {
+            phase.set(Phase::Downloading(at))
+        })
+        .await?;
         let request = LoadRequest {
             catalog,
             signed,
             keys,
             tenant: None,
-            now: (js_sys::Date::now() / 1000.0) as i64,
+            now: now_unix(),
             tables: manifest.tables.iter().map(|t| t.name.clone()).collect(),
             budget_bytes: DEFAULT_BUDGET_BYTES,
         };
-        Ok((request, buffers, parsed, fresh))
+        Ok((request, parsed, tables))
     };
     let (started, downloaded) = join(engine.start(), download).await;
-    let (request, buffers, parsed, fresh) = downloaded?;
+    let (request, parsed, tables) = downloaded?;
     if matches!(&started, Err(e) if e.code() == "engine_start_failed") {
         // Seen when widgets on one page fetch the engine at once (a browser
         // cache write fails): one more try with a fresh worker.
@@ -741,12 +819,19 @@ async fn load_extract(
         started?;
     }
     phase.set(Phase::Loading);
-    let report = engine.load(&request, buffers).await?;
+    let report = engine.load(&request, tables.buffers).await?;
     let newest = match &parsed {
         Some(c) => latest_record(engine, c).await,
         None => None,
     };
-    Ok((api, report, newest, fresh))
+    Ok(Loaded {
+        api,
+        report,
+        newest,
+        kept: tables.kept,
+        stored: tables.stored,
+        to_store: tables.to_store,
+    })
 }
 
 async fn run_question(

@@ -20,6 +20,12 @@ export interface MountOptions {
   refreshSeconds?: number;
   /** Stop a query running longer than this (default 30); the data stays loaded. */
   queryTimeoutSeconds?: number;
+  /**
+   * Keep verified tables in this browser (Cache API, per server, tenant,
+   * privacy level and user) so the next visit downloads only changed tables.
+   * Off by default; call `clear()` at logout.
+   */
+  persist?: boolean;
 }
 
 export interface MountedWidget {
@@ -32,6 +38,8 @@ export interface MountedWidget {
 /** The loader's global namespace (the script tag defines it). */
 export interface SlicewiseApi {
   mount(element: HTMLElement, options: Omit<MountOptions, "server"> & { server?: string }): MountedWidget;
+  /** Deletes every table widgets kept in this browser; resolves to the stores deleted. */
+  clear(): Promise<number>;
   /** The origin the loader was served from. */
   readonly server: string;
 }
@@ -68,12 +76,15 @@ export declare const EVENTS: {
 /** Loads `SERVER/widget.js` once and resolves to the `Slicewise` namespace. */
 export declare function load(server: string): Promise<SlicewiseApi>;
 
+/** Deletes every table Slicewise widgets kept in this browser (call it at logout). */
+export declare function clear(): Promise<number>;
+
 /** Loads the loader if needed and mounts a widget into `element`. */
 export declare function mount(element: HTMLElement, options: MountOptions): Promise<MountedWidget>;
 
 /**
  * `<slicewise-widget>`: attributes server, token, token-provider, locale,
- * theme, height, refresh-seconds, query-timeout.
+ * theme, height, refresh-seconds, query-timeout, persist.
  */
 export interface SlicewiseWidgetElement extends HTMLElement {
   addEventListener<K extends keyof SlicewiseEventMap>(

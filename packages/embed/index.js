@@ -49,6 +49,22 @@ export async function mount(element, options) {
   return api.mount(element, options);
 }
 
+// Names of the caches that hold verified tables (the loader's STORE_PREFIX).
+const STORE_PREFIX = "slicewise-tables-v1:";
+
+/**
+ * Deletes every table Slicewise widgets kept in this browser (all tenants
+ * and users), with or without the loader on the page: call it at logout.
+ * Resolves to the number of stores deleted.
+ */
+export async function clear() {
+  if (window.Slicewise?.clear) return window.Slicewise.clear();
+  if (typeof caches === "undefined") return 0;
+  const names = (await caches.keys()).filter((n) => n.startsWith(STORE_PREFIX));
+  await Promise.all(names.map((n) => caches.delete(n)));
+  return names.length;
+}
+
 /** Event names the widget dispatches on its element (bubbling, composed). */
 export const EVENTS = Object.freeze({
   ready: "slicewise:ready",

@@ -4,13 +4,13 @@
 // into it after the first render and unmounts it when the component goes.
 // A new `getToken` or callback identity on re-render does not remount (the
 // latest one is used), so the user's question history stays; a change of
-// server, locale, theme, refresh interval or query timeout mounts afresh. Plain
+// server, locale, theme, refresh interval, query timeout or persist mounts afresh. Plain
 // `createElement`, no JSX: nothing to compile. Types: react.d.ts.
 import { createElement, useEffect, useRef } from "react";
 import { EVENTS, mount } from "./index.js";
 
 export function SlicewiseWidget(props) {
-  const { server, locale, theme, refreshSeconds, queryTimeoutSeconds, height, className, style } = props;
+  const { server, locale, theme, refreshSeconds, queryTimeoutSeconds, persist, height, className, style } = props;
   const host = useRef(null);
   const latest = useRef(props);
   latest.current = props;
@@ -36,6 +36,7 @@ export function SlicewiseWidget(props) {
       theme,
       refreshSeconds,
       queryTimeoutSeconds,
+      persist,
     }).then((mounted) => {
       if (gone) mounted.unmount();
       else widget = mounted;
@@ -47,7 +48,7 @@ export function SlicewiseWidget(props) {
       widget?.unmount();
       for (const [type, handler] of handlers) el.removeEventListener(type, handler);
     };
-  }, [server, locale, theme, refreshSeconds, queryTimeoutSeconds]);
+  }, [server, locale, theme, refreshSeconds, queryTimeoutSeconds, persist]);
 
   const size = typeof height === "number" ? `${height}px` : height;
   return createElement("div", {

@@ -6,15 +6,22 @@ import path from "node:path";
 export const SERVER = process.env.SLICEWISE_URL ?? "http://127.0.0.1:8080";
 const SHOTS = process.env.SLICEWISE_SCREENSHOTS;
 
+const CHROMIUM = {
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+};
+
 export async function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
+  return chromium.launch(CHROMIUM);
+}
+
+/** A browser on a profile folder of its own: closed and launched again, it is the same profile. */
+export async function launchProfile(dir) {
+  return chromium.launchPersistentContext(dir, CHROMIUM);
 }
 
 /** A page that records every request it makes and every error it shows. */

@@ -1,7 +1,7 @@
 // Compiled by `tsc -p tests/types` in `cargo xtask test`: a host app's use of
 // the typed module must type-check, and each misuse marked
 // `@ts-expect-error` must be rejected (an unused marker fails the build).
-import { EVENTS, load, mount, type AnswerDetail, type MountedWidget } from "@slicewise/embed";
+import { EVENTS, clear, load, mount, type AnswerDetail, type MountedWidget } from "@slicewise/embed";
 
 async function tokenFromBackend(): Promise<string> {
   const response = await fetch("/portal/slicewise-token", { method: "POST" });
@@ -15,9 +15,16 @@ export async function start(el: HTMLElement): Promise<MountedWidget> {
     locale: "de",
     theme: "dark",
     refreshSeconds: 300,
+    persist: true,
   });
   await widget.ready;
   return widget;
+}
+
+export async function logout(): Promise<void> {
+  const stores: number = await clear();
+  console.info(`deleted ${stores} stores`);
+  await window.Slicewise?.clear();
 }
 
 export async function viaNamespace(el: HTMLElement): Promise<void> {
@@ -43,6 +50,8 @@ export async function misuse(el: HTMLElement): Promise<void> {
   await mount(el, { server: "https://analytics.example.com" });
   // @ts-expect-error a theme is light, dark or auto
   await mount(el, { server: "https://a.example", getToken: () => "t", theme: "blue" });
+  // @ts-expect-error persist is a boolean
+  await mount(el, { server: "https://a.example", getToken: () => "t", persist: "yes" });
   // @ts-expect-error refreshSeconds is a number
   await mount(el, { server: "https://a.example", getToken: () => "t", refreshSeconds: "60" });
   document.createElement("slicewise-widget").addEventListener("slicewise:answer", (event) => {

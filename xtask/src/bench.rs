@@ -35,12 +35,18 @@ pub struct BenchOptions {
     pub server_only: bool,
     /// Skip the server's extracts.
     pub no_server: bool,
-    /// Demo data scale of the server half (1: acme has 1,000,000 orders).
+    /// Demo data scale of the server half and of the visits (1: acme has
+    /// 1,000,000 orders).
     pub server_scale: f64,
+    /// Only the first and second visit of the demo page.
+    pub visits_only: bool,
 }
 
 /// Runs the whole bench and prints its tables.
 pub fn bench(options: &BenchOptions) -> anyhow::Result<()> {
+    if options.visits_only {
+        return visits(&options.dist, options.server_scale);
+    }
     if !options.no_server {
         server(options.server_scale)?;
     }
@@ -101,7 +107,54 @@ pub fn bench(options: &BenchOptions) -> anyhow::Result<()> {
         .arg(&data)
         .args(["--runs", &runs])
         .args(&table_args))?;
+    visits(&options.dist, options.server_scale)?;
     print_download_sizes(&options.dist)
+}
+
+/// The demo page visited twice in one browser profile, tables kept in the
+/// browser (tests/bench/visits.mjs): table bytes and time to first answer.
+/// The server is the debug build the e2e tests run, its extract built before
+/// the first visit, so both visits measure the browser's side.
+fn visits(dist: &Path, scale: f64) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        dist.join("engine/slicewise_engine_worker_bg.wasm").exists(),
+        "{} has no engine; build it with `cargo xtask web`",
+        dist.display()
+    );
+    setup::browser()?;
+    setup::node_packages()?;
+    run(cmd("cargo").args(["build", "--quiet", "-p", "slicewise-server"]))?;
+    let data = target_dir().join(format!("slicewise-bench/visits-{scale}"));
+    fs::create_dir_all(&data)?;
+    let bin = data.join("slicewise");
+    fs::copy(target_dir().join("debug/slicewise"), &bin).context("copying slicewise")?;
+    let db = data.join("demo.db").display().to_string();
+    let scale = scale.to_string();
+    run(std::process::Command::new(&bin).args([
+        "seed-demo",
+        "--db",
+        &db,
+        "--scale",
+        &scale,
+        "--if-missing",
+    ]))?;
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let mut server = std::process::Command::new(&bin)
+        .args(["serve", "--demo", "--db", &db, "--data-dir"])
+        .arg(&data)
+        .arg("--static-dir")
+        .arg(dist)
+        .args(["--addr", &addr.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .context("starting slicewise serve")?;
+    let result = run(cmd("node")
+        .arg(root().join("tests/bench/visits.mjs"))
+        .arg(format!("http://{addr}")));
+    let _ = server.kill();
+    let _ = server.wait();
+    result
 }
 
 /// Tenant extracts built and served over loopback HTTP, from SQLite and

@@ -48,6 +48,12 @@ enum Command {
         #[arg(long, conflicts_with = "no_browser")]
         e2e_only: bool,
     },
+    /// Build dist/ (without wasm-opt) and run the Playwright tests, all of
+    /// them or the named spec files of tests/e2e (`store`, `widget.test.mjs`).
+    E2e {
+        /// Spec files to run (a name with or without `.test.mjs`); none: all.
+        specs: Vec<String>,
+    },
     /// Install the toolchain pieces only.
     Setup,
     /// Build the widget and engine into dist/ (release, precompressed).
@@ -85,9 +91,14 @@ enum Command {
         /// Skip the server's extracts.
         #[arg(long)]
         no_server: bool,
-        /// Demo data scale of the server's extracts (1: acme has 1,000,000 orders).
+        /// Demo data scale of the server's extracts and of the visits (1:
+        /// acme has 1,000,000 orders).
         #[arg(long, default_value_t = 1.0)]
         server_scale: f64,
+        /// Only the first and second visit of the demo page in one browser
+        /// profile (tables kept in the browser): table bytes, first answer.
+        #[arg(long, conflicts_with_all = ["native_only", "server_only"])]
+        visits_only: bool,
     },
 }
 
@@ -109,11 +120,12 @@ fn main() -> anyhow::Result<()> {
             e2e_only,
         } => {
             if e2e_only {
-                test::e2e_only()
+                test::e2e_only(&[])
             } else {
                 test::all(!no_browser)
             }
         }
+        Command::E2e { specs } => test::e2e_only(&specs),
         Command::Setup => {
             setup::toolchain()?;
             setup::browser()
@@ -132,6 +144,7 @@ fn main() -> anyhow::Result<()> {
             server_only,
             no_server,
             server_scale,
+            visits_only,
         } => bench::bench(&bench::BenchOptions {
             rows,
             runs,
@@ -142,6 +155,7 @@ fn main() -> anyhow::Result<()> {
             server_only,
             no_server,
             server_scale,
+            visits_only,
         }),
     }
 }

@@ -55,7 +55,7 @@ pub fn all(browser: bool) -> anyhow::Result<()> {
         browser_unit_tests()?;
         // The engine's wasm-opt pass only strips names: tests skip it.
         web::build(web::EngineOpt::Fast)?;
-        end_to_end()?;
+        end_to_end(&[root().join("tests/e2e")])?;
     }
     eprintln!(
         "xtask: all checks passed in {:.0} s",
@@ -64,13 +64,36 @@ pub fn all(browser: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds dist/ as the full run does and runs only the Playwright tests.
-pub fn e2e_only() -> anyhow::Result<()> {
+/// Builds dist/ as the full run does and runs only the Playwright tests:
+/// all of them, or the spec files named (`store` is tests/e2e/store.test.mjs).
+pub fn e2e_only(specs: &[String]) -> anyhow::Result<()> {
+    let files = spec_files(specs)?;
     setup::toolchain()?;
     setup::postgres()?;
     setup::browser()?;
     web::build(web::EngineOpt::Fast)?;
-    end_to_end()
+    end_to_end(&files)
+}
+
+/// The spec files of tests/e2e a run names; none named: the folder.
+fn spec_files(specs: &[String]) -> anyhow::Result<Vec<PathBuf>> {
+    let dir = root().join("tests/e2e");
+    if specs.is_empty() {
+        return Ok(vec![dir]);
+    }
+    specs
+        .iter()
+        .map(|spec| {
+            let name = spec.trim_start_matches("tests/e2e/");
+            let file = if name.ends_with(".mjs") {
+                dir.join(name)
+            } else {
+                dir.join(format!("{name}.test.mjs"))
+            };
+            anyhow::ensure!(file.is_file(), "no spec {}", file.display());
+            Ok(file)
+        })
+        .collect()
 }
 
 /// A temporary folder (browser profiles, the e2e servers' data), emptied
@@ -204,8 +227,9 @@ fn start_server(data: &Path) -> anyhow::Result<Server> {
     bail!("the server did not start on {addr}")
 }
 
-/// Playwright tests (node:test) in headless Chromium against a real server.
-fn end_to_end() -> anyhow::Result<()> {
+/// Playwright tests (node:test) in headless Chromium against a real server:
+/// the spec files or folders given.
+fn end_to_end(specs: &[PathBuf]) -> anyhow::Result<()> {
     let data = scratch("e2e-data")?;
     let server = start_server(&data)?;
     let tmp = scratch("e2e-browser")?;
@@ -213,7 +237,7 @@ fn end_to_end() -> anyhow::Result<()> {
     std::fs::create_dir_all(&shots)?;
     let mut node = cmd("node");
     node.args(["--test", "--test-concurrency=1"])
-        .arg(root().join("tests/e2e"))
+        .args(specs)
         .env("SLICEWISE_URL", &server.url)
         .env("SLICEWISE_HOST_ORIGIN", &server.host_origin)
         .env("SLICEWISE_DATA_DIR", &data)
