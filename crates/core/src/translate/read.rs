@@ -163,6 +163,17 @@ pub(super) fn rows_named_by(l: &Lex, catalog: &Catalog) -> Option<String> {
     }
 }
 
+/// Whether a word of the question other than word `j` names rows of
+/// `table` ("users created this year": "users" names the users).
+fn named_by_another_word(words: &[Word], j: usize, table: &str, catalog: &Catalog) -> bool {
+    words.iter().enumerate().any(|(k, w)| {
+        k != j
+            && w.lexes()
+                .iter()
+                .any(|l| rows_named_by(l, catalog).as_deref() == Some(table))
+    })
+}
+
 /// A count of an entity, or of rows of a table with no figure of its own:
 /// the entity's table.
 pub(super) fn counted_entity(m: &Measure, catalog: &Catalog) -> Option<String> {
@@ -706,13 +717,9 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         _ => None,
                     })
                     .collect();
-                let names = |l: &Lex, t: &str| rows_named_by(l, catalog).as_deref() == Some(t);
-                let of_named = dates.iter().find(|c| {
-                    words
-                        .iter()
-                        .enumerate()
-                        .any(|(k, w)| k != j && w.lexes().iter().any(|l| names(l, &c.table)))
-                });
+                let of_named = dates
+                    .iter()
+                    .find(|c| named_by_another_word(words, j, &c.table, catalog));
                 of_named.or(dates.first()).map(|c| (j, (*c).clone()))
             });
         if let Some((j, c)) = named {
@@ -724,14 +731,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     // date of the rows the question names and a verb of another table's
     // figure, whose rows it does not name, is that date.
     if p.plan.date_column.is_none() {
-        let named_elsewhere = |j: usize, t: &str| {
-            words.iter().enumerate().any(|(k, w)| {
-                k != j
-                    && w.lexes()
-                        .iter()
-                        .any(|l| rows_named_by(l, catalog).as_deref() == Some(t))
-            })
-        };
+        let named_elsewhere = |j: usize, t: &str| named_by_another_word(words, j, t, catalog);
         let own_date = (0..n).filter(|&j| !used[j]).find_map(|j| {
             let lexes = words[j].lexes();
             let figures: Vec<String> = lexes
@@ -978,14 +978,9 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 _ => None,
             })
             .collect();
-        let of_named = values.iter().find(|(c, _)| {
-            words.iter().enumerate().any(|(k, w)| {
-                k != i
-                    && w.lexes()
-                        .iter()
-                        .any(|l| rows_named_by(l, catalog).as_deref() == Some(c.table.as_str()))
-            })
-        });
+        let of_named = values
+            .iter()
+            .find(|(c, _)| named_by_another_word(words, i, &c.table, catalog));
         if let Some((col, value)) = of_named
             .or(values.first())
             .map(|(c, v)| ((*c).clone(), (*v).clone()))
