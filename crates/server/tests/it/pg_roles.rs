@@ -17,7 +17,7 @@ use slicewise_server::store_pg::PgStore;
 use slicewise_server::{ServerKeys, TableSource};
 use tokio_postgres::NoTls;
 
-use crate::postgres::{seeded, PgDb};
+use crate::postgres::{audit_rows, seeded, PgDb};
 use crate::support::read_stream;
 
 /// The retail example's catalog file (the demo data's).
@@ -172,16 +172,7 @@ async fn the_server_logs_in_as_the_setup_login_role_and_serves_a_tenant() {
         .await
         .expect("ask");
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
-    let audited: i64 = db
-        .client()
-        .await
-        .query_one(
-            "SELECT COUNT(*) FROM slicewise.audit WHERE tenant = 'acme'",
-            &[],
-        )
-        .await
-        .expect("audit")
-        .get(0);
+    let audited = audit_rows(&db.client().await, "acme").await;
     assert_eq!(audited, 1);
 }
 

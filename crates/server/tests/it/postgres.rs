@@ -19,6 +19,18 @@ use tower::ServiceExt;
 
 use crate::support::{i64_column, read_stream, string_column, TestServer, SCALE};
 
+/// How many asks of `tenant` a state database audited.
+pub async fn audit_rows(client: &tokio_postgres::Client, tenant: &str) -> i64 {
+    client
+        .query_one(
+            "SELECT COUNT(*) FROM slicewise.audit WHERE tenant = $1",
+            &[&tenant],
+        )
+        .await
+        .expect("audit")
+        .get(0)
+}
+
 /// A database of its own, dropped when the test ends (even on panic).
 pub struct PgDb {
     scratch: ScratchDb,
@@ -47,6 +59,29 @@ impl PgDb {
 
     pub fn name(&self) -> &str {
         self.scratch.name()
+    }
+
+    /// Refuses new connections and cuts the open ones (a database
+    /// restarting, a replica gone), or lets them in again.
+    pub async fn set_reachable(&self, reachable: bool) {
+        let admin = self.admin().await;
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {} ALLOW_CONNECTIONS {reachable}",
+                self.name()
+            ))
+            .await
+            .expect("allow connections");
+        if !reachable {
+            admin
+                .execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                     WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    &[&self.name()],
+                )
+                .await
+                .expect("terminate");
+        }
     }
 
     /// Stores a server's tenant binding key, as `slicewise pg setup` does.
@@ -322,23 +357,8 @@ async fn database_down_is_503_and_recovers() {
     let db = seeded().await;
     let s = pg_server(&db).await;
     let token = s.token("acme", Privacy::Standard);
-    let admin = db.admin().await;
     // What a restarting database looks like: open connections cut, new ones refused.
-    admin
-        .batch_execute(&format!(
-            "ALTER DATABASE {} ALLOW_CONNECTIONS false",
-            db.name()
-        ))
-        .await
-        .expect("refuse connections");
-    admin
-        .execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE datname = $1 AND pid <> pg_backend_pid()",
-            &[&db.name()],
-        )
-        .await
-        .expect("terminate");
+    db.set_reachable(false).await;
     for r in [
         s.get("/api/v1/extract/manifest", Some(&token)).await,
         s.post(
@@ -359,13 +379,7 @@ async fn database_down_is_503_and_recovers() {
             "{text}"
         );
     }
-    admin
-        .batch_execute(&format!(
-            "ALTER DATABASE {} ALLOW_CONNECTIONS true",
-            db.name()
-        ))
-        .await
-        .expect("accept connections");
+    db.set_reachable(true).await;
     let r = s.get("/api/v1/extract/manifest", Some(&token)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let r = s

@@ -10,7 +10,7 @@ use slicewise_core::wire::Privacy;
 use slicewise_server::store_pg::PgStore;
 use slicewise_server::{AppConfig, Quotas, SqliteStore, Store};
 
-use crate::postgres::{pg_server, seeded};
+use crate::postgres::{audit_rows, pg_server, seeded};
 use crate::support::{listen, TestServer};
 
 /// A second replica of `first`: the same secrets and shared state, its own
@@ -141,14 +141,6 @@ async fn postgres_replicas_share_one_daily_quota() {
     let statuses = burst(&urls, &token, 30).await;
     assert_eq!(count(&statuses, 200), 6, "{statuses:?}");
     assert_eq!(count(&statuses, 429), 24, "{statuses:?}");
-    let c = db.client().await;
-    let audited: i64 = c
-        .query_one(
-            "SELECT COUNT(*) FROM slicewise.audit WHERE tenant = 'globex'",
-            &[],
-        )
-        .await
-        .expect("count")
-        .get(0);
+    let audited = audit_rows(&db.client().await, "globex").await;
     assert_eq!(audited, 6);
 }

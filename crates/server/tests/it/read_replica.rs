@@ -13,7 +13,7 @@ use slicewise_server::store_pg::PgStore;
 use slicewise_server::{app, metrics_app, AppConfig, AppState, DataSource, ServerKeys, Store};
 
 use crate::metrics::{inner_manifest, json, scrape};
-use crate::postgres::{seeded, PgDb};
+use crate::postgres::{audit_rows, seeded, PgDb};
 use crate::support::listen;
 
 const ORDERS_OF: &str = "SELECT COUNT(*) FROM orders WHERE tenant_id = $1";
@@ -25,29 +25,6 @@ async fn count(db: &PgDb, sql: &str, tenant: &str) -> i64 {
         .await
         .expect("count")
         .get(0)
-}
-
-/// Refuses new connections to `db` and cuts the open ones (a replica gone),
-/// or lets them in again.
-async fn set_reachable(db: &PgDb, reachable: bool) {
-    let admin = db.admin().await;
-    admin
-        .batch_execute(&format!(
-            "ALTER DATABASE {} ALLOW_CONNECTIONS {reachable}",
-            db.name()
-        ))
-        .await
-        .expect("allow connections");
-    if !reachable {
-        admin
-            .execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                 WHERE datname = $1 AND pid <> pg_backend_pid()",
-                &[&db.name()],
-            )
-            .await
-            .expect("terminate");
-    }
 }
 
 /// A manifest's status and its `orders` row count (0 when refused), or error code.
@@ -134,8 +111,7 @@ async fn extracts_read_the_read_database_and_writes_stay_on_the_primary() {
     );
     // The ask's audit row is the primary's; the replica has no state tables.
     assert_eq!(ask(&api, &acme).await, 200);
-    let audited = "SELECT COUNT(*) FROM slicewise.audit WHERE tenant = $1";
-    assert_eq!(count(&primary, audited, "acme").await, 1);
+    assert_eq!(audit_rows(&primary.client().await, "acme").await, 1);
     let state_tables: Option<String> = replica
         .client()
         .await
@@ -150,7 +126,7 @@ async fn extracts_read_the_read_database_and_writes_stay_on_the_primary() {
 
     // The replica vanishes: a new extract fails with a stable code; the
     // cached one, asks and readiness go on.
-    set_reachable(&replica, false).await;
+    replica.set_reachable(false).await;
     assert_eq!(
         orders_in_manifest(&api, &globex).await,
         (503, "database_unavailable".into())
@@ -167,7 +143,7 @@ async fn extracts_read_the_read_database_and_writes_stay_on_the_primary() {
     );
 
     // It comes back: the same server builds the extract from it.
-    set_reachable(&replica, true).await;
+    replica.set_reachable(true).await;
     let globex_rows = count(&replica, ORDERS_OF, "globex").await;
     assert_eq!(
         orders_in_manifest(&api, &globex).await,

@@ -24,6 +24,7 @@ use slicewise_server::ServerKeys;
 use tokio_postgres::NoTls;
 
 use crate::metrics::{json, scrape};
+use crate::postgres::audit_rows;
 use crate::read_replica::{ask, orders_in_manifest};
 use crate::support::SCALE;
 
@@ -380,15 +381,7 @@ async fn a_streaming_replica_serves_extract_reads_and_may_vanish() {
         orders_in_manifest(&api, &globex).await,
         (200, globex_orders.into())
     );
-    let audited: i64 = connect(&owner)
-        .await
-        .query_one(
-            "SELECT COUNT(*) FROM slicewise.audit WHERE tenant = 'acme'",
-            &[],
-        )
-        .await
-        .expect("audit")
-        .get(0);
+    let audited = audit_rows(&connect(&owner).await, "acme").await;
     assert_eq!(audited, 2);
     let scraped = scrape(&metrics).await;
     assert_eq!(scraped.get("slicewise_extract_builds_total"), 4.0);
