@@ -140,7 +140,7 @@ pub fn translate(
     if gate::asks_where(q) {
         return unsupported(
             catalog,
-            "\"Where\" asks for a place; name the column to break it down by, e.g. \"customers by country\".",
+            "\"Where\" asks for a place, and no word of the question says which column holds it; ask for a breakdown by that column.",
         );
     }
     let voc = vocabulary(catalog);
