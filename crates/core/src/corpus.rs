@@ -64,6 +64,9 @@ fn rows(r: &QueryResult) -> Vec<Vec<String>> {
 }
 
 fn cell_close(p: &str, q: &str) -> bool {
+    if q.contains(PARTS) {
+        return parts_name(p, q);
+    }
     p == q
         || matches!((p.parse::<f64>(), q.parse::<f64>()),
             (Ok(u), Ok(v)) if (u - v).abs() <= TOLERANCE + 1e-9 + 1e-9 * u.abs())
@@ -192,22 +195,136 @@ pub fn orders_rows(sql: &str) -> bool {
 /// of `got`'s, with the same rows.
 pub fn same_result(got: &QueryResult, expected: &QueryResult, ordered: bool) -> bool {
     let (a, b) = (rows(got), rows(expected));
-    let width = expected.columns.len();
-    if got.columns.len() < width || a.len() != b.len() {
+    same_cells(&a, got.columns.len(), &b, expected.columns.len(), ordered)
+        || same_comparison(got, &a, &b, expected.columns.len())
+}
+
+/// [`same_result`] over rows of cells: `got` (`got_width` columns) may
+/// carry more columns than `expected`, in any order.
+fn same_cells(
+    a: &[Vec<String>],
+    got_width: usize,
+    b: &[Vec<String>],
+    width: usize,
+    ordered: bool,
+) -> bool {
+    if a.len() != b.len() {
         return false;
     }
-    if same_rows(&a, &b, ordered) {
+    if got_width >= width && same_rows(a, b, ordered) {
         return true;
     }
     // Every choice of got's columns, in order, for the expected ones.
     let mut pick = Vec::with_capacity(width);
-    choose(got.columns.len(), width, &mut pick, &mut |cols| {
-        let projected: Vec<Vec<String>> = a
-            .iter()
-            .map(|r| cols.iter().map(|c| r[*c].clone()).collect())
-            .collect();
-        same_rows(&projected, &b, ordered)
+    got_width >= width
+        && choose(got_width, width, &mut pick, &mut |cols| {
+            let projected: Vec<Vec<String>> = a
+                .iter()
+                .map(|r| cols.iter().map(|c| r[*c].clone()).collect())
+                .collect();
+            same_rows(&projected, b, ordered)
+        })
+        || (width >= 2 && got_width < width && {
+            // One label written as two columns (`2024`, `1` for `2024-Q1`;
+            // `1`, `Monday` for `1 Mon`): both parts must name the label.
+            (0..width).any(|i| {
+                (0..width).filter(|&j| j != i).any(|j| {
+                    let joined: Vec<Vec<String>> = b
+                        .iter()
+                        .map(|r| {
+                            let mut row: Vec<String> = Vec::with_capacity(width - 1);
+                            for (c, v) in r.iter().enumerate() {
+                                if c == i {
+                                    row.push(format!("{v}{PARTS}{}", r[j]));
+                                } else if c != j {
+                                    row.push(v.clone());
+                                }
+                            }
+                            row
+                        })
+                        .collect();
+                    same_cells(a, got_width, &joined, width - 1, ordered)
+                })
+            })
+        })
+}
+
+/// Joins the parts of a label the reference wrote as two columns.
+const PARTS: char = '\u{1f}';
+
+/// Whether a label (`2024-Q1`, `1 Mon`) is named by every part of a
+/// reference label written as two columns (`2024` and `1`; `1` and `Monday`).
+fn parts_name(label: &str, joined: &str) -> bool {
+    joined.split(PARTS).all(|part| {
+        cell_close(label, part)
+            || part.parse::<f64>().is_ok_and(|y| {
+                label
+                    .split_once('-')
+                    .is_some_and(|(year, _)| year.len() == 4 && year.parse::<f64>() == Ok(y))
+            })
     })
+}
+
+/// A comparison of two periods has two layouts with the same figures: one
+/// row with the figure of each period side by side (`x_current`,
+/// `x_previous`, as the translator writes it) or one row per period with
+/// the period's label. The second is read as the first: the label column
+/// dropped, each row of `got` becomes its previous and its current row.
+/// When the reference's labels come in ascending order (`2024`, `2025`;
+/// `Q2 2025`, `Q3 2025`) its first row must be the earlier period, so
+/// periods swapped are still wrong.
+fn same_comparison(got: &QueryResult, a: &[Vec<String>], b: &[Vec<String>], width: usize) -> bool {
+    let names: Vec<&str> = got.columns.iter().map(|c| c.name.as_str()).collect();
+    let Some((current, previous)) = names.iter().enumerate().find_map(|(i, n)| {
+        let stem = n.strip_suffix("_current")?;
+        let j = names
+            .iter()
+            .position(|m| *m == format!("{stem}_previous"))?;
+        Some((i, j))
+    }) else {
+        return false;
+    };
+    if width < 2 || b.len() != 2 * a.len() {
+        return false;
+    }
+    let keys: Vec<usize> = (0..names.len())
+        .filter(|&c| c != current && c != previous)
+        .collect();
+    let long: Vec<Vec<String>> = a
+        .iter()
+        .flat_map(|r| {
+            [previous, current].map(|f| {
+                keys.iter()
+                    .map(|&k| r[k].clone())
+                    .chain(std::iter::once(r[f].clone()))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    (0..width).any(|label| {
+        let labels: Vec<&String> = b.iter().map(|r| &r[label]).collect();
+        let chronological = a.len() == 1 && ascending(&labels);
+        let rest: Vec<Vec<String>> = b
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .enumerate()
+                    .filter(|(c, _)| *c != label)
+                    .map(|(_, v)| v.clone())
+                    .collect()
+            })
+            .collect();
+        same_cells(&long, keys.len() + 1, &rest, width - 1, chronological)
+    })
+}
+
+/// Whether labels come in ascending order, as numbers when they all are.
+fn ascending(labels: &[&String]) -> bool {
+    let numbers: Option<Vec<f64>> = labels.iter().map(|l| l.parse().ok()).collect();
+    match numbers {
+        Some(n) => n.windows(2).all(|w| w[0] < w[1]),
+        None => labels.windows(2).all(|w| w[0] < w[1]),
+    }
 }
 
 /// Calls `f` with each ordered choice of `k` distinct indices below `n`
@@ -342,5 +459,64 @@ mod tests {
         assert!(!orders_rows(
             "SELECT a FROM (SELECT a FROM t ORDER BY a LIMIT 3)"
         ));
+    }
+
+    fn figures(names: &[&str], values: &[f64]) -> QueryResult {
+        let mut r = result(&[], &[]);
+        r.columns = names
+            .iter()
+            .zip(values)
+            .map(|(n, v)| ResultColumn {
+                name: n.to_string(),
+                result_type: ResultType::Float,
+                values: ColumnValues::Number(vec![Some(*v)]),
+            })
+            .collect();
+        r.rows = 1;
+        r
+    }
+
+    #[test]
+    fn a_comparison_side_by_side_matches_one_row_per_period_in_calendar_order() {
+        let side = figures(&["spend_current", "spend_previous"], &[597.4, 560.3]);
+        let per_year = result(&["2024", "2025"], &[560.3, 597.4]);
+        assert!(same_result(&side, &per_year, false));
+        let swapped = figures(&["spend_current", "spend_previous"], &[560.3, 597.4]);
+        assert!(
+            !same_result(&swapped, &per_year, false),
+            "the later period is the current one"
+        );
+        // Labels that do not say their order: the figures decide.
+        let named = result(&["this year", "last year"], &[597.4, 560.3]);
+        assert!(same_result(&side, &named, false));
+        assert!(!same_result(
+            &figures(&["spend_current", "spend_previous"], &[597.4, 1.0]),
+            &named,
+            false
+        ));
+        // Side-by-side columns without the pair's names are not a comparison.
+        let plain = figures(&["a", "b"], &[597.4, 560.3]);
+        assert!(!same_result(&plain, &per_year, false));
+    }
+
+    #[test]
+    fn a_label_the_reference_wrote_as_two_columns_matches_when_both_parts_name_it() {
+        let quarters = result(&["2024-Q1", "2024-Q2"], &[292.0, 243.0]);
+        let mut split = result(&["1", "2"], &[292.0, 243.0]);
+        let years = result(&["2024", "2024"], &[0.0, 0.0]);
+        split.columns.insert(0, years.columns[0].clone());
+        assert!(same_result(&quarters, &split, false));
+        let mut other_year = split.clone();
+        other_year.columns[0] = result(&["2025", "2025"], &[0.0, 0.0]).columns[0].clone();
+        assert!(!same_result(&quarters, &other_year, false));
+        let days = result(&["1 Mon", "2 Tue"], &[399.0, 443.0]);
+        let mut named = result(&["Monday", "Tuesday"], &[399.0, 443.0]);
+        named
+            .columns
+            .insert(0, result(&["1", "2"], &[0.0, 0.0]).columns[0].clone());
+        assert!(same_result(&days, &named, false));
+        let mut wrong_day = named.clone();
+        wrong_day.columns[1] = result(&["Tuesday", "Monday"], &[0.0, 0.0]).columns[0].clone();
+        assert!(!same_result(&days, &wrong_day, false));
     }
 }
