@@ -56,7 +56,7 @@ const TODAY: &str = "CURRENT_DATE";
 
 /// Changes whenever the translator's output for some question may change;
 /// part of the answer cache key.
-pub const TRANSLATOR_VERSION: &str = "builtin-0.11";
+pub const TRANSLATOR_VERSION: &str = "builtin-0.12";
 
 /// Longest question the translator reads, in characters.
 pub const MAX_QUESTION_LEN: usize = 1_000;
@@ -207,6 +207,12 @@ pub fn translate(
         .iter()
         .any(|m| resolve::is_duration(m, catalog))
         || plan.list.is_some();
+    if gate::who_without_entities(q, &plan, catalog) {
+        return unsupported(
+            catalog,
+            "\"Who\" asks for people or companies, and the answer I found is not a list of them; ask \"which …\" with the ones you mean.",
+        );
+    }
     if how_long && !duration {
         return unsupported(
             catalog,

@@ -2333,3 +2333,96 @@ fn how_many_entities_had_rows_in_a_period_counts_them_among_those_rows() {
     assert!(banking_answer("how many clients joined this year")
         .contains("FROM clients WHERE joined_on"));
 }
+
+/// The refusal's reason (or the clarification's), for a question that must
+/// not be answered; an answer fails the test.
+fn reason_in(catalog: &Catalog, q: &str) -> String {
+    match translate(q, None, catalog, &ctx()) {
+        Translation::Answer(a) => panic!("{q} was answered: {}", a.sql),
+        Translation::Unsupported { reason, .. } | Translation::Clarify { reason, .. } => reason,
+    }
+}
+
+#[test]
+fn a_column_the_measured_rows_hold_too_is_theirs() {
+    // The subscription's plan today was read, not the plan at each month end.
+    let sql = saas_answer("mrr of the team plan by month");
+    assert!(
+        sql.contains("FROM mrr_snapshots WHERE plan = 'team'"),
+        "{sql}"
+    );
+    assert!(!sql.contains("JOIN subscriptions"), "{sql}");
+    let sql = saas_answer("paying subscriptions per plan at each quarter end of 2025");
+    assert!(sql.contains("SELECT plan, CONCAT("), "{sql}");
+    assert!(!sql.contains("JOIN subscriptions"), "{sql}");
+    // Rows named by their own word keep their table's column.
+    let sql = saas_answer("invoices of subscriptions on the team plan");
+    assert!(
+        sql.contains("JOIN subscriptions s") && sql.contains("s.plan = 'team'"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn figures_dated_by_different_dates_share_no_period() {
+    // Both were dated by when invoices were paid.
+    for q in [
+        "billed vs collected in october",
+        "billed and collected by month",
+    ] {
+        let why = reason_in(&saas(), q);
+        assert!(
+            why.contains("issued on") && why.contains("paid on"),
+            "{q}: {why}"
+        );
+    }
+    // With no period, both are read over every invoice.
+    assert!(saas_answer("billed and collected").contains("AS collected FROM invoices"));
+}
+
+#[test]
+fn who_is_answered_with_people_or_companies_or_refused() {
+    // A count of churned subscriptions; the ten largest orders.
+    assert!(reason_in(&saas(), "who left us for a competitor in 2025?").contains("\"Who\""));
+    assert!(refused("who ordered the most in 2025"));
+    // Entities ranked or listed answer it.
+    assert!(answer("who are the top 5 customers by revenue").contains("GROUP BY customer_id"));
+    assert!(saas_answer("who are our biggest customers").contains("company_id"));
+}
+
+#[test]
+fn a_period_beside_rows_of_another_table_says_whose_date_it_is() {
+    // Users bucketed by the weekday they signed up, among those with exports.
+    let why = reason_in(&saas(), "on which day of the week do users export the most");
+    assert!(why.contains("users") && why.contains("events"), "{why}");
+}
+
+#[test]
+fn a_number_after_a_threshold_is_no_year() {
+    // "over 2000" was the year 2000, set against "since march".
+    for q in [
+        "clients who spent over 2000 eur on groceries since march",
+        "clients with card spend over 2000 since march",
+        "clients who spent more than 2000 on groceries",
+    ] {
+        let sql = banking_answer(q);
+        assert!(sql.contains("WHERE per.v > 2000"), "{q}: {sql}");
+        assert!(!sql.contains("2000-01-01"), "{q}: {sql}");
+    }
+    // "over 2025" alone is still the year.
+    assert!(saas_answer("monthly active users over 2025").contains(">= TIMESTAMP '2025-01-01"));
+}
+
+#[test]
+fn counting_only_some_rows_is_no_count() {
+    // Revenue became the number of completed orders.
+    let sql = answer("revenue by country counting only completed orders");
+    assert!(
+        sql.contains("SUM(amount)") && !sql.contains("COUNT(*)"),
+        "{sql}"
+    );
+    assert!(banking_answer(
+        "bottom 3 cities by card spend in 2024, counting only cities with some card spend"
+    )
+    .contains("SUM(-amount_cents)"));
+}

@@ -3,6 +3,7 @@
 //! or known filler. A word nothing took means the answer would leave it
 //! out, so the translator refuses and names it instead of answering around it.
 
+use super::plan::{Group, Plan};
 use super::read::Parsed;
 use super::resolve::known_summary;
 use super::{unsupported, Translation};
@@ -131,8 +132,35 @@ pub(super) fn orders_a_change(question: &str, catalog: &Catalog) -> bool {
 /// read only from a column the question names ("customers by country"),
 /// never from the other words ("where do our customers live").
 pub(super) fn asks_where(question: &str) -> bool {
+    first_word_is(question, &["where"])
+}
+
+fn first_word_is(question: &str, words: &[&str]) -> bool {
     question
         .split(|c: char| !c.is_alphanumeric())
         .find(|w| !w.is_empty())
-        .is_some_and(|w| w.eq_ignore_ascii_case("where"))
+        .is_some_and(|w| words.iter().any(|x| w.eq_ignore_ascii_case(x)))
+}
+
+/// "who left us for a competitor", "who ordered the most": a question that
+/// asks who is answered with people or companies (rows of a table with a
+/// label, grouped, listed or counted per entity), or not at all (it was a
+/// count of churned subscriptions; the largest orders).
+pub(super) fn who_without_entities(question: &str, plan: &Plan, catalog: &Catalog) -> bool {
+    if !first_word_is(question, &["who", "whom", "whose"]) {
+        return false;
+    }
+    let labelled = |t: &str| catalog.table(t).is_some_and(|d| d.label_column.is_some());
+    let entity_group = plan.groups.iter().any(|g| match g {
+        Group::Dim(c) => {
+            super::describe::is_label(c, catalog)
+                || catalog
+                    .table(&c.table)
+                    .is_some_and(|t| t.primary_key.as_deref() == Some(c.column.as_str()))
+        }
+        Group::Time(_) => false,
+    });
+    let entity_list = plan.list.as_ref().is_some_and(|l| labelled(&l.table))
+        || plan.per_entity.as_ref().is_some_and(|e| e.list);
+    !(entity_group || entity_list)
 }

@@ -277,6 +277,13 @@ pub(super) fn keyword(
                 st.threshold = Some(t);
             }
         }
+        // "revenue by country, counting only completed orders": which rows
+        // count, not a count asked for.
+        Kw::HowMany
+            if texts[i].starts_with("counting")
+                && words
+                    .get(i + 1)
+                    .is_some_and(|w| w.is(Kw::Only) || texts[i + 1] == "just") => {}
         Kw::HowMany => {
             p.wants_count = true;
             // "how many countries": the distinct values of a dimension.

@@ -787,7 +787,36 @@ impl Vocabulary {
             if matched {
                 continue;
             }
-            words.push(literal(&tokens[i]));
+            // "more than 2000", "over 2000 eur": after a threshold, a
+            // number ("over 2025" alone is the year).
+            let threshold = words.last().is_some_and(|w: &Word| {
+                [Kw::Over, Kw::Under, Kw::AtLeast, Kw::AtMost]
+                    .iter()
+                    .any(|k| w.is(*k))
+            });
+            let money = tokens
+                .get(i + 1)
+                .is_some_and(|t| CURRENCY_WORDS.contains(&t.as_str()));
+            // "card spend over 2000 since march": another period named.
+            let other_period = tokens.iter().enumerate().any(|(k, t)| {
+                k != i
+                    && (PERIOD_WORDS.contains(&t.as_str())
+                        || matches!(literal(t), Word::Year(_))
+                        || self
+                            .phrases
+                            .get(&key_of(std::slice::from_ref(t)))
+                            .is_some_and(|l| l.iter().any(|x| matches!(x, Lex::Month(_)))))
+            });
+            let word = match literal(&tokens[i]) {
+                Word::Year(y)
+                    if threshold
+                        && (texts.last().is_some_and(|t| t != "over") || money || other_period) =>
+                {
+                    Word::Known(vec![Lex::Number(f64::from(y))])
+                }
+                w => w,
+            };
+            words.push(word);
             texts.push(tokens[i].clone());
             i += 1;
         }
@@ -888,6 +917,28 @@ fn literal(token: &str) -> Word {
     }
     Word::Unknown(token.to_string())
 }
+
+/// Words that name a period by themselves ("since", "yesterday").
+const PERIOD_WORDS: &[&str] = &[
+    "since",
+    "last",
+    "this",
+    "yesterday",
+    "today",
+    "ytd",
+    "mtd",
+    "ago",
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+];
+
+/// Words after an amount that make it money ("over 2000 eur").
+const CURRENCY_WORDS: &[&str] = &[
+    "eur", "euro", "euros", "usd", "dollar", "dollars", "gbp", "pound", "pounds", "chf", "francs",
+    "bucks",
+];
 
 #[cfg(test)]
 mod tests {

@@ -55,6 +55,8 @@ pub struct Parsed {
     /// The derived figure is a "rate" ("refund rate"), no other ratio.
     pub rate: bool,
     pub tables: Vec<String>,
+    /// Tables whose rows a word names first of all ("subscriptions").
+    pub named_rows: Vec<String>,
     pub wants_count: bool,
     pub wants_new: bool,
     /// The table "new" names ("new customers") and the metric that word names too.
@@ -1478,6 +1480,13 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             spec.limit = 1;
         }
     }
+    p.named_rows = words
+        .iter()
+        .filter_map(|w| match w.lexes().first() {
+            Some(Lex::Table(t)) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
     p
 }
 

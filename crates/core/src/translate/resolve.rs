@@ -130,6 +130,9 @@ pub(super) fn complete(
     }
     absent_rows_values(&mut plan, catalog)?;
     let base = base_table(&plan, catalog)?;
+    own_columns(&mut plan, p, &base, catalog);
+    dates_agree(&plan, &base, catalog)?;
+    dated_beside_other_rows(&plan, &base, catalog)?;
     // "revenue from customers who signed up in 2025": the period dates the
     // linked rows; the measured ones keep any date.
     if let (Some(c), Some(p)) = (
@@ -1120,4 +1123,119 @@ pub(super) fn clarify_measure(plan: &Plan, catalog: &Catalog) -> Translation {
         reason: "Which figure do you mean?".into(),
         options: measures.iter().map(|m| format!("{m}{tail}")).collect(),
     }
+}
+
+/// "MRR of the team plan", "paying subscriptions per plan": a column of
+/// another table that the measured rows hold too (a snapshot's plan at its
+/// month end, not the subscription's plan today) is read on the measured
+/// rows, unless a word names the other table's rows ("invoices of
+/// subscriptions on the team plan").
+fn own_columns(plan: &mut Plan, p: &Parsed, base: &str, catalog: &Catalog) {
+    let own = |c: &Col, values: &[String]| -> Option<Col> {
+        if c.table == base || p.named_rows.contains(&c.table) {
+            return None;
+        }
+        let mine = catalog.table(base)?.column(&c.column)?;
+        let theirs = catalog.table(&c.table)?.column(&c.column)?;
+        let holds = if values.is_empty() {
+            mine.dimension && theirs.dimension
+        } else {
+            values.iter().all(|v| mine.values.contains(v))
+        };
+        holds.then(|| Col::new(base, &c.column))
+    };
+    for g in &mut plan.groups {
+        if let Group::Dim(c) = g {
+            if let Some(o) = own(c, &[]) {
+                *c = o;
+            }
+        }
+    }
+    for f in &mut plan.filters {
+        if let Filter::In { col, values, .. } = f {
+            if let Some(o) = own(col, values) {
+                *col = o;
+            }
+        }
+    }
+}
+
+/// "billed vs collected in October": figures dated by different dates
+/// (issued, paid) cannot share one period; each is asked on its own.
+fn dates_agree(plan: &Plan, base: &str, catalog: &Catalog) -> Result<(), Translation> {
+    let timed = plan.period.is_some()
+        || plan.compare.is_some()
+        || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    if !timed || plan.date_column.is_some() || plan.measures.len() < 2 {
+        return Ok(());
+    }
+    let default = catalog.table(base).and_then(|t| t.time_column.clone());
+    let mut dates: Vec<(String, Option<String>)> = plan
+        .measures
+        .iter()
+        .map(|m| match m {
+            Measure::Metric(n) => (
+                catalog
+                    .metric(n)
+                    .map_or_else(|| metric_words(n), |d| d.label.to_lowercase()),
+                catalog
+                    .metric(n)
+                    .and_then(|d| d.time_column.clone())
+                    .or_else(|| default.clone()),
+            ),
+            _ => (String::new(), default.clone()),
+        })
+        .collect();
+    dates.dedup_by(|a, b| a.1 == b.1);
+    if dates.len() < 2 {
+        return Ok(());
+    }
+    let said: Vec<String> = dates
+        .iter()
+        .filter(|(w, _)| !w.is_empty())
+        .map(|(w, d)| {
+            let d = d.as_deref().map_or("no date".to_string(), |c| {
+                column_words(&Col::new(base, c), catalog)
+            });
+            format!("{w} is dated by {d}")
+        })
+        .collect();
+    Err(unsupported(
+        catalog,
+        format!(
+            "Those figures are dated differently ({}), so one period cannot bound both; ask for them one at a time.",
+            said.join(", ")
+        ),
+    ))
+}
+
+/// "on which day of the week do users export the most": users having
+/// export events, bucketed by a date no word named. Whose date, the users'
+/// or the events', the question does not say; the users' was read (when
+/// they signed up). Asked back rather than guessed.
+fn dated_beside_other_rows(plan: &Plan, base: &str, catalog: &Catalog) -> Pass {
+    let timed = plan.period.is_some()
+        || plan.compare.is_some()
+        || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    if !timed || plan.date_column.is_some() {
+        return Ok(());
+    }
+    let Some(other) = plan
+        .filters
+        .iter()
+        .find(|f| plan.held_by_other_rows(f, base, catalog))
+        .and_then(|f| f.rows(catalog))
+    else {
+        return Ok(());
+    };
+    Err(unsupported(
+        catalog,
+        format!(
+            "The period could date the {} or their {}; say which date (\"{} created in …\" or \"{} in …\").",
+            table_words(base),
+            table_words(&other),
+            table_words(base),
+            table_words(&other)
+        ),
+    ))
 }
