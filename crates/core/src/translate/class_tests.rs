@@ -873,8 +873,8 @@ fn rows_without_a_value_or_without_linked_rows() {
         Translation::Answer(a) => assert_eq!(a.as_of, ctx().today.into()),
         other => panic!("{other:?}"),
     }
-    // New customers are dated by their own date: not guessed.
-    assert!(refused("customers who signed up in 2024 with no orders"));
+    // New customers are dated by their own date (and listed): see
+    // entities_dated_by_their_own_date_may_lack_other_rows.
     let sql = answer("list customers without orders last month");
     assert!(sql.contains("ordered_at >= TIMESTAMP '2025-10-01"), "{sql}");
     assert!(!sql.contains("signup_date >="), "{sql}");
@@ -2425,4 +2425,33 @@ fn counting_only_some_rows_is_no_count() {
         "bottom 3 cities by card spend in 2024, counting only cities with some card spend"
     )
     .contains("SUM(-amount_cents)"));
+}
+
+#[test]
+fn entities_dated_by_their_own_date_may_lack_other_rows() {
+    // Refused: the period was taken to bound the accounts they have none of.
+    let sql = banking_answer("clients who joined in the first half of 2025 but have no account");
+    assert!(
+        sql.contains("NOT IN (SELECT client_id FROM accounts WHERE client_id IS NOT NULL)"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("joined_on >= DATE '2025-01-01' AND joined_on < DATE '2025-07-01'"),
+        "{sql}"
+    );
+    let sql = answer("customers who signed up in 2024 with no orders");
+    assert!(sql.starts_with("SELECT customer_id, name"), "listed: {sql}");
+    assert!(sql.contains("signup_date >= DATE '2024-01-01'"), "{sql}");
+    // A period beside the absent rows alone still bounds those rows.
+    assert!(answer("customers with no orders last month").contains(
+        "FROM orders WHERE customer_id IS NOT NULL AND ordered_at >= TIMESTAMP '2025-10-01"
+    ));
+}
+
+#[test]
+fn via_and_but_join_what_they_join() {
+    assert!(
+        banking_answer("how much went out via direct debit in october")
+            .contains("kind = 'direct_debit'")
+    );
 }

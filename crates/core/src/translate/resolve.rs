@@ -479,10 +479,19 @@ fn absent_links(plan: &Plan, base: &str, catalog: &Catalog) -> Pass {
     for f in &plan.filters {
         if let Filter::Without { table, .. } = f {
             // "customers with no orders last month": the period would bound
-            // the customers, not the orders; never guessed.
-            let timed = plan.period.is_some()
-                || plan.compare.is_some()
-                || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+            // the customers, not the orders; never guessed. A date of the
+            // counted rows named ("clients who joined in 2025 but have no
+            // account") bounds them.
+            let own_date = plan.date_column.as_ref().is_some_and(|c| c.table == base)
+                || !plan.measures.is_empty()
+                    && plan
+                        .measures
+                        .iter()
+                        .all(|m| matches!(m, Measure::New(t) if t == base));
+            let timed = !own_date
+                && (plan.period.is_some()
+                    || plan.compare.is_some()
+                    || plan.groups.iter().any(|g| matches!(g, Group::Time(_))));
             if timed {
                 return Err(unsupported(
                     catalog,
@@ -541,6 +550,8 @@ fn absent_entities_listed(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
         && !p.asks_how_many
         && !p.wants_count;
     let entity = match plan.measures.as_slice() {
+        // "customers who signed up in 2024 with no orders": listed too.
+        [Measure::New(t)] => Some(t.clone()),
         [m] => super::read::counted_entity(m, catalog),
         _ => None,
     };
