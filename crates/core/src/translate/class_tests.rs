@@ -2455,3 +2455,23 @@ fn via_and_but_join_what_they_join() {
             .contains("kind = 'direct_debit'")
     );
 }
+
+#[test]
+fn ignoring_rows_leaves_them_out() {
+    let sql = saas_answer("open tickets per agent (ignore unassigned ones)");
+    assert!(sql.contains("NOT (assignee IS NULL)"), "{sql}");
+}
+
+#[test]
+fn entities_without_rows_are_listed_even_with_no_date_to_sort_by() {
+    // A count of products was given where they were asked for.
+    let sql = answer("products never sold");
+    assert!(sql.starts_with("SELECT product_id, name"), "{sql}");
+    assert!(sql.ends_with("ORDER BY product_id ASC LIMIT 1000"), "{sql}");
+    assert!(answer("how many products were never sold").starts_with("SELECT COUNT(*)"));
+    // A verb phrase of the catalog ("contacted support") names the rows absent.
+    assert_eq!(
+        saas_answer("how many customers have never contacted support"),
+        "SELECT COUNT(*) AS companies FROM companies WHERE company_id NOT IN (SELECT company_id FROM conversations WHERE company_id IS NOT NULL)"
+    );
+}

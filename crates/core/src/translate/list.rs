@@ -160,7 +160,18 @@ pub(super) fn render_list(
         format!("The {words} {rows}")
     } else if list.limit >= MAX_LIST {
         // Every row the conditions keep (up to the cap, said).
-        format!("Every one of the {rows} (up to {MAX_LIST}, {words} first)")
+        let order = match words {
+            "first" => format!(
+                "by {}",
+                table
+                    .columns
+                    .first()
+                    .map_or("id", |c| c.name.as_str())
+                    .replace('_', " ")
+            ),
+            w => format!("{w} first"),
+        };
+        format!("Every one of the {rows} (up to {MAX_LIST}, {order})")
     } else {
         format!("The {} {words} {rows}", list.limit)
     };

@@ -558,9 +558,6 @@ fn absent_entities_listed(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
     let (true, true, Some(t)) = (absent, plain, entity) else {
         return;
     };
-    if catalog.table(&t).is_none_or(|d| d.time_column.is_none()) {
-        return;
-    }
     plan.measures.clear();
     plan.list = Some(super::plan::ListSpec {
         table: t,
