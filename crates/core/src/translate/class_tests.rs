@@ -2475,3 +2475,19 @@ fn entities_without_rows_are_listed_even_with_no_date_to_sort_by() {
         "SELECT COUNT(*) AS companies FROM companies WHERE company_id NOT IN (SELECT company_id FROM conversations WHERE company_id IS NOT NULL)"
     );
 }
+
+#[test]
+fn how_many_of_a_figure_the_catalog_formats_as_a_count_is_its_total() {
+    // "How many seats" was asked back: a sum of seats is a number of seats.
+    assert!(saas_answer("how many seats do we have").starts_with("SELECT SUM(seats) AS paid_seats"));
+    // An amount of money stays asked back.
+    assert!(!matches!(
+        translate(
+            "how many euros of card spend last month",
+            None,
+            &banking(),
+            &ctx()
+        ),
+        Translation::Answer(_)
+    ));
+}

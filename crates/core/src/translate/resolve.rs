@@ -314,11 +314,14 @@ fn refusals(plan: &Plan, p: &Parsed, catalog: &Catalog, rate: bool) -> Pass {
                 .to_ascii_uppercase()
                 .starts_with("COUNT(")
         })
-        // The catalog says it is asked as a number ("how many units").
+        // The catalog says it is asked as a number ("how many units"), or
+        // that it is a count ("how many seats": their sum).
         .filter(|d| {
-            !d.synonyms
-                .iter()
-                .any(|s| s.starts_with("how many ") || s.starts_with("number of "))
+            d.format != "count"
+                && !d
+                    .synonyms
+                    .iter()
+                    .any(|s| s.starts_with("how many ") || s.starts_with("number of "))
         })
         .collect();
     if p.wants_count
