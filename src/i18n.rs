@@ -48,6 +48,12 @@ pub struct Text {
     pub rows: &'static str,
     pub thinking: &'static str,
     pub running: &'static str,
+    /// A typed name no row of any candidate kind has: `{name}`, `{kinds}`.
+    pub no_such_name: &'static str,
+    /// A typed name several kinds of row have: `{name}`, `{kinds}`.
+    pub which_name: &'static str,
+    /// While a typed name is looked up in the local data.
+    pub looking_up: &'static str,
     pub ran_in: &'static str,
     pub show_sql: &'static str,
     pub try_instead: &'static str,
@@ -125,6 +131,9 @@ static EN: Text = Text {
     rows: "rows",
     thinking: "Understanding your question…",
     running: "Running in your browser…",
+    no_such_name: "No {kinds} named “{name}” in your data.",
+    which_name: "“{name}” is the name of a {kinds}; which one do you mean?",
+    looking_up: "Looking the name up in your data…",
     ran_in: "ran in your browser in",
     show_sql: "SQL",
     try_instead: "Try one of these:",
@@ -201,6 +210,9 @@ static DE: Text = Text {
     rows: "Zeilen",
     thinking: "Ihre Frage wird verstanden…",
     running: "Läuft in Ihrem Browser…",
+    no_such_name: "Kein Eintrag ({kinds}) mit dem Namen „{name}“ in Ihren Daten.",
+    which_name: "„{name}“ ist der Name eines Eintrags mehrerer Arten ({kinds}); welchen meinen Sie?",
+    looking_up: "Der Name wird in Ihren Daten gesucht…",
     ran_in: "lief in Ihrem Browser in",
     show_sql: "SQL",
     try_instead: "Versuchen Sie eine dieser Fragen:",

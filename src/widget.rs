@@ -849,6 +849,20 @@ async fn run_question(
             previous_question: previous.clone(),
         })
         .await?;
+    let response = match resolve_name(response, engine, busy, text).await {
+        Ok(r) => r,
+        Err((response, err)) => {
+            return Ok(Exchange {
+                question: question.to_string(),
+                previous,
+                edited: false,
+                response,
+                result: None,
+                error: Some(err),
+                total_ms: started.elapsed().as_secs_f64() * 1000.0,
+            })
+        }
+    };
     let (result, error) = match (&response.status, &response.sql) {
         (AskStatus::Answered, Some(sql)) => {
             busy.set(Some(text.running));
@@ -868,4 +882,76 @@ async fn run_question(
         error,
         total_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// An answer about a typed name ("Giulia Thomas total balance"): the server
+/// never sees rows, so each kind of row the name may be is counted here, in
+/// the local data, and the kind that has it gives the SQL. No kind has it:
+/// said so, never answered; several: asked which. Nothing leaves the browser.
+async fn resolve_name(
+    mut response: AskResponse,
+    engine: &EngineClient,
+    busy: RwSignal<Option<&'static str>>,
+    text: &'static Text,
+) -> Result<AskResponse, (AskResponse, WidgetError)> {
+    let Some(names) = response.names.clone() else {
+        return Ok(response);
+    };
+    if response.status != AskStatus::Answered {
+        return Ok(response);
+    }
+    busy.set(Some(text.looking_up));
+    let mut hits = Vec::new();
+    for c in &names.candidates {
+        match engine.query(&c.check_sql, 1).await {
+            Ok(r) if first_number(&r) > 0.0 => hits.push(c.clone()),
+            Ok(_) => {}
+            Err(err) => return Err((response, err)),
+        }
+    }
+    let kinds = |cs: &[slicewise_core::wire::NameCandidate]| {
+        cs.iter()
+            .map(|c| c.kind.as_str())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    let fill = |template: &str, cs: &[slicewise_core::wire::NameCandidate]| {
+        template
+            .replace("{name}", &names.name)
+            .replace("{kinds}", &kinds(cs))
+    };
+    match hits.as_slice() {
+        [one] => {
+            response.sql = Some(one.sql.clone());
+            response.interpretation = Some(one.interpretation.clone());
+            response.chart = Some(one.chart);
+        }
+        [] => {
+            response.status = AskStatus::Unsupported;
+            response.sql = None;
+            response.interpretation = None;
+            response.chart = None;
+            response.reason = Some(fill(text.no_such_name, &names.candidates));
+        }
+        several => {
+            response.status = AskStatus::Clarify;
+            response.sql = None;
+            response.interpretation = None;
+            response.chart = None;
+            response.reason = Some(fill(text.which_name, several));
+            response.options = several.iter().map(|c| c.question.clone()).collect();
+        }
+    }
+    Ok(response)
+}
+
+/// The first cell of a result as a number (a count), 0 when there is none.
+fn first_number(r: &QueryResult) -> f64 {
+    r.columns
+        .first()
+        .and_then(|c| match &c.values {
+            slicewise_core::result::ColumnValues::Number(v) => v.first().copied().flatten(),
+            _ => None,
+        })
+        .unwrap_or(0.0)
 }

@@ -231,3 +231,35 @@ test("an answer that depends on today says which day it was resolved against", a
   await ask(page, "revenue in 2024");
   assert.equal(await page.$(".sw-answer[data-status=answered] .sw-as-of"), null, "a named year needs no date");
 });
+
+test("a name typed without its kind is looked up in the browser: the kind that has it answers, none is said so", async () => {
+  const { page, requests } = await readyPage();
+  await ask(page, "top 5 customers by revenue");
+  const headers = await page.$$eval(".sw-table thead th", (th) => th.map((h) => h.textContent.trim().toLowerCase()));
+  const nameAt = headers.findIndex((h) => h.startsWith("customer") && !h.includes("id"));
+  assert.ok(nameAt >= 0, `a customer column: ${headers}`);
+  const names = await columnTexts(page, nameAt + 1);
+  const revenues = (await columnTexts(page, headers.length)).map(num);
+  const name = names[0];
+  assert.match(name, /^\p{Lu}\S* \p{Lu}/u, `a person's name: ${name}`);
+
+  // "customer" is not said: customers and products both have names.
+  await ask(page, `revenue of ${name}`);
+  const answer = page.locator(".sw-answer").first();
+  assert.equal(await answer.getAttribute("data-status"), "answered");
+  const shownNames = await columnTexts(page, (await page.$$eval(".sw-table thead th", (th) =>
+    th.findIndex((h) => h.textContent.trim().toLowerCase().startsWith("customer") && !h.textContent.includes("id")))) + 1);
+  assert.ok(shownNames.every((n) => n === name), `only ${name}: ${shownNames}`);
+  const figures = (await columnTexts(page, headers.length)).map(num);
+  assert.ok(figures.some((f) => Math.abs(f - revenues[0]) < 0.01), `${name}'s revenue ${revenues[0]} in ${figures}`);
+
+  // Nobody of that name: said so, with no figure.
+  await ask(page, "revenue of Zelda Quixotic");
+  assert.equal(await answer.getAttribute("data-status"), "unsupported");
+  assert.match(await answer.locator(".sw-reason").textContent(), /Zelda Quixotic/);
+  assert.equal(await answer.locator(".sw-table").count(), 0);
+  // The lookup ran here: the server got the question and nothing else.
+  for (const r of requests.filter((r) => r.url.includes("/api/v1/ask"))) {
+    assert.deepEqual(Object.keys(JSON.parse(r.body)).sort().filter((k) => k !== "previous_question"), ["question"]);
+  }
+});

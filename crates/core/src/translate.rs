@@ -100,6 +100,9 @@ pub struct Answer {
     pub follows: Option<String>,
     /// A comparison's periods, as the interpretation names them: (current, other).
     pub compared: Option<(String, String)>,
+    /// A typed name, and the answer for each kind of row that may hold it:
+    /// the browser keeps the kind whose labels have it (`sql` is the first's).
+    pub names: Option<crate::wire::NameCheck>,
 }
 
 pub use options::starter_questions;
@@ -224,7 +227,56 @@ pub fn translate(
         || compared
             .as_ref()
             .is_some_and(|(a, b)| a.relative || b.relative);
-    match sql::render(&plan, catalog) {
+    // "Giulia Thomas total balance": one reading per kind of row the name
+    // may be; the browser, which holds the rows, keeps the one that has it.
+    let name_tables = sql::name_tables(&plan, catalog);
+    let mut candidates = Vec::new();
+    if let (Some((name, _)), false) = (&plan.named, name_tables.is_empty()) {
+        for t in &name_tables {
+            let mut one = plan.clone();
+            one.named = Some((name.clone(), vec![t.clone()]));
+            let (Ok(r), Some(check_sql)) = (
+                sql::render(&one, catalog),
+                sql::name_check_sql(t, name, catalog),
+            ) else {
+                continue;
+            };
+            let kind = describe::singular(t).replace('_', " ");
+            candidates.push((
+                r,
+                crate::wire::NameCandidate {
+                    question: names::with_kind(q, name, &kind),
+                    kind,
+                    check_sql,
+                    sql: String::new(),
+                    interpretation: String::new(),
+                    chart: ChartHint::Table,
+                },
+            ));
+        }
+    }
+    let today = |s: &str| s.replace(TODAY, &format!("DATE '{}'", ctx.today));
+    let names = plan
+        .named
+        .as_ref()
+        .filter(|_| !candidates.is_empty())
+        .map(|(name, _)| crate::wire::NameCheck {
+            name: names::title(name),
+            candidates: candidates
+                .iter()
+                .map(|(r, c)| crate::wire::NameCandidate {
+                    sql: today(&r.sql),
+                    interpretation: r.interpretation.replace(TODAY, &ctx.today.to_string()),
+                    chart: r.chart,
+                    ..c.clone()
+                })
+                .collect(),
+        });
+    let rendered = match candidates.into_iter().next() {
+        Some((r, _)) => Ok(r),
+        None => sql::render(&plan, catalog),
+    };
+    match rendered {
         Ok(r) => Translation::Answer(Box::new(Answer {
             // A catalog condition on today ("overdue": `due_on <
             // CURRENT_DATE`) reads the date questions are resolved against.
@@ -235,6 +287,7 @@ pub fn translate(
             suggestions: suggestions(&plan, catalog),
             follows: merged.then(|| previous.unwrap_or_default().trim().to_string()),
             compared: compared.map(|(a, b)| (a.label, b.label)),
+            names,
         })),
         Err(reason) => unsupported(catalog, capitalise_first(&format!("{reason}."))),
     }

@@ -184,6 +184,37 @@ pub struct AskResponse {
     /// `[current, other]` (the current one is the later).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compared: Option<[String; 2]>,
+    /// A name the question typed ("Giulia Thomas"): the server never sees
+    /// rows, so the browser checks which kind of row holds it and runs that
+    /// candidate's SQL (`sql` above is the first candidate's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<NameCheck>,
+}
+
+/// A typed name and the readings of the question for each kind of row
+/// that may hold it; the browser keeps the one whose label matches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NameCheck {
+    /// The name as shown ("Giulia Thomas").
+    pub name: String,
+    pub candidates: Vec<NameCandidate>,
+}
+
+/// One kind of row a typed name may be, with its answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NameCandidate {
+    /// The kind of row, in words ("client").
+    pub kind: String,
+    /// Counts the rows of that kind with the name (`SELECT COUNT(*) AS
+    /// matches ...`), run in the browser before `sql`.
+    pub check_sql: String,
+    /// The answer's SQL when the name is of this kind.
+    pub sql: String,
+    pub interpretation: String,
+    pub chart: ChartHint,
+    /// The question with the kind said ("client Giulia Thomas ..."), to
+    /// offer when several kinds match.
+    pub question: String,
 }
 
 impl AskResponse {
@@ -204,6 +235,7 @@ impl AskResponse {
             follows: None,
             compared: None,
             notice: None,
+            names: None,
         }
     }
 }

@@ -79,6 +79,31 @@ fn load_example(
     Ok(engine)
 }
 
+/// The SQL of the one kind of row whose labels hold an answer's typed
+/// name, as the widget picks it: each kind's count run on the extract.
+fn named_sql(engine: &mut Engine, a: &slicewise_core::translate::Answer) -> Option<String> {
+    let names = a.names.as_ref()?;
+    let matching: Vec<&String> = names
+        .candidates
+        .iter()
+        .filter(|c| {
+            run(engine, &c.check_sql).is_ok_and(|r| {
+                r.columns.first().is_some_and(|col| match &col.values {
+                    slicewise_core::result::ColumnValues::Number(v) => {
+                        v.first().copied().flatten().is_some_and(|n| n > 0.0)
+                    }
+                    _ => false,
+                })
+            })
+        })
+        .map(|c| &c.sql)
+        .collect();
+    match matching.as_slice() {
+        [one] => Some((*one).clone()),
+        _ => None,
+    }
+}
+
 fn run(engine: &mut Engine, sql: &str) -> Result<QueryResult, String> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         engine.query(sql, 1_000_000)
@@ -105,6 +130,21 @@ fn score(
         let translation = translate(&case.q, case.previous.as_deref(), catalog, ctx);
         latencies_us.push(t0.elapsed().as_secs_f64() * 1e6);
         let answerable = case.answerable();
+        // A typed name: as the widget does, the kind whose labels hold it;
+        // none or several is said or asked, never answered.
+        let translation = match translation {
+            Translation::Answer(mut a) if a.names.is_some() => match named_sql(engine, &a) {
+                Some(sql) => {
+                    a.sql = sql;
+                    Translation::Answer(a)
+                }
+                None => Translation::Unsupported {
+                    reason: "no single kind of row has that name".into(),
+                    suggestions: Vec::new(),
+                },
+            },
+            t => t,
+        };
         let answer = match translation {
             Translation::Answer(a) => a,
             _ if answerable => {

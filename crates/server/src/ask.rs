@@ -116,7 +116,7 @@ pub fn translate_guarded(state: &AppState, question: &str, previous: Option<&str
     };
     let base = AskResponse::empty(TranslatorEngine::Builtin);
     match translate(question, previous, state.catalog(), &ctx) {
-        Translation::Answer(a) => match state.guard().check(&a.sql) {
+        Translation::Answer(a) => match guard_all(state, &a) {
             Ok(g) => CachedAnswer {
                 response: AskResponse {
                     status: AskStatus::Answered,
@@ -127,6 +127,7 @@ pub fn translate_guarded(state: &AppState, question: &str, previous: Option<&str
                     as_of: a.as_of.map(|d| d.to_string()),
                     follows: a.follows,
                     compared: a.compared.map(|(c, o)| [c, o]),
+                    names: a.names,
                     ..base
                 },
                 tables: g.tables,
@@ -168,6 +169,34 @@ pub fn translate_guarded(state: &AppState, question: &str, previous: Option<&str
             columns: Vec::new(),
         },
     }
+}
+
+/// The guard over every SQL an answer may have the browser run: its own,
+/// and for a typed name each kind's count and reading. What they read,
+/// together.
+fn guard_all(
+    state: &AppState,
+    a: &slicewise_core::translate::Answer,
+) -> Result<slicewise_core::guard::GuardedSql, slicewise_core::guard::GuardError> {
+    let mut all = state.guard().check(&a.sql)?;
+    for c in a.names.iter().flat_map(|n| &n.candidates) {
+        for sql in [&c.check_sql, &c.sql] {
+            let g = state.guard().check(sql)?;
+            for t in g.tables {
+                if !all.tables.contains(&t) {
+                    all.tables.push(t);
+                }
+            }
+            for col in g.columns {
+                if !all.columns.contains(&col) {
+                    all.columns.push(col);
+                }
+            }
+        }
+    }
+    all.tables.sort();
+    all.columns.sort();
+    Ok(all)
 }
 
 fn status_name(s: AskStatus) -> &'static str {

@@ -952,10 +952,40 @@ fn a_typed_name_matches_the_label_of_the_table_named_beside_it() {
     assert!(
         answer("which country is customer Tara Berg from").contains("LOWER(name) = 'tara berg'")
     );
-    // Without a table word the name may be nobody's row: refused.
-    assert!(refused("orders of Paul Brown per channel"));
-    assert!(refused("how much did Taylor Swift spend"));
-    assert!(refused("revenue of Atlantis"));
+    // Without a table word the name may be nobody's row, or of several
+    // kinds: one reading per kind that has a label, each with the count the
+    // browser runs first (none matching: it says so, never answers).
+    let names = match translate(
+        "orders of Paul Brown per channel",
+        None,
+        &Catalog::demo(),
+        &ctx(),
+    ) {
+        Translation::Answer(a) => a.names.expect("a name check"),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(names.name, "Paul Brown");
+    let kinds: Vec<&str> = names.candidates.iter().map(|c| c.kind.as_str()).collect();
+    assert_eq!(kinds, ["customer", "product"]);
+    assert_eq!(
+        names.candidates[0].check_sql,
+        "SELECT COUNT(*) AS matches FROM customers WHERE LOWER(name) = 'paul brown'"
+    );
+    assert!(names.candidates[1]
+        .sql
+        .contains("LOWER(p.name) = 'paul brown'"));
+    assert_eq!(
+        names.candidates[1].question,
+        "orders of product Paul Brown per channel"
+    );
+    // One kind only: still checked, so a name nobody has is said so.
+    let names = match translate("Giulia Thomas total balance", None, &banking(), &ctx()) {
+        Translation::Answer(a) => a.names.expect("a name check"),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(names.candidates.len(), 1);
+    // Someone set against us is no row of ours.
+    assert!(refused("how do we compare with Alpenrose"));
 }
 
 #[test]
@@ -2490,4 +2520,46 @@ fn how_many_of_a_figure_the_catalog_formats_as_a_count_is_its_total() {
         ),
         Translation::Answer(_)
     ));
+}
+
+#[test]
+fn the_previous_period_of_a_named_one_is_the_one_before_it() {
+    // October against "last month" seen from today: October again.
+    let sql = banking_answer("salaries in october compared with the previous month");
+    assert!(sql.contains("booked_at >= TIMESTAMP '2025-09-01 00:00:00' AND booked_at < TIMESTAMP '2025-10-01 00:00:00'"), "{sql}");
+    let sql = banking_answer("card spend in Q3 2025 vs the previous quarter");
+    assert!(sql.contains("'2025-04-01 00:00:00'"), "{sql}");
+}
+
+#[test]
+fn how_many_rows_of_an_entity_counts_the_rows_named_first() {
+    // The clients were counted.
+    assert_eq!(
+        banking_answer("how many card payments by vienna clients"),
+        "SELECT COUNT(*) AS transactions FROM transactions t JOIN clients c ON t.client_id = c.client_id WHERE t.kind = 'card' AND c.city = 'Vienna'"
+    );
+    assert!(
+        banking_answer("how many clients made card payments in 2024")
+            .starts_with("SELECT COUNT(DISTINCT client_id)")
+    );
+}
+
+#[test]
+fn a_column_said_before_its_value_is_no_split() {
+    // Split by KYC status with one status kept.
+    assert_eq!(
+        banking_answer("clients whose kyc status is pending"),
+        "SELECT COUNT(*) AS clients FROM clients WHERE kyc_status = 'pending'"
+    );
+    assert!(banking_answer("clients by kyc status").contains("GROUP BY kyc_status"));
+}
+
+#[test]
+fn a_value_the_figures_rows_never_have_is_a_misreading() {
+    // "charged" (fees) beside interest charged: always nobody.
+    let why = reason_in(
+        &banking(),
+        "how many clients were charged mortgage interest last qtr",
+    );
+    assert!(why.contains("interest") && why.contains("fee"), "{why}");
 }

@@ -854,6 +854,16 @@ fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
         },
         _ => return,
     };
+    // "how many card payments by Vienna clients": the rows named first
+    // after "how many" are counted; the entity says whose they are.
+    if let Some(rows) = p
+        .how_many_of
+        .as_ref()
+        .filter(|t| p.asks_how_many && **t != entity && catalog.relationship(t, &entity).is_some())
+    {
+        plan.measures = vec![count_metric(rows, catalog)];
+        return;
+    }
     // The states of the rows, and their values where those rows are named.
     // After "how many", a value of rows that link to the entity names those
     // rows too ("how many clients have a savings account": clients have no

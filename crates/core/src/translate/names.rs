@@ -38,8 +38,7 @@ pub fn proper_words(question: &str) -> HashSet<String> {
 }
 
 /// Joins each run of unknown proper words (and the numbers right after
-/// them: "Trail Runner 2") into one `Word::Name`, when a table word stands
-/// right beside it ("customer Jane Smith", "the Acme account").
+/// them: "Trail Runner 2") into one `Word::Name`.
 pub fn join(
     words: Vec<Word>,
     texts: Vec<String>,
@@ -47,8 +46,6 @@ pub fn join(
 ) -> (Vec<Word>, Vec<String>) {
     let is_name_word =
         |w: &Word, t: &String| matches!(w, Word::Unknown(_)) && proper.contains(t.as_str());
-    let is_table =
-        |w: Option<&Word>| w.is_some_and(|w| w.lexes().iter().any(|l| matches!(l, Lex::Table(_))));
     let (mut out_w, mut out_t) = (Vec::new(), Vec::new());
     let mut i = 0;
     while i < words.len() {
@@ -64,12 +61,12 @@ pub fn join(
         {
             j += 1;
         }
-        let beside_table = is_table(i.checked_sub(1).map(|k| &words[k])) || is_table(words.get(j));
-        // Only beside a table word: "revenue of Taylor Swift" may be about
-        // someone who is none of our rows (the frozen test sets had two such
-        // questions, both answered before this rule); "customer Jane Smith"
-        // says whose name it is.
-        if proper_count >= 1 && beside_table {
+        // "customer Jane Smith" says whose name it is; "revenue of Taylor
+        // Swift" does not, and may be about someone who is none of our rows:
+        // the answer carries one reading per kind of row with a label, and
+        // the browser, which holds the rows, keeps the one that has the name
+        // (none: it says so, never answers).
+        if proper_count >= 1 {
             let text = texts[i..j].join(" ");
             out_w.push(Word::Name(text.clone()));
             out_t.push(text);
@@ -128,6 +125,20 @@ pub fn scan(
     };
     used[i] = true;
     Some((name, tables))
+}
+
+/// The question with the kind of row said before the name ("Giulia Thomas
+/// total balance" → "client Giulia Thomas total balance"), to offer when the
+/// name is of several kinds.
+pub fn with_kind(question: &str, name: &str, kind: &str) -> String {
+    let lower = question.to_lowercase();
+    match lower.find(name) {
+        // Lower-casing keeps the byte offsets of ASCII names only.
+        Some(at) if lower.len() == question.len() && question.is_char_boundary(at) => {
+            format!("{}{kind} {}", &question[..at], &question[at..])
+        }
+        _ => format!("{question} ({kind} {})", title(name)),
+    }
 }
 
 /// "jane smith" as "Jane Smith", for the words shown.

@@ -57,6 +57,9 @@ pub struct Parsed {
     pub tables: Vec<String>,
     /// Tables whose rows a word names first of all ("subscriptions").
     pub named_rows: Vec<String>,
+    /// After "how many", the table whose rows the first word names ("how
+    /// many card payments by Vienna clients": transactions).
+    pub how_many_of: Option<String>,
     pub wants_count: bool,
     pub wants_new: bool,
     /// The table "new" names ("new customers") and the metric that word names too.
@@ -1074,8 +1077,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         }
                     }
                 }
-                // "in the web channel": the column word beside a value is only a qualifier.
-                for j in [i + 1, i.wrapping_sub(1)] {
+                // "in the web channel", "whose kyc is pending": the column
+                // word beside a value (fillers aside) is only a qualifier.
+                let prev_content = (0..i).rev().find(|&j| !is_filler(&words[j]));
+                let next_content = (i + 1..n).find(|&j| !is_filler(&words[j]));
+                for j in [next_content, prev_content].into_iter().flatten() {
                     if j < n
                         && !used[j]
                         && words[j].lexes().iter().any(|l| *l == Lex::Dim(col.clone()))
@@ -1085,11 +1091,8 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 }
                 // "invoices paid by card": the column's word right before
                 // its value ("paid by") said which column, no split by it.
-                let said_before = i > 0
-                    && words[i - 1]
-                        .lexes()
-                        .iter()
-                        .any(|l| *l == Lex::Dim(col.clone()));
+                let said_before = prev_content
+                    .is_some_and(|j| words[j].lexes().iter().any(|l| *l == Lex::Dim(col.clone())));
                 if said_before {
                     p.plan.groups.retain(|g| *g != Group::Dim(col.clone()));
                 }
@@ -1401,6 +1404,17 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             second = None;
         }
     }
+    // "salaries in October compared with the previous month": the month
+    // before the one named, not the month before today (which was October
+    // itself).
+    if let (Some(first), Some(other)) = (&p.plan.period, &second) {
+        if other.relative && first.start == other.start && first.end == other.end {
+            second = period::just_before(first);
+            if second.is_none() {
+                p.unknown.push("the period before".into());
+            }
+        }
+    }
     if let Some(mut second) = second {
         // "revenue 2024 vs 2025": the later period is the current one,
         // whatever the word order.
@@ -1480,6 +1494,21 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             spec.limit = 1;
         }
     }
+    p.how_many_of = texts
+        .iter()
+        .position(|t| t.starts_with("how many") || t.starts_with("number of"))
+        .and_then(|at| {
+            // The phrase itself may name them ("how many clients").
+            (at..words.len()).find_map(|j| {
+                words[j].lexes().iter().find_map(|l| match l {
+                    Lex::Table(t) => Some(t.clone()),
+                    Lex::Value(c, _) => Some(c.table.clone()),
+                    Lex::Metric(m) => counted_entity(&Measure::Metric(m.clone()), catalog)
+                        .or_else(|| catalog.metric(m).map(|d| d.table.clone())),
+                    _ => None,
+                })
+            })
+        });
     p.named_rows = words
         .iter()
         .filter_map(|w| match w.lexes().first() {

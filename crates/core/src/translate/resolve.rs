@@ -131,6 +131,7 @@ pub(super) fn complete(
     absent_rows_values(&mut plan, catalog)?;
     let base = base_table(&plan, catalog)?;
     own_columns(&mut plan, p, &base, catalog);
+    values_agree(&plan, catalog)?;
     dates_agree(&plan, &base, catalog)?;
     dated_beside_other_rows(&plan, &base, catalog)?;
     // "revenue from customers who signed up in 2025": the period dates the
@@ -1249,4 +1250,47 @@ fn dated_beside_other_rows(plan: &Plan, base: &str, catalog: &Catalog) -> Pass {
             table_words(&other)
         ),
     ))
+}
+
+/// "how many clients were charged mortgage interest": a value ("charged":
+/// fees) that the figure's own filter rules out (interest only) leaves no
+/// row; a reading that can only be empty is a misreading, said so.
+fn values_agree(plan: &Plan, catalog: &Catalog) -> Pass {
+    for m in &plan.measures {
+        // A distinct count of a figure's rows ("how many clients were
+        // charged") keeps the figure's own condition, on its table.
+        // (A figure itself is asked back by `metric_filters`.)
+        let (label, table, filter) = match m {
+            Measure::Distinct { base, filter, .. } => {
+                (table_words(base), base.clone(), filter.clone())
+            }
+            _ => continue,
+        };
+        let Some(filter) = filter else { continue };
+        for part in filter.split(" AND ") {
+            let Some(Filter::In { col, values, .. }) = plain_condition(part.trim(), &table) else {
+                continue;
+            };
+            let clash = plan.filters.iter().find_map(|f| match f {
+                Filter::In {
+                    col: c,
+                    values: v,
+                    negated: false,
+                } if *c == col && !v.iter().any(|x| values.contains(x)) => Some(v.join(", ")),
+                _ => None,
+            });
+            if let Some(asked) = clash {
+                return Err(unsupported(
+                    catalog,
+                    format!(
+                        "{} counts only {} {}, and the question asks for {asked}; ask for one of them.",
+                        capitalise_first(&label),
+                        column_words(&col, catalog),
+                        values.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }

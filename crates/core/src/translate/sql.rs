@@ -884,6 +884,37 @@ fn entity_key(g: &Group, base: &str, catalog: &Catalog) -> Option<(Col, String)>
     Some((Col::new(base, &rel.from_column), pk))
 }
 
+/// The tables a plan's typed name may be the label of: those its rows
+/// reach (the base table, or one it links to).
+pub fn name_tables(plan: &Plan, catalog: &Catalog) -> Vec<String> {
+    let Some((_, tables)) = &plan.named else {
+        return Vec::new();
+    };
+    let base = match (&plan.list, plan.measures.first()) {
+        (Some(l), _) => l.table.clone(),
+        (None, Some(m)) => match measure_table(m, catalog) {
+            Some(t) => t,
+            None => return Vec::new(),
+        },
+        (None, None) => return Vec::new(),
+    };
+    tables
+        .iter()
+        .filter(|t| **t == base || catalog.relationship(&base, t).is_some())
+        .cloned()
+        .collect()
+}
+
+/// Counts the rows of `table` whose label is `name`, case aside: what the
+/// browser runs to learn which kind of row a typed name is.
+pub fn name_check_sql(table: &str, name: &str, catalog: &Catalog) -> Option<String> {
+    let label = catalog.table(table)?.label_column.clone()?;
+    Some(format!(
+        "SELECT COUNT(*) AS matches FROM {table} WHERE LOWER({label}) = {}",
+        super::clauses::quote(&name.to_lowercase())
+    ))
+}
+
 /// The plan with its typed name as a filter on the label of the one table
 /// the rows reach (the base table, or one it links to), grouped by that
 /// entity so two of one name stay two rows. None or several: asked.
