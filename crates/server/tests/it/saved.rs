@@ -753,3 +753,70 @@ async fn the_saved_answers_table_is_migration_four_of_the_state_file() {
         .expect("table");
     assert_eq!(columns, 13);
 }
+
+/// What `savedAnswers` of `@slicewise/embed` does against this server, in
+/// node (the module's own tests use a fake fetch; this one the real API).
+const EMBED_CLIENT_SCRIPT: &str = r#"
+const { savedAnswers, SlicewiseApiError } = await import(process.env.EMBED_MODULE);
+const client = (token) => savedAnswers({ server: process.env.BASE, getToken: async () => token });
+const ann = client(process.env.ANN), bob = client(process.env.BOB);
+const created = await ann.create({ title: "Revenue", question: "revenue", sql: process.env.SQL, chart: "line", visibility: "tenant" });
+const moved = await ann.update(created.id, { pinned: true, position: 3 });
+const seen = await bob.list();
+const refused = await bob.remove(created.id).catch((e) => e);
+const broken = await ann.create({ title: "t", question: "q", sql: "SELECT * FROM secrets" }).catch((e) => e);
+await ann.remove(created.id);
+const gone = await ann.get(created.id).catch((e) => e);
+console.log(JSON.stringify({
+  created: [created.visibility, created.chart, created.status],
+  moved: [moved.pinned, moved.position],
+  seen: seen.map((a) => [a.id === created.id, a.mine]),
+  refused: [refused instanceof SlicewiseApiError, refused.status, refused.code],
+  broken: [broken.status, broken.code],
+  gone: [gone.status, gone.code],
+}));
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embed_module_speaks_the_servers_api() {
+    let (s, base) = sqlite_server(AppConfig::default()).await;
+    let token = |sub: &str| User::new(&base, s.keys(), "acme", sub).token;
+    let module = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../packages/embed/index.js")
+        .canonicalize()
+        .expect("packages/embed/index.js");
+    let (ann, bob) = (token("ann"), token("bob"));
+    let env_base = base.clone();
+    // Blocking in a thread of its own: the server answers on this runtime.
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .args(["--input-type=module", "-e", EMBED_CLIENT_SCRIPT])
+            .env("EMBED_MODULE", format!("file://{}", module.display()))
+            .env("BASE", env_base)
+            .env("ANN", ann)
+            .env("BOB", bob)
+            .env("SQL", REVENUE_SQL)
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("node must be installed (cargo xtask installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(
+        got,
+        json!({
+            "created": ["tenant", "line", "ok"],
+            "moved": [true, 3],
+            "seen": [[true, false]],
+            "refused": [true, 403, "saved_not_owner"],
+            "broken": [400, "sql_unknown_table"],
+            "gone": [404, "saved_not_found"],
+        })
+    );
+}
