@@ -82,6 +82,92 @@ export declare function clear(): Promise<number>;
 /** Loads the loader if needed and mounts a widget into `element`. */
 export declare function mount(element: HTMLElement, options: MountOptions): Promise<MountedWidget>;
 
+/** Who sees a saved answer besides its owner: nobody, or every user of its tenant. */
+export type SavedVisibility = "private" | "tenant";
+
+/** The chart kinds of the widget, as a saved answer names them. */
+export type ChartKind = "big_number" | "line" | "bar" | "grouped" | "stacked" | "share" | "table";
+
+/** An answer to save: its definition, never its rows. */
+export interface NewSavedAnswer {
+  /** 1 to 200 characters. */
+  title: string;
+  /** The question as asked (1 to 1,000 characters). */
+  question: string;
+  /** Must pass the server's SQL guard for the current catalog. */
+  sql: string;
+  chart?: ChartKind;
+  /** Default "private". */
+  visibility?: SavedVisibility;
+  /** On the dashboard; default false. */
+  pinned?: boolean;
+}
+
+/** What `update` changes; the fields left out stay (the owner only). */
+export interface SavedAnswerChange {
+  title?: string;
+  chart?: ChartKind;
+  visibility?: SavedVisibility;
+  pinned?: boolean;
+  /** Place on the dashboard, lower first (0 to 1,000,000). */
+  position?: number;
+}
+
+/** A saved answer as the server returns it. */
+export interface SavedAnswer {
+  id: string;
+  title: string;
+  question: string;
+  sql: string;
+  chart?: ChartKind;
+  visibility: SavedVisibility;
+  /** Whether this user owns it (and so may change or delete it). */
+  mine: boolean;
+  pinned: boolean;
+  position: number;
+  /** Schema hash of the catalog it was saved under (the manifest's `schema_hash`). */
+  schema_hash: string;
+  /** "broken": the current catalog's SQL guard refuses it; `reason` says why. */
+  status: "ok" | "broken";
+  reason?: ErrorDetail;
+  /** Unix milliseconds. */
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SavedAnswersOptions {
+  /** The Slicewise server, e.g. "https://analytics.example.com". */
+  server: string;
+  /** The user's embed token: it alone says which tenant and user. */
+  getToken: TokenProvider;
+  /** A fetch of the host's own (tests, instrumentation); default the global one. */
+  fetch?: typeof fetch;
+}
+
+/** The saved-answers API (`/api/v1/saved`); failures reject with a `SlicewiseApiError`. */
+export interface SavedAnswersClient {
+  /** The user's own answers and those shared with its tenant, in dashboard order. */
+  list(): Promise<SavedAnswer[]>;
+  get(id: string): Promise<SavedAnswer>;
+  create(answer: NewSavedAnswer): Promise<SavedAnswer>;
+  /** The owner only (others get `saved_not_owner`). */
+  update(id: string, change: SavedAnswerChange): Promise<SavedAnswer>;
+  /** The owner only. */
+  remove(id: string): Promise<void>;
+}
+
+/** An error the Slicewise API answered. */
+export declare class SlicewiseApiError extends Error {
+  /** HTTP status. */
+  readonly status: number;
+  /** Stable machine code: "saved_not_found", "sql_unknown_table", "saved_limit_reached", ... */
+  readonly code: string;
+  readonly requestId?: string;
+}
+
+/** A client of the server's saved-answers API for the host's own UI. */
+export declare function savedAnswers(options: SavedAnswersOptions): SavedAnswersClient;
+
 /**
  * `<slicewise-widget>`: attributes server, token, token-provider, locale,
  * theme, height, refresh-seconds, query-timeout, persist.

@@ -4,7 +4,8 @@
 // `<script src="SERVER/widget.js">` once and resolves to `window.Slicewise`;
 // `mount` and `<slicewise-widget>` then work as on any page. The heavy parts
 // (widget module, engine) still load lazily from the server, so this module
-// adds almost nothing to a host's bundle. Types: index.d.ts.
+// adds almost nothing to a host's bundle. `savedAnswers` is a client of the
+// server's saved-answers API for the host's own dashboard. Types: index.d.ts.
 
 const loaders = new Map();
 
@@ -71,3 +72,70 @@ export const EVENTS = Object.freeze({
   answer: "slicewise:answer",
   error: "slicewise:error",
 });
+
+/** An error the Slicewise API answered: its stable code, message and HTTP status. */
+export class SlicewiseApiError extends Error {
+  constructor(status, code, message, requestId) {
+    super(message);
+    this.name = "SlicewiseApiError";
+    this.status = status;
+    this.code = code;
+    this.requestId = requestId;
+  }
+}
+
+/**
+ * A client of the server's saved-answers API (`/api/v1/saved`) for the
+ * host's own UI: a dashboard page, a list, a share link. Each call sends the
+ * user's embed token from `getToken` (the server takes tenant and user from
+ * it, never from a call's arguments) and asks for a fresh one once after a
+ * 401. Saved answers are definitions (title, question, SQL, chart), never
+ * rows: the widget re-runs them in the browser.
+ */
+export function savedAnswers({ server, getToken, fetch: fetchImpl }) {
+  if (typeof getToken !== "function") throw new TypeError("Slicewise: getToken is needed");
+  const base = `${origin(server)}/api/v1/saved`;
+  const send = fetchImpl ?? ((...args) => globalThis.fetch(...args));
+
+  async function call(method, path, body) {
+    for (let attempt = 0; ; attempt += 1) {
+      const headers = { Authorization: `Bearer ${await getToken()}` };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      const response = await send(`${base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "omit",
+      });
+      if (response.status === 401 && attempt === 0) continue;
+      if (response.status === 204) return undefined;
+      const json = await response.json().catch(() => null);
+      if (!response.ok) {
+        const error = json?.error ?? {};
+        throw new SlicewiseApiError(
+          response.status,
+          error.code ?? "http_error",
+          error.message ?? `Slicewise: ${method} ${path || "/"} answered ${response.status}`,
+          error.request_id,
+        );
+      }
+      return json;
+    }
+  }
+
+  const one = (id) => {
+    if (typeof id !== "string" || !id) throw new TypeError("Slicewise: a saved answer's id is needed");
+    return `/${encodeURIComponent(id)}`;
+  };
+
+  return Object.freeze({
+    /** The user's answers and those shared with its tenant, in dashboard order. */
+    list: async () => (await call("GET", "")).answers,
+    get: async (id) => call("GET", one(id)),
+    create: async (answer) => call("POST", "", answer),
+    update: async (id, change) => call("PATCH", one(id), change),
+    remove: async (id) => {
+      await call("DELETE", one(id));
+    },
+  });
+}

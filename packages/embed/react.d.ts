@@ -1,6 +1,13 @@
 // Types of @slicewise/embed/react.
 import type { CSSProperties, ReactElement } from "react";
-import type { AnswerDetail, ErrorDetail, MountOptions, ReadyDetail } from "./index.js";
+import type {
+  AnswerDetail,
+  ErrorDetail,
+  MountOptions,
+  ReadyDetail,
+  SavedAnswersClient,
+  SavedAnswersOptions,
+} from "./index.js";
 
 export interface SlicewiseWidgetProps extends MountOptions {
   /** CSS height of the widget (a number is pixels). */
@@ -19,3 +26,9 @@ export interface SlicewiseWidgetProps extends MountOptions {
  * refreshSeconds does.
  */
 export declare function SlicewiseWidget(props: SlicewiseWidgetProps): ReactElement;
+
+/**
+ * The saved-answers client for a React host: stable while `server` (and
+ * `fetch`) stay, calling the latest `getToken`.
+ */
+export declare function useSavedAnswers(options: SavedAnswersOptions): SavedAnswersClient;

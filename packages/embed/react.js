@@ -5,9 +5,10 @@
 // A new `getToken` or callback identity on re-render does not remount (the
 // latest one is used), so the user's question history stays; a change of
 // server, locale, theme, refresh interval, query timeout or persist mounts afresh. Plain
-// `createElement`, no JSX: nothing to compile. Types: react.d.ts.
-import { createElement, useEffect, useRef } from "react";
-import { EVENTS, mount } from "./index.js";
+// `createElement`, no JSX: nothing to compile. `useSavedAnswers` hands a
+// React host the saved-answers client. Types: react.d.ts.
+import { createElement, useEffect, useMemo, useRef } from "react";
+import { EVENTS, mount, savedAnswers } from "./index.js";
 
 export function SlicewiseWidget(props) {
   const { server, locale, theme, refreshSeconds, queryTimeoutSeconds, persist, height, className, style } = props;
@@ -57,4 +58,18 @@ export function SlicewiseWidget(props) {
     style: size ? { height: size, ...style } : style,
     "data-slicewise": "",
   });
+}
+
+/**
+ * The saved-answers client (`savedAnswers` of the ES module) for a React
+ * host: the same object across renders while the server stays, calling the
+ * latest `getToken`, so it can sit in effect dependencies.
+ */
+export function useSavedAnswers({ server, getToken, fetch }) {
+  const latest = useRef(getToken);
+  latest.current = getToken;
+  return useMemo(
+    () => savedAnswers({ server, getToken: () => latest.current(), fetch }),
+    [server, fetch],
+  );
 }

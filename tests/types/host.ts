@@ -1,7 +1,17 @@
 // Compiled by `tsc -p tests/types` in `cargo xtask test`: a host app's use of
 // the typed module must type-check, and each misuse marked
 // `@ts-expect-error` must be rejected (an unused marker fails the build).
-import { EVENTS, clear, load, mount, type AnswerDetail, type MountedWidget } from "@slicewise/embed";
+import {
+  EVENTS,
+  SlicewiseApiError,
+  clear,
+  load,
+  mount,
+  savedAnswers,
+  type AnswerDetail,
+  type MountedWidget,
+  type SavedAnswer,
+} from "@slicewise/embed";
 
 async function tokenFromBackend(): Promise<string> {
   const response = await fetch("/portal/slicewise-token", { method: "POST" });
@@ -43,6 +53,41 @@ export function listen(): void {
   });
   element.addEventListener("slicewise:error", (event) => console.warn(event.detail.code));
   document.body.addEventListener(EVENTS.ready, (event) => console.info(event.detail.tenant));
+}
+
+export async function dashboard(): Promise<SavedAnswer[]> {
+  const saved = savedAnswers({ server: "https://analytics.example.com", getToken: tokenFromBackend });
+  const created = await saved.create({
+    title: "Revenue by month",
+    question: "revenue by month",
+    sql: "SELECT 1",
+    chart: "line",
+    visibility: "tenant",
+    pinned: true,
+  });
+  await saved.update(created.id, { position: 0, title: "Revenue" });
+  try {
+    await saved.remove(created.id);
+  } catch (e) {
+    if (e instanceof SlicewiseApiError && e.code === "saved_not_owner") console.info(e.status);
+  }
+  const answers = await saved.list();
+  return answers.filter((a) => a.status === "broken" ? console.warn(a.reason?.code) : a.pinned);
+}
+
+export async function misuseSaved(): Promise<void> {
+  const saved = savedAnswers({ server: "https://a.example", getToken: () => "t" });
+  // @ts-expect-error a saved answer needs its SQL
+  await saved.create({ title: "t", question: "q" });
+  // @ts-expect-error visibility is private or tenant
+  await saved.create({ title: "t", question: "q", sql: "SELECT 1", visibility: "public" });
+  // @ts-expect-error a chart is one of the widget's kinds
+  await saved.update("id", { chart: "pie" });
+  // @ts-expect-error the tenant comes from the token, never from a call
+  await saved.update("id", { tenant: "globex" });
+  const one = await saved.get("id");
+  // @ts-expect-error a saved answer holds no rows
+  console.info(one.rows);
 }
 
 export async function misuse(el: HTMLElement): Promise<void> {

@@ -1,9 +1,15 @@
 // A React host's use of <SlicewiseWidget>, type-checked by `cargo xtask test`.
-import { useCallback, useState } from "react";
-import { SlicewiseWidget } from "@slicewise/embed/react";
+import { useCallback, useEffect, useState } from "react";
+import { SlicewiseWidget, useSavedAnswers } from "@slicewise/embed/react";
+import type { SavedAnswer } from "@slicewise/embed";
 
 export function Analytics({ tenantToken }: { tenantToken: () => Promise<string> }) {
   const [answers, setAnswers] = useState<string[]>([]);
+  const [pinned, setPinned] = useState<SavedAnswer[]>([]);
+  const saved = useSavedAnswers({ server: "https://analytics.example.com", getToken: tenantToken });
+  useEffect(() => {
+    saved.list().then((all) => setPinned(all.filter((a) => a.pinned)));
+  }, [saved]);
   const onAnswer = useCallback((d: { question: string; rows: number }) => {
     setAnswers((a) => [...a, `${d.question}: ${d.rows}`]);
   }, []);
@@ -20,6 +26,7 @@ export function Analytics({ tenantToken }: { tenantToken: () => Promise<string> 
       {/* @ts-expect-error server and getToken are required */}
       <SlicewiseWidget theme="dark" />
       <ul>{answers.map((a) => <li key={a}>{a}</li>)}</ul>
+      <ol>{pinned.map((a) => <li key={a.id}>{a.title}</li>)}</ol>
     </section>
   );
 }

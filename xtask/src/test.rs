@@ -51,6 +51,8 @@ pub fn all(browser: bool) -> anyhow::Result<()> {
     // The host-facing TypeScript declarations: a host's code must compile,
     // each marked misuse must not.
     run(cmd("tsc").args(["-p", "tests/types"]))?;
+    // The typed module's own logic (the saved-answers client) under node.
+    run(cmd("node").args(["--test", "packages/embed/test/"]))?;
     if browser {
         browser_unit_tests()?;
         // The engine's wasm-opt pass only strips names: tests skip it.

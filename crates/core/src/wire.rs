@@ -248,3 +248,159 @@ pub struct FeedbackRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
+
+/// Who sees a saved answer besides its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SavedVisibility {
+    /// Its owner only.
+    #[default]
+    Private,
+    /// Every user of the owner's tenant (only the owner changes it).
+    Tenant,
+}
+
+impl SavedVisibility {
+    /// The name stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SavedVisibility::Private => "private",
+            SavedVisibility::Tenant => "tenant",
+        }
+    }
+
+    /// The visibility of a stored name.
+    pub fn parse(name: &str) -> Option<SavedVisibility> {
+        match name {
+            "private" => Some(SavedVisibility::Private),
+            "tenant" => Some(SavedVisibility::Tenant),
+            _ => None,
+        }
+    }
+}
+
+/// The chart a saved answer is drawn with: the names of the widget's chart
+/// kinds (`ChartKind::name`), so a saved choice reads back as it was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SavedChart {
+    BigNumber,
+    Line,
+    Bar,
+    Grouped,
+    Stacked,
+    Share,
+    Table,
+}
+
+impl SavedChart {
+    /// Every kind, for parsing stored names.
+    pub const ALL: [SavedChart; 7] = [
+        SavedChart::BigNumber,
+        SavedChart::Line,
+        SavedChart::Bar,
+        SavedChart::Grouped,
+        SavedChart::Stacked,
+        SavedChart::Share,
+        SavedChart::Table,
+    ];
+
+    /// The name stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SavedChart::BigNumber => "big_number",
+            SavedChart::Line => "line",
+            SavedChart::Bar => "bar",
+            SavedChart::Grouped => "grouped",
+            SavedChart::Stacked => "stacked",
+            SavedChart::Share => "share",
+            SavedChart::Table => "table",
+        }
+    }
+
+    /// The kind of a stored name.
+    pub fn parse(name: &str) -> Option<SavedChart> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+/// `POST /api/v1/saved`: an answer's definition, never its rows. Tenant and
+/// owner come from the token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedAnswerCreate {
+    pub title: String,
+    pub question: String,
+    pub sql: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<SavedChart>,
+    #[serde(default)]
+    pub visibility: SavedVisibility,
+    /// On the dashboard.
+    #[serde(default)]
+    pub pinned: bool,
+}
+
+/// `PATCH /api/v1/saved/{id}`: the fields given change, the others stay.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedAnswerPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<SavedChart>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<SavedVisibility>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    /// Place on the dashboard: lower first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+}
+
+/// Whether a saved SQL still passes the guard of the current catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SavedStatus {
+    Ok,
+    /// The catalog changed under it; `reason` says why.
+    Broken,
+}
+
+/// Why a saved SQL no longer passes: the guard's code and message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedProblem {
+    pub code: String,
+    pub message: String,
+}
+
+/// A saved answer as its tenant's users get it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedAnswer {
+    pub id: String,
+    pub title: String,
+    pub question: String,
+    pub sql: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<SavedChart>,
+    pub visibility: SavedVisibility,
+    /// Whether the caller owns it (and so may change or delete it).
+    pub mine: bool,
+    pub pinned: bool,
+    pub position: i64,
+    /// Schema hash of the catalog it was saved under (the manifest's `schema_hash`).
+    pub schema_hash: String,
+    pub status: SavedStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<SavedProblem>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Unix milliseconds.
+    pub updated_at: i64,
+}
+
+/// `GET /api/v1/saved`: dashboard order (pinned first, then by position).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedAnswerList {
+    pub answers: Vec<SavedAnswer>,
+}

@@ -27,6 +27,7 @@ use crate::extract::ExtractError;
 use crate::extract::{signed_table_url, verify_table_url, Coding, TableRef};
 use crate::json_body::JsonBody;
 use crate::params::{PathParams, QueryParams};
+use crate::saved;
 use crate::source::TableSource;
 use crate::state::{now_unix, AppState, EXTRACT_LIFETIME};
 use crate::store::TokenMint;
@@ -56,6 +57,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/ask", post(ask::ask))
         .route("/api/v1/ask/batch", post(ask::ask_batch))
         .route("/api/v1/feedback", post(ask::feedback))
+        .route("/api/v1/saved", get(saved::list).post(saved::create))
+        .route(
+            "/api/v1/saved/{id}",
+            get(saved::one).patch(saved::change).delete(saved::remove),
+        )
         .route("/api/v1/admin/audit", get(ask::admin_audit))
         .route("/api/v1/admin/usage", get(ask::admin_usage))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
@@ -92,7 +98,13 @@ pub fn app(state: AppState) -> Router {
         router = router.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
-                .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+                .allow_methods([
+                    Method::GET,
+                    Method::POST,
+                    Method::PATCH,
+                    Method::DELETE,
+                    Method::OPTIONS,
+                ])
                 .allow_headers([
                     header::AUTHORIZATION,
                     header::CONTENT_TYPE,
@@ -100,6 +112,7 @@ pub fn app(state: AppState) -> Router {
                 ])
                 .expose_headers([
                     header::ETAG,
+                    header::LOCATION,
                     header::RETRY_AFTER,
                     header::HeaderName::from_static(crate::request_id::REQUEST_ID),
                 ])

@@ -9,7 +9,8 @@ use slicewise_core::Catalog;
 
 use crate::tier::Tier;
 
-/// Ask quotas per tier (`None` means unlimited) and feedback limits per user.
+/// Ask quotas per tier (`None` means unlimited), feedback limits per user
+/// and how many answers a user may save.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct Quotas {
@@ -22,6 +23,8 @@ pub struct Quotas {
     pub feedback_per_minute: u64,
     /// Feedback messages per user and UTC day; `None` means unlimited.
     pub feedback_daily: Option<u64>,
+    /// Saved answers one user may keep (shared ones included).
+    pub saved_per_user: u64,
 }
 
 impl Default for Quotas {
@@ -33,6 +36,7 @@ impl Default for Quotas {
             burst_per_minute: 30,
             feedback_per_minute: 10,
             feedback_daily: Some(500),
+            saved_per_user: 200,
         }
     }
 }

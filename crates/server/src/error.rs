@@ -34,6 +34,10 @@ pub enum AppError {
     NotFound { code: &'static str, message: String },
     #[error("bad request: {message}")]
     BadRequest { code: &'static str, message: String },
+    #[error("forbidden: {message}")]
+    Forbidden { code: &'static str, message: String },
+    #[error("conflict: {message}")]
+    Conflict { code: &'static str, message: String },
     #[error("body too large")]
     PayloadTooLarge,
     #[error("method not allowed")]
@@ -60,6 +64,22 @@ impl AppError {
     /// A 404 with a code and message.
     pub fn not_found(code: &'static str, message: impl Into<String>) -> AppError {
         AppError::NotFound {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 403 with a code and message: the caller sees the thing but may not do that.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::Forbidden {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 409 with a code and message: the request meets a limit of what is stored.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::Conflict {
             code,
             message: message.into(),
         }
@@ -121,6 +141,8 @@ impl AppError {
             ),
             AppError::NotFound { code, message } => (S::NOT_FOUND, code, message.clone()),
             AppError::BadRequest { code, message } => (S::BAD_REQUEST, code, message.clone()),
+            AppError::Forbidden { code, message } => (S::FORBIDDEN, code, message.clone()),
+            AppError::Conflict { code, message } => (S::CONFLICT, code, message.clone()),
             AppError::PayloadTooLarge => (
                 S::PAYLOAD_TOO_LARGE,
                 "payload_too_large",

@@ -26,6 +26,7 @@ pub mod pg;
 pub mod pg_setup;
 pub mod privacy;
 pub mod request_id;
+pub mod saved;
 pub mod scratch_db;
 pub mod serve;
 pub mod source;

@@ -1,5 +1,6 @@
-//! Slicewise's own state (the audit log, quota windows, feedback and the
-//! published signing keys): in a SQLite file or a PostgreSQL database.
+//! Slicewise's own state (the audit log, quota windows, feedback, the
+//! published signing keys and saved answers): in a SQLite file or a
+//! PostgreSQL database.
 //!
 //! Both hold the same tables; every method here is scoped to one tenant
 //! except the admin reports. The vendor's data is never here: it is read
@@ -7,7 +8,7 @@
 //! API maps them all to `database_unavailable` and logs the detail.
 
 use serde::Serialize;
-use slicewise_core::wire::{KeySet, PublicKey};
+use slicewise_core::wire::{KeySet, PublicKey, SavedChart, SavedVisibility};
 
 use crate::store_pg::PgStore;
 use crate::store_sqlite::SqliteStore;
@@ -150,6 +151,51 @@ pub(crate) fn full_window(
     }
 }
 
+/// A saved answer as stored: a definition, never rows or cell values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedRecord {
+    pub id: String,
+    pub tenant: String,
+    /// The token's `sub` of the user who saved it.
+    pub owner: String,
+    pub visibility: SavedVisibility,
+    pub title: String,
+    pub question: String,
+    pub sql: String,
+    pub chart: Option<SavedChart>,
+    pub pinned: bool,
+    /// Place on the dashboard, lower first; the store sets it at creation.
+    pub position: i64,
+    /// Schema hash of the catalog it was saved under.
+    pub schema_hash: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Unix milliseconds.
+    pub updated_at: i64,
+}
+
+impl SavedRecord {
+    /// A stored visibility; an unknown name reads as the narrowest.
+    pub(crate) fn visibility_of(name: &str) -> SavedVisibility {
+        SavedVisibility::parse(name).unwrap_or(SavedVisibility::Private)
+    }
+}
+
+/// What a change of a saved answer sets; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SavedChange {
+    pub title: Option<String>,
+    pub chart: Option<SavedChart>,
+    pub visibility: Option<SavedVisibility>,
+    pub pinned: Option<bool>,
+    pub position: Option<i64>,
+    /// Unix milliseconds.
+    pub updated_at: i64,
+}
+
+/// Most saved answers one listing returns (pinned ones first).
+pub const MAX_SAVED_LISTED: i64 = 1_000;
+
 /// Which manifest-signing keys to publish, and until when retired ones stay listed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyPublication {
@@ -288,6 +334,74 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.list_audit(filter).await,
             Store::Postgres(p) => p.list_audit(filter).await,
+        }
+    }
+
+    /// Stores a new saved answer at the end of its tenant's dashboard order,
+    /// unless its owner already has `max_per_owner` (then `None`); the count
+    /// and the insert are one transaction, so concurrent saves never pass it.
+    pub async fn create_saved(
+        &self,
+        record: SavedRecord,
+        max_per_owner: u64,
+    ) -> Result<Option<SavedRecord>, StoreError> {
+        let max = i64::try_from(max_per_owner).unwrap_or(i64::MAX);
+        match self {
+            Store::Sqlite(s) => s.create_saved(record, max).await,
+            Store::Postgres(p) => p.create_saved(record, max).await,
+        }
+    }
+
+    /// The saved answers of `tenant` that `sub` may see (its own and those
+    /// shared with the tenant), pinned first, then by position.
+    pub async fn saved_visible(
+        &self,
+        tenant: &str,
+        sub: &str,
+    ) -> Result<Vec<SavedRecord>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.saved_visible(tenant, sub).await,
+            Store::Postgres(p) => p.saved_visible(tenant, sub).await,
+        }
+    }
+
+    /// One saved answer of `tenant` that `sub` may see.
+    pub async fn saved_one(
+        &self,
+        tenant: &str,
+        sub: &str,
+        id: &str,
+    ) -> Result<Option<SavedRecord>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.saved_one(tenant, sub, id).await,
+            Store::Postgres(p) => p.saved_one(tenant, sub, id).await,
+        }
+    }
+
+    /// Changes a saved answer `owner` owns in `tenant`; `None` when there is none.
+    pub async fn change_saved(
+        &self,
+        tenant: &str,
+        owner: &str,
+        id: &str,
+        change: SavedChange,
+    ) -> Result<Option<SavedRecord>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.change_saved(tenant, owner, id, change).await,
+            Store::Postgres(p) => p.change_saved(tenant, owner, id, change).await,
+        }
+    }
+
+    /// Deletes a saved answer `owner` owns in `tenant`; false when there is none.
+    pub async fn delete_saved(
+        &self,
+        tenant: &str,
+        owner: &str,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.delete_saved(tenant, owner, id).await,
+            Store::Postgres(p) => p.delete_saved(tenant, owner, id).await,
         }
     }
 

@@ -1,17 +1,17 @@
 //! Slicewise's own state in PostgreSQL: the audit log, quota windows,
-//! feedback and the published signing keys, in a schema of its own (`slicewise`), created by
+//! feedback, the published signing keys and saved answers, in a schema of its own (`slicewise`), created by
 //! versioned migrations (`migrations/postgres`) applied by a role that may
 //! create them (`slicewise pg setup`, or a development server), read and
 //! written by the login role with only the rights each table needs.
 
-use slicewise_core::wire::PublicKey;
-use tokio_postgres::Client;
+use slicewise_core::wire::{PublicKey, SavedChart};
+use tokio_postgres::{Client, Row};
 
 use crate::metrics::{Counted, DbConnections};
 use crate::pg::{app_connect, connect, ensure_role, APP_ROLE};
 use crate::store::{
     full_window, AuditFilter, AuditRecord, Feedback, KeyPublication, RateLimit, RateWindows,
-    Reservation, StoreError, TokenMint,
+    Reservation, SavedChange, SavedRecord, StoreError, TokenMint, MAX_SAVED_LISTED,
 };
 
 /// Slicewise's schema: its state tables never meet the vendor's.
@@ -29,7 +29,8 @@ mod embedded {
 }
 
 /// What the server's roles may do with the state tables: the audit,
-/// feedback and minted tokens are append-only; nothing may be deleted.
+/// feedback and minted tokens are append-only; nothing may be deleted but
+/// a saved answer (its owner deletes it through the API).
 fn state_grants() -> String {
     format!(
         "GRANT USAGE ON SCHEMA {SCHEMA} TO {APP_ROLE};
@@ -37,7 +38,8 @@ fn state_grants() -> String {
          GRANT SELECT, INSERT ON {SCHEMA}.audit, {SCHEMA}.feedback, {SCHEMA}.token_mints
            TO {APP_ROLE};
          GRANT SELECT, INSERT, UPDATE ON {SCHEMA}.signing_keys, {SCHEMA}.rate_windows,
-           {SCHEMA}.quota_refusals TO {APP_ROLE};"
+           {SCHEMA}.quota_refusals TO {APP_ROLE};
+         GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.saved_answers TO {APP_ROLE};"
     )
 }
 
@@ -418,5 +420,190 @@ impl PgStore {
                 })
             })
             .collect()
+    }
+}
+
+/// The columns of a saved answer, in [`saved_row`]'s order.
+const SAVED_COLUMNS: &str = "id, tenant, owner, visibility, title, question, sql, chart, pinned, \
+  position, schema_hash, created_at, updated_at";
+
+/// What a user may see: its own answers and those shared with its tenant.
+const SAVED_VISIBLE: &str = "tenant = $1 AND (owner = $2 OR visibility = 'tenant')";
+
+/// Dashboard order: pinned first, then by position, then oldest first.
+const SAVED_ORDER: &str = "ORDER BY pinned DESC, position, created_at, id";
+
+fn saved_row(r: &Row) -> Result<SavedRecord, StoreError> {
+    Ok(SavedRecord {
+        id: r.try_get(0)?,
+        tenant: r.try_get(1)?,
+        owner: r.try_get(2)?,
+        visibility: SavedRecord::visibility_of(r.try_get(3)?),
+        title: r.try_get(4)?,
+        question: r.try_get(5)?,
+        sql: r.try_get(6)?,
+        chart: r.try_get::<_, Option<&str>>(7)?.and_then(SavedChart::parse),
+        pinned: r.try_get(8)?,
+        position: r.try_get(9)?,
+        schema_hash: r.try_get(10)?,
+        created_at: r.try_get(11)?,
+        updated_at: r.try_get(12)?,
+    })
+}
+
+impl PgStore {
+    /// Stores a saved answer unless its owner has `max` (see `Store::create_saved`).
+    pub async fn create_saved(
+        &self,
+        s: SavedRecord,
+        max: i64,
+    ) -> Result<Option<SavedRecord>, StoreError> {
+        let mut client = self.app_client().await?;
+        let tx = client.transaction().await?;
+        // One save of a tenant at a time, on every replica, until commit:
+        // the count and the next position hold until the insert.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('slicewise.saved_answers:' || $1::text, 0))",
+            &[&s.tenant],
+        )
+        .await?;
+        let owned: i64 = tx
+            .query_one(
+                "SELECT COUNT(*) FROM slicewise.saved_answers WHERE tenant = $1 AND owner = $2",
+                &[&s.tenant, &s.owner],
+            )
+            .await?
+            .try_get(0)?;
+        if owned >= max {
+            return Ok(None);
+        }
+        let position: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(position) + 1, 0)::bigint FROM slicewise.saved_answers
+                 WHERE tenant = $1",
+                &[&s.tenant],
+            )
+            .await?
+            .try_get(0)?;
+        let s = SavedRecord { position, ..s };
+        tx.execute(
+            &format!(
+                "INSERT INTO slicewise.saved_answers ({SAVED_COLUMNS})
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            ),
+            &[
+                &s.id,
+                &s.tenant,
+                &s.owner,
+                &s.visibility.as_str(),
+                &s.title,
+                &s.question,
+                &s.sql,
+                &s.chart.map(SavedChart::as_str),
+                &s.pinned,
+                &s.position,
+                &s.schema_hash,
+                &s.created_at,
+                &s.updated_at,
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(s))
+    }
+
+    /// The saved answers a user may see, in dashboard order.
+    pub async fn saved_visible(
+        &self,
+        tenant: &str,
+        sub: &str,
+    ) -> Result<Vec<SavedRecord>, StoreError> {
+        let client = self.app_client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {SAVED_COLUMNS} FROM slicewise.saved_answers WHERE {SAVED_VISIBLE}
+                     {SAVED_ORDER} LIMIT $3"
+                ),
+                &[&tenant, &sub, &MAX_SAVED_LISTED],
+            )
+            .await?;
+        rows.iter().map(saved_row).collect()
+    }
+
+    /// One saved answer a user may see.
+    pub async fn saved_one(
+        &self,
+        tenant: &str,
+        sub: &str,
+        id: &str,
+    ) -> Result<Option<SavedRecord>, StoreError> {
+        let client = self.app_client().await?;
+        client
+            .query_opt(
+                &format!(
+                    "SELECT {SAVED_COLUMNS} FROM slicewise.saved_answers
+                     WHERE {SAVED_VISIBLE} AND id = $3"
+                ),
+                &[&tenant, &sub, &id],
+            )
+            .await?
+            .as_ref()
+            .map(saved_row)
+            .transpose()
+    }
+
+    /// Changes a saved answer of its owner.
+    pub async fn change_saved(
+        &self,
+        tenant: &str,
+        owner: &str,
+        id: &str,
+        ch: SavedChange,
+    ) -> Result<Option<SavedRecord>, StoreError> {
+        let client = self.app_client().await?;
+        client
+            .query_opt(
+                &format!(
+                    "UPDATE slicewise.saved_answers SET title = COALESCE($4, title),
+                       chart = COALESCE($5, chart), visibility = COALESCE($6, visibility),
+                       pinned = COALESCE($7, pinned), position = COALESCE($8, position),
+                       updated_at = $9
+                     WHERE tenant = $1 AND owner = $2 AND id = $3
+                     RETURNING {SAVED_COLUMNS}"
+                ),
+                &[
+                    &tenant,
+                    &owner,
+                    &id,
+                    &ch.title,
+                    &ch.chart.map(SavedChart::as_str),
+                    &ch.visibility.map(|v| v.as_str()),
+                    &ch.pinned,
+                    &ch.position,
+                    &ch.updated_at,
+                ],
+            )
+            .await?
+            .as_ref()
+            .map(saved_row)
+            .transpose()
+    }
+
+    /// Deletes a saved answer of its owner.
+    pub async fn delete_saved(
+        &self,
+        tenant: &str,
+        owner: &str,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        let client = self.app_client().await?;
+        let n = client
+            .execute(
+                "DELETE FROM slicewise.saved_answers WHERE tenant = $1 AND owner = $2 AND id = $3",
+                &[&tenant, &owner, &id],
+            )
+            .await?;
+        Ok(n == 1)
     }
 }

@@ -1,5 +1,5 @@
 //! Slicewise's own state in a SQLite file: the audit log, quota windows,
-//! feedback and the published signing keys, created by versioned migrations
+//! feedback, the published signing keys and saved answers, created by versioned migrations
 //! (`migrations/sqlite`).
 //!
 //! A connection is opened per operation (cheap for SQLite) and never with
@@ -9,13 +9,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
-use slicewise_core::wire::PublicKey;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior};
+use slicewise_core::wire::{PublicKey, SavedChart};
 
 use crate::metrics::DbConnections;
 use crate::store::{
     full_window, AuditFilter, AuditRecord, Feedback, KeyPublication, RateLimit, RateWindows,
-    Reservation, StoreError, TokenMint,
+    Reservation, SavedChange, SavedRecord, StoreError, TokenMint, MAX_SAVED_LISTED,
 };
 
 mod embedded {
@@ -381,6 +381,182 @@ impl SqliteStore {
                 })
             })?;
             Ok(keys.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+}
+
+/// The columns of a saved answer, in [`saved_row`]'s order.
+const SAVED_COLUMNS: &str = "id, tenant, owner, visibility, title, question, sql, chart, pinned, \
+  position, schema_hash, created_at, updated_at";
+
+/// What a user may see: its own answers and those shared with its tenant.
+const SAVED_VISIBLE: &str = "tenant = ?1 AND (owner = ?2 OR visibility = 'tenant')";
+
+/// Dashboard order: pinned first, then by position, then oldest first.
+const SAVED_ORDER: &str = "ORDER BY pinned DESC, position, created_at, id";
+
+fn saved_row(r: &Row<'_>) -> rusqlite::Result<SavedRecord> {
+    Ok(SavedRecord {
+        id: r.get(0)?,
+        tenant: r.get(1)?,
+        owner: r.get(2)?,
+        visibility: SavedRecord::visibility_of(&r.get::<_, String>(3)?),
+        title: r.get(4)?,
+        question: r.get(5)?,
+        sql: r.get(6)?,
+        chart: r
+            .get::<_, Option<String>>(7)?
+            .as_deref()
+            .and_then(SavedChart::parse),
+        pinned: r.get(8)?,
+        position: r.get(9)?,
+        schema_hash: r.get(10)?,
+        created_at: r.get(11)?,
+        updated_at: r.get(12)?,
+    })
+}
+
+impl SqliteStore {
+    /// Stores a saved answer unless its owner has `max` (see `Store::create_saved`).
+    pub async fn create_saved(
+        &self,
+        s: SavedRecord,
+        max: i64,
+    ) -> Result<Option<SavedRecord>, StoreError> {
+        self.run(move |c| {
+            // IMMEDIATE: the write lock first, so the count holds until the insert.
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let owned: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM saved_answers WHERE tenant = ?1 AND owner = ?2",
+                params![s.tenant, s.owner],
+                |r| r.get(0),
+            )?;
+            if owned >= max {
+                return Ok(None);
+            }
+            let position: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(position) + 1, 0) FROM saved_answers WHERE tenant = ?1",
+                params![s.tenant],
+                |r| r.get(0),
+            )?;
+            let s = SavedRecord { position, ..s };
+            tx.execute(
+                &format!(
+                    "INSERT INTO saved_answers ({SAVED_COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+                ),
+                params![
+                    s.id,
+                    s.tenant,
+                    s.owner,
+                    s.visibility.as_str(),
+                    s.title,
+                    s.question,
+                    s.sql,
+                    s.chart.map(SavedChart::as_str),
+                    s.pinned,
+                    s.position,
+                    s.schema_hash,
+                    s.created_at,
+                    s.updated_at
+                ],
+            )?;
+            tx.commit()?;
+            Ok(Some(s))
+        })
+        .await
+    }
+
+    /// The saved answers a user may see, in dashboard order.
+    pub async fn saved_visible(
+        &self,
+        tenant: &str,
+        sub: &str,
+    ) -> Result<Vec<SavedRecord>, StoreError> {
+        let (tenant, sub) = (tenant.to_string(), sub.to_string());
+        self.run(move |c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {SAVED_COLUMNS} FROM saved_answers WHERE {SAVED_VISIBLE}
+                 {SAVED_ORDER} LIMIT ?3"
+            ))?;
+            let rows = stmt.query_map(params![tenant, sub, MAX_SAVED_LISTED], saved_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    /// One saved answer a user may see.
+    pub async fn saved_one(
+        &self,
+        tenant: &str,
+        sub: &str,
+        id: &str,
+    ) -> Result<Option<SavedRecord>, StoreError> {
+        let (tenant, sub, id) = (tenant.to_string(), sub.to_string(), id.to_string());
+        self.run(move |c| {
+            Ok(c.query_row(
+                &format!(
+                    "SELECT {SAVED_COLUMNS} FROM saved_answers WHERE {SAVED_VISIBLE} AND id = ?3"
+                ),
+                params![tenant, sub, id],
+                saved_row,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// Changes a saved answer of its owner.
+    pub async fn change_saved(
+        &self,
+        tenant: &str,
+        owner: &str,
+        id: &str,
+        ch: SavedChange,
+    ) -> Result<Option<SavedRecord>, StoreError> {
+        let (tenant, owner, id) = (tenant.to_string(), owner.to_string(), id.to_string());
+        self.run(move |c| {
+            Ok(c.query_row(
+                &format!(
+                    "UPDATE saved_answers SET title = COALESCE(?4, title), chart = COALESCE(?5, chart),
+                       visibility = COALESCE(?6, visibility), pinned = COALESCE(?7, pinned),
+                       position = COALESCE(?8, position), updated_at = ?9
+                     WHERE tenant = ?1 AND owner = ?2 AND id = ?3
+                     RETURNING {SAVED_COLUMNS}"
+                ),
+                params![
+                    tenant,
+                    owner,
+                    id,
+                    ch.title,
+                    ch.chart.map(SavedChart::as_str),
+                    ch.visibility.map(|v| v.as_str()),
+                    ch.pinned,
+                    ch.position,
+                    ch.updated_at
+                ],
+                saved_row,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// Deletes a saved answer of its owner.
+    pub async fn delete_saved(
+        &self,
+        tenant: &str,
+        owner: &str,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        let (tenant, owner, id) = (tenant.to_string(), owner.to_string(), id.to_string());
+        self.run(move |c| {
+            let n = c.execute(
+                "DELETE FROM saved_answers WHERE tenant = ?1 AND owner = ?2 AND id = ?3",
+                params![tenant, owner, id],
+            )?;
+            Ok(n == 1)
         })
         .await
     }

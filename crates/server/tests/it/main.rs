@@ -15,6 +15,7 @@ mod pg_roles;
 mod postgres;
 mod quotas;
 mod read_replica;
+mod saved;
 mod state;
 mod streaming_replica;
 mod support;
