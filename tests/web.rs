@@ -34,6 +34,7 @@ fn answered(chart: ChartHint, labels: &[&str], values: &[f64]) -> Exchange {
             as_of: None,
             follows: None,
             compared: None,
+            names: None,
         },
         result: Some(QueryResult {
             columns: vec![

@@ -64,7 +64,7 @@ pub(super) fn render_list(
     notes: Vec<String>,
 ) -> Result<Rendered, String> {
     let table = ctx.catalog.table(&list.table).ok_or("unknown table")?;
-    let columns: Vec<String> = table
+    let mut columns: Vec<String> = table
         .columns
         .iter()
         .filter(|c| !c.personal || table.label_column.as_deref() == Some(c.name.as_str()))
@@ -123,6 +123,21 @@ pub(super) fn render_list(
         .filter(|e| table.column(e.trim_start_matches('-')).is_some())
         // Else the table's one money column ("the largest payments").
         .or_else(|| sole_money_column(table).map(|c| c.name.clone()));
+    // "the 5 biggest card payments": a figure that adds up a column negated
+    // (spend is `-amount`) shows its rows' amounts as it counts them, and
+    // orders by what is shown.
+    let size = match size.as_deref().and_then(|s| s.strip_prefix('-')) {
+        Some(col) => {
+            let q = ctx.col(&Col::new(&table.name, col));
+            for c in columns.iter_mut() {
+                if *c == q || *c == format!("{q} AS {col}") {
+                    *c = format!("-{q} AS {col}");
+                }
+            }
+            Some(col.to_string())
+        }
+        None => size,
+    };
     let (order, words) = match list.order {
         ListOrder::Newest if !ts.is_empty() => (format!("{ts} DESC"), "most recent"),
         ListOrder::Oldest if !ts.is_empty() => (format!("{ts} ASC"), "oldest"),

@@ -76,15 +76,17 @@ impl Period {
 
 /// The period of the same length right before `p`, by its dates (a named
 /// month's span is a year, for "March vs the previous period"): the month
-/// before a month, the quarter before a quarter, the days before days.
+/// before a month, the quarter before a quarter.
 pub fn just_before(p: &Period) -> Option<Period> {
     let (start, end) = (p.start?, p.end?);
     let months = (end.year() - start.year()) * 12 + end.month() as i32 - start.month() as i32;
     let whole_months = start.day() == 1 && end.day() == 1 && months > 0;
+    // A part of a unit ("this month" so far) keeps its unit: the same days
+    // of the month before.
     let span = if whole_months {
         Span::Months(months as u32)
     } else {
-        Span::Days((end - start).num_days())
+        p.span
     };
     Period { span, ..p.clone() }.previous()
 }

@@ -60,6 +60,9 @@ pub struct Parsed {
     /// After "how many", the table whose rows the first word names ("how
     /// many card payments by Vienna clients": transactions).
     pub how_many_of: Option<String>,
+    /// The table whose rows the question's first word (fillers aside)
+    /// names: "clients whose KYC is pending" is about clients.
+    pub leads_with: Option<String>,
     pub wants_count: bool,
     pub wants_new: bool,
     /// The table "new" names ("new customers") and the metric that word names too.
@@ -1509,6 +1512,21 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 })
             })
         });
+    // Values before it describe the rows ("retail clients"); a value's
+    // phrase may name them itself ("retail clients in France").
+    let mut described = None;
+    p.leads_with = words
+        .iter()
+        .filter(|w| !is_filler(w))
+        .find_map(|w| match w.lexes().first() {
+            Some(Lex::Value(c, _)) => {
+                described.get_or_insert(c.table.clone());
+                None
+            }
+            Some(l) => Some(rows_named_by(l, catalog).or_else(|| described.clone())),
+            None => Some(None),
+        })
+        .flatten();
     p.named_rows = words
         .iter()
         .filter_map(|w| match w.lexes().first() {

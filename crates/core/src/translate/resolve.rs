@@ -559,9 +559,27 @@ fn absent_entities_listed(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
         [m] => super::read::counted_entity(m, catalog),
         _ => None,
     };
-    let (true, true, Some(t)) = (absent, plain, entity) else {
-        return;
+    let Some(t) = entity else { return };
+    // "retail clients in France with an expired KYC", "clients whose KYC is
+    // pending": rows of an entity said by their own values, with no period
+    // and no word asking how many, are those entities (their number shows).
+    let own = |f: &Filter| match f {
+        Filter::In { col, .. } | Filter::Cmp { col, .. } | Filter::Null { col, .. } => {
+            col.table == t
+        }
+        Filter::State { name, .. } => {
+            super::plan::state_table(name, catalog).as_deref() == Some(t.as_str())
+        }
+        _ => false,
     };
+    let described = !plan.filters.is_empty()
+        && plan.filters.iter().all(own)
+        && plan.period.is_none()
+        && p.leads_with.as_deref() == Some(t.as_str())
+        && catalog.table(&t).is_some_and(|d| d.label_column.is_some());
+    if !(plain && (absent || described)) {
+        return;
+    }
     plan.measures.clear();
     plan.list = Some(super::plan::ListSpec {
         table: t,

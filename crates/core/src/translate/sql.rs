@@ -835,7 +835,7 @@ pub(super) fn compared_periods(plan: &Plan) -> Result<Option<(Period, Period)>, 
     };
     let current = plan.period.clone().ok_or("a comparison needs a period")?;
     let other = match c {
-        Compare::Previous => current.previous(),
+        Compare::Previous => super::period::just_before(&current),
         Compare::YearAgo => current.year_ago(),
         Compare::Explicit(p) => Some(p.clone()),
     }
