@@ -2528,6 +2528,17 @@ fn the_previous_period_of_a_named_one_is_the_one_before_it() {
     assert!(sql.contains("booked_at >= TIMESTAMP '2025-09-01 00:00:00' AND booked_at < TIMESTAMP '2025-10-01 00:00:00'"), "{sql}");
     let sql = banking_answer("card spend in Q3 2025 vs the previous quarter");
     assert!(sql.contains("'2025-04-01 00:00:00'"), "{sql}");
+    // A named month against the same month named again: a year before.
+    let sql = saas_answer("new customers this october vs last october");
+    assert!(
+        sql.contains("created_on >= DATE '2024-10-01' AND created_on < DATE '2024-11-01'"),
+        "{sql}"
+    );
+    let sql = saas_answer("cash collected in october compared with the month before");
+    assert!(
+        sql.contains("paid_on >= DATE '2025-09-01' AND paid_on < DATE '2025-10-01'"),
+        "{sql}"
+    );
 }
 
 #[test]

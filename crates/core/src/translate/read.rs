@@ -1410,9 +1410,15 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     // "salaries in October compared with the previous month": the month
     // before the one named, not the month before today (which was October
     // itself).
+    // "this October vs last October": a named month is set against the
+    // same month a year before (its span is the year it recurs in).
     if let (Some(first), Some(other)) = (&p.plan.period, &second) {
         if other.relative && first.start == other.start && first.end == other.end {
-            second = period::just_before(first);
+            second = period::Period {
+                span: other.span,
+                ..first.clone()
+            }
+            .previous();
             if second.is_none() {
                 p.unknown.push("the period before".into());
             }
