@@ -357,6 +357,70 @@ fn grain_before_other_figure(
     words
 }
 
+/// "customers whose subscription is past due", "companies with invoices
+/// overdue": after "with" or "whose", rows named and then a state or value
+/// of theirs are those rows in that state, read as "with past-due
+/// subscriptions" and "with overdue" say it.
+fn rows_then_their_state(
+    words: Vec<lexicon::Word>,
+    texts: Vec<String>,
+    catalog: &Catalog,
+) -> (Vec<lexicon::Word>, Vec<String>) {
+    use lexicon::Lex;
+    const HAVING: [&str; 7] = ["with", "whose", "whos", "have", "has", "having", "where"];
+    const LINKS: [&str; 6] = ["is", "are", "was", "were", "that", "still"];
+    let mut drop = vec![false; words.len()];
+    let mut swap = Vec::new();
+    for i in 1..words.len() {
+        let Some(t) = words[i]
+            .lexes()
+            .first()
+            .and_then(|l| read::rows_named_by(l, catalog))
+        else {
+            continue;
+        };
+        if !HAVING.contains(&texts[i - 1].as_str()) {
+            continue;
+        }
+        let Some(j) = (i + 1..words.len()).find(|&j| !LINKS.contains(&texts[j].as_str())) else {
+            continue;
+        };
+        // A state names its rows itself ("overdue": overdue invoices); a
+        // value goes before the rows' word ("past due subscriptions").
+        let (state, value) = match words[j].lexes().first() {
+            Some(Lex::State(s)) => (
+                plan::state_table(s, catalog).as_deref() == Some(t.as_str()),
+                false,
+            ),
+            Some(Lex::Value(c, _)) => (false, c.table == t),
+            _ => (false, false),
+        };
+        if state {
+            drop[i] = true;
+        }
+        if value {
+            swap.push((i, j));
+        }
+        if state || value {
+            for flag in drop.iter_mut().take(j).skip(i + 1) {
+                *flag = true;
+            }
+        }
+    }
+    let (mut words, mut texts) = (words, texts);
+    for (i, j) in swap {
+        words.swap(i, j);
+        texts.swap(i, j);
+    }
+    words
+        .into_iter()
+        .zip(texts)
+        .zip(drop)
+        .filter(|(_, d)| !d)
+        .map(|(wt, _)| wt)
+        .unzip()
+}
+
 fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parsed {
     let mut raw = lexicon::tokenize(q);
     // "median order value": read as the average it is the middle value of
@@ -391,6 +455,7 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
     let (words, texts) = voc.link(&tokens);
     let (words, texts) = names::join(words, texts, &proper);
     let words = grain_before_other_figure(words, catalog);
+    let (words, texts) = rows_then_their_state(words, texts, catalog);
     let mut parsed = read::parse(&words, &texts, catalog, today);
     parsed.plan.median = median;
     implied_figure(&mut parsed, &words, &texts, voc);

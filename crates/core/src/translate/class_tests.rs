@@ -2591,3 +2591,24 @@ fn entities_said_by_their_own_values_are_listed_unless_counted() {
     // A period makes it a figure over time.
     assert!(saas_answer("users deactivated this quarter").starts_with("SELECT COUNT(*)"));
 }
+
+#[test]
+fn rows_then_their_state_after_with_or_whose_are_those_rows_in_it() {
+    // Asked back: "pick out a single company by name".
+    for (q, same_as) in [
+        (
+            "customers whose subscription is past due",
+            "customers with past due subscriptions",
+        ),
+        (
+            "customers whose invoices are overdue",
+            "customers with overdue invoices",
+        ),
+        (
+            "companies with invoices overdue",
+            "companies with overdue invoices",
+        ),
+    ] {
+        assert_eq!(saas_answer(q), saas_answer(same_as), "{q}");
+    }
+}
