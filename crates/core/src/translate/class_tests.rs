@@ -2612,3 +2612,28 @@ fn rows_then_their_state_after_with_or_whose_are_those_rows_in_it() {
         assert_eq!(saas_answer(q), saas_answer(same_as), "{q}");
     }
 }
+
+#[test]
+fn the_same_unit_last_year_is_a_year_earlier() {
+    // "quarter" was read as a split by quarter beside the comparison.
+    let sql = banking_answer("card spend q3 2025 vs the same quarter last year");
+    assert!(sql.contains("booked_at >= TIMESTAMP '2024-07-01 00:00:00' AND booked_at < TIMESTAMP '2024-10-01 00:00:00'"), "{sql}");
+}
+
+#[test]
+fn a_capitalised_name_may_end_in_a_company_form() {
+    let names = match translate(
+        "Martin Motors BV money in last quarter",
+        None,
+        &banking(),
+        &ctx(),
+    ) {
+        Translation::Answer(a) => a.names.expect("a name check"),
+        other => panic!("{other:?}"),
+    };
+    assert!(names.candidates[0]
+        .check_sql
+        .ends_with("= 'martin motors bv'"));
+    // An acronym alone is still a word of the catalog (or unknown), no name.
+    assert!(refused("what is the XYZ"));
+}

@@ -11,6 +11,14 @@ use std::collections::HashSet;
 use super::lexicon::{Kw, Lex, Word};
 use crate::catalog::Catalog;
 
+/// A word as compared: lower case, without a trailing full stop or quote.
+fn lower(w: &str) -> String {
+    w.trim_end_matches(['.', '\''])
+        .chars()
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// Lower-case words written with a capital, other than a sentence's first
 /// (a first word counts when the word after it is capitalised too).
 pub fn proper_words(question: &str) -> HashSet<String> {
@@ -25,13 +33,10 @@ pub fn proper_words(question: &str) -> HashSet<String> {
         let next_capital = words.get(i + 1).is_some_and(|n| capital(n));
         // "AOV", "MRR": an acronym is a word of the catalog, not a name.
         let acronym = w.len() > 1 && w.chars().all(|c| !c.is_lowercase());
-        if capital(w) && !acronym && (!first || next_capital) {
-            let clean: String = w
-                .trim_end_matches(['.', '\''])
-                .chars()
-                .flat_map(char::to_lowercase)
-                .collect();
-            out.insert(clean);
+        // ... unless it ends a name ("Martin Motors BV", "Russo SARL").
+        let ends_name = i > 0 && out.contains(&lower(words[i - 1]));
+        if capital(w) && (!acronym || ends_name) && (!first || next_capital) {
+            out.insert(lower(w));
         }
     }
     out
