@@ -2637,3 +2637,15 @@ fn a_capitalised_name_may_end_in_a_company_form() {
     // An acronym alone is still a word of the catalog (or unknown), no name.
     assert!(refused("what is the XYZ"));
 }
+
+#[test]
+fn an_entity_ranked_by_its_own_rows_is_asked_what_by() {
+    // "Top product by products": one each.
+    let why = reason_in(&Catalog::demo(), "most common product");
+    assert!(why.contains("one row of its own"), "{why}");
+    // Usage words rank by how often rows occur.
+    assert!(saas_answer("the 3 least used event types last quarter")
+        .ends_with("ORDER BY events ASC LIMIT 3"));
+    // Entities kept by a condition are listed, one each.
+    assert!(saas_answer("which customers have never contacted support").contains("NOT IN"));
+}

@@ -445,7 +445,7 @@ pub(super) fn key_group(w: &Word, ranked: bool, catalog: &Catalog) -> Option<Gro
 }
 
 /// Ranking words that rank by how often rows occur ("most common").
-const FREQUENCY: [&str; 3] = ["common", "frequent", "rarest"];
+const FREQUENCY: [&str; 4] = ["common", "frequent", "rarest", "used"];
 
 /// What may follow a word of absence.
 #[derive(Clone, Copy)]

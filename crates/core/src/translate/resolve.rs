@@ -132,6 +132,7 @@ pub(super) fn complete(
     let base = base_table(&plan, catalog)?;
     own_columns(&mut plan, p, &base, catalog);
     values_agree(&plan, catalog)?;
+    one_row_each(&plan, catalog)?;
     dates_agree(&plan, &base, catalog)?;
     dated_beside_other_rows(&plan, &base, catalog)?;
     // "revenue from customers who signed up in 2025": the period dates the
@@ -1309,6 +1310,54 @@ fn values_agree(plan: &Plan, catalog: &Catalog) -> Pass {
                 ));
             }
         }
+    }
+    Ok(())
+}
+
+/// "most popular product": products counted per product are one each; a
+/// ranking or split of an entity by the number of its own rows says
+/// nothing, so the figure to rank it by is asked for.
+fn one_row_each(plan: &Plan, catalog: &Catalog) -> Pass {
+    let [Group::Dim(c)] = plan.groups.as_slice() else {
+        return Ok(());
+    };
+    let Some(t) = catalog.table(&c.table) else {
+        return Ok(());
+    };
+    let own_key = t.label_column.as_deref() == Some(c.column.as_str())
+        || t.primary_key.as_deref() == Some(c.column.as_str());
+    let counts_itself = matches!(
+        plan.measures.as_slice(),
+        [m] if super::read::counted_entity(m, catalog).as_deref() == Some(c.table.as_str())
+    );
+    // ("which customers never contacted support" lists the ones kept.)
+    let ranked_or_plain = plan.rank.is_some() || plan.filters.is_empty();
+    if own_key
+        && counts_itself
+        && ranked_or_plain
+        && plan.per_entity.is_none()
+        && plan.having.is_none()
+    {
+        // An example: a figure of rows that refer to them.
+        let example = catalog
+            .metrics
+            .iter()
+            .find(|m| catalog.relationship(&m.table, &c.table).is_some())
+            .map(|m| {
+                format!(
+                    " (e.g. \"top {} by {}\")",
+                    table_words(&c.table),
+                    m.label.to_lowercase()
+                )
+            })
+            .unwrap_or_default();
+        return Err(unsupported(
+            catalog,
+            format!(
+                "Each {} is one row of its own; say what to rank or split them by{example}.",
+                singular(&c.table)
+            ),
+        ));
     }
     Ok(())
 }
