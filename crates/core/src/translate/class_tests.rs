@@ -2649,3 +2649,11 @@ fn an_entity_ranked_by_its_own_rows_is_asked_what_by() {
     // Entities kept by a condition are listed, one each.
     assert!(saas_answer("which customers have never contacted support").contains("NOT IN"));
 }
+
+#[test]
+fn using_something_is_having_its_rows() {
+    let sql = banking_answer("how many retail clients never used a cash machine in 2025");
+    assert!(sql.contains("NOT IN (SELECT client_id FROM transactions WHERE client_id IS NOT NULL AND kind = 'atm'"), "{sql}");
+    assert!(banking_answer("how many accounts had activity last month")
+        .starts_with("SELECT COUNT(DISTINCT account_id)"));
+}
