@@ -9,10 +9,41 @@
 //   iframe -> parent  {type: "slicewise:loaded" | "slicewise:answer" | "slicewise:error", ...}
 // Messages are accepted only from the parent window, from an origin in the
 // server's allow-list; they are sent only to that exact origin.
+//
+// Framed by a page whose origin the server refuses, the server sends a
+// refusal page instead (README, "Embedding"): it says so in words, and this
+// script posts {type: "slicewise:error", code: "origin_not_allowed", message}
+// to the parent (to any origin: it carries nothing but the refusal).
 (() => {
   "use strict";
+  const refusedMeta = document.querySelector('meta[name="slicewise-refused-origin"]');
+  if (refusedMeta) {
+    const note = document.getElementById("slicewise-refused");
+    const known = refusedMeta.content || location.ancestorOrigins?.[0];
+    // The server could not tell the origin (the host sends no Referer);
+    // the browser may.
+    if (!refusedMeta.content && known && note) {
+      note.textContent = `This page's origin ${known} is not allowed by the Slicewise server; `
+        + `start it with --allowed-origins ${known}.`;
+    }
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync("body{margin:0;font:14px/1.45 system-ui,sans-serif}"
+      + "#slicewise-refused{margin:0;padding:12px 14px;border:1px solid #e0a3a3;border-radius:6px;"
+      + "background:#fdf1f1;color:#7a1f1f}");
+    document.adoptedStyleSheets = [sheet];
+    if (window.parent !== window) {
+      const message = note?.textContent ?? "This page's origin is not allowed by the Slicewise server.";
+      window.parent.postMessage({ type: "slicewise:error", code: "origin_not_allowed", message }, "*");
+      const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+      window.parent.postMessage({ type: "slicewise:height", height }, "*");
+    }
+    console.error(`slicewise: ${note?.textContent ?? "origin not allowed"}`);
+    return;
+  }
   const meta = document.querySelector('meta[name="slicewise-allowed-origins"]');
-  const allowed = new Set((meta?.content ?? "").split(/[\s,]+/).filter(Boolean));
+  // The server's own origin is always allowed: its own pages (/examples/)
+  // may frame /embed, as its `frame-ancestors 'self'` says.
+  const allowed = new Set([location.origin, ...(meta?.content ?? "").split(/[\s,]+/).filter(Boolean)]);
   const parentWindow = window.parent;
   const root = document.getElementById("slicewise-frame");
   const TOKEN_WAIT_MS = 30_000;
@@ -105,9 +136,6 @@
     }
   }).observe(document.body);
 
-  if (allowed.size === 0) {
-    console.error("slicewise: no allowed origins: start the server with --allowed-origins");
-  }
   // Say `ready` until a token comes: the parent's listener may not be there
   // yet when this page first loads.
   send({ type: "slicewise:ready" });

@@ -55,11 +55,52 @@
     return runtime;
   }
 
-  function fail(el, err) {
-    const message = String(err && err.message ? err.message : err);
+  // What a widget that could not load shows in its place (the widget's own
+  // CSS did not load either); a constructed sheet, as above.
+  const FAILED_CSS = ".sw-load-failed{margin:0;padding:12px 14px;border:1px solid #e0a3a3;"
+    + "border-radius:6px;background:#fdf1f1;color:#7a1f1f;font:14px/1.45 system-ui,sans-serif}";
+  let failedSheet = null;
+
+  /**
+   * Why the widget's files could not be loaded from `server`, when the
+   * reason is that the server refuses this page's origin (CORS blocks the
+   * module import with a bare network error, so the server is asked, by an
+   * endpoint any origin may read): `{code, message}`, else null.
+   */
+  async function originRefusal(server) {
+    if (new URL(server).origin === location.origin) return null;
+    try {
+      const response = await fetch(`${server}/api/v1/embed/origin`, { credentials: "omit", cache: "no-store" });
+      if (!response.ok) return null;
+      const answer = await response.json();
+      return answer.allowed === false ? { code: answer.code, message: answer.message } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Says on screen, and in a `slicewise:error` event, why the widget is not there. */
+  function fail(el, shadow, container, err, refusal) {
+    const message = refusal
+      ? refusal.message
+      : `The Slicewise widget could not load: ${String(err && err.message ? err.message : err)}`;
+    const code = refusal ? refusal.code : "load_failed";
     console.error("slicewise:", message);
+    if (container.isConnected) {
+      if (!failedSheet) {
+        failedSheet = new CSSStyleSheet();
+        failedSheet.replaceSync(HOST_CSS + "\n" + FAILED_CSS);
+      }
+      shadow.adoptedStyleSheets = [failedSheet];
+      const note = document.createElement("p");
+      note.className = "sw-load-failed";
+      note.setAttribute("role", "alert");
+      note.dataset.code = code;
+      note.textContent = message;
+      container.replaceChildren(note);
+    }
     el.dispatchEvent(new CustomEvent("slicewise:error", {
-      bubbles: true, composed: true, detail: { code: "load_failed", message },
+      bubbles: true, composed: true, detail: { code, message },
     }));
   }
 
@@ -83,7 +124,10 @@
       shadow.adoptedStyleSheets = [sheet];
       handle = mod.mountWidget(container, { ...options, server });
       live.add(mounted);
-    }).catch((err) => fail(el, err));
+    }).catch(async (err) => {
+      const refusal = await originRefusal(server);
+      if (!stopped) fail(el, shadow, container, err, refusal);
+    });
     const mounted = {
       ready,
       unmount() {

@@ -57,6 +57,11 @@ export interface AnswerDetail {
 
 /** `slicewise:error`: a stable machine code and a human message. */
 export interface ErrorDetail {
+  /**
+   * Stable machine code, e.g. "origin_not_allowed" (the server's
+   * --allowed-origins does not name this page's origin; `message` says what
+   * to set), "load_failed" (the widget's files could not be loaded).
+   */
   code: string;
   message: string;
 }

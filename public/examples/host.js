@@ -1,10 +1,47 @@
-// Token providers of the example host pages. A real host calls its own
-// backend, which holds the Slicewise admin key and calls
-// POST /api/v1/embed/token; these examples use the demo server's
-// /api/v1/demo/token instead (only with `slicewise serve --demo`).
+// Shared by the example host pages: which Slicewise server, its loader, and
+// the token providers.
+//
+// The server: the page's own origin (the pages are served by Slicewise at
+// /examples/), or `?server=https://slicewise.example.com` when the pages are
+// served from elsewhere (a host's own origin, as the e2e tests do). A real
+// host writes its server into the page instead:
+//   <script src="https://SLICEWISE/widget.js" async></script>
+// and its CSP names that server (README, "Embedding"), which also keeps a
+// `?server=` of someone else's from loading anything.
+//
+// The tokens: a real host calls its own backend, which holds the Slicewise
+// admin key and calls POST /api/v1/embed/token; these examples use the demo
+// server's /api/v1/demo/token instead (only with `slicewise serve --demo`).
 "use strict";
-const SLICEWISE = document.querySelector('meta[name="slicewise-server"]').content;
 const params = new URLSearchParams(location.search);
+const SLICEWISE = (() => {
+  const given = params.get("server");
+  if (!given) return location.origin;
+  const url = new URL(given);
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`?server= must be an http(s) URL: ${given}`);
+  return url.origin;
+})();
+window.SLICEWISE_SERVER = SLICEWISE;
+
+/**
+ * Loads SLICEWISE/widget.js once (the script tag a real host writes);
+ * resolves when `Slicewise` is there.
+ */
+window.loadSlicewise = (() => {
+  let loaded = null;
+  return () => {
+    loaded ??= new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = `${SLICEWISE}/widget.js`;
+      script.async = true;
+      script.onload = () => resolve(window.Slicewise);
+      script.onerror = () => reject(new Error(`could not load ${script.src}`));
+      document.head.append(script);
+    });
+    return loaded;
+  };
+})();
+if (document.currentScript?.hasAttribute("data-load-widget")) window.loadSlicewise();
 const TTL = Number(params.get("ttl") || 600);
 let tokenCalls = 0;
 

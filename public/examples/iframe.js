@@ -3,7 +3,7 @@
 // iframe to the height it reports; ignore messages from anywhere else.
 "use strict";
 const frame = document.getElementById("slicewise");
-const frameOrigin = new URL(frame.src).origin;
+const frameOrigin = new URL(window.SLICEWISE_SERVER).origin;
 
 async function sendToken() {
   const token = await window.getAcmeToken();
@@ -28,3 +28,6 @@ window.addEventListener("message", (event) => {
       break;
   }
 });
+
+// A real host writes the src into the page: <iframe src="https://SLICEWISE/embed">.
+frame.src = `${frameOrigin}/embed`;

@@ -1,22 +1,34 @@
 // Embedding on another origin: the example host pages of public/examples
 // are served from a second loopback origin (SLICEWISE_HOST_ORIGIN, allowed by
-// the server) and must work in each mode under the documented CSP, keep host
-// CSS out, renew short-lived tokens without losing history, and the iframe
-// must refuse a token posted from an origin that is not allowed.
+// the server, the server named by `?server=`) and must work in each mode
+// under the documented CSP, keep host CSS out, renew short-lived tokens
+// without losing history, and the iframe must refuse a token posted from an
+// origin that is not allowed. Served by Slicewise itself at /examples/ (a
+// server with no --allowed-origins), they work with no parameter; a page on
+// an origin the server refuses says so on screen and in `slicewise:error`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
 import http from "node:http";
 import fs from "node:fs/promises";
+import { mkdtempSync, mkdirSync, writeFileSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import * as esbuild from "esbuild";
 import { SERVER, launch, recordedPage, screenshot, widgetReadyIn as ready, askIn as ask } from "./browser.mjs";
 
 const HOST = process.env.SLICEWISE_HOST_ORIGIN ?? "http://localhost:8091";
 const EXAMPLES = path.join(import.meta.dirname, "../../public/examples");
-// The examples name the default `cargo xtask demo` server; served here, they
-// name the server under test.
-const PLACEHOLDER = "http://127.0.0.1:8080";
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
+const BIN = process.env.SLICEWISE_BIN;
+const STATIC_DIR = process.env.SLICEWISE_STATIC_DIR;
+const skipNoBin = !(BIN && STATIC_DIR) && "SLICEWISE_BIN or SLICEWISE_STATIC_DIR not set (cargo xtask test sets both)";
+/** The CSP a host page needs (README, "Embedding"), naming its Slicewise server. */
+const hostCsp = (server) => `default-src 'self'; script-src 'self' ${server} 'wasm-unsafe-eval'; `
+  + `connect-src 'self' ${server}; worker-src blob: ${server}; style-src 'self'; img-src 'self' data:; frame-src ${server}`;
+/** An example page on a host origin, pointed at the server under test. */
+const on = (origin, page, query = "") => `${origin}/${page}?server=${encodeURIComponent(SERVER)}${query}`;
 
 let browser;
 let hostServer;
@@ -38,44 +50,53 @@ async function bundleReactApp() {
   return out.outputFiles[0].text;
 }
 
-/** The React host page, under the same CSP as the examples. */
-async function reactPage() {
-  const example = await fs.readFile(path.join(EXAMPLES, "js-api.html"), "utf8");
-  const csp = example.match(/<meta http-equiv="Content-Security-Policy"[^>]*>/)[0];
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8">${csp}
-    <meta name="slicewise-server" content="${PLACEHOLDER}"><title>React portal</title>
+/** The React host page (under the host CSP, as the examples). */
+function reactPage() {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">
+    <meta name="slicewise-server" content="${SERVER}"><title>React portal</title>
     <link rel="icon" href="data:,"><link rel="stylesheet" href="host.css">
     <script type="module" src="react-app.js"></script></head>
-    <body><div id="root"></div></body></html>`.replaceAll(PLACEHOLDER, SERVER);
+    <body><div id="root"></div></body></html>`;
 }
 
-/** Serves the examples; `/plain/...` drops the host stylesheet and the second widget. */
+/**
+ * Serves the examples as a host would, its pages under the host CSP for the
+ * server they use (`?server=`, else the server under test); `/plain/...`
+ * drops the host stylesheet and the second widget.
+ */
 function serveExamples(port, host) {
   const server = http.createServer(async (req, res) => {
-    let name = new URL(req.url, "http://x").pathname;
+    const url = new URL(req.url, "http://x");
+    let name = url.pathname;
     const plain = name.startsWith("/plain/");
     name = path.basename(name);
     let body;
+    // The example pages and the React page run under the host CSP.
+    let csp = name.endsWith(".html");
     if (name === "refusal.html") {
+      csp = false;
       body = `<!doctype html><title>refusal</title>
         <iframe id="embed" src="${SERVER}/embed"></iframe>
         <iframe id="evil" src="${EVIL}/evil.html"></iframe>`;
     } else if (name === "react.html") {
-      body = await reactPage();
+      body = reactPage();
     } else if (name === "react-app.js") {
       body = reactApp;
     } else if (name === "evil.html") {
+      csp = false;
       body = "<!doctype html><title>not allowed</title><p>another origin</p>";
     } else {
       try {
-        body = (await fs.readFile(path.join(EXAMPLES, name), "utf8")).replaceAll(PLACEHOLDER, SERVER);
+        body = await fs.readFile(path.join(EXAMPLES, name), "utf8");
       } catch {
         res.writeHead(404).end();
         return;
       }
       if (plain) body = body.replace(/.*host\.css.*\n/, "").replace(/.*id="second".*\n/, "");
     }
-    res.writeHead(200, { "Content-Type": `${TYPES[path.extname(name)] ?? "text/plain"}; charset=utf-8` });
+    const headers = { "Content-Type": `${TYPES[path.extname(name)] ?? "text/plain"}; charset=utf-8` };
+    if (csp) headers["Content-Security-Policy"] = hostCsp(url.searchParams.get("server") ?? SERVER);
+    res.writeHead(200, headers);
     res.end(body);
   });
   return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
@@ -129,7 +150,7 @@ async function widgetStyles(page) {
 
 test("script tag: two widgets answer on another origin, host CSS stays out, no CSP violations", { timeout: 600_000 }, async () => {
   const { page, errors } = await hostPage();
-  await page.goto(`${HOST}/script-tag.html`);
+  await page.goto(on(HOST, "script-tag.html"));
   const first = page.locator("#first");
   const second = page.locator("#second");
   await ready(first);
@@ -155,7 +176,7 @@ test("script tag: two widgets answer on another origin, host CSS stays out, no C
 
   // The same widget on a page without the host stylesheet looks the same.
   const plain = await hostPage();
-  await plain.page.goto(`${HOST}/plain/script-tag.html`);
+  await plain.page.goto(on(HOST, "plain/script-tag.html"));
   await ready(plain.page.locator("#first"));
   await ask(plain.page.locator("#first"), "revenue by month");
   const unstyled = await widgetStyles(plain.page);
@@ -170,7 +191,7 @@ test("script tag: two widgets answer on another origin, host CSS stays out, no C
 test("JS API: a token expiring mid-session is renewed through getToken; history survives", { timeout: 600_000 }, async () => {
   const { page, errors, context } = await hostPage();
   const ttl = 15;
-  await page.goto(`${HOST}/js-api.html?ttl=${ttl}`);
+  await page.goto(on(HOST, "js-api.html", `&ttl=${ttl}`));
   const widget = page.locator("#analytics");
   await ready(widget);
   const started = Date.now();
@@ -191,7 +212,7 @@ test("iframe: handshake by postMessage, answers, reports its height, under the C
   const { page, errors, context } = await hostPage();
   const csp = (await fetch(`${SERVER}/embed`)).headers.get("content-security-policy");
   assert.match(csp, new RegExp(`frame-ancestors 'self' ${HOST}`));
-  await page.goto(`${HOST}/iframe.html`);
+  await page.goto(on(HOST, "iframe.html"));
   const frame = page.frameLocator("#slicewise");
   await ready(frame);
   assert.equal(await ask(frame, "revenue by month"), "answered");
@@ -264,7 +285,7 @@ test("JS API: a 401 from the server (browser clock an hour slow) renews through 
   // Long enough for the start-up downloads: table links expire with the token.
   const ttl = 6;
   const minted = Date.now();
-  await page.goto(`${HOST}/js-api.html?ttl=${ttl}`);
+  await page.goto(on(HOST, "js-api.html", `&ttl=${ttl}`));
   const widget = page.locator("#analytics");
   await ready(widget);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.tokenCalls), "1");
@@ -285,7 +306,7 @@ test("JS API: a 401 from the server (browser clock an hour slow) renews through 
 
 test("JS API: a query running past the host's queryTimeoutSeconds is stopped; the data stays ready", { timeout: 300_000 }, async () => {
   const { page, context, requests } = await hostPage();
-  await page.goto(`${HOST}/js-api.html?query_timeout=0.5`);
+  await page.goto(on(HOST, "js-api.html", "&query_timeout=0.5"));
   const widget = page.locator("#analytics");
   await ready(widget);
   const downloads = requests.filter((r) => r.url.includes("/api/v1/extract/tables/")).length;
@@ -304,5 +325,180 @@ test("JS API: a query running past the host's queryTimeoutSeconds is stopped; th
   assert.equal(await ask(widget, "revenue by channel"), "answered");
   assert.equal(await widget.locator(".sw-table tbody tr").count(), 4);
   assert.equal(requests.filter((r) => r.url.includes("/api/v1/extract/tables/")).length, downloads, "no table was downloaded again");
+  await context.close();
+});
+
+// ---- the examples as served, and refused origins ------------------------
+
+/** A free loopback port. */
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A second `slicewise serve --demo` as a developer first starts it: no
+ * `--allowed-origins`, so only its own origin may use it. Its log is
+ * `embed-no-origins.log` in xtask's scratch folder.
+ */
+async function startUnconfigured() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "slicewise-embed-"));
+  const data = path.join(dir, "data");
+  mkdirSync(data, { recursive: true });
+  const db = path.join(dir, "demo.db");
+  execFileSync(BIN, ["seed-demo", "--db", db, "--scale", "0.01"], { stdio: "pipe" });
+  const config = path.join(dir, "e2e.toml");
+  writeFileSync(config, "[quotas]\nburst_per_minute = 1000000\nfree_daily = 1000000\npro_daily = 1000000\nfeedback_per_minute = 1000000\n");
+  const url = `http://127.0.0.1:${await freePort()}`;
+  const logs = process.env.SLICEWISE_DATA_DIR ?? dir;
+  const log = path.join(logs, "embed-no-origins.log");
+  const out = openSync(log, "w");
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SLICEWISE_")));
+  const child = spawn(BIN, ["--config", config, "serve", "--demo", "--db", db, "--data-dir", data,
+    "--static-dir", STATIC_DIR, "--addr", url.slice("http://".length)], { stdio: ["ignore", out, out], env });
+  closeSync(out);
+  let exited = null;
+  child.on("exit", (code) => { exited = code; });
+  for (let i = 0; i < 300 && exited === null; i++) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) {
+        return {
+          url,
+          stop: () => new Promise((resolve) => {
+            child.once("exit", () => { rmSync(dir, { recursive: true, force: true }); resolve(); });
+            child.kill();
+          }),
+        };
+      }
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error(`slicewise serve did not get ready (exit ${exited}):\n${readFileSync(log, "utf8").slice(-3000)}`);
+}
+
+/** The `slicewise:error` events a host page listed (host.js logs them into #events). */
+async function loggedErrors(page) {
+  await page.locator("#events li", { hasText: "slicewise:error" }).first().waitFor({ timeout: 60_000 });
+  const items = await page.locator("#events li", { hasText: "slicewise:error" }).allTextContents();
+  return items.map((text) => JSON.parse(text.slice(text.indexOf("{"))));
+}
+
+test("/examples/ lists the example pages, each with what it shows", { timeout: 60_000 }, async () => {
+  const listed = await fetch(`${SERVER}/examples/`);
+  assert.equal(listed.status, 200);
+  assert.match(listed.headers.get("content-type"), /^text\/html/);
+  assert.doesNotMatch(listed.headers.get("content-security-policy"), /unsafe-inline/);
+  const html = await listed.text();
+  for (const page of ["script-tag.html", "iframe.html", "js-api.html"]) {
+    assert.match(html, new RegExp(`<li><a href="${page}">${page}</a>: [^<]*\\w`), page);
+  }
+  assert.doesNotMatch(html, /<script/, "a list needs no script");
+  const bare = await fetch(`${SERVER}/examples`, { redirect: "manual" });
+  assert.ok(bare.status >= 300 && bare.status < 400, `GET /examples: ${bare.status}`);
+  assert.equal(new URL(bare.headers.get("location"), SERVER).pathname, "/examples/");
+  // Every page it links to is there.
+  const { page, context } = await hostPage();
+  await page.goto(`${SERVER}/examples`);
+  const links = await page.locator("#examples a").evaluateAll((as) => as.map((a) => a.href));
+  assert.equal(links.length, 3);
+  for (const link of links) assert.equal((await fetch(link)).status, 200, link);
+  await context.close();
+});
+
+test("served by a server without --allowed-origins: the examples work with no parameter; another origin is told what to configure", { skip: skipNoBin, timeout: 600_000 }, async () => {
+  const own = await startUnconfigured();
+  try {
+    // Script tag: both widgets answer, the server taken from the page's origin.
+    {
+      const { page, errors, context } = await hostPage();
+      await page.goto(`${own.url}/examples/script-tag.html`);
+      await ready(page.locator("#first"));
+      await ready(page.locator("#second"));
+      assert.equal(await page.locator("#second .sw-ready").getAttribute("data-tenant"), "globex");
+      assert.equal(await ask(page.locator("#first"), "revenue by month"), "answered");
+      await assertNoCspViolations(page, errors);
+      await context.close();
+    }
+    // Iframe: /embed framed by the server's own page takes its token.
+    {
+      const { page, errors, context } = await hostPage();
+      await page.goto(`${own.url}/examples/iframe.html`);
+      const frame = page.frameLocator("#slicewise");
+      await ready(frame);
+      assert.equal(await ask(frame, "total revenue"), "answered");
+      await page.locator("#events li", { hasText: "slicewise:answer" }).first().waitFor();
+      await assertNoCspViolations(page, errors);
+      await context.close();
+    }
+    // JS API.
+    {
+      const { page, errors, context } = await hostPage();
+      await page.goto(`${own.url}/examples/js-api.html`);
+      await ready(page.locator("#analytics"));
+      assert.equal(await ask(page.locator("#analytics"), "revenue by channel"), "answered");
+      await assertNoCspViolations(page, errors);
+      await context.close();
+    }
+    // The same pages on the host origin, which this server does not allow.
+    const fix = `This page's origin ${HOST} is not allowed by the Slicewise server; start it with --allowed-origins ${HOST}.`;
+    const onHost = (p) => `${HOST}/${p}?server=${encodeURIComponent(own.url)}`;
+    {
+      const { page, context } = await hostPage();
+      await page.goto(onHost("script-tag.html"));
+      for (const id of ["#first", "#second"]) {
+        const note = page.locator(`${id} .sw-load-failed`);
+        await note.waitFor({ timeout: 60_000 });
+        assert.equal(await note.textContent(), fix);
+        assert.equal(await note.getAttribute("data-code"), "origin_not_allowed");
+        assert.ok(await note.isVisible());
+      }
+      const events = await loggedErrors(page);
+      assert.ok(events.length >= 1 && events.every((e) => e.code === "origin_not_allowed" && e.message === fix), JSON.stringify(events));
+      await screenshot(page, "embed-refused-script-tag");
+
+      await page.goto(onHost("iframe.html"));
+      const refused = page.frameLocator("#slicewise").locator("#slicewise-refused");
+      await refused.waitFor({ timeout: 60_000 });
+      assert.equal(await refused.textContent(), fix);
+      assert.ok(await refused.isVisible());
+      const framed = await loggedErrors(page);
+      assert.deepEqual(framed.map((e) => [e.code, e.message]), [["origin_not_allowed", fix]]);
+      await screenshot(page, "embed-refused-iframe");
+      await context.close();
+    }
+  } finally {
+    await own.stop();
+  }
+});
+
+test("a page on an origin not in --allowed-origins: the refusal is on screen and in slicewise:error", { timeout: 300_000 }, async () => {
+  const fix = `This page's origin ${EVIL} is not allowed by the Slicewise server; add ${EVIL} to its --allowed-origins.`;
+  const { page, requests, context } = await hostPage();
+  await page.goto(on(EVIL, "js-api.html"));
+  const note = page.locator("#analytics .sw-load-failed");
+  await note.waitFor({ timeout: 60_000 });
+  assert.equal(await note.textContent(), fix);
+  const detail = await page.evaluate(() => new Promise((resolve) => {
+    // The event already fired: mount again to see one.
+    const el = document.createElement("div");
+    document.body.append(el);
+    el.addEventListener("slicewise:error", (e) => resolve(e.detail));
+    window.Slicewise.mount(el, { getToken: () => "unused" });
+  }));
+  assert.deepEqual(detail, { code: "origin_not_allowed", message: fix });
+  // No token was asked for, and no request carried anything but the check.
+  assert.equal(requests.filter((r) => r.method !== "GET").length, 0);
+
+  await page.goto(on(EVIL, "iframe.html"));
+  const refused = page.frameLocator("#slicewise").locator("#slicewise-refused");
+  await refused.waitFor({ timeout: 60_000 });
+  assert.equal(await refused.textContent(), fix);
+  const events = await loggedErrors(page);
+  assert.deepEqual(events.map((e) => e.code), ["origin_not_allowed"]);
   await context.close();
 });
