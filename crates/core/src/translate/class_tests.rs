@@ -2657,3 +2657,22 @@ fn using_something_is_having_its_rows() {
     assert!(banking_answer("how many accounts had activity last month")
         .starts_with("SELECT COUNT(DISTINCT account_id)"));
 }
+
+#[test]
+fn an_order_on_a_named_row_is_a_write_and_shorthand_is_read() {
+    for q in [
+        "pause Osprey Logistics' subscription until january",
+        "change Acme Group's plan to enterprise",
+    ] {
+        assert!(reason_in(&saas(), q).contains("never change"), "{q}");
+    }
+    // A figure's verb before a period written in capitals is a question.
+    assert!(saas_answer("churn Q3 2025 vs Q2 2025").contains("canceled_on"));
+    assert_eq!(
+        banking_answer("txns last month"),
+        banking_answer("transactions last month")
+    );
+    assert!(
+        banking_answer("card spend in october vs a year earlier").contains("'2024-10-01 00:00:00'")
+    );
+}

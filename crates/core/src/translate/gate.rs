@@ -62,17 +62,20 @@ const ACTS: &[&str] = &[
     "change",
     "charge",
     "close",
+    "comp",
     "create",
     "credit",
     "deactivate",
     "debit",
     "delete",
     "disable",
+    "discount",
     "downgrade",
     "drop",
     "edit",
     "email",
     "enable",
+    "extend",
     "fix",
     "flag",
     "freeze",
@@ -87,6 +90,7 @@ const ACTS: &[&str] = &[
     "offboard",
     "onboard",
     "open",
+    "pause",
     "pay",
     "raise",
     "refund",
@@ -97,6 +101,7 @@ const ACTS: &[&str] = &[
     "reopen",
     "reset",
     "restore",
+    "resume",
     "reverse",
     "revoke",
     "send",
@@ -106,6 +111,7 @@ const ACTS: &[&str] = &[
     "terminate",
     "transfer",
     "unblock",
+    "unpause",
     "unsubscribe",
     "update",
     "upgrade",
@@ -138,7 +144,18 @@ pub(super) fn orders_a_change(question: &str, catalog: &Catalog) -> bool {
             .metrics
             .iter()
             .any(|m| m.verbs.iter().any(|v| v == first));
-    (ACTS.contains(&first) || catalog_verb) && OBJECTS.contains(&second)
+    // "pause Osprey Logistics' subscription": a name is what it acts on too.
+    let named = question
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .skip_while(|w| w.eq_ignore_ascii_case("please") || w.eq_ignore_ascii_case("pls"))
+        .nth(1)
+        .is_some_and(|w| {
+            let mut c = w.chars();
+            c.next().is_some_and(char::is_uppercase) && c.any(char::is_lowercase)
+        });
+    ACTS.contains(&first) && named
+        || (ACTS.contains(&first) || catalog_verb) && OBJECTS.contains(&second)
 }
 
 /// Whether the question asks "where" (its first word): a place, which is
