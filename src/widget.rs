@@ -7,7 +7,9 @@ use futures::future::join;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use slicewise_core::translate::starter_questions;
-use slicewise_core::wire::{AskRequest, AskResponse, AskStatus, FeedbackRequest, TranslatorEngine};
+use slicewise_core::wire::{
+    AskRequest, AskResponse, AskStatus, FeedbackRequest, NameCandidate, NamePick, TranslatorEngine,
+};
 use slicewise_core::{Catalog, Manifest, QueryResult};
 use slicewise_engine::protocol::{LoadReport, LoadRequest, DEFAULT_BUDGET_BYTES};
 use web_time::Instant;
@@ -901,57 +903,41 @@ async fn resolve_name(
         return Ok(response);
     }
     busy.set(Some(text.looking_up));
-    let mut hits = Vec::new();
+    let mut found = Vec::with_capacity(names.candidates.len());
     for c in &names.candidates {
         match engine.query(&c.check_sql, 1).await {
-            Ok(r) if first_number(&r) > 0.0 => hits.push(c.clone()),
-            Ok(_) => {}
+            Ok(r) => found.push(c.found(&r)),
             Err(err) => return Err((response, err)),
         }
     }
-    let kinds = |cs: &[slicewise_core::wire::NameCandidate]| {
-        cs.iter()
-            .map(|c| c.kind.as_str())
-            .collect::<Vec<_>>()
-            .join(" / ")
-    };
-    let fill = |template: &str, cs: &[slicewise_core::wire::NameCandidate]| {
+    let fill = |template: &str, cs: &[&NameCandidate]| {
+        let kinds: Vec<&str> = cs.iter().map(|c| c.kind.as_str()).collect();
         template
             .replace("{name}", &names.name)
-            .replace("{kinds}", &kinds(cs))
+            .replace("{kinds}", &kinds.join(" / "))
     };
-    match hits.as_slice() {
-        [one] => {
+    match names.pick(&found) {
+        NamePick::One(one) => {
             response.sql = Some(one.sql.clone());
             response.interpretation = Some(one.interpretation.clone());
             response.chart = Some(one.chart);
         }
-        [] => {
+        NamePick::Nobody => {
             response.status = AskStatus::Unsupported;
             response.sql = None;
             response.interpretation = None;
             response.chart = None;
-            response.reason = Some(fill(text.no_such_name, &names.candidates));
+            let all: Vec<&NameCandidate> = names.candidates.iter().collect();
+            response.reason = Some(fill(text.no_such_name, &all));
         }
-        several => {
+        NamePick::Several(several) => {
             response.status = AskStatus::Clarify;
             response.sql = None;
             response.interpretation = None;
             response.chart = None;
-            response.reason = Some(fill(text.which_name, several));
+            response.reason = Some(fill(text.which_name, &several));
             response.options = several.iter().map(|c| c.question.clone()).collect();
         }
     }
     Ok(response)
-}
-
-/// The first cell of a result as a number (a count), 0 when there is none.
-fn first_number(r: &QueryResult) -> f64 {
-    r.columns
-        .first()
-        .and_then(|c| match &c.values {
-            slicewise_core::result::ColumnValues::Number(v) => v.first().copied().flatten(),
-            _ => None,
-        })
-        .unwrap_or(0.0)
 }

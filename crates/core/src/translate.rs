@@ -227,53 +227,45 @@ pub fn translate(
         || compared
             .as_ref()
             .is_some_and(|(a, b)| a.relative || b.relative);
+    // Relative dates resolved against today, in the SQL and in its words.
+    let sql_of = |r: &sql::Rendered| r.sql.replace(TODAY, &format!("DATE '{}'", ctx.today));
+    let words_of = |r: &sql::Rendered| r.interpretation.replace(TODAY, &ctx.today.to_string());
     // "Giulia Thomas total balance": one reading per kind of row the name
     // may be; the browser, which holds the rows, keeps the one that has it.
-    let name_tables = sql::name_tables(&plan, catalog);
+    let mut first = None;
     let mut candidates = Vec::new();
-    if let (Some((name, _)), false) = (&plan.named, name_tables.is_empty()) {
-        for t in &name_tables {
+    if let Some((name, _)) = &plan.named {
+        for t in sql::name_tables(&plan, catalog) {
             let mut one = plan.clone();
             one.named = Some((name.clone(), vec![t.clone()]));
             let (Ok(r), Some(check_sql)) = (
                 sql::render(&one, catalog),
-                sql::name_check_sql(t, name, catalog),
+                sql::name_check_sql(&t, name, catalog),
             ) else {
                 continue;
             };
-            let kind = describe::singular(t).replace('_', " ");
-            candidates.push((
-                r,
-                crate::wire::NameCandidate {
-                    question: names::with_kind(q, name, &kind),
-                    kind,
-                    check_sql,
-                    sql: String::new(),
-                    interpretation: String::new(),
-                    chart: ChartHint::Table,
-                },
-            ));
+            let kind = describe::singular(&t).replace('_', " ");
+            candidates.push(crate::wire::NameCandidate {
+                question: names::with_kind(q, name, &kind),
+                kind,
+                check_sql,
+                sql: sql_of(&r),
+                interpretation: words_of(&r),
+                chart: r.chart,
+            });
+            first.get_or_insert(r);
         }
     }
-    let today = |s: &str| s.replace(TODAY, &format!("DATE '{}'", ctx.today));
     let names = plan
         .named
         .as_ref()
         .filter(|_| !candidates.is_empty())
         .map(|(name, _)| crate::wire::NameCheck {
             name: names::title(name),
-            candidates: candidates
-                .iter()
-                .map(|(r, c)| crate::wire::NameCandidate {
-                    sql: today(&r.sql),
-                    interpretation: r.interpretation.replace(TODAY, &ctx.today.to_string()),
-                    chart: r.chart,
-                    ..c.clone()
-                })
-                .collect(),
+            candidates,
         });
-    let rendered = match candidates.into_iter().next() {
-        Some((r, _)) => Ok(r),
+    let rendered = match first {
+        Some(r) => Ok(r),
         None => sql::render(&plan, catalog),
     };
     match rendered {
@@ -281,8 +273,8 @@ pub fn translate(
             // A catalog condition on today ("overdue": `due_on <
             // CURRENT_DATE`) reads the date questions are resolved against.
             as_of: (relative || r.sql.contains(TODAY)).then_some(ctx.today),
-            sql: r.sql.replace(TODAY, &format!("DATE '{}'", ctx.today)),
-            interpretation: r.interpretation.replace(TODAY, &ctx.today.to_string()),
+            sql: sql_of(&r),
+            interpretation: words_of(&r),
             chart: r.chart,
             suggestions: suggestions(&plan, catalog),
             follows: merged.then(|| previous.unwrap_or_default().trim().to_string()),

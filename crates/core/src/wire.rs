@@ -217,6 +217,46 @@ pub struct NameCandidate {
     pub question: String,
 }
 
+/// What the counts of a typed name in the local data say.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NamePick<'a> {
+    /// One kind of row has the name: its reading answers.
+    One(&'a NameCandidate),
+    /// No kind has it: said so, never answered.
+    Nobody,
+    /// Several kinds have it: each is offered.
+    Several(Vec<&'a NameCandidate>),
+}
+
+impl NameCandidate {
+    /// Whether the result of `check_sql` found the name (a count above 0).
+    pub fn found(&self, count: &crate::QueryResult) -> bool {
+        count
+            .columns
+            .first()
+            .and_then(|c| c.values.number_at(0))
+            .is_some_and(|n| n > 0.0)
+    }
+}
+
+impl NameCheck {
+    /// The reading to keep, given for each candidate whether it was found.
+    pub fn pick(&self, found: &[bool]) -> NamePick<'_> {
+        let hits: Vec<&NameCandidate> = self
+            .candidates
+            .iter()
+            .zip(found)
+            .filter(|(_, f)| **f)
+            .map(|(c, _)| c)
+            .collect();
+        match hits.as_slice() {
+            [] => NamePick::Nobody,
+            [one] => NamePick::One(one),
+            _ => NamePick::Several(hits),
+        }
+    }
+}
+
 impl AskResponse {
     /// A response with nothing in it yet (status `unsupported`), to fill in.
     pub fn empty(engine: TranslatorEngine) -> AskResponse {

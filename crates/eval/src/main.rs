@@ -83,23 +83,13 @@ fn load_example(
 /// name, as the widget picks it: each kind's count run on the extract.
 fn named_sql(engine: &mut Engine, a: &slicewise_core::translate::Answer) -> Option<String> {
     let names = a.names.as_ref()?;
-    let matching: Vec<&String> = names
+    let found: Vec<bool> = names
         .candidates
         .iter()
-        .filter(|c| {
-            run(engine, &c.check_sql).is_ok_and(|r| {
-                r.columns.first().is_some_and(|col| match &col.values {
-                    slicewise_core::result::ColumnValues::Number(v) => {
-                        v.first().copied().flatten().is_some_and(|n| n > 0.0)
-                    }
-                    _ => false,
-                })
-            })
-        })
-        .map(|c| &c.sql)
+        .map(|c| run(engine, &c.check_sql).is_ok_and(|r| c.found(&r)))
         .collect();
-    match matching.as_slice() {
-        [one] => Some((*one).clone()),
+    match names.pick(&found) {
+        slicewise_core::wire::NamePick::One(c) => Some(c.sql.clone()),
         _ => None,
     }
 }

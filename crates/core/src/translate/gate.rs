@@ -181,15 +181,10 @@ pub(super) fn who_without_entities(question: &str, plan: &Plan, catalog: &Catalo
         return false;
     }
     let labelled = |t: &str| catalog.table(t).is_some_and(|d| d.label_column.is_some());
-    let entity_group = plan.groups.iter().any(|g| match g {
-        Group::Dim(c) => {
-            super::describe::is_label(c, catalog)
-                || catalog
-                    .table(&c.table)
-                    .is_some_and(|t| t.primary_key.as_deref() == Some(c.column.as_str()))
-        }
-        Group::Time(_) => false,
-    });
+    let entity_group = plan
+        .groups
+        .iter()
+        .any(|g| matches!(g, Group::Dim(c) if c.names_rows(catalog)));
     let entity_list = plan.list.as_ref().is_some_and(|l| labelled(&l.table))
         || plan.per_entity.as_ref().is_some_and(|e| e.list);
     !(entity_group || entity_list)

@@ -328,6 +328,14 @@ impl Plan {
             .collect()
     }
 
+    /// Whether the plan reads dates: a period, a comparison of periods or a
+    /// time bucket.
+    pub(super) fn reads_dates(&self) -> bool {
+        self.period.is_some()
+            || self.compare.is_some()
+            || self.groups.iter().any(|g| matches!(g, Group::Time(_)))
+    }
+
     /// Whether the plan already splits, compares, ranks, shares or lists:
     /// a single figure (a distinct count, a per-entity count) cannot join it.
     pub(super) fn is_shaped(&self) -> bool {

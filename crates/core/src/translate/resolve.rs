@@ -493,10 +493,7 @@ fn absent_links(plan: &Plan, base: &str, catalog: &Catalog) -> Pass {
                         .measures
                         .iter()
                         .all(|m| matches!(m, Measure::New(t) if t == base));
-            let timed = !own_date
-                && (plan.period.is_some()
-                    || plan.compare.is_some()
-                    || plan.groups.iter().any(|g| matches!(g, Group::Time(_))));
+            let timed = !own_date && plan.reads_dates();
             if timed {
                 return Err(unsupported(
                     catalog,
@@ -1193,11 +1190,8 @@ fn own_columns(plan: &mut Plan, p: &Parsed, base: &str, catalog: &Catalog) {
 
 /// "billed vs collected in October": figures dated by different dates
 /// (issued, paid) cannot share one period; each is asked on its own.
-fn dates_agree(plan: &Plan, base: &str, catalog: &Catalog) -> Result<(), Translation> {
-    let timed = plan.period.is_some()
-        || plan.compare.is_some()
-        || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
-    if !timed || plan.date_column.is_some() || plan.measures.len() < 2 {
+fn dates_agree(plan: &Plan, base: &str, catalog: &Catalog) -> Pass {
+    if !plan.reads_dates() || plan.date_column.is_some() || plan.measures.len() < 2 {
         return Ok(());
     }
     let default = catalog.table(base).and_then(|t| t.time_column.clone());
@@ -1205,15 +1199,13 @@ fn dates_agree(plan: &Plan, base: &str, catalog: &Catalog) -> Result<(), Transla
         .measures
         .iter()
         .map(|m| match m {
-            Measure::Metric(n) => (
-                catalog
-                    .metric(n)
-                    .map_or_else(|| metric_words(n), |d| d.label.to_lowercase()),
-                catalog
-                    .metric(n)
-                    .and_then(|d| d.time_column.clone())
-                    .or_else(|| default.clone()),
-            ),
+            Measure::Metric(n) => match catalog.metric(n) {
+                Some(d) => (
+                    d.label.to_lowercase(),
+                    d.time_column.clone().or_else(|| default.clone()),
+                ),
+                None => (metric_words(n), default.clone()),
+            },
             _ => (String::new(), default.clone()),
         })
         .collect();
@@ -1245,10 +1237,7 @@ fn dates_agree(plan: &Plan, base: &str, catalog: &Catalog) -> Result<(), Transla
 /// or the events', the question does not say; the users' was read (when
 /// they signed up). Asked back rather than guessed.
 fn dated_beside_other_rows(plan: &Plan, base: &str, catalog: &Catalog) -> Pass {
-    let timed = plan.period.is_some()
-        || plan.compare.is_some()
-        || plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
-    if !timed || plan.date_column.is_some() {
+    if !plan.reads_dates() || plan.date_column.is_some() {
         return Ok(());
     }
     let Some(other) = plan
@@ -1321,11 +1310,7 @@ fn one_row_each(plan: &Plan, catalog: &Catalog) -> Pass {
     let [Group::Dim(c)] = plan.groups.as_slice() else {
         return Ok(());
     };
-    let Some(t) = catalog.table(&c.table) else {
-        return Ok(());
-    };
-    let own_key = t.label_column.as_deref() == Some(c.column.as_str())
-        || t.primary_key.as_deref() == Some(c.column.as_str());
+    let own_key = c.names_rows(catalog);
     let counts_itself = matches!(
         plan.measures.as_slice(),
         [m] if super::read::counted_entity(m, catalog).as_deref() == Some(c.table.as_str())
