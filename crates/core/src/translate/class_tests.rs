@@ -2676,3 +2676,10 @@ fn an_order_on_a_named_row_is_a_write_and_shorthand_is_read() {
         banking_answer("card spend in october vs a year earlier").contains("'2024-10-01 00:00:00'")
     );
 }
+
+#[test]
+fn a_name_of_rows_that_holds_their_figure_names_the_figure() {
+    // "month-end mrr" names the snapshot table and its default figure.
+    assert_eq!(saas_answer("month-end mrr"), saas_answer("mrr"));
+    assert!(saas_answer("month-end mrr for every month since may").contains("SUM(mrr_cents)"));
+}

@@ -444,8 +444,14 @@ impl Vocabulary {
         }
         for t in &catalog.tables {
             voc.add(&t.name.replace('_', " "), Lex::Table(t.name.clone()), true);
+            // "month-end mrr": a name of the rows that holds the name of
+            // their default figure names that figure too.
+            let default = t.default_metric.as_deref().and_then(|m| catalog.metric(m));
             for s in &t.synonyms {
                 voc.add(s, Lex::Table(t.name.clone()), true);
+                if let Some(m) = default.filter(|m| names_within(s, m)) {
+                    voc.add(s, Lex::Metric(m.name.clone()), true);
+                }
             }
             for c in &t.columns {
                 let col = Col::new(&t.name, &c.name);
@@ -869,6 +875,15 @@ fn plain(tokens: &[String]) -> Vec<&str> {
 }
 
 /// A phrase as written, without the determiners inside it.
+/// Whether one of a metric's names is a run of words of `phrase`.
+fn names_within(phrase: &str, m: &crate::catalog::MetricDef) -> bool {
+    let words = tokenize(phrase);
+    std::iter::once(&m.label)
+        .chain(&m.synonyms)
+        .map(|n| tokenize(n))
+        .any(|n| !n.is_empty() && n.len() < words.len() && words.windows(n.len()).any(|w| w == n.as_slice()))
+}
+
 fn plain_surface(tokens: &[String]) -> String {
     plain(tokens).join(" ")
 }
