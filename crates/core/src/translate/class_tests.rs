@@ -2683,3 +2683,14 @@ fn a_name_of_rows_that_holds_their_figure_names_the_figure() {
     assert_eq!(saas_answer("month-end mrr"), saas_answer("mrr"));
     assert!(saas_answer("month-end mrr for every month since may").contains("SUM(mrr_cents)"));
 }
+
+#[test]
+fn a_period_so_far_ends_today() {
+    let sql = banking_answer("new clients in 2024 compared with 2025 so far");
+    assert!(sql.contains("joined_on < DATE '2025-11-16'"), "{sql}");
+    assert!(!sql.contains("2026"), "{sql}");
+    assert_eq!(
+        banking_answer("new clients 2025 to date"),
+        banking_answer("new clients in 2025 so far")
+    );
+}

@@ -80,6 +80,8 @@ pub enum Kw {
     This,
     /// "so far this": the current unit up to today.
     ThisSoFar,
+    /// "2025 so far": the period before it, up to today.
+    SoFar,
     /// "median", "percentile": a statistic it does not compute.
     Statistic,
     /// "growth", "change": a figure's change between two periods, in percent.

@@ -389,11 +389,18 @@ pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
             None => resolve(first.clone(), None, today).map(|p| open_ended(p, kw, today)),
         };
         // "this year to last year" is no range: take the first period alone.
-        let (period, end_at, was_range) = match (period, was_range) {
+        let (period, mut end_at, was_range) = match (period, was_range) {
             (None, true) => (resolve(first, None, today), range_start, false),
             other => (other.0, end_at, other.1),
         };
-        if let Some(p) = period {
+        if let Some(mut p) = period {
+            // "2025 so far", "Q4 to date": the period up to today.
+            if words.get(end_at).is_some_and(|w| w.is(Kw::SoFar)) {
+                if let Some(clipped) = ended_today(&p, today) {
+                    p = clipped;
+                    end_at += 1;
+                }
+            }
             let from = if opener || was_range { i } else { at };
             for u in used.iter_mut().take(end_at).skip(from) {
                 *u = true;
@@ -405,6 +412,19 @@ pub fn scan(words: &[Word], used: &mut [bool], today: NaiveDate) -> Periods {
         }
     }
     out
+}
+
+/// A period that holds today, ended at today ("2025 so far"); `None` when
+/// today is outside it.
+fn ended_today(p: &Period, today: NaiveDate) -> Option<Period> {
+    let tomorrow = today.succ_opt()?;
+    let (s, e) = (p.start?, p.end?);
+    (s <= today && today < e).then(|| Period {
+        label: format!("{} to date ({})", p.label, range_label(s, tomorrow)),
+        end: Some(tomorrow),
+        relative: true,
+        ..p.clone()
+    })
 }
 
 fn open_ended(p: Period, kw: Option<Kw>, today: NaiveDate) -> Period {

@@ -110,6 +110,7 @@ fn keyword(name: &str) -> Option<Kw> {
         "Last" => Last,
         "This" => This,
         "ThisSoFar" => ThisSoFar,
+        "SoFar" => SoFar,
         "Statistic" => Statistic,
         "Change" => Change,
         "SameSpan" => SameSpan,
