@@ -2694,3 +2694,30 @@ fn a_period_so_far_ends_today() {
         banking_answer("new clients in 2025 so far")
     );
 }
+
+#[test]
+fn a_yes_no_column_said_without_or_negated_keeps_the_rows_where_it_is_false() {
+    let sql = banking_answer("clients without marketing consent by country");
+    assert!(
+        sql.contains("(marketing_consent IS NULL OR marketing_consent = FALSE)"),
+        "{sql}"
+    );
+    for q in [
+        "clients who did not opt in to marketing",
+        "clients who didn't opt in",
+    ] {
+        let sql = banking_answer(q);
+        assert!(
+            sql.contains("WHERE marketing_consent <> TRUE"),
+            "{q}: {sql}"
+        );
+        assert!(!sql.contains("GROUP BY"), "{q}: {sql}");
+    }
+    // A word of the column's other name says the column again.
+    assert_eq!(
+        banking_answer("clients who opted in to marketing"),
+        banking_answer("clients who opted in")
+    );
+    // "marketing" is not the "-ing" form of a column's synonym ("market").
+    assert!(reason_in(&banking(), "clients by marketing").contains("marketing"));
+}

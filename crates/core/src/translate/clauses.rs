@@ -362,6 +362,8 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
             let none = match col.column_type(ctx.catalog) {
                 Some(ColumnType::Int | ColumnType::Float) => "0",
                 Some(ColumnType::Text) => "''",
+                // "without marketing consent": false, or not known.
+                Some(ColumnType::Bool) => "FALSE",
                 _ => "",
             };
             match (none, negated) {

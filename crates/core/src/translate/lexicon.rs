@@ -782,7 +782,17 @@ impl Vocabulary {
                             .surfaces
                             .get(&tokens[i + len - 1])
                             .is_some_and(|exact| exact.iter().any(|l| matches!(l, Lex::Metric(_))));
-                    if lexes.is_empty() || inexact_date || swallows_figure {
+                    // "marketing" is no "market": a word the catalog writes
+                    // as it is (in "marketing consent") is not another
+                    // column's or value's "-ing" or "-ed" form.
+                    let written_elsewhere = len == 1
+                        && !self.surfaces.contains_key(&surface)
+                        && (tokens[i].ends_with("ing") || tokens[i].ends_with("ed"))
+                        && self.content_tokens.contains(&tokens[i])
+                        && lexes
+                            .iter()
+                            .all(|l| matches!(l, Lex::Dim(_) | Lex::Value(..) | Lex::Numeric(_)));
+                    if lexes.is_empty() || inexact_date || swallows_figure || written_elsewhere {
                         continue;
                     }
                     words.push(Word::Known(lexes));
@@ -883,7 +893,11 @@ fn names_within(phrase: &str, m: &crate::catalog::MetricDef) -> bool {
     std::iter::once(&m.label)
         .chain(&m.synonyms)
         .map(|n| tokenize(n))
-        .any(|n| !n.is_empty() && n.len() < words.len() && words.windows(n.len()).any(|w| w == n.as_slice()))
+        .any(|n| {
+            !n.is_empty()
+                && n.len() < words.len()
+                && words.windows(n.len()).any(|w| w == n.as_slice())
+        })
 }
 
 fn plain_surface(tokens: &[String]) -> String {

@@ -862,7 +862,9 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             .and_then(|j| words[j].kw());
         match w {
             Word::Unknown(t) => {
-                p.unknown.push(t.clone());
+                if !echoes_column(t, &words[i.saturating_sub(3)..i], catalog) {
+                    p.unknown.push(t.clone());
+                }
                 i += 1;
                 continue;
             }
@@ -1137,11 +1139,21 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         // "have" keeps the rows where it holds, no split by it.
         if let Some(Group::Dim(c)) = dim.as_ref().filter(|_| !grouping && i > 0) {
             let is_bool = c.column_type(catalog) == Some(crate::catalog::ColumnType::Bool);
-            let k = if ["a", "an", "any"].contains(&texts[i - 1].as_str()) && i > 1 {
+            let mut k = if ["a", "an", "any"].contains(&texts[i - 1].as_str()) && i > 1 {
                 i - 2
             } else {
                 i - 1
             };
+            // "clients who did not opt in": the negation was taken; the
+            // rows are what comes before it.
+            while k > 0
+                && [
+                    "did", "do", "does", "not", "never", "didn't", "don't", "doesn't",
+                ]
+                .contains(&texts[k].as_str())
+            {
+                k -= 1;
+            }
             // "clients who opted in", "how many clients opted in": right
             // after the rows it is said of, the column is what they did.
             let of_rows = ["who", "that", "which"].contains(&texts[k].as_str())
@@ -1607,4 +1619,23 @@ fn average_metric(col: &Col, catalog: &Catalog) -> Option<String> {
             m.table == col.table && m.expression.replace(' ', "") == format!("AVG({})", col.column)
         })
         .map(|m| m.name.clone())
+}
+
+/// "opted in to marketing": a word of another name of a column just named
+/// ("marketing consent") says that column again.
+fn echoes_column(word: &str, before: &[Word], catalog: &Catalog) -> bool {
+    let stem = super::lexicon::stem(word);
+    before.iter().flat_map(Word::lexes).any(|l| {
+        let (Lex::Dim(c) | Lex::Numeric(c) | Lex::Value(c, _)) = l else {
+            return false;
+        };
+        let Some(def) = catalog.table(&c.table).and_then(|t| t.column(&c.column)) else {
+            return false;
+        };
+        std::iter::once(&def.name)
+            .chain(&def.synonyms)
+            .chain(&def.label)
+            .flat_map(|n| super::lexicon::tokenize(&n.replace('_', " ")))
+            .any(|tok| tok == word || super::lexicon::stem(&tok) == stem)
+    })
 }
