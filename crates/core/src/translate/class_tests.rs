@@ -2721,3 +2721,12 @@ fn a_yes_no_column_said_without_or_negated_keeps_the_rows_where_it_is_false() {
     // "marketing" is not the "-ing" form of a column's synonym ("market").
     assert!(reason_in(&banking(), "clients by marketing").contains("marketing"));
 }
+
+#[test]
+fn the_most_of_a_kind_of_rows_counts_them() {
+    let sql = banking_answer("which weekday had the most cash withdrawals in 2024");
+    assert!(sql.contains("COUNT(*)") && !sql.contains("SUM("), "{sql}");
+    // A mass noun or a money word is the amount.
+    let sql = banking_answer("which 5 cities received the most salary in Q3 2025");
+    assert!(sql.contains("SUM(amount_cents)"), "{sql}");
+}

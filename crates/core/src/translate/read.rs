@@ -1334,6 +1334,33 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     }
 
     p.money_word = st.threshold.is_none() && texts.iter().any(|t| words::is_money_word(t));
+    // "the day with the most cash withdrawals": the most of a kind of rows
+    // (a value's name) is the most of them, counted; an amount is asked
+    // for with a money word or a verb ("spent the most").
+    if let Some(r) = st
+        .rank_at
+        .filter(|_| !p.money_word && p.weak_metric.is_none())
+    {
+        let most = [
+            "most",
+            "the most",
+            "fewest",
+            "the fewest",
+            "least",
+            "the least",
+        ]
+        .contains(&texts[r].as_str());
+        // "received the most salary" is an amount; "the most salaries" rows.
+        let plural = texts.get(r + 1).is_some_and(|t| is_plural(t));
+        let rows_named = plural && words.get(r + 1).is_some_and(|w| {
+            let l = w.lexes();
+            l.iter().any(|x| matches!(x, Lex::Value(..)))
+                && l.iter().any(|x| {
+                    matches!(x, Lex::Metric(m) if catalog.metric(m).is_some_and(|d| d.format == "money"))
+                })
+        });
+        p.wants_count |= most && rows_named;
+    }
     let verb_metric = p.weak_metric.as_ref().map(|(m, _)| m.clone());
     // "average days to pay invoices": the table's rows are those timed.
     let spans: Vec<String> = p
