@@ -29,6 +29,7 @@ mod period;
 mod plan;
 mod read;
 mod resolve;
+mod shown;
 mod snapshot;
 mod span;
 mod sql;
@@ -148,58 +149,55 @@ pub fn translate(
     }
     let voc = vocabulary(catalog);
     let voc = voc.as_ref();
-    let parsed = read(q, voc, catalog, ctx.today);
-    if let Some(reason) = &parsed.refusal {
-        return unsupported(catalog, reason.clone());
-    }
-    if let Err(t) = gate::every_word_accounted(&parsed, catalog) {
-        return t;
-    }
-    // A question with its own figure and its own periods ("compare revenue
-    // 2024 vs 2025") stands on its own, whatever word it starts with.
-    let own_periods = !parsed.plan.measures.is_empty()
-        && (parsed.plan.compare.is_some() || parsed.plan.period.is_some())
-        && !q.to_lowercase().contains("instead");
-    let strong = parsed.follow_up && parsed.plan.measures.is_empty()
-        || parsed.follow_up
-            && parsed.plan.groups.is_empty()
-            && parsed.plan.list.is_none()
-            && !own_periods;
-    let incomplete =
-        parsed.plan.measures.is_empty() && parsed.plan.list.is_none() && parsed.tables.is_empty();
-    let mut plan = parsed.plan.clone();
-    let mut merged = false;
-    if let Some(prev) = previous
-        .map(str::trim)
-        .filter(|p| !p.is_empty() && p.chars().count() <= MAX_QUESTION_LEN)
-    {
-        if strong || incomplete {
-            let before = read(prev, voc, catalog, ctx.today);
-            if gate::is_whole(&before) {
-                if let Ok(base) = complete(before.plan.clone(), &before, catalog, ctx) {
-                    plan = plan::refine(&base, &parsed.plan);
-                    merged = true;
+    // "list dormant accounts and who holds them": the list, read without
+    // its closing words, with the label of the rows they belong to.
+    let mut shown = None;
+    if let Some((core, s)) = shown::split(q, voc, catalog) {
+        if let Ok((mut plan, merged)) = plan_of(core, previous, voc, catalog, ctx) {
+            if let Some(list) = plan.list.as_mut() {
+                match shown::owner(&s, &list.table, catalog) {
+                    Ok(t) => {
+                        list.shown = Some(t);
+                        shown = Some((core, plan, merged));
+                    }
+                    // Rows of several owners: which one is asked.
+                    Err(owners) if !owners.is_empty() => {
+                        return Translation::Clarify {
+                            reason: format!(
+                                "{} belong to {}: whose name should I show?",
+                                capitalise_first(&list.table.replace('_', " ")),
+                                owners.join(" and ").replace('_', " ")
+                            ),
+                            options: owners
+                                .iter()
+                                .map(|t| {
+                                    format!(
+                                        "{core} with the {} name",
+                                        describe::singular(t).replace('_', " ")
+                                    )
+                                })
+                                .collect(),
+                        };
+                    }
+                    Err(_) => {
+                        return unsupported(
+                            catalog,
+                            format!(
+                                "I can list {}, but they belong to no such rows to show beside them.",
+                                list.table.replace('_', " ")
+                            ),
+                        );
+                    }
                 }
             }
         }
     }
-    let plan = if merged {
-        // The previous question settled what to measure.
-        let flags = Parsed {
-            vague: false,
-            ..Default::default()
-        };
-        complete(plan, &flags, catalog, ctx)
-    } else {
-        complete(plan, &parsed, catalog, ctx)
-    };
-    let plan = plan.and_then(|mut p| {
-        resolve::orient_rank(&mut p, &parsed, catalog)?;
-        Ok(p)
-    });
-    let plan = match plan {
-        Ok(p) => p,
-        Err(t) => return t,
+    let (q, plan, merged) = match shown {
+        Some(found) => found,
+        None => match plan_of(q, previous, voc, catalog, ctx) {
+            Ok((plan, merged)) => (q, plan, merged),
+            Err(t) => return t,
+        },
     };
     // "how long does it take to onboard a customer": a question of how long
     // is answered with a duration or not at all (it was a count of new
@@ -283,6 +281,86 @@ pub fn translate(
         })),
         Err(reason) => unsupported(catalog, capitalise_first(&format!("{reason}."))),
     }
+}
+
+/// The plan of a question (read, completed with the question it follows
+/// when it is a follow-up, oriented), and whether it followed one.
+fn plan_of(
+    q: &str,
+    previous: Option<&str>,
+    voc: &Vocabulary,
+    catalog: &Catalog,
+    ctx: &TranslateContext,
+) -> Result<(plan::Plan, bool), Translation> {
+    let parsed = read(q, voc, catalog, ctx.today);
+    if let Some(reason) = &parsed.refusal {
+        return Err(unsupported(catalog, reason.clone()));
+    }
+    gate::every_word_accounted(&parsed, catalog)?;
+    // A question with its own figure and its own periods ("compare revenue
+    // 2024 vs 2025") stands on its own, whatever word it starts with.
+    let own_periods = !parsed.plan.measures.is_empty()
+        && (parsed.plan.compare.is_some() || parsed.plan.period.is_some())
+        && !q.to_lowercase().contains("instead");
+    let strong = parsed.follow_up && parsed.plan.measures.is_empty()
+        || parsed.follow_up
+            && parsed.plan.groups.is_empty()
+            && parsed.plan.list.is_none()
+            && !own_periods;
+    let incomplete =
+        parsed.plan.measures.is_empty() && parsed.plan.list.is_none() && parsed.tables.is_empty();
+    let mut plan = parsed.plan.clone();
+    let mut merged = false;
+    // The rows of a list a follow-up asks a figure of ("the total of those").
+    let mut listed = None;
+    let money = parsed.money_word
+        || lexicon::tokenize(q)
+            .iter()
+            .any(|t| t == "total" || t == "sum");
+    if let Some(prev) = previous
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && p.chars().count() <= MAX_QUESTION_LEN)
+    {
+        if strong || incomplete {
+            // The rows a list showed, without whose name it showed.
+            let prev = shown::split(prev, voc, catalog).map_or(prev, |(core, _)| core);
+            let before = read(prev, voc, catalog, ctx.today);
+            if gate::is_whole(&before) {
+                if let Ok(base) = complete(before.plan.clone(), &before, catalog, ctx) {
+                    plan = plan::refine(&base, &parsed.plan);
+                    merged = true;
+                    // "what's the total of those" after a list: a figure of
+                    // the rows listed, not the list again.
+                    let figure = money || parsed.wants_count || parsed.average;
+                    if figure && parsed.plan.list.is_none() {
+                        if let Some(l) = plan.list.take() {
+                            plan.measures.clear();
+                            listed = Some(l.table);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let plan = if merged {
+        // The previous question settled what to measure.
+        let flags = Parsed {
+            vague: false,
+            money_word: listed.is_some() && money,
+            wants_count: listed.is_some() && parsed.wants_count,
+            average: listed.is_some() && parsed.average,
+            tables: listed.into_iter().collect(),
+            ..Default::default()
+        };
+        complete(plan, &flags, catalog, ctx)
+    } else {
+        complete(plan, &parsed, catalog, ctx)
+    };
+    let plan = plan.and_then(|mut p| {
+        resolve::orient_rank(&mut p, &parsed, catalog)?;
+        Ok(p)
+    });
+    plan.map(|p| (p, merged))
 }
 
 thread_local! {

@@ -2730,3 +2730,46 @@ fn the_most_of_a_kind_of_rows_counts_them() {
     let sql = banking_answer("which 5 cities received the most salary in Q3 2025");
     assert!(sql.contains("SUM(amount_cents)"), "{sql}");
 }
+
+#[test]
+fn a_list_shows_whose_rows_they_are_when_asked() {
+    let sql = banking_answer("list dormant accounts and who holds them");
+    assert!(
+        sql.contains("JOIN clients c ON a.client_id = c.client_id"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("c.full_name AS full_name") && sql.contains("LIMIT 1000"),
+        "{sql}"
+    );
+    let sql = saas_answer("show me all the late invoices with the customer name");
+    assert!(
+        sql.contains("c.name AS name") && sql.contains("status = 'past_due'"),
+        "{sql}"
+    );
+    assert!(!sql.contains("GROUP BY"), "{sql}");
+    // Rows of two owners: which one is asked.
+    assert!(matches!(
+        translate(
+            "list open conversations and who raised them",
+            None,
+            &saas(),
+            &ctx()
+        ),
+        Translation::Clarify { .. }
+    ));
+    // A figure of the rows a list showed.
+    let Translation::Answer(a) = translate(
+        "what's the total of those?",
+        Some("show me all the late invoices with the customer name"),
+        &saas(),
+        &ctx(),
+    ) else {
+        panic!("refused")
+    };
+    assert!(
+        a.sql.starts_with("SELECT SUM(amount_cents)") && a.sql.contains("past_due"),
+        "{}",
+        a.sql
+    );
+}

@@ -17,6 +17,8 @@ pub(super) struct KwState {
     /// The upper bound of "between 100 and 500".
     pub(super) upper: Option<threshold::Threshold>,
     pub(super) list_limit: Option<usize>,
+    /// "list", "show all": every row the conditions keep, not the latest few.
+    pub(super) list_all: bool,
     /// Where the word that asked for a list of rows stands.
     pub(super) list_at: Option<usize>,
     /// Where the ranking word stands.
@@ -187,6 +189,7 @@ pub(super) fn keyword(
         Kw::Recent | Kw::List | Kw::Oldest | Kw::Largest | Kw::Smallest => {
             st.list_at.get_or_insert(i);
             p.recency |= matches!(k, Kw::Recent | Kw::Oldest);
+            st.list_all |= k == Kw::List;
             if next_num.is_some() {
                 used[i + 1] = true;
                 st.list_limit = next_num.map(|x| x as usize);
@@ -206,6 +209,7 @@ pub(super) fn keyword(
                 order: ListOrder::Newest,
                 limit: 20,
                 by: None,
+                shown: None,
             });
             if let Some(o) = order {
                 spec.order = o;
@@ -221,6 +225,7 @@ pub(super) fn keyword(
                     order: ListOrder::Newest,
                     limit: 20,
                     by: None,
+                    shown: None,
                 });
             } else {
                 p.unknown.push(texts[i].clone());

@@ -77,6 +77,29 @@ pub(super) fn render_list(
             }
         })
         .collect();
+    // "and who holds them": the owner's key and label beside each row.
+    let mut owner_words = None;
+    if let Some(owner) = list.shown.as_ref().and_then(|t| ctx.catalog.table(t)) {
+        for c in [&owner.primary_key, &owner.label_column]
+            .into_iter()
+            .flatten()
+        {
+            let named = columns
+                .iter()
+                .any(|x| x == c || x.ends_with(&format!(" AS {c}")));
+            // The key the rows already carry (`client_id`) is not repeated.
+            if named && owner.primary_key.as_ref() == Some(c) {
+                continue;
+            }
+            let q = ctx.col(&Col::new(&owner.name, c));
+            columns.push(if named {
+                format!("{q} AS {}_{c}", singular(&owner.name))
+            } else {
+                format!("{q} AS {c}")
+            });
+        }
+        owner_words = Some(singular(&owner.name).replace('_', " "));
+    }
     let (ts, is_date) = ctx.time_column().unwrap_or_default();
     if let Some(p) = &plan.period {
         conds.extend(period_cond(p, &ts, is_date));
@@ -190,6 +213,9 @@ pub(super) fn render_list(
     } else {
         format!("The {} {words} {rows}", list.limit)
     };
+    if let Some(w) = owner_words {
+        line.push_str(&format!(", each with its {w}"));
+    }
     append_clauses(
         &mut line,
         plan.period.as_ref().map(|p| p.label.as_str()),

@@ -305,6 +305,7 @@ pub(super) fn largest_rows(plan: &mut Plan, table: &str) {
         order,
         limit: n,
         by: None,
+        shown: None,
     });
     plan.measures.clear();
     plan.rank = None;

@@ -211,6 +211,9 @@ pub struct ListSpec {
     /// The metric whose rows are listed, by their own size ("the largest
     /// incoming payment": money in's rows, by the amount it adds up).
     pub by: Option<String>,
+    /// The table whose label is shown beside each row ("and who holds
+    /// them"): one the rows belong to.
+    pub shown: Option<String>,
 }
 
 /// A threshold on a figure per row of an entity table.

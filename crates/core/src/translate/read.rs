@@ -1540,6 +1540,9 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         } else if names_rows_in_singular(words, texts, st.list_at) {
             // "the biggest order", "the largest incoming payment": one row.
             spec.limit = 1;
+        } else if st.list_all && !p.recency && spec.order == super::plan::ListOrder::Newest {
+            // "list dormant accounts": all of them (up to the cap, said).
+            spec.limit = super::list::MAX_LIST;
         }
     }
     p.how_many_of = texts

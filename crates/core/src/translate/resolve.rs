@@ -584,6 +584,7 @@ fn absent_entities_listed(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
         order: super::plan::ListOrder::Newest,
         limit: super::list::MAX_LIST,
         by: None,
+        shown: None,
     });
 }
 

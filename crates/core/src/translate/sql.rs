@@ -225,6 +225,12 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             needed.push(col.table.clone());
         }
     }
+    // "and who holds them": the owner whose label a list shows.
+    if let Some(t) = plan.list.as_ref().and_then(|l| l.shown.clone()) {
+        if t != base && !needed.contains(&t) {
+            needed.push(t);
+        }
+    }
     for t in needed {
         let rel = catalog
             .relationships
