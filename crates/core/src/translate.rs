@@ -340,6 +340,16 @@ fn plan_of(
                     }
                 }
             }
+        } else if refers_back(q) {
+            // "which companies are the urgent ones from": a question of its
+            // own about the rows the previous one kept ("backlog": open).
+            let prev = shown::split(prev, voc, catalog).map_or(prev, |(core, _)| core);
+            let before = read(prev, voc, catalog, ctx.today);
+            if gate::is_whole(&before) {
+                if let Ok(base) = complete(before.plan.clone(), &before, catalog, ctx) {
+                    merged = plan::keep_rows(&mut plan, &base);
+                }
+            }
         }
     }
     let plan = if merged {
@@ -361,6 +371,14 @@ fn plan_of(
         Ok(p)
     });
     plan.map(|p| (p, merged))
+}
+
+/// Whether a question points back at rows said before ("the urgent
+/// ones", "those", "these").
+fn refers_back(q: &str) -> bool {
+    lexicon::tokenize(q)
+        .iter()
+        .any(|t| ["ones", "those", "these", "them", "they"].contains(&t.as_str()))
 }
 
 thread_local! {

@@ -2773,3 +2773,22 @@ fn a_list_shows_whose_rows_they_are_when_asked() {
         a.sql
     );
 }
+
+#[test]
+fn a_question_about_the_ones_said_before_keeps_their_conditions() {
+    let Translation::Answer(a) = translate(
+        "which companies are the urgent ones from?",
+        Some("support backlog by priority"),
+        &saas(),
+        &ctx(),
+    ) else {
+        panic!("refused")
+    };
+    assert!(
+        a.sql
+            .contains("priority = 'urgent' AND resolved_at IS NULL"),
+        "{}",
+        a.sql
+    );
+    assert_eq!(a.follows.as_deref(), Some("support backlog by priority"));
+}

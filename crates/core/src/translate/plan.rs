@@ -462,6 +462,26 @@ pub fn refine(base: &Plan, add: &Plan) -> Plan {
     out
 }
 
+/// A question of its own about the rows a previous one kept: the previous
+/// filters on columns it says nothing of, and its period when it names
+/// none. Whether anything was kept.
+pub fn keep_rows(plan: &mut Plan, base: &Plan) -> bool {
+    let before = (plan.filters.len(), plan.period.is_some());
+    for f in &base.filters {
+        let said = plan.filters.iter().any(|g| match (f.column(), g.column()) {
+            (Some(a), Some(b)) => a == b,
+            _ => f == g,
+        });
+        if !said {
+            plan.filters.push(f.clone());
+        }
+    }
+    if plan.period.is_none() && plan.compare.is_none() {
+        plan.period = base.period.clone();
+    }
+    (plan.filters.len(), plan.period.is_some()) != before
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
