@@ -2792,3 +2792,12 @@ fn a_question_about_the_ones_said_before_keeps_their_conditions() {
     );
     assert_eq!(a.follows.as_deref(), Some("support backlog by priority"));
 }
+
+#[test]
+fn a_date_named_with_its_rows_names_the_rows() {
+    let sql = banking_answer("accounts opened in 2025 by product");
+    assert!(
+        sql.contains("COUNT(*)") && sql.contains("opened_on >= DATE '2025-01-01'"),
+        "{sql}"
+    );
+}

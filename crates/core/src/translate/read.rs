@@ -732,6 +732,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             });
         if let Some((j, c)) = named {
             used[j] = true;
+            // "accounts opened in 2025" (the catalog's "account opening"):
+            // the date's words that name its rows name them too.
+            if says_table(&texts[j], &c.table, catalog) && !p.tables.contains(&c.table) {
+                p.tables.push(c.table.clone());
+            }
             p.plan.date_column = Some(c);
         }
     }
@@ -1668,4 +1673,21 @@ fn echoes_column(word: &str, before: &[Word], catalog: &Catalog) -> bool {
             .flat_map(|n| super::lexicon::tokenize(&n.replace('_', " ")))
             .any(|tok| tok == word || super::lexicon::stem(&tok) == stem)
     })
+}
+
+/// Whether a phrase holds a name of a table's rows ("accounts opened").
+fn says_table(phrase: &str, table: &str, catalog: &Catalog) -> bool {
+    use super::lexicon::{stem, tokenize};
+    let Some(t) = catalog.table(table) else {
+        return false;
+    };
+    let words: Vec<String> = tokenize(phrase).iter().map(|w| stem(w)).collect();
+    std::iter::once(t.name.replace('_', " "))
+        .chain(t.synonyms.iter().cloned())
+        .map(|n| tokenize(&n).iter().map(|w| stem(w)).collect::<Vec<_>>())
+        .any(|n| {
+            !n.is_empty()
+                && n.len() < words.len()
+                && words.windows(n.len()).any(|w| w == n.as_slice())
+        })
 }
