@@ -2801,3 +2801,11 @@ fn a_date_named_with_its_rows_names_the_rows() {
         "{sql}"
     );
 }
+
+#[test]
+fn end_of_period_shorthand_reads_the_last_reading() {
+    assert_eq!(
+        banking_answer("total mortgage balance eom last month"),
+        banking_answer("total mortgage balance at the end of last month")
+    );
+}
