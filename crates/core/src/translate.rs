@@ -293,8 +293,16 @@ fn plan_of(
     ctx: &TranslateContext,
 ) -> Result<(plan::Plan, bool), Translation> {
     let parsed = read(q, voc, catalog, ctx.today);
-    if let Some(reason) = &parsed.refusal {
-        return Err(unsupported(catalog, reason.clone()));
+    // A unit with no duration may still be a follow-up's ("in hours").
+    let refusal = parsed
+        .refusal
+        .as_ref()
+        .map(|reason| unsupported(catalog, reason.clone()));
+    if let Some(r) = refusal
+        .clone()
+        .filter(|_| parsed.stray_unit.is_none() || previous.is_none())
+    {
+        return Err(r);
     }
     gate::every_word_accounted(&parsed, catalog)?;
     // A question with its own figure and its own periods ("compare revenue
@@ -368,6 +376,14 @@ fn plan_of(
     };
     let plan = plan.and_then(|mut p| {
         resolve::orient_rank(&mut p, &parsed, catalog)?;
+        if let (Some(word), Some(r)) = (&parsed.stray_unit, refusal) {
+            // "same thing but in hours": the duration followed up on.
+            let duration = p.measures.iter().any(|m| resolve::is_duration(m, catalog));
+            match units::unit_asked(word) {
+                Some(unit) if merged && duration => p.unit = Some(unit),
+                _ => return Err(r),
+            }
+        }
         Ok(p)
     });
     plan.map(|p| (p, merged))

@@ -2809,3 +2809,33 @@ fn end_of_period_shorthand_reads_the_last_reading() {
         banking_answer("total mortgage balance at the end of last month")
     );
 }
+
+#[test]
+fn a_unit_alone_follows_up_on_a_duration_only() {
+    let prev = "average first response time per channel over the last 30 days";
+    let Translation::Answer(a) = translate(
+        "same thing but in hours please",
+        Some(prev),
+        &saas(),
+        &ctx(),
+    ) else {
+        panic!("refused")
+    };
+    assert!(
+        a.sql.contains("AVG((first_response_minutes) / 60.0)")
+            && a.sql.contains("GROUP BY channel"),
+        "{}",
+        a.sql
+    );
+    // No duration before: still refused, with or without a previous question.
+    assert!(reason_in(&saas(), "csat in days").contains("unit of time"));
+    assert!(!matches!(
+        translate(
+            "same thing but in days",
+            Some("csat by channel"),
+            &saas(),
+            &ctx()
+        ),
+        Translation::Answer(_)
+    ));
+}

@@ -36,6 +36,9 @@ pub struct Parsed {
     pub follow_up: bool,
     /// A hard refusal found while reading (writes, personal data, forecasts).
     pub refusal: Option<String>,
+    /// "same thing but in hours": a unit of time asked with no duration in
+    /// the question; a follow-up of a duration gives it in that unit.
+    pub stray_unit: Option<String>,
     /// Vague words with no measure ("how are we doing").
     pub vague: bool,
     /// "best" (true) or "worst" (false) ranked: which end depends on the
@@ -685,7 +688,8 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         Err(word) => {
             p.refusal = Some(format!(
                 "'{word}' is a unit of time, and I can't tell which one duration to give in it."
-            ))
+            ));
+            p.stray_unit = Some(word);
         }
     }
     if let Some(named) = super::names::scan(words, texts, &mut used, catalog) {

@@ -113,7 +113,12 @@ pub fn scan(
         let stray = (1..words.len())
             .find(|&i| !used[i] && words[i - 1].is(Kw::In) && unit_of(&texts[i]).is_some());
         return match stray {
-            Some(i) => Err(texts[i].clone()),
+            Some(i) => {
+                // Said, and given to a duration followed up on if any.
+                used[i] = true;
+                used[i - 1] = true;
+                Err(texts[i].clone())
+            }
             None => Ok(None),
         };
     };
