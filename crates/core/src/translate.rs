@@ -348,6 +348,14 @@ fn plan_of(
                     }
                 }
             }
+            // "just the small businesses" after a question it could not
+            // read: never the follow-up's words alone.
+            if !merged && !own_periods {
+                return Err(unsupported(
+                    catalog,
+                    "This reads as a follow-up, and I could not answer the question before it; ask it in full.",
+                ));
+            }
         } else if refers_back(q) {
             // "which companies are the urgent ones from": a question of its
             // own about the rows the previous one kept ("backlog": open).

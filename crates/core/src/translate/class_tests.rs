@@ -2839,3 +2839,18 @@ fn a_unit_alone_follows_up_on_a_duration_only() {
         Translation::Answer(_)
     ));
 }
+
+#[test]
+fn a_follow_up_of_a_question_not_read_is_not_read_alone() {
+    let t = translate(
+        "just the small businesses",
+        Some("why are customers leaving? cancellations by reason this year"),
+        &saas(),
+        &ctx(),
+    );
+    assert!(!matches!(t, Translation::Answer(_)), "{t:?}");
+    // "started" is no "starting" (since): the year is the year.
+    let sql =
+        saas_answer("what % of the subscriptions that started in 2024 have been cancelled since?");
+    assert!(sql.contains("started_on < DATE '2025-01-01'"), "{sql}");
+}

@@ -765,6 +765,14 @@ impl Vocabulary {
                             lexes.retain(|l| exact.contains(l));
                         }
                     }
+                    // "started in 2024" is no "starting" (since): a past
+                    // form keeps a keyword only as written.
+                    if tokens[i + len - 1].ends_with("ed") {
+                        let exact = self.surfaces.get(&surface);
+                        lexes.retain(|l| {
+                            !matches!(l, Lex::Kw(_)) || exact.is_some_and(|e| e.contains(l))
+                        });
+                    }
                     // "orders at all" is no "ordered at": a date column's
                     // phrase of several words is read only as written.
                     let inexact_date = len >= 2
