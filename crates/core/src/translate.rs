@@ -154,6 +154,15 @@ pub fn translate(
     let mut shown = None;
     if let Some((core, s)) = shown::split(q, voc, catalog) {
         if let Ok((mut plan, merged)) = plan_of(core, previous, voc, catalog, ctx) {
+            // "show me the dormant accounts and who holds them": rows
+            // counted are rows to show.
+            shown::rows_listed(&mut plan, catalog);
+            if plan.list.is_none() {
+                return unsupported(
+                    catalog,
+                    "I can show whose rows they are only beside a list of them; ask for the list (\"list …\").",
+                );
+            }
             if let Some(list) = plan.list.as_mut() {
                 match shown::owner(&s, &list.table, catalog) {
                     Ok(t) => {

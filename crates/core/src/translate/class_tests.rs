@@ -2854,3 +2854,19 @@ fn a_follow_up_of_a_question_not_read_is_not_read_alone() {
         saas_answer("what % of the subscriptions that started in 2024 have been cancelled since?");
     assert!(sql.contains("started_on < DATE '2025-01-01'"), "{sql}");
 }
+
+#[test]
+fn rows_described_by_a_value_are_what_the_most_counts() {
+    let sql = banking_answer("Which city has the most private banking clients?");
+    assert!(
+        sql.contains("COUNT(*)") && sql.contains("segment = 'private'"),
+        "{sql}"
+    );
+    assert!(!sql.contains("balance"), "{sql}");
+    // Rows counted, with their owners asked for, are listed.
+    let sql = banking_answer("show me the dormant accounts and who holds them");
+    assert!(
+        sql.contains("c.full_name AS full_name") && sql.contains("status = 'dormant'"),
+        "{sql}"
+    );
+}

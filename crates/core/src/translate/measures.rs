@@ -379,6 +379,24 @@ pub(super) fn default_measure(
         plan.measures.push(count_metric(t, catalog));
         return Ok(false);
     }
+    // "which city has the most private banking clients": the rows a value
+    // describes, of a table the question names, are what is ranked.
+    let described = p.tables.iter().find(|t| {
+        plan.filters
+            .iter()
+            .any(|f| matches!(f, Filter::In { col, negated: false, .. } if col.table == **t))
+    });
+    // ("best selling software product" ranks the products themselves.)
+    let entities = plan
+        .groups
+        .iter()
+        .any(|g| matches!(g, Group::Dim(c) if c.names_rows(catalog)));
+    if let (Some(_), false, false, Some(t)) =
+        (plan.rank, plan.groups.is_empty(), entities, described)
+    {
+        plan.measures.push(count_metric(t, catalog));
+        return Ok(false);
+    }
     if p.vague {
         return Err(clarify_measure(plan, catalog));
     }

@@ -3,6 +3,7 @@
 //! to (its holder, its company), by that row's label.
 
 use super::lexicon::{tokenize, Lex, Vocabulary};
+use super::plan::{ListOrder, ListSpec, Measure, Plan};
 use crate::catalog::Catalog;
 
 /// Whose label a list shows beside its rows.
@@ -119,4 +120,30 @@ pub(super) fn owner(shown: &Shown, rows: &str, catalog: &Catalog) -> Result<Stri
         Shown::Who if owners.len() == 1 => Ok(owners[0].clone()),
         Shown::Who => Err(owners),
     }
+}
+
+/// A plain count of one table's rows ("the dormant accounts") as the list
+/// of those rows, so that their owners can be shown beside them.
+pub(super) fn rows_listed(plan: &mut Plan, catalog: &Catalog) {
+    if plan.list.is_some() || !plan.groups.is_empty() || plan.compare.is_some() {
+        return;
+    }
+    let (table, by) = match plan.measures.as_slice() {
+        [Measure::Rows(t)] => (t.clone(), None),
+        [Measure::Metric(m)] => match catalog.metric(m) {
+            Some(d) if d.expression.replace(' ', "") == "COUNT(*)" => {
+                (d.table.clone(), d.filter.as_ref().map(|_| d.name.clone()))
+            }
+            _ => return,
+        },
+        _ => return,
+    };
+    plan.measures.clear();
+    plan.list = Some(ListSpec {
+        table,
+        order: ListOrder::Newest,
+        limit: super::list::MAX_LIST,
+        by,
+        shown: None,
+    });
 }
