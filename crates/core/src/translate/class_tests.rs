@@ -2870,3 +2870,14 @@ fn rows_described_by_a_value_are_what_the_most_counts() {
         "{sql}"
     );
 }
+
+#[test]
+fn two_periods_not_set_against_each_other_are_no_comparison() {
+    let why = reason_in(
+        &banking(),
+        "Which clients who joined before 2025 have had no transactions at all since September?",
+    );
+    assert!(why.contains("two periods"), "{why}");
+    // Set against each other, they are.
+    assert!(banking_answer("card spend Q2 vs Q3 2025").contains("spend_previous"));
+}

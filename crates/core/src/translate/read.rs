@@ -1472,6 +1472,18 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             }
         }
     }
+    // "clients who joined before 2025 with no transactions since
+    // September": two periods said of different things, not set against
+    // each other (no "vs", "and" or "change" between them).
+    let joined = words
+        .iter()
+        .any(|w| w.is(Kw::And) || w.is(Kw::Change) || w.is(Kw::Vs));
+    if second.is_some() && !joined {
+        p.refusal.get_or_insert_with(|| {
+            "The question names two periods and sets neither against the other; I can read one period for one figure (or compare two with \"vs\").".into()
+        });
+        second = None;
+    }
     if let Some(mut second) = second {
         // "revenue 2024 vs 2025": the later period is the current one,
         // whatever the word order.
