@@ -346,6 +346,23 @@ fn plan_of(
                 if let Ok(base) = complete(before.plan.clone(), &before, catalog, ctx) {
                     plan = plan::refine(&base, &parsed.plan);
                     merged = true;
+                    // "split that by platform": a further split of the same
+                    // answer, kept beside its own ("by country instead"
+                    // replaces it).
+                    let tokens = lexicon::tokenize(q);
+                    let further = tokens
+                        .iter()
+                        .any(|t| ["split", "break", "broken"].contains(&t.as_str()))
+                        && !tokens.iter().any(|t| t == "instead");
+                    if further && !parsed.plan.groups.is_empty() {
+                        let mut groups = base.groups.clone();
+                        for g in &parsed.plan.groups {
+                            if !groups.contains(g) {
+                                groups.push(g.clone());
+                            }
+                        }
+                        plan.groups = groups;
+                    }
                     // "what's the total of those" after a list: a figure of
                     // the rows listed, not the list again.
                     let figure = money || parsed.wants_count || parsed.average;

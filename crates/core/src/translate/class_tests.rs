@@ -2881,3 +2881,20 @@ fn two_periods_not_set_against_each_other_are_no_comparison() {
     // Set against each other, they are.
     assert!(banking_answer("card spend Q2 vs Q3 2025").contains("spend_previous"));
 }
+
+#[test]
+fn split_that_by_adds_a_split_and_instead_replaces_it() {
+    let prev = Some("MAU for each month from May to October");
+    let Translation::Answer(a) = translate("split that by platform", prev, &saas(), &ctx()) else {
+        panic!("refused")
+    };
+    assert!(a.sql.contains("GROUP BY month, platform"), "{}", a.sql);
+    let Translation::Answer(a) = translate("by platform instead", prev, &saas(), &ctx()) else {
+        panic!("refused")
+    };
+    assert!(
+        a.sql.contains("GROUP BY platform") && !a.sql.contains("month,"),
+        "{}",
+        a.sql
+    );
+}
