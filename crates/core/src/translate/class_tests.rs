@@ -2898,3 +2898,9 @@ fn split_that_by_adds_a_split_and_instead_replaces_it() {
         a.sql
     );
 }
+
+#[test]
+fn an_agent_noun_is_no_typo_of_its_verb() {
+    // "spenders" are people; read as "spend" it listed the 3 largest payments.
+    assert!(reason_in(&banking(), "top 3 card spenders this year").contains("spenders"));
+}

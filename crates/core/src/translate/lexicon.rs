@@ -649,6 +649,16 @@ impl Vocabulary {
                     if t.chars().count() < 6 && !self.named_tokens.contains(cand) {
                         continue;
                     }
+                    // "spenders" is one who spends, no typo of "spend": a
+                    // known word with an agent's ending is another word.
+                    let agent = |typed: &str, known: &str| {
+                        typed
+                            .strip_prefix(known)
+                            .is_some_and(|rest| ["er", "ers", "r", "rs"].contains(&rest))
+                    };
+                    if agent(t, cand) || agent(&stem(t), &stem(cand)) {
+                        continue;
+                    }
                     // A short word never absorbs a longer one ("opend" is
                     // no typo of "open").
                     let shorter = cand.chars().count() < t.chars().count();
