@@ -2904,3 +2904,15 @@ fn an_agent_noun_is_no_typo_of_its_verb() {
     // "spenders" are people; read as "spend" it listed the 3 largest payments.
     assert!(reason_in(&banking(), "top 3 card spenders this year").contains("spenders"));
 }
+
+#[test]
+fn the_amount_of_rows_a_figure_sizes_is_that_figure() {
+    let sql = banking_answer("amount of card payments by month");
+    assert!(
+        sql.contains("SUM(-amount_cents)") && sql.contains("kind = 'card'"),
+        "{sql}"
+    );
+    assert_eq!(sql, banking_answer("values of card payments by month"));
+    // No figure sizes direct debits: a count is never passed off as an amount.
+    assert!(reason_in(&banking(), "direct debit amounts by category last month").contains("count"));
+}

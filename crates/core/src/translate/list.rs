@@ -17,7 +17,11 @@ use crate::wire::ChartHint;
 /// The metric that adds up the listed rows, when its condition names every
 /// value the question set ("card payments": the metric over `kind = 'card'`),
 /// so that they are sized as it sizes them (a debit by its amount spent).
-fn rows_metric<'a>(plan: &Plan, table: &str, ctx: &Ctx<'a>) -> Option<&'a MetricDef> {
+pub(super) fn rows_metric<'a>(
+    plan: &Plan,
+    table: &str,
+    catalog: &'a crate::catalog::Catalog,
+) -> Option<&'a MetricDef> {
     let named: Vec<String> = plan
         .filters
         .iter()
@@ -35,7 +39,7 @@ fn rows_metric<'a>(plan: &Plan, table: &str, ctx: &Ctx<'a>) -> Option<&'a Metric
     if named.is_empty() {
         return None;
     }
-    let mut fits = ctx.catalog.metrics.iter().filter(|m| {
+    let mut fits = catalog.metrics.iter().filter(|m| {
         m.table == table
             && row_size(&m.expression).is_some()
             && m.filter.as_deref().is_some_and(|f| {
@@ -120,7 +124,7 @@ pub(super) fn render_list(
     // counts (booked ones), not every row of that value.
     let of_rows = by
         .is_none()
-        .then(|| rows_metric(plan, &table.name, ctx))
+        .then(|| rows_metric(plan, &table.name, ctx.catalog))
         .flatten();
     if let Some(f) = of_rows.and_then(|m| m.filter.as_deref()) {
         let named: Vec<String> = conds.clone();

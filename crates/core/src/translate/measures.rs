@@ -687,6 +687,19 @@ pub(super) fn money(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
             return Ok(());
         }
     }
+    // "amount of card payments": the figure that sizes the rows a value
+    // names (card spend), when the catalog has one.
+    let table = catalog
+        .metric(name)
+        .map(|d| d.table.clone())
+        .unwrap_or_default();
+    if let ([_], Some(sized)) = (
+        plan.measures.as_slice(),
+        super::list::rows_metric(plan, &table, catalog),
+    ) {
+        plan.measures = vec![Measure::Metric(sized.name.clone())];
+        return Ok(());
+    }
     let words = metric_words(name);
     let mut suggestions = vec![words.clone()];
     if let Some(d) = catalog
