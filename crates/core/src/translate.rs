@@ -334,16 +334,21 @@ fn plan_of(
         || lexicon::tokenize(q)
             .iter()
             .any(|t| t == "total" || t == "sum");
+    // The previous question's plan, read without whose name a list showed.
+    let previous_plan = |prev: &str| {
+        let prev = shown::split(prev, voc, catalog).map_or(prev, |(core, _)| core);
+        let before = read(prev, voc, catalog, ctx.today);
+        gate::is_whole(&before)
+            .then(|| complete(before.plan.clone(), &before, catalog, ctx).ok())
+            .flatten()
+    };
     if let Some(prev) = previous
         .map(str::trim)
         .filter(|p| !p.is_empty() && p.chars().count() <= MAX_QUESTION_LEN)
     {
         if strong || incomplete {
-            // The rows a list showed, without whose name it showed.
-            let prev = shown::split(prev, voc, catalog).map_or(prev, |(core, _)| core);
-            let before = read(prev, voc, catalog, ctx.today);
-            if gate::is_whole(&before) {
-                if let Ok(base) = complete(before.plan.clone(), &before, catalog, ctx) {
+            if let Some(base) = previous_plan(prev) {
+                {
                     plan = plan::refine(&base, &parsed.plan);
                     merged = true;
                     // "split that by platform": a further split of the same
@@ -385,12 +390,8 @@ fn plan_of(
         } else if refers_back(q) {
             // "which companies are the urgent ones from": a question of its
             // own about the rows the previous one kept ("backlog": open).
-            let prev = shown::split(prev, voc, catalog).map_or(prev, |(core, _)| core);
-            let before = read(prev, voc, catalog, ctx.today);
-            if gate::is_whole(&before) {
-                if let Ok(base) = complete(before.plan.clone(), &before, catalog, ctx) {
-                    merged = plan::keep_rows(&mut plan, &base);
-                }
+            if let Some(base) = previous_plan(prev) {
+                merged = plan::keep_rows(&mut plan, &base);
             }
         }
     }
