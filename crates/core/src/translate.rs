@@ -57,7 +57,7 @@ const TODAY: &str = "CURRENT_DATE";
 
 /// Changes whenever the translator's output for some question may change;
 /// part of the answer cache key.
-pub const TRANSLATOR_VERSION: &str = "builtin-0.13";
+pub const TRANSLATOR_VERSION: &str = "builtin-0.14";
 
 /// Longest question the translator reads, in characters.
 pub const MAX_QUESTION_LEN: usize = 1_000;
@@ -314,6 +314,15 @@ fn plan_of(
         return Err(r);
     }
     gate::every_word_accounted(&parsed, catalog)?;
+    if let Some(rows) = &parsed.count_or_amount {
+        let q = q.trim_end_matches(['?', '.', '!', ' ']);
+        return Err(Translation::Clarify {
+            reason: format!(
+                "\"The most {rows}\" may be how many there were or how much money they moved."
+            ),
+            options: vec![format!("{q} by number"), format!("{q} by amount")],
+        });
+    }
     // A question with its own figure and its own periods ("compare revenue
     // 2024 vs 2025") stands on its own, whatever word it starts with.
     let own_periods = !parsed.plan.measures.is_empty()

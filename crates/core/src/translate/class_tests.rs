@@ -2708,23 +2708,38 @@ fn a_yes_no_column_said_without_or_negated_keeps_the_rows_where_it_is_false() {
     ] {
         let sql = banking_answer(q);
         assert!(
-            sql.contains("WHERE marketing_consent <> TRUE"),
+            sql.contains("WHERE (marketing_consent IS NULL OR marketing_consent <> TRUE)"),
             "{q}: {sql}"
         );
         assert!(!sql.contains("GROUP BY"), "{q}: {sql}");
     }
-    // A word of the column's other name says the column again.
+    // The catalog's own phrase ("opted in to marketing") says the column.
     assert_eq!(
         banking_answer("clients who opted in to marketing"),
         banking_answer("clients who opted in")
+    );
+    // A word of another of the column's names beside it is not thereby
+    // accounted for: the catalog says which phrases name the column.
+    assert!(
+        reason_in(&banking(), "clients who opted in to consent marketing").contains("marketing")
     );
     // "marketing" is not the "-ing" form of a column's synonym ("market").
     assert!(reason_in(&banking(), "clients by marketing").contains("marketing"));
 }
 
 #[test]
-fn the_most_of_a_kind_of_rows_counts_them() {
-    let sql = banking_answer("which weekday had the most cash withdrawals in 2024");
+fn the_most_of_a_kind_of_rows_whose_figure_is_an_amount_is_asked_back() {
+    // How many, or how much money: writers read it both ways.
+    let q = "which weekday had the most cash withdrawals in 2024?";
+    let Translation::Clarify { options, .. } = translate(q, None, &banking(), &ctx()) else {
+        panic!("{q}: not asked back");
+    };
+    assert_eq!(options.len(), 2);
+    let sql = banking_answer(&options[0]);
+    assert!(sql.contains("COUNT(*)") && !sql.contains("SUM("), "{sql}");
+    let sql = banking_answer(&options[1]);
+    assert!(sql.contains("SUM(-amount_cents)"), "{sql}");
+    let sql = banking_answer("which weekday had the highest number of cash withdrawals in 2024");
     assert!(sql.contains("COUNT(*)") && !sql.contains("SUM("), "{sql}");
     // A mass noun or a money word is the amount.
     let sql = banking_answer("which 5 cities received the most salary in Q3 2025");

@@ -316,6 +316,8 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
             };
             let sql = match (values.as_slice(), negated) {
                 ([one], false) => format!("{c} = {}", lit(one)),
+                // "did not opt in": false, or not known (as "without").
+                ([one], true) if is_bool => format!("({c} IS NULL OR {c} <> {})", lit(one)),
                 ([one], true) => format!("{c} <> {}", lit(one)),
                 (many, neg) => format!(
                     "{c} {}IN ({})",

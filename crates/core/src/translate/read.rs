@@ -67,6 +67,10 @@ pub struct Parsed {
     /// names: "clients whose KYC is pending" is about clients.
     pub leads_with: Option<String>,
     pub wants_count: bool,
+    /// "the most cash withdrawals": the rows a value names, whose catalog
+    /// figure is an amount, ranked with no word saying number or amount;
+    /// asked back ("by number" or "by amount").
+    pub count_or_amount: Option<String>,
     pub wants_new: bool,
     /// The table "new" names ("new customers") and the metric that word names too.
     pub new_table: Option<(String, Option<String>)>,
@@ -871,9 +875,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             .and_then(|j| words[j].kw());
         match w {
             Word::Unknown(t) => {
-                if !echoes_column(t, &words[i.saturating_sub(3)..i], catalog) {
-                    p.unknown.push(t.clone());
-                }
+                p.unknown.push(t.clone());
                 i += 1;
                 continue;
             }
@@ -1344,8 +1346,9 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
 
     p.money_word = st.threshold.is_none() && texts.iter().any(|t| words::is_money_word(t));
     // "the day with the most cash withdrawals": the most of a kind of rows
-    // (a value's name) is the most of them, counted; an amount is asked
-    // for with a money word or a verb ("spent the most").
+    // (a value's name) whose figure is an amount may be the most of them or
+    // the most money: asked back, unless "number" or a money word or verb
+    // ("spent the most") says which.
     if let Some(r) = st
         .rank_at
         .filter(|_| !p.money_word && p.weak_metric.is_none())
@@ -1368,7 +1371,15 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     matches!(x, Lex::Metric(m) if catalog.metric(m).is_some_and(|d| d.format == "money"))
                 })
         });
-        p.wants_count |= most && rows_named;
+        let said = p.wants_count
+            || texts
+                .iter()
+                .any(|t| matches!(t.as_str(), "number" | "count" | "many"));
+        if most && rows_named && said {
+            p.wants_count = true;
+        } else if most && rows_named {
+            p.count_or_amount = Some(texts[r + 1].clone());
+        }
     }
     let verb_metric = p.weak_metric.as_ref().map(|(m, _)| m.clone());
     // "average days to pay invoices": the table's rows are those timed.
@@ -1670,25 +1681,6 @@ fn average_metric(col: &Col, catalog: &Catalog) -> Option<String> {
             m.table == col.table && m.expression.replace(' ', "") == format!("AVG({})", col.column)
         })
         .map(|m| m.name.clone())
-}
-
-/// "opted in to marketing": a word of another name of a column just named
-/// ("marketing consent") says that column again.
-fn echoes_column(word: &str, before: &[Word], catalog: &Catalog) -> bool {
-    let stem = super::lexicon::stem(word);
-    before.iter().flat_map(Word::lexes).any(|l| {
-        let (Lex::Dim(c) | Lex::Numeric(c) | Lex::Value(c, _)) = l else {
-            return false;
-        };
-        let Some(def) = catalog.table(&c.table).and_then(|t| t.column(&c.column)) else {
-            return false;
-        };
-        std::iter::once(&def.name)
-            .chain(&def.synonyms)
-            .chain(&def.label)
-            .flat_map(|n| super::lexicon::tokenize(&n.replace('_', " ")))
-            .any(|tok| tok == word || super::lexicon::stem(&tok) == stem)
-    })
 }
 
 /// Whether a phrase holds a name of a table's rows ("accounts opened").
