@@ -152,19 +152,31 @@ pub fn translate(
     // "list dormant accounts and who holds them": the list, read without
     // its closing words, with the label of the rows they belong to.
     let mut shown = None;
-    if let Some((core, s)) = shown::split(q, voc, catalog) {
+    if let Some((core, asked)) = shown::split(q, voc, catalog) {
         if let Ok((mut plan, merged)) = plan_of(core, previous, voc, catalog, ctx) {
             // "show me the dormant accounts and who holds them": rows
             // counted are rows to show.
             shown::rows_listed(&mut plan, catalog);
-            if plan.list.is_none() {
-                return unsupported(
-                    catalog,
-                    "I can show whose rows they are only beside a list of them; ask for the list (\"list …\").",
-                );
-            }
-            if let Some(list) = plan.list.as_mut() {
-                match shown::owner(&s, &list.table, catalog) {
+            match (&asked.owner, plan.list.as_mut()) {
+                // "top customers and their country" is no list: read whole.
+                (None, None) => {}
+                (Some(_), None) => {
+                    return unsupported(
+                        catalog,
+                        "I can show whose rows they are only beside a list of them; ask for the list (\"list …\").",
+                    );
+                }
+                (_, Some(list)) if !shown::columns_shown(&asked, &list.table, catalog) => {
+                    return unsupported(
+                        catalog,
+                        format!(
+                            "A list of {} shows their own columns; the one asked for is not one of them, or is personal.",
+                            list.table.replace('_', " ")
+                        ),
+                    );
+                }
+                (None, Some(_)) => shown = Some((core, plan, merged)),
+                (Some(owner), Some(list)) => match shown::owner(owner, &list.table, catalog) {
                     Ok(t) => {
                         list.shown = Some(t);
                         shown = Some((core, plan, merged));
@@ -197,7 +209,7 @@ pub fn translate(
                             ),
                         );
                     }
-                }
+                },
             }
         }
     }

@@ -2931,3 +2931,49 @@ fn the_amount_of_rows_a_figure_sizes_is_that_figure() {
     // No figure sizes direct debits: a count is never passed off as an amount.
     assert!(reason_in(&banking(), "direct debit amounts by category last month").contains("count"));
 }
+
+#[test]
+fn a_list_with_its_own_columns_named_is_the_list() {
+    // "and their product": a column the listed rows show anyway.
+    let plain = banking_answer("list dormant accounts");
+    assert_eq!(
+        banking_answer("list dormant accounts and their product"),
+        plain
+    );
+    // With the owner's name too: the list with the client's label.
+    let sql = banking_answer("list dormant accounts with the client name and product");
+    assert!(
+        sql.contains("JOIN clients") && !sql.contains("GROUP BY"),
+        "{sql}"
+    );
+    assert_eq!(
+        sql,
+        banking_answer("list dormant accounts with the client name")
+    );
+    // A column the list cannot show beside its rows is refused, not dropped.
+    assert!(reason_in(
+        &banking(),
+        "list clients with savings accounts and their balance"
+    )
+    .contains("own columns"));
+}
+
+#[test]
+fn an_order_after_lead_in_words_is_refused() {
+    for q in [
+        "ok now close all of them",
+        "now close them",
+        "then cancel it",
+    ] {
+        assert!(
+            reason_in(&saas(), q).contains("never change"),
+            "{q}: {}",
+            reason_in(&saas(), q)
+        );
+    }
+    // Lead-in words before a question change nothing.
+    assert_eq!(
+        saas_answer("ok now revenue by month"),
+        saas_answer("revenue by month")
+    );
+}

@@ -122,7 +122,13 @@ const ACTS: &[&str] = &[
 /// Words that start what such a verb acts on.
 const OBJECTS: &[&str] = &[
     "the", "a", "an", "all", "this", "that", "these", "those", "every", "each", "my", "our",
-    "their", "his", "her", "its", "any",
+    "their", "his", "her", "its", "any", "them", "it",
+];
+
+/// Words said before an order that do not change it ("ok now close all
+/// of them", "please cancel ...").
+const LEAD_INS: &[&str] = &[
+    "please", "pls", "ok", "okay", "now", "then", "so", "and", "also", "just", "alright",
 ];
 
 /// Whether the question orders a change ("cancel the subscription of the
@@ -135,7 +141,7 @@ pub(super) fn orders_a_change(question: &str, catalog: &Catalog) -> bool {
     let mut words = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .skip_while(|w| *w == "please" || *w == "pls");
+        .skip_while(|w| LEAD_INS.contains(w));
     let (Some(first), Some(second)) = (words.next(), words.next()) else {
         return false;
     };
@@ -148,7 +154,7 @@ pub(super) fn orders_a_change(question: &str, catalog: &Catalog) -> bool {
     let named = question
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .skip_while(|w| w.eq_ignore_ascii_case("please") || w.eq_ignore_ascii_case("pls"))
+        .skip_while(|w| LEAD_INS.contains(&w.to_lowercase().as_str()))
         .nth(1)
         .is_some_and(|w| {
             let mut c = w.chars();

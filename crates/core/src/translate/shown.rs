@@ -2,7 +2,7 @@
 //! customer name": a list of rows that also shows the row each one belongs
 //! to (its holder, its company), by that row's label.
 
-use super::lexicon::{tokenize, Lex, Vocabulary};
+use super::lexicon::{tokenize, Col, Lex, Vocabulary};
 use super::plan::{ListOrder, ListSpec, Measure, Plan};
 use crate::catalog::Catalog;
 
@@ -15,6 +15,15 @@ pub(super) enum Shown {
     Table(String),
 }
 
+/// What the closing words of a list ask to show: whose rows they are, and
+/// columns of the rows themselves ("with the client name and product").
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(super) struct Asked {
+    pub owner: Option<Shown>,
+    /// Per column asked, the columns its word may be.
+    pub columns: Vec<Vec<Col>>,
+}
+
 /// Words that say whose rows they are without naming a table.
 const PRONOUNS: &[&str] = &["them", "it", "those", "these", "each", "one", "each one"];
 const DETERMINERS: &[&str] = &["the", "their", "its", "his", "her", "each"];
@@ -25,7 +34,7 @@ pub(super) fn split<'q>(
     question: &'q str,
     voc: &Vocabulary,
     catalog: &Catalog,
-) -> Option<(&'q str, Shown)> {
+) -> Option<(&'q str, Asked)> {
     let q = question.trim_end_matches(|c: char| c.is_whitespace() || "?.!".contains(c));
     let lower = q.to_ascii_lowercase();
     // Word spans, a comma its own word.
@@ -65,43 +74,98 @@ pub(super) fn split<'q>(
             && (j + 1..n).all(|k| k == j + 1 || PRONOUNS.contains(&word(k)))
             && j + 1 < n
         {
-            return Some((cut(j)?, Shown::Who));
+            let asked = Asked {
+                owner: Some(Shown::Who),
+                columns: Vec::new(),
+            };
+            return Some((cut(j)?, asked));
         }
     }
-    // "with the customer name", "and their holder", "with company names".
-    for j in (1..n).rev().take(6) {
-        let joiner = word(j);
-        if !["with", "and", "plus", "including"].contains(&joiner) {
+    // "with the customer name", "and their holder", "with company names",
+    // "with the client name and product".
+    // The earliest joining word that reads: "with the client name and
+    // their product" is one part, not "and their product" alone.
+    for j in n.saturating_sub(8).max(1)..n {
+        if !["with", "and", "plus", "including"].contains(&word(j)) {
             continue;
         }
-        let mut k = j + 1;
-        let determiner = k < n && DETERMINERS.contains(&word(k));
-        if determiner {
-            k += 1;
+        // The parts after the joining word, split at "and" and commas.
+        let mut parts: Vec<(usize, usize)> = Vec::new();
+        let mut from = j + 1;
+        for k in j + 1..=n {
+            if k == n || ["and", ","].contains(&word(k)) {
+                parts.push((from, k));
+                from = k + 1;
+            }
         }
-        let mut end = n;
-        let named = end > k && ["name", "names"].contains(&word(end - 1));
-        if named {
-            end -= 1;
+        let mut asked = Asked::default();
+        let mut read_all = !parts.is_empty();
+        for (i, &(mut k, mut end)) in parts.iter().enumerate() {
+            let determiner = k < end && DETERMINERS.contains(&word(k));
+            if determiner {
+                k += 1;
+            }
+            let named = end > k && ["name", "names"].contains(&word(end - 1));
+            if named {
+                end -= 1;
+            }
+            // "with orders" is a condition; "with the customer name", "and
+            // their product" (or a column after a part so read) ask to show.
+            if end <= k || !(named || determiner || i > 0) {
+                read_all = false;
+                break;
+            }
+            let tokens = tokenize(&lower[spans[k].0..spans[end - 1].1]);
+            let (words, _) = voc.link(&tokens);
+            let [w] = words.as_slice() else {
+                read_all = false;
+                break;
+            };
+            let table = w.lexes().iter().find_map(|l| match l {
+                Lex::Table(t) => Some(t.clone()),
+                Lex::Dim(c) if c.names_rows(catalog) => Some(c.table.clone()),
+                _ => None,
+            });
+            let columns: Vec<Col> = w
+                .lexes()
+                .iter()
+                .filter_map(|l| match l {
+                    Lex::Dim(c) | Lex::Numeric(c) | Lex::DateCol(c) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect();
+            match table {
+                Some(t) if (named || columns.is_empty()) && asked.owner.is_none() => {
+                    asked.owner = Some(Shown::Table(t));
+                }
+                _ if !columns.is_empty() && !named => asked.columns.push(columns),
+                _ => {
+                    read_all = false;
+                    break;
+                }
+            }
         }
-        // "with orders" is a condition; "with the customer name" or "and
-        // their holder" asks to show it.
-        if end <= k || !(named || determiner) {
-            continue;
-        }
-        let tokens = tokenize(&lower[spans[k].0..spans[end - 1].1]);
-        let (words, _) = voc.link(&tokens);
-        let [w] = words.as_slice() else { continue };
-        let table = w.lexes().iter().find_map(|l| match l {
-            Lex::Table(t) => Some(t.clone()),
-            Lex::Dim(c) if c.names_rows(catalog) => Some(c.table.clone()),
-            _ => None,
-        });
-        if let Some(t) = table {
-            return Some((cut(j)?, Shown::Table(t)));
+        if read_all {
+            return Some((cut(j)?, asked));
         }
     }
     None
+}
+
+/// Whether every column asked is one the list of `rows` already shows
+/// (its own, not personal, or its label).
+pub(super) fn columns_shown(asked: &Asked, rows: &str, catalog: &Catalog) -> bool {
+    let Some(table) = catalog.table(rows) else {
+        return false;
+    };
+    asked.columns.iter().all(|cands| {
+        cands.iter().any(|c| {
+            c.table == rows
+                && table.column(&c.column).is_some_and(|d| {
+                    !d.personal || table.label_column.as_deref() == Some(c.column.as_str())
+                })
+        })
+    })
 }
 
 /// The table whose label the list of `rows` shows: one its rows belong
