@@ -2977,3 +2977,26 @@ fn an_order_after_lead_in_words_is_refused() {
         saas_answer("revenue by month")
     );
 }
+
+#[test]
+fn a_part_of_a_year_takes_this_or_last_year_and_a_hyphen_makes_a_range() {
+    // "Q3 this year", "March of last year": one period, not two.
+    assert_eq!(
+        saas_answer("collected in Q3 this year"),
+        saas_answer("collected in Q3 2025")
+    );
+    assert_eq!(
+        saas_answer("collected in march of last year"),
+        saas_answer("collected in march 2024")
+    );
+    // "Jan-Oct 2025": from January to October, not two months.
+    assert_eq!(
+        saas_answer("revenue billed Jan-Oct 2025"),
+        saas_answer("revenue billed from Jan to Oct 2025")
+    );
+    // "the past due subscriptions": the catalog's "past due", not "the past".
+    let sql = saas_answer("list the past due subscriptions");
+    assert!(sql.contains("status = 'past_due'"), "{sql}");
+    let sql = saas_answer("invoices in the past 30 days");
+    assert!(sql.contains("issued_on >= DATE '2025-10-16'"), "{sql}");
+}

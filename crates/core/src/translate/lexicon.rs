@@ -248,6 +248,44 @@ impl Word {
 
 /// Lower-cases and splits a question into tokens; digits keep `.`, `-` and
 /// `,` inside numbers and dates; `$`, `€`, `£` are dropped.
+/// A month's or a quarter's name ("jan", "october", "q3"), as a range's
+/// end ("Jan-Oct").
+fn is_period_name(word: &str) -> bool {
+    const MONTHS: &[&str] = &[
+        "jan",
+        "january",
+        "feb",
+        "february",
+        "mar",
+        "march",
+        "apr",
+        "april",
+        "may",
+        "jun",
+        "june",
+        "jul",
+        "july",
+        "aug",
+        "august",
+        "sep",
+        "sept",
+        "september",
+        "oct",
+        "october",
+        "nov",
+        "november",
+        "dec",
+        "december",
+        "q1",
+        "q2",
+        "q3",
+        "q4",
+        "h1",
+        "h2",
+    ];
+    MONTHS.contains(&word)
+}
+
 pub fn tokenize(question: &str) -> Vec<String> {
     let text: Vec<char> = question.chars().flat_map(char::to_lowercase).collect();
     let mut tokens = Vec::new();
@@ -281,7 +319,18 @@ pub fn tokenize(question: &str) -> Vec<String> {
                 skip_s = true;
             }
         } else {
+            // "Jan-Oct", "Q1-Q3": a range of periods, "jan to oct".
+            let range = c == '-' && is_period_name(&cur) && {
+                let next: String = text[i + 1..]
+                    .iter()
+                    .take_while(|n| n.is_alphanumeric())
+                    .collect();
+                is_period_name(&next)
+            };
             flush(&mut cur, &mut tokens);
+            if range {
+                tokens.push("to".to_string());
+            }
             match c {
                 '%' => tokens.push("%".to_string()),
                 '&' => tokens.push("&".to_string()),
@@ -753,7 +802,28 @@ impl Vocabulary {
                             l.iter()
                                 .any(|x| matches!(x, Lex::Kw(Kw::AtLeast | Kw::AtMost)))
                         });
-                if steals {
+                // "the past due subscriptions": a phrase of the lexicon
+                // ("the past") does not take the head of the catalog's
+                // ("past due"); the shorter one is read.
+                let catalog_lex = |l: &Lex| !matches!(l, Lex::Kw(_) | Lex::Filler | Lex::Grain(_));
+                let heads_catalog = len >= 2
+                    && self
+                        .phrases
+                        .get(&key_of(&tokens[i..i + len]))
+                        .is_some_and(|l| {
+                            !l.iter().any(catalog_lex)
+                                && l.iter()
+                                    .any(|x| matches!(x, Lex::Kw(Kw::Last | Kw::This | Kw::Next)))
+                        })
+                    && (2..=self.longest).any(|n| {
+                        let from = i + len - 1;
+                        from + n <= tokens.len()
+                            && self
+                                .phrases
+                                .get(&key_of(&tokens[from..from + n]))
+                                .is_some_and(|l| l.iter().any(catalog_lex))
+                    });
+                if steals || heads_catalog {
                     continue;
                 }
                 if let Some(lexes) = self.phrases.get(&key_of(&tokens[i..i + len])) {

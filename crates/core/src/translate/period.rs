@@ -511,12 +511,31 @@ fn resolve(atom: Atom, year: Option<i32>, today: NaiveDate) -> Option<Period> {
 fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option<(Atom, usize)> {
     let w = words.get(i)?;
     let tomorrow = today.succ_opt()?;
+    // "this year", "last year" after a part of a year ("Q3 this year",
+    // "March of last year"): the calendar year that part is of.
+    let relative_year = |j: usize| -> Option<i32> {
+        let year = words
+            .get(j + 1)?
+            .lexes()
+            .iter()
+            .any(|l| matches!(l, super::lexicon::Lex::Grain(Grain::Year)));
+        let w = words.get(j)?;
+        match () {
+            _ if !year => None,
+            _ if w.is(Kw::This) => Some(today.year()),
+            _ if w.is(Kw::Last) => Some(today.year() - 1),
+            _ => None,
+        }
+    };
     let year_after = |j: usize| -> Option<(i32, usize)> {
+        if let Some(y) = relative_year(j) {
+            return Some((y, 2));
+        }
         match words.get(j) {
             Some(Word::Year(y)) => Some((*y, 1)),
             Some(w) if w.is(Kw::In) => match words.get(j + 1) {
                 Some(Word::Year(y)) => Some((*y, 2)),
-                _ => None,
+                _ => relative_year(j + 1).map(|y| (y, 3)),
             },
             _ => None,
         }
