@@ -205,8 +205,15 @@ fn day_of_week_and_hour_of_day_are_buckets_across_periods() {
 
 #[test]
 fn doubtful_shares_units_and_thresholds_are_refused_not_guessed() {
-    // A part of the rows split by month: a rate, or a spread? Asked.
-    assert!(refused("share of orders that are refunded by month"));
+    // A part of the rows said after a verb, split by month: each month's
+    // rate (said without a verb, a part is asked about: see
+    // `a_share_said_of_what_the_rows_did_is_each_groups_own`).
+    let sql = answer("share of orders that are refunded by month");
+    assert!(
+        sql.contains("COUNT(CASE WHEN status = 'refunded' THEN 1 END) / COUNT(*)")
+            && sql.contains("GROUP BY month"),
+        "{sql}"
+    );
     // A unit of time beside a figure that is no duration.
     assert!(refused("average csat in days"));
     // "500 in revenue" per customer, never a filter on single orders.
@@ -2999,4 +3006,38 @@ fn a_part_of_a_year_takes_this_or_last_year_and_a_hyphen_makes_a_range() {
     assert!(sql.contains("status = 'past_due'"), "{sql}");
     let sql = saas_answer("invoices in the past 30 days");
     assert!(sql.contains("issued_on >= DATE '2025-10-16'"), "{sql}");
+}
+
+#[test]
+fn a_share_said_of_what_the_rows_did_is_each_groups_own() {
+    // "what % of clients opted in, per segment": within each segment.
+    let sql = banking_answer("what % of clients opted in to marketing, per segment");
+    assert!(
+        sql.contains("GROUP BY segment")
+            && sql.contains("COUNT(CASE WHEN marketing_consent = TRUE THEN 1 END) / COUNT(*)"),
+        "{sql}"
+    );
+    // The part's own column is no split ("in a currency other than euro").
+    let sql = banking_answer("what share of open accounts are held in a currency other than euro?");
+    assert!(
+        !sql.contains("GROUP BY") && sql.contains("currency <> 'EUR'"),
+        "{sql}"
+    );
+    // "are opted in" is what they are, never a split with the rows' own
+    // value as the part.
+    let sql = banking_answer("what % of business clients are opted in");
+    assert!(
+        !sql.contains("GROUP BY") && sql.contains("WHERE segment = 'business'"),
+        "{sql}"
+    );
+    // "share of refunded orders by month" (no verb) is still asked.
+    assert!(matches!(
+        translate(
+            "share of closed accounts by product",
+            None,
+            &banking(),
+            &ctx()
+        ),
+        Translation::Clarify { .. }
+    ));
 }

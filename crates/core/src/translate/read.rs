@@ -1174,11 +1174,17 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     .any(|l| rows_named_by(l, catalog).as_deref() == Some(c.table.as_str()))
                     && !matches!(prev_kw, Some(Kw::By));
             let with = [
-                "with", "have", "has", "had", "having", "gave", "given", "who gave",
+                "with", "have", "has", "had", "having", "gave", "given", "who gave", "is", "are",
+                "was", "were",
             ]
             .contains(&texts[k].as_str())
                 || of_rows;
             if is_bool && with {
+                // "what % of clients opted in, per segment": what the rows
+                // did is the part.
+                if of_rows && p.part_from.is_none() {
+                    p.part_from = Some(p.plan.filters.len());
+                }
                 p.plan.filters.push(Filter::In {
                     col: c.clone(),
                     values: vec!["true".into()],

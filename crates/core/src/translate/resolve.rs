@@ -863,6 +863,24 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
         | Filter::Dated { .. }
         | Filter::Span { .. } => false,
     });
+    // "what % of clients opted in, per segment", "share of orders that
+    // were refunded by month": the part said after a verb is each group's
+    // own share; "share of refunded orders by month" is still asked.
+    let part_said = p.part_from.is_some_and(|k| k < plan.filters.len());
+    if part_of_rows && part_said && plan.groups.len() == 1 {
+        // "held in a currency other than euro": the column the part is of
+        // is no split.
+        let part_col = plan.filters[p.part_from.unwrap_or(0)..]
+            .iter()
+            .find_map(|f| match f {
+                Filter::In { col, .. } | Filter::Null { col, .. } => Some(col.clone()),
+                _ => None,
+            });
+        if matches!(&plan.groups[0], Group::Dim(c) if Some(c) == part_col.as_ref()) {
+            plan.groups.clear();
+        }
+        return single_share(plan, p.part_from, catalog, all_additive);
+    }
     if part_of_rows {
         return Err(Translation::Clarify {
             reason: "Do you mean that part's share within each group, or how that part splits across the groups? I can give one share at a time (\"what % of orders are refunded\") or a split (\"share of orders by status\").".into(),
