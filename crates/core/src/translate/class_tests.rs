@@ -3041,3 +3041,22 @@ fn a_share_said_of_what_the_rows_did_is_each_groups_own() {
         Translation::Clarify { .. }
     ));
 }
+
+#[test]
+fn the_largest_rows_a_value_names_are_sized_by_the_figure_that_adds_them_up() {
+    // "the 5 largest card payments": card spend sizes them (asked before).
+    let sql = banking_answer("the 5 largest card payments last month");
+    assert!(
+        sql.contains("-amount_cents AS amount_cents")
+            && sql.contains("ORDER BY amount_cents DESC LIMIT 5")
+            && sql.matches("kind = 'card'").count() == 1,
+        "{sql}"
+    );
+    // ... and with who made them.
+    let sql =
+        banking_answer("what was the biggest single card purchase last month and who made it?");
+    assert!(
+        sql.contains("JOIN clients") && sql.contains("LIMIT 1"),
+        "{sql}"
+    );
+}

@@ -209,6 +209,26 @@ pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<boo
         plan.list = None;
         return Ok(false);
     }
+    // "the 5 largest card payments": fact rows one value names, sized by
+    // the one figure that adds them up (card spend).
+    let sizing = plan
+        .list
+        .as_ref()
+        .filter(|l| {
+            l.table.is_empty() && matches!(l.order, ListOrder::Largest | ListOrder::Smallest)
+        })
+        .filter(|_| p.tables.is_empty() && plan.measures.is_empty())
+        .and_then(|_| {
+            let mut tables = plan.filters.iter().filter_map(|f| match f {
+                Filter::In { col, .. } => Some(&col.table),
+                _ => None,
+            });
+            let t = tables.next()?;
+            tables.all(|r| r == t).then_some(t)
+        })
+        .and_then(|t| {
+            super::list::rows_metric(plan, t, catalog).map(|m| (t.clone(), m.name.clone()))
+        });
     let Some(list) = plan.list.as_mut() else {
         return Ok(false);
     };
@@ -228,24 +248,43 @@ pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<boo
         let valued = match valued.as_slice() {
             [t, rest @ ..] if rest.iter().all(|r| r == t) => Some((*t).clone()),
             _ => None,
+        };
+        let valued = valued.filter(|t| catalog.table(t).is_some_and(|d| d.label_column.is_some()));
+        if let Some((_, m)) = &sizing {
+            list.by = Some(m.clone());
         }
-        .filter(|t| catalog.table(t).is_some_and(|d| d.label_column.is_some()));
-        list.table = p
-            .tables
-            .first()
-            .cloned()
+        list.table = sizing
+            .map(|(t, _)| t)
             .or_else(|| {
-                plan.measures
+                p.tables
                     .first()
-                    .and_then(|m| clauses::measure_table(m, catalog))
+                    .cloned()
+                    .or_else(|| {
+                        plan.measures
+                            .first()
+                            .and_then(|m| clauses::measure_table(m, catalog))
+                    })
+                    .or(valued)
             })
-            .or(valued)
             .ok_or_else(|| Translation::Clarify {
                 reason: "Which rows should I list?".into(),
                 options: options::lists(catalog),
             })?;
     }
     let table = list.table.clone();
+    // A value the sizing figure's own condition holds is not said twice.
+    let sized_by = list.by.as_deref().and_then(|m| catalog.metric(m));
+    if let Some(cond) = sized_by.and_then(|d| d.filter.clone()) {
+        let conds: Vec<&str> = cond.split(" AND ").map(str::trim).collect();
+        plan.filters.retain(|f| match f {
+            Filter::In {
+                col,
+                values,
+                negated: false,
+            } => !matches!(values.as_slice(), [v] if conds.contains(&format!("{} = {}", col.column, clauses::quote(v)).as_str())),
+            _ => true,
+        });
+    }
     plan.measures.clear();
     plan.rank = None;
     if !catalog
