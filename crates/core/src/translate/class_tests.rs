@@ -3060,3 +3060,29 @@ fn the_largest_rows_a_value_names_are_sized_by_the_figure_that_adds_them_up() {
         "{sql}"
     );
 }
+
+#[test]
+fn rows_a_value_names_first_of_other_rows_are_those_rows() {
+    // "admins at enterprise companies": admins, not companies having some.
+    let sql = saas_answer("list admins at enterprise companies");
+    assert!(
+        sql.starts_with("SELECT u.user_id")
+            && sql.contains("u.role = 'admin'")
+            && sql.contains("c.segment = 'enterprise'"),
+        "{sql}"
+    );
+    let sql = banking_answer("mortgages of clients in Berlin");
+    assert!(
+        sql.contains("COUNT(*) AS accounts") && sql.contains("JOIN clients"),
+        "{sql}"
+    );
+    // The period is the listed rows' own, not the clients' joining date.
+    let sql = banking_answer("list card payments of Vienna clients last month");
+    assert!(
+        sql.contains("FROM transactions t JOIN clients c") && !sql.contains("joined_on"),
+        "{sql}"
+    );
+    // "companies with admins" stays the companies.
+    let sql = saas_answer("enterprise companies with admins");
+    assert!(sql.contains("COUNT(*) AS companies"), "{sql}");
+}

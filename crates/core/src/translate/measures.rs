@@ -927,10 +927,14 @@ fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
     };
     // "how many card payments by Vienna clients": the rows named first
     // after "how many" are counted; the entity says whose they are.
-    if let Some(rows) = p
+    // "mortgages of clients in Berlin": the rows named first, too.
+    let first = p
         .how_many_of
         .as_ref()
-        .filter(|t| p.asks_how_many && **t != entity && catalog.relationship(t, &entity).is_some())
+        .filter(|_| p.asks_how_many)
+        .or(p.rows_first.as_ref());
+    if let Some(rows) =
+        first.filter(|t| **t != entity && catalog.relationship(t, &entity).is_some())
     {
         plan.measures = vec![count_metric(rows, catalog)];
         return;

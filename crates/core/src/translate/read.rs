@@ -66,6 +66,10 @@ pub struct Parsed {
     /// The table whose rows the question's first word (fillers aside)
     /// names: "clients whose KYC is pending" is about clients.
     pub leads_with: Option<String>,
+    /// "admins at enterprise companies", "mortgages of clients in Berlin":
+    /// rows a value's plural names first, then of which other rows they
+    /// are: the value's table.
+    pub rows_first: Option<String>,
     pub wants_count: bool,
     /// "the most cash withdrawals": the rows a value names, whose catalog
     /// figure is an amount, ranked with no word saying number or amount;
@@ -1613,6 +1617,23 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             None => Some(None),
         })
         .flatten();
+    p.rows_first = rows_named_first(words, texts, catalog);
+    // "admins at enterprise companies": the admins are counted or listed,
+    // never the companies that have some.
+    if let Some(t) = p.rows_first.clone() {
+        let owner_counted = match p.plan.measures.as_slice() {
+            [m] => counted_entity(m, catalog).is_some_and(|e| e != t),
+            _ => false,
+        };
+        if owner_counted {
+            p.plan.measures = vec![super::resolve::count_metric(&t, catalog)];
+        }
+        if let Some(list) = p.plan.list.as_mut().filter(|l| l.table != t) {
+            list.table = t.clone();
+        }
+        p.tables.retain(|x| *x != t);
+        p.tables.insert(0, t);
+    }
     p.named_rows = words
         .iter()
         .filter_map(|w| match w.lexes().first() {
@@ -1704,4 +1725,50 @@ fn says_table(phrase: &str, table: &str, catalog: &Catalog) -> bool {
                 && n.len() < words.len()
                 && words.windows(n.len()).any(|w| w == n.as_slice())
         })
+}
+
+/// The table of the rows a question names first by a value's plural
+/// ("admins", "mortgages"), when "of", "at", "in", "from" or "among" and a
+/// table word of rows they belong to come next ("admins at enterprise
+/// companies"): those rows are asked about, not the other table's.
+fn rows_named_first(words: &[Word], texts: &[String], catalog: &Catalog) -> Option<String> {
+    let asks = [
+        "list",
+        "show",
+        "me",
+        "all",
+        "the",
+        "how many",
+        "number of",
+        "which",
+        "what",
+    ];
+    let at =
+        (0..words.len()).find(|&i| !asks.contains(&texts[i].as_str()) && !is_filler(&words[i]))?;
+    let c = words[at].lexes().iter().find_map(|l| match l {
+        Lex::Value(c, _) => Some(c.clone()),
+        _ => None,
+    })?;
+    if !is_plural(&texts[at]) {
+        return None;
+    }
+    let next = texts.get(at + 1)?;
+    if !["of", "at", "in", "from", "among"].contains(&next.as_str()) {
+        return None;
+    }
+    // The rows they belong to, named by a table word after the values
+    // that describe them ("enterprise companies").
+    let owner = words[at + 2..].iter().find_map(|w| {
+        let lexes = w.lexes();
+        let table = lexes.iter().find_map(|l| match l {
+            Lex::Table(t) => Some(t.clone()),
+            _ => None,
+        });
+        match table {
+            Some(t) => Some(Some(t)),
+            None if !lexes.is_empty() && lexes.iter().all(|l| matches!(l, Lex::Value(..))) => None,
+            None => Some(None),
+        }
+    })??;
+    (owner != c.table && catalog.relationship(&c.table, &owner).is_some()).then(|| c.table.clone())
 }
