@@ -3086,3 +3086,11 @@ fn rows_a_value_names_first_of_other_rows_are_those_rows() {
     let sql = saas_answer("enterprise companies with admins");
     assert!(sql.contains("COUNT(*) AS companies"), "{sql}");
 }
+
+#[test]
+fn a_number_in_percent_is_no_share_and_needs_a_percent_column() {
+    // "a discount over 20%": never the share of orders with a discount
+    // over 20; the catalog does not say the discount is a percent.
+    let why = reason_in(&Catalog::demo(), "orders with a discount over 20%");
+    assert!(why.contains("percentage"), "{why}");
+}

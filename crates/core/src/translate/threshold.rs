@@ -76,6 +76,26 @@ pub(super) fn read(
                 }
             }
         }
+        // "a discount over 20%": the number is a percent, never a share
+        // asked for; only a column the catalog formats as a percent is
+        // compared with it (a rate stored 0 to 1 would be 100 times off).
+        if words.get(at + 1).is_some_and(|w| w.is(Kw::Share)) && texts[at + 1] != "share" {
+            used[at + 1] = true;
+            let percent = col.as_ref().is_some_and(|c| {
+                catalog
+                    .table(&c.table)
+                    .and_then(|t| t.column(&c.column))
+                    .is_some_and(|d| d.format == Some(crate::catalog::DisplayFormat::Percent))
+            });
+            if !percent {
+                p.refusal = Some(format!(
+                    "I can't compare {} with a percentage: the catalog does not say that it is one.",
+                    col.as_ref()
+                        .map_or("that".to_string(), |c| c.column.replace('_', " "))
+                ));
+                return None;
+            }
+        }
         // Without a column, only rows named right before may take the
         // table's default ("orders over 500", "orders of at least 300").
         let before = (0..i)
