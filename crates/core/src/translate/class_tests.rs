@@ -3094,3 +3094,28 @@ fn a_number_in_percent_is_no_share_and_needs_a_percent_column() {
     let why = reason_in(&Catalog::demo(), "orders with a discount over 20%");
     assert!(why.contains("percentage"), "{why}");
 }
+
+#[test]
+fn entities_with_one_value_and_another_hold_both() {
+    // "a credit card and a mortgage": a row of each, never either.
+    let sql = banking_answer("how many clients have a credit card and a mortgage");
+    assert!(
+        sql.contains("product = 'credit_card')") && sql.contains("product = 'mortgage')"),
+        "{sql}"
+    );
+    assert!(!sql.contains("IN ('credit_card', 'mortgage')"), "{sql}");
+    assert_eq!(
+        sql,
+        banking_answer("how many clients have both a credit card and a mortgage")
+    );
+    // "or" is either.
+    let sql = banking_answer("how many clients have a credit card or a mortgage");
+    assert!(sql.contains("IN ('credit_card', 'mortgage')"), "{sql}");
+    // A state of those rows holds on each, said once.
+    let sql =
+        banking_answer("how many clients have both an open checking and an open savings account?");
+    assert_eq!(sql.matches("closed_on IS NULL").count(), 2, "{sql}");
+    // Values of the counted rows' own column stay either.
+    let sql = banking_answer("card payments and transfers by month");
+    assert!(sql.contains("kind IN ('card', 'transfer')"), "{sql}");
+}

@@ -868,7 +868,43 @@ pub(super) fn entities_in_state(plan: &mut Plan, p: &Parsed, catalog: &Catalog) 
     }
 }
 
+/// "clients with both a savings account and a credit card": the entities
+/// (one semi-join per value), counted after "how many", else listed.
+fn entities_holding_each(plan: &mut Plan, p: &Parsed, entity: &str, catalog: &Catalog) {
+    if p.asks_how_many {
+        plan.measures = vec![count_metric(entity, catalog)];
+        return;
+    }
+    plan.measures.clear();
+    plan.per_entity = None;
+    plan.list = Some(super::plan::ListSpec {
+        table: entity.to_string(),
+        order: super::plan::ListOrder::Newest,
+        limit: super::list::MAX_LIST,
+        by: None,
+        shown: None,
+    });
+}
+
 fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
+    // "how many clients have both a checking and a savings account": each
+    // value on a row of its own, so the entities are counted (one
+    // semi-join per value), never the distinct holders of either.
+    if let [Measure::Distinct { col, base, .. }] = plan.measures.as_slice() {
+        let each = plan.each_value
+            && plan.filters.iter().any(|f| {
+                matches!(f, Filter::In { col: c, values, negated: false } if c.table == *base && values.len() > 1)
+            });
+        let entity = catalog
+            .relationships
+            .iter()
+            .find(|r| r.from_table == *base && r.from_column == col.column)
+            .map(|r| r.to_table.clone());
+        if let (true, Some(entity)) = (each, entity) {
+            entities_holding_each(plan, p, &entity, catalog);
+            return;
+        }
+    }
     // "how many customers have refunded orders", "customers with refunded
     // orders": the customers a distinct count keeps on orders, among the
     // rows a count with a filter names.
@@ -972,6 +1008,17 @@ fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
         return;
     };
     if fact == entity || facts.any(|t| t != fact) || named.as_ref().is_some_and(|n| *n != fact) {
+        return;
+    }
+    // "how many clients have a credit card and a mortgage": rows of each
+    // value, so the entities themselves are counted (one semi-join per
+    // value), never the distinct holders of either.
+    let each = plan.each_value
+        && plan.filters.iter().any(|f| {
+            matches!(f, Filter::In { col, values, negated: false } if col.table == fact && values.len() > 1)
+        });
+    if each {
+        entities_holding_each(plan, p, &entity, catalog);
         return;
     }
     if let Some(rel) = catalog

@@ -270,6 +270,9 @@ pub struct Plan {
     /// "invoices due in November": the date column the question named for
     /// its period, instead of the table's default one.
     pub date_column: Option<Col>,
+    /// "clients with a credit card and a mortgage": several values of one
+    /// column joined by "and"; rows entities have hold each of them.
+    pub each_value: bool,
 }
 
 /// A threshold on each group's figure; `count`: how many groups pass it.

@@ -1048,6 +1048,16 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                         push_group(&mut p.plan.groups, g);
                     }
                 }
+                // "a credit card and a mortgage": a second value of the same
+                // column after "and" (not "or"); of rows entities have, both.
+                let joined_by_and = (0..i).rev().take(3).any(|j| {
+                    matches!(texts[j].as_str(), "and" | "&" | "plus" | "as well as")
+                }) && p.plan.filters.iter().any(|f| {
+                    matches!(f, Filter::In { col: c, values, .. } if *c == col && !values.contains(&value))
+                });
+                if joined_by_and {
+                    p.plan.each_value = true;
+                }
                 add_value(&mut p.plan.filters, col.clone(), value, st.negate_next);
                 st.negate_next = false;
                 // "mobile orders", "urgent tickets": the table word names rows, not a figure.

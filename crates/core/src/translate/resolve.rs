@@ -727,11 +727,27 @@ fn shape(plan: &Plan) -> Pass {
 /// contradicts it is asked about; states must be of the base table or of
 /// named rows that refer to it.
 fn metric_filters(plan: &mut Plan, p: &Parsed, base: &str, catalog: &Catalog) -> Pass {
+    // "still hold open accounts": a condition said twice is one.
+    let mut seen: Vec<Filter> = Vec::new();
+    plan.filters.retain(|f| {
+        let new = !seen.contains(f);
+        if new {
+            seen.push(f.clone());
+        }
+        new
+    });
     for f in &plan.filters {
         if let Filter::State { name, .. } = f {
             // "companies with overdue invoices by country": the companies
             // that have such invoices.
-            let named_rows = |t: &str| p.tables.iter().any(|x| x == t);
+            // Rows named by a table word, or by values of theirs ("a
+            // savings account and a credit card").
+            let named_rows = |t: &str| {
+                p.tables.iter().any(|x| x == t)
+                    || plan.filters.iter().any(
+                        |g| matches!(g, Filter::In { col, negated: false, .. } if col.table == t),
+                    )
+            };
             let st = catalog.states.iter().find(|s| s.name == *name);
             if let Some(st) = st.filter(|s| {
                 s.table != base

@@ -135,9 +135,30 @@ fn having_rows(plan: &Plan, ctx: &Ctx) -> Vec<(String, String)> {
             tables.push(t);
         }
     }
-    tables
+    // "clients with a credit card and a mortgage": a row for each value,
+    // each its own semi-join (one row holding both values never exists).
+    let mut parts: Vec<(String, Option<(usize, String)>)> = Vec::new();
+    for t in &tables {
+        let split = plan.filters.iter().enumerate().find_map(|(k, f)| match f {
+            Filter::In {
+                values,
+                negated: false,
+                ..
+            } if plan.each_value && values.len() > 1 && f.rows(ctx.catalog).as_ref() == Some(t) => {
+                Some((k, values.clone()))
+            }
+            _ => None,
+        });
+        match split {
+            Some((k, values)) => {
+                parts.extend(values.into_iter().map(|v| (t.clone(), Some((k, v)))))
+            }
+            None => parts.push((t.clone(), None)),
+        }
+    }
+    parts
         .iter()
-        .filter_map(|t| {
+        .filter_map(|(t, one)| {
             let link = ctx.catalog.relationship(t, &ctx.base)?;
             let inner = Ctx {
                 catalog: ctx.catalog,
@@ -151,9 +172,29 @@ fn having_rows(plan: &Plan, ctx: &Ctx) -> Vec<(String, String)> {
             let (conds, texts): (Vec<String>, Vec<String>) = plan
                 .filters
                 .iter()
-                .filter(|f| f.rows(ctx.catalog).as_ref() == Some(t))
-                .map(|f| filter_sql(f, &inner))
+                .enumerate()
+                .filter(|(_, f)| f.rows(ctx.catalog).as_ref() == Some(t))
+                .map(|(k, f)| match (one, f) {
+                    (Some((at, v)), Filter::In { col, negated, .. }) if *at == k => filter_sql(
+                        &Filter::In {
+                            col: col.clone(),
+                            values: vec![v.clone()],
+                            negated: *negated,
+                        },
+                        &inner,
+                    ),
+                    _ => filter_sql(f, &inner),
+                })
                 .unzip();
+            // A condition said twice ("an open savings account and an open
+            // credit card") is written once.
+            let mut conds = conds;
+            let mut seen = Vec::new();
+            conds.retain(|c| {
+                let new = !seen.contains(c);
+                seen.push(c.clone());
+                new
+            });
             let fk = &link.from_column;
             Some((
                 format!(
