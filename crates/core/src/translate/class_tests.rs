@@ -3119,3 +3119,10 @@ fn entities_with_one_value_and_another_hold_both() {
     let sql = banking_answer("card payments and transfers by month");
     assert!(sql.contains("kind IN ('card', 'transfer')"), "{sql}");
 }
+
+#[test]
+fn values_joined_by_and_without_having_are_either() {
+    // "companies on the team plan and the business plan": either plan.
+    let sql = saas_answer("companies on the team plan and the business plan");
+    assert!(sql.contains("plan IN ('team', 'business')"), "{sql}");
+}

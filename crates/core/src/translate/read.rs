@@ -1055,7 +1055,26 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 }) && p.plan.filters.iter().any(|f| {
                     matches!(f, Filter::In { col: c, values, .. } if *c == col && !values.contains(&value))
                 });
-                if joined_by_and {
+                // Only where rows are had ("clients who have a credit card
+                // and a mortgage", "with both ..."): "companies on the team
+                // plan and the business plan" are either.
+                let had = texts.iter().any(|t| t == "both")
+                    || texts[..i].iter().any(|t| {
+                        matches!(
+                            t.as_str(),
+                            "have"
+                                | "has"
+                                | "had"
+                                | "having"
+                                | "hold"
+                                | "holds"
+                                | "held"
+                                | "own"
+                                | "owns"
+                                | "with"
+                        )
+                    });
+                if joined_by_and && had {
                     p.plan.each_value = true;
                 }
                 add_value(&mut p.plan.filters, col.clone(), value, st.negate_next);
