@@ -3126,3 +3126,12 @@ fn values_joined_by_and_without_having_are_either() {
     let sql = saas_answer("companies on the team plan and the business plan");
     assert!(sql.contains("plan IN ('team', 'business')"), "{sql}");
 }
+
+#[test]
+fn an_average_of_a_plural_is_a_number_per_entity_not_the_average_row() {
+    // "average orders per customer": orders per customer, averaged; never
+    // the catalog's "average order" (order value).
+    let sql = answer("average orders per customer");
+    assert!(sql.contains("COUNT(*)") && sql.contains("AVG(v)"), "{sql}");
+    assert!(answer("average order").contains("AVG(amount)"));
+}

@@ -880,7 +880,28 @@ impl Vocabulary {
                         && lexes
                             .iter()
                             .all(|l| matches!(l, Lex::Dim(_) | Lex::Value(..) | Lex::Numeric(_)));
-                    if lexes.is_empty() || inexact_date || swallows_figure || written_elsewhere {
+                    // "average orders per customer" is a number of orders,
+                    // not the catalog's "average order" (a value): an
+                    // average of a plural is no average of one row.
+                    let average_of_plural = len >= 2
+                        && !self.surfaces.contains_key(&surface)
+                        && matches!(tokens[i].as_str(), "average" | "avg" | "mean")
+                        && {
+                            let last = &tokens[i + len - 1];
+                            last.ends_with('s')
+                                && !last.ends_with("ss")
+                                && self.surfaces.keys().any(|k| {
+                                    k.strip_suffix(&last[..last.len() - 1]).is_some_and(|head| {
+                                        head.ends_with(' ') && head.starts_with(tokens[i].as_str())
+                                    })
+                                })
+                        };
+                    if lexes.is_empty()
+                        || inexact_date
+                        || swallows_figure
+                        || written_elsewhere
+                        || average_of_plural
+                    {
                         continue;
                     }
                     words.push(Word::Known(lexes));
