@@ -3135,3 +3135,17 @@ fn an_average_of_a_plural_is_a_number_per_entity_not_the_average_row() {
     assert!(sql.contains("COUNT(*)") && sql.contains("AVG(v)"), "{sql}");
     assert!(answer("average order").contains("AVG(amount)"));
 }
+
+#[test]
+fn entities_with_a_reading_past_a_threshold_are_read_at_the_last_reading() {
+    // "clients with a balance over 100000": at the last balance date, never
+    // any month end ever.
+    let sql = banking_answer("clients with a balance over 100000");
+    assert!(
+        sql.contains("balance_cents > 100000 AND balance_date IN (SELECT MAX(balance_date) AS last_reading FROM balances)"),
+        "{sql}"
+    );
+    // Rows that are no readings have no such date.
+    let sql = banking_answer("clients with a mortgage");
+    assert!(!sql.contains("last_reading"), "{sql}");
+}

@@ -186,9 +186,25 @@ fn having_rows(plan: &Plan, ctx: &Ctx) -> Vec<(String, String)> {
                     _ => filter_sql(f, &inner),
                 })
                 .unzip();
+            // "clients with a balance over 100,000": readings of a snapshot
+            // table are those of its last reading date, never any date's.
+            let mut conds = conds;
+            let mut texts = texts;
+            let dated = plan.filters.iter().any(|f| {
+                matches!(f, Filter::Dated { .. }) && f.rows(ctx.catalog).as_ref() == Some(t)
+            });
+            let snapshot = ctx.catalog.table(t).filter(|d| d.snapshot);
+            if let (Some(ts), false) = (snapshot.and_then(|d| d.time_column.as_deref()), dated) {
+                conds.push(format!(
+                    "{ts} IN (SELECT MAX({ts}) AS last_reading FROM {t})"
+                ));
+                texts.push(format!(
+                    "at the last {}",
+                    super::describe::column_words(&Col::new(t, ts), ctx.catalog)
+                ));
+            }
             // A condition said twice ("an open savings account and an open
             // credit card") is written once.
-            let mut conds = conds;
             let mut seen = Vec::new();
             conds.retain(|c| {
                 let new = !seen.contains(c);
