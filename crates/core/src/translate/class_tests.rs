@@ -3149,3 +3149,14 @@ fn entities_with_a_reading_past_a_threshold_are_read_at_the_last_reading() {
     let sql = banking_answer("clients with a mortgage");
     assert!(!sql.contains("last_reading"), "{sql}");
 }
+
+#[test]
+fn a_span_from_its_start_dates_name_is_that_span_only() {
+    // "from invoice date to payment": the invoice's own date starts it.
+    assert_eq!(
+        saas_answer("average days from invoice date to payment"),
+        saas_answer("average days from invoice to payment")
+    );
+    // Another date said after "from" is no span this one reads.
+    assert!(reason_in(&saas(), "average days from due date to payment").contains("due date"));
+}

@@ -53,10 +53,26 @@ pub(super) fn scan(
         let subject = |w: &Word| w.lexes().iter().any(|l| matches!(l, Lex::Table(_)));
         // "days from invoice to payment": the rows' own date, said.
         let from = |w: &Word| w.is(Kw::From);
+        // "days from invoice date to payment": the start's own date, said
+        // (checked below against the date the span starts at).
+        let date_of = |w: &Word| {
+            w.lexes().iter().find_map(|l| match l {
+                Lex::DateCol(c) => Some(c.clone()),
+                _ => None,
+            })
+        };
+        let mut said_start = None;
         while j < n
             && joined(&texts[j]).is_none()
-            && (is_filler(&words[j]) || is_take(&texts[j]) || subject(&words[j]) || from(&words[j]))
+            && (is_filler(&words[j])
+                || is_take(&texts[j])
+                || subject(&words[j])
+                || from(&words[j])
+                || j > 0 && from(&words[j - 1]) && date_of(&words[j]).is_some())
         {
+            if j > 0 && from(&words[j - 1]) && !subject(&words[j]) {
+                said_start = said_start.or_else(|| date_of(&words[j]));
+            }
             j += 1;
         }
         // The verb: the rest of a joined phrase, else one of the next few
@@ -90,6 +106,13 @@ pub(super) fn scan(
         let Some(((table, start, end), last)) = hit else {
             continue;
         };
+        // "from due date to payment" starts at another date: not this span.
+        if said_start
+            .as_ref()
+            .is_some_and(|c| c.table != table || c.column != start)
+        {
+            continue;
+        }
         for u in used.iter_mut().take(last + 1).skip(i) {
             *u = true;
         }
