@@ -3160,3 +3160,27 @@ fn a_span_from_its_start_dates_name_is_that_span_only() {
     // Another date said after "from" is no span this one reads.
     assert!(reason_in(&saas(), "average days from due date to payment").contains("due date"));
 }
+
+#[test]
+fn a_reading_date_beside_entities_dates_their_readings() {
+    // "overdrawn at the end of October": the accounts' balances at the last
+    // reading of October, not accounts opened in October.
+    let sql = banking_answer("which current accounts were overdrawn at the end of October?");
+    assert!(
+        sql.contains("balance_cents < 0")
+            && sql.contains("SELECT MAX(balance_date) AS last_reading FROM balances WHERE balance_date >= DATE '2025-10-01'")
+            && !sql.contains("opened_on"),
+        "{sql}"
+    );
+    // Readings said of rows of another table too are not tied together by
+    // separate semi-joins: still asked.
+    assert!(!matches!(
+        translate(
+            "which clients were overdrawn on a checking account at the end of October?",
+            None,
+            &banking(),
+            &ctx()
+        ),
+        Translation::Answer(_)
+    ));
+}

@@ -296,6 +296,7 @@ impl Plan {
             Filter::In { negated: false, .. }
                 | Filter::Cmp { .. }
                 | Filter::State { negated: false, .. }
+                | Filter::Dated { .. }
         );
         said && self.share_of.is_none()
             && f.rows(catalog).is_some_and(|t| {

@@ -134,6 +134,7 @@ pub(super) fn complete(
     values_agree(&plan, catalog)?;
     one_row_each(&plan, catalog)?;
     dates_agree(&plan, &base, catalog)?;
+    reading_of_other_rows(&mut plan, &base, catalog);
     dated_beside_other_rows(&plan, &base, catalog)?;
     // "revenue from customers who signed up in 2025": the period dates the
     // linked rows; the measured ones keep any date.
@@ -742,11 +743,19 @@ fn metric_filters(plan: &mut Plan, p: &Parsed, base: &str, catalog: &Catalog) ->
             // that have such invoices.
             // Rows named by a table word, or by values of theirs ("a
             // savings account and a credit card").
+            // Or by the date of their readings ("overdrawn at the end of
+            // October").
             let named_rows = |t: &str| {
                 p.tables.iter().any(|x| x == t)
-                    || plan.filters.iter().any(
-                        |g| matches!(g, Filter::In { col, negated: false, .. } if col.table == t),
-                    )
+                    || plan.filters.iter().any(|g| match g {
+                        Filter::In {
+                            col,
+                            negated: false,
+                            ..
+                        }
+                        | Filter::Dated { col, .. } => col.table == t,
+                        _ => false,
+                    })
             };
             let st = catalog.states.iter().find(|s| s.name == *name);
             if let Some(st) = st.filter(|s| {
@@ -1265,6 +1274,46 @@ fn dates_agree(plan: &Plan, base: &str, catalog: &Catalog) -> Pass {
             said.join(", ")
         ),
     ))
+}
+
+/// "accounts overdrawn at the end of October": a reading date ("at the end
+/// of") beside entities having rows of a snapshot table dates those
+/// readings, never the entities.
+fn reading_of_other_rows(plan: &mut Plan, base: &str, catalog: &Catalog) {
+    let by_time = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+    if !plan.at_end || plan.date_column.is_some() || plan.compare.is_some() || by_time {
+        return;
+    }
+    let Some(period) = plan.period.clone() else {
+        return;
+    };
+    let other = plan
+        .filters
+        .iter()
+        .find(|f| plan.held_by_other_rows(f, base, catalog))
+        .and_then(|f| f.rows(catalog));
+    let Some((t, ts)) = other.and_then(|t| {
+        let d = catalog.table(&t).filter(|d| d.snapshot)?;
+        Some((t.clone(), d.time_column.clone()?))
+    }) else {
+        return;
+    };
+    // "overdrawn on a checking account": readings said of rows of another
+    // table too, which one semi-join each would not tie together.
+    let one_table = plan
+        .filters
+        .iter()
+        .filter(|f| plan.held_by_other_rows(f, base, catalog))
+        .all(|f| f.rows(catalog).as_deref() == Some(t.as_str()));
+    if !one_table {
+        return;
+    }
+    plan.filters.push(Filter::Dated {
+        col: Col::new(&t, &ts),
+        period,
+    });
+    plan.period = None;
+    plan.at_end = false;
 }
 
 /// "on which day of the week do users export the most": users having

@@ -190,13 +190,23 @@ fn having_rows(plan: &Plan, ctx: &Ctx) -> Vec<(String, String)> {
             // table are those of its last reading date, never any date's.
             let mut conds = conds;
             let mut texts = texts;
-            let dated = plan.filters.iter().any(|f| {
-                matches!(f, Filter::Dated { .. }) && f.rows(ctx.catalog).as_ref() == Some(t)
+            // "overdrawn at the end of October": the last reading of the
+            // period the readings are dated in.
+            let dated = plan.filters.iter().find_map(|f| match f {
+                Filter::Dated { col, period } if col.table == *t => Some((col, period)),
+                _ => None,
             });
             let snapshot = ctx.catalog.table(t).filter(|d| d.snapshot);
-            if let (Some(ts), false) = (snapshot.and_then(|d| d.time_column.as_deref()), dated) {
+            if let Some(ts) = snapshot.and_then(|d| d.time_column.as_deref()) {
+                let within = dated
+                    .filter(|(c, _)| c.column == ts)
+                    .map(|(c, p)| {
+                        let is_date = c.column_type(ctx.catalog) == Some(ColumnType::Date);
+                        format!(" WHERE {}", period_cond(p, ts, is_date).join(" AND "))
+                    })
+                    .unwrap_or_default();
                 conds.push(format!(
-                    "{ts} IN (SELECT MAX({ts}) AS last_reading FROM {t})"
+                    "{ts} IN (SELECT MAX({ts}) AS last_reading FROM {t}{within})"
                 ));
                 texts.push(format!(
                     "at the last {}",
