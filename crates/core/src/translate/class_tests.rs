@@ -3184,3 +3184,24 @@ fn a_reading_date_beside_entities_dates_their_readings() {
         Translation::Answer(_)
     ));
 }
+
+#[test]
+fn exactly_a_number_of_rows_is_that_number_never_dropped() {
+    // "exactly one order", "only one order", "one order", "2 orders" after
+    // "with"/"have": exactly that many per customer (the number was dropped
+    // and every customer with orders counted).
+    for q in [
+        "customers with exactly one order",
+        "customers with only one order",
+        "customers with one order",
+        "how many customers have exactly one order",
+    ] {
+        let sql = answer(q);
+        assert!(sql.contains("v = 1"), "{q}: {sql}");
+    }
+    assert!(answer("customers that have 2 orders").contains("v = 2"));
+    // "with exactly 0 orders" is no row anyone has: refused.
+    assert!(refused("customers with exactly 0 orders"));
+    // "the urgent ones" is no number.
+    assert!(refused("the urgent ones"));
+}

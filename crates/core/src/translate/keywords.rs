@@ -277,7 +277,20 @@ pub(super) fn keyword(
             st.threshold = Some((Op::Ge, a.min(b), col.clone(), i));
             st.upper = Some((Op::Le, a.max(b), col, i));
         }
-        Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost => {
+        // "customers with only one order": exactly that many.
+        Kw::Only
+            if next_num.is_some()
+                && words.get(i + 2).is_some_and(|w| {
+                    w.lexes()
+                        .iter()
+                        .any(|l| matches!(l, Lex::Table(_) | Lex::Metric(_)))
+                }) =>
+        {
+            if let Some(t) = threshold::read(Kw::Exactly, i, words, texts, used, catalog, p) {
+                st.threshold = Some(t);
+            }
+        }
+        Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost | Kw::Exactly => {
             if let Some(t) = threshold::read(k, i, words, texts, used, catalog, p) {
                 st.threshold = Some(t);
             }

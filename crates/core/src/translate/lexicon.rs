@@ -101,6 +101,8 @@ pub enum Kw {
     Under,
     AtLeast,
     AtMost,
+    /// "exactly 2 orders": a threshold that is met only by that number.
+    Exactly,
     Not,
     Only,
     Vs,
@@ -917,7 +919,7 @@ impl Vocabulary {
             // "more than 2000", "over 2000 eur": after a threshold, a
             // number ("over 2025" alone is the year).
             let threshold = words.last().is_some_and(|w: &Word| {
-                [Kw::Over, Kw::Under, Kw::AtLeast, Kw::AtMost]
+                [Kw::Over, Kw::Under, Kw::AtLeast, Kw::AtMost, Kw::Exactly]
                     .iter()
                     .any(|k| w.is(*k))
             });

@@ -120,6 +120,8 @@ pub(super) fn per_entity(
         Op::Gt => r.value < 0.0,
         Op::Ge => r.value <= 0.0,
         Op::Lt | Op::Le => true,
+        // "exactly 0 orders": the entities with none, which no row shows.
+        Op::Eq => r.value <= 0.0,
     };
     if keeps_empty {
         return Err(unsupported(

@@ -64,6 +64,7 @@ pub enum Op {
     Lt,
     Ge,
     Le,
+    Eq,
 }
 
 impl Op {
@@ -74,6 +75,7 @@ impl Op {
             Op::Lt => Op::Gt,
             Op::Ge => Op::Le,
             Op::Le => Op::Ge,
+            Op::Eq => Op::Eq,
         }
     }
 
@@ -84,6 +86,7 @@ impl Op {
             Op::Lt => "<",
             Op::Ge => ">=",
             Op::Le => "<=",
+            Op::Eq => "=",
         }
     }
 
@@ -94,6 +97,7 @@ impl Op {
             Op::Lt => "under",
             Op::Ge => "at least",
             Op::Le => "at most",
+            Op::Eq => "exactly",
         }
     }
 }

@@ -902,7 +902,8 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             continue;
         }
         if let Some(x) = w.number() {
-            if lexes.len() == 1 {
+            // "one" is also "ones" (a filler) by its stem.
+            if lexes.len() == 1 || texts[i] == "one" {
                 // "top 5" took its number already; "5 top" or a stray number.
                 if words.get(i + 1).is_some_and(|w| {
                     w.kw().is_some_and(|k| {
@@ -932,6 +933,25 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     i += 1;
                     continue;
                 }
+                // "customers with one order", "clients that have 2
+                // accounts": exactly that many.
+                let had = i > 0
+                    && ["with", "have", "has", "had", "having"].contains(&texts[i - 1].as_str());
+                if had && rows_next && st.threshold.is_none() {
+                    if let Some(t) = super::threshold::read(
+                        Kw::Exactly,
+                        i - 1,
+                        words,
+                        texts,
+                        &mut used,
+                        catalog,
+                        &mut p,
+                    ) {
+                        st.threshold = Some(t);
+                    }
+                    i += 1;
+                    continue;
+                }
                 p.dangling_number = true;
                 p.unknown.push(texts[i].clone());
                 i += 1;
@@ -943,7 +963,9 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             && words.get(i + 1).is_some_and(|w| {
                 matches!(
                     w.kw(),
-                    Some(Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost | Kw::Between)
+                    Some(
+                        Kw::Over | Kw::Under | Kw::AtLeast | Kw::AtMost | Kw::Exactly | Kw::Between
+                    )
                 )
             })
             && words.get(i + 2).and_then(Word::number).is_some()

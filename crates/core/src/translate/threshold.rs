@@ -28,6 +28,7 @@ pub(super) fn read(
         Kw::Over => Op::Gt,
         Kw::Under => Op::Lt,
         Kw::AtLeast => Op::Ge,
+        Kw::Exactly => Op::Eq,
         _ => Op::Le,
     };
     // "500 or more": the number comes first.

@@ -130,6 +130,7 @@ fn keyword(name: &str) -> Option<Kw> {
         "Under" => Under,
         "AtLeast" => AtLeast,
         "AtMost" => AtMost,
+        "Exactly" => Exactly,
         "Not" => Not,
         "Only" => Only,
         "Vs" => Vs,
