@@ -3205,3 +3205,28 @@ fn exactly_a_number_of_rows_is_that_number_never_dropped() {
     // "the urgent ones" is no number.
     assert!(refused("the urgent ones"));
 }
+
+#[test]
+fn a_number_of_times_or_of_rows_a_value_names_counts_rows_per_entity() {
+    // "ordered more than 3 times": orders per customer.
+    let sql = answer("customers who ordered more than 3 times");
+    assert!(
+        sql.contains("COUNT(*)") && sql.contains("per.v > 3"),
+        "{sql}"
+    );
+    // "withdrew cash more than 3 times", "more than 3 cash withdrawals":
+    // ATM transactions per client, never an amount over 3.
+    for q in [
+        "clients who withdrew cash more than 3 times last month",
+        "clients who made more than 3 cash withdrawals last month",
+    ] {
+        let sql = banking_answer(q);
+        assert!(
+            sql.contains("kind = 'atm'") && sql.contains("COUNT(*)") && sql.contains("per.v > 3"),
+            "{q}: {sql}"
+        );
+        assert!(!sql.contains("amount_cents <"), "{q}: {sql}");
+    }
+    // "N times" nothing reads is refused, never dropped.
+    assert!(reason_in(&saas(), "how many users exported more than 5 times").contains("times"));
+}

@@ -51,6 +51,36 @@ pub(super) fn read(
         }
         // "products that sold more than 100 units": a metric after the number
         // and an entity of another table before the verb is a figure per entity.
+        // "customers who ordered more than 3 times": the rows the verb
+        // names, counted per entity.
+        if let Some((t, verb_at, verb_is_rows)) = times_figure(words, texts, i, at, catalog) {
+            used[at + 1] = true;
+            if verb_is_rows {
+                used[verb_at] = true;
+            }
+            p.per_entity = Some(t.with(op, x));
+            return None;
+        }
+        // "more than 3 times" that no rows and entity read: never a number
+        // of something else.
+        if matches!(
+            texts.get(at + 1).map(String::as_str),
+            Some("times" | "time")
+        ) {
+            p.refusal = Some(format!(
+                "I can't tell what \"{} {} times\" counts, or for whom; ask for the number of rows per entity (\"customers with more than 3 orders\").",
+                texts[i], texts[at]
+            ));
+            return None;
+        }
+        // "clients who made more than 3 cash withdrawals": a number of the
+        // rows a value names (its filter kept), never an amount of them.
+        if let Some((t, k, col, value)) = rows_of_value_figure(words, texts, i, at, catalog) {
+            used[k] = true;
+            super::plan::add_value(&mut p.plan.filters, col, value, false);
+            p.per_entity = Some(t.with(op, x));
+            return None;
+        }
         if let Some((t, metric_at)) = per_entity_figure(words, texts, i, at, catalog) {
             if let Some(k) = metric_at {
                 used[k] = true;
@@ -348,6 +378,120 @@ fn summed(d: &crate::catalog::MetricDef, catalog: &Catalog) -> Option<(Col, bool
 
 /// An entity named before the operator (verbs and fillers between) and a
 /// metric of another table that links to it right after the number.
+/// "customers who ordered more than 3 times", "users who logged in at
+/// least 10 times": after "N times", the rows the verb before the operator
+/// names (a table's word, or a value that names rows: its filter stays),
+/// counted per the entity named before the verb. With where the verb is
+/// and whether it was the rows' own word (a value is left to be read).
+fn times_figure(
+    words: &[Word],
+    texts: &[String],
+    i: usize,
+    at: usize,
+    catalog: &Catalog,
+) -> Option<(PartRead, usize, bool)> {
+    if !matches!(
+        texts.get(at + 1).map(String::as_str),
+        Some("times" | "time")
+    ) {
+        return None;
+    }
+    let verb_at = (0..i).rev().find(|&j| !is_filler(&words[j]))?;
+    let lexes = words[verb_at].lexes();
+    let own = lexes.iter().find_map(|l| match l {
+        Lex::Table(t) => Some(t.clone()),
+        Lex::Verb(m) => catalog.metric(m).map(|d| d.table.clone()),
+        _ => None,
+    });
+    let valued = lexes.iter().find_map(|l| match l {
+        Lex::Value(c, _) => Some(c.table.clone()),
+        _ => None,
+    });
+    let (rows, verb_is_rows) = match (own, valued) {
+        (Some(t), _) => (t, true),
+        (None, Some(t)) => (t, false),
+        (None, None) => return None,
+    };
+    let Measure::Metric(m) = resolve_count(&rows, catalog) else {
+        return None;
+    };
+    let metric = catalog.metric(&m)?;
+    // "clients who withdrew cash": the verb of the value's figure between.
+    let entity = (0..verb_at)
+        .rev()
+        .find(|&j| {
+            !is_filler(&words[j])
+                && !["who", "that", "which"].contains(&texts[j].as_str())
+                && !words[j].lexes().iter().any(|l| matches!(l, Lex::Verb(_)))
+        })
+        .and_then(|j| {
+            words[j].lexes().iter().find_map(|l| match l {
+                Lex::Table(t) => Some(t.clone()),
+                _ => None,
+            })
+        })?;
+    (entity != metric.table && catalog.relationship(&metric.table, &entity).is_some()).then(|| {
+        (
+            PartRead {
+                entity,
+                figure: metric.name.clone(),
+            },
+            verb_at,
+            verb_is_rows,
+        )
+    })
+}
+
+/// "more than 3 cash withdrawals": right after the number, the plural of a
+/// value that names rows and is also the name of a money figure is a number
+/// of those rows, counted per the entity named before the verb; with the
+/// word's place and the value to keep as a filter.
+fn rows_of_value_figure(
+    words: &[Word],
+    texts: &[String],
+    i: usize,
+    at: usize,
+    catalog: &Catalog,
+) -> Option<(PartRead, usize, Col, String)> {
+    let k = at + 1;
+    let text = texts.get(k)?;
+    if !text.ends_with('s') || text.ends_with("ss") {
+        return None;
+    }
+    let lexes = words[k].lexes();
+    let (col, value) = lexes.iter().find_map(|l| match l {
+        Lex::Value(c, v) => Some((c.clone(), v.clone())),
+        _ => None,
+    })?;
+    let money = lexes.iter().any(|l| {
+        matches!(l, Lex::Metric(m) if catalog.metric(m).is_some_and(|d| d.format == "money" && d.table == col.table))
+    });
+    if !money {
+        return None;
+    }
+    let Measure::Metric(count) = resolve_count(&col.table, catalog) else {
+        return None;
+    };
+    let j = (0..i).rev().find(|&j| {
+        !is_filler(&words[j])
+            && !["who", "that", "which"].contains(&texts[j].as_str())
+            && !words[j].lexes().iter().any(|l| matches!(l, Lex::Verb(_)))
+    })?;
+    let entity = words[j].lexes().iter().find_map(|l| match l {
+        Lex::Table(t) => Some(t.clone()),
+        _ => None,
+    })?;
+    (entity != col.table && catalog.relationship(&col.table, &entity).is_some()).then_some((
+        PartRead {
+            entity,
+            figure: count,
+        },
+        k,
+        col,
+        value,
+    ))
+}
+
 fn per_entity_figure(
     words: &[Word],
     texts: &[String],
