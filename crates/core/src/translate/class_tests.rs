@@ -3227,6 +3227,11 @@ fn a_number_of_times_or_of_rows_a_value_names_counts_rows_per_entity() {
         );
         assert!(!sql.contains("amount_cents <"), "{q}: {sql}");
     }
+    // "twice", "once": two times, one time.
+    let sql = answer("how many customers ordered twice or more");
+    assert!(sql.contains("v >= 2"), "{sql}");
+    let sql = answer("customers who ordered more than once");
+    assert!(sql.contains("per.v > 1"), "{sql}");
     // "N times" nothing reads is refused, never dropped.
     assert!(reason_in(&saas(), "how many users exported more than 5 times").contains("times"));
 }

@@ -54,7 +54,9 @@ pub(super) fn read(
         // "customers who ordered more than 3 times": the rows the verb
         // names, counted per entity.
         if let Some((t, verb_at, verb_is_rows)) = times_figure(words, texts, i, at, catalog) {
-            used[at + 1] = true;
+            if texts.get(at + 1).is_some_and(|t| t.starts_with("time")) {
+                used[at + 1] = true;
+            }
             if verb_is_rows {
                 used[verb_at] = true;
             }
@@ -63,10 +65,7 @@ pub(super) fn read(
         }
         // "more than 3 times" that no rows and entity read: never a number
         // of something else.
-        if matches!(
-            texts.get(at + 1).map(String::as_str),
-            Some("times" | "time")
-        ) {
+        if times_after(texts, at) {
             p.refusal = Some(format!(
                 "I can't tell what \"{} {} times\" counts, or for whom; ask for the number of rows per entity (\"customers with more than 3 orders\").",
                 texts[i], texts[at]
@@ -378,6 +377,17 @@ fn summed(d: &crate::catalog::MetricDef, catalog: &Catalog) -> Option<(Col, bool
 
 /// An entity named before the operator (verbs and fillers between) and a
 /// metric of another table that links to it right after the number.
+/// "3 times", "twice": a number of times something happened.
+fn times_after(texts: &[String], at: usize) -> bool {
+    matches!(
+        texts.get(at + 1).map(String::as_str),
+        Some("times" | "time")
+    ) || matches!(
+        texts.get(at).map(String::as_str),
+        Some("once" | "twice" | "thrice")
+    )
+}
+
 /// "customers who ordered more than 3 times", "users who logged in at
 /// least 10 times": after "N times", the rows the verb before the operator
 /// names (a table's word, or a value that names rows: its filter stays),
@@ -390,13 +400,11 @@ fn times_figure(
     at: usize,
     catalog: &Catalog,
 ) -> Option<(PartRead, usize, bool)> {
-    if !matches!(
-        texts.get(at + 1).map(String::as_str),
-        Some("times" | "time")
-    ) {
+    if !times_after(texts, at) {
         return None;
     }
-    let verb_at = (0..i).rev().find(|&j| !is_filler(&words[j]))?;
+    // "ordered twice or more": the number may come before its operator.
+    let verb_at = (0..i.min(at)).rev().find(|&j| !is_filler(&words[j]))?;
     let lexes = words[verb_at].lexes();
     let own = lexes.iter().find_map(|l| match l {
         Lex::Table(t) => Some(t.clone()),
