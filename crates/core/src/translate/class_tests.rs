@@ -3235,3 +3235,12 @@ fn a_number_of_times_or_of_rows_a_value_names_counts_rows_per_entity() {
     // "N times" nothing reads is refused, never dropped.
     assert!(reason_in(&saas(), "how many users exported more than 5 times").contains("times"));
 }
+
+#[test]
+fn a_negation_nothing_takes_is_refused_and_outside_is_not_in() {
+    // "orders not in 2024": the period was read and the "not" dropped.
+    assert!(refused("orders not in 2024"));
+    // "outside Germany" is not in Germany.
+    let sql = answer("revenue from customers outside of France");
+    assert!(sql.contains("c.country <> 'France'"), "{sql}");
+}

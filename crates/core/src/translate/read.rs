@@ -1405,6 +1405,10 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         i += 1;
     }
 
+    // "orders not in 2024": a negation nothing took is never dropped.
+    if st.negate_next {
+        p.unaccounted.push("not".into());
+    }
     p.money_word = st.threshold.is_none() && texts.iter().any(|t| words::is_money_word(t));
     // "the day with the most cash withdrawals": the most of a kind of rows
     // (a value's name) whose figure is an amount may be the most of them or
