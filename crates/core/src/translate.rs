@@ -229,6 +229,38 @@ pub fn translate(
         .iter()
         .any(|m| resolve::is_duration(m, catalog))
         || plan.list.is_some();
+    // "who placed the most orders", "who got the largest salary payment":
+    // the one person or company the rows belong to, ranked or shown.
+    let plan = if gate::who_without_entities(q, &plan, catalog) {
+        let tokens = lexicon::tokenize(q);
+        // "the most orders" names what is counted; "ordered the most"
+        // leaves open how much or how many.
+        let most = tokens.windows(2).any(|w| {
+            w[0] == "most"
+                && voc.link(std::slice::from_ref(&w[1])).0.iter().any(|x| {
+                    x.lexes().iter().any(|l| {
+                        matches!(
+                            l,
+                            lexicon::Lex::Table(_)
+                                | lexicon::Lex::Value(..)
+                                | lexicon::Lex::State(_)
+                        )
+                    })
+                })
+        });
+        // Only where the verb says the rows are theirs ("who placed",
+        // "who has"): "who closed the most tickets" is the agent, not the
+        // one who raised them.
+        let theirs = tokens
+            .get(1)
+            .is_some_and(|v| shown::OWNER_VERBS.contains(&v.as_str()));
+        theirs
+            .then(|| shown::owners_for_who(&plan, most, catalog))
+            .flatten()
+            .unwrap_or(plan)
+    } else {
+        plan
+    };
     if gate::who_without_entities(q, &plan, catalog) {
         return unsupported(
             catalog,

@@ -3244,3 +3244,24 @@ fn a_negation_nothing_takes_is_refused_and_outside_is_not_in() {
     let sql = answer("revenue from customers outside of France");
     assert!(sql.contains("c.country <> 'France'"), "{sql}");
 }
+
+#[test]
+fn who_placed_or_got_the_most_is_the_person_the_rows_belong_to() {
+    // "who placed the most orders": orders counted per customer, the top
+    // one (it was the 10 largest orders, then refused).
+    let sql = answer("who placed the most orders in 2025");
+    assert!(
+        sql.contains("GROUP BY customer_id, customer ORDER BY orders DESC LIMIT 1")
+            && sql.contains("COUNT(*)"),
+        "{sql}"
+    );
+    // "who got the largest salary payment": that payment with its client.
+    let sql = banking_answer("who got the largest salary payment last month?");
+    assert!(
+        sql.contains("JOIN clients") && sql.contains("LIMIT 1"),
+        "{sql}"
+    );
+    // "who closed the most tickets" is done by someone the rows do not
+    // belong to (an agent): still refused.
+    assert!(reason_in(&saas(), "who closed the most tickets last quarter?").contains("Who"));
+}

@@ -191,7 +191,10 @@ pub(super) fn who_without_entities(question: &str, plan: &Plan, catalog: &Catalo
         .groups
         .iter()
         .any(|g| matches!(g, Group::Dim(c) if c.names_rows(catalog)));
-    let entity_list = plan.list.as_ref().is_some_and(|l| labelled(&l.table))
+    let entity_list = plan
+        .list
+        .as_ref()
+        .is_some_and(|l| labelled(&l.table) || l.shown.is_some())
         || plan.per_entity.as_ref().is_some_and(|e| e.list);
     !(entity_group || entity_list)
 }

@@ -3,7 +3,7 @@
 //! to (its holder, its company), by that row's label.
 
 use super::lexicon::{tokenize, Col, Lex, Vocabulary};
-use super::plan::{ListOrder, ListSpec, Measure, Plan};
+use super::plan::{Group, ListOrder, ListSpec, Measure, Plan};
 use crate::catalog::Catalog;
 
 /// Whose label a list shows beside its rows.
@@ -210,4 +210,104 @@ pub(super) fn rows_listed(plan: &mut Plan, catalog: &Catalog) {
         by,
         shown: None,
     });
+}
+
+/// Verbs after "who" that say the rows are the person's own: they placed,
+/// made, hold or received them (not "closed", "handled": done by others).
+pub(super) const OWNER_VERBS: &[&str] = &[
+    "has",
+    "have",
+    "had",
+    "holds",
+    "hold",
+    "held",
+    "owns",
+    "own",
+    "owned",
+    "got",
+    "gets",
+    "received",
+    "receives",
+    "made",
+    "makes",
+    "placed",
+    "places",
+    "spent",
+    "spends",
+    "bought",
+    "buys",
+    "ordered",
+    "orders",
+    "paid",
+    "pays",
+    "raised",
+    "opened",
+    "submitted",
+    "filed",
+    "signed",
+    "earned",
+    "earns",
+];
+
+/// "who placed the most orders", "who got the largest salary payment": a
+/// ranking of rows, or the largest rows listed, answered with the one
+/// person or company they belong to (a labelled table they refer to; where
+/// several, the one whose label is personal: a person). `None` when no
+/// one such table is.
+pub(super) fn owners_for_who(plan: &Plan, most: bool, catalog: &Catalog) -> Option<Plan> {
+    let rows = match &plan.list {
+        Some(l) => l.table.clone(),
+        None => plan
+            .measures
+            .first()
+            .and_then(|m| super::clauses::measure_table(m, catalog))?,
+    };
+    let owners: Vec<&str> = catalog
+        .relationships
+        .iter()
+        .filter(|r| r.from_table == rows)
+        .map(|r| r.to_table.as_str())
+        .filter(|t| catalog.table(t).is_some_and(|d| d.label_column.is_some()))
+        .collect();
+    let people: Vec<&str> = owners
+        .iter()
+        .copied()
+        .filter(|t| {
+            catalog.table(t).is_some_and(|d| {
+                d.label_column
+                    .as_deref()
+                    .and_then(|l| d.column(l))
+                    .is_some_and(|c| c.personal)
+            })
+        })
+        .collect();
+    let owner = match (people.as_slice(), owners.as_slice()) {
+        ([one], _) | ([], [one]) => (*one).to_string(),
+        _ => return None,
+    };
+    let mut plan = plan.clone();
+    let label = catalog.table(&owner)?.label_column.clone()?;
+    if let Some(list) = plan.list.as_mut() {
+        // "who placed the most orders": the most of them, counted per
+        // person, not the largest single orders.
+        if most && list.order == ListOrder::Largest && list.by.is_none() {
+            plan.list = None;
+            plan.measures = vec![super::resolve::count_metric(&rows, catalog)];
+            plan.rank = Some(super::plan::Rank::Top(1));
+            plan.groups = vec![Group::Dim(Col::new(&owner, &label))];
+            return Some(plan);
+        }
+        // The largest rows with no figure that sizes them ("who ordered
+        // the most": how many, or how much?) stay unanswered.
+        if list.order == ListOrder::Largest && list.by.is_none() {
+            return None;
+        }
+        list.shown = Some(owner);
+        return Some(plan);
+    }
+    if plan.rank.is_none() || !plan.groups.is_empty() || plan.compare.is_some() {
+        return None;
+    }
+    plan.groups.push(Group::Dim(Col::new(&owner, &label)));
+    Some(plan)
 }
