@@ -229,6 +229,9 @@ pub fn translate(
         .iter()
         .any(|m| resolve::is_duration(m, catalog))
         || plan.list.is_some();
+    // "what did Jane Smith order this year": the named one's rows, listed
+    // (it was their number).
+    let plan = named_rows_listed(q, plan, catalog);
     // "who placed the most orders", "who got the largest salary payment":
     // the one person or company the rows belong to, ranked or shown.
     let plan = if gate::who_without_entities(q, &plan, catalog) {
@@ -475,6 +478,46 @@ fn plan_of(
         Ok(p)
     });
     plan.map(|p| (p, merged))
+}
+
+/// "what did Jane Smith order this year", "what has Martin Motors
+/// bought": a count of one named entity's rows, asked with "what did", is
+/// the list of those rows.
+fn named_rows_listed(q: &str, mut plan: plan::Plan, catalog: &Catalog) -> plan::Plan {
+    let tokens = lexicon::tokenize(q);
+    let asks_what = tokens.first().is_some_and(|t| t == "what")
+        && tokens
+            .get(1)
+            .is_some_and(|t| ["did", "has", "have", "does", "do"].contains(&t.as_str()));
+    if !asks_what || plan.named.is_none() || plan.list.is_some() || plan.compare.is_some() {
+        return plan;
+    }
+    let rows = match plan.measures.as_slice() {
+        [m] if read::counted_entity(m, catalog).is_some() => read::counted_entity(m, catalog),
+        _ => None,
+    };
+    let Some(rows) = rows else {
+        return plan;
+    };
+    // Only the named one's own split (their name), no other.
+    let own = plan.groups.iter().all(|g| match g {
+        plan::Group::Dim(c) => c.names_rows(catalog) && c.table != rows,
+        plan::Group::Time(_) => false,
+    });
+    if !own {
+        return plan;
+    }
+    plan.measures.clear();
+    plan.groups.clear();
+    plan.rank = None;
+    plan.list = Some(plan::ListSpec {
+        table: rows,
+        order: plan::ListOrder::Newest,
+        limit: list::MAX_LIST,
+        by: None,
+        shown: None,
+    });
+    plan
 }
 
 /// Whether a question points back at rows said before ("the urgent

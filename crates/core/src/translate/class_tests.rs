@@ -3265,3 +3265,16 @@ fn who_placed_or_got_the_most_is_the_person_the_rows_belong_to() {
     // belong to (an agent): still refused.
     assert!(reason_in(&saas(), "who closed the most tickets last quarter?").contains("Who"));
 }
+
+#[test]
+fn what_did_a_named_one_order_lists_their_rows() {
+    // "what did Jane Smith order this year?": her orders, listed (it was
+    // their number).
+    let sql = answer("what did Jane Smith order this year?");
+    assert!(
+        sql.starts_with("SELECT o.order_id") && sql.contains("LOWER(c.name) = 'jane smith'"),
+        "{sql}"
+    );
+    // "how many" stays a number.
+    assert!(answer("how many orders did Jane Smith place").contains("COUNT(*)"));
+}
