@@ -139,6 +139,11 @@ pub fn translate(
     if gate::orders_a_change(q, catalog) {
         return unsupported(catalog, WRITE_REFUSAL);
     }
+    // "why do customers cancel? churn reasons for 2025": a "why" answered
+    // by the second sentence, when it splits by a column of reasons.
+    if let Some(answer) = why_by_reason(q, previous, catalog, ctx) {
+        return answer;
+    }
     // "where do our customers live": a place asked for, which no column is
     // named to give ("live" was read as active subscriptions).
     if gate::asks_where(q) {
@@ -478,6 +483,46 @@ fn plan_of(
         Ok(p)
     });
     plan.map(|p| (p, merged))
+}
+
+/// "why are customers leaving? cancellations by reason this year": a first
+/// sentence asking why, then one that splits by a column the catalog says
+/// holds reasons ("reason" in its name or other names): the second is the
+/// answer. Any other "why" is left to be refused.
+fn why_by_reason(
+    q: &str,
+    previous: Option<&str>,
+    catalog: &Catalog,
+    ctx: &TranslateContext,
+) -> Option<Translation> {
+    let (first, second) = q.split_once('?')?;
+    let second = second.trim();
+    if second.is_empty() || lexicon::tokenize(first).first().is_none_or(|w| w != "why") {
+        return None;
+    }
+    let Translation::Answer(a) = translate(second, previous, catalog, ctx) else {
+        return None;
+    };
+    let voc = vocabulary(catalog);
+    // "why did customers churn this year? cancellations by reason": a
+    // period said only in the "why" would be dropped.
+    let asked = read(first, voc.as_ref(), catalog, ctx.today);
+    if asked.plan.period.is_some() || asked.plan.compare.is_some() {
+        return None;
+    }
+    let parsed = read(second, voc.as_ref(), catalog, ctx.today);
+    let reasons = parsed.plan.groups.iter().any(|g| match g {
+        plan::Group::Dim(c) => catalog
+            .table(&c.table)
+            .and_then(|t| t.column(&c.column))
+            .is_some_and(|d| {
+                std::iter::once(&d.name)
+                    .chain(&d.synonyms)
+                    .any(|n| n.to_lowercase().contains("reason"))
+            }),
+        plan::Group::Time(_) => false,
+    });
+    reasons.then_some(Translation::Answer(a))
 }
 
 /// "what did Jane Smith order this year", "what has Martin Motors

@@ -3278,3 +3278,25 @@ fn what_did_a_named_one_order_lists_their_rows() {
     // "how many" stays a number.
     assert!(answer("how many orders did Jane Smith place").contains("COUNT(*)"));
 }
+
+#[test]
+fn why_is_answered_only_by_a_split_by_reasons_after_it() {
+    // "why …? <a split by the reason column>": that split.
+    assert_eq!(
+        saas_answer("why do customers cancel? churned subscriptions by reason"),
+        saas_answer("churned subscriptions by reason")
+    );
+    // A period said only in the "why" is not dropped: refused.
+    assert!(reason_in(
+        &saas(),
+        "why did customers churn this year? cancellations by reason"
+    )
+    .contains("why"));
+    // Any other "why" is refused, and a figure's "drop" is no write.
+    let why = reason_in(&saas(), "why did revenue drop in march");
+    assert!(
+        why.contains("why") && !why.contains("never change"),
+        "{why}"
+    );
+    assert!(reason_in(&saas(), "why did revenue drop? revenue by month").contains("why"));
+}

@@ -45,6 +45,17 @@ pub(super) fn keyword(
         // "clients created this year" reads; "create", "delete" ask to write.
         // A past form the catalog does not date is refused as unknown.
         Kw::Write if is_past_form(&texts[i]) => p.unknown.push(texts[i].clone()),
+        // "why did revenue drop": a figure's change, said after it, is no
+        // order to change data (refused as unknown, not as a write).
+        Kw::Write
+            if i > 0
+                && words[i - 1]
+                    .lexes()
+                    .iter()
+                    .any(|l| matches!(l, Lex::Metric(_))) =>
+        {
+            p.unknown.push(texts[i].clone())
+        }
         Kw::Write => p.refusal = Some(super::WRITE_REFUSAL.into()),
         Kw::SameSpan => {
             p.refusal = Some(format!(
