@@ -3300,3 +3300,28 @@ fn why_is_answered_only_by_a_split_by_reasons_after_it() {
     );
     assert!(reason_in(&saas(), "why did revenue drop? revenue by month").contains("why"));
 }
+
+#[test]
+fn an_average_of_rows_is_the_catalogs_average_of_those_rows_only() {
+    // "average paid invoice": the catalog's average invoice, of paid ones.
+    let sql = saas_answer("average paid invoice by payment method");
+    assert!(
+        sql.contains("AVG(amount_cents)") && sql.contains("status = 'paid'"),
+        "{sql}"
+    );
+    // "average transaction" is no "average card payment".
+    assert!(reason_in(&banking(), "average transaction").contains("average"));
+    // A value the figure leaves out (void) is asked back, never empty.
+    assert!(matches!(
+        translate("average void invoice", None, &saas(), &ctx()),
+        Translation::Clarify { .. }
+    ));
+    // A state of other values is kept: overdue invoices are billed.
+    assert!(saas_answer("billed from overdue invoices").contains("status = 'past_due'"));
+    // "revenue of refunded orders": revenue over refunded orders, which it
+    // never counts: asked back (it was revenue beside a count of refunds).
+    assert!(matches!(
+        translate("revenue of refunded orders", None, &Catalog::demo(), &ctx()),
+        Translation::Clarify { .. }
+    ));
+}

@@ -630,6 +630,52 @@ pub(super) fn average(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
                 "I can't average totals over time yet; ask for the figure by month instead.",
             ));
         }
+        // "average paid invoice": the rows' own average, the one the
+        // catalog defines on their table ("average invoice").
+        if e == "COUNT(*)" && d.filter.is_none() {
+            // Only an average of all the rows (bar values it leaves out,
+            // `status <> 'void'`), or of the ones the question names: the
+            // "average card payment" is no "average transaction".
+            let said = |part: &str| {
+                part.contains(" <> ")
+                    || plan.filters.iter().any(|f| match f {
+                        Filter::In {
+                            col,
+                            values,
+                            negated: false,
+                        } => values.iter().any(|v| {
+                            part == format!("{} = {}", col.column, super::clauses::quote(v))
+                        }),
+                        _ => false,
+                    })
+            };
+            // Each condition that keeps rows is said, or on a column the
+            // question says nothing of, and at least one is said.
+            let filtered = |part: &str| {
+                plan.filters.iter().any(|f| match f {
+                    Filter::In { col, .. } => part.starts_with(&format!("{} ", col.column)),
+                    _ => false,
+                })
+            };
+            let fits = |f: &str| {
+                let keeps: Vec<&str> = f
+                    .split(" AND ")
+                    .map(str::trim)
+                    .filter(|p| !p.contains(" <> "))
+                    .collect();
+                keeps.iter().all(|p| said(p) || !filtered(p))
+                    && (keeps.is_empty() || keeps.iter().any(|p| said(p)))
+            };
+            let mut avgs = catalog.metrics.iter().filter(|a| {
+                a.table == d.table
+                    && a.expression.replace(' ', "").starts_with("AVG(")
+                    && a.filter.as_deref().is_none_or(fits)
+            });
+            if let (Some(a), None) = (avgs.next(), avgs.next()) {
+                out.push(Measure::Metric(a.name.clone()));
+                continue;
+            }
+        }
         let avg = e.strip_prefix("SUM(").map(|inner| format!("AVG({inner}"));
         let found = catalog.metrics.iter().find(|a| {
             a.table == d.table && a.filter == d.filter && Some(a.expression.replace(' ', "")) == avg

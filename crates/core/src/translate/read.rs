@@ -1405,6 +1405,10 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         i += 1;
     }
 
+    // "revenue of refunded orders": a figure of the rows a count names is
+    // that figure over those rows (their condition a filter), never the
+    // two figures side by side.
+    figure_of_counted_rows(&mut p, words, texts, catalog);
     // "orders not in 2024": a negation nothing took is never dropped.
     if st.negate_next {
         p.unaccounted.push("not".into());
@@ -1826,4 +1830,58 @@ fn rows_named_first(words: &[Word], texts: &[String], catalog: &Catalog) -> Opti
         }
     })??;
     (owner != c.table && catalog.relationship(&c.table, &owner).is_some()).then(|| c.table.clone())
+}
+
+/// "revenue of refunded orders", "aov of refunded orders": two figures read,
+/// the second a count of its table's rows under one plain condition
+/// (`status = 'refunded'`) and joined to the first by "of", "from" or
+/// "for": the first figure over those rows. Its own condition may then
+/// contradict them, which is asked back.
+fn figure_of_counted_rows(p: &mut Parsed, words: &[Word], texts: &[String], catalog: &Catalog) {
+    let [Measure::Metric(a), Measure::Metric(b)] = p.plan.measures.as_slice() else {
+        return;
+    };
+    let (Some(da), Some(db)) = (catalog.metric(a), catalog.metric(b)) else {
+        return;
+    };
+    if da.table != db.table || db.expression.replace(' ', "") != "COUNT(*)" {
+        return;
+    }
+    let Some((column, value)) = db.filter.as_deref().and_then(|f| {
+        let (c, v) = f.split_once(" = ")?;
+        let v = v.trim().strip_prefix('\'')?.strip_suffix('\'')?;
+        (!f.contains(" AND ") && !v.contains('\'')).then(|| (c.trim().to_string(), v.to_string()))
+    }) else {
+        return;
+    };
+    let at = |m: &str| {
+        words.iter().position(|w| {
+            w.lexes()
+                .iter()
+                .any(|l| matches!(l, Lex::Metric(x) if x == m))
+        })
+    };
+    let (Some(ja), Some(jb)) = (at(a), at(b)) else {
+        return;
+    };
+    if ja >= jb {
+        return;
+    }
+    let between = &texts[ja + 1..jb];
+    let of = between
+        .iter()
+        .any(|t| ["of", "from", "for", "on"].contains(&t.as_str()));
+    let apart = between
+        .iter()
+        .any(|t| ["and", "vs", "versus", "&", "plus", ","].contains(&t.as_str()));
+    if !of || apart {
+        return;
+    }
+    p.plan.measures.truncate(1);
+    add_value(
+        &mut p.plan.filters,
+        Col::new(&db.table, &column),
+        value,
+        false,
+    );
 }

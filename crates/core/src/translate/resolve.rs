@@ -782,6 +782,23 @@ fn metric_filters(plan: &mut Plan, p: &Parsed, base: &str, catalog: &Catalog) ->
         // 'booked'") stands on its own: "cash withdrawals in cash" repeats one.
         let parts: Vec<&str> = fixed.split(" AND ").map(str::trim).collect();
         let mut conflict = None;
+        // "average void invoice": a value the figure's own condition rules
+        // out (`status <> 'void'`) leaves no row.
+        for f in &plan.filters {
+            if let Filter::In {
+                col,
+                values,
+                negated: false,
+            } = f
+            {
+                let excluded = values.iter().any(|v| {
+                    parts.contains(&format!("{} <> {}", col.column, clauses::quote(v)).as_str())
+                });
+                if excluded && col.table == d.table {
+                    conflict = Some(values.join(" or "));
+                }
+            }
+        }
         plan.filters.retain(|f| match f {
             Filter::In {
                 col,
@@ -807,7 +824,17 @@ fn metric_filters(plan: &mut Plan, p: &Parsed, base: &str, catalog: &Catalog) ->
                 if (st.condition == fixed || parts.contains(&st.condition.trim())) && !negated {
                     return false;
                 }
-                if shares_column(&st.condition, &fixed) {
+                // "billed from overdue invoices": a figure that only leaves
+                // out some values (`status <> 'void'`) keeps a state of
+                // others (`status = 'past_due'`).
+                let leaves_it = parts
+                    .iter()
+                    .filter(|p| shares_column(p, &st.condition))
+                    .all(|p| {
+                        p.split_once(" <> ")
+                            .is_some_and(|(_, v)| !st.condition.contains(v.trim()))
+                    });
+                if shares_column(&st.condition, &fixed) && !leaves_it {
                     conflict = Some(format!("{} {}", st.name, table_words(&st.table)));
                 }
                 true
