@@ -3325,3 +3325,32 @@ fn an_average_of_rows_is_the_catalogs_average_of_those_rows_only() {
         Translation::Clarify { .. }
     ));
 }
+
+#[test]
+fn entities_a_value_names_with_rows_of_another_value_are_those_entities() {
+    // "how many private clients have a home loan": clients (named by their
+    // segment's words) who have a mortgage (it was asked which figure).
+    let sql = banking_answer("how many private clients have a home loan");
+    assert!(
+        sql.contains("COUNT(DISTINCT a.client_id)")
+            && sql.contains("c.segment = 'private'")
+            && sql.contains("a.product = 'mortgage'"),
+        "{sql}"
+    );
+    // No "how many": the clients, listed.
+    let sql = banking_answer("business clients in Munich with a credit card");
+    assert!(
+        sql.starts_with("SELECT client_id, full_name") && sql.contains("LIMIT 1000"),
+        "{sql}"
+    );
+    // "on annual billing": on it now, or ever? Still asked.
+    assert!(!matches!(
+        translate(
+            "american small businesses on annual billing",
+            None,
+            &saas(),
+            &ctx()
+        ),
+        Translation::Answer(_)
+    ));
+}

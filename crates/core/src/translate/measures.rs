@@ -127,7 +127,41 @@ pub(super) fn measures_named_by_rows(plan: &mut Plan, p: &Parsed, catalog: &Cata
                 _ => None,
             })
             .collect();
-        if let Some(t) = tables.first().filter(|t| tables.iter().all(|u| u == *t)) {
+        // "how many private clients have a mortgage": the rows the first
+        // value names, which the other values' rows belong to.
+        // "american small businesses on annual billing": on it now, or
+        // ever? Left asked.
+        let led = p
+            .leads_with
+            .as_deref()
+            .or(p.how_many_of.as_deref())
+            .filter(|_| !p.says_on)
+            .filter(|l| {
+                tables.contains(l)
+                    && tables
+                        .iter()
+                        .all(|u| u == l || catalog.relationship(u, l).is_some())
+            });
+        let one = tables
+            .first()
+            .filter(|t| tables.iter().all(|u| u == *t))
+            .copied();
+        // "business clients in Munich with a credit card", no "how many":
+        // the clients, listed (as "retail clients in France" are).
+        let labelled = |t: &str| catalog.table(t).is_some_and(|d| d.label_column.is_some());
+        if let (None, Some(t), false) = (one, led, p.asks_how_many || p.wants_count) {
+            if labelled(t) && plan.period.is_none() {
+                plan.list = Some(super::plan::ListSpec {
+                    table: t.to_string(),
+                    order: ListOrder::Newest,
+                    limit: super::list::MAX_LIST,
+                    by: None,
+                    shown: None,
+                });
+                return;
+            }
+        }
+        if let Some(t) = one.or(led) {
             if let Measure::Metric(m) = count_metric(t, catalog) {
                 plan.measures.push(Measure::Metric(m));
             }

@@ -70,6 +70,9 @@ pub struct Parsed {
     /// rows a value's plural names first, then of which other rows they
     /// are: the value's table.
     pub rows_first: Option<String>,
+    /// "on" is said ("companies on annual billing"): rows in effect now,
+    /// which no catalog state says.
+    pub says_on: bool,
     pub wants_count: bool,
     /// "the most cash withdrawals": the rows a value names, whose catalog
     /// figure is an amount, ranked with no word saying number or amount;
@@ -1677,6 +1680,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         })
         .flatten();
     p.rows_first = rows_named_first(words, texts, catalog);
+    p.says_on = texts.iter().any(|t| t == "on");
     // "admins at enterprise companies": the admins are counted or listed,
     // never the companies that have some.
     if let Some(t) = p.rows_first.clone() {
