@@ -377,6 +377,21 @@ fn summed(d: &crate::catalog::MetricDef, catalog: &Catalog) -> Option<(Col, bool
 
 /// An entity named before the operator (verbs and fillers between) and a
 /// metric of another table that links to it right after the number.
+/// The table named by the last word before `end` that is no filler, no
+/// "who"/"that"/"which" and no verb of a figure ("clients who withdrew
+/// cash ...": clients); `None` when that word names no table.
+fn entity_before(words: &[Word], texts: &[String], end: usize) -> Option<String> {
+    let j = (0..end).rev().find(|&j| {
+        !is_filler(&words[j])
+            && !["who", "that", "which"].contains(&texts[j].as_str())
+            && !words[j].lexes().iter().any(|l| matches!(l, Lex::Verb(_)))
+    })?;
+    words[j].lexes().iter().find_map(|l| match l {
+        Lex::Table(t) => Some(t.clone()),
+        _ => None,
+    })
+}
+
 /// "3 times", "twice": a number of times something happened.
 fn times_after(texts: &[String], at: usize) -> bool {
     matches!(
@@ -424,20 +439,7 @@ fn times_figure(
         return None;
     };
     let metric = catalog.metric(&m)?;
-    // "clients who withdrew cash": the verb of the value's figure between.
-    let entity = (0..verb_at)
-        .rev()
-        .find(|&j| {
-            !is_filler(&words[j])
-                && !["who", "that", "which"].contains(&texts[j].as_str())
-                && !words[j].lexes().iter().any(|l| matches!(l, Lex::Verb(_)))
-        })
-        .and_then(|j| {
-            words[j].lexes().iter().find_map(|l| match l {
-                Lex::Table(t) => Some(t.clone()),
-                _ => None,
-            })
-        })?;
+    let entity = entity_before(words, texts, verb_at)?;
     (entity != metric.table && catalog.relationship(&metric.table, &entity).is_some()).then(|| {
         (
             PartRead {
@@ -480,15 +482,7 @@ fn rows_of_value_figure(
     let Measure::Metric(count) = resolve_count(&col.table, catalog) else {
         return None;
     };
-    let j = (0..i).rev().find(|&j| {
-        !is_filler(&words[j])
-            && !["who", "that", "which"].contains(&texts[j].as_str())
-            && !words[j].lexes().iter().any(|l| matches!(l, Lex::Verb(_)))
-    })?;
-    let entity = words[j].lexes().iter().find_map(|l| match l {
-        Lex::Table(t) => Some(t.clone()),
-        _ => None,
-    })?;
+    let entity = entity_before(words, texts, i)?;
     (entity != col.table && catalog.relationship(&col.table, &entity).is_some()).then_some((
         PartRead {
             entity,
@@ -543,13 +537,7 @@ fn per_entity_figure(
         },
         (None, None) => return None,
     };
-    let j = (0..i).rev().find(|&j| {
-        !is_filler(&words[j]) && !words[j].lexes().iter().any(|l| matches!(l, Lex::Verb(_)))
-    })?;
-    let entity = words[j].lexes().iter().find_map(|l| match l {
-        Lex::Table(t) => Some(t.clone()),
-        _ => None,
-    })?;
+    let entity = entity_before(words, texts, i)?;
     (entity != metric.table && catalog.relationship(&metric.table, &entity).is_some()).then(|| {
         (
             PartRead {
