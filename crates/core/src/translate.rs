@@ -336,7 +336,14 @@ pub fn translate(
             interpretation: words_of(&r),
             chart: r.chart,
             suggestions: suggestions(&plan, catalog),
-            follows: merged.then(|| previous.unwrap_or_default().trim().to_string()),
+            // The question right before (the last of a chain).
+            follows: merged.then(|| {
+                let prev = previous.unwrap_or_default();
+                chain_split(prev)
+                    .map_or(prev, |(_, last)| last)
+                    .trim()
+                    .to_string()
+            }),
             compared: compared.map(|(a, b)| (a.label, b.label)),
             names,
         })),
@@ -396,7 +403,16 @@ fn plan_of(
             .iter()
             .any(|t| t == "total" || t == "sum");
     // The previous question's plan, read without whose name a list showed.
+    // A chain of questions (one a line, oldest first, as the widget sends
+    // a thread of follow-ups): the last one read as a follow-up of those
+    // before it, so that "and for mobile?" after "only web" after "revenue
+    // by month" still knows the figure.
     let previous_plan = |prev: &str| {
+        if let Some((before, last)) = chain_split(prev) {
+            return plan_of(last, Some(before), voc, catalog, ctx)
+                .ok()
+                .map(|(plan, _)| plan);
+        }
         let prev = shown::split(prev, voc, catalog).map_or(prev, |(core, _)| core);
         let before = read(prev, voc, catalog, ctx.today);
         gate::is_whole(&before)
@@ -563,6 +579,21 @@ fn named_rows_listed(q: &str, mut plan: plan::Plan, catalog: &Catalog) -> plan::
         shown: None,
     });
     plan
+}
+
+/// Most questions of a chain of follow-ups read (the oldest are dropped).
+pub const MAX_CHAIN: usize = 5;
+
+/// A chain of previous questions, one a line: the ones before the last
+/// (at most `MAX_CHAIN` in all), and the last. `None` for one question.
+fn chain_split(previous: &str) -> Option<(&str, &str)> {
+    let (before, last) = previous.trim().rsplit_once('\n')?;
+    // Only the newest lines of a long chain are read.
+    let mut before = before.trim();
+    while before.matches('\n').count() + 2 > MAX_CHAIN {
+        before = before.split_once('\n').map_or("", |(_, rest)| rest).trim();
+    }
+    (!before.is_empty() && !last.trim().is_empty()).then(|| (before, last.trim()))
 }
 
 /// Whether a question points back at rows said before ("the urgent

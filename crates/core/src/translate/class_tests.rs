@@ -3354,3 +3354,32 @@ fn entities_a_value_names_with_rows_of_another_value_are_those_entities() {
         Translation::Answer(_)
     ));
 }
+
+#[test]
+fn a_chain_of_follow_ups_is_read_in_order() {
+    // "and for mobile?" after "only web" after "revenue by month in 2025":
+    // the chain, one question a line, oldest first.
+    let chain = "revenue by month in 2025\nonly web";
+    let Translation::Answer(a) =
+        translate("and for mobile?", Some(chain), &Catalog::demo(), &ctx())
+    else {
+        panic!("not answered");
+    };
+    assert!(
+        a.sql.contains("channel = 'mobile'")
+            && a.sql.contains("'%Y-%m'")
+            && a.sql.contains("2025-01-01"),
+        "{}",
+        a.sql
+    );
+    // It says which question it followed: the last one.
+    assert_eq!(a.follows.as_deref(), Some("only web"));
+    // A question of its own after a chain stands alone.
+    assert_eq!(
+        answer("orders by country"),
+        match translate("orders by country", Some(chain), &Catalog::demo(), &ctx()) {
+            Translation::Answer(a) => a.sql,
+            _ => panic!("refused"),
+        }
+    );
+}
