@@ -234,6 +234,19 @@ pub fn translate(
         .iter()
         .any(|m| resolve::is_duration(m, catalog))
         || plan.list.is_some();
+    // "dormant accounts and their balance at the end of October": rows
+    // asked with something of theirs, answered with one figure, would drop
+    // the rows.
+    let theirs = lexicon::tokenize(q).windows(2).any(|w| {
+        ["and", "with", "plus"].contains(&w[0].as_str())
+            && ["their", "its"].contains(&w[1].as_str())
+    });
+    if theirs && plan.list.is_none() && plan.groups.is_empty() && plan.per_entity.is_none() {
+        return unsupported(
+            catalog,
+            "I can show what rows hold beside a list of them (\"list … and their …\"), not as one figure.",
+        );
+    }
     // "what did Jane Smith order this year": the named one's rows, listed
     // (it was their number).
     let plan = named_rows_listed(q, plan, catalog);

@@ -3383,3 +3383,14 @@ fn a_chain_of_follow_ups_is_read_in_order() {
         }
     );
 }
+
+#[test]
+fn rows_asked_with_something_of_theirs_are_never_one_figure() {
+    // "dormant accounts and their balance at the end of October" was the
+    // total balance of dormant accounts.
+    assert!(reason_in(
+        &banking(),
+        "dormant accounts and their balance at the end of october"
+    )
+    .contains("beside a list"));
+}
