@@ -3394,3 +3394,27 @@ fn rows_asked_with_something_of_theirs_are_never_one_figure() {
     )
     .contains("beside a list"));
 }
+
+#[test]
+fn a_verb_beside_a_value_two_figures_size_is_asked_and_a_share_of_every_value_is_a_split() {
+    // "pay out" (money out) beside interest, which both "interest paid to
+    // clients" and "interest charged" size: asked, never the verb's sign.
+    assert!(matches!(
+        translate(
+            "how much interest did we pay out to clients in 2024",
+            None,
+            &banking(),
+            &ctx()
+        ),
+        Translation::Clarify { .. }
+    ));
+    // Every product is the whole: a split, asked back (it was 100%).
+    let q = "within each client segment, what % of accounts are checking, savings, credit card and mortgage";
+    assert!(matches!(
+        translate(q, None, &banking(), &ctx()),
+        Translation::Clarify { .. }
+    ));
+    // Two of them are a part.
+    let sql = banking_answer("what % of accounts are checking or savings");
+    assert!(sql.contains("product IN ('checking', 'savings')"), "{sql}");
+}

@@ -120,6 +120,7 @@ pub(super) fn complete(
     measures::entity_count(&mut plan, catalog);
     measures::average(&mut plan, p, catalog)?;
     measures::money(&mut plan, p, catalog)?;
+    verb_beside_named_figures(&plan, p, catalog)?;
     measures::entities_without(&mut plan, catalog);
     // "how many customers joined since March": a count of the entity a
     // distinct count keeps over other rows is of its own rows, by its date.
@@ -862,6 +863,57 @@ fn metric_filters(plan: &mut Plan, p: &Parsed, base: &str, catalog: &Catalog) ->
     Ok(())
 }
 
+/// "how much interest did we pay out to clients": a figure read from a verb
+/// ("pay": money out) over rows of a value that the catalog's own figures
+/// size in more than one way ("interest paid to clients", "interest
+/// charged"): which one is asked, never the verb's sign guessed.
+fn verb_beside_named_figures(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass {
+    let [Measure::Metric(m)] = plan.measures.as_slice() else {
+        return Ok(());
+    };
+    let from_verb = p.verb_measure && p.weak_metric.is_none();
+    let Some(d) = catalog.metric(m).filter(|_| from_verb) else {
+        return Ok(());
+    };
+    for f in &plan.filters {
+        let Filter::In {
+            col,
+            values,
+            negated: false,
+        } = f
+        else {
+            continue;
+        };
+        let [v] = values.as_slice() else { continue };
+        let cond = format!("{} = {}", col.column, clauses::quote(v));
+        let named: Vec<&crate::catalog::MetricDef> = catalog
+            .metrics
+            .iter()
+            .filter(|x| {
+                x.table == d.table
+                    && x.filter
+                        .as_deref()
+                        .is_some_and(|f| f.split(" AND ").any(|c| c.trim() == cond))
+            })
+            .collect();
+        if named.len() > 1 && !named.iter().any(|x| x.name == *m) {
+            return Err(Translation::Clarify {
+                reason: format!(
+                    "{} may be {}: which do you mean?",
+                    v.replace('_', " "),
+                    named
+                        .iter()
+                        .map(|x| x.label.to_lowercase())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+                options: named.iter().map(|x| x.label.to_lowercase()).collect(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Whether two SQL conditions read a column in common.
 pub(super) fn shares_column(a: &str, b: &str) -> bool {
     let idents = |s: &str| -> Vec<String> {
@@ -1023,6 +1075,29 @@ fn single_share(
                 .map(|b| format!("share of {b}"))
                 .collect(),
         });
+    }
+    // "what % of accounts are checking, savings, credit card and mortgage":
+    // every value of the column is no part of the whole (100%), it splits it.
+    if let Filter::In {
+        col,
+        values,
+        negated: false,
+    } = &plan.filters[candidates[0]]
+    {
+        let known = catalog
+            .table(&col.table)
+            .and_then(|t| t.column(&col.column))
+            .map(|d| d.values.clone())
+            .unwrap_or_default();
+        if values.len() > 1 && !known.is_empty() && known.iter().all(|v| values.contains(v)) {
+            let words = column_words(col, catalog);
+            return Err(Translation::Clarify {
+                reason: format!(
+                    "Every {words} together is the whole; a share of each is a split by {words}."
+                ),
+                options: vec![format!("share of {} by {words}", table_words(&col.table))],
+            });
+        }
     }
     plan.share_of = Some(plan.filters.remove(candidates[0]));
     plan.share = false;
