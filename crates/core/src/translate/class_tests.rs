@@ -3418,3 +3418,16 @@ fn a_verb_beside_a_value_two_figures_size_is_asked_and_a_share_of_every_value_is
     let sql = banking_answer("what % of accounts are checking or savings");
     assert!(sql.contains("product IN ('checking', 'savings')"), "{sql}");
 }
+
+#[test]
+fn a_number_before_or_more_compares_what_follows_or_precedes_it() {
+    // "5 or more orders": orders per customer, never an amount of 5.
+    let sql = answer("customers with 5 or more orders");
+    assert!(
+        sql.contains("COUNT(*)") && sql.contains("per.v >= 5"),
+        "{sql}"
+    );
+    assert!(!sql.contains("amount >= 5"), "{sql}");
+    // "orders of 500 or more": each order's amount.
+    assert!(answer("orders of 500 or more").contains("amount >= 500"));
+}

@@ -41,6 +41,9 @@ pub(super) fn read(
     };
     if let Some(x) = num {
         used[at] = true;
+        // "5 or more orders": the number before its operator; what is
+        // compared is said before the first of them and after the last.
+        let (first, after) = (i.min(at), at.max(i) + 1);
         // "over 1,000 euros": the catalog's own currency is the number's unit.
         let unit_at = at + 1;
         if unit_at < n
@@ -90,7 +93,7 @@ pub(super) fn read(
         // The column named right before the operator or right after the number.
         let mut col = None;
         let mut col_at = None;
-        for j in [i.wrapping_sub(1), at + 1, i.wrapping_sub(2)] {
+        for j in [first.wrapping_sub(1), after, first.wrapping_sub(2)] {
             if j < n && (!used[j] || is_filler(&words[j])) {
                 if let Some(c) = words[j].lexes().iter().find_map(|l| match l {
                     Lex::Numeric(c) => Some(c.clone()),
@@ -128,7 +131,7 @@ pub(super) fn read(
         }
         // Without a column, only rows named right before may take the
         // table's default ("orders over 500", "orders of at least 300").
-        let before = (0..i)
+        let before = (0..first)
             .rev()
             .find(|&j| !is_filler(&words[j]) && !words[j].is(Kw::In))
             .and_then(|j| {
@@ -148,7 +151,7 @@ pub(super) fn read(
         // its figure; the threshold is on each group's figure, not each row.
         // A word that may name rows but names another figure first
         // ("billings": amount billed, or invoices) reads as that figure.
-        let rows_named = (0..i)
+        let rows_named = (0..first)
             .rev()
             .find(|&j| !is_filler(&words[j]) && !words[j].is(Kw::In))
             .is_some_and(|j| {
@@ -190,27 +193,25 @@ pub(super) fn read(
         }
         // "sold more than 100 units" with no rows named: per order line, or
         // per something the question named as a figure? Never guessed.
-        let figure_after = col_at == Some(at + 1)
-            && words[at + 1]
+        let figure_after = col_at == Some(after)
+            && words[after]
                 .lexes()
                 .iter()
                 .any(|l| matches!(l, Lex::Metric(_)));
         if figure_after && before.is_none() {
             p.refusal = Some(format!(
                 "I can't tell what \"{} {} {}\" is counted per: each row, or something else.",
-                texts[i],
-                texts[at],
-                texts[at + 1]
+                texts[i], texts[at], texts[after]
             ));
             return None;
         }
         // "customers with more than 5 orders": a count per row of
         // another table, not a filter on single rows.
         // "500 in revenue": the figure may follow "in".
-        let mut fig_at = if words.get(at + 1).is_some_and(|w| w.is(Kw::In)) {
-            at + 2
+        let mut fig_at = if words.get(after).is_some_and(|w| w.is(Kw::In)) {
+            after + 1
         } else {
-            at + 1
+            after
         };
         // "more than 20 completed orders": values and states of the counted
         // rows may stand between the number and the rows; they stay filters.
@@ -463,7 +464,7 @@ fn rows_of_value_figure(
     at: usize,
     catalog: &Catalog,
 ) -> Option<(PartRead, usize, Col, String)> {
-    let k = at + 1;
+    let k = at.max(i) + 1;
     let text = texts.get(k)?;
     if !text.ends_with('s') || text.ends_with("ss") {
         return None;
@@ -482,7 +483,7 @@ fn rows_of_value_figure(
     let Measure::Metric(count) = resolve_count(&col.table, catalog) else {
         return None;
     };
-    let entity = entity_before(words, texts, i)?;
+    let entity = entity_before(words, texts, i.min(at))?;
     (entity != col.table && catalog.relationship(&col.table, &entity).is_some()).then_some((
         PartRead {
             entity,
@@ -510,7 +511,9 @@ fn per_entity_figure(
                 .iter()
                 .all(|l| matches!(l, Lex::Value(..) | Lex::State(_)))
     };
-    let mut k = at + 1;
+    // "2 or more subscriptions": the rows follow the operator when the
+    // number comes first.
+    let mut k = at.max(i) + 1;
     let mut valued = None;
     while words.get(k).is_some_and(of_rows) {
         // "over 8000 euros": the number's unit, no rows.
@@ -537,7 +540,7 @@ fn per_entity_figure(
         },
         (None, None) => return None,
     };
-    let entity = entity_before(words, texts, i)?;
+    let entity = entity_before(words, texts, i.min(at))?;
     (entity != metric.table && catalog.relationship(&metric.table, &entity).is_some()).then(|| {
         (
             PartRead {
@@ -601,7 +604,7 @@ fn group_figure(
         })
     };
     // The figure right before the operator, else right after the number.
-    let before = (0..i).rev().find(|&j| !is_filler(&words[j]));
+    let before = (0..i.min(at)).rev().find(|&j| !is_filler(&words[j]));
     // "customers who ordered more than 5": a table's word as a verb
     // ("ordered") right before the operator counts that table's rows.
     let verb_of_rows = |j: usize| {
@@ -616,7 +619,7 @@ fn group_figure(
     }) {
         Some(f) => f,
         None => {
-            let mut j = at + 1;
+            let mut j = at.max(i) + 1;
             while skip(j) {
                 j += 1;
             }
@@ -626,7 +629,7 @@ fn group_figure(
     };
     // The nearest group before the figure; a word naming the figure's own
     // rows first means those rows are filtered.
-    for j in (0..fig_at.min(i)).rev() {
+    for j in (0..fig_at.min(i).min(at)).rev() {
         let w = &words[j];
         // "how many clients": a count of a table's own rows names them too.
         if let Some(t) = w.lexes().iter().find_map(|l| rows_named_by(l, catalog)) {
