@@ -8,6 +8,7 @@ pub mod answer;
 pub mod api;
 pub mod chart;
 pub mod columns;
+pub mod dashboard;
 pub mod demo;
 pub mod embed;
 pub mod engine_client;
