@@ -17,7 +17,7 @@ use crate::engine_client::EngineClient;
 use crate::format::{data_age, format_number};
 use crate::i18n::{Locale, Text};
 use crate::icon::{icon, Icon};
-use crate::saved::{SavedAnswers, SavedChange};
+use crate::saved::{close_on_escape, SavedAnswers, SavedChange, TitleInput};
 use crate::widget::DISPLAY_LIMIT;
 
 /// Largest position the server takes.
@@ -301,13 +301,6 @@ fn TileTitle(
 ) -> impl IntoView {
     let editing = RwSignal::new(false);
     let draft = RwSignal::new(title.clone());
-    let input = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move || {
-        if let Some(el) = input.get() {
-            let _ = el.focus();
-            el.select();
-        }
-    });
     let shown = title.clone();
     let submit = move || {
         editing.set(false);
@@ -340,17 +333,8 @@ fn TileTitle(
                         ev.prevent_default();
                         submit();
                     }
-                    on:keydown=move |ev: web_sys::KeyboardEvent| {
-                        if ev.key() == "Escape" {
-                            editing.set(false);
-                        }
-                    }>
-                    <label class="sw-field">
-                        <span class="sw-sr-only">{text.save_title}</span>
-                        <input node_ref=input class="sw-input sw-tile-rename-input" type="text" maxlength="200"
-                            prop:value=move || draft.get()
-                            on:input=move |ev| draft.set(event_target_value(&ev))/>
-                    </label>
+                    on:keydown=close_on_escape(move || editing.set(false))>
+                    <TitleInput title=draft class="sw-tile-rename-input" label=text.save_title hide_label=true/>
                     <button type="submit" class="sw-button sw-primary sw-tile-rename-save">{text.save}</button>
                     <button type="button" class="sw-button sw-tile-rename-cancel" on:click=move |_| editing.set(false)>{text.cancel}</button>
                 </form>

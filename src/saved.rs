@@ -155,14 +155,6 @@ pub fn SaveAnswer(
         });
         save.dispatch_local(request);
     };
-    let title_ref = NodeRef::<leptos::html::Input>::new();
-    // The form opens with its title selected, ready to type over.
-    Effect::new(move || {
-        if let Some(input) = title_ref.get() {
-            let _ = input.focus();
-            input.select();
-        }
-    });
     view! {
         <div class="sw-save">
             <button type="button" class="sw-button sw-icon-button sw-save-open"
@@ -177,17 +169,8 @@ pub fn SaveAnswer(
                         ev.prevent_default();
                         submit();
                     }
-                    on:keydown=move |ev: web_sys::KeyboardEvent| {
-                        if ev.key() == "Escape" {
-                            open.set(false);
-                        }
-                    }>
-                    <label class="sw-field">
-                        <span>{text.save_title}</span>
-                        <input node_ref=title_ref class="sw-input sw-save-title" type="text" maxlength="200" required
-                            prop:value=move || title.get()
-                            on:input=move |ev| title.set(event_target_value(&ev))/>
-                    </label>
+                    on:keydown=close_on_escape(move || open.set(false))>
+                    <TitleInput title=title class="sw-save-title" label=text.save_title/>
                     <label class="sw-field">
                         <span>{text.save_visibility}</span>
                         <select class="sw-input sw-save-visibility"
@@ -219,6 +202,44 @@ pub fn SaveAnswer(
                 Err(err) => view! { <ErrorBox err=err text=text/> }.into_any(),
             })}
         </div>
+    }
+}
+
+/// A keydown handler that closes a form on Escape.
+pub fn close_on_escape(close: impl Fn() + 'static) -> impl FnMut(web_sys::KeyboardEvent) + 'static {
+    move |ev: web_sys::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            close();
+        }
+    }
+}
+
+/// A title field that takes the focus, its text selected, when it appears
+/// (saving an answer, renaming a tile).
+#[component]
+pub fn TitleInput(
+    title: RwSignal<String>,
+    /// Its own class, for styles and tests.
+    class: &'static str,
+    label: &'static str,
+    /// The label for assistive technology only.
+    #[prop(optional)]
+    hide_label: bool,
+) -> impl IntoView {
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move || {
+        if let Some(el) = input.get() {
+            let _ = el.focus();
+            el.select();
+        }
+    });
+    view! {
+        <label class="sw-field">
+            <span class:sw-sr-only=hide_label>{label}</span>
+            <input node_ref=input class=format!("sw-input {class}") type="text" maxlength="200" required
+                prop:value=move || title.get()
+                on:input=move |ev| title.set(event_target_value(&ev))/>
+        </label>
     }
 }
 
