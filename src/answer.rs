@@ -13,6 +13,7 @@ use crate::export::{download, download_png, file_stem, standalone_svg};
 use crate::format::{format_number, format_value, period_text};
 use crate::i18n::{Locale, Text};
 use crate::insight::insights;
+use crate::saved::{SaveAnswer, SavedAnswers};
 use crate::widget::Exchange;
 
 /// Rows per page of the result table.
@@ -34,6 +35,11 @@ pub fn error_message(err: &WidgetError, text: &Text) -> String {
         "engine_out_of_memory" => text.error_out_of_memory.into(),
         "engine_crashed" => text.error_engine_crashed.into(),
         "query_timeout" => text.error_query_timeout.into(),
+        "saved_not_found" => text.error_saved_not_found.into(),
+        "saved_not_owner" => text.error_saved_not_owner.into(),
+        "saved_limit_reached" => text.error_saved_limit.into(),
+        "saved_title_invalid" => text.error_saved_title.into(),
+        code if code.starts_with("sql_") => text.error_sql_refused.into(),
         _ => text.error_generic.into(),
     }
 }
@@ -185,9 +191,11 @@ pub fn AnswerView(
             );
             let stem = file_stem(&exchange.question);
             let csv = result.to_csv();
-            let chart_result = StoredValue::new(result.clone());
-            let chart_reading = StoredValue::new(reading.clone());
-            let chart_periods = StoredValue::new(periods);
+            // Saving keeps the chart on screen at the moment of saving.
+            let save = use_context::<SavedAnswers>().filter(|_| !sql.is_empty()).map(|saved| view! {
+                <SaveAnswer saved=saved question=exchange.question.clone() sql=sql.clone()
+                    chart=Signal::derive(move || kind.get().saved()) text=text/>
+            });
             let switchable = !alternatives.is_empty();
             let chart_ref = NodeRef::<leptos::html::Figure>::new();
             let csv_name = format!("{stem}.csv");
@@ -239,12 +247,9 @@ pub fn AnswerView(
                             }
                         })}
                     </div>
-                    <figure class="sw-chart-wrap" aria-label=text.chart_label node_ref=chart_ref>
-                        {move || chart_result.with_value(|r| chart_reading.with_value(|reading| {
-                            let input = ChartInput { result: r, reading, periods: chart_periods.get_value() };
-                            chart::render(kind.get(), &input, locale, text)
-                        }))}
-                    </figure>
+                    {save}
+                    <ChartFigure result=result.clone() reading=reading.clone() periods=periods kind=kind
+                        figure_ref=chart_ref text=text locale=locale/>
                     {result.truncated.then(|| view! { <p class="sw-notice sw-truncated">{text.truncated}</p> })}
                     <ResultTable result=result reading=reading text=text locale=locale/>
                     <SqlEditor sql=sql text=text run=actions.run_sql/>
@@ -254,6 +259,33 @@ pub fn AnswerView(
             }
             .into_any()
         }
+    }
+}
+
+/// A result's chart in the kind of the moment: an answer's (switchable)
+/// or a dashboard tile's.
+#[component]
+pub fn ChartFigure(
+    result: QueryResult,
+    reading: Reading,
+    /// (current, previous) period names of a comparison.
+    periods: Option<(String, String)>,
+    #[prop(into)] kind: Signal<ChartKind>,
+    /// The figure, for exports.
+    figure_ref: NodeRef<leptos::html::Figure>,
+    text: &'static Text,
+    locale: Locale,
+) -> impl IntoView {
+    let result = StoredValue::new(result);
+    let reading = StoredValue::new(reading);
+    let periods = StoredValue::new(periods);
+    view! {
+        <figure class="sw-chart-wrap" aria-label=text.chart_label node_ref=figure_ref>
+            {move || result.with_value(|r| reading.with_value(|reading| {
+                let input = ChartInput { result: r, reading, periods: periods.get_value() };
+                chart::render(kind.get(), &input, locale, text)
+            }))}
+        </figure>
     }
 }
 
@@ -358,7 +390,7 @@ fn cell(
 
 /// The result as a sortable, paged table.
 #[component]
-fn ResultTable(
+pub fn ResultTable(
     result: QueryResult,
     reading: Reading,
     text: &'static Text,

@@ -4,7 +4,10 @@
 use js_sys::Uint8Array;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use slicewise_core::wire::{AskRequest, AskResponse, ErrorBody, FeedbackRequest, KeySet};
+use slicewise_core::wire::{
+    AskRequest, AskResponse, ErrorBody, FeedbackRequest, KeySet, SavedAnswer, SavedAnswerCreate,
+    SavedAnswerList, SavedAnswerPatch,
+};
 use slicewise_core::SignedManifest;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -82,6 +85,36 @@ impl Api {
     /// Sends a verdict on an answer, by its id.
     pub async fn feedback(&self, request: &FeedbackRequest) -> Result<(), WidgetError> {
         self.send("POST", "/api/v1/feedback", Some(&body(request)?), true)
+            .await
+            .map(|_| ())
+    }
+
+    /// The user's saved answers and its tenant's shared ones, in dashboard order.
+    pub async fn saved(&self) -> Result<SavedAnswerList, WidgetError> {
+        let text = self.send("GET", "/api/v1/saved", None, true).await?;
+        parse(&text)
+    }
+
+    /// Saves an answer's definition (title, question, SQL, chart): never its rows.
+    pub async fn save(&self, request: &SavedAnswerCreate) -> Result<SavedAnswer, WidgetError> {
+        self.post_json("/api/v1/saved", request, true).await
+    }
+
+    /// Renames, moves, pins or unpins a saved answer the user owns.
+    pub async fn change_saved(
+        &self,
+        id: &str,
+        patch: &SavedAnswerPatch,
+    ) -> Result<SavedAnswer, WidgetError> {
+        let text = self
+            .send("PATCH", &saved_path(id), Some(&body(patch)?), true)
+            .await?;
+        parse(&text)
+    }
+
+    /// Deletes a saved answer the user owns.
+    pub async fn delete_saved(&self, id: &str) -> Result<(), WidgetError> {
+        self.send("DELETE", &saved_path(id), None, true)
             .await
             .map(|_| ())
     }
@@ -199,6 +232,15 @@ impl Api {
             },
         })
     }
+}
+
+/// One saved answer's path; the id (a UUID from the server) is escaped all
+/// the same, so no id can reach another path.
+fn saved_path(id: &str) -> String {
+    format!(
+        "/api/v1/saved/{}",
+        String::from(js_sys::encode_uri_component(id))
+    )
 }
 
 fn body<T: Serialize>(value: &T) -> Result<String, WidgetError> {

@@ -10,7 +10,7 @@
 use leptos::prelude::*;
 use slicewise_core::catalog::DisplayFormat;
 use slicewise_core::result::ResultColumn;
-use slicewise_core::wire::ChartHint;
+use slicewise_core::wire::{ChartHint, SavedChart};
 use slicewise_core::QueryResult;
 
 use crate::columns::{period_suffix, Reading, Role};
@@ -67,6 +67,17 @@ pub enum ChartKind {
 }
 
 impl ChartKind {
+    /// Every kind.
+    pub const ALL: [ChartKind; 7] = [
+        ChartKind::BigNumber,
+        ChartKind::Line,
+        ChartKind::Bar,
+        ChartKind::Grouped,
+        ChartKind::Stacked,
+        ChartKind::Share,
+        ChartKind::None,
+    ];
+
     /// A lower-case name for attributes and tests.
     pub fn name(self) -> &'static str {
         match self {
@@ -77,6 +88,22 @@ impl ChartKind {
             ChartKind::Stacked => "stacked",
             ChartKind::Share => "share",
             ChartKind::None => "table",
+        }
+    }
+
+    /// The saved-answer chart of this kind (the same name on the wire).
+    pub fn saved(self) -> Option<SavedChart> {
+        SavedChart::parse(self.name())
+    }
+
+    /// The kind a saved answer asks for, when it fits the result: the kind
+    /// chosen from the result's shape, or one of its alternatives; any
+    /// other (the data changed shape since) gives way to the chosen one.
+    pub fn fitting(saved: Option<SavedChart>, chosen: ChartKind, ordered: bool) -> ChartKind {
+        let wanted = saved.and_then(|s| Self::ALL.into_iter().find(|k| k.name() == s.as_str()));
+        match wanted {
+            Some(k) if k == chosen || chosen.alternatives(ordered).contains(&k) => k,
+            _ => chosen,
         }
     }
 
@@ -861,6 +888,36 @@ mod tests {
 
     fn read(r: &QueryResult) -> Reading {
         Reading::of(r, &crate::columns::Glossary::default(), "")
+    }
+
+    #[test]
+    fn every_kind_saves_under_its_own_name_and_reads_back_where_it_fits() {
+        for kind in ChartKind::ALL {
+            let saved = kind.saved().expect("every kind has a saved name");
+            assert_eq!(saved.as_str(), kind.name());
+            assert_eq!(ChartKind::fitting(Some(saved), kind, true), kind);
+        }
+        // Bars saved over a calendar axis read back as bars; a line over
+        // categories, or a big number over several rows, gives way.
+        let bar = Some(SavedChart::Bar);
+        assert_eq!(
+            ChartKind::fitting(bar, ChartKind::Line, true),
+            ChartKind::Bar
+        );
+        let line = Some(SavedChart::Line);
+        assert_eq!(
+            ChartKind::fitting(line, ChartKind::Bar, false),
+            ChartKind::Bar
+        );
+        let big = Some(SavedChart::BigNumber);
+        assert_eq!(
+            ChartKind::fitting(big, ChartKind::Bar, false),
+            ChartKind::Bar
+        );
+        assert_eq!(
+            ChartKind::fitting(None, ChartKind::Share, false),
+            ChartKind::Share
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use slicewise_core::catalog::DisplayFormat;
 use slicewise_core::result::ColumnValues;
 
-use crate::i18n::Locale;
+use crate::i18n::{Locale, Text};
 
 /// A number as people of `locale` write it, with at most two decimals.
 pub fn format_number(value: f64, locale: Locale) -> String {
@@ -22,6 +22,33 @@ pub fn format_value(value: f64, format: Option<DisplayFormat>, locale: Locale) -
         Some(DisplayFormat::Number | DisplayFormat::Duration) | None => {
             format_number(value, locale)
         }
+    }
+}
+
+/// How old the data is, said by the time of its newest record (not by the
+/// extract that carries it): "Data age 3 days · latest record 2025-11-14".
+pub fn data_age(newest: Option<&str>, text: &Text) -> Option<String> {
+    let when = newest?;
+    let ms = js_sys::Date::parse(&format!("{}Z", when.replacen(' ', "T", 1)));
+    (!ms.is_nan()).then(|| {
+        format!(
+            "{} {} · {} {}",
+            text.data_as_of,
+            age_text(js_sys::Date::now() - ms, text),
+            text.data_latest,
+            when.get(..10).unwrap_or(when),
+        )
+    })
+}
+
+/// An age in the largest unit that keeps it a whole number people read at
+/// a glance: minutes, then hours, then days.
+fn age_text(ms: f64, text: &Text) -> String {
+    let minutes = (ms.max(0.0) / 60_000.0).floor() as i64;
+    match minutes {
+        m if m < 120 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} {}", m / 60, text.hours),
+        m => format!("{} {}", m / (24 * 60), text.days),
     }
 }
 

@@ -17,14 +17,17 @@ use web_time::Instant;
 use crate::answer::{AnswerActions, AnswerView, ErrorBox};
 use crate::api::Api;
 use crate::columns::Glossary;
+use crate::dashboard::{Dashboard, LocalData};
 use crate::engine_client::{sleep, EngineClient};
 use crate::error::WidgetError;
 use crate::extract_tables::{self, KeptTables, StoreWrite, TableProgress};
+use crate::format::data_age;
 use crate::i18n::{Locale, Text};
+use crate::saved::SavedAnswers;
 use crate::token::{self, TokenSource};
 
 /// Rows of a result handed to the UI.
-const DISPLAY_LIMIT: u32 = 100_000;
+pub const DISPLAY_LIMIT: u32 = 100_000;
 /// A query running longer is stopped and the engine replaced (a host may
 /// set another limit with `queryTimeoutSeconds`).
 pub const QUERY_TIMEOUT_MS: u32 = 30_000;
@@ -98,6 +101,15 @@ impl StoreState {
     }
 }
 
+/// The widget's two views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Ask a question, see its answer.
+    Ask,
+    /// The pinned saved answers, run again on the local data.
+    Dashboard,
+}
+
 /// A finished load of the extract.
 struct Loaded {
     api: Api,
@@ -136,6 +148,10 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
     let server = StoredValue::new(options.server.clone());
     let renewals = StoredValue::new(0u32);
     let root = NodeRef::<leptos::html::Section>::new();
+    let view_now = RwSignal::new(View::Ask);
+    // Saving (from an answer) and the dashboard share the API and a revision.
+    let saved = SavedAnswers::new(api);
+    provide_context(saved);
     let slot = InstanceSlot::take();
     let input_id = slot.input_id();
 
@@ -394,6 +410,12 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
     };
 
     let ready = move || matches!(phase.get(), Phase::Ready(_));
+    let local = LocalData {
+        engine,
+        glossary,
+        latest,
+        loads,
+    };
 
     view! {
         <section node_ref=root class="sw-widget" aria-label=text.title data-theme=options.theme.clone() lang=locale.tag()>
@@ -402,6 +424,24 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                 <StatusLine phase=phase text=text latest=latest loads=loads refresh=refresh
                     stored=stored store_state=store_state/>
             </header>
+            <div class="sw-tabs" role="tablist" aria-label=text.views>
+                {[(View::Ask, text.ask, "sw-tab-ask"), (View::Dashboard, text.dashboard, "sw-tab-dashboard")]
+                    .into_iter()
+                    .map(|(v, label, class)| view! {
+                        <button type="button" role="tab" class=format!("sw-tab {class}")
+                            aria-selected=move || (view_now.get() == v).to_string()
+                            on:click=move |_| view_now.set(v)
+                            on:keydown=move |ev: web_sys::KeyboardEvent| {
+                                if matches!(ev.key().as_str(), "ArrowLeft" | "ArrowRight") {
+                                    ev.prevent_default();
+                                    view_now.update(|now| *now = if *now == View::Ask { View::Dashboard } else { View::Ask });
+                                    focus_other_tab(&ev);
+                                }
+                            }>{label}</button>
+                    })
+                    .collect_view()}
+            </div>
+            <div class="sw-panel sw-panel-ask" role="tabpanel" aria-label=text.ask hidden=move || view_now.get() != View::Ask>
             <form class="sw-ask" on:submit=move |ev| {
                 ev.prevent_default();
                 ask(question.get_untracked());
@@ -463,7 +503,31 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                     </ul>
                 </details>
             </Show>
+            </div>
+            <Show when=move || view_now.get() == View::Dashboard>
+                <div class="sw-panel sw-panel-dashboard" role="tabpanel" aria-label=text.dashboard>
+                    <Show when=ready fallback=move || view! { <p class="sw-dashboard-loading" role="status">{text.starting}</p> }>
+                        <Dashboard saved=saved data=local text=text locale=locale/>
+                    </Show>
+                </div>
+            </Show>
         </section>
+    }
+}
+
+/// Moves the focus to the other tab (of two), as the arrow keys select it.
+fn focus_other_tab(ev: &web_sys::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    let other = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|tab| {
+            tab.next_element_sibling()
+                .or_else(|| tab.previous_element_sibling())
+        })
+        .and_then(|tab| tab.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(tab) = other {
+        let _ = tab.focus();
     }
 }
 
@@ -518,21 +582,8 @@ fn StatusLine(
                 .map(|(name, rows)| format!("{name} {rows}"))
                 .collect::<Vec<_>>()
                 .join(" · ");
-            // The age of the data is that of its newest record, not of the
-            // extract that carries it.
             let newest = latest.get();
-            let age = newest.as_deref().and_then(|when| {
-                let ms = js_sys::Date::parse(&format!("{}Z", when.replacen(' ', "T", 1)));
-                (!ms.is_nan()).then(|| {
-                    format!(
-                        "{} {} · {} {}",
-                        text.data_as_of,
-                        age_text(js_sys::Date::now() - ms, text),
-                        text.data_latest,
-                        when.get(..10).unwrap_or(when),
-                    )
-                })
-            });
+            let age = data_age(newest.as_deref(), text);
             let from_store = stored.get();
             view! {
                 <p class="sw-status sw-ready" role="status" data-tenant=report.tenant.clone() data-loads=loads.get()
@@ -677,17 +728,6 @@ fn emit_error(root: NodeRef<leptos::html::Section>, err: &WidgetError) {
             ("message", err.to_string().as_str().into()),
         ],
     );
-}
-
-/// An age in the largest unit that keeps it a whole number people read at
-/// a glance: minutes, then hours, then days.
-fn age_text(ms: f64, text: &Text) -> String {
-    let minutes = (ms.max(0.0) / 60_000.0).floor() as i64;
-    match minutes {
-        m if m < 120 => format!("{m} min"),
-        m if m < 48 * 60 => format!("{} {}", m / 60, text.hours),
-        m => format!("{} {}", m / (24 * 60), text.days),
-    }
 }
 
 /// The newest value of each table's time column, as the engine holds it:

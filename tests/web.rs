@@ -8,6 +8,7 @@ use slicewise_core::wire::{AskResponse, AskStatus, ChartHint, TranslatorEngine};
 use slicewise_core::QueryResult;
 use slicewise_widget::answer::{AnswerActions, AnswerView};
 use slicewise_widget::i18n::Locale;
+use slicewise_widget::saved::SavedAnswers;
 use slicewise_widget::widget::Exchange;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -62,6 +63,11 @@ fn answered(chart: ChartHint, labels: &[&str], values: &[f64]) -> Exchange {
 }
 
 fn mount(exchange: Exchange) -> web_sys::HtmlElement {
+    mount_with(exchange, false)
+}
+
+/// Mounts an answer; `saving`: inside a widget that saves answers.
+fn mount_with(exchange: Exchange, saving: bool) -> web_sys::HtmlElement {
     let document = document();
     let root: web_sys::HtmlElement = document
         .create_element("div")
@@ -79,6 +85,9 @@ fn mount(exchange: Exchange) -> web_sys::HtmlElement {
     };
     let text = Locale::En.text();
     leptos::mount::mount_to(root.clone(), move || {
+        if saving {
+            provide_context(SavedAnswers::new(RwSignal::new(None)));
+        }
         view! { <AnswerView exchange=exchange.clone() text=text locale=Locale::En actions=actions/> }
     })
     .forget();
@@ -146,4 +155,52 @@ async fn a_single_figure_is_a_big_number() {
     let root = mount(exchange);
     tick().await;
     assert_eq!(texts(&root, ".sw-big-value"), ["1,234.5"]);
+}
+
+#[wasm_bindgen_test]
+async fn an_answer_offers_to_save_itself_with_the_question_as_title() {
+    let plain = mount(answered(ChartHint::Bar, &["web"], &[1.0]));
+    tick().await;
+    assert!(
+        plain
+            .query_selector(".sw-save-open")
+            .expect("query")
+            .is_none(),
+        "no saving outside a widget"
+    );
+
+    let root = mount_with(
+        answered(ChartHint::Bar, &["web", "store"], &[2.0, 1.0]),
+        true,
+    );
+    tick().await;
+    let open: web_sys::HtmlElement = root
+        .query_selector(".sw-save-open")
+        .expect("query")
+        .expect("a save button")
+        .unchecked_into();
+    assert_eq!(
+        open.get_attribute("aria-label").as_deref(),
+        Some("Save this answer")
+    );
+    assert!(open.query_selector("svg.sw-icon").expect("query").is_some());
+    open.click();
+    tick().await;
+    let title: web_sys::HtmlInputElement = root
+        .query_selector(".sw-save-title")
+        .expect("query")
+        .expect("a title field")
+        .unchecked_into();
+    assert_eq!(title.value(), "revenue by channel");
+    let cancel: web_sys::HtmlElement = root
+        .query_selector(".sw-save-cancel")
+        .expect("query")
+        .expect("cancel")
+        .unchecked_into();
+    cancel.click();
+    tick().await;
+    assert!(root
+        .query_selector(".sw-save-form")
+        .expect("query")
+        .is_none());
 }

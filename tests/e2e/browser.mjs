@@ -1,6 +1,7 @@
 // Shared set-up for the end-to-end tests: Debian's Chromium, headless,
 // driven by playwright-core, against the server that `cargo xtask test` runs.
 import { chromium } from "playwright-core";
+import assert from "node:assert/strict";
 import path from "node:path";
 
 export const SERVER = process.env.SLICEWISE_URL ?? "http://127.0.0.1:8080";
@@ -81,4 +82,32 @@ export async function ask(page, question) {
 
 export async function screenshot(page, name) {
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** What a request body from the widget may hold: question text and ids, never data. */
+export const BODY_FIELDS = ["question", "previous_question", "questions", "answer_id", "helpful", "comment"];
+/** A saved answer's definition (title, question, SQL, chart, who sees it, its place): never rows. */
+export const SAVED_FIELDS = ["title", "question", "sql", "chart", "visibility", "pinned", "position"];
+
+/**
+ * Every request the page made: bodies hold only the `allowed` fields (text
+ * and ids), and no cell value shown on screen is in a body or a URL.
+ */
+export function assertNoCellValues(requests, cells, allowed = BODY_FIELDS) {
+  const fields = new Set(allowed);
+  const sent = requests.filter((r) => r.method !== "GET" && r.method !== "OPTIONS");
+  assert.ok(sent.some((r) => new URL(r.url).pathname === "/api/v1/ask"), "questions went to /api/v1/ask");
+  for (const r of sent) {
+    for (const key of Object.keys(JSON.parse(r.body || "{}"))) {
+      assert.ok(fields.has(key), `unexpected field ${key} in ${r.method} ${r.url}`);
+    }
+  }
+  const values = [...new Set(cells)].filter((c) => c.length >= 4);
+  assert.ok(values.length >= 3, `cells to look for: ${values}`);
+  for (const r of requests) {
+    const url = decodeURIComponent(r.url);
+    for (const cell of values) {
+      assert.ok(!r.body.includes(cell) && !url.includes(cell), `${cell} leaked in ${r.url}`);
+    }
+  }
 }

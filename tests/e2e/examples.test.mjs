@@ -15,7 +15,7 @@ import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { launch, recordedPage, widgetReadyIn, askIn, screenshot } from "./browser.mjs";
+import { launch, recordedPage, widgetReadyIn, askIn, screenshot, assertNoCellValues } from "./browser.mjs";
 
 const BIN = process.env.SLICEWISE_BIN;
 const STATIC_DIR = process.env.SLICEWISE_STATIC_DIR;
@@ -32,8 +32,6 @@ const TABLES = ["accounts", "balances", "clients", "transactions"];
 /** Two banks (tenants) of different sizes. */
 const A = "1";
 const B = "2";
-/** What a request body from the widget may hold: text and ids, never data. */
-const ALLOWED_BODY_FIELDS = new Set(["question", "previous_question", "questions", "answer_id", "helpful", "comment"]);
 /** The three ordinary questions: a count, money in cents shown in EUR, a split. */
 const CLIENTS = "how many clients do we have";
 const SPEND = "card spend in 2024";
@@ -277,25 +275,6 @@ async function assertBankShown(rec, bank, expected) {
   }
   await answered(widget, CLIENTS);
   assert.equal(await bigNumber(widget), expected.clients);
-}
-
-/** Every request the page made: bodies of text and ids only, and no cell shown on screen. */
-function assertNoCellValues(requests, cells) {
-  const posts = requests.filter((r) => r.method !== "GET" && r.method !== "OPTIONS");
-  assert.ok(posts.some((r) => new URL(r.url).pathname === "/api/v1/ask"), "questions went to /api/v1/ask");
-  for (const r of posts) {
-    for (const key of Object.keys(JSON.parse(r.body || "{}"))) {
-      assert.ok(ALLOWED_BODY_FIELDS.has(key), `unexpected field ${key} in ${r.url}`);
-    }
-  }
-  const values = [...new Set(cells)].filter((c) => c.length >= 4);
-  assert.ok(values.length >= 3, `cells to look for: ${values}`);
-  for (const r of requests) {
-    const url = decodeURIComponent(r.url);
-    for (const cell of values) {
-      assert.ok(!r.body.includes(cell) && !url.includes(cell), `${cell} leaked in ${r.url}`);
-    }
-  }
 }
 
 // ---- the same checks over each data source ------------------------------
