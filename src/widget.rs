@@ -44,6 +44,41 @@ pub enum Phase {
     Failed(WidgetError),
 }
 
+/// Most characters of a thread sent as the previous questions (the
+/// server takes at most 1,000).
+const MAX_THREAD_CHARS: usize = 1_000;
+
+/// The thread the next question follows up on: the questions of a chain of
+/// follow-ups, one a line, oldest first (the translator reads them in
+/// order), at most `slicewise_core::translate::MAX_CHAIN` of them and
+/// `MAX_THREAD_CHARS` in all; the oldest go first.
+pub fn next_context(thread: Option<&str>, question: &str) -> String {
+    let mut lines: Vec<&str> = thread
+        .map(|t| t.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
+        .unwrap_or_default();
+    lines.push(question.trim());
+    let keep = slicewise_core::translate::MAX_CHAIN;
+    if lines.len() > keep {
+        lines.drain(..lines.len() - keep);
+    }
+    while lines.len() > 1
+        && lines.iter().map(|l| l.chars().count() + 1).sum::<usize>() > MAX_THREAD_CHARS
+    {
+        lines.remove(0);
+    }
+    lines.join("\n")
+}
+
+/// The last question of a thread: the one shown as followed up on.
+pub fn last_question(thread: &str) -> &str {
+    thread
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+}
+
 /// One asked question and what came of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exchange {
@@ -301,7 +336,13 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                         ),
                         (None, None) => {}
                     }
-                    context.set(Some(done.question.clone()));
+                    // A follow-up extends the thread it followed; a question
+                    // of its own starts a new one.
+                    let followed = done.response.follows.is_some();
+                    context.set(Some(next_context(
+                        done.previous.as_deref().filter(|_| followed),
+                        &done.question,
+                    )));
                     exchange.set(Some(done))
                 }
                 Err(err) => {
@@ -462,7 +503,7 @@ pub fn Widget(options: WidgetOptions) -> impl IntoView {
                     {text.ask}
                 </button>
             </form>
-            {move || context.get().map(|q| view! {
+            {move || context.get().map(|chain| last_question(&chain).to_string()).map(|q| view! {
                 <p class="sw-context">
                     <span>{text.following_up}</span>
                     " "
@@ -980,4 +1021,27 @@ async fn resolve_name(
         }
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{last_question, next_context};
+
+    #[test]
+    fn a_follow_up_extends_the_thread_and_a_question_of_its_own_starts_one() {
+        let t = next_context(None, "revenue by month in 2025");
+        let t = next_context(Some(&t), "only web");
+        assert_eq!(t, "revenue by month in 2025\nonly web");
+        assert_eq!(last_question(&t), "only web");
+        // The newest five questions at most.
+        let mut t = t;
+        for q in ["a", "b", "c", "d"] {
+            t = next_context(Some(&t), q);
+        }
+        assert_eq!(t, "only web\na\nb\nc\nd");
+        // Never more than the server takes: the oldest go first.
+        let long = "x".repeat(600);
+        let t = next_context(Some(&long), &"y".repeat(600));
+        assert_eq!(t, "y".repeat(600));
+    }
 }

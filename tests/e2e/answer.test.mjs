@@ -195,9 +195,22 @@ test("follow-up context is shown on the answer and before the next question, and
   assert.match(await page.textContent(".sw-answer-context"), /revenue by month/, "the answer says what it followed up on");
   await screenshot(page, "follow-up-context");
 
+  // A follow-up of a follow-up: the thread is sent, oldest first, and read
+  // in order (the figure and the filter are kept).
+  await ask(page, "by channel instead");
+  assert.equal(JSON.parse(sent("by channel instead").body).previous_question, "revenue by month\nonly in Germany");
+  assert.match(await page.textContent(".sw-answer-context"), /only in Germany/, "it follows the last question");
+  assert.match(await page.textContent(".sw-context"), /by channel instead/, "the thread's last question is shown");
+  const sql = await page.textContent(".sw-sql pre code");
+  assert.match(sql, /Germany/, sql);
+  assert.match(sql, /channel/, sql);
+
   // Sent with context, read on its own: the answer shows no context.
   await ask(page, "tickets by priority");
-  assert.equal(JSON.parse(sent("tickets by priority").body).previous_question, "only in Germany");
+  assert.equal(
+    JSON.parse(sent("tickets by priority").body).previous_question,
+    "revenue by month\nonly in Germany\nby channel instead",
+  );
   assert.equal(await page.$(".sw-answer .sw-answer-context"), null, "a question that stands alone is read alone");
 
   await page.click(".sw-context-clear");
