@@ -48,18 +48,21 @@ pub enum Phase {
 /// server takes at most 1,000).
 const MAX_THREAD_CHARS: usize = 1_000;
 
+/// Most questions of a thread sent (the built-in translator reads as many:
+/// its `MAX_CHAIN`).
+const MAX_THREAD: usize = 5;
+
 /// The thread the next question follows up on: the questions of a chain of
 /// follow-ups, one a line, oldest first (the translator reads them in
-/// order), at most `slicewise_core::translate::MAX_CHAIN` of them and
+/// order), at most `MAX_THREAD` of them and
 /// `MAX_THREAD_CHARS` in all; the oldest go first.
 pub fn next_context(thread: Option<&str>, question: &str) -> String {
     let mut lines: Vec<&str> = thread
         .map(|t| t.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
         .unwrap_or_default();
     lines.push(question.trim());
-    let keep = slicewise_core::translate::MAX_CHAIN;
-    if lines.len() > keep {
-        lines.drain(..lines.len() - keep);
+    if lines.len() > MAX_THREAD {
+        lines.drain(..lines.len() - MAX_THREAD);
     }
     while lines.len() > 1
         && lines.iter().map(|l| l.chars().count() + 1).sum::<usize>() > MAX_THREAD_CHARS
