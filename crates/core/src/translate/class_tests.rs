@@ -3431,3 +3431,21 @@ fn a_number_before_or_more_compares_what_follows_or_precedes_it() {
     // "orders of 500 or more": each order's amount.
     assert!(answer("orders of 500 or more").contains("amount >= 500"));
 }
+
+#[test]
+fn entities_without_rows_of_a_table_whose_name_is_also_a_value() {
+    // "invoices" is the invoices table and a ticket topic's word: after
+    // "no"/"without", the table's rows (refused before).
+    for q in [
+        "companies with no invoices",
+        "companies without any invoices",
+    ] {
+        let sql = saas_answer(q);
+        assert!(
+            sql.contains("company_id NOT IN (SELECT company_id FROM invoices"),
+            "{q}: {sql}"
+        );
+    }
+    // The topic is still read where it is one.
+    assert!(saas_answer("conversations about invoices").contains("topic = 'billing'"));
+}

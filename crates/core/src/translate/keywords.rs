@@ -593,7 +593,11 @@ fn absence(
         return true;
     }
     let lexes = words[j].lexes();
-    if lexes.iter().any(|l| matches!(l, Lex::Value(..))) {
+    // A value's word is no table's rows, unless it is also a table's own
+    // name ("invoices": the invoices, though a ticket topic's word too).
+    if lexes.iter().any(|l| matches!(l, Lex::Value(..)))
+        && !lexes.iter().any(|l| matches!(l, Lex::Table(_)))
+    {
         return false;
     }
     let column = lexes.iter().find_map(|l| match l {
