@@ -3449,3 +3449,22 @@ fn entities_without_rows_of_a_table_whose_name_is_also_a_value() {
     // The topic is still read where it is one.
     assert!(saas_answer("conversations about invoices").contains("topic = 'billing'"));
 }
+
+#[test]
+fn how_long_ago_or_how_old_is_refused_never_a_split_or_a_comparison() {
+    // "open for more than a week" was open conversations by week; "joined
+    // more than a year ago" a comparison with the year before.
+    for (catalog, q) in [
+        (saas(), "conversations open for more than a week"),
+        (banking(), "clients who joined more than a year ago"),
+        (banking(), "accounts open for more than 5 years"),
+    ] {
+        assert!(reason_in(&catalog, q).contains("how long ago"), "{q}");
+    }
+    // A span between two dates of the rows is still read.
+    assert!(
+        saas_answer("how many conversations took more than 2 days to resolve").contains("> 172800")
+    );
+    // "vs a year ago" is still a comparison.
+    assert!(banking_answer("card spend vs a year ago").contains("spend_previous"));
+}

@@ -1412,6 +1412,37 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     // that figure over those rows (their condition a filter), never the
     // two figures side by side.
     figure_of_counted_rows(&mut p, words, texts, catalog);
+    // "conversations open for more than a week", "clients who joined more
+    // than a year ago": how long ago, or how old, which no part reads yet;
+    // never a split by week or a comparison with a year before.
+    let units = [
+        "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years",
+    ];
+    let age = (0..n.saturating_sub(2)).any(|k| {
+        let op = words[k].is(Kw::Over)
+            || words[k].is(Kw::Under)
+            || words[k].is(Kw::AtLeast)
+            || words[k].is(Kw::AtMost)
+            || texts[k] == "older than";
+        let amount =
+            ["a", "an"].contains(&texts[k + 1].as_str()) || words[k + 1].number().is_some();
+        let unit_at = k + 2;
+        op && amount && units.iter().any(|u| texts[unit_at].starts_with(u))
+    }) || texts.iter().any(|t| t.ends_with(" ago") || t == "ago")
+        && words
+            .iter()
+            .any(|w| w.is(Kw::Over) || w.is(Kw::Under) || w.is(Kw::AtLeast) || w.is(Kw::AtMost));
+    if age
+        && !p
+            .plan
+            .filters
+            .iter()
+            .any(|f| matches!(f, Filter::Span { .. }))
+    {
+        p.refusal.get_or_insert_with(|| {
+            "I can't read how long ago something happened, or how old rows are, yet; ask for a period (\"before 2024\").".into()
+        });
+    }
     // "orders not in 2024": a negation nothing took is never dropped.
     if st.negate_next {
         p.unaccounted.push("not".into());
