@@ -2418,8 +2418,7 @@ fn figures_dated_by_different_dates_share_no_period() {
 
 #[test]
 fn who_is_answered_with_people_or_companies_or_refused() {
-    // A count of churned subscriptions; the ten largest orders.
-    assert!(reason_in(&saas(), "who left us for a competitor in 2025?").contains("\"Who\""));
+    // The ten largest orders (how many, or how much?).
     assert!(refused("who ordered the most in 2025"));
     // Entities ranked or listed answer it.
     assert!(answer("who are the top 5 customers by revenue").contains("GROUP BY customer_id"));
@@ -3467,4 +3466,22 @@ fn how_long_ago_or_how_old_is_refused_never_a_split_or_a_comparison() {
     );
     // "vs a year ago" is still a comparison.
     assert!(banking_answer("card spend vs a year ago").contains("spend_previous"));
+}
+
+#[test]
+fn who_has_rows_lists_the_ones_they_belong_to() {
+    // "who left us for a competitor in 2025?": the companies (refused).
+    let sql = saas_answer("who left us for a competitor in 2025?");
+    assert!(
+        sql.contains("JOIN companies e")
+            && sql.contains("cancel_reason = 'switched_to_competitor'"),
+        "{sql}"
+    );
+    assert!(saas_answer("who has overdue invoices").contains("status = 'past_due'"));
+    // "which feature was used the most": the most frequent event type.
+    let sql = saas_answer("which feature was used the most in Q3 2025");
+    assert!(
+        sql.contains("GROUP BY event_type") && sql.contains("LIMIT 1"),
+        "{sql}"
+    );
 }

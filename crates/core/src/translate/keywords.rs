@@ -95,7 +95,9 @@ pub(super) fn keyword(
                 p.quality = (texts[i] != "busiest").then_some(true);
             }
             p.speed |= k == Kw::Slowest;
-            p.frequency |= FREQUENCY.iter().any(|w| texts[i].contains(w));
+            // "which feature was used the most": how often, as "most used".
+            let used_before = i > 0 && ["used", "use", "uses"].contains(&texts[i - 1].as_str());
+            p.frequency |= FREQUENCY.iter().any(|w| texts[i].contains(w)) || used_before;
             let num = next_num.or_else(|| (i > 0).then(|| words[i - 1].number()).flatten());
             if next_num.is_some() {
                 used[i + 1] = true;

@@ -247,6 +247,18 @@ pub(super) const OWNER_VERBS: &[&str] = &[
     "signed",
     "earned",
     "earns",
+    "left",
+    "is",
+    "are",
+    "was",
+    "were",
+    "churned",
+    "canceled",
+    "cancelled",
+    "joined",
+    "upgraded",
+    "downgraded",
+    "renewed",
 ];
 
 /// "who placed the most orders", "who got the largest salary payment": a
@@ -303,6 +315,25 @@ pub(super) fn owners_for_who(plan: &Plan, most: bool, catalog: &Catalog) -> Opti
             return None;
         }
         list.shown = Some(owner);
+        return Some(plan);
+    }
+    // "who left us for a competitor in 2025?", "who is on a free trial?":
+    // a count of rows, answered with the ones they belong to, listed.
+    let counted = match plan.measures.as_slice() {
+        [Measure::Rows(t)] => *t == rows,
+        [Measure::Metric(m)] => catalog
+            .metric(m)
+            .is_some_and(|d| d.table == rows && d.expression.replace(' ', "") == "COUNT(*)"),
+        _ => false,
+    };
+    if plan.rank.is_none() && plan.groups.is_empty() && plan.compare.is_none() && counted {
+        plan.per_entity = Some(super::plan::PerEntity {
+            entity: owner,
+            op: super::plan::Op::Ge,
+            value: 1.0,
+            list: true,
+            average: false,
+        });
         return Some(plan);
     }
     if plan.rank.is_none() || !plan.groups.is_empty() || plan.compare.is_some() {
