@@ -590,6 +590,7 @@ fn named_rows_listed(q: &str, mut plan: plan::Plan, catalog: &Catalog) -> plan::
         limit: list::MAX_LIST,
         by: None,
         shown: None,
+        column: None,
     });
     plan
 }

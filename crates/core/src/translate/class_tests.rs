@@ -3485,3 +3485,18 @@ fn who_has_rows_lists_the_ones_they_belong_to() {
         "{sql}"
     );
 }
+
+#[test]
+fn entities_ranked_by_a_number_column_of_their_own_are_listed_in_its_order() {
+    // "top 5 companies by employees" was refused ("employees" unread).
+    let sql = saas_answer("top 5 companies by employees");
+    assert!(
+        sql.contains("WHERE employees IS NOT NULL ORDER BY employees DESC LIMIT 5"),
+        "{sql}"
+    );
+    assert!(
+        saas_answer("bottom 3 companies by employees").contains("ORDER BY employees ASC LIMIT 3")
+    );
+    // A figure of other rows still ranks by that figure.
+    assert!(answer("top 5 products by revenue").contains("SUM(amount)"));
+}

@@ -223,6 +223,7 @@ pub(super) fn keyword(
                 limit: 20,
                 by: None,
                 shown: None,
+                column: None,
             });
             if let Some(o) = order {
                 spec.order = o;
@@ -239,6 +240,7 @@ pub(super) fn keyword(
                     limit: 20,
                     by: None,
                     shown: None,
+                    column: None,
                 });
             } else {
                 p.unknown.push(texts[i].clone());

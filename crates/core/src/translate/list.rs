@@ -137,6 +137,8 @@ pub(super) fn render_list(
             conds.push(ctx.expr(&rest.join(" AND ")));
         }
     }
+    // "top 5 companies by employees": the column asked.
+    let asked = list.column.clone().filter(|c| table.column(c).is_some());
     let size = by
         .filter(|m| row_size(&m.expression).is_some())
         .or(of_rows)
@@ -150,6 +152,14 @@ pub(super) fn render_list(
         .filter(|e| table.column(e.trim_start_matches('-')).is_some())
         // Else the table's one money column ("the largest payments").
         .or_else(|| sole_money_column(table).map(|c| c.name.clone()));
+    // Rows with no value of the asked column have no place in its order.
+    if let Some(c) = &asked {
+        conds.push(format!(
+            "{} IS NOT NULL",
+            ctx.col(&Col::new(&table.name, c))
+        ));
+    }
+    let size = asked.or(size);
     // "the 5 biggest card payments": a figure that adds up a column negated
     // (spend is `-amount`) shows its rows' amounts as it counts them, and
     // orders by what is shown.
@@ -197,6 +207,12 @@ pub(super) fn render_list(
     };
     if let Some(m) = by {
         rows.push_str(&format!(" in {}", m.label.to_lowercase()));
+    }
+    if let Some(c) = &list.column {
+        rows.push_str(&format!(
+            " by {}",
+            super::describe::column_words(&Col::new(&table.name, c), ctx.catalog)
+        ));
     }
     let mut line = if list.limit == 1 {
         format!("The {words} {rows}")

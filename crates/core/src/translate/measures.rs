@@ -157,6 +157,7 @@ pub(super) fn measures_named_by_rows(plan: &mut Plan, p: &Parsed, catalog: &Cata
                     limit: super::list::MAX_LIST,
                     by: None,
                     shown: None,
+                    column: None,
                 });
                 return;
             }
@@ -379,6 +380,7 @@ pub(super) fn largest_rows(plan: &mut Plan, table: &str) {
         limit: n,
         by: None,
         shown: None,
+        column: None,
     });
     plan.measures.clear();
     plan.rank = None;
@@ -963,6 +965,7 @@ fn entities_holding_each(plan: &mut Plan, p: &Parsed, entity: &str, catalog: &Ca
         limit: super::list::MAX_LIST,
         by: None,
         shown: None,
+        column: None,
     });
 }
 

@@ -218,6 +218,9 @@ pub struct ListSpec {
     /// The table whose label is shown beside each row ("and who holds
     /// them"): one the rows belong to.
     pub shown: Option<String>,
+    /// A number column of the rows they are ordered by ("top 5 companies
+    /// by employees"), instead of their size or date.
+    pub column: Option<String>,
 }
 
 /// A threshold on a figure per row of an entity table.

@@ -1658,6 +1658,26 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             .or(rank_n)
             .unwrap_or(if one || one_row { 1 } else { 10 });
         p.plan.rank = Some(if top { Rank::Top(n) } else { Rank::Bottom(n) });
+        // "top 5 companies by employees", "companies with the most
+        // employees": entities ranked by a number column of their own are
+        // their rows, listed in its order.
+        if let Some((k, col)) = ranked_by_own_column(&p, words, texts, catalog) {
+            p.unaccounted.retain(|u| *u != texts[k]);
+            p.plan.groups.clear();
+            p.plan.rank = None;
+            p.plan.list = Some(super::plan::ListSpec {
+                table: col.table.clone(),
+                order: if top {
+                    super::plan::ListOrder::Largest
+                } else {
+                    super::plan::ListOrder::Smallest
+                },
+                limit: n,
+                by: None,
+                shown: None,
+                column: Some(col.column),
+            });
+        }
     } else if st.which && !p.plan.groups.is_empty() && (p.plan.measures.len() == 1) {
         // "which channel brings in revenue": a ranking, highest first.
         let _ = &p;
@@ -1919,4 +1939,32 @@ fn figure_of_counted_rows(p: &mut Parsed, words: &[Word], texts: &[String], cata
         value,
         false,
     );
+}
+
+/// The number column of a ranked entity's own rows that the ranking is by
+/// ("by employees", "the most employees"), with where it is said: only
+/// when nothing else is measured and the one group is that entity.
+fn ranked_by_own_column(
+    p: &Parsed,
+    words: &[Word],
+    texts: &[String],
+    catalog: &Catalog,
+) -> Option<(usize, Col)> {
+    if !p.plan.measures.is_empty() || p.plan.list.is_some() {
+        return None;
+    }
+    let [Group::Dim(g)] = p.plan.groups.as_slice() else {
+        return None;
+    };
+    if !g.names_rows(catalog) {
+        return None;
+    }
+    (1..words.len()).find_map(|k| {
+        let after = words[k - 1].is(Kw::By) || words[k - 1].kw().is_some_and(Kw::ranks);
+        let col = words[k].lexes().iter().find_map(|l| match l {
+            Lex::Numeric(c) if c.table == g.table => Some(c.clone()),
+            _ => None,
+        })?;
+        (after && p.unaccounted.contains(&texts[k])).then_some((k, col))
+    })
 }

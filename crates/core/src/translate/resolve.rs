@@ -587,6 +587,7 @@ fn absent_entities_listed(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
         limit: super::list::MAX_LIST,
         by: None,
         shown: None,
+        column: None,
     });
 }
 

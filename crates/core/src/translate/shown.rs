@@ -209,6 +209,7 @@ pub(super) fn rows_listed(plan: &mut Plan, catalog: &Catalog) {
         limit: super::list::MAX_LIST,
         by,
         shown: None,
+        column: None,
     });
 }
 
