@@ -3500,3 +3500,13 @@ fn entities_ranked_by_a_number_column_of_their_own_are_listed_in_its_order() {
     // A figure of other rows still ranks by that figure.
     assert!(answer("top 5 products by revenue").contains("SUM(amount)"));
 }
+
+#[test]
+fn irregular_forms_of_a_catalogs_verbs_are_read() {
+    // "taken out" is the catalog's "take out" (cash withdrawals).
+    let sql = banking_answer("how much cash was taken out at ATMs in Q3 2025?");
+    assert!(
+        sql.contains("kind = 'atm'") && sql.contains("2025-07-01"),
+        "{sql}"
+    );
+}
