@@ -3510,3 +3510,19 @@ fn irregular_forms_of_a_catalogs_verbs_are_read() {
         "{sql}"
     );
 }
+
+#[test]
+fn how_many_of_rows_a_state_names_counts_them() {
+    // "how many debits over 1000 eur": the outgoing transactions (asked
+    // which figure before), the amount's sign as the state counts it.
+    let sql = banking_answer("how many debits over 1000 eur last month");
+    assert!(
+        sql.starts_with("SELECT COUNT(*)") && sql.contains("amount_cents < -1000"),
+        "{sql}"
+    );
+    // Without "how many" (a number, or an amount?) still asked.
+    assert!(!matches!(
+        translate("debits last month", None, &banking(), &ctx()),
+        Translation::Answer(_)
+    ));
+}

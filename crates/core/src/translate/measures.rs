@@ -119,6 +119,19 @@ pub(super) fn measures_named_by_rows(plan: &mut Plan, p: &Parsed, catalog: &Cata
         && plan.list.is_none()
         && (p.value_names_rows || p.wants_count)
     {
+        // "how many debits over 1000 eur": rows a state names, counted
+        // (after "how many" only: "debits by type" may be an amount).
+        let states: Vec<String> = plan
+            .filters
+            .iter()
+            .filter_map(|f| match f {
+                Filter::State {
+                    name,
+                    negated: false,
+                } if p.wants_count => super::plan::state_table(name, catalog),
+                _ => None,
+            })
+            .collect();
         let tables: Vec<&str> = plan
             .filters
             .iter()
@@ -126,6 +139,7 @@ pub(super) fn measures_named_by_rows(plan: &mut Plan, p: &Parsed, catalog: &Cata
                 Filter::In { col, .. } => Some(col.table.as_str()),
                 _ => None,
             })
+            .chain(states.iter().map(String::as_str))
             .collect();
         // "how many private clients have a mortgage": the rows the first
         // value names, which the other values' rows belong to.
