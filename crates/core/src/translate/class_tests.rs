@@ -3526,3 +3526,13 @@ fn how_many_of_rows_a_state_names_counts_them() {
         Translation::Answer(_)
     ));
 }
+
+#[test]
+fn rows_that_cannot_be_listed_are_refused_for_the_right_reason() {
+    // Balances have nothing personal: the refusal says why it is no list.
+    let why = reason_in(&banking(), "largest balances");
+    assert!(
+        why.contains("row by row") && !why.contains("personal"),
+        "{why}"
+    );
+}

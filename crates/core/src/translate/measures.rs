@@ -340,10 +340,19 @@ pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<boo
         .table(&table)
         .is_some_and(|t| t.columns.iter().any(|c| !c.personal && c.dimension))
     {
-        return Err(unsupported(
-            catalog,
-            format!("I don't list {}' personal details.", table_words(&table)),
-        ));
+        // Only personal columns to show, or none that says what a row is.
+        let personal = catalog
+            .table(&table)
+            .is_some_and(|t| t.columns.iter().any(|c| c.personal));
+        let why = if personal {
+            format!("I don't list {}' personal details.", table_words(&table))
+        } else {
+            format!(
+                "I don't list {} row by row; ask for a figure of them (a total, or one by a column).",
+                table_words(&table)
+            )
+        };
+        return Err(unsupported(catalog, why));
     }
     Ok(true)
 }
