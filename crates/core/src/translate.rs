@@ -438,34 +438,32 @@ fn plan_of(
     {
         if strong || incomplete {
             if let Some(base) = previous_plan(prev) {
-                {
-                    plan = plan::refine(&base, &parsed.plan);
-                    merged = true;
-                    // "split that by platform": a further split of the same
-                    // answer, kept beside its own ("by country instead"
-                    // replaces it).
-                    let tokens = lexicon::tokenize(q);
-                    let further = tokens
-                        .iter()
-                        .any(|t| ["split", "break", "broken"].contains(&t.as_str()))
-                        && !tokens.iter().any(|t| t == "instead");
-                    if further && !parsed.plan.groups.is_empty() {
-                        let mut groups = base.groups.clone();
-                        for g in &parsed.plan.groups {
-                            if !groups.contains(g) {
-                                groups.push(g.clone());
-                            }
+                plan = plan::refine(&base, &parsed.plan);
+                merged = true;
+                // "split that by platform": a further split of the same
+                // answer, kept beside its own ("by country instead"
+                // replaces it).
+                let tokens = lexicon::tokenize(q);
+                let further = tokens
+                    .iter()
+                    .any(|t| ["split", "break", "broken"].contains(&t.as_str()))
+                    && !tokens.iter().any(|t| t == "instead");
+                if further && !parsed.plan.groups.is_empty() {
+                    let mut groups = base.groups.clone();
+                    for g in &parsed.plan.groups {
+                        if !groups.contains(g) {
+                            groups.push(g.clone());
                         }
-                        plan.groups = groups;
                     }
-                    // "what's the total of those" after a list: a figure of
-                    // the rows listed, not the list again.
-                    let figure = money || parsed.wants_count || parsed.average;
-                    if figure && parsed.plan.list.is_none() {
-                        if let Some(l) = plan.list.take() {
-                            plan.measures.clear();
-                            listed = Some(l.table);
-                        }
+                    plan.groups = groups;
+                }
+                // "what's the total of those" after a list: a figure of
+                // the rows listed, not the list again.
+                let figure = money || parsed.wants_count || parsed.average;
+                if figure && parsed.plan.list.is_none() {
+                    if let Some(l) = plan.list.take() {
+                        plan.measures.clear();
+                        listed = Some(l.table);
                     }
                 }
             }
@@ -529,9 +527,6 @@ fn why_by_reason(
     if second.is_empty() || lexicon::tokenize(first).first().is_none_or(|w| w != "why") {
         return None;
     }
-    let Translation::Answer(a) = translate(second, previous, catalog, ctx) else {
-        return None;
-    };
     let voc = vocabulary(catalog);
     // "why did customers churn this year? cancellations by reason": a
     // period said only in the "why" would be dropped.
@@ -551,7 +546,13 @@ fn why_by_reason(
             }),
         plan::Group::Time(_) => false,
     });
-    reasons.then_some(Translation::Answer(a))
+    if !reasons {
+        return None;
+    }
+    match translate(second, previous, catalog, ctx) {
+        Translation::Answer(a) => Some(Translation::Answer(a)),
+        _ => None,
+    }
 }
 
 /// "what did Jane Smith order this year", "what has Martin Motors
@@ -566,11 +567,10 @@ fn named_rows_listed(q: &str, mut plan: plan::Plan, catalog: &Catalog) -> plan::
     if !asks_what || plan.named.is_none() || plan.list.is_some() || plan.compare.is_some() {
         return plan;
     }
-    let rows = match plan.measures.as_slice() {
-        [m] if read::counted_entity(m, catalog).is_some() => read::counted_entity(m, catalog),
-        _ => None,
+    let [m] = plan.measures.as_slice() else {
+        return plan;
     };
-    let Some(rows) = rows else {
+    let Some(rows) = read::counted_entity(m, catalog) else {
         return plan;
     };
     // Only the named one's own split (their name), no other.
@@ -584,14 +584,7 @@ fn named_rows_listed(q: &str, mut plan: plan::Plan, catalog: &Catalog) -> plan::
     plan.measures.clear();
     plan.groups.clear();
     plan.rank = None;
-    plan.list = Some(plan::ListSpec {
-        table: rows,
-        order: plan::ListOrder::Newest,
-        limit: list::MAX_LIST,
-        by: None,
-        shown: None,
-        column: None,
-    });
+    plan.list = Some(plan::ListSpec::every(&rows));
     plan
 }
 

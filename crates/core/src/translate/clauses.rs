@@ -35,6 +35,12 @@ pub(super) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// The condition a catalog writes for one value of a column
+/// (`kind = 'card'`), as metric filters and states hold it.
+pub(super) fn equals(column: &str, value: &str) -> String {
+    format!("{column} = {}", quote(value))
+}
+
 pub(super) fn number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)

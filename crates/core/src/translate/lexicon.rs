@@ -253,39 +253,7 @@ impl Word {
 /// A month's or a quarter's name ("jan", "october", "q3"), as a range's
 /// end ("Jan-Oct").
 fn is_period_name(word: &str) -> bool {
-    const MONTHS: &[&str] = &[
-        "jan",
-        "january",
-        "feb",
-        "february",
-        "mar",
-        "march",
-        "apr",
-        "april",
-        "may",
-        "jun",
-        "june",
-        "jul",
-        "july",
-        "aug",
-        "august",
-        "sep",
-        "sept",
-        "september",
-        "oct",
-        "october",
-        "nov",
-        "november",
-        "dec",
-        "december",
-        "q1",
-        "q2",
-        "q3",
-        "q4",
-        "h1",
-        "h2",
-    ];
-    MONTHS.contains(&word)
+    super::words::is_month_name(word) || matches!(literal(word), Word::Quarter(_) | Word::Half(_))
 }
 
 pub fn tokenize(question: &str) -> Vec<String> {
@@ -374,6 +342,11 @@ pub fn tokenize(question: &str) -> Vec<String> {
 /// naming them or asking for a change.
 pub fn is_past_form(text: &str) -> bool {
     text.ends_with("ed")
+}
+
+/// A plural as typed ("orders", not "business").
+pub fn is_plural(text: &str) -> bool {
+    text.ends_with('s') && !text.ends_with("ss")
 }
 
 /// A crude English stemmer: enough to merge plurals and common suffixes.
@@ -890,8 +863,7 @@ impl Vocabulary {
                         && matches!(tokens[i].as_str(), "average" | "avg" | "mean")
                         && {
                             let last = &tokens[i + len - 1];
-                            last.ends_with('s')
-                                && !last.ends_with("ss")
+                            is_plural(last)
                                 && self.surfaces.keys().any(|k| {
                                     k.strip_suffix(&last[..last.len() - 1]).is_some_and(|head| {
                                         head.ends_with(' ') && head.starts_with(tokens[i].as_str())

@@ -3,8 +3,8 @@
 //! extract has already pseudonymised it where the privacy level says so),
 //! ordered by an output name as Polars wants.
 
+use super::clauses::equals;
 use super::clauses::period_cond;
-use super::clauses::quote;
 use super::describe::append_clauses;
 use super::describe::{metric_note, singular};
 use super::lexicon::Col;
@@ -30,9 +30,7 @@ pub(super) fn rows_metric<'a>(
                 col,
                 values,
                 negated: false,
-            } if col.table == table && values.len() == 1 => {
-                Some(format!("{} = {}", col.column, quote(&values[0])))
-            }
+            } if col.table == table && values.len() == 1 => Some(equals(&col.column, &values[0])),
             _ => None,
         })
         .collect();
@@ -53,6 +51,12 @@ pub(super) fn rows_metric<'a>(
         .then_some(first)
 }
 
+/// Whether a list of `table` shows column `c`: its label, and every column
+/// that is not personal.
+pub(super) fn shows(table: &crate::catalog::TableDef, c: &crate::catalog::ColumnDef) -> bool {
+    !c.personal || table.label_column.as_deref() == Some(c.name.as_str())
+}
+
 /// Renders a list plan: the base table's label and non-personal columns,
 /// filtered and ordered.
 /// The most rows a list shows: "every" list ("clients that don't have a
@@ -71,7 +75,7 @@ pub(super) fn render_list(
     let mut columns: Vec<String> = table
         .columns
         .iter()
-        .filter(|c| !c.personal || table.label_column.as_deref() == Some(c.name.as_str()))
+        .filter(|c| shows(table, c))
         .map(|c| {
             let q = ctx.col(&Col::new(&table.name, &c.name));
             if ctx.qualified() {

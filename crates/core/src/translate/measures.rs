@@ -165,14 +165,7 @@ pub(super) fn measures_named_by_rows(plan: &mut Plan, p: &Parsed, catalog: &Cata
         let labelled = |t: &str| catalog.table(t).is_some_and(|d| d.label_column.is_some());
         if let (None, Some(t), false) = (one, led, p.asks_how_many || p.wants_count) {
             if labelled(t) && plan.period.is_none() {
-                plan.list = Some(super::plan::ListSpec {
-                    table: t.to_string(),
-                    order: ListOrder::Newest,
-                    limit: super::list::MAX_LIST,
-                    by: None,
-                    shown: None,
-                    column: None,
-                });
+                plan.list = Some(super::plan::ListSpec::every(t));
                 return;
             }
         }
@@ -330,7 +323,7 @@ pub(super) fn list(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Result<boo
                 col,
                 values,
                 negated: false,
-            } => !matches!(values.as_slice(), [v] if conds.contains(&format!("{} = {}", col.column, clauses::quote(v)).as_str())),
+            } => !matches!(values.as_slice(), [v] if conds.contains(&clauses::equals(&col.column, v).as_str())),
             _ => true,
         });
     }
@@ -702,9 +695,9 @@ pub(super) fn average(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
                             col,
                             values,
                             negated: false,
-                        } => values.iter().any(|v| {
-                            part == format!("{} = {}", col.column, super::clauses::quote(v))
-                        }),
+                        } => values
+                            .iter()
+                            .any(|v| part == clauses::equals(&col.column, v)),
                         _ => false,
                     })
             };
@@ -982,14 +975,7 @@ fn entities_holding_each(plan: &mut Plan, p: &Parsed, entity: &str, catalog: &Ca
     }
     plan.measures.clear();
     plan.per_entity = None;
-    plan.list = Some(super::plan::ListSpec {
-        table: entity.to_string(),
-        order: super::plan::ListOrder::Newest,
-        limit: super::list::MAX_LIST,
-        by: None,
-        shown: None,
-        column: None,
-    });
+    plan.list = Some(super::plan::ListSpec::every(entity));
 }
 
 fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
@@ -997,10 +983,7 @@ fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
     // value on a row of its own, so the entities are counted (one
     // semi-join per value), never the distinct holders of either.
     if let [Measure::Distinct { col, base, .. }] = plan.measures.as_slice() {
-        let each = plan.each_value
-            && plan.filters.iter().any(|f| {
-                matches!(f, Filter::In { col: c, values, negated: false } if c.table == *base && values.len() > 1)
-            });
+        let each = plan.each_value_filter(base).is_some();
         let entity = catalog
             .relationships
             .iter()
@@ -1119,11 +1102,7 @@ fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
     // "how many clients have a credit card and a mortgage": rows of each
     // value, so the entities themselves are counted (one semi-join per
     // value), never the distinct holders of either.
-    let each = plan.each_value
-        && plan.filters.iter().any(|f| {
-            matches!(f, Filter::In { col, values, negated: false } if col.table == fact && values.len() > 1)
-        });
-    if each {
+    if plan.each_value_filter(&fact).is_some() {
         entities_holding_each(plan, p, &entity, catalog);
         return;
     }

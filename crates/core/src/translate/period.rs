@@ -520,11 +520,14 @@ fn atom(words: &[Word], i: usize, today: NaiveDate, future: &mut bool) -> Option
             .iter()
             .any(|l| matches!(l, super::lexicon::Lex::Grain(Grain::Year)));
         let w = words.get(j)?;
-        match () {
-            _ if !year => None,
-            _ if w.is(Kw::This) => Some(today.year()),
-            _ if w.is(Kw::Last) => Some(today.year() - 1),
-            _ => None,
+        if !year {
+            None
+        } else if w.is(Kw::This) {
+            Some(today.year())
+        } else if w.is(Kw::Last) {
+            Some(today.year() - 1)
+        } else {
+            None
         }
     };
     let year_after = |j: usize| -> Option<(i32, usize)> {

@@ -223,6 +223,21 @@ pub struct ListSpec {
     pub column: Option<String>,
 }
 
+impl ListSpec {
+    /// Every row of `table` the conditions keep, newest first (up to the
+    /// cap, said): "list dormant accounts", "clients without a credit card".
+    pub fn every(table: &str) -> ListSpec {
+        ListSpec {
+            table: table.to_string(),
+            order: ListOrder::Newest,
+            limit: super::list::MAX_LIST,
+            by: None,
+            shown: None,
+            column: None,
+        }
+    }
+}
+
 /// A threshold on a figure per row of an entity table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerEntity {
@@ -291,6 +306,35 @@ pub struct Having {
 }
 
 impl Plan {
+    /// "still hold open accounts": a condition said twice is one.
+    pub(super) fn dedup_filters(&mut self) {
+        let mut seen: Vec<Filter> = Vec::new();
+        self.filters.retain(|f| {
+            let new = !seen.contains(f);
+            if new {
+                seen.push(f.clone());
+            }
+            new
+        });
+    }
+
+    /// "clients with a credit card and a mortgage": the filter, of rows of
+    /// `table`, whose several values rows must hold each (`each_value`),
+    /// with its place among the filters.
+    pub(super) fn each_value_filter(&self, table: &str) -> Option<(usize, &[String])> {
+        if !self.each_value {
+            return None;
+        }
+        self.filters.iter().enumerate().find_map(|(k, f)| match f {
+            Filter::In {
+                col,
+                values,
+                negated: false,
+            } if col.table == table && values.len() > 1 => Some((k, values.as_slice())),
+            _ => None,
+        })
+    }
+
     /// A filter on rows that refer to the base rows, which the base rows
     /// cannot join ("clients with a savings account": accounts name their
     /// client, a client names no account): it keeps the base rows that have

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::keywords::{keyword, KwState};
-use super::lexicon::{Col, Grain, Kw, Lex, Word};
+use super::lexicon::{is_plural, Col, Grain, Kw, Lex, Word};
 use super::period::{self, Span};
 use super::plan::{
     add_value, group_in, push_group, push_measure, Compare, Filter, Group, Measure, Plan, Rank,
@@ -587,10 +587,6 @@ pub(super) fn distinct_dim(w: &Word, catalog: &Catalog) -> Option<Col> {
 pub(super) fn is_filler(w: &Word) -> bool {
     let l = w.lexes();
     l.contains(&Lex::Filler) && l.iter().all(|l| matches!(l, Lex::Filler | Lex::Numeric(_)))
-}
-
-fn is_plural(text: &str) -> bool {
-    text.ends_with('s') && !text.ends_with("ss")
 }
 
 /// Whether the first table or metric word after a list word (`at`) is in
@@ -1418,20 +1414,18 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     let units = [
         "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years",
     ];
+    let compares = |w: &Word| {
+        [Kw::Over, Kw::Under, Kw::AtLeast, Kw::AtMost]
+            .iter()
+            .any(|k| w.is(*k))
+    };
     let age = (0..n.saturating_sub(2)).any(|k| {
-        let op = words[k].is(Kw::Over)
-            || words[k].is(Kw::Under)
-            || words[k].is(Kw::AtLeast)
-            || words[k].is(Kw::AtMost)
-            || texts[k] == "older than";
+        let op = compares(&words[k]) || texts[k] == "older than";
         let amount =
             ["a", "an"].contains(&texts[k + 1].as_str()) || words[k + 1].number().is_some();
-        let unit_at = k + 2;
-        op && amount && units.iter().any(|u| texts[unit_at].starts_with(u))
+        op && amount && units.iter().any(|u| texts[k + 2].starts_with(u))
     }) || texts.iter().any(|t| t.ends_with(" ago") || t == "ago")
-        && words
-            .iter()
-            .any(|w| w.is(Kw::Over) || w.is(Kw::Under) || w.is(Kw::AtLeast) || w.is(Kw::AtMost));
+        && words.iter().any(compares);
     if age
         && !p
             .plan
@@ -1902,11 +1896,11 @@ fn figure_of_counted_rows(p: &mut Parsed, words: &[Word], texts: &[String], cata
     if da.table != db.table || db.expression.replace(' ', "") != "COUNT(*)" {
         return;
     }
-    let Some((column, value)) = db.filter.as_deref().and_then(|f| {
-        let (c, v) = f.split_once(" = ")?;
-        let v = v.trim().strip_prefix('\'')?.strip_suffix('\'')?;
-        (!f.contains(" AND ") && !v.contains('\'')).then(|| (c.trim().to_string(), v.to_string()))
-    }) else {
+    let Some(Filter::In { col, values, .. }) = db
+        .filter
+        .as_deref()
+        .and_then(|f| super::resolve::plain_condition(f, &db.table))
+    else {
         return;
     };
     let at = |m: &str| {
@@ -1933,12 +1927,9 @@ fn figure_of_counted_rows(p: &mut Parsed, words: &[Word], texts: &[String], cata
         return;
     }
     p.plan.measures.truncate(1);
-    add_value(
-        &mut p.plan.filters,
-        Col::new(&db.table, &column),
-        value,
-        false,
-    );
+    for value in values {
+        add_value(&mut p.plan.filters, col.clone(), value, false);
+    }
 }
 
 /// The number column of a ranked entity's own rows that the ranking is by

@@ -95,6 +95,9 @@ pub(super) fn complete(
     catalog: &Catalog,
     ctx: &TranslateContext,
 ) -> Result<Plan, Translation> {
+    // "still hold open accounts", "an open savings account and an open
+    // credit card": a condition said twice is one.
+    plan.dedup_filters();
     if super::per_entity::average_per(&mut plan, p, catalog)? {
         return Ok(plan);
     }
@@ -290,7 +293,7 @@ fn refusals(plan: &Plan, p: &Parsed, catalog: &Catalog, rate: bool) -> Pass {
                 .and_then(|d| d.filter.as_deref())
                 .is_some_and(|f| {
                     f.split(" AND ")
-                        .any(|c| c.trim() == format!("{} = {}", col.column, clauses::quote(value)))
+                        .any(|c| c.trim() == clauses::equals(&col.column, value))
                 }),
             _ => false,
         })
@@ -425,7 +428,7 @@ fn rate(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> bool {
 }
 
 /// `status = 'refunded'` as a filter on `table`; other conditions: none.
-fn plain_condition(cond: &str, table: &str) -> Option<Filter> {
+pub(super) fn plain_condition(cond: &str, table: &str) -> Option<Filter> {
     let (column, value) = cond.split_once(" = ")?;
     let column = column.trim();
     let value = value.trim().strip_prefix('\'')?.strip_suffix('\'')?;
@@ -581,14 +584,7 @@ fn absent_entities_listed(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
         return;
     }
     plan.measures.clear();
-    plan.list = Some(super::plan::ListSpec {
-        table: t,
-        order: super::plan::ListOrder::Newest,
-        limit: super::list::MAX_LIST,
-        by: None,
-        shown: None,
-        column: None,
-    });
+    plan.list = Some(super::plan::ListSpec::every(&t));
 }
 
 /// "customers with no orders from the mobile app": a value said of the rows
@@ -730,15 +726,6 @@ fn shape(plan: &Plan) -> Pass {
 /// contradicts it is asked about; states must be of the base table or of
 /// named rows that refer to it.
 fn metric_filters(plan: &mut Plan, p: &Parsed, base: &str, catalog: &Catalog) -> Pass {
-    // "still hold open accounts": a condition said twice is one.
-    let mut seen: Vec<Filter> = Vec::new();
-    plan.filters.retain(|f| {
-        let new = !seen.contains(f);
-        if new {
-            seen.push(f.clone());
-        }
-        new
-    });
     for f in &plan.filters {
         if let Filter::State { name, .. } = f {
             // "companies with overdue invoices by country": the companies
@@ -886,7 +873,7 @@ fn verb_beside_named_figures(plan: &Plan, p: &Parsed, catalog: &Catalog) -> Pass
             continue;
         };
         let [v] = values.as_slice() else { continue };
-        let cond = format!("{} = {}", col.column, clauses::quote(v));
+        let cond = clauses::equals(&col.column, v);
         let named: Vec<&crate::catalog::MetricDef> = catalog
             .metrics
             .iter()

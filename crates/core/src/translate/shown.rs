@@ -161,9 +161,9 @@ pub(super) fn columns_shown(asked: &Asked, rows: &str, catalog: &Catalog) -> boo
     asked.columns.iter().all(|cands| {
         cands.iter().any(|c| {
             c.table == rows
-                && table.column(&c.column).is_some_and(|d| {
-                    !d.personal || table.label_column.as_deref() == Some(c.column.as_str())
-                })
+                && table
+                    .column(&c.column)
+                    .is_some_and(|d| super::list::shows(table, d))
         })
     })
 }
@@ -171,19 +171,24 @@ pub(super) fn columns_shown(asked: &Asked, rows: &str, catalog: &Catalog) -> boo
 /// The table whose label the list of `rows` shows: one its rows belong
 /// to; else the tables it could be (none when the rows belong to none).
 pub(super) fn owner(shown: &Shown, rows: &str, catalog: &Catalog) -> Result<String, Vec<String>> {
-    let labelled = |t: &str| catalog.table(t).is_some_and(|d| d.label_column.is_some());
-    let owners: Vec<String> = catalog
-        .relationships
-        .iter()
-        .filter(|r| r.from_table == rows && labelled(&r.to_table))
-        .map(|r| r.to_table.clone())
-        .collect();
+    let owners = labelled_owners(rows, catalog);
     match shown {
         Shown::Table(t) if owners.contains(t) => Ok(t.clone()),
         Shown::Table(_) => Err(Vec::new()),
         Shown::Who if owners.len() == 1 => Ok(owners[0].clone()),
         Shown::Who => Err(owners),
     }
+}
+
+/// The tables with a label that rows of `rows` refer to: whose rows they are.
+fn labelled_owners(rows: &str, catalog: &Catalog) -> Vec<String> {
+    catalog
+        .relationships
+        .iter()
+        .filter(|r| r.from_table == rows)
+        .map(|r| r.to_table.clone())
+        .filter(|t| catalog.table(t).is_some_and(|d| d.label_column.is_some()))
+        .collect()
 }
 
 /// A plain count of one table's rows ("the dormant accounts") as the list
@@ -204,12 +209,8 @@ pub(super) fn rows_listed(plan: &mut Plan, catalog: &Catalog) {
     };
     plan.measures.clear();
     plan.list = Some(ListSpec {
-        table,
-        order: ListOrder::Newest,
-        limit: super::list::MAX_LIST,
         by,
-        shown: None,
-        column: None,
+        ..ListSpec::every(&table)
     });
 }
 
@@ -275,16 +276,9 @@ pub(super) fn owners_for_who(plan: &Plan, most: bool, catalog: &Catalog) -> Opti
             .first()
             .and_then(|m| super::clauses::measure_table(m, catalog))?,
     };
-    let owners: Vec<&str> = catalog
-        .relationships
+    let owners = labelled_owners(&rows, catalog);
+    let people: Vec<&String> = owners
         .iter()
-        .filter(|r| r.from_table == rows)
-        .map(|r| r.to_table.as_str())
-        .filter(|t| catalog.table(t).is_some_and(|d| d.label_column.is_some()))
-        .collect();
-    let people: Vec<&str> = owners
-        .iter()
-        .copied()
         .filter(|t| {
             catalog.table(t).is_some_and(|d| {
                 d.label_column
@@ -295,7 +289,8 @@ pub(super) fn owners_for_who(plan: &Plan, most: bool, catalog: &Catalog) -> Opti
         })
         .collect();
     let owner = match (people.as_slice(), owners.as_slice()) {
-        ([one], _) | ([], [one]) => (*one).to_string(),
+        ([one], _) => (*one).clone(),
+        ([], [one]) => one.clone(),
         _ => return None,
     };
     let mut plan = plan.clone();

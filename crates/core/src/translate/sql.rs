@@ -139,19 +139,9 @@ fn having_rows(plan: &Plan, ctx: &Ctx) -> Vec<(String, String)> {
     // each its own semi-join (one row holding both values never exists).
     let mut parts: Vec<(String, Option<(usize, String)>)> = Vec::new();
     for t in &tables {
-        let split = plan.filters.iter().enumerate().find_map(|(k, f)| match f {
-            Filter::In {
-                values,
-                negated: false,
-                ..
-            } if plan.each_value && values.len() > 1 && f.rows(ctx.catalog).as_ref() == Some(t) => {
-                Some((k, values.clone()))
-            }
-            _ => None,
-        });
-        match split {
+        match plan.each_value_filter(t) {
             Some((k, values)) => {
-                parts.extend(values.into_iter().map(|v| (t.clone(), Some((k, v)))))
+                parts.extend(values.iter().map(|v| (t.clone(), Some((k, v.clone())))))
             }
             None => parts.push((t.clone(), None)),
         }
@@ -213,14 +203,6 @@ fn having_rows(plan: &Plan, ctx: &Ctx) -> Vec<(String, String)> {
                     super::describe::column_words(&Col::new(t, ts), ctx.catalog)
                 ));
             }
-            // A condition said twice ("an open savings account and an open
-            // credit card") is written once.
-            let mut seen = Vec::new();
-            conds.retain(|c| {
-                let new = !seen.contains(c);
-                seen.push(c.clone());
-                new
-            });
             let fk = &link.from_column;
             Some((
                 format!(

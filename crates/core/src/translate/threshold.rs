@@ -2,7 +2,7 @@
 //! column the table's default metric adds up) and "customers with more than
 //! 5 orders" (a threshold on a figure per entity, settled in `per_entity`).
 
-use super::lexicon::{is_past_form, Col, Kw, Lex, Word};
+use super::lexicon::{is_past_form, is_plural, Col, Kw, Lex, Word};
 use super::plan::{Having, Measure, Op};
 use super::read::{is_filler, rows_named_by, Parsed};
 use super::words;
@@ -344,7 +344,7 @@ fn summed_before(words: &[Word], i: usize, catalog: &Catalog) -> Option<(Col, bo
             table_column(&d.table, catalog).map(|c| (c, false))
         }
         Lex::Value(col, v) => {
-            let cond = format!("{} = {}", col.column, super::clauses::quote(v));
+            let cond = super::clauses::equals(&col.column, v);
             let mut sums = catalog
                 .metrics
                 .iter()
@@ -441,16 +441,8 @@ fn times_figure(
     };
     let metric = catalog.metric(&m)?;
     let entity = entity_before(words, texts, verb_at)?;
-    (entity != metric.table && catalog.relationship(&metric.table, &entity).is_some()).then(|| {
-        (
-            PartRead {
-                entity,
-                figure: metric.name.clone(),
-            },
-            verb_at,
-            verb_is_rows,
-        )
-    })
+    let part = PartRead::of(entity, &metric.table, &metric.name, catalog)?;
+    Some((part, verb_at, verb_is_rows))
 }
 
 /// "more than 3 cash withdrawals": right after the number, the plural of a
@@ -465,8 +457,7 @@ fn rows_of_value_figure(
     catalog: &Catalog,
 ) -> Option<(PartRead, usize, Col, String)> {
     let k = at.max(i) + 1;
-    let text = texts.get(k)?;
-    if !text.ends_with('s') || text.ends_with("ss") {
+    if !is_plural(texts.get(k)?) {
         return None;
     }
     let lexes = words[k].lexes();
@@ -484,15 +475,8 @@ fn rows_of_value_figure(
         return None;
     };
     let entity = entity_before(words, texts, i.min(at))?;
-    (entity != col.table && catalog.relationship(&col.table, &entity).is_some()).then_some((
-        PartRead {
-            entity,
-            figure: count,
-        },
-        k,
-        col,
-        value,
-    ))
+    let part = PartRead::of(entity, &col.table, &count, catalog)?;
+    Some((part, k, col, value))
 }
 
 fn per_entity_figure(
@@ -541,15 +525,8 @@ fn per_entity_figure(
         (None, None) => return None,
     };
     let entity = entity_before(words, texts, i.min(at))?;
-    (entity != metric.table && catalog.relationship(&metric.table, &entity).is_some()).then(|| {
-        (
-            PartRead {
-                entity,
-                figure: metric.name.clone(),
-            },
-            metric_at,
-        )
-    })
+    let part = PartRead::of(entity, &metric.table, &metric.name, catalog)?;
+    Some((part, metric_at))
 }
 
 /// What a group named before a threshold's figure makes of it.
@@ -655,6 +632,17 @@ fn group_figure(
 struct PartRead {
     entity: String,
     figure: String,
+}
+
+impl PartRead {
+    /// A figure of rows of `table`, per the entity they refer to; `None`
+    /// when the rows are the entity's own or do not refer to it.
+    fn of(entity: String, table: &str, figure: &str, catalog: &Catalog) -> Option<PartRead> {
+        (entity != table && catalog.relationship(table, &entity).is_some()).then(|| PartRead {
+            entity,
+            figure: figure.to_string(),
+        })
+    }
 }
 
 impl PartRead {

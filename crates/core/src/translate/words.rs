@@ -64,6 +64,15 @@ pub fn is_money_word(phrase: &str) -> bool {
         .any(|w| w.trim() == phrase)
 }
 
+/// Whether a word is a month's name ("jan", "september").
+pub fn is_month_name(word: &str) -> bool {
+    WORDS
+        .lines()
+        .filter_map(|l| l.strip_prefix("month ")?.split_once(':'))
+        .flat_map(|(_, body)| body.split('|'))
+        .any(|w| w.trim() == word)
+}
+
 /// The word a piece of chat shorthand stands for ("hw": "how").
 pub fn shorthand(token: &str) -> Option<&'static str> {
     WORDS.lines().find_map(|l| {
