@@ -48,9 +48,9 @@ pub enum Phase {
 /// server takes at most 1,000).
 const MAX_THREAD_CHARS: usize = 1_000;
 
-/// Most questions of a thread sent (the built-in translator reads as many:
-/// its `MAX_CHAIN`).
-const MAX_THREAD: usize = 5;
+/// Most questions of a thread sent: as many as the built-in translator
+/// reads.
+const MAX_THREAD: usize = slicewise_core::translate::MAX_CHAIN;
 
 /// The thread the next question follows up on: the questions of a chain of
 /// follow-ups, one a line, oldest first (the translator reads them in
