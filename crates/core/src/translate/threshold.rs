@@ -70,7 +70,7 @@ pub(super) fn read(
         // of something else.
         if times_after(texts, at) {
             p.refusal = Some(format!(
-                "I can't tell what \"{} {} times\" counts, or for whom; ask for the number of rows per entity (\"customers with more than 3 orders\").",
+                "I can't tell what \"{} {} times\" counts, or for whom; ask for a number of rows per entity (\"… with more than 3 …\").",
                 texts[i], texts[at]
             ));
             return None;
