@@ -57,7 +57,7 @@ const TODAY: &str = "CURRENT_DATE";
 
 /// Changes whenever the translator's output for some question may change;
 /// part of the answer cache key.
-pub const TRANSLATOR_VERSION: &str = "builtin-0.14";
+pub const TRANSLATOR_VERSION: &str = "builtin-0.15";
 
 /// Longest question the translator reads, in characters.
 pub const MAX_QUESTION_LEN: usize = 1_000;
@@ -405,6 +405,16 @@ fn plan_of(
             && parsed.plan.groups.is_empty()
             && parsed.plan.list.is_none()
             && !own_periods;
+    // "and the average score per segment?": its own figure and split, said
+    // as going on ("and", "what about"), keeps the period and filters of
+    // the question before it when they fit its rows; "top 5 products by
+    // units" stands on its own.
+    let goes_on = parsed.follow_up
+        && !strong
+        && parsed.plan.list.is_none()
+        && !own_periods
+        && previous.is_some()
+        && goes_on(q);
     let incomplete =
         parsed.plan.measures.is_empty() && parsed.plan.list.is_none() && parsed.tables.is_empty();
     let mut plan = parsed.plan.clone();
@@ -436,7 +446,7 @@ fn plan_of(
         .map(str::trim)
         .filter(|p| !p.is_empty() && p.chars().count() <= MAX_QUESTION_LEN)
     {
-        if strong || incomplete {
+        if strong || incomplete || goes_on {
             if let Some(base) = previous_plan(prev) {
                 plan = plan::refine(&base, &parsed.plan);
                 merged = true;
@@ -481,6 +491,13 @@ fn plan_of(
             if let Some(base) = previous_plan(prev) {
                 merged = plan::keep_rows(&mut plan, &base);
             }
+        }
+    }
+    if goes_on && merged {
+        let whole = complete(plan.clone(), &parsed, catalog, ctx);
+        if whole.map_or(true, |p| sql::render(&p, catalog).is_err()) {
+            // The question before it does not fit these rows: read alone.
+            return plan_of(q, None, voc, catalog, ctx);
         }
     }
     let plan = if merged {
@@ -603,6 +620,17 @@ fn chain_split(previous: &str) -> Option<(&str, &str)> {
     (!before.is_empty() && !last.trim().is_empty()).then(|| (before, last.trim()))
 }
 
+/// Whether a question says it goes on from the one before ("and the
+/// average per segment?", "what about refunds by channel?").
+fn goes_on(q: &str) -> bool {
+    let tokens = lexicon::tokenize(q);
+    match tokens.as_slice() {
+        [first, ..] if first == "and" => true,
+        [first, second, ..] => ["what", "how"].contains(&first.as_str()) && second == "about",
+        _ => false,
+    }
+}
+
 /// Whether a question points back at rows said before ("the urgent
 /// ones", "those", "these").
 fn refers_back(q: &str) -> bool {
@@ -673,6 +701,64 @@ fn grain_before_other_figure(
         }
     }
     words
+}
+
+/// "client companies", "customer accounts": a word naming rows right
+/// before the plain word of the same rows is one mention of them (the
+/// second, which says whether one or several are meant). "client
+/// accounts", "customer orders": a singular word of rows before the word of
+/// rows that belong to them only says whose they are.
+fn one_word_per_table(
+    words: Vec<lexicon::Word>,
+    texts: Vec<String>,
+    catalog: &Catalog,
+) -> (Vec<lexicon::Word>, Vec<String>) {
+    use lexicon::{Lex, Word};
+    // A word that names rows and nothing else of another table (their
+    // count and their label are theirs).
+    let plain_table = |w: &Word| {
+        let t = w.lexes().iter().find_map(|l| match l {
+            Lex::Table(t) => Some(t.clone()),
+            _ => None,
+        })?;
+        w.lexes()
+            .iter()
+            .all(|l| match l {
+                Lex::Table(u) => *u == t,
+                Lex::Dim(c) => c.table == t,
+                Lex::Metric(m) => catalog.metric(m).is_some_and(|d| d.table == t),
+                _ => false,
+            })
+            .then_some(t)
+    };
+    let names_only_rows = |w: &Word| {
+        w.lexes()
+            .iter()
+            .all(|l| matches!(l, Lex::Table(_) | Lex::Dim(_) | Lex::Metric(_)))
+    };
+    let mut out = (
+        Vec::with_capacity(words.len()),
+        Vec::with_capacity(texts.len()),
+    );
+    for (i, (w, t)) in words.iter().zip(texts).enumerate() {
+        let next = words.get(i + 1).and_then(plain_table);
+        let modifies = next.is_some_and(|n| {
+            w.lexes().iter().any(|l| match l {
+                Lex::Table(a) => {
+                    *a == n
+                        || names_only_rows(w)
+                            && !lexicon::is_plural(&t)
+                            && catalog.relationship(&n, a).is_some()
+                }
+                _ => false,
+            })
+        });
+        if !modifies {
+            out.0.push(w.clone());
+            out.1.push(t);
+        }
+    }
+    out
 }
 
 /// "customers whose subscription is past due", "companies with invoices
@@ -774,6 +860,7 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
     let (words, texts) = names::join(words, texts, &proper);
     let words = grain_before_other_figure(words, catalog);
     let (words, texts) = rows_then_their_state(words, texts, catalog);
+    let (words, texts) = one_word_per_table(words, texts, catalog);
     let mut parsed = read::parse(&words, &texts, catalog, today);
     parsed.plan.median = median;
     implied_figure(&mut parsed, &words, &texts, voc);

@@ -3081,9 +3081,12 @@ fn rows_a_value_names_first_of_other_rows_are_those_rows() {
         sql.contains("FROM transactions t JOIN clients c") && !sql.contains("joined_on"),
         "{sql}"
     );
-    // "companies with admins" stays the companies.
+    // "companies with admins" stays the companies (listed: no "how many").
     let sql = saas_answer("enterprise companies with admins");
-    assert!(sql.contains("COUNT(*) AS companies"), "{sql}");
+    assert!(
+        sql.starts_with("SELECT company_id, name") && sql.contains("role = 'admin'"),
+        "{sql}"
+    );
 }
 
 #[test]
@@ -3535,4 +3538,109 @@ fn rows_that_cannot_be_listed_are_refused_for_the_right_reason() {
         why.contains("row by row") && !why.contains("personal"),
         "{why}"
     );
+}
+
+#[test]
+fn entities_said_by_the_values_of_their_rows_are_listed() {
+    // "companies that are past due" counted them; with no "how many" the
+    // entities are listed, as those said by their own values are.
+    for q in [
+        "companies that are past due",
+        "accounts that are behind on payment",
+    ] {
+        let sql = saas_answer(q);
+        assert!(
+            sql.starts_with("SELECT company_id, name") && sql.contains("status = 'past_due'"),
+            "{q}: {sql}"
+        );
+    }
+    let sql = banking_answer("clients with a mortgage");
+    assert!(
+        sql.starts_with("SELECT client_id, full_name") && sql.contains("product = 'mortgage'"),
+        "{sql}"
+    );
+    // "how many" still counts them.
+    let sql = banking_answer("how many clients have a mortgage");
+    assert!(sql.starts_with("SELECT COUNT(DISTINCT client_id)"), "{sql}");
+}
+
+#[test]
+fn a_follow_up_that_goes_on_keeps_the_period_when_it_splits_on_its_own() {
+    let prev = "conversations this year broken down by customer segment";
+    let Translation::Answer(a) = translate(
+        "and the average satisfaction score per segment?",
+        Some(prev),
+        &saas(),
+        &ctx(),
+    ) else {
+        panic!("not answered")
+    };
+    assert!(
+        a.sql.contains("AVG(csat)") && a.sql.contains("opened_at >= TIMESTAMP '2025-01-01"),
+        "{}",
+        a.sql
+    );
+    // Rows the question before does not fit: read on its own.
+    let Translation::Answer(a) = translate(
+        "and revenue by channel",
+        Some("urgent tickets by priority last month"),
+        &Catalog::demo(),
+        &ctx(),
+    ) else {
+        panic!("not answered")
+    };
+    assert!(!a.sql.contains("priority"), "{}", a.sql);
+    // "top 5 ..." stands on its own: no filter of the question before.
+    let Translation::Answer(a) = translate(
+        "top 5 products by units sold",
+        Some("revenue from web in 2024"),
+        &Catalog::demo(),
+        &ctx(),
+    ) else {
+        panic!("not answered")
+    };
+    assert!(
+        !a.sql.contains("'web'") && !a.sql.contains("2024"),
+        "{}",
+        a.sql
+    );
+}
+
+#[test]
+fn rows_a_state_names_of_a_named_entity_are_counted() {
+    // It counted the clients named Giulia Thomas who have open accounts.
+    let sql = banking_answer("how many open accounts does Giulia Thomas have");
+    assert!(
+        sql.contains("FROM accounts a JOIN clients c")
+            && sql.contains("closed_on IS NULL")
+            && sql.contains("AS accounts"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn the_rows_a_ranked_period_counts_are_no_second_group() {
+    // "events" also names the event type: it was split by both.
+    let sql = saas_answer("quietest month for events in 2024");
+    assert!(
+        sql.contains("ORDER BY events ASC LIMIT 1") && !sql.contains("event_type"),
+        "{sql}"
+    );
+    let sql = saas_answer("at what hour of the day are events most common");
+    assert!(
+        sql.contains("ORDER BY events DESC LIMIT 1") && !sql.contains("event_type"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn a_word_of_rows_before_the_word_of_their_own_rows_says_whose() {
+    // "client companies" named the companies twice (refused).
+    let sql = saas_answer("which 5 client companies have the most users");
+    assert!(sql.contains("LIMIT 5") && sql.contains("AS users"), "{sql}");
+    // "client accounts", "customer orders": the accounts, the orders.
+    let sql = banking_answer("client accounts by product");
+    assert!(sql.contains("SELECT product FROM accounts"), "{sql}");
+    let sql = answer("customer orders by channel");
+    assert!(!sql.contains("DISTINCT customer_id"), "{sql}");
 }

@@ -423,6 +423,24 @@ pub(super) fn default_measure(
     // "which country is Tara Berg from": that entity's own row, by the
     // groups asked for.
     if let Some((_, tables)) = &plan.named {
+        // "how many open accounts does Giulia Thomas have": the rows a
+        // state names, of the entity named, are what is counted.
+        let state_rows = plan.filters.iter().find_map(|f| match f {
+            Filter::State {
+                name,
+                negated: false,
+            } => super::plan::state_table(name, catalog).filter(|s| {
+                plan.groups.is_empty()
+                    && tables
+                        .iter()
+                        .any(|t| t != s && catalog.relationship(s, t).is_some())
+            }),
+            _ => None,
+        });
+        if let Some(s) = state_rows {
+            plan.measures.push(count_metric(&s, catalog));
+            return Ok(false);
+        }
         let of_groups = tables.iter().find(|t| {
             !plan.groups.is_empty()
                 && plan

@@ -1013,7 +1013,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             && st.rank.is_some()
             && !p.plan.groups.is_empty()
             && lexes.iter().any(|l| matches!(l, Lex::Metric(_)));
-        let grouping = grouping && !most_of && !ranked_by;
+        // "busiest month for events", "at what hour are events most
+        // common": the rows a ranked group counts, not a second group,
+        // even where the word also names a column.
+        let rows_ranked = (st.rank.is_some() || rank_follows)
+            && !p.plan.groups.is_empty()
+            && !matches!(prev_kw, Some(Kw::By | Kw::Which))
+            && lexes.iter().any(|l| matches!(l, Lex::Table(_)));
+        let grouping = grouping && !most_of && !ranked_by && !rows_ranked;
         // Values are filters; negation applies to the next value only. A
         // value of several tables ("past due": invoices, subscriptions) is
         // the one of the rows the question names, else its likeliest.

@@ -566,12 +566,15 @@ fn absent_entities_listed(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
     // "retail clients in France with an expired KYC", "clients whose KYC is
     // pending": rows of an entity said by their own values, with no period
     // and no word asking how many, are those entities (their number shows).
+    // So are "clients with a mortgage", "companies that are past due":
+    // entities said by the values of rows that belong to them.
+    let theirs = |table: &str| table == t || catalog.relationship(table, &t).is_some();
     let own = |f: &Filter| match f {
         Filter::In { col, .. } | Filter::Cmp { col, .. } | Filter::Null { col, .. } => {
-            col.table == t
+            theirs(&col.table)
         }
         Filter::State { name, .. } => {
-            super::plan::state_table(name, catalog).as_deref() == Some(t.as_str())
+            super::plan::state_table(name, catalog).is_some_and(|s| theirs(&s))
         }
         _ => false,
     };
