@@ -3644,3 +3644,38 @@ fn a_word_of_rows_before_the_word_of_their_own_rows_says_whose() {
     let sql = answer("customer orders by channel");
     assert!(!sql.contains("DISTINCT customer_id"), "{sql}");
 }
+
+#[test]
+fn per_a_word_of_rows_and_their_own_column_is_a_breakdown() {
+    // "conversations per company segment" was a ratio (refused).
+    let sql = saas_answer("conversations per company segment");
+    assert!(sql.contains("GROUP BY segment"), "{sql}");
+    let sql = answer("revenue per customer country");
+    assert!(sql.contains("GROUP BY country"), "{sql}");
+    // "revenue per customer" is still no breakdown by customer.
+    assert!(refused("revenue per customer"));
+}
+
+#[test]
+fn new_rows_of_a_count_the_catalog_names_are_that_count() {
+    // "new signups" (saas: subscriptions) was refused.
+    let sql = saas_answer("which month had the fewest new signups this year");
+    assert!(
+        sql.contains("FROM subscriptions") && sql.contains("ORDER BY subscriptions ASC LIMIT 1"),
+        "{sql}"
+    );
+    let sql = saas_answer("new signups last month");
+    assert!(sql.contains("started_on >= DATE '2025-10-01'"), "{sql}");
+    // "orders from new customers" stays refused: no plain count.
+    assert!(refused("orders from new customers"));
+    // Asked which figure, the options keep the question's period.
+    let Translation::Clarify { options, .. } =
+        translate("signups last month", None, &saas(), &ctx())
+    else {
+        panic!("not asked")
+    };
+    assert!(
+        options.iter().all(|o| o.ends_with("last month")),
+        "{options:?}"
+    );
+}

@@ -375,10 +375,23 @@ pub(super) fn keyword(
         Kw::By => {
             // "revenue per customer": an average per row of a table, not a breakdown.
             let per = texts[i].starts_with("per");
-            if let Some(j) = (i + 1..n)
-                .find(|&j| !used[j])
-                .filter(|&j| per && words[j].lexes().iter().any(|l| matches!(l, Lex::Table(_))))
-            {
+            // "per customer country": a column of the table's own, said
+            // after it, is the breakdown ("by customer country").
+            let own_column_next = |j: usize| {
+                words[j].lexes().iter().any(|l| match l {
+                    Lex::Table(t) => words.get(j + 1).is_some_and(|w| {
+                        w.lexes().iter().any(|m| {
+                            matches!(m, Lex::Dim(c) if c.table == *t
+                                && !super::describe::is_label(c, catalog))
+                        })
+                    }),
+                    _ => false,
+                })
+            };
+            if let Some(j) = (i + 1..n).find(|&j| !used[j]).filter(|&j| {
+                per && !own_column_next(j)
+                    && words[j].lexes().iter().any(|l| matches!(l, Lex::Table(_)))
+            }) {
                 used[j] = true;
                 p.derived = true;
                 p.per_table = words[j].lexes().iter().find_map(|l| match l {

@@ -84,11 +84,61 @@ pub(super) fn new_rows(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
             plan.date_column = time.map(|c| super::lexicon::Col::new(t, &c));
             Ok(())
         }
+        // "new signups": a plain count of rows dated by their own start is
+        // a count of new ones already.
+        _ if p.new_table.is_none() && counts_dated_rows(plan, catalog) => Ok(()),
+        // "new signups" said with the count's verb ("sign up"), or read
+        // as the date of the period after it ("signups last month").
+        _ if plan.measures.is_empty() && p.new_table.is_none() => {
+            let dated = plan.date_column.as_ref().filter(|c| {
+                catalog
+                    .table(&c.table)
+                    .is_some_and(|t| t.time_column.as_deref() == Some(c.column.as_str()))
+            });
+            let counted_metric = match (&p.weak_metric, dated) {
+                (Some((m, _)), _) => Measure::Metric(m.clone()),
+                (None, Some(c)) => count_metric(&c.table, catalog),
+                (None, None) => return Err(unsupported(catalog, NEW_ONLY_COUNTS)),
+            };
+            let mut counted = plan.clone();
+            counted.measures = vec![counted_metric];
+            if !counts_dated_rows(&counted, catalog) {
+                return Err(unsupported(catalog, NEW_ONLY_COUNTS));
+            }
+            plan.measures = counted.measures;
+            Ok(())
+        }
         _ => Err(Translation::Unsupported {
-            reason: "I can count new rows of a table that has a date (\"new customers\"), not other figures of new ones.".into(),
+            reason: NEW_ONLY_COUNTS.into(),
             suggestions: Vec::new(),
         }),
     }
+}
+
+/// What a figure of "new" rows that is no count is told.
+const NEW_ONLY_COUNTS: &str =
+    "I can count new rows of a table that has a date (\"new customers\"), not other figures of new ones.";
+
+/// Whether every figure is the plain count of one table's rows (`COUNT(*)`,
+/// no condition), a table dated by a time column of its own.
+fn counts_dated_rows(plan: &Plan, catalog: &Catalog) -> bool {
+    let tables: Vec<&str> = plan
+        .measures
+        .iter()
+        .filter_map(|m| match m {
+            Measure::Metric(n) => catalog
+                .metric(n)
+                .filter(|d| d.expression.replace(' ', "") == "COUNT(*)" && d.filter.is_none())
+                .map(|d| d.table.as_str()),
+            _ => None,
+        })
+        .collect();
+    !tables.is_empty()
+        && tables.len() == plan.measures.len()
+        && tables.iter().all(|t| *t == tables[0])
+        && catalog
+            .table(tables[0])
+            .is_some_and(|t| t.time_column.is_some())
 }
 
 /// "how many orders were refunded": a filtered count says it all; "cancelled

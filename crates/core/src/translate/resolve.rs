@@ -1243,7 +1243,13 @@ pub(super) fn clarify_measure(plan: &Plan, catalog: &Catalog) -> Translation {
     let tail = if let (true, Some(v)) = (plan.groups.is_empty(), value) {
         format!(" in {v}")
     } else if plan.groups.is_empty() {
-        " this month".to_string()
+        // The question's own period ("last month (October 2025)" said as
+        // "last month"), else one to show the shape.
+        let said = plan
+            .period
+            .as_ref()
+            .map(|p| p.label.split(" (").next().unwrap_or_default());
+        format!(" {}", said.unwrap_or("this month"))
     } else {
         format!(" by {}", group_phrase(&plan.groups, catalog))
     };
