@@ -3679,3 +3679,46 @@ fn new_rows_of_a_count_the_catalog_names_are_that_count() {
         "{options:?}"
     );
 }
+
+#[test]
+fn a_breakdown_of_a_column_counts_its_own_rows_that_hold_a_value() {
+    // "kyc status breakdown" asked which figure.
+    let sql = banking_answer("kyc status breakdown");
+    assert!(
+        sql.contains("FROM clients") && sql.contains("GROUP BY kyc_status"),
+        "{sql}"
+    );
+    // "churn reasons": the subscriptions that have one.
+    let sql = saas_answer("why do customers cancel? breakdown of churn reasons");
+    assert!(
+        sql.contains("cancel_reason IS NOT NULL") && sql.contains("GROUP BY cancel_reason"),
+        "{sql}"
+    );
+    // "by kyc status" alone still asks which figure.
+    assert!(!matches!(
+        translate("by kyc status", None, &banking(), &ctx()),
+        Translation::Answer(_)
+    ));
+}
+
+#[test]
+fn groups_with_more_than_n_rows_a_value_names_are_counted() {
+    // "card payments" is a value of the transactions (no figure): refused.
+    let sql = banking_answer("merchant categories with more than 1000 card payments in 2025");
+    assert!(
+        sql.contains("kind = 'card'")
+            && sql.contains("GROUP BY merchant_category")
+            && sql.contains("WHERE transactions > 1000"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn ranked_entities_by_the_number_of_rows_of_a_money_figure_count_them() {
+    // "top 3 clients by number of cash withdrawals" asked number or amount.
+    let sql = banking_answer("top 3 clients by number of cash withdrawals");
+    assert!(
+        sql.contains("COUNT(*)") && sql.contains("kind = 'atm'") && sql.contains("LIMIT 3"),
+        "{sql}"
+    );
+}

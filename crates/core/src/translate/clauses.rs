@@ -374,13 +374,22 @@ pub(super) fn filter_sql(f: &Filter, ctx: &Ctx) -> (String, String) {
                 Some(ColumnType::Bool) => "FALSE",
                 _ => "",
             };
+            // "with an industry", "with a cancel reason".
+            let article = if words.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
             match (none, negated) {
                 ("", false) => (format!("{c} IS NULL"), format!("no {words}")),
-                ("", true) => (format!("{c} IS NOT NULL"), format!("with a {words}")),
+                ("", true) => (
+                    format!("{c} IS NOT NULL"),
+                    format!("with {article} {words}"),
+                ),
                 (z, false) => (format!("({c} IS NULL OR {c} = {z})"), format!("no {words}")),
                 (z, true) => (
                     format!("({c} IS NOT NULL AND {c} <> {z})"),
-                    format!("with a {words}"),
+                    format!("with {article} {words}"),
                 ),
             }
         }

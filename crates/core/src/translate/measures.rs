@@ -515,6 +515,23 @@ pub(super) fn default_measure(
             return Ok(false);
         }
     }
+    // "kyc status breakdown": how the column's own rows split (those that
+    // hold a value: "churn reasons" are the canceled subscriptions').
+    // Rows named ("paying subscriptions broken down by plan") are counted
+    // as "by plan" counts them.
+    if let ([Group::Dim(c)], true, None) = (plan.groups.as_slice(), p.breakdown, plan.rank) {
+        if p.tables.is_empty() {
+            let held = Filter::Null {
+                col: c.clone(),
+                negated: true,
+            };
+            if !plan.filters.contains(&held) {
+                plan.filters.push(held);
+            }
+            plan.measures.push(count_metric(&c.table, catalog));
+            return Ok(false);
+        }
+    }
     // "busiest weekday for support": the rows of a table named beside the
     // groups, not one of the groups' own tables.
     // "which product has the most closed accounts": rows a state names are
@@ -677,7 +694,17 @@ pub(super) fn count_of_totals(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
                 .filter(|d| d.is_additive() && row_size(&d.expression).is_some())
                 // "how many units sold" is the units themselves.
                 .filter(|d| d.format == "money")
-                .filter(|d| p.tables.iter().all(|t| *t == d.table))
+                // "top 3 clients by number of cash withdrawals": the
+                // ranked rows are the groups, not the rows counted.
+                .filter(|d| {
+                    p.tables.iter().all(|t| {
+                        *t == d.table
+                            || plan
+                                .groups
+                                .iter()
+                                .any(|g| matches!(g, Group::Dim(c) if c.table == *t))
+                    })
+                })
                 .map(|_| Measure::OfRows {
                     metric: n.clone(),
                     agg: RowAgg::Count,

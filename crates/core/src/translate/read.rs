@@ -48,6 +48,8 @@ pub struct Parsed {
     pub speed: bool,
     /// "most common", "least frequent": ranked by how often rows occur.
     pub frequency: bool,
+    /// "kyc status breakdown", "breakdown by plan": how the rows split.
+    pub breakdown: bool,
     /// "most recent", "oldest": rows asked for in date order.
     pub recency: bool,
     /// "month over month": the grain each figure is set against the one
@@ -1520,6 +1522,17 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             verb_of_subject(&mut p, &m, &verb, st.rank.is_some(), catalog);
         }
     }
+    p.breakdown = texts.iter().any(|t| {
+        [
+            "breakdown",
+            "break down",
+            "broken down",
+            "breakdown by",
+            "broken down by",
+            "split by",
+        ]
+        .contains(&t.as_str())
+    });
     p.per_grain = texts.iter().enumerate().any(|(k, t)| {
         let rate_word = [
             "daily",

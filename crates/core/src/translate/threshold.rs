@@ -589,6 +589,10 @@ fn group_figure(
             .then(|| counted(&words[j]))
             .flatten()
     };
+    // "merchant categories with more than 1000 card payments": rows a value
+    // names ("card payments") and no figure after them are counted (the
+    // value stays their filter); only groups take this reading.
+    let mut rows_of_value = false;
     let (fig_at, (figure, table)) = match before.and_then(|j| {
         figure_of(&words[j])
             .or_else(|| verb_of_rows(j))
@@ -596,12 +600,30 @@ fn group_figure(
     }) {
         Some(f) => f,
         None => {
-            let mut j = at.max(i) + 1;
+            let first = at.max(i) + 1;
+            let mut j = first;
             while skip(j) {
                 j += 1;
             }
-            let w = words.get(j)?;
-            (j, figure_of(w).or_else(|| counted(w))?)
+            match words
+                .get(j)
+                .and_then(|w| figure_of(w).or_else(|| counted(w)))
+            {
+                Some(f) => (j, f),
+                None => {
+                    let (k, t) = (first..j).find_map(|k| {
+                        words[k].lexes().iter().find_map(|l| match l {
+                            Lex::Value(c, _) => Some((k, c.table.clone())),
+                            _ => None,
+                        })
+                    })?;
+                    let Measure::Metric(m) = resolve_count(&t, catalog) else {
+                        return None;
+                    };
+                    rows_of_value = true;
+                    (k, (m, t))
+                }
+            }
         }
     };
     // The nearest group before the figure; a word naming the figure's own
@@ -611,6 +633,9 @@ fn group_figure(
         // "how many clients": a count of a table's own rows names them too.
         if let Some(t) = w.lexes().iter().find_map(|l| rows_named_by(l, catalog)) {
             if t == table || catalog.relationship(&table, &t).is_none() {
+                return None;
+            }
+            if rows_of_value {
                 return None;
             }
             return Some(GroupFigure::Entity(PartRead { entity: t, figure }, fig_at));
