@@ -3722,3 +3722,20 @@ fn ranked_entities_by_the_number_of_rows_of_a_money_figure_count_them() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_figure_named_beside_a_verb_is_the_figure_the_verb_only_its_kind() {
+    // "salaried" named the salaries, "receive" money in: it gave all money
+    // in, the salary dropped.
+    let sql = banking_answer("how much did a salaried client receive");
+    assert!(sql.contains("kind = 'salary'"), "{sql}");
+    // "on average ... a salaried client": per client.
+    let sql = banking_answer("on average how much salary did a salaried client receive in Q3 2025");
+    assert!(
+        sql.contains("kind = 'salary'") && sql.contains("GROUP BY entity_key"),
+        "{sql}"
+    );
+    // "what did clients spend" stays the verb's figure.
+    let sql = banking_answer("what did clients spend");
+    assert!(sql.contains("kind = 'card'"), "{sql}");
+}

@@ -138,7 +138,13 @@ fn verb_of_subject(p: &mut Parsed, metric: &str, verb: &str, ranked: bool, catal
         .cloned()
         .collect();
     let entities: Vec<Option<String>> = others.iter().map(entity_of).collect();
-    let link = match (entities.as_slice(), catalog.metric(metric)) {
+    // "how much salary did a client receive": a figure of the verb's rows
+    // named beside it is the figure, the verb's own only its kind.
+    let named = p.plan.measures.iter().find_map(|m| match m {
+        Measure::Metric(n) if of_verb(m) => Some(n.as_str()),
+        _ => None,
+    });
+    let link = match (entities.as_slice(), catalog.metric(named.unwrap_or(metric))) {
         ([Some(e)], Some(d)) => catalog
             .relationships
             .iter()
@@ -358,14 +364,26 @@ fn per_one_entity(p: &mut Parsed, words: &[Word], texts: &[String], catalog: &Ca
     };
     let one =
         |j: usize| j > 0 && ["a", "an", "each", "every", "one"].contains(&texts[j - 1].as_str());
-    let entity = (0..words.len()).filter(|&j| one(j)).find_map(|j| {
-        words[j].lexes().iter().find_map(|l| match l {
-            Lex::Table(t) if *t != counted && catalog.relationship(&counted, t).is_some() => {
-                Some(t.clone())
-            }
-            _ => None,
-        })
-    });
+    // "a salaried client": one word saying what kind between.
+    let one_of_a_kind = |j: usize| {
+        one(j)
+            || j > 1
+                && one(j - 1)
+                && !words[j - 1]
+                    .lexes()
+                    .iter()
+                    .any(|l| matches!(l, Lex::Table(_)))
+    };
+    let entity = (0..words.len())
+        .filter(|&j| one_of_a_kind(j))
+        .find_map(|j| {
+            words[j].lexes().iter().find_map(|l| match l {
+                Lex::Table(t) if *t != counted && catalog.relationship(&counted, t).is_some() => {
+                    Some(t.clone())
+                }
+                _ => None,
+            })
+        });
     if let Some(t) = entity {
         p.tables.retain(|x| *x != t);
         p.loose_tables.retain(|x| *x != t);
