@@ -857,7 +857,7 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
     let tokens = halves(tokens);
     let tokens = pronoun_us(tokens, q);
     let (words, texts) = voc.link(&tokens);
-    let (words, texts) = names::join(words, texts, &proper);
+    let (words, texts) = names::join(words, texts, &proper, &names::possessive_words(q));
     let words = grain_before_other_figure(words, catalog);
     let (words, texts) = rows_then_their_state(words, texts, catalog);
     let (words, texts) = one_word_per_table(words, texts, catalog);

@@ -3739,3 +3739,32 @@ fn a_figure_named_beside_a_verb_is_the_figure_the_verb_only_its_kind() {
     let sql = banking_answer("what did clients spend");
     assert!(sql.contains("kind = 'card'"), "{sql}");
 }
+
+#[test]
+fn a_possessive_name_is_the_name_even_in_lower_case() {
+    // "Giulia Thomas's": 'thomas' was an unknown word.
+    let sql = banking_answer("Giulia Thomas's card spend this year");
+    assert!(
+        sql.contains("LOWER(c.full_name) = 'giulia thomas'"),
+        "{sql}"
+    );
+    let sql = banking_answer("what did jonas schmidt's accounts spend this year");
+    assert!(
+        sql.contains("LOWER(c.full_name) = 'jonas schmidt'"),
+        "{sql}"
+    );
+    // Words nothing knows, said without one, stay unknown.
+    let why = reason_in(&banking(), "net promoter score by city");
+    assert!(why.contains("promoter"), "{why}");
+}
+
+#[test]
+fn a_plural_of_a_value_the_catalog_does_not_give_is_no_count_of_rows() {
+    // "how many branches do we have" counted the transactions made in
+    // a branch (a channel).
+    let why = reason_in(&banking(), "how many branches do we have");
+    assert!(why.contains("branches"), "{why}");
+    // A plural the catalog gives ("mortgages") counts the rows.
+    let sql = banking_answer("how many mortgages do we have");
+    assert!(sql.contains("product = 'mortgage'"), "{sql}");
+}

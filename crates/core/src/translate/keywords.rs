@@ -332,6 +332,16 @@ pub(super) fn keyword(
                     used[j] = true;
                     used[k] = true;
                     p.distinct = Some(c);
+                } else if let Some(c) = things_a_value_names(&words[k], &texts[k], words, catalog) {
+                    // "how many branches do we have": "branch" is a channel
+                    // of transactions; branches are nothing the data counts.
+                    p.refusal = Some(format!(
+                        "I don't know what '{}' are as things to count: '{}' is a {} of {}.",
+                        texts[k],
+                        c.1,
+                        c.0.column.replace('_', " "),
+                        c.0.table.replace('_', " ")
+                    ));
                 }
             }
         }
@@ -653,4 +663,38 @@ fn absence(
     }
     p.plan.filters.push(filter);
     true
+}
+
+/// "how many branches": a plural the catalog does not give of a value
+/// ("branch", a channel), with no word naming rows in the question, names
+/// things of their own, not rows having that value. The value's column and
+/// name when so.
+fn things_a_value_names(
+    w: &Word,
+    text: &str,
+    words: &[Word],
+    catalog: &Catalog,
+) -> Option<(super::lexicon::Col, String)> {
+    let (col, value) = match w.lexes() {
+        [Lex::Value(c, v)] => (c.clone(), v.clone()),
+        _ => return None,
+    };
+    if !super::lexicon::is_plural(text) {
+        return None;
+    }
+    let names_rows = words.iter().any(|w| {
+        w.lexes().iter().any(|l| {
+            matches!(
+                l,
+                Lex::Table(_) | Lex::Metric(_) | Lex::State(_) | Lex::Verb(_)
+            )
+        })
+    });
+    let def = catalog.table(&col.table)?.column(&col.column)?;
+    let listed = value.eq_ignore_ascii_case(text)
+        || def
+            .value_synonyms
+            .get(&value)
+            .is_some_and(|syns| syns.iter().any(|s| s.eq_ignore_ascii_case(text)));
+    (!names_rows && !listed).then_some((col, value))
 }
