@@ -3768,3 +3768,30 @@ fn a_plural_of_a_value_the_catalog_does_not_give_is_no_count_of_rows() {
     let sql = banking_answer("how many mortgages do we have");
     assert!(sql.contains("product = 'mortgage'"), "{sql}");
 }
+
+#[test]
+fn a_verb_of_the_rows_asked_with_did_is_no_date_of_another_table() {
+    // "create" dated the events by the companies' creation (and, asked
+    // with "did", is no order to create anything).
+    let Translation::Answer(a) = translate(
+        "how many reports did Leo Kelly create this year",
+        None,
+        &saas(),
+        &ctx(),
+    ) else {
+        panic!("not answered")
+    };
+    let names = a.names.expect("a name to check");
+    assert!(
+        names
+            .candidates
+            .iter()
+            .all(|c| c.sql.contains("e.occurred_at >= TIMESTAMP '2025-01-01")
+                && !c.sql.contains("created_on")),
+        "{names:?}"
+    );
+    // "users created this year" keeps their own date.
+    let sql = saas_answer("users created this year");
+    assert!(sql.contains("created_at >= TIMESTAMP '2025-01-01"), "{sql}");
+    assert!(refused("create a report of revenue"));
+}

@@ -56,6 +56,24 @@ pub(super) fn keyword(
         {
             p.unknown.push(texts[i].clone())
         }
+        // "how many reports did Leo Kelly create": asked with "did", what
+        // the rows did; a value of theirs of that verb ("report_created")
+        // says it already, else it is unknown.
+        Kw::Write
+            if texts[..i]
+                .iter()
+                .any(|t| ["did", "does", "do", "has", "have", "had"].contains(&t.as_str())) =>
+        {
+            let stem = texts[i].trim_end_matches('e');
+            let said = words.iter().any(|w| {
+                w.lexes()
+                    .iter()
+                    .any(|l| matches!(l, Lex::Value(_, v) if v.contains(stem)))
+            });
+            if !said {
+                p.unknown.push(texts[i].clone());
+            }
+        }
         Kw::Write => p.refusal = Some(super::WRITE_REFUSAL.into()),
         Kw::SameSpan => {
             p.refusal = Some(format!(

@@ -759,7 +759,26 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 let of_named = dates
                     .iter()
                     .find(|c| named_by_another_word(words, j, &c.table, catalog));
-                of_named.or(dates.first()).map(|c| (j, (*c).clone()))
+                // "how many reports did Leo Kelly create this year": rows
+                // of another table named (the events a value names), none
+                // of the date's: the word is what those rows did, not the
+                // date of the companies' creation.
+                let other_rows = |t: &str| {
+                    words.iter().enumerate().any(|(k, w)| {
+                        k != j
+                            && w.lexes().iter().any(|l| match l {
+                                Lex::Value(c, _) => c.table != t,
+                                Lex::Table(u) => u != t,
+                                Lex::Metric(m) => catalog.metric(m).is_some_and(|d| d.table != t),
+                                _ => false,
+                            })
+                    })
+                };
+                // ("accounts opened in 2024": the word names its rows.)
+                let alone = dates
+                    .first()
+                    .filter(|c| !other_rows(&c.table) || says_table(&texts[j], &c.table, catalog));
+                of_named.or(alone).map(|c| (j, (*c).clone()))
             });
         if let Some((j, c)) = named {
             used[j] = true;
