@@ -183,8 +183,9 @@ fn a_threshold_per_entity_counts_the_entities_that_pass() {
     );
     // Never a filter on single rows.
     assert!(!sql.contains("amount"), "{sql}");
-    // Those with none would pass and are not in the facts: refused.
-    assert!(refused("how many customers have fewer than 2 orders"));
+    // Those with none pass too: every customer is read.
+    assert!(answer("how many customers have fewer than 2 orders")
+        .contains("FROM customers e LEFT JOIN per"));
     assert!(refused("revenue of customers with more than 5 orders"));
 }
 
@@ -3202,8 +3203,8 @@ fn exactly_a_number_of_rows_is_that_number_never_dropped() {
         assert!(sql.contains("v = 1"), "{q}: {sql}");
     }
     assert!(answer("customers that have 2 orders").contains("v = 2"));
-    // "with exactly 0 orders" is no row anyone has: refused.
-    assert!(refused("customers with exactly 0 orders"));
+    // "with exactly 0 orders": those with none, from every customer.
+    assert!(answer("customers with exactly 0 orders").contains("WHERE COALESCE(per.v, 0) = 0"));
     // "the urgent ones" is no number.
     assert!(refused("the urgent ones"));
 }
@@ -3794,4 +3795,45 @@ fn a_verb_of_the_rows_asked_with_did_is_no_date_of_another_table() {
     let sql = saas_answer("users created this year");
     assert!(sql.contains("created_at >= TIMESTAMP '2025-01-01"), "{sql}");
     assert!(refused("create a report of revenue"));
+}
+
+#[test]
+fn entities_under_a_threshold_include_those_with_no_rows() {
+    // "companies with fewer than 3 users" was refused (those with none
+    // would count too): every entity is read, its figure 0 without rows.
+    let sql = saas_answer("companies with fewer than 3 users");
+    assert!(
+        sql.contains("FROM companies e LEFT JOIN per")
+            && sql.contains("WHERE COALESCE(per.v, 0) < 3"),
+        "{sql}"
+    );
+    let sql = banking_answer("how many customers have fewer than 2 accounts");
+    assert!(
+        sql.contains("SELECT COUNT(*) AS clients FROM clients e LEFT JOIN per"),
+        "{sql}"
+    );
+    // An average is no 0 for an entity without rows: still refused.
+    assert!(refused("customers with an average order value under 50"));
+}
+
+#[test]
+fn entities_past_a_threshold_split_by_their_own_column_are_counted_per_group() {
+    // "split that by segment" dropped the split silently.
+    let Translation::Answer(a) = translate(
+        "split that by segment",
+        Some("how many clients have more than 2 accounts"),
+        &banking(),
+        &ctx(),
+    ) else {
+        panic!("not answered")
+    };
+    assert!(
+        a.sql
+            .contains("SELECT e.segment AS segment, COUNT(*) AS clients")
+            && a.sql.contains("GROUP BY e.segment"),
+        "{}",
+        a.sql
+    );
+    let sql = banking_answer("how many clients have more than 2 accounts by segment");
+    assert!(sql.contains("GROUP BY e.segment"), "{sql}");
 }

@@ -1216,6 +1216,7 @@ fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
                 value: 1.0,
                 list: true,
                 average: false,
+                with_empty: false,
             });
             return;
         }

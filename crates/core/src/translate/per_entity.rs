@@ -6,7 +6,7 @@
 use super::clauses::period_cond;
 use super::describe::{append_clauses, capitalise, condition_words, lower, singular, table_words};
 use super::lexicon::Col;
-use super::plan::{Group, Measure, Op, PerEntity, Plan};
+use super::plan::{Filter, Group, Measure, Op, PerEntity, Plan};
 use super::read::Parsed;
 use super::resolve::count_metric;
 use super::sql::{Ctx, Rendered};
@@ -56,6 +56,7 @@ pub(super) fn average_per(
         value: 0.0,
         list: false,
         average: true,
+        with_empty: false,
     });
     Ok(true)
 }
@@ -91,7 +92,16 @@ pub(super) fn per_entity(
     // are listed, not split by their name; "by industry" is a split.
     plan.groups
         .retain(|g| !matches!(g, Group::Dim(c) if c.table == r.entity && c.names_rows(catalog)));
-    if plan.is_shaped() || p.average || p.distinct.is_some() {
+    // "how many clients have more than 2 accounts, by segment": a split by
+    // the entity's own columns counts them in each group.
+    let split_by_own = !plan.groups.is_empty()
+        && p.asks_how_many
+        && plan.compare.is_none()
+        && plan.rank.is_none()
+        && !plan.share
+        && plan.list.is_none()
+        && own_groups(plan, &r.entity);
+    if (plan.is_shaped() && !split_by_own) || p.average || p.distinct.is_some() {
         return Err(unsupported(
             catalog,
             format!("I can count {entity} past a threshold, not split, rank or compare them."),
@@ -123,7 +133,29 @@ pub(super) fn per_entity(
         // "exactly 0 orders": the entities with none, which no row shows.
         Op::Eq => r.value <= 0.0,
     };
-    if keeps_empty {
+    // "companies with fewer than 3 users": a count or a total is 0 for an
+    // entity with no rows, so every entity is read (its own conditions
+    // would need its own rows: still refused).
+    let zero_when_empty = {
+        let e = d.expression.replace(' ', "");
+        e.starts_with("COUNT(") || e.starts_with("SUM(")
+    };
+    let on_entity = plan.filters.iter().any(|f| match f {
+        Filter::In { col, .. }
+        | Filter::Cmp { col, .. }
+        | Filter::Null { col, .. }
+        | Filter::Named { col, .. }
+        | Filter::Dated { col, .. }
+        | Filter::Span { col, .. } => col.table == r.entity,
+        Filter::State { name, .. } => {
+            super::plan::state_table(name, catalog).as_deref() == Some(r.entity.as_str())
+        }
+        Filter::Without { .. } => true,
+    });
+    let labelled = catalog
+        .table(&r.entity)
+        .is_some_and(|t| t.label_column.is_some() || t.primary_key.is_some());
+    if keeps_empty && !(zero_when_empty && !on_entity && labelled) {
         return Err(unsupported(
             catalog,
             format!(
@@ -140,8 +172,17 @@ pub(super) fn per_entity(
         value: r.value,
         list,
         average: false,
+        with_empty: keeps_empty,
     });
     Ok(())
+}
+
+/// Whether every group is a column of the entity's own table, other than
+/// its label (a split of the entities, not one group each).
+fn own_groups(plan: &Plan, entity: &str) -> bool {
+    plan.groups
+        .iter()
+        .all(|g| matches!(g, Group::Dim(c) if c.table == entity))
 }
 
 /// Whether a measure counts the entity itself (its rows, or the distinct
@@ -237,6 +278,80 @@ pub(super) fn render(
         facts.join(", "),
         d.expression,
     );
+    if !pe.average && !plan.groups.is_empty() {
+        // Counted per group of the entity's own columns; any other split
+        // is no split of these entities.
+        if pe.list || !own_groups(plan, &pe.entity) {
+            return Err(
+                "I can count these entities past a threshold per group of their own columns only"
+                    .into(),
+            );
+        }
+        let cols: Vec<String> = plan
+            .groups
+            .iter()
+            .filter_map(|g| match g {
+                Group::Dim(c) => Some(c.column.clone()),
+                Group::Time(_) => None,
+            })
+            .collect();
+        let select: Vec<String> = cols.iter().map(|c| format!("e.{c} AS {c}")).collect();
+        let by: Vec<String> = cols.iter().map(|c| format!("e.{c}")).collect();
+        let (joined, passes) = if pe.with_empty {
+            (
+                format!(
+                    "{} e LEFT JOIN per ON per.entity_key = e.{}",
+                    pe.entity, rel.to_column
+                ),
+                format!("COALESCE(per.v, 0) {} {value}", pe.op.sql()),
+            )
+        } else {
+            (
+                format!(
+                    "per JOIN {} e ON per.entity_key = e.{}",
+                    pe.entity, rel.to_column
+                ),
+                format!("per.v {} {value}", pe.op.sql()),
+            )
+        };
+        let sql = format!(
+            "{per} SELECT {}, COUNT(*) AS {} FROM {joined} WHERE {passes} GROUP BY {} ORDER BY {}",
+            select.join(", "),
+            pe.entity,
+            by.join(", "),
+            by.join(", "),
+        );
+        let words: Vec<String> = plan
+            .groups
+            .iter()
+            .filter_map(|g| match g {
+                Group::Dim(c) => Some(super::describe::column_words(c, catalog)),
+                Group::Time(_) => None,
+            })
+            .collect();
+        let mut line = format!(
+            "{} with {} {} {value}{}, by {}",
+            capitalise(&table_words(&pe.entity)),
+            lower(&d.label),
+            pe.op.words(),
+            if pe.with_empty {
+                " (those with none included)"
+            } else {
+                ""
+            },
+            words.join(" and ")
+        );
+        append_clauses(
+            &mut line,
+            plan.period.as_ref().map(|p| p.label.as_str()),
+            &notes,
+        );
+        return Ok(Rendered {
+            sql,
+            interpretation: line,
+            chart: ChartHint::Bar,
+        });
+    }
     let (sql, chart) = if pe.average {
         let agg = if plan.median { "MEDIAN" } else { "AVG" };
         let alias = format!("{}_per_{}", d.name, singular(&pe.entity).replace(' ', "_"));
@@ -280,6 +395,12 @@ pub(super) fn render(
             .as_deref()
             .filter(|l| entity.column(l).is_some() && *l != key);
         let label_sql = label.map_or(String::new(), |l| format!(", e.{l} AS {l}"));
+        if pe.with_empty {
+            // Every entity, those with no rows at 0.
+            return Ok(with_empty_rows(
+                plan, pe, ctx, &per, &d.name, key, &label_sql, &value, notes,
+            ));
+        }
         (
             format!(
                 "{per} SELECT e.{key} AS {key}{label_sql}, per.v AS {} FROM per JOIN {} e ON per.entity_key = e.{key} WHERE per.v {} {value} ORDER BY {} DESC, {key}",
@@ -289,6 +410,17 @@ pub(super) fn render(
                 d.name,
             ),
             ChartHint::Table,
+        )
+    } else if pe.with_empty {
+        (
+            format!(
+                "{per} SELECT COUNT(*) AS {} FROM {} e LEFT JOIN per ON per.entity_key = e.{} WHERE COALESCE(per.v, 0) {} {value}",
+                pe.entity,
+                pe.entity,
+                rel.to_column,
+                pe.op.sql(),
+            ),
+            ChartHint::BigNumber,
         )
     } else {
         (
@@ -329,6 +461,9 @@ pub(super) fn render(
             pe.op.words()
         )
     };
+    if pe.with_empty {
+        line = format!("{line} (those with none included)");
+    }
     if pe.list {
         line = format!("{line}, each with its {}", lower(&d.label));
     }
@@ -342,4 +477,44 @@ pub(super) fn render(
         interpretation: line,
         chart,
     })
+}
+
+/// The list of every entity whose figure passes a threshold that entities
+/// with no rows pass too (at 0): the entity table, its figure joined on.
+#[allow(clippy::too_many_arguments)]
+fn with_empty_rows(
+    plan: &Plan,
+    pe: &PerEntity,
+    ctx: &Ctx,
+    per: &str,
+    figure: &str,
+    key: &str,
+    label_sql: &str,
+    value: &str,
+    notes: Vec<String>,
+) -> Rendered {
+    let catalog = ctx.catalog;
+    let label = catalog
+        .metric(figure)
+        .map_or(figure.to_string(), |d| lower(&d.label));
+    let sql = format!(
+        "{per} SELECT e.{key} AS {key}{label_sql}, COALESCE(per.v, 0) AS {figure} FROM {} e LEFT JOIN per ON per.entity_key = e.{key} WHERE COALESCE(per.v, 0) {} {value} ORDER BY {figure}, {key}",
+        pe.entity,
+        pe.op.sql(),
+    );
+    let mut line = format!(
+        "{} with {label} {} {value} (those with none included), each with its {label}",
+        capitalise(&table_words(&pe.entity)),
+        pe.op.words()
+    );
+    append_clauses(
+        &mut line,
+        plan.period.as_ref().map(|p| p.label.as_str()),
+        &notes,
+    );
+    Rendered {
+        sql,
+        interpretation: line,
+        chart: ChartHint::Table,
+    }
 }

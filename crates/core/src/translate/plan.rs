@@ -249,6 +249,9 @@ pub struct PerEntity {
     /// The average of the figure over the entities that have rows
     /// ("average number of orders per customer"); no threshold.
     pub average: bool,
+    /// "companies with fewer than 3 users": entities with no rows pass too
+    /// (their figure is 0), so every entity is read, not only those with rows.
+    pub with_empty: bool,
 }
 
 /// The typed reading of a question.

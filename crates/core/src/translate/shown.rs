@@ -329,6 +329,7 @@ pub(super) fn owners_for_who(plan: &Plan, most: bool, catalog: &Catalog) -> Opti
             value: 1.0,
             list: true,
             average: false,
+            with_empty: false,
         });
         return Some(plan);
     }
