@@ -855,7 +855,7 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
     let tokens = more_than_a_period(tokens);
     let tokens = most_active(tokens, voc, catalog);
     let tokens = halves(tokens);
-    let tokens = pronoun_us(tokens, q);
+    let tokens = pronoun_us(tokens, q, voc);
     let (words, texts) = voc.link(&tokens);
     let (words, texts) = names::join(words, texts, &proper, &names::possessive_words(q));
     let words = grain_before_other_figure(words, catalog);
@@ -872,7 +872,8 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
 /// "companies that never contacted us": "us" typed in lower case, not after
 /// "the" or "in", is the pronoun (a filler), never the United States a
 /// catalog may call "us"; "US", "the us" and "in us" keep the value.
-fn pronoun_us(mut tokens: Vec<String>, question: &str) -> Vec<String> {
+/// A catalog verb or figure that ends in "us" ("spend with us") keeps it.
+fn pronoun_us(mut tokens: Vec<String>, question: &str, voc: &Vocabulary) -> Vec<String> {
     let typed_upper = question
         .split(|c: char| !c.is_alphanumeric())
         .any(|w| w == "US" || w == "Us");
@@ -881,7 +882,11 @@ fn pronoun_us(mut tokens: Vec<String>, question: &str) -> Vec<String> {
     }
     for i in 0..tokens.len() {
         let after_place = i > 0 && matches!(tokens[i - 1].as_str(), "the" | "in");
-        if tokens[i] == "us" && !after_place {
+        let in_phrase = (1..=3).filter(|n| *n <= i).any(|n| {
+            let (linked, _) = voc.link(&tokens[i - n..=i]);
+            matches!(linked.as_slice(), [w] if w.lexes().iter().any(|l| matches!(l, lexicon::Lex::Verb(_) | lexicon::Lex::Metric(_))))
+        });
+        if tokens[i] == "us" && !after_place && !in_phrase {
             tokens[i] = "we".into();
         }
     }

@@ -3837,3 +3837,31 @@ fn entities_past_a_threshold_split_by_their_own_column_are_counted_per_group() {
     let sql = banking_answer("how many clients have more than 2 accounts by segment");
     assert!(sql.contains("GROUP BY e.segment"), "{sql}");
 }
+
+#[test]
+fn a_part_as_a_percent_of_all_rows_is_a_rate_within_each_group() {
+    // It was how refunds split across channels (share of all refunds).
+    let sql = answer("refunded orders as a % of all orders by channel");
+    assert!(
+        sql.contains("100.0 * COUNT(CASE WHEN status = 'refunded' THEN 1 END) / COUNT(*)")
+            && sql.contains("GROUP BY channel"),
+        "{sql}"
+    );
+    // Said twice ("refund rate, i.e. refunded orders as a % of ..."): the
+    // part is never also a filter of the whole (it was 100% everywhere).
+    let sql = answer("refund rate per channel, i.e. refunded orders as a % of all orders");
+    assert!(!sql.contains("WHERE status = 'refunded'"), "{sql}");
+}
+
+#[test]
+fn a_catalog_verb_with_us_keeps_its_us() {
+    // "spend with us" (a catalog verb) lost its "us" to the pronoun rule.
+    let sql = answer("How much did each customer segment spend with us in 2024?");
+    assert!(
+        sql.contains("GROUP BY segment") && sql.contains("SUM(amount)"),
+        "{sql}"
+    );
+    // "contacted us" is still the pronoun, never the United States.
+    let sql = saas_answer("customers that never contacted us");
+    assert!(!sql.contains("United States"), "{sql}");
+}

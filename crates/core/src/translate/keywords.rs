@@ -166,6 +166,17 @@ pub(super) fn keyword(
             let read = how.is_some_and(|how| absence(i, how, words, texts, used, catalog, p));
             st.negate_next |= !read;
         }
+        // "refunded orders as a % of all orders": the rows named after it
+        // are the whole, the figure before it the part: a rate, within
+        // each group ("by channel"), never how the part splits.
+        Kw::Share if as_part_of_rows(words, texts, i).is_some() => {
+            // The whole's words are read here.
+            if let Some(j) = as_part_of_rows(words, texts, i) {
+                used[i + 1..=j].iter_mut().for_each(|u| *u = true);
+            }
+            p.rate = true;
+            p.derived = true;
+        }
         Kw::Share => p.plan.share = true,
         Kw::Vs => {
             // "Germany vs France": values set side by side, not periods.
@@ -715,4 +726,18 @@ fn things_a_value_names(
             .get(&value)
             .is_some_and(|syns| syns.iter().any(|s| s.eq_ignore_ascii_case(text)));
     (!names_rows && !listed).then_some((col, value))
+}
+
+/// "as a % of all orders", "as a share of the orders": the share word after
+/// "as", then "of" and the rows that are the whole.
+/// The index of the whole's word.
+fn as_part_of_rows(words: &[Word], texts: &[String], i: usize) -> Option<usize> {
+    let before = (0..i)
+        .rev()
+        .find(|&j| !matches!(texts[j].as_str(), "a" | "an"));
+    let after = (i + 2..words.len()).find(|&j| !matches!(texts[j].as_str(), "all" | "the"));
+    (before.is_some_and(|j| texts[j] == "as") && texts.get(i + 1).is_some_and(|t| t == "of"))
+        .then_some(after)
+        .flatten()
+        .filter(|&j| words[j].lexes().iter().any(|l| matches!(l, Lex::Table(_))))
 }

@@ -422,6 +422,24 @@ fn rate(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> bool {
         return false;
     }
     plan.measures = vec![count_metric(&table, catalog)];
+    // "refund rate, i.e. refunded orders as a % of all orders": the part
+    // said again is the part, never also a filter of the whole.
+    let said_again = |f: &Filter| match (f, &part) {
+        (Filter::State { name, negated }, Filter::In { col, values, .. }) => {
+            !negated
+                && catalog.states.iter().any(|s| {
+                    s.name == *name
+                        && plain_condition(&s.condition, &s.table).is_some_and(|g| match g {
+                            Filter::In {
+                                col: c, values: v, ..
+                            } => c == *col && v == *values,
+                            _ => false,
+                        })
+                })
+        }
+        (a, b) => a == b,
+    };
+    plan.filters.retain(|f| !said_again(f));
     plan.share_of = Some(part);
     plan.rank = plan.rank.filter(|_| !plan.groups.is_empty());
     true
