@@ -126,7 +126,8 @@ pub fn translate(
     catalog: &Catalog,
     ctx: &TranslateContext,
 ) -> Translation {
-    let q = question.trim();
+    let q = without_courtesy(question.trim());
+    let q = q.as_str();
     if q.is_empty() {
         return unsupported(catalog, "The question is empty.");
     }
@@ -618,6 +619,35 @@ fn chain_split(previous: &str) -> Option<(&str, &str)> {
         before = before.split_once('\n').map_or("", |(_, rest)| rest).trim();
     }
     (!before.is_empty() && !last.trim().is_empty()).then(|| (before, last.trim()))
+}
+
+/// The question without a closing "please" or "thanks" ("list the late
+/// invoices with the company name please": the list's last column is
+/// "company name"), which say nothing about the answer.
+fn without_courtesy(q: &str) -> String {
+    let mut out = q.trim_end_matches(['?', '!', '.', ' ']).to_string();
+    loop {
+        let lower = out.to_lowercase();
+        let Some(cut) = ["please", "pls", "plz", "thanks", "thank you", "thx"]
+            .iter()
+            .filter(|w| lower.ends_with(*w) && lower.len() > w.len())
+            .map(|w| lower.len() - w.len())
+            .find(|&at| lower[..at].ends_with([' ', ',']))
+        else {
+            break;
+        };
+        out = out[..cut]
+            .trim_end_matches([' ', ',', '?', '!', '.'])
+            .to_string();
+    }
+    if out.len() < q.len() && q.trim_end().ends_with('?') {
+        out.push('?');
+    }
+    if out.is_empty() {
+        q.to_string()
+    } else {
+        out
+    }
 }
 
 /// Whether a question says it goes on from the one before ("and the

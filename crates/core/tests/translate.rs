@@ -360,3 +360,45 @@ fn every_catalog_ranking_reads_the_same_however_it_is_said() {
     assert!(answered > 100, "only {answered} variants answered");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Metamorphic, over every example catalog's own dev questions: a request's
+/// lead-in ("show me", "can you tell me") or a closing "please" changes no
+/// answer ("show me who left us" counted what "who left us" listed; "…
+/// with the company name and plan please" lost its list).
+#[test]
+fn every_dev_question_reads_the_same_with_courtesy_words() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut failures = Vec::new();
+    let mut answered = 0;
+    for (name, catalog) in example_catalogs() {
+        let mut files: Vec<_> = std::fs::read_dir(root.join(&name))
+            .expect("example dir")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("corpus") && n.ends_with(".jsonl"))
+            })
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("corpus");
+            let cases = slicewise_core::corpus::parse(&text).expect("corpus lines");
+            for c in cases
+                .iter()
+                .filter(|c| c.previous.is_none() && c.answerable())
+            {
+                let q = c.q.trim_end_matches(['?', ' ']).to_string();
+                let wordings = [
+                    q.clone(),
+                    format!("show me {q}"),
+                    format!("{q} please"),
+                    format!("can you tell me {q}?"),
+                ];
+                answered += same_or_refused(&name, &catalog, &wordings, &mut failures);
+            }
+        }
+    }
+    assert!(answered > 3000, "only {answered} wordings answered");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -171,10 +171,17 @@ pub(super) fn asks_where(question: &str) -> bool {
     first_word_is(question, &["where"])
 }
 
+/// The first word after a request's lead-in ("can you tell me who ...",
+/// "show me who ...": "who").
 fn first_word_is(question: &str, words: &[&str]) -> bool {
+    const ASKING: &[&str] = &[
+        "can", "could", "would", "will", "you", "tell", "show", "me", "us", "let", "i", "want",
+        "to", "know", "see", "please", "pls", "ok", "okay", "now", "so", "and", "also", "just",
+    ];
     question
         .split(|c: char| !c.is_alphanumeric())
-        .find(|w| !w.is_empty())
+        .filter(|w| !w.is_empty())
+        .find(|w| !ASKING.iter().any(|x| w.eq_ignore_ascii_case(x)))
         .is_some_and(|w| words.iter().any(|x| w.eq_ignore_ascii_case(x)))
 }
 

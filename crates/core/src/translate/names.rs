@@ -70,8 +70,8 @@ pub fn join(
     // "jonas schmidt's card spend": two or three words in a row that
     // nothing knows, typed in lower case, are a name when a possessive
     // ends them (the browser says so when nobody has it). Unknown words
-    // said otherwise stay unknown ("net promoter score", "customer
-    // satisfaction score": asked what they mean).
+    // said otherwise stay unknown ("net promoter score by city": asked
+    // what it means).
     let unknown = |k: usize| {
         matches!(&words[k], Word::Unknown(_))
             && texts[k].len() >= 2
