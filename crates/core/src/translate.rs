@@ -862,7 +862,9 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
     // median; an aggregate that is no average has none and is refused.
     let mut median = false;
     for t in raw.iter_mut() {
-        if t == "median" || t == "medians" {
+        // "medain", "medina": one edit from it, and no word of its own.
+        let typo = t.len() >= 5 && !voc.knows(t) && typos::edit_distance(t, "median", 1) <= 1;
+        if t == "median" || t == "medians" || typo {
             *t = "average".to_string();
             median = true;
         }
@@ -881,6 +883,7 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
             }
         })
         .collect();
+    let tokens = lexicon::ordinal_quarters(tokens);
     let tokens = subject_after_how_many(tokens, voc, catalog);
     let tokens = more_than_a_period(tokens);
     let tokens = most_active(tokens, voc, catalog);

@@ -3865,3 +3865,43 @@ fn a_catalog_verb_with_us_keeps_its_us() {
     let sql = saas_answer("customers that never contacted us");
     assert!(!sql.contains("United States"), "{sql}");
 }
+
+#[test]
+fn a_typo_near_two_words_of_different_meanings_is_never_read_as_one() {
+    // "logis": "logins" (a value) or "logos" (the companies)? It counted
+    // the companies.
+    assert!(!saas_answer_or_refusal("logis per day last week").contains("companies"));
+    // "opend": "opened" (a letter left out) before "spend" (one typed wrong).
+    let sql = banking_answer("how many acounts were opend in septmber");
+    assert!(sql.contains("opened_on >= DATE '2025-09-01'"), "{sql}");
+    // "inoices": "invoices" (one edit), not "invoiced" (two), whose stems
+    // are one edit from it; it summed the amount billed.
+    let sql = saas_answer("unpaid inoices due before november");
+    assert!(sql.starts_with("SELECT COUNT(*) AS invoices"), "{sql}");
+    // "ugent": "urgent" or "agent" (a column)? It split by assignee.
+    assert!(!saas_answer_or_refusal("ugent tickets per week since september").contains("assignee"));
+    // "pening": "pending" or "opening"? The status was dropped.
+    let q = "how many transactions are still pening";
+    assert!(
+        !matches!(translate(q, None, &banking(), &ctx()), Translation::Answer(a) if !a.sql.contains("pending"))
+    );
+    // "medina" is "median" (it read the value "media" and averaged).
+    let sql = saas_answer("medina first response time for urgent conversations");
+    assert!(sql.contains("MEDIAN("), "{sql}");
+    // "first qurter" is Q1 (the quarter was a split, "first" dropped).
+    let sql = answer("orders in the first qurter");
+    assert!(
+        sql.contains("ordered_at >= TIMESTAMP '2025-01-01") && !sql.contains("GROUP BY"),
+        "{sql}"
+    );
+    // A column list typed wrong is still the list ("the compay name").
+    let sql = saas_answer("list overdue invoices with the compay name and amount");
+    assert!(sql.starts_with("SELECT i.invoice_id"), "{sql}");
+}
+
+fn saas_answer_or_refusal(q: &str) -> String {
+    match translate(q, None, &saas(), &ctx()) {
+        Translation::Answer(a) => a.sql,
+        _ => String::new(),
+    }
+}

@@ -316,7 +316,12 @@ pub fn tokenize(question: &str) -> Vec<String> {
         }
     }
     flush(&mut cur, &mut tokens);
-    // "the first quarter" is Q1.
+    ordinal_quarters(tokens)
+}
+
+/// "the first quarter" is Q1 (again after typos are repaired: "first
+/// qurter").
+pub fn ordinal_quarters(tokens: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(tokens.len());
     for t in tokens {
         if t == "quarter" {
@@ -337,6 +342,11 @@ pub fn tokenize(question: &str) -> Vec<String> {
     }
     out
 }
+
+/// How near a known word is to a typo, lower first: edits (the word or
+/// its stem), edits of the whole word, shorter than the typo, no longer
+/// than it, consonants not kept.
+type TypoScore = (usize, usize, bool, bool, bool);
 
 /// A verb's past form as typed ("ordered", "created"): said of rows, not
 /// naming them or asking for a change.
@@ -656,21 +666,31 @@ impl Vocabulary {
                 // A letter left out is the likeliest typo: at the same
                 // distance, a word no shorter than the typo wins ("opend"
                 // is "opened", not "open").
-                let mut best: Option<((usize, bool, bool), &String)> = None;
+                let mut best: Option<(TypoScore, &String)> = None;
                 let mut tie = false;
                 // "categoires" is "categories": a long plural typed wrong is
                 // compared by its stem too (a short word never: "base" is
                 // no "cases").
                 let typed_stem = (t.ends_with('s') && t.chars().count() >= 6).then(|| stem(t));
+                // Only a typist who leaves vowels out ("spnd") is read by
+                // the consonants kept; "logis" may be "logins" or "logos".
+                let vowels = t.chars().filter(|c| "aeiou".contains(*c)).count();
+                let mut values_near: Vec<(usize, &String)> = Vec::new();
                 for cand in &self.content_tokens {
-                    let d = edit_distance(t, cand, max).min(
+                    let full = edit_distance(t, cand, max);
+                    let d = full.min(
                         typed_stem
                             .as_ref()
                             .map_or(usize::MAX, |ts| edit_distance(ts, &stem(cand), max)),
                     );
                     // A short word typed is never read as a value's word
                     // ("what's the score of each client" is no store).
+                    // ... yet one as near makes the typo unreadable ("ugent":
+                    // "urgent" or "agent"?).
                     if t.chars().count() < 6 && !self.named_tokens.contains(cand) {
+                        if d <= max && cand.chars().count() >= t.chars().count() {
+                            values_near.push((d, cand));
+                        }
                         continue;
                     }
                     // "spenders" is one who spends, no typo of "spend": a
@@ -691,10 +711,18 @@ impl Vocabulary {
                     }
                     // At the same distance, the word whose consonants the
                     // typo keeps ("spnd": "spend", not "send").
+                    // "inoices": "invoices" (one edit) before "invoiced"
+                    // (two), though their stems are one edit from its.
+                    // A letter left out before one typed wrong ("logis":
+                    // "logins", not "logos").
                     let score = (
                         d,
+                        full,
                         cand.chars().count() < t.chars().count(),
-                        consonants(cand) != consonants(t),
+                        // (a short word is more often a word of its own:
+                        // "lose" is no "close")
+                        t.chars().count() >= 5 && cand.chars().count() <= t.chars().count(),
+                        vowels <= 1 && consonants(cand) != consonants(t),
                     );
                     match best {
                         Some((bs, b)) if score == bs && stem(b) != stem(cand) => tie = true,
@@ -716,8 +744,25 @@ impl Vocabulary {
                         return f.clone();
                     }
                 }
+                // "medina": "media" (a value) or "median"? A function word as
+                // near as the best content word leaves the typo unread.
+                let near_function = |d: usize| {
+                    self.function_tokens.iter().any(|f| {
+                        f.chars().count() >= t.chars().count()
+                            && f.chars().count() >= 5
+                            && edit_distance(t, f, d) <= d
+                    })
+                };
                 match best {
-                    Some((_, b)) if !tie => b.clone(),
+                    Some(((d, _, shorter, ..), b))
+                        if !tie
+                            && (!shorter || !near_function(d))
+                            && !values_near
+                                .iter()
+                                .any(|(vd, v)| *vd <= d && stem(v) != stem(b)) =>
+                    {
+                        b.clone()
+                    }
                     _ => t.clone(),
                 }
             })

@@ -115,7 +115,8 @@ pub(super) fn split<'q>(
                 read_all = false;
                 break;
             }
-            let tokens = tokenize(&lower[spans[k].0..spans[end - 1].1]);
+            // Typos read as everywhere ("the compay name").
+            let tokens = voc.repair(&tokenize(&lower[spans[k].0..spans[end - 1].1]));
             let (words, _) = voc.link(&tokens);
             let [w] = words.as_slice() else {
                 read_all = false;
