@@ -761,7 +761,16 @@ impl Vocabulary {
                                 .iter()
                                 .any(|(vd, v)| *vd <= d && stem(v) != stem(b)) =>
                     {
-                        b.clone()
+                        // "indusries" is "industries": a plural typed stays
+                        // one ("which industries" lists them all).
+                        if t.ends_with('s') && !b.ends_with('s') && is_plural(t) {
+                            match b.strip_suffix('y') {
+                                Some(root) => format!("{root}ies"),
+                                None => format!("{b}s"),
+                            }
+                        } else {
+                            b.clone()
+                        }
                     }
                     _ => t.clone(),
                 }
