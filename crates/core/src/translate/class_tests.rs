@@ -3905,3 +3905,18 @@ fn saas_answer_or_refusal(q: &str) -> String {
         _ => String::new(),
     }
 }
+
+#[test]
+fn how_many_different_entities_counts_each_once() {
+    // "different" was an unknown word when no figure named the rows.
+    let sql = banking_answer("how many different clients used a cash machine in 2025");
+    assert!(
+        sql.starts_with("SELECT COUNT(DISTINCT client_id)") && sql.contains("kind = 'atm'"),
+        "{sql}"
+    );
+    let sql = saas_answer("number of different accounts that contacted support in october");
+    assert!(
+        sql.starts_with("SELECT COUNT(DISTINCT company_id)"),
+        "{sql}"
+    );
+}

@@ -1593,6 +1593,29 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     }
     let ranked = st.rank.is_some() || texts.iter().any(|t| t == "which");
     counted_subject(&mut p, words, texts, verb_metric, catalog);
+    // "how many different clients used a cash machine": entities counted are
+    // each counted once already; the word says nothing more.
+    let before_entity = |j: usize| {
+        words.get(j + 1).is_some_and(|w| {
+            w.lexes().iter().any(|l| {
+                matches!(l, Lex::Table(t) if catalog
+                    .table(t)
+                    .is_some_and(|d| d.label_column.is_some() || d.primary_key.is_some()))
+            })
+        })
+    };
+    let asks_number = texts.iter().any(|t| {
+        ["how many", "number of", "count of"]
+            .iter()
+            .any(|h| t.starts_with(h))
+    });
+    if asks_number {
+        let said: Vec<&String> = (0..texts.len())
+            .filter(|&j| DISTINCT_WORDS.contains(&texts[j].as_str()) && before_entity(j))
+            .map(|j| &texts[j])
+            .collect();
+        p.unknown.retain(|u| !said.contains(&u));
+    }
     subject_of_figure(&mut p, words, texts, ranked, catalog);
     total_per_own_row(&mut p, catalog);
     per_one_entity(&mut p, words, texts, catalog);
