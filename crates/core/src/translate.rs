@@ -884,6 +884,7 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
         })
         .collect();
     let tokens = lexicon::ordinal_quarters(tokens);
+    let tokens = how_many_units_long(tokens);
     let tokens = subject_after_how_many(tokens, voc, catalog);
     let tokens = more_than_a_period(tokens);
     let tokens = most_active(tokens, voc, catalog);
@@ -898,6 +899,35 @@ fn read(q: &str, voc: &Vocabulary, catalog: &Catalog, today: NaiveDate) -> Parse
     parsed.plan.median = median;
     implied_figure(&mut parsed, &words, &texts, voc);
     parsed
+}
+
+/// "how many days did churned subscriptions last", "how many days were
+/// closed accounts open on average": how long rows lasted, in that unit,
+/// as "how long ... last, in days" reads it (it was refused: a unit with
+/// no duration named).
+fn how_many_units_long(tokens: Vec<String>) -> Vec<String> {
+    const UNITS: [&str; 5] = ["minutes", "hours", "days", "weeks", "months"];
+    const LASTING: [&str; 8] = [
+        "last", "lasted", "open", "opened", "active", "stay", "stayed", "run",
+    ];
+    let Some(i) = tokens
+        .windows(3)
+        .position(|w| w[0] == "how" && w[1] == "many" && UNITS.contains(&w[2].as_str()))
+    else {
+        return tokens;
+    };
+    if !tokens[i + 3..]
+        .iter()
+        .any(|t| LASTING.contains(&t.as_str()))
+    {
+        return tokens;
+    }
+    let unit = tokens[i + 2].clone();
+    let mut out: Vec<String> = tokens[..i].to_vec();
+    out.extend(["how".to_string(), "long".to_string()]);
+    out.extend(tokens[i + 3..].iter().cloned());
+    out.extend(["in".to_string(), unit]);
+    out
 }
 
 /// "the first half of 2025": the half year "h1 2025". A half of a year said

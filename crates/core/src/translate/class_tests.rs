@@ -3920,3 +3920,17 @@ fn how_many_different_entities_counts_each_once() {
         "{sql}"
     );
 }
+
+#[test]
+fn how_many_units_rows_lasted_is_how_long_they_lasted() {
+    // "how many days were closed accounts open" was refused ("days" with
+    // no duration named).
+    let sql = banking_answer("how many days were closed accounts open");
+    assert!(
+        sql.contains("CAST(closed_on AS TIMESTAMP)") && sql.contains("86400.0"),
+        "{sql}"
+    );
+    // "how many days" of rows not said to last stays what it was.
+    let sql = banking_answer("how many days in October had card payments over 1000");
+    assert!(!sql.contains("86400.0"), "{sql}");
+}
