@@ -3934,3 +3934,14 @@ fn how_many_units_rows_lasted_is_how_long_they_lasted() {
     let sql = banking_answer("how many days in October had card payments over 1000");
     assert!(!sql.contains("86400.0"), "{sql}");
 }
+
+#[test]
+fn how_long_a_row_named_by_its_count_lasted() {
+    // "a churned subscription" (singular: the catalog's count, no state
+    // as written) left "days" with no duration.
+    let sql = saas_answer("how long did a churned subscription last in days");
+    assert!(
+        sql.contains("CAST(canceled_on AS TIMESTAMP)") && sql.contains("status = 'canceled'"),
+        "{sql}"
+    );
+}

@@ -167,10 +167,27 @@ fn lasting(
     let n = words.len();
     // The rows: one table, said by its word, a state, or a value of its
     // own ("savings accounts", left to be read as its filter).
+    // ... or by a count the catalog names of them ("a churned
+    // subscription": the count of canceled ones, whose condition is a
+    // state's).
     let rows_of = |w: &Word| -> Option<(String, Option<String>)> {
         w.lexes().iter().find_map(|l| match l {
             Lex::Table(t) => Some((t.clone(), None)),
             Lex::State(s) => super::plan::state_table(s, catalog).map(|t| (t, Some(s.clone()))),
+            Lex::Metric(m) => {
+                let d = catalog.metric(m)?;
+                if d.expression.replace(' ', "") != "COUNT(*)" {
+                    return None;
+                }
+                let state = d.filter.as_ref().and_then(|f| {
+                    catalog
+                        .states
+                        .iter()
+                        .find(|s| s.table == d.table && s.condition.trim() == f.trim())
+                        .map(|s| s.name.clone())
+                });
+                (d.filter.is_none() || state.is_some()).then(|| (d.table.clone(), state))
+            }
             _ => None,
         })
     };
