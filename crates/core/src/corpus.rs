@@ -34,6 +34,21 @@ impl Case {
     }
 }
 
+/// An example's dev corpora: every `corpus*.jsonl` of its folder, by name
+/// (further dev files are dropped in beside `corpus.jsonl`).
+pub fn dev_files(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("corpus") && n.ends_with(".jsonl"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// The cases of a JSON-lines corpus (blank and `//` lines skipped); an
 /// unreadable line is an error naming it.
 pub fn parse(text: &str) -> Result<Vec<Case>, String> {

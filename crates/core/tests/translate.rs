@@ -368,16 +368,7 @@ fn dev_questions() -> Vec<(String, Catalog, Vec<String>)> {
     example_catalogs()
         .into_iter()
         .map(|(name, catalog)| {
-            let mut files: Vec<_> = std::fs::read_dir(root.join(&name))
-                .expect("example dir")
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("corpus") && n.ends_with(".jsonl"))
-                })
-                .collect();
-            files.sort();
+            let files = slicewise_core::corpus::dev_files(&root.join(&name)).expect("example dir");
             let questions = files
                 .iter()
                 .flat_map(|file| {

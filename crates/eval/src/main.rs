@@ -279,16 +279,7 @@ struct ExampleScore {
 /// The example's dev corpora: every `corpus*.jsonl` of its folder, by name
 /// (so that further dev files can be dropped in beside `corpus.jsonl`).
 fn dev_corpora(root: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
-    let mut files: Vec<_> = std::fs::read_dir(root)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("corpus") && n.ends_with(".jsonl"))
-        })
-        .collect();
-    files.sort();
-    Ok(files)
+    Ok(slicewise_core::corpus::dev_files(root)?)
 }
 
 /// An example, seeded by its own `seed.py` at its scale into `dir`, its

@@ -177,6 +177,28 @@ pub(super) fn per_entity(
     Ok(())
 }
 
+/// The columns of a plan's column groups, by name.
+fn dim_columns(plan: &Plan) -> Vec<String> {
+    plan.groups
+        .iter()
+        .filter_map(|g| match g {
+            Group::Dim(c) => Some(c.column.clone()),
+            Group::Time(_) => None,
+        })
+        .collect()
+}
+
+/// The words of a plan's column groups ("client segment").
+fn dim_words(plan: &Plan, catalog: &Catalog) -> Vec<String> {
+    plan.groups
+        .iter()
+        .filter_map(|g| match g {
+            Group::Dim(c) => Some(super::describe::column_words(c, catalog)),
+            Group::Time(_) => None,
+        })
+        .collect()
+}
+
 /// Whether every group is a column of the entity's own table, other than
 /// its label (a split of the entities, not one group each).
 fn own_groups(plan: &Plan, entity: &str) -> bool {
@@ -287,14 +309,7 @@ pub(super) fn render(
                     .into(),
             );
         }
-        let cols: Vec<String> = plan
-            .groups
-            .iter()
-            .filter_map(|g| match g {
-                Group::Dim(c) => Some(c.column.clone()),
-                Group::Time(_) => None,
-            })
-            .collect();
+        let cols = dim_columns(plan);
         let select: Vec<String> = cols.iter().map(|c| format!("e.{c} AS {c}")).collect();
         let by: Vec<String> = cols.iter().map(|c| format!("e.{c}")).collect();
         let (joined, passes) = if pe.with_empty {
@@ -321,14 +336,7 @@ pub(super) fn render(
             by.join(", "),
             by.join(", "),
         );
-        let words: Vec<String> = plan
-            .groups
-            .iter()
-            .filter_map(|g| match g {
-                Group::Dim(c) => Some(super::describe::column_words(c, catalog)),
-                Group::Time(_) => None,
-            })
-            .collect();
+        let words = dim_words(plan, catalog);
         let mut line = format!(
             "{} with {} {} {value}{}, by {}",
             capitalise(&table_words(&pe.entity)),
@@ -355,14 +363,7 @@ pub(super) fn render(
     let (sql, chart) = if pe.average {
         let agg = if plan.median { "MEDIAN" } else { "AVG" };
         let alias = format!("{}_per_{}", d.name, singular(&pe.entity).replace(' ', "_"));
-        let cols: Vec<&str> = plan
-            .groups
-            .iter()
-            .filter_map(|g| match g {
-                Group::Dim(c) => Some(c.column.as_str()),
-                Group::Time(_) => None,
-            })
-            .collect();
+        let cols = dim_columns(plan);
         if cols.is_empty() {
             (
                 format!("{per} SELECT {agg}(v) AS {alias} FROM per"),
@@ -442,15 +443,7 @@ pub(super) fn render(
             table_words(&ctx.base)
         );
         if !plan.groups.is_empty() {
-            let by: Vec<String> = plan
-                .groups
-                .iter()
-                .filter_map(|g| match g {
-                    Group::Dim(c) => Some(super::describe::column_words(c, catalog)),
-                    Group::Time(_) => None,
-                })
-                .collect();
-            line = format!("{line}, by {}", by.join(" and "));
+            line = format!("{line}, by {}", dim_words(plan, catalog).join(" and "));
         }
         line
     } else {
