@@ -3945,3 +3945,22 @@ fn how_long_a_row_named_by_its_count_lasted() {
         "{sql}"
     );
 }
+
+#[test]
+fn by_a_value_after_a_ranked_figure_is_a_filter() {
+    // "by card" after "spend" added a count of card payments beside it
+    // (refused: figures from different tables).
+    let sql = banking_answer("which weekday do clients spend the most by card");
+    assert!(
+        sql.contains("SUM(-amount_cents)")
+            && sql.contains("kind = 'card'")
+            && sql.contains("LIMIT 1"),
+        "{sql}"
+    );
+    // With no figure named, the rows of that value are counted.
+    let sql = banking_answer("top 5 clients by card");
+    assert!(
+        sql.contains("COUNT(*)") && sql.contains("kind = 'card'"),
+        "{sql}"
+    );
+}

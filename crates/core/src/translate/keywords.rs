@@ -2,7 +2,7 @@
 //! sets in the plan, and what it leaves for the words after it.
 
 use super::lexicon::{is_past_form, Col, Grain, Kw, Lex, Word};
-use super::plan::{group_in, push_group, Compare, Filter, Group, ListOrder, ListSpec, Op};
+use super::plan::{group_in, push_group, Compare, Filter, Group, ListOrder, ListSpec, Measure, Op};
 use super::read::{distinct_dim, is_filler, named_tables, Parsed};
 use super::threshold;
 use crate::catalog::Catalog;
@@ -472,7 +472,14 @@ pub(super) fn keyword(
                         || words.get(j + 1).is_some_and(|w| {
                             w.lexes().iter().any(|l| *l == Lex::Table(c.table.clone()))
                         });
-                    if st.rank.is_some() && !agent && p.weak_metric.is_some() {
+                    // ("which weekday do clients spend the most by card":
+                    // the figure named as a word, "spend", too.)
+                    let figure_of_rows = p.plan.measures.iter().any(|m| {
+                        matches!(m, Measure::Metric(n) if catalog.metric(n).is_some_and(|d| {
+                            d.table == c.table && d.expression.replace(' ', "") != "COUNT(*)"
+                        }))
+                    });
+                    if st.rank.is_some() && !agent && (p.weak_metric.is_some() || figure_of_rows) {
                         // "which clients spent the most by card": the verb's
                         // figure, over rows of that value.
                         p.plan.filters.push(Filter::In {
