@@ -3964,3 +3964,21 @@ fn by_a_value_after_a_ranked_figure_is_a_filter() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_count_named_after_the_verb_of_a_share_is_its_part() {
+    // "what % of web orders are returns" was the share of web orders among
+    // the returns (part and whole swapped).
+    let sql = answer("what % of web orders are returns");
+    assert!(
+        sql.contains("COUNT(CASE WHEN status = 'refunded' THEN 1 END) / COUNT(*)")
+            && sql.contains("WHERE channel = 'web'"),
+        "{sql}"
+    );
+    let sql = answer("share of orders that are returns by month");
+    assert!(
+        sql.contains("COUNT(CASE WHEN status = 'refunded' THEN 1 END) / COUNT(*)")
+            && sql.contains("GROUP BY month"),
+        "{sql}"
+    );
+}

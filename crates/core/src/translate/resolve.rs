@@ -940,6 +940,26 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
     if !plan.share {
         return Ok(());
     }
+    // "what % of web orders are returns": a count the catalog names by a
+    // condition ("returns": refunded orders), said after the verb, is the
+    // part of the rows named before it, never the whole (it was the share
+    // of web orders among the returns).
+    let mut part_from = p.part_from;
+    if let (Some(k), [Measure::Metric(n)]) = (p.part_from, plan.measures.as_slice()) {
+        let part = catalog
+            .metric(n)
+            .filter(|d| d.expression.replace(' ', "") == "COUNT(*)" && p.tables.contains(&d.table))
+            .and_then(|d| {
+                let f = plain_condition(d.filter.as_deref()?, &d.table)?;
+                Some((d.table.clone(), f))
+            });
+        if let Some((table, f)) = part.filter(|_| k == plan.filters.len()) {
+            plan.measures = vec![count_metric(&table, catalog)];
+            plan.filters.push(f);
+            part_from = Some(k);
+        }
+    }
+
     // "share of MRR by plan": a snapshot's total adds up across its rows at
     // one reading (never over time), and a share reads one.
     let timed = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
@@ -956,7 +976,7 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
         .iter()
         .all(|m| additive(m, catalog) || !timed && across_rows(m));
     if plan.groups.is_empty() {
-        return single_share(plan, p.part_from, catalog, all_additive);
+        return single_share(plan, part_from, catalog, all_additive);
     }
     // "share of orders that are refunded by month": a rate per month, or how
     // refunded orders spread over months? Asked, not guessed.
@@ -979,11 +999,11 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
     // "what % of clients opted in, per segment", "share of orders that
     // were refunded by month": the part said after a verb is each group's
     // own share; "share of refunded orders by month" is still asked.
-    let part_said = p.part_from.is_some_and(|k| k < plan.filters.len());
+    let part_said = part_from.is_some_and(|k| k < plan.filters.len());
     if part_of_rows && part_said && plan.groups.len() == 1 {
         // "held in a currency other than euro": the column the part is of
         // is no split.
-        let part_col = plan.filters[p.part_from.unwrap_or(0)..]
+        let part_col = plan.filters[part_from.unwrap_or(0)..]
             .iter()
             .find_map(|f| match f {
                 Filter::In { col, .. } | Filter::Null { col, .. } => Some(col.clone()),
@@ -992,7 +1012,7 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
         if matches!(&plan.groups[0], Group::Dim(c) if Some(c) == part_col.as_ref()) {
             plan.groups.clear();
         }
-        return single_share(plan, p.part_from, catalog, all_additive);
+        return single_share(plan, part_from, catalog, all_additive);
     }
     if part_of_rows {
         return Err(Translation::Clarify {
