@@ -3982,3 +3982,16 @@ fn a_count_named_after_the_verb_of_a_share_is_its_part() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_by_that_nothing_completes_is_refused_never_dropped() {
+    // "revenue by in 2025" was the year's revenue, the split dropped.
+    let why = reason_in(&Catalog::demo(), "revenue by in 2025");
+    assert!(why.contains("By"), "{why}");
+    // "transactions by how": "how" is a question word, never the channel.
+    assert!(!matches!(
+        translate("transactions by how in 2025", None, &banking(), &ctx()),
+        Translation::Answer(_)
+    ));
+    assert!(answer("revenue by the month").contains("GROUP BY month"));
+}

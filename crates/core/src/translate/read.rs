@@ -1593,6 +1593,24 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     }
     let ranked = st.rank.is_some() || texts.iter().any(|t| t == "which");
     counted_subject(&mut p, words, texts, verb_metric, catalog);
+    // "revenue by in 2025", "transactions by how": a "by" that nothing
+    // after it completes is a split asked and not said, never dropped.
+    let dangling_by = (0..words.len()).any(|i| {
+        words[i].is(Kw::By)
+            && match (i + 1..words.len()).find(|&j| !is_filler(&words[j])) {
+                None => true,
+                Some(j) => {
+                    words[j].lexes().is_empty() && !matches!(words[j], Word::Unknown(_) | Word::Name(_))
+                        || words[j].lexes().iter().all(|l| {
+                            matches!(l, Lex::Kw(k) if !matches!(k, Kw::Top | Kw::Bottom | Kw::Most | Kw::Least))
+                        }) && !words[j].lexes().is_empty()
+                }
+            }
+    });
+    if dangling_by && p.plan.groups.is_empty() && p.refusal.is_none() {
+        p.refusal =
+            Some("\"By\" needs what to split by (\"… by month\", \"… by a column\").".into());
+    }
     // "how many different clients used a cash machine": entities counted are
     // each counted once already; the word says nothing more.
     let before_entity = |j: usize| {
