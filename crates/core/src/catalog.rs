@@ -447,6 +447,12 @@ impl ColumnDef {
 }
 
 impl MetricDef {
+    /// Whether the metric counts its table's rows (`COUNT(*)`, spaces
+    /// aside), with or without a condition.
+    pub fn counts_rows(&self) -> bool {
+        self.expression.replace(' ', "") == "COUNT(*)"
+    }
+
     /// Whether the metric adds up over periods and groups.
     pub fn is_additive(&self) -> bool {
         self.additive.unwrap_or_else(|| {

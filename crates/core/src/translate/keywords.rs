@@ -169,15 +169,15 @@ pub(super) fn keyword(
         // "refunded orders as a % of all orders": the rows named after it
         // are the whole, the figure before it the part: a rate, within
         // each group ("by channel"), never how the part splits.
-        Kw::Share if as_part_of_rows(words, texts, i).is_some() => {
-            // The whole's words are read here.
-            if let Some(j) = as_part_of_rows(words, texts, i) {
+        Kw::Share => match as_part_of_rows(words, texts, i) {
+            Some(j) => {
+                // The whole's words are read here.
                 used[i + 1..=j].iter_mut().for_each(|u| *u = true);
+                p.rate = true;
+                p.derived = true;
             }
-            p.rate = true;
-            p.derived = true;
-        }
-        Kw::Share => p.plan.share = true,
+            None => p.plan.share = true,
+        },
         Kw::Vs => {
             // "Germany vs France": values set side by side, not periods.
             let value_col = |j: usize| {
@@ -476,7 +476,7 @@ pub(super) fn keyword(
                     // the figure named as a word, "spend", too.)
                     let figure_of_rows = p.plan.measures.iter().any(|m| {
                         matches!(m, Measure::Metric(n) if catalog.metric(n).is_some_and(|d| {
-                            d.table == c.table && d.expression.replace(' ', "") != "COUNT(*)"
+                            d.table == c.table && !d.counts_rows()
                         }))
                     });
                     if st.rank.is_some() && !agent && (p.weak_metric.is_some() || figure_of_rows) {

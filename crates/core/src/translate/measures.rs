@@ -128,7 +128,7 @@ fn counts_dated_rows(plan: &Plan, catalog: &Catalog) -> bool {
         .filter_map(|m| match m {
             Measure::Metric(n) => catalog
                 .metric(n)
-                .filter(|d| d.expression.replace(' ', "") == "COUNT(*)" && d.filter.is_none())
+                .filter(|d| d.counts_rows() && d.filter.is_none())
                 .map(|d| d.table.as_str()),
             _ => None,
         })
@@ -634,9 +634,10 @@ pub(super) fn entity_count(plan: &mut Plan, catalog: &Catalog) {
     };
     // The catalog counts the entity's own rows with a metric of its own:
     // a distinct count beside it ("account holders") means those with rows.
-    let own_count = catalog.metrics.iter().any(|m| {
-        m.table == rel.to_table && m.expression.replace(' ', "") == "COUNT(*)" && m.filter.is_none()
-    });
+    let own_count = catalog
+        .metrics
+        .iter()
+        .any(|m| m.table == rel.to_table && m.counts_rows() && m.filter.is_none());
     if own_count {
         return;
     }
@@ -646,15 +647,10 @@ pub(super) fn entity_count(plan: &mut Plan, catalog: &Catalog) {
             .groups
             .iter()
             .all(|g| matches!(g, Group::Dim(c) if on_entity(c)));
-    let filters_on_entity = plan.filters.iter().all(|f| match f {
-        Filter::In { col, .. }
-        | Filter::Cmp { col, .. }
-        | Filter::Null { col, .. }
-        | Filter::Named { col, .. }
-        | Filter::Dated { col, .. }
-        | Filter::Span { col, .. } => on_entity(col),
-        Filter::State { .. } | Filter::Without { .. } => false,
-    });
+    let filters_on_entity = plan
+        .filters
+        .iter()
+        .all(|f| f.column().is_some_and(on_entity));
     // "what % of customers are in Germany": a share of the entity's rows.
     let share_of_entity = plan.share && plan.groups.is_empty() && !plan.filters.is_empty();
     if (grouped_by_entity || share_of_entity)
@@ -1111,7 +1107,7 @@ fn entities_in_state_of(plan: &mut Plan, p: &Parsed, catalog: &Catalog) {
                 .any(|r| r.from_table == da.table && r.from_column == *fk)
         });
         if let (true, Some(fk), Some(filter)) = (linked, fk, db.filter.as_ref()) {
-            if db.table == da.table && db.expression.replace(' ', "") == "COUNT(*)" {
+            if db.table == da.table && db.counts_rows() {
                 plan.measures = vec![Measure::Distinct {
                     col: super::lexicon::Col::new(&da.table, &fk),
                     base: da.table.clone(),

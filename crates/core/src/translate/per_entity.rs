@@ -45,8 +45,7 @@ pub(super) fn average_per(
     let Some(d) = catalog.metric(name) else {
         return Ok(false);
     };
-    let additive = d.expression.replace(' ', "").starts_with("SUM(")
-        || d.expression.replace(' ', "") == "COUNT(*)";
+    let additive = d.expression.replace(' ', "").starts_with("SUM(") || d.counts_rows();
     if !additive || d.table == *entity || catalog.relationship(&d.table, entity).is_none() {
         return Ok(false);
     }
@@ -141,16 +140,11 @@ pub(super) fn per_entity(
         e.starts_with("COUNT(") || e.starts_with("SUM(")
     };
     let on_entity = plan.filters.iter().any(|f| match f {
-        Filter::In { col, .. }
-        | Filter::Cmp { col, .. }
-        | Filter::Null { col, .. }
-        | Filter::Named { col, .. }
-        | Filter::Dated { col, .. }
-        | Filter::Span { col, .. } => col.table == r.entity,
         Filter::State { name, .. } => {
             super::plan::state_table(name, catalog).as_deref() == Some(r.entity.as_str())
         }
         Filter::Without { .. } => true,
+        _ => f.column().is_some_and(|c| c.table == r.entity),
     });
     let labelled = catalog
         .table(&r.entity)

@@ -286,6 +286,16 @@ fn subject_of_figure(
     take_subject(p, d, rel, how_many, ranked, catalog);
 }
 
+/// Whether a word of the question asks for a number ("how many", "number
+/// of", "count of").
+fn says_how_many(texts: &[String]) -> bool {
+    texts.iter().any(|t| {
+        ["how many", "number of", "count of"]
+            .iter()
+            .any(|h| t.starts_with(h))
+    })
+}
+
 /// Words saying a count is of distinct things ("how many different products").
 pub(super) const DISTINCT_WORDS: [&str; 3] = ["different", "distinct", "unique"];
 
@@ -1622,12 +1632,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             })
         })
     };
-    let asks_number = texts.iter().any(|t| {
-        ["how many", "number of", "count of"]
-            .iter()
-            .any(|h| t.starts_with(h))
-    });
-    if asks_number {
+    if says_how_many(texts) {
         let said: Vec<&String> = (0..texts.len())
             .filter(|&j| DISTINCT_WORDS.contains(&texts[j].as_str()) && before_entity(j))
             .map(|j| &texts[j])
@@ -1642,12 +1647,7 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     p.plan.period = periods.next();
     over_previous(&mut p);
     metric_window(&mut p, words, texts, catalog);
-    p.asks_how_many = p.wants_count
-        || texts.iter().any(|t| {
-            ["how many", "number of", "count of"]
-                .iter()
-                .any(|h| t.starts_with(h))
-        });
+    p.asks_how_many = p.wants_count || says_how_many(texts);
     let set_against = words.iter().any(|w| w.is(Kw::Vs));
     let mut second = periods.next();
     // "travel spending over July and August": two adjacent months (or
@@ -1991,7 +1991,7 @@ fn figure_of_counted_rows(p: &mut Parsed, words: &[Word], texts: &[String], cata
     let (Some(da), Some(db)) = (catalog.metric(a), catalog.metric(b)) else {
         return;
     };
-    if da.table != db.table || db.expression.replace(' ', "") != "COUNT(*)" {
+    if da.table != db.table || !db.counts_rows() {
         return;
     }
     let Some(Filter::In { col, values, .. }) = db

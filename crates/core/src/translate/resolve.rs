@@ -372,7 +372,7 @@ fn rate(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> bool {
             let Some(d) = catalog.metric(n) else {
                 return false;
             };
-            if d.expression.replace(' ', "") != "COUNT(*)" {
+            if !d.counts_rows() {
                 return false;
             }
             let Some(f) = d
@@ -944,11 +944,11 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
     // condition ("returns": refunded orders), said after the verb, is the
     // part of the rows named before it, never the whole (it was the share
     // of web orders among the returns).
-    let mut part_from = p.part_from;
+    // (The part then stands where the verb was read: `p.part_from` still.)
     if let (Some(k), [Measure::Metric(n)]) = (p.part_from, plan.measures.as_slice()) {
         let part = catalog
             .metric(n)
-            .filter(|d| d.expression.replace(' ', "") == "COUNT(*)" && p.tables.contains(&d.table))
+            .filter(|d| d.counts_rows() && p.tables.contains(&d.table))
             .and_then(|d| {
                 let f = plain_condition(d.filter.as_deref()?, &d.table)?;
                 Some((d.table.clone(), f))
@@ -956,7 +956,6 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
         if let Some((table, f)) = part.filter(|_| k == plan.filters.len()) {
             plan.measures = vec![count_metric(&table, catalog)];
             plan.filters.push(f);
-            part_from = Some(k);
         }
     }
 
@@ -976,7 +975,7 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
         .iter()
         .all(|m| additive(m, catalog) || !timed && across_rows(m));
     if plan.groups.is_empty() {
-        return single_share(plan, part_from, catalog, all_additive);
+        return single_share(plan, p.part_from, catalog, all_additive);
     }
     // "share of orders that are refunded by month": a rate per month, or how
     // refunded orders spread over months? Asked, not guessed.
@@ -999,11 +998,11 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
     // "what % of clients opted in, per segment", "share of orders that
     // were refunded by month": the part said after a verb is each group's
     // own share; "share of refunded orders by month" is still asked.
-    let part_said = part_from.is_some_and(|k| k < plan.filters.len());
+    let part_said = p.part_from.is_some_and(|k| k < plan.filters.len());
     if part_of_rows && part_said && plan.groups.len() == 1 {
         // "held in a currency other than euro": the column the part is of
         // is no split.
-        let part_col = plan.filters[part_from.unwrap_or(0)..]
+        let part_col = plan.filters[p.part_from.unwrap_or(0)..]
             .iter()
             .find_map(|f| match f {
                 Filter::In { col, .. } | Filter::Null { col, .. } => Some(col.clone()),
@@ -1012,7 +1011,7 @@ fn share(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
         if matches!(&plan.groups[0], Group::Dim(c) if Some(c) == part_col.as_ref()) {
             plan.groups.clear();
         }
-        return single_share(plan, part_from, catalog, all_additive);
+        return single_share(plan, p.part_from, catalog, all_additive);
     }
     if part_of_rows {
         return Err(Translation::Clarify {

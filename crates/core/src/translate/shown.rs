@@ -201,7 +201,7 @@ pub(super) fn rows_listed(plan: &mut Plan, catalog: &Catalog) {
     let (table, by) = match plan.measures.as_slice() {
         [Measure::Rows(t)] => (t.clone(), None),
         [Measure::Metric(m)] => match catalog.metric(m) {
-            Some(d) if d.expression.replace(' ', "") == "COUNT(*)" => {
+            Some(d) if d.counts_rows() => {
                 (d.table.clone(), d.filter.as_ref().map(|_| d.name.clone()))
             }
             _ => return,
@@ -320,7 +320,7 @@ pub(super) fn owners_for_who(plan: &Plan, most: bool, catalog: &Catalog) -> Opti
         [Measure::Rows(t)] => *t == rows,
         [Measure::Metric(m)] => catalog
             .metric(m)
-            .is_some_and(|d| d.table == rows && d.expression.replace(' ', "") == "COUNT(*)"),
+            .is_some_and(|d| d.table == rows && d.counts_rows()),
         _ => false,
     };
     if plan.rank.is_none() && plan.groups.is_empty() && plan.compare.is_none() && counted {

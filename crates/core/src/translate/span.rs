@@ -176,7 +176,7 @@ fn lasting(
             Lex::State(s) => super::plan::state_table(s, catalog).map(|t| (t, Some(s.clone()))),
             Lex::Metric(m) => {
                 let d = catalog.metric(m)?;
-                if d.expression.replace(' ', "") != "COUNT(*)" {
+                if !d.counts_rows() {
                     return None;
                 }
                 let state = d.filter.as_ref().and_then(|f| {

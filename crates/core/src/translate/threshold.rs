@@ -334,7 +334,7 @@ fn summed_before(words: &[Word], i: usize, catalog: &Catalog) -> Option<(Col, bo
         // state): the amount of those rows.
         Lex::Metric(m) => catalog.metric(m).and_then(|d| {
             summed(d, catalog).or_else(|| {
-                (d.expression.replace(' ', "") == "COUNT(*)")
+                (d.counts_rows())
                     .then(|| table_column(&d.table, catalog).map(|c| (c, false)))
                     .flatten()
             })
