@@ -295,6 +295,9 @@ pub fn translate(
             "\"How long\" asks for a time between two dates, and I found none that the question names.",
         );
     }
+    // "list the past due subscriptions": each row beside the name of the
+    // one labelled row it belongs to (its company).
+    let plan = shown::owner_by_default(plan, catalog);
     let compared = sql::compared_periods(&plan).ok().flatten();
     let relative = plan.periods().any(|p| p.relative)
         || compared

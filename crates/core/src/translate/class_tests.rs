@@ -405,7 +405,7 @@ fn the_largest_rows_are_never_a_total_and_a_singular_is_one_row() {
     let sql = banking_answer("largest incoming payment this year?");
     assert!(!sql.contains("SUM("), "{sql}");
     assert!(
-        sql.contains("amount_cents > 0 AND status = 'booked'"),
+        sql.contains("t.amount_cents > 0 AND t.status = 'booked'"),
         "{sql}"
     );
     assert!(sql.ends_with("ORDER BY amount_cents DESC LIMIT 1"), "{sql}");
@@ -413,7 +413,7 @@ fn the_largest_rows_are_never_a_total_and_a_singular_is_one_row() {
     let sql = banking_answer("5 biggest card payments last month");
     assert!(sql.contains("kind = 'card'"), "{sql}");
     // ... and shown as it counts them: payments as positive amounts.
-    assert!(sql.contains(", -amount_cents AS amount_cents,"), "{sql}");
+    assert!(sql.contains(", -t.amount_cents AS amount_cents,"), "{sql}");
     assert!(sql.ends_with("ORDER BY amount_cents DESC LIMIT 5"), "{sql}");
     // The singular is one row, the plural a list.
     assert!(answer("biggest completed order this year").ends_with("LIMIT 1"));
@@ -1630,7 +1630,10 @@ fn the_most_recent_rows_of_a_figure_are_listed_never_counted() {
     let sql = banking_answer("5 biggest card payments last month");
     assert!(sql.contains("status = 'booked'"), "{sql}");
     let sql = banking_answer("latest 5 cash withdrawals");
-    assert!(sql.contains("kind = 'atm' AND status = 'booked'"), "{sql}");
+    assert!(
+        sql.contains("t.kind = 'atm' AND t.status = 'booked'"),
+        "{sql}"
+    );
     assert!(sql.ends_with("ORDER BY booked_at DESC LIMIT 5"), "{sql}");
     // A number before "largest" is the list's length, not an unknown word.
     assert!(answer("the 5 largest web orders").ends_with("ORDER BY amount DESC LIMIT 5"));
@@ -3047,7 +3050,7 @@ fn the_largest_rows_a_value_names_are_sized_by_the_figure_that_adds_them_up() {
     // "the 5 largest card payments": card spend sizes them (asked before).
     let sql = banking_answer("the 5 largest card payments last month");
     assert!(
-        sql.contains("-amount_cents AS amount_cents")
+        sql.contains("amount_cents AS amount_cents")
             && sql.contains("ORDER BY amount_cents DESC LIMIT 5")
             && sql.matches("kind = 'card'").count() == 1,
         "{sql}"
@@ -3994,4 +3997,51 @@ fn a_by_that_nothing_completes_is_refused_never_dropped() {
         Translation::Answer(_)
     ));
     assert!(answer("revenue by the month").contains("GROUP BY month"));
+}
+
+#[test]
+fn a_list_word_after_how_many_is_no_list() {
+    // "record" was read as "records", a list: the count asked became
+    // every event of the name, silently.
+    let reason = reason_in(&saas(), "how many events did Chloe Hall record");
+    assert!(reason.contains("'record'"), "{reason}");
+}
+
+#[test]
+fn a_list_shows_the_label_of_the_one_row_its_rows_belong_to() {
+    // Two subscriptions of one company, or of two companies with one
+    // name, were told apart only by a company id.
+    let sql = saas_answer("list the past due subscriptions on the enterprise plan");
+    assert!(
+        sql.contains("c.name AS name FROM subscriptions s LEFT JOIN companies c ON s.company_id = c.company_id"),
+        "{sql}"
+    );
+    // Rows of two labelled tables (an order's customer and product) show
+    // neither unless asked.
+    let sql = answer("list the 5 most recent orders");
+    assert!(!sql.contains("JOIN"), "{sql}");
+}
+
+#[test]
+fn a_list_with_the_word_of_its_owner_shows_the_owner() {
+    // "with the customer" was read as a column of invoices and refused.
+    let sql = saas_answer("list of invoices that are overdue with the customer and amount");
+    assert!(sql.contains("LEFT JOIN companies c"), "{sql}");
+    assert!(sql.contains("status = 'past_due'"), "{sql}");
+}
+
+#[test]
+fn a_span_s_start_said_after_its_verb_is_read() {
+    let sql = saas_answer(
+        "on average how many days do customers take to pay an invoice after it's issued?",
+    );
+    assert!(
+        sql.contains("paid_on") && sql.contains("issued_on"),
+        "{sql}"
+    );
+    // Another start than the span's is no part of it.
+    reason_in(
+        &saas(),
+        "how many days do customers take to pay an invoice after it is due",
+    );
 }

@@ -3,7 +3,7 @@
 
 use super::lexicon::{is_past_form, Col, Grain, Kw, Lex, Word};
 use super::plan::{group_in, push_group, Compare, Filter, Group, ListOrder, ListSpec, Measure, Op};
-use super::read::{distinct_dim, is_filler, named_tables, Parsed};
+use super::read::{distinct_dim, is_filler, named_tables, says_how_many, Parsed};
 use super::threshold;
 use crate::catalog::Catalog;
 
@@ -228,6 +228,10 @@ pub(super) fn keyword(
         }
         Kw::YearAgo => p.plan.compare = Some(Compare::YearAgo),
         Kw::PrevPeriod => p.plan.compare = Some(Compare::Previous),
+        // "how many events did Chloe Hall record": a list word after "how
+        // many" asks for no list; read as the count's verb it says nothing
+        // the catalog knows.
+        Kw::List if says_how_many(&texts[..i]) => p.unknown.push(texts[i].clone()),
         Kw::Recent | Kw::List | Kw::Oldest | Kw::Largest | Kw::Smallest => {
             st.list_at.get_or_insert(i);
             p.recency |= matches!(k, Kw::Recent | Kw::Oldest);

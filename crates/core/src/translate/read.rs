@@ -288,7 +288,7 @@ fn subject_of_figure(
 
 /// Whether a word of the question asks for a number ("how many", "number
 /// of", "count of").
-fn says_how_many(texts: &[String]) -> bool {
+pub(super) fn says_how_many(texts: &[String]) -> bool {
     texts.iter().any(|t| {
         ["how many", "number of", "count of"]
             .iter()

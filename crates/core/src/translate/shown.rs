@@ -136,7 +136,17 @@ pub(super) fn split<'q>(
                 })
                 .collect();
             match table {
-                Some(t) if (named || columns.is_empty()) && asked.owner.is_none() => {
+                // "with the customer": the table's word, which also names
+                // its label.
+                Some(t)
+                    if (named
+                        || columns.iter().all(|c| {
+                            c.table == t
+                                && catalog.table(&t).and_then(|d| d.label_column.as_deref())
+                                    == Some(c.column.as_str())
+                        }))
+                        && asked.owner.is_none() =>
+                {
                     asked.owner = Some(Shown::Table(t));
                 }
                 _ if !columns.is_empty() && !named => asked.columns.push(columns),
@@ -190,6 +200,18 @@ fn labelled_owners(rows: &str, catalog: &Catalog) -> Vec<String> {
         .map(|r| r.to_table.clone())
         .filter(|t| catalog.table(t).is_some_and(|d| d.label_column.is_some()))
         .collect()
+}
+
+/// A list shows, beside each row, the label of the one labelled table its
+/// rows belong to ("the past due subscriptions" with their company), as
+/// "… and who holds them" asks; rows of several such tables show none.
+pub(super) fn owner_by_default(mut plan: Plan, catalog: &Catalog) -> Plan {
+    if let Some(list) = plan.list.as_mut().filter(|l| l.shown.is_none()) {
+        if let [one] = labelled_owners(&list.table, catalog).as_slice() {
+            list.shown = Some(one.clone());
+        }
+    }
+    plan
 }
 
 /// A plain count of one table's rows ("the dormant accounts") as the list

@@ -119,6 +119,24 @@ pub(super) fn scan(
         if let Some((k, _)) = named {
             used[k] = true;
         }
+        // "to pay an invoice after it's issued": the start's own date,
+        // said after the verb.
+        for k in last + 1..n {
+            if !date_of(&words[k]).is_some_and(|c| c.table == table && c.column == start) {
+                continue;
+            }
+            let Some(p) = (last + 1..k)
+                .rev()
+                .find(|&m| ["after", "since", "from"].contains(&texts[m].as_str()))
+            else {
+                continue;
+            };
+            if (p + 1..k).all(|m| is_filler(&words[m])) {
+                for u in used.iter_mut().take(k + 1).skip(p) {
+                    *u = true;
+                }
+            }
+        }
         // "how long does it take to pay, in hours": the unit asked.
         let unit = unit.or_else(|| asked_unit(words, texts, used));
         return Some(SpanRead {

@@ -27,6 +27,8 @@ struct Join {
     table: String,
     alias: String,
     on: String,
+    /// Joined only to show its label: rows without one are kept.
+    left: bool,
 }
 
 pub(super) struct Ctx<'a> {
@@ -275,8 +277,10 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         }
     }
     // "and who holds them": the owner whose label a list shows.
+    let mut shown_only = None;
     if let Some(t) = plan.list.as_ref().and_then(|l| l.shown.clone()) {
         if t != base && !needed.contains(&t) {
+            shown_only = Some(t.clone());
             needed.push(t);
         }
     }
@@ -300,6 +304,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             ctx.base_alias, rel.from_column, rel.to_column
         );
         ctx.joins.push(Join {
+            left: shown_only.as_ref() == Some(&t),
             table: t,
             alias,
             on,
@@ -308,7 +313,8 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     let from = if ctx.qualified() {
         let mut s = format!("{} {}", base, ctx.base_alias);
         for j in &ctx.joins {
-            s.push_str(&format!(" JOIN {} {} ON {}", j.table, j.alias, j.on));
+            let kind = if j.left { "LEFT JOIN" } else { "JOIN" };
+            s.push_str(&format!(" {kind} {} {} ON {}", j.table, j.alias, j.on));
         }
         s
     } else {
