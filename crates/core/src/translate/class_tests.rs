@@ -4045,3 +4045,35 @@ fn a_span_s_start_said_after_its_verb_is_read() {
         "how many days do customers take to pay an invoice after it is due",
     );
 }
+
+#[test]
+fn how_long_rows_were_open_said_of_them_by_a_pronoun_ends_at_their_state_s_date() {
+    for q in [
+        "for accounts closed in 2024, how many days were they open on average?",
+        "accounts we closed in 2024 - how many days had they been open on average?",
+    ] {
+        let sql = banking_answer(q);
+        assert!(
+            sql.contains("closed_on") && sql.contains("opened_on") && sql.contains("2024-01-01"),
+            "{q}: {sql}"
+        );
+    }
+    // Rows still open have no end yet: no duration to a date they lack.
+    reason_in(
+        &banking(),
+        "on average how long have the dormant accounts been open, in days",
+    );
+}
+
+#[test]
+fn paid_with_a_figure_named_is_that_figure_s_verb() {
+    // "paid" was unknown in banking; the catalog now says it is money out,
+    // and a figure named beside it wins.
+    let sql = banking_answer("which client paid the most fees in 2024");
+    assert!(sql.contains("kind = 'fee'"), "{sql}");
+    let sql = banking_answer("how much was paid for subscriptions each month in 2025");
+    assert!(
+        sql.contains("amount_cents < 0") && sql.contains("merchant_category = 'subscriptions'"),
+        "{sql}"
+    );
+}

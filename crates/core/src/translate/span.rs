@@ -223,11 +223,20 @@ fn lasting(
     });
     // "how long were closed accounts open": being open, right after the
     // rows, is how long they lasted.
+    // "for accounts closed in 2024, how many days were they open", "had
+    // they been open": the rows said by a pronoun.
     let being = |k: usize| {
         STILL.contains(&texts[k].as_str())
             && k > 0
-            && (rows_of(&words[k - 1]).is_some() || value_of(&words[k - 1]).is_some())
-            && (0..k - 1).any(|b| matches!(texts[b].as_str(), "were" | "was" | "are" | "is"))
+            && (rows_of(&words[k - 1]).is_some()
+                || value_of(&words[k - 1]).is_some()
+                || matches!(texts[k - 1].as_str(), "they" | "been"))
+            && (0..k - 1).any(|b| {
+                matches!(
+                    texts[b].as_str(),
+                    "were" | "was" | "are" | "is" | "had" | "have" | "has"
+                )
+            })
     };
     let verb = (0..n).find(|&k| {
         !used[k]
@@ -289,9 +298,12 @@ fn lasting(
             .filter(|c| *c != start)
             .collect();
     }
+    // Being open ends at the date a state of the rows reads ("closed"):
+    // the rows still open ("dormant") have no end yet.
+    let being_at = verb.filter(|&k| being(k) && noun.is_none());
     let end = match (read_by_state, others.as_slice()) {
         (Some(e), _) => e,
-        (None, [one]) => one.to_string(),
+        (None, [one]) if being_at.is_none() => one.to_string(),
         _ => return None,
     };
     used[at] = true;
