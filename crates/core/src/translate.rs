@@ -425,6 +425,8 @@ fn plan_of(
     let mut merged = false;
     // The rows of a list a follow-up asks a figure of ("the total of those").
     let mut listed = None;
+    // The rows a follow-up counts in place of the figure before it.
+    let mut counted: Vec<String> = Vec::new();
     let money = parsed.money_word
         || lexicon::tokenize(q)
             .iter()
@@ -452,8 +454,34 @@ fn plan_of(
     {
         if strong || incomplete || goes_on {
             if let Some(base) = previous_plan(prev) {
-                plan = plan::refine(&base, &parsed.plan);
+                // "now just for high priority tickets" after the average
+                // first response by channel: the rows' word names whose
+                // figure is kept, not a count in its place.
+                let mut add = parsed.plan.clone();
+                if let [m] = add.measures.as_slice() {
+                    let rows = m.rows(catalog);
+                    if m.counts_every_row(catalog)
+                        && !parsed.wants_count
+                        && !add.filters.is_empty()
+                        && !base.measures.is_empty()
+                        && base.measures.iter().all(|b| b.rows(catalog) == rows)
+                    {
+                        add.measures.clear();
+                    }
+                }
+                plan = plan::refine(&base, &add);
                 merged = true;
+                // "and how many high priority tickets" after an average:
+                // the count asked, of the rows named, replaces the figure.
+                if parsed.wants_count
+                    && parsed.plan.measures.is_empty()
+                    && parsed.plan.list.is_none()
+                    && !parsed.tables.is_empty()
+                {
+                    plan.measures.clear();
+                    plan.unit = None;
+                    counted = parsed.tables.clone();
+                }
                 // "split that by platform": a further split of the same
                 // answer, kept beside its own ("by country instead"
                 // replaces it).
@@ -509,9 +537,9 @@ fn plan_of(
         let flags = Parsed {
             vague: false,
             money_word: listed.is_some() && money,
-            wants_count: listed.is_some() && parsed.wants_count,
+            wants_count: (listed.is_some() || !counted.is_empty()) && parsed.wants_count,
             average: listed.is_some() && parsed.average,
-            tables: listed.into_iter().collect(),
+            tables: listed.into_iter().chain(counted).collect(),
             ..Default::default()
         };
         complete(plan, &flags, catalog, ctx)

@@ -4077,3 +4077,44 @@ fn paid_with_a_figure_named_is_that_figure_s_verb() {
         "{sql}"
     );
 }
+
+/// The SQL of a follow-up in the saas catalog.
+fn saas_follow_up(q: &str, previous: &str) -> String {
+    match translate(q, Some(previous), &saas(), &ctx()) {
+        Translation::Answer(a) => a.sql,
+        other => panic!("{q} after {previous}: {other:?}"),
+    }
+}
+
+#[test]
+fn a_follow_up_naming_the_rows_of_the_figure_before_narrows_it() {
+    // "now just for high priority tickets" counted high priority tickets:
+    // the average and its split were dropped without a word.
+    let before = "avg first response time in hours by channel";
+    for q in [
+        "now just for high priority tickets",
+        "just high priority tickets",
+        "high priority tickets only",
+        "now for high priority tickets",
+    ] {
+        let sql = saas_follow_up(q, before);
+        assert!(
+            sql.contains("AVG(")
+                && sql.contains("GROUP BY channel")
+                && sql.contains("priority = 'high'"),
+            "{q}: {sql}"
+        );
+    }
+    // "how many" asked of the rows is their count, split as before.
+    let sql = saas_follow_up("and how many high priority tickets", before);
+    assert!(
+        sql.contains("COUNT(*)") && !sql.contains("AVG(") && sql.contains("priority = 'high'"),
+        "{sql}"
+    );
+    // Rows of another table name whose figure it is filtered by.
+    let sql = saas_follow_up("now only for enterprise companies", "mrr by plan");
+    assert!(
+        sql.contains("segment = 'enterprise'") && sql.contains("mrr"),
+        "{sql}"
+    );
+}

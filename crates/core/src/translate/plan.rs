@@ -43,6 +43,32 @@ pub enum Measure {
     },
 }
 
+impl Measure {
+    /// The table whose rows it is computed over.
+    pub(super) fn rows(&self, catalog: &Catalog) -> Option<String> {
+        match self {
+            Measure::Metric(m) | Measure::OfRows { metric: m, .. } => {
+                catalog.metric(m).map(|d| d.table.clone())
+            }
+            Measure::Rows(t) | Measure::New(t) | Measure::Span { table: t, .. } => Some(t.clone()),
+            Measure::Average(c) | Measure::Sum { col: c, .. } => Some(c.table.clone()),
+            Measure::Distinct { base, .. } => Some(base.clone()),
+        }
+    }
+
+    /// Whether it is a plain count of a table's rows, every one of them
+    /// ("tickets": the count of conversations).
+    pub(super) fn counts_every_row(&self, catalog: &Catalog) -> bool {
+        match self {
+            Measure::Rows(_) => true,
+            Measure::Metric(m) => catalog
+                .metric(m)
+                .is_some_and(|d| d.counts_rows() && d.filter.is_none()),
+            _ => false,
+        }
+    }
+}
+
 /// What `Measure::OfRows` computes over a total's rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowAgg {

@@ -862,7 +862,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     | Kw::Bottom
                     | Kw::Vs
             )
-        ) && words[f].lexes().iter().all(|l| matches!(l, Lex::Kw(_)));
+        ) && words[f]
+            .lexes()
+            .iter()
+            .all(|l| matches!(l, Lex::Kw(_) | Lex::Filler));
+    }
+    // "high priority tickets only": the narrowing said last.
+    if let Some(l) = (0..n).rev().find(|&i| !is_filler(&words[i])) {
+        p.follow_up |= words[l].is(Kw::Only) && Some(l) != first;
     }
     if words.iter().any(|w| w.is(Kw::Instead)) {
         p.follow_up = true;
