@@ -4118,3 +4118,72 @@ fn a_follow_up_naming_the_rows_of_the_figure_before_narrows_it() {
         "{sql}"
     );
 }
+
+#[test]
+fn what_instead_of_names_is_replaced_not_kept() {
+    let before = "churn by plan 2025";
+    for q in [
+        "same thing but by industry instead of plan",
+        "by industry rather than plan",
+    ] {
+        let sql = saas_follow_up(q, before);
+        assert!(
+            sql.contains("GROUP BY industry") && !sql.contains("plan"),
+            "{q}: {sql}"
+        );
+    }
+    // A value said instead of another: the other is gone, not added.
+    match translate(
+        "mobile instead of web",
+        Some("revenue from web orders by month"),
+        &Catalog::demo(),
+        &ctx(),
+    ) {
+        Translation::Answer(a) => {
+            assert!(
+                a.sql.contains("channel = 'mobile'") && !a.sql.contains("'web'"),
+                "{}",
+                a.sql
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_list_with_a_column_said_with_its_rows_word_stays_a_list() {
+    // "... with the client name and the type of account" was a count of
+    // accounts by client and product: the list asked for was dropped.
+    let sql = banking_answer(
+        "list the dormant accounts with the account holder's name and the type of account",
+    );
+    assert!(
+        !sql.contains("GROUP BY") && sql.contains("a.product AS product"),
+        "{sql}"
+    );
+    assert!(sql.contains("c.full_name"), "{sql}");
+}
+
+#[test]
+fn groups_with_at_least_n_rows_beside_another_figure_count_those_rows() {
+    // "at least 50 rated conversations" was read as a CSAT of at least 50.
+    let sql = saas_answer(
+        "Which support agent has the highest average CSAT, counting only agents with at least 50 rated conversations?",
+    );
+    assert!(
+        sql.contains("COUNT(*) AS conversations_count")
+            && sql.contains("WHERE conversations_count >= 50")
+            && sql.contains("AVG(csat)")
+            && !sql.contains("csat >= 50"),
+        "{sql}"
+    );
+    // All of them, beside a figure over some (rated ones): never the
+    // count of the rated ones in their place.
+    reason_in(
+        &saas(),
+        "average csat by agent for agents with at least 50 conversations",
+    );
+    // The rows' count as the figure itself is the plain threshold.
+    let sql = saas_answer("countries with at least 15 customers");
+    assert!(sql.contains("WHERE companies >= 15"), "{sql}");
+}

@@ -332,6 +332,12 @@ pub struct Having {
     pub op: Op,
     pub value: f64,
     pub count: bool,
+    /// "agents with at least 50 conversations": the condition is on each
+    /// group's number of rows, not on its figure.
+    pub rows: bool,
+    /// The rows counted were said with a column of theirs ("rated
+    /// conversations"): those the figure reads.
+    pub rows_qualified: bool,
 }
 
 impl Plan {

@@ -1854,7 +1854,41 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             _ => None,
         })
         .collect();
+    instead_of(&mut p, words, texts);
     p
+}
+
+/// "by industry instead of plan": the split named after "instead of" (or
+/// "rather than") is the one replaced, not a second one kept.
+fn instead_of(p: &mut Parsed, words: &[Word], texts: &[String]) {
+    let Some(at) = (0..texts.len()).find(|&i| {
+        words[i].is(Kw::Instead) && (texts[i].ends_with(" of") || texts[i].ends_with(" than"))
+    }) else {
+        return;
+    };
+    for w in &words[at + 1..] {
+        for l in w.lexes() {
+            match l {
+                Lex::Dim(c) => {
+                    let g = Group::Dim(c.clone());
+                    if p.plan.groups.len() > 1 {
+                        p.plan.groups.retain(|x| *x != g);
+                    }
+                }
+                // "mobile instead of web": the value replaced, not both.
+                Lex::Value(c, v) => {
+                    for f in p.plan.filters.iter_mut() {
+                        if let Filter::In { col, values, .. } = f {
+                            if col == c && values.len() > 1 {
+                                values.retain(|x| x != v);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// The numeric column word `i` names; of columns of several tables, the one

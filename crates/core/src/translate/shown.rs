@@ -2,8 +2,9 @@
 //! customer name": a list of rows that also shows the row each one belongs
 //! to (its holder, its company), by that row's label.
 
-use super::lexicon::{tokenize, Col, Lex, Vocabulary};
+use super::lexicon::{tokenize, Col, Lex, Vocabulary, Word};
 use super::plan::{Group, ListOrder, ListSpec, Measure, Plan};
+use super::read::is_filler;
 use crate::catalog::Catalog;
 
 /// Whose label a list shows beside its rows.
@@ -85,7 +86,7 @@ pub(super) fn split<'q>(
     // "with the client name and product".
     // The earliest joining word that reads: "with the client name and
     // their product" is one part, not "and their product" alone.
-    for j in n.saturating_sub(8).max(1)..n {
+    for j in n.saturating_sub(12).max(1)..n {
         if !["with", "and", "plus", "including"].contains(&word(j)) {
             continue;
         }
@@ -118,6 +119,32 @@ pub(super) fn split<'q>(
             // Typos read as everywhere ("the compay name").
             let tokens = voc.repair(&tokenize(&lower[spans[k].0..spans[end - 1].1]));
             let (words, _) = voc.link(&tokens);
+            // "the type of account": a column of the rows, said with their
+            // word, is that column.
+            let content: Vec<&Word> = words.iter().filter(|w| !is_filler(w)).collect();
+            let of_rows = match content.as_slice() {
+                [col, rows] if words.len() > 1 => rows.lexes().iter().find_map(|l| match l {
+                    Lex::Table(t) => Some(((*col).clone(), t.clone())),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            let words = match of_rows {
+                Some((col, t)) => {
+                    let own: Vec<Lex> = col
+                        .lexes()
+                        .iter()
+                        .filter(|l| matches!(l, Lex::Dim(c) | Lex::Numeric(c) | Lex::DateCol(c) if c.table == t))
+                        .cloned()
+                        .collect();
+                    if own.is_empty() {
+                        read_all = false;
+                        break;
+                    }
+                    vec![Word::Known(own)]
+                }
+                None => words,
+            };
             let [w] = words.as_slice() else {
                 read_all = false;
                 break;

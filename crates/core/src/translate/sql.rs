@@ -433,6 +433,17 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         return Err("nothing to measure".into());
     }
     let shared_filter = aggs.iter().all(|a| a.filter == aggs[0].filter);
+    // "agents with at least 50 conversations" beside a figure over some of
+    // them (rated ones): the count would be of those only.
+    if plan.having.is_some_and(|h| h.rows && !h.rows_qualified)
+        && aggs.iter().any(|a| a.filter.is_some())
+    {
+        return Err(format!(
+            "the figure reads only some {} ({}), so I can't also count all of them per group",
+            table_words(&base),
+            aggs.iter().find_map(|a| a.note.clone()).unwrap_or_default()
+        ));
+    }
     if shared_filter {
         if let Some(f) = &aggs[0].filter {
             conds.insert(0, ctx.expr(f));
@@ -643,6 +654,12 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             Some(Rank::Top(n) | Rank::Bottom(n)) => format!(" LIMIT {n}"),
             None => String::new(),
         };
+        // "agents with at least 50 conversations": each group's rows counted.
+        let rows_counted = format!("{base}_count");
+        let mut select = select.clone();
+        if plan.having.is_some_and(|h| h.rows) {
+            select.push(format!("COUNT(*) AS {rows_counted}"));
+        }
         let grouped_sql = format!(
             "SELECT {} FROM facts GROUP BY {}",
             select.join(", "),
@@ -671,7 +688,12 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             // "countries with more than 100 orders": each group's figure,
             // kept when it passes; "how many countries ...": their count.
             let cond = format!(
-                "{first_measure} {} {}",
+                "{} {} {}",
+                if h.rows {
+                    &rows_counted
+                } else {
+                    &first_measure
+                },
                 h.op.sql(),
                 super::clauses::number(h.value)
             );
@@ -749,12 +771,17 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
         line = format!("Average {} per {}", lower(&what), join_words(&group_words));
     }
     if let Some(h) = plan.having {
-        let passing = format!(
-            "{} {} {}",
-            lower(&what),
-            h.op.words(),
-            super::clauses::number(h.value)
-        );
+        let passing = if h.rows {
+            format!("{} {}", h.op.words(), super::clauses::number(h.value))
+                + &format!(" {}", table_words(&base))
+        } else {
+            format!(
+                "{} {} {}",
+                lower(&what),
+                h.op.words(),
+                super::clauses::number(h.value)
+            )
+        };
         line = if h.count {
             let plural: Vec<String> = group_words.iter().map(|w| plural(w)).collect();
             format!("Number of {} with {passing}", join_words(&plural))

@@ -90,6 +90,21 @@ pub(super) fn read(
             p.per_entity = Some(t.with(op, x));
             return None;
         }
+        // "agents with at least 50 (rated) conversations": a group named
+        // before "with", and the rows counted right after the number.
+        if let Some(k) = rows_counted_of_group(words, texts, first, after, catalog) {
+            for u in used.iter_mut().take(k + 1).skip(after) {
+                *u = true;
+            }
+            p.plan.having = Some(Having {
+                op,
+                value: x,
+                count: false,
+                rows: true,
+                rows_qualified: k > after,
+            });
+            return None;
+        }
         // The column named right before the operator or right after the number.
         let mut col = None;
         let mut col_at = None;
@@ -171,6 +186,8 @@ pub(super) fn read(
                         op,
                         value: x,
                         count: false,
+                        rows: false,
+                        rows_qualified: false,
                     });
                     return None;
                 }
@@ -727,4 +744,77 @@ fn table_column(table: &str, catalog: &Catalog) -> Option<Col> {
         .iter()
         .any(|m| m.table == table && m.expression.replace(' ', "").contains(&negated));
     (!signed).then(|| Col::new(table, &c.name))
+}
+
+/// "agents with at least 50 conversations", "channels with more than 100
+/// rated conversations": a column to split by, then "with", and after the
+/// number a table's word (a column of its own before it at most): each
+/// group's number of those rows. The position of the table's word.
+fn rows_counted_of_group(
+    words: &[Word],
+    texts: &[String],
+    first: usize,
+    after: usize,
+    catalog: &Catalog,
+) -> Option<usize> {
+    let with = (0..first)
+        .rev()
+        .find(|&j| !is_filler(&words[j]) || texts[j] == "with")?;
+    if texts[with] != "with" || with == 0 {
+        return None;
+    }
+    let group = (0..with).rev().find(|&j| !is_filler(&words[j]))?;
+    let dims: Vec<&Col> = words[group]
+        .lexes()
+        .iter()
+        .filter_map(|l| match l {
+            Lex::Dim(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if dims.is_empty()
+        || words[group]
+            .lexes()
+            .iter()
+            .any(|l| matches!(l, Lex::Table(_)))
+    {
+        return None;
+    }
+    let table_at = |k: usize| {
+        words.get(k).and_then(|w| {
+            w.lexes().iter().find_map(|l| match l {
+                Lex::Table(t) => Some(t.clone()),
+                _ => None,
+            })
+        })
+    };
+    let own_column = |k: usize, t: &str| {
+        words.get(k).is_some_and(|w| {
+            w.lexes()
+                .iter()
+                .any(|l| matches!(l, Lex::Numeric(c) | Lex::Dim(c) if c.table == t))
+        })
+    };
+    let (k, t) = match table_at(after) {
+        Some(t) => (after, t),
+        None => {
+            let t = table_at(after + 1)?;
+            if !own_column(after, &t) {
+                return None;
+            }
+            (after + 1, t)
+        }
+    };
+    // Another figure is asked of the groups ("the highest average CSAT");
+    // else the rows' count is the figure ("countries with at least 15
+    // customers"), read as such.
+    let other_figure = words.iter().enumerate().any(|(j, w)| {
+        (j < group || j > k)
+            && w.lexes().iter().any(|l| match l {
+                Lex::Metric(m) => !super::resolve::is_count_all(m, catalog),
+                Lex::Numeric(_) => true,
+                _ => false,
+            })
+    });
+    (other_figure && dims.iter().any(|c| c.table == t) && catalog.table(&t).is_some()).then_some(k)
 }
