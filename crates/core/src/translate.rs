@@ -548,6 +548,36 @@ fn plan_of(
     };
     let plan = plan.and_then(|mut p| {
         resolve::orient_rank(&mut p, &parsed, catalog)?;
+        // "how many invoices are overdue, and what is their total amount":
+        // a number asked for that no figure of the answer gives.
+        // "direct debit totals by category": the total of rows a value
+        // names, which have an amount, may be their number or their money.
+        let total_said = lexicon::tokenize(q)
+            .iter()
+            .any(|t| t == "total" || t == "totals");
+        if let ([m], true, false) = (p.measures.as_slice(), total_said, parsed.asks_how_many) {
+            let rows = m.rows(catalog);
+            let valued = p.filters.iter().any(|f| {
+                matches!(f, plan::Filter::In { col, .. } if Some(&col.table) == rows.as_ref())
+            });
+            let money = rows
+                .as_deref()
+                .and_then(|t| catalog.table(t))
+                .and_then(measures::sole_money_column)
+                .is_some();
+            if m.counts_every_row(catalog) && valued && money && !merged {
+                return Err(unsupported(
+                    catalog,
+                    "A total of those rows may be how many there were or how much money they moved; ask for the number of them or for their amount.",
+                ));
+            }
+        }
+        if parsed.asks_how_many && !merged && !counts_something(&p, catalog) {
+            return Err(unsupported(
+                catalog,
+                "You asked how many, and I could read only another figure; ask for the number on its own.",
+            ));
+        }
         if let (Some(word), Some(r)) = (&parsed.stray_unit, refusal) {
             // "same thing but in hours": the duration followed up on.
             let duration = p.measures.iter().any(|m| resolve::is_duration(m, catalog));
@@ -559,6 +589,34 @@ fn plan_of(
         Ok(p)
     });
     plan.map(|p| (p, merged))
+}
+
+/// Whether an answer can say how many: it gives a figure that is not an
+/// amount of money (a count, a number of units or seats, a duration), a
+/// list, or groups kept by their count.
+fn counts_something(p: &plan::Plan, catalog: &Catalog) -> bool {
+    let money_col = |c: &lexicon::Col| {
+        catalog
+            .table(&c.table)
+            .and_then(|t| t.column(&c.column))
+            .is_some_and(|d| d.format == Some(crate::catalog::DisplayFormat::Money))
+    };
+    p.list.is_some()
+        || p.per_entity.is_some()
+        || p.having.is_some_and(|h| h.count)
+        || p.measures.iter().any(|m| match m {
+            plan::Measure::Metric(n) | plan::Measure::OfRows { metric: n, .. } => {
+                matches!(
+                    m,
+                    plan::Measure::OfRows {
+                        agg: plan::RowAgg::Count,
+                        ..
+                    }
+                ) || catalog.metric(n).is_some_and(|d| d.format != "money")
+            }
+            plan::Measure::Sum { col, .. } | plan::Measure::Average(col) => !money_col(col),
+            _ => true,
+        })
 }
 
 /// "why are customers leaving? cancellations by reason this year": a first

@@ -3692,10 +3692,16 @@ fn a_breakdown_of_a_column_counts_its_own_rows_that_hold_a_value() {
         sql.contains("FROM clients") && sql.contains("GROUP BY kyc_status"),
         "{sql}"
     );
-    // "churn reasons": the subscriptions that have one.
-    let sql = saas_answer("why do customers cancel? breakdown of churn reasons");
+    // "cancel reasons": the subscriptions that have one.
+    let sql = saas_answer("breakdown of cancel reasons");
     assert!(
         sql.contains("cancel_reason IS NOT NULL") && sql.contains("GROUP BY cancel_reason"),
+        "{sql}"
+    );
+    // "churn reasons": the churned ones, by their reason.
+    let sql = saas_answer("why do customers cancel? breakdown of churn reasons");
+    assert!(
+        sql.contains("status = 'canceled'") && sql.contains("GROUP BY cancel_reason"),
         "{sql}"
     );
     // "by kyc status" alone still asks which figure.
@@ -4186,4 +4192,33 @@ fn groups_with_at_least_n_rows_beside_another_figure_count_those_rows() {
     // The rows' count as the figure itself is the plain threshold.
     let sql = saas_answer("countries with at least 15 customers");
     assert!(sql.contains("WHERE companies >= 15"), "{sql}");
+}
+
+#[test]
+fn a_number_asked_that_no_figure_gives_is_refused() {
+    // The count was dropped: only the total amount was answered.
+    reason_in(
+        &saas(),
+        "How many invoices are overdue at the moment, and what is their total amount?",
+    );
+    // Units and seats are numbers of things.
+    assert!(saas_answer("number of seats on past-due subscriptions").contains("SUM(seats)"));
+}
+
+#[test]
+fn numbers_after_a_value_name_an_identifier_the_catalog_lacks() {
+    // "numbers" is a filler ("show me the numbers"); after a value it asks
+    // for the card numbers, and the companies paying by card were listed.
+    let reason = reason_in(
+        &saas(),
+        "list the credit card numbers our customers pay with",
+    );
+    assert!(reason.contains("numbers"), "{reason}");
+}
+
+#[test]
+fn a_total_of_rows_a_value_names_is_asked_back_when_they_carry_money() {
+    // "direct debit totals" was the number of direct debits.
+    reason_in(&banking(), "direct debit totals by category for Q3 2025");
+    assert!(banking_answer("number of direct debits in Q3").contains("COUNT(*)"));
 }

@@ -1855,6 +1855,23 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         })
         .collect();
     instead_of(&mut p, words, texts);
+    // "the credit card numbers our customers pay with": "numbers" after a
+    // value names an identifier of it, which the catalog does not hold (it
+    // is a filler elsewhere: "show me the numbers").
+    for i in 1..texts.len() {
+        if ["numbers", "number", "nos", "ids"].contains(&texts[i].as_str())
+            && words[i - 1]
+                .lexes()
+                .iter()
+                .any(|l| matches!(l, Lex::Value(..)))
+            && !words[i - 1]
+                .lexes()
+                .iter()
+                .any(|l| matches!(l, Lex::Table(_) | Lex::Metric(_)))
+        {
+            p.unknown.push(format!("{} {}", texts[i - 1], texts[i]));
+        }
+    }
     p
 }
 
