@@ -572,6 +572,29 @@ fn plan_of(
                 ));
             }
         }
+        // "which customers have overdue invoices, and how much does each
+        // owe": a count of companies by company is one each; what was
+        // asked of each was lost.
+        let each_counts_itself = p.measures.iter().any(|m| {
+            m.counts_every_row(catalog)
+                && p.groups.iter().any(|g| match g {
+                    plan::Group::Dim(c) => {
+                        Some(&c.table) == m.rows(catalog).as_ref()
+                            && catalog.table(&c.table).is_some_and(|t| {
+                                t.primary_key.as_deref() == Some(c.column.as_str())
+                                    || t.label_column.as_deref() == Some(c.column.as_str())
+                            })
+                    }
+                    plan::Group::Time(_) => false,
+                })
+        });
+        let amount_asked = parsed.money_word || q.to_lowercase().contains("how much");
+        if each_counts_itself && amount_asked {
+            return Err(unsupported(
+                catalog,
+                "That reads as a count of each row by itself; ask for the rows (\"list …\") or for one figure of each.",
+            ));
+        }
         if parsed.asks_how_many && !merged && !counts_something(&p, catalog) {
             return Err(unsupported(
                 catalog,
@@ -670,7 +693,17 @@ fn named_rows_listed(q: &str, mut plan: plan::Plan, catalog: &Catalog) -> plan::
     let asks_what = tokens.first().is_some_and(|t| t == "what")
         && tokens
             .get(1)
-            .is_some_and(|t| ["did", "has", "have", "does", "do"].contains(&t.as_str()));
+            .is_some_and(|t| ["did", "has", "have", "does", "do"].contains(&t.as_str()))
+        // "show me the unpaid invoices of Bluepeak Systems": rows asked to
+        // be shown, not counted.
+        || tokens
+            .iter()
+            .take(6)
+            .rposition(|t| ["show", "list", "display"].contains(&t.as_str()))
+            .is_some_and(|k| tokens.iter().skip(k + 1).take(2).any(|t| t == "the" || t == "all"))
+            && !["how many", "number of", "count of"]
+                .iter()
+                .any(|h| q.to_lowercase().contains(h));
     if !asks_what || plan.named.is_none() || plan.list.is_some() || plan.compare.is_some() {
         return plan;
     }

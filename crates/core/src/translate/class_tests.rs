@@ -4222,3 +4222,61 @@ fn a_total_of_rows_a_value_names_is_asked_back_when_they_carry_money() {
     reason_in(&banking(), "direct debit totals by category for Q3 2025");
     assert!(banking_answer("number of direct debits in Q3").contains("COUNT(*)"));
 }
+
+#[test]
+fn a_past_form_before_the_rows_listed_is_no_singular() {
+    // "list the booked incoming payments" showed one row.
+    let sql = banking_answer(
+        "list the booked incoming payments over 5,000 euros in October 2025, with the client",
+    );
+    assert!(sql.ends_with("LIMIT 1000"), "{sql}");
+}
+
+#[test]
+fn a_value_excluded_and_said_again_in_its_phrase_is_excluded() {
+    // "leaving out the automatic system bookings": channel <> 'system'
+    // AND channel = 'system', no rows at all.
+    let sql = banking_answer(
+        "number of transfers per chanel in the first half of 2025, leaving out the automatic system bookings",
+    );
+    assert!(
+        sql.contains("channel <> 'system'") && !sql.contains("channel = 'system'"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn which_groups_pass_a_threshold_are_listed_with_their_figure() {
+    // "in which countries ... give the count per country" gave the number
+    // of countries.
+    let sql = saas_answer(
+        "In which countries did at least 5 new customers sign up during 2024? Give the count per country.",
+    );
+    assert!(
+        sql.contains("SELECT * FROM grouped WHERE companies >= 5"),
+        "{sql}"
+    );
+    let sql = saas_answer("how many countries have at least 5 customers");
+    assert!(sql.contains("SELECT COUNT(*) AS groups"), "{sql}");
+}
+
+#[test]
+fn rows_of_a_named_entity_asked_to_be_shown_are_listed() {
+    let sql = saas_answer("show me the unpaid invoices of Bluepeak Systems");
+    assert!(
+        sql.contains("LIMIT 1000") && !sql.contains("COUNT("),
+        "{sql}"
+    );
+}
+
+#[test]
+fn an_amount_asked_of_each_entity_is_never_a_count_of_each_by_itself() {
+    // A count of companies by company, one each; "how much does each owe"
+    // was dropped.
+    reason_in(
+        &saas(),
+        "Which custmers have overdue invoices right now, and how much does each owe on them? Biggest first.",
+    );
+    // "which clients have no accounts" lists them (a count of one each).
+    banking_answer("which clients have no accounts at all");
+}

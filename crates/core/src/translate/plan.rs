@@ -351,6 +351,30 @@ impl Plan {
             }
             new
         });
+        // "leaving out the automatic system bookings": a value said under a
+        // negation and again in its phrase is excluded, never both.
+        let excluded: Vec<(Col, Vec<String>)> = self
+            .filters
+            .iter()
+            .filter_map(|f| match f {
+                Filter::In {
+                    col,
+                    values,
+                    negated: true,
+                } => Some((col.clone(), values.clone())),
+                _ => None,
+            })
+            .collect();
+        self.filters.retain(|f| match f {
+            Filter::In {
+                col,
+                values,
+                negated: false,
+            } => !excluded
+                .iter()
+                .any(|(c, ex)| c == col && values.iter().all(|v| ex.contains(v))),
+            _ => true,
+        });
     }
 
     /// "clients with a credit card and a mortgage": the filter, of rows of

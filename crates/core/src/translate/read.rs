@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::keywords::{keyword, KwState};
-use super::lexicon::{is_plural, Col, Grain, Kw, Lex, Word};
+use super::lexicon::{is_past_form, is_plural, Col, Grain, Kw, Lex, Word};
 use super::period::{self, Span};
 use super::plan::{
     add_value, group_in, push_group, push_measure, Compare, Filter, Group, Measure, Plan, Rank,
@@ -113,6 +113,10 @@ pub struct Parsed {
     pub per_grain: bool,
     /// "customers with refunded orders": rows said to have other rows.
     pub having: bool,
+    /// "in which countries did at least 5 customers sign up? the count per
+    /// country": the groups are asked for, each with its count, not their
+    /// number.
+    pub groups_asked: bool,
 }
 
 /// "which clients spent the most", "how many clients received a salary": a
@@ -623,15 +627,19 @@ pub(super) fn is_filler(w: &Word) -> bool {
 /// the singular ("the biggest order" and not "the biggest orders").
 fn names_rows_in_singular(words: &[Word], texts: &[String], at: Option<usize>) -> bool {
     // "the cheapest accessory": a value names the rows too.
+    // "the booked incoming payments": a past form before the rows is said
+    // of them, neither singular nor plural.
     let valued = at.and_then(|a| {
         (a + 1..words.len()).find(|&j| {
-            words[j]
-                .lexes()
-                .iter()
-                .any(|l| matches!(l, Lex::Table(_) | Lex::Metric(_) | Lex::Value(..)))
+            !is_past_form(&texts[j])
+                && words[j]
+                    .lexes()
+                    .iter()
+                    .any(|l| matches!(l, Lex::Table(_) | Lex::Metric(_) | Lex::Value(..)))
         })
     });
     first_rows_word(words, at)
+        .filter(|&j| !is_past_form(&texts[j]))
         .or(valued)
         .is_some_and(|j| !is_plural(&texts[j]))
 }
@@ -1655,6 +1663,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
     over_previous(&mut p);
     metric_window(&mut p, words, texts, catalog);
     p.asks_how_many = p.wants_count || says_how_many(texts);
+    p.groups_asked = texts.iter().any(|t| t == "which")
+        || texts.windows(2).any(|w| {
+            ["count", "number", "counts"].contains(&w[0].as_str())
+                && ["per", "by", "for each", "each"].contains(&w[1].as_str())
+        });
     let set_against = words.iter().any(|w| w.is(Kw::Vs));
     let mut second = periods.next();
     // "travel spending over July and August": two adjacent months (or

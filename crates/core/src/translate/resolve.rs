@@ -248,7 +248,7 @@ fn having(plan: &mut Plan, p: &Parsed, catalog: &Catalog) -> Pass {
             plan.groups.push(Group::Dim(col.clone()));
         }
         h.count = true;
-    } else if p.asks_how_many {
+    } else if p.asks_how_many && !p.groups_asked {
         h.count = true;
     }
     let why = if plan.groups.is_empty() {
