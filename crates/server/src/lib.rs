@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod params;
 pub mod pg;
 pub mod pg_setup;
+pub mod pool;
 pub mod privacy;
 pub mod request_id;
 pub mod saved;

@@ -167,7 +167,7 @@ impl Metrics {
         let connections_open = Family::<DatabaseLabels, Gauge>::default();
         registry.register(
             "db_connections_open",
-            "Database connections open now (one per operation; there is no idle pool)",
+            "Database connections open now, in use or idle in the pool",
             connections_open.clone(),
         );
         let connections_opened = Family::<DatabaseLabels, Counter>::default();
@@ -372,6 +372,12 @@ impl DbConnections {
 pub struct Counted<C> {
     connection: C,
     counts: DbConnections,
+}
+
+impl<C> std::fmt::Debug for Counted<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Counted").finish_non_exhaustive()
+    }
 }
 
 impl<C> Deref for Counted<C> {

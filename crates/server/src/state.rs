@@ -87,10 +87,12 @@ impl AppState {
         // Reads from PostgreSQL bind their tenant with this server's key.
         let source = source.with_binding_key(&keys.tenant_binding_key);
         let read_source = read_source.map(|s| s.with_binding_key(&keys.tenant_binding_key));
-        let mut databases = vec![("state", store.connections().clone())];
-        databases.extend(source.connections().map(|c| ("source", c.clone())));
-        if let Some(c) = read_source.as_ref().and_then(DataSource::connections) {
-            databases.push(("read", c.clone()));
+        let mut databases = vec![
+            ("state", store.connections().clone()),
+            ("source", source.connections().clone()),
+        ];
+        if let Some(s) = &read_source {
+            databases.push(("read", s.connections().clone()));
         }
         let metrics = Arc::new(Metrics::new(databases));
         let catalog = config.catalog.clone();
@@ -280,11 +282,15 @@ impl AppState {
 
 /// The vendor data in the database a store lives in: the demo's and the
 /// tests' one database holding both (a vendor's data has a source of its own).
+/// Its pool is as large as the store's.
 pub fn source_of_store(store: &Store) -> DataSource {
+    let size = store.pool_size();
     match store {
-        Store::Sqlite(s) => DataSource::Sqlite(SqliteSource::new(s.path())),
+        Store::Sqlite(s) => DataSource::Sqlite(SqliteSource::new(s.path()).with_pool_size(size)),
         Store::Postgres(p) => DataSource::Postgres(
-            PgSource::new(p.url()).allow_privileged_role(p.allows_privileged_role()),
+            PgSource::new(p.url())
+                .allow_privileged_role(p.allows_privileged_role())
+                .with_pool_size(size),
         ),
     }
 }

@@ -12,6 +12,7 @@ mod keys;
 mod llm;
 mod metrics;
 mod pg_roles;
+mod pool;
 mod postgres;
 mod quotas;
 mod read_replica;
