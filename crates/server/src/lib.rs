@@ -16,6 +16,7 @@ pub mod config;
 pub mod embed;
 pub mod error;
 pub mod extract;
+pub mod extract_limit;
 pub mod introspect;
 pub mod json_body;
 pub mod keys;

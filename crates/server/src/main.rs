@@ -215,6 +215,12 @@ struct ServeArgs {
     /// from the API (none when absent): an internal address for the scraper.
     #[arg(long, env = "SLICEWISE_METRICS_ADDR")]
     metrics_addr: Option<SocketAddr>,
+    /// Extract builds at once, server-wide (default: one per CPU).
+    #[arg(long, env = "SLICEWISE_MAX_EXTRACT_BUILDS")]
+    max_extract_builds: Option<usize>,
+    /// Longest a build waits for a slot before 503 `builds_busy`, in seconds.
+    #[arg(long, env = "SLICEWISE_EXTRACT_BUILD_WAIT_SECONDS")]
+    extract_build_wait_seconds: Option<u64>,
     /// Development only: let the server log in to PostgreSQL as a superuser,
     /// a BYPASSRLS role or a table owner (it is refused otherwise).
     #[arg(long, env = "SLICEWISE_ALLOW_PRIVILEGED_DATABASE_ROLE")]
@@ -328,6 +334,8 @@ struct FileConfig {
     allow_privileged_database_role: Option<bool>,
     read_database_url: Option<String>,
     metrics_addr: Option<SocketAddr>,
+    max_extract_builds: Option<usize>,
+    extract_build_wait_seconds: Option<u64>,
 }
 
 fn read_file_config(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -859,8 +867,22 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
                 .and_then(|(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d))
         }),
         extract_ttl: Duration::from_secs(file.extract_ttl_seconds.unwrap_or(600)),
+        max_extract_builds: args
+            .max_extract_builds
+            .or(file.max_extract_builds)
+            .unwrap_or_else(slicewise_server::config::default_max_extract_builds),
+        extract_build_wait: args
+            .extract_build_wait_seconds
+            .or(file.extract_build_wait_seconds)
+            .map_or(
+                slicewise_server::config::DEFAULT_EXTRACT_BUILD_WAIT,
+                Duration::from_secs,
+            ),
         max_body_bytes: file.max_body_bytes.unwrap_or(64 * 1024),
     };
+    if config.max_extract_builds == 0 {
+        bail!("--max-extract-builds must be at least 1");
+    }
     let defaults = ServeLimits::default();
     let limits = ServeLimits {
         max_connections: args

@@ -87,6 +87,7 @@ pub struct Metrics {
     extract_build_failures: Family<CodeLabels, Counter>,
     extract_build_seconds: Histogram,
     extract_builds_running: Gauge,
+    extract_builds_waiting: Gauge,
     answer_cache: Family<CacheLabels, Counter>,
     quota_refusals: Family<QuotaLabels, Counter>,
     audit_write_failures: Counter,
@@ -146,6 +147,12 @@ impl Metrics {
             "Extract builds in progress",
             extract_builds_running.clone(),
         );
+        let extract_builds_waiting = Gauge::default();
+        registry.register(
+            "extract_builds_waiting",
+            "Extract builds waiting for one of the server's build slots",
+            extract_builds_waiting.clone(),
+        );
         let answer_cache = Family::<CacheLabels, Counter>::default();
         registry.register(
             "answer_cache_lookups",
@@ -190,6 +197,7 @@ impl Metrics {
             extract_build_failures,
             extract_build_seconds,
             extract_builds_running,
+            extract_builds_waiting,
             answer_cache,
             quota_refusals,
             audit_write_failures,
@@ -224,6 +232,12 @@ impl Metrics {
             metrics: self,
             started: Instant::now(),
         }
+    }
+
+    /// Counts an extract build waiting for a slot until the returned guard is dropped.
+    pub fn extract_build_waiting(&self) -> WaitingBuild<'_> {
+        self.extract_builds_waiting.inc();
+        WaitingBuild { metrics: self }
     }
 
     /// Counts an answer cache lookup.
@@ -300,6 +314,17 @@ impl ExtractBuild<'_> {
 impl Drop for ExtractBuild<'_> {
     fn drop(&mut self) {
         self.metrics.extract_builds_running.dec();
+    }
+}
+
+/// An extract build waiting for a slot (see [`Metrics::extract_build_waiting`]).
+pub struct WaitingBuild<'m> {
+    metrics: &'m Metrics,
+}
+
+impl Drop for WaitingBuild<'_> {
+    fn drop(&mut self) {
+        self.metrics.extract_builds_waiting.dec();
     }
 }
 

@@ -13,6 +13,7 @@ use crate::ask::AnswerCache;
 use crate::config::{AppConfig, TranslatorKind};
 use crate::error::AppError;
 use crate::extract::{build_extract, ExtractCache, ExtractError, TenantExtract};
+use crate::extract_limit::ExtractBuildLimit;
 use crate::keys::ServerKeys;
 use crate::llm::LlmTranslator;
 use crate::metrics::Metrics;
@@ -47,6 +48,8 @@ struct Inner {
     schema_hash: String,
     guard: SqlGuard,
     extracts: ExtractCache,
+    /// Slots of the builds running at once.
+    build_limit: ExtractBuildLimit,
     answers: AnswerCache,
     llm: Option<LlmTranslator>,
     /// When this server last published its signing keys to the database.
@@ -110,6 +113,10 @@ impl AppState {
                 guard: SqlGuard::new(&catalog),
                 catalog,
                 extracts: ExtractCache::new(config.extract_ttl),
+                build_limit: ExtractBuildLimit::new(
+                    config.max_extract_builds,
+                    config.extract_build_wait,
+                ),
                 answers: Mutex::new(HashMap::new()),
                 llm,
                 config,
@@ -243,15 +250,25 @@ impl AppState {
         }))
     }
 
-    /// The tenant's extract at a privacy level, from cache or built now.
+    /// The tenant's extract at a privacy level, from cache or built now:
+    /// identical requests share one build, and a build waits for one of the
+    /// server's slots until the request has waited the configured bound.
     pub async fn extract(
         &self,
         tenant: &str,
         privacy: Privacy,
     ) -> Result<Arc<TenantExtract>, AppError> {
+        // The request's bound, also when it takes the build over from an
+        // identical request that gave up.
+        let deadline = tokio::time::Instant::now() + self.inner.build_limit.wait();
         self.inner
             .extracts
             .get_or_build(tenant, privacy, || async {
+                let slot = self
+                    .inner
+                    .build_limit
+                    .slot(deadline, &self.inner.metrics)
+                    .await?;
                 let started = std::time::Instant::now();
                 let build = self.inner.metrics.extract_build();
                 let built = build_extract(
@@ -272,8 +289,12 @@ impl AppState {
                 );
                 // Compress in the background (clones share the compressed
                 // slots): the table requests after the manifest find it done.
+                // The build's slot is held until then: compressing is CPU-heavy too.
                 let background = extract.clone();
-                tokio::task::spawn_blocking(move || background.precompress());
+                tokio::task::spawn_blocking(move || {
+                    background.precompress();
+                    drop(slot);
+                });
                 Ok::<_, AppError>(extract)
             })
             .await

@@ -6,6 +6,7 @@ mod ask;
 mod byod;
 mod demo;
 mod embed;
+mod extract_limit;
 mod extracts;
 mod http;
 mod keys;
