@@ -86,6 +86,14 @@ impl std::fmt::Debug for LlmConfig {
     }
 }
 
+/// How long a build waits for a slot unless told otherwise.
+pub const DEFAULT_EXTRACT_BUILD_WAIT: Duration = Duration::from_secs(10);
+
+/// Builds at once unless told otherwise: one per CPU.
+pub fn default_max_extract_builds() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
 /// Settings of the router.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
@@ -100,6 +108,10 @@ pub struct AppConfig {
     pub today: Option<NaiveDate>,
     /// How long a built extract stays in memory.
     pub extract_ttl: Duration,
+    /// Extract builds at once, server-wide (they are CPU and memory heavy).
+    pub max_extract_builds: usize,
+    /// Longest a build waits for a slot before `builds_busy`.
+    pub extract_build_wait: Duration,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
     /// Which translator answers; `Llm` needs `llm`.
@@ -121,6 +133,8 @@ impl Default for AppConfig {
             quotas: Quotas::default(),
             today: None,
             extract_ttl: Duration::from_secs(600),
+            max_extract_builds: default_max_extract_builds(),
+            extract_build_wait: DEFAULT_EXTRACT_BUILD_WAIT,
             max_body_bytes: 64 * 1024,
             translator: TranslatorKind::Builtin,
             llm: None,

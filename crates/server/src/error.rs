@@ -44,6 +44,8 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("quota exceeded ({message})")]
     Quota { message: String, retry_after: u64 },
+    #[error("every extract build slot stayed busy")]
+    ExtractBusy { retry_after: u64 },
     #[error(transparent)]
     Database(#[from] StoreError),
     #[error(transparent)]
@@ -156,6 +158,12 @@ impl AppError {
             AppError::Quota { message, .. } => {
                 (S::TOO_MANY_REQUESTS, "quota_exceeded", message.clone())
             }
+            // Not `extract_…`: the widget reads those codes as a tampered extract.
+            AppError::ExtractBusy { .. } => (
+                S::SERVICE_UNAVAILABLE,
+                "builds_busy",
+                "The server is building other extracts; try again shortly.".into(),
+            ),
             AppError::Database(_) => (
                 S::SERVICE_UNAVAILABLE,
                 "database_unavailable",
@@ -195,6 +203,16 @@ impl AppError {
         }
     }
 
+    /// Seconds after which the same request may succeed, when the error says.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::Quota { retry_after, .. } | AppError::ExtractBusy { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
+    }
+
     /// The JSON body of this error.
     pub fn body(&self) -> ErrorBody {
         let (_, code, message) = self.parts();
@@ -202,10 +220,7 @@ impl AppError {
             error: ErrorDetail {
                 code: code.to_string(),
                 message,
-                retry_after: match self {
-                    AppError::Quota { retry_after, .. } => Some(*retry_after),
-                    _ => None,
-                },
+                retry_after: self.retry_after(),
                 request_id: crate::request_id::current(),
             },
         }
@@ -221,7 +236,7 @@ impl IntoResponse for AppError {
             tracing::info!(code, error = %self, "request refused");
         }
         let mut response = (status, Json(self.body())).into_response();
-        if let AppError::Quota { retry_after, .. } = &self {
+        if let Some(retry_after) = self.retry_after() {
             if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }

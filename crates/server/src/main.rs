@@ -215,6 +215,16 @@ struct ServeArgs {
     /// from the API (none when absent): an internal address for the scraper.
     #[arg(long, env = "SLICEWISE_METRICS_ADDR")]
     metrics_addr: Option<SocketAddr>,
+    /// Connections each database's pool keeps at most (the state, the
+    /// source, a read replica: one pool each).
+    #[arg(long, env = "SLICEWISE_DATABASE_POOL_SIZE")]
+    database_pool_size: Option<usize>,
+    /// Extract builds at once, server-wide (default: one per CPU).
+    #[arg(long, env = "SLICEWISE_MAX_EXTRACT_BUILDS")]
+    max_extract_builds: Option<usize>,
+    /// Longest a build waits for a slot before 503 `builds_busy`, in seconds.
+    #[arg(long, env = "SLICEWISE_EXTRACT_BUILD_WAIT_SECONDS")]
+    extract_build_wait_seconds: Option<u64>,
     /// Development only: let the server log in to PostgreSQL as a superuser,
     /// a BYPASSRLS role or a table owner (it is refused otherwise).
     #[arg(long, env = "SLICEWISE_ALLOW_PRIVILEGED_DATABASE_ROLE")]
@@ -328,6 +338,9 @@ struct FileConfig {
     allow_privileged_database_role: Option<bool>,
     read_database_url: Option<String>,
     metrics_addr: Option<SocketAddr>,
+    database_pool_size: Option<usize>,
+    max_extract_builds: Option<usize>,
+    extract_build_wait_seconds: Option<u64>,
 }
 
 fn read_file_config(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -756,6 +769,13 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
     let state_db = args.state_db.clone().or_else(|| file.state_db.clone());
     let allow_privileged =
         args.allow_privileged_database_role || file.allow_privileged_database_role.unwrap_or(false);
+    let pool_size = args
+        .database_pool_size
+        .or(file.database_pool_size)
+        .unwrap_or(slicewise_server::pool::DEFAULT_POOL_SIZE);
+    if pool_size == 0 {
+        bail!("--database-pool-size must be at least 1");
+    }
     let mut pg_url = None;
     let read_url = args
         .read_database_url
@@ -787,22 +807,27 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
             let state = state_db.unwrap_or_else(|| dir.join("state.db"));
             create_sqlite(&state)?;
             (
-                DataSource::Sqlite(SqliteSource::new(&path)),
-                Store::Sqlite(SqliteStore::new(state)),
+                DataSource::Sqlite(SqliteSource::new(&path).with_pool_size(pool_size)),
+                Store::Sqlite(SqliteStore::new(state).with_pool_size(pool_size)),
             )
         }
         Source::Postgres(url) => {
             let store = match state_db {
                 Some(state) => {
                     create_sqlite(&state)?;
-                    Store::Sqlite(SqliteStore::new(state))
+                    Store::Sqlite(SqliteStore::new(state).with_pool_size(pool_size))
                 }
-                None => Store::Postgres(PgStore::new(&url).allow_privileged_role(allow_privileged)),
+                None => Store::Postgres(
+                    PgStore::new(&url)
+                        .allow_privileged_role(allow_privileged)
+                        .with_pool_size(pool_size),
+                ),
             };
             pg_url = Some(url.clone());
             let source = PgSource::new(url)
                 .with_binding_key(&keys.tenant_binding_key)
-                .allow_privileged_role(allow_privileged);
+                .allow_privileged_role(allow_privileged)
+                .with_pool_size(pool_size);
             (DataSource::Postgres(source), store)
         }
     };
@@ -810,7 +835,8 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
         DataSource::Postgres(
             PgSource::new(url)
                 .with_binding_key(&keys.tenant_binding_key)
-                .allow_privileged_role(allow_privileged),
+                .allow_privileged_role(allow_privileged)
+                .with_pool_size(pool_size),
         )
     });
     let (translator, llm) = translator_config(&args, &file)?;
@@ -859,8 +885,22 @@ fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
                 .and_then(|(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d))
         }),
         extract_ttl: Duration::from_secs(file.extract_ttl_seconds.unwrap_or(600)),
+        max_extract_builds: args
+            .max_extract_builds
+            .or(file.max_extract_builds)
+            .unwrap_or_else(slicewise_server::config::default_max_extract_builds),
+        extract_build_wait: args
+            .extract_build_wait_seconds
+            .or(file.extract_build_wait_seconds)
+            .map_or(
+                slicewise_server::config::DEFAULT_EXTRACT_BUILD_WAIT,
+                Duration::from_secs,
+            ),
         max_body_bytes: file.max_body_bytes.unwrap_or(64 * 1024),
     };
+    if config.max_extract_builds == 0 {
+        bail!("--max-extract-builds must be at least 1");
+    }
     let defaults = ServeLimits::default();
     let limits = ServeLimits {
         max_connections: args

@@ -87,6 +87,7 @@ pub struct Metrics {
     extract_build_failures: Family<CodeLabels, Counter>,
     extract_build_seconds: Histogram,
     extract_builds_running: Gauge,
+    extract_builds_waiting: Gauge,
     answer_cache: Family<CacheLabels, Counter>,
     quota_refusals: Family<QuotaLabels, Counter>,
     audit_write_failures: Counter,
@@ -146,6 +147,12 @@ impl Metrics {
             "Extract builds in progress",
             extract_builds_running.clone(),
         );
+        let extract_builds_waiting = Gauge::default();
+        registry.register(
+            "extract_builds_waiting",
+            "Extract builds waiting for one of the server's build slots",
+            extract_builds_waiting.clone(),
+        );
         let answer_cache = Family::<CacheLabels, Counter>::default();
         registry.register(
             "answer_cache_lookups",
@@ -167,7 +174,7 @@ impl Metrics {
         let connections_open = Family::<DatabaseLabels, Gauge>::default();
         registry.register(
             "db_connections_open",
-            "Database connections open now (one per operation; there is no idle pool)",
+            "Database connections open now, in use or idle in the pool",
             connections_open.clone(),
         );
         let connections_opened = Family::<DatabaseLabels, Counter>::default();
@@ -190,6 +197,7 @@ impl Metrics {
             extract_build_failures,
             extract_build_seconds,
             extract_builds_running,
+            extract_builds_waiting,
             answer_cache,
             quota_refusals,
             audit_write_failures,
@@ -224,6 +232,12 @@ impl Metrics {
             metrics: self,
             started: Instant::now(),
         }
+    }
+
+    /// Counts an extract build waiting for a slot until the returned guard is dropped.
+    pub fn extract_build_waiting(&self) -> WaitingBuild<'_> {
+        self.extract_builds_waiting.inc();
+        WaitingBuild { metrics: self }
     }
 
     /// Counts an answer cache lookup.
@@ -303,6 +317,17 @@ impl Drop for ExtractBuild<'_> {
     }
 }
 
+/// An extract build waiting for a slot (see [`Metrics::extract_build_waiting`]).
+pub struct WaitingBuild<'m> {
+    metrics: &'m Metrics,
+}
+
+impl Drop for WaitingBuild<'_> {
+    fn drop(&mut self) {
+        self.metrics.extract_builds_waiting.dec();
+    }
+}
+
 /// Middleware: counts each request by its matched route template (the
 /// router sets it before the route's layers run) and status, and times it.
 pub async fn record_request(
@@ -372,6 +397,12 @@ impl DbConnections {
 pub struct Counted<C> {
     connection: C,
     counts: DbConnections,
+}
+
+impl<C> std::fmt::Debug for Counted<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Counted").finish_non_exhaustive()
+    }
 }
 
 impl<C> Deref for Counted<C> {

@@ -16,8 +16,8 @@
 //! [`TENANT_FUNCTION`], which returns the tenant only when the MAC matches
 //! the key the database holds (readable by nobody but its owner). A session
 //! that sets `slicewise.tenant` by hand, without the key, reads nothing.
-//! A connection is opened per operation: simple, and a restarted database
-//! is picked up at once.
+//! Connections are pooled (see `pool`): each new one goes through
+//! [`app_connect`], and one is handed out again only once it is reset.
 
 use sha2::{Digest, Sha256};
 use tokio_postgres::{Client, NoTls};

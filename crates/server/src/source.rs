@@ -649,12 +649,19 @@ impl DataSource {
         }
     }
 
-    /// Its connections, for the metrics: PostgreSQL's (a SQLite file is
-    /// opened per read and holds no server's slot).
-    pub fn connections(&self) -> Option<&crate::metrics::DbConnections> {
+    /// Its connections, for the metrics.
+    pub fn connections(&self) -> &crate::metrics::DbConnections {
         match self {
-            DataSource::Sqlite(_) => None,
-            DataSource::Postgres(p) => Some(p.connections()),
+            DataSource::Sqlite(s) => s.connections(),
+            DataSource::Postgres(p) => p.connections(),
+        }
+    }
+
+    /// The source keeping at most `size` connections open (before any is used).
+    pub fn with_pool_size(self, size: usize) -> DataSource {
+        match self {
+            DataSource::Sqlite(s) => DataSource::Sqlite(s.with_pool_size(size)),
+            DataSource::Postgres(p) => DataSource::Postgres(p.with_pool_size(size)),
         }
     }
 

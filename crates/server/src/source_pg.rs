@@ -8,8 +8,9 @@ use futures_util::{pin_mut, TryStreamExt};
 use slicewise_core::catalog::{ColumnDef, ColumnType, TableDef, TenantRegistry};
 use tokio_postgres::Row;
 
-use crate::metrics::{Counted, DbConnections};
-use crate::pg::{app_connect, tenant_mac, TENANT_FUNCTION};
+use crate::metrics::DbConnections;
+use crate::pg::{tenant_mac, TENANT_FUNCTION};
+use crate::pool::{checkout, pg_pool, CheckoutError, PgConnector, PgPool, DEFAULT_POOL_SIZE};
 use crate::source::{
     quote, tenants_sql, tier_sql, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS,
 };
@@ -24,6 +25,8 @@ pub struct PgSource {
     allow_privileged: bool,
     /// Its connections, for the metrics.
     connections: DbConnections,
+    /// Connections as the server works, shared by clones.
+    pool: PgPool,
 }
 
 impl std::fmt::Debug for PgSource {
@@ -45,14 +48,33 @@ impl PgSource {
     }
 
     /// The source over a connection string (URL or `key=value` form),
-    /// refusing a privileged login.
+    /// refusing a privileged login, with a pool of [`DEFAULT_POOL_SIZE`].
     pub fn new(url: impl Into<String>) -> PgSource {
+        let url = url.into();
+        let connections = DbConnections::default();
         PgSource {
-            url: url.into(),
+            pool: pg_pool(&url, false, DEFAULT_POOL_SIZE, connections.clone()),
+            url,
             binding_key: None,
             allow_privileged: false,
-            connections: DbConnections::default(),
+            connections,
         }
+    }
+
+    /// The source keeping at most `size` connections open (before any is used).
+    pub fn with_pool_size(mut self, size: usize) -> PgSource {
+        self.pool = pg_pool(
+            &self.url,
+            self.allow_privileged,
+            size,
+            self.connections.clone(),
+        );
+        self
+    }
+
+    /// Connections its pool keeps at most.
+    pub fn pool_size(&self) -> usize {
+        self.pool.status().max_size
     }
 
     /// The source binding each read to its tenant with this key.
@@ -70,6 +92,7 @@ impl PgSource {
     /// session then switches to the read role).
     pub fn allow_privileged_role(mut self, allow: bool) -> PgSource {
         self.allow_privileged = allow;
+        self.pool = pg_pool(&self.url, allow, self.pool_size(), self.connections.clone());
         self
     }
 
@@ -170,21 +193,20 @@ fn push_row(b: &mut BatchBuilder<'_>, table: &TableDef, row: &Row) -> Result<(),
 }
 
 impl PgSource {
-    /// A connection as the server works (see `pg::app_connect`): the reads
-    /// of one tenant happen in a read-only transaction bound to it.
-    async fn app_client(&self) -> Result<Counted<tokio_postgres::Client>, SourceError> {
-        match app_connect(&self.url, self.allow_privileged).await {
-            Ok(client) => Ok(self.connections.opened(client)),
-            Err(e) => {
-                self.connections.failed();
-                Err(unavailable(e))
-            }
-        }
+    /// A pooled connection as the server works (see `pool`): the reads of
+    /// one tenant happen in a read-only transaction bound to it.
+    async fn app_client(&self) -> Result<deadpool::managed::Object<PgConnector>, SourceError> {
+        checkout(&self.pool).await.map_err(|e| match e {
+            CheckoutError::Connect(e) => unavailable(e),
+            busy => SourceError::Unavailable(busy.to_string()),
+        })
     }
 
     /// A read-only transaction bound to `tenant`: the tenant and its MAC set
     /// locally, and checked, so a database whose key is not this server's
-    /// fails loudly instead of serving empty extracts.
+    /// fails loudly instead of serving empty extracts. Bound anew in each
+    /// transaction, on whichever pooled connection: the check also proves
+    /// that no other tenant's binding is in force.
     async fn tenant_transaction<'c>(
         &self,
         client: &'c mut tokio_postgres::Client,

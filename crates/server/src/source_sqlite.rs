@@ -1,5 +1,6 @@
 //! Reading a catalog table for one tenant from a SQLite file, opened
-//! read-only: Slicewise never writes to the vendor's data.
+//! read-only: Slicewise never writes to the vendor's data. Connections
+//! come from a bounded pool (see `pool`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,6 +11,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use slicewise_core::catalog::{TableDef, TenantRegistry};
 use tokio::sync::mpsc;
 
+use crate::metrics::DbConnections;
+use crate::pool::{checkout, sqlite_pool, SqliteConnector, SqlitePool, DEFAULT_POOL_SIZE};
 use crate::source::{
     quote, tenants_sql, tier_sql, BatchBuilder, Cell, SourceError, TableSource, BATCH_ROWS,
 };
@@ -18,12 +21,41 @@ use crate::source::{
 #[derive(Debug, Clone)]
 pub struct SqliteSource {
     path: PathBuf,
+    /// Its connections, for the metrics.
+    connections: DbConnections,
+    /// Read-only connections to the file, shared by clones.
+    pool: SqlitePool,
 }
 
 impl SqliteSource {
-    /// The source over the file at `path` (opened read-only per read).
+    /// The source over the file at `path` (opened read-only), with a pool
+    /// of [`DEFAULT_POOL_SIZE`].
     pub fn new(path: impl Into<PathBuf>) -> SqliteSource {
-        SqliteSource { path: path.into() }
+        let path = path.into();
+        let connections = DbConnections::default();
+        SqliteSource {
+            pool: sqlite_pool(&path, true, DEFAULT_POOL_SIZE, connections.clone()),
+            path,
+            connections,
+        }
+    }
+
+    /// The source keeping at most `size` connections open (before any is used).
+    pub fn with_pool_size(mut self, size: usize) -> SqliteSource {
+        self.pool = sqlite_pool(&self.path, true, size, self.connections.clone());
+        self
+    }
+
+    /// Its connections (clones of the source share them).
+    pub fn connections(&self) -> &DbConnections {
+        &self.connections
+    }
+
+    /// A pooled read-only connection.
+    async fn connection(&self) -> Result<deadpool::managed::Object<SqliteConnector>, SourceError> {
+        checkout(&self.pool)
+            .await
+            .map_err(|e| SourceError::Unavailable(e.to_string()))
     }
 
     /// The file's path.
@@ -64,12 +96,11 @@ fn changed(table: &TableDef, e: &rusqlite::Error) -> SourceError {
 
 /// Reads on the blocking thread, sending each full batch through `tx`.
 fn read_blocking(
-    path: &Path,
+    conn: &Connection,
     table: &TableDef,
     tenant: &str,
     tx: &mpsc::Sender<RecordBatch>,
 ) -> Result<(), SourceError> {
-    let conn = SqliteSource::open(path)?;
     let mut stmt = conn
         .prepare(&select_sql(table))
         .map_err(|e| changed(table, &e))?;
@@ -115,10 +146,9 @@ fn read_blocking(
 impl SqliteSource {
     /// Whether the file opens and answers.
     pub async fn ping(&self) -> Result<(), SourceError> {
-        let path = self.path.clone();
+        let conn = self.connection().await?;
         tokio::task::spawn_blocking(move || {
-            SqliteSource::open(&path)?
-                .query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+            conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
                 .map(drop)
                 .map_err(|e| SourceError::Unavailable(e.to_string()))
         })
@@ -133,9 +163,8 @@ impl TableSource for SqliteSource {
         registry: &TenantRegistry,
         limit: usize,
     ) -> Result<Vec<String>, SourceError> {
-        let (path, sql) = (self.path.clone(), tenants_sql(registry, limit));
+        let (conn, sql) = (self.connection().await?, tenants_sql(registry, limit));
         tokio::task::spawn_blocking(move || {
-            let conn = SqliteSource::open(&path)?;
             let mut stmt = conn
                 .prepare(&sql)
                 .map_err(|e| SourceError::Unavailable(e.to_string()))?;
@@ -154,13 +183,12 @@ impl TableSource for SqliteSource {
         registry: &TenantRegistry,
         tenant: &str,
     ) -> Result<Option<Option<String>>, SourceError> {
-        let (path, sql, tenant) = (
-            self.path.clone(),
+        let (conn, sql, tenant) = (
+            self.connection().await?,
             tier_sql(registry, "?1"),
             tenant.to_string(),
         );
         tokio::task::spawn_blocking(move || {
-            let conn = SqliteSource::open(&path)?;
             conn.query_row(&sql, [tenant], |r| r.get::<_, Option<String>>(0))
                 .optional()
                 .map_err(|e| SourceError::Unavailable(e.to_string()))
@@ -177,8 +205,8 @@ impl TableSource for SqliteSource {
     ) -> Result<(), SourceError> {
         // Two batches in flight at most: memory follows the batch size.
         let (tx, mut rx) = mpsc::channel(2);
-        let (path, t, tenant) = (self.path.clone(), table.clone(), tenant.to_string());
-        let reader = tokio::task::spawn_blocking(move || read_blocking(&path, &t, &tenant, &tx));
+        let (conn, t, tenant) = (self.connection().await?, table.clone(), tenant.to_string());
+        let reader = tokio::task::spawn_blocking(move || read_blocking(&conn, &t, &tenant, &tx));
         let mut failed = None;
         while let Some(batch) = rx.recv().await {
             if let Err(e) = sink(batch) {

@@ -13,6 +13,7 @@ use crate::ask::AnswerCache;
 use crate::config::{AppConfig, TranslatorKind};
 use crate::error::AppError;
 use crate::extract::{build_extract, ExtractCache, ExtractError, TenantExtract};
+use crate::extract_limit::ExtractBuildLimit;
 use crate::keys::ServerKeys;
 use crate::llm::LlmTranslator;
 use crate::metrics::Metrics;
@@ -47,6 +48,8 @@ struct Inner {
     schema_hash: String,
     guard: SqlGuard,
     extracts: ExtractCache,
+    /// Slots of the builds running at once.
+    build_limit: ExtractBuildLimit,
     answers: AnswerCache,
     llm: Option<LlmTranslator>,
     /// When this server last published its signing keys to the database.
@@ -87,10 +90,12 @@ impl AppState {
         // Reads from PostgreSQL bind their tenant with this server's key.
         let source = source.with_binding_key(&keys.tenant_binding_key);
         let read_source = read_source.map(|s| s.with_binding_key(&keys.tenant_binding_key));
-        let mut databases = vec![("state", store.connections().clone())];
-        databases.extend(source.connections().map(|c| ("source", c.clone())));
-        if let Some(c) = read_source.as_ref().and_then(DataSource::connections) {
-            databases.push(("read", c.clone()));
+        let mut databases = vec![
+            ("state", store.connections().clone()),
+            ("source", source.connections().clone()),
+        ];
+        if let Some(s) = &read_source {
+            databases.push(("read", s.connections().clone()));
         }
         let metrics = Arc::new(Metrics::new(databases));
         let catalog = config.catalog.clone();
@@ -108,6 +113,10 @@ impl AppState {
                 guard: SqlGuard::new(&catalog),
                 catalog,
                 extracts: ExtractCache::new(config.extract_ttl),
+                build_limit: ExtractBuildLimit::new(
+                    config.max_extract_builds,
+                    config.extract_build_wait,
+                ),
                 answers: Mutex::new(HashMap::new()),
                 llm,
                 config,
@@ -241,15 +250,25 @@ impl AppState {
         }))
     }
 
-    /// The tenant's extract at a privacy level, from cache or built now.
+    /// The tenant's extract at a privacy level, from cache or built now:
+    /// identical requests share one build, and a build waits for one of the
+    /// server's slots until the request has waited the configured bound.
     pub async fn extract(
         &self,
         tenant: &str,
         privacy: Privacy,
     ) -> Result<Arc<TenantExtract>, AppError> {
+        // The request's bound, also when it takes the build over from an
+        // identical request that gave up.
+        let deadline = tokio::time::Instant::now() + self.inner.build_limit.wait();
         self.inner
             .extracts
             .get_or_build(tenant, privacy, || async {
+                let slot = self
+                    .inner
+                    .build_limit
+                    .slot(deadline, &self.inner.metrics)
+                    .await?;
                 let started = std::time::Instant::now();
                 let build = self.inner.metrics.extract_build();
                 let built = build_extract(
@@ -270,8 +289,12 @@ impl AppState {
                 );
                 // Compress in the background (clones share the compressed
                 // slots): the table requests after the manifest find it done.
+                // The build's slot is held until then: compressing is CPU-heavy too.
                 let background = extract.clone();
-                tokio::task::spawn_blocking(move || background.precompress());
+                tokio::task::spawn_blocking(move || {
+                    background.precompress();
+                    drop(slot);
+                });
                 Ok::<_, AppError>(extract)
             })
             .await
@@ -280,11 +303,15 @@ impl AppState {
 
 /// The vendor data in the database a store lives in: the demo's and the
 /// tests' one database holding both (a vendor's data has a source of its own).
+/// Its pool is as large as the store's.
 pub fn source_of_store(store: &Store) -> DataSource {
+    let size = store.pool_size();
     match store {
-        Store::Sqlite(s) => DataSource::Sqlite(SqliteSource::new(s.path())),
+        Store::Sqlite(s) => DataSource::Sqlite(SqliteSource::new(s.path()).with_pool_size(size)),
         Store::Postgres(p) => DataSource::Postgres(
-            PgSource::new(p.url()).allow_privileged_role(p.allows_privileged_role()),
+            PgSource::new(p.url())
+                .allow_privileged_role(p.allows_privileged_role())
+                .with_pool_size(size),
         ),
     }
 }

@@ -226,6 +226,14 @@ impl Store {
         }
     }
 
+    /// Connections its pool keeps at most.
+    pub fn pool_size(&self) -> usize {
+        match self {
+            Store::Sqlite(s) => s.pool_size(),
+            Store::Postgres(p) => p.pool_size(),
+        }
+    }
+
     /// Brings the state tables up to date: each versioned migration once.
     pub async fn migrate_state(&self) -> Result<(), StoreError> {
         match self {

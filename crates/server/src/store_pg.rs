@@ -5,10 +5,11 @@
 //! written by the login role with only the rights each table needs.
 
 use slicewise_core::wire::{PublicKey, SavedChart};
-use tokio_postgres::{Client, Row};
+use tokio_postgres::Row;
 
-use crate::metrics::{Counted, DbConnections};
-use crate::pg::{app_connect, connect, ensure_role, APP_ROLE};
+use crate::metrics::DbConnections;
+use crate::pg::{connect, ensure_role, APP_ROLE};
+use crate::pool::{checkout, pg_pool, CheckoutError, PgConnector, PgPool, DEFAULT_POOL_SIZE};
 use crate::store::{
     full_window, AuditFilter, AuditRecord, Feedback, KeyPublication, RateLimit, RateWindows,
     Reservation, SavedChange, SavedRecord, StoreError, TokenMint, MAX_SAVED_LISTED,
@@ -82,23 +83,45 @@ pub struct PgStore {
     allow_privileged: bool,
     /// Its connections, for the metrics.
     connections: DbConnections,
+    /// Connections as the server works, shared by clones.
+    pool: PgPool,
 }
 
 impl PgStore {
     /// A store over a connection string (URL or `key=value` form),
-    /// refusing a privileged login.
+    /// refusing a privileged login, with a pool of [`DEFAULT_POOL_SIZE`].
     pub fn new(url: impl Into<String>) -> PgStore {
+        let url = url.into();
+        let connections = DbConnections::default();
         PgStore {
-            url: url.into(),
+            pool: pg_pool(&url, false, DEFAULT_POOL_SIZE, connections.clone()),
+            url,
             allow_privileged: false,
-            connections: DbConnections::default(),
+            connections,
         }
     }
 
     /// A development setup: a superuser or `BYPASSRLS` login is allowed.
     pub fn allow_privileged_role(mut self, allow: bool) -> PgStore {
         self.allow_privileged = allow;
+        self.pool = pg_pool(&self.url, allow, self.pool_size(), self.connections.clone());
         self
+    }
+
+    /// The store keeping at most `size` connections open (before any is used).
+    pub fn with_pool_size(mut self, size: usize) -> PgStore {
+        self.pool = pg_pool(
+            &self.url,
+            self.allow_privileged,
+            size,
+            self.connections.clone(),
+        );
+        self
+    }
+
+    /// Connections its pool keeps at most.
+    pub fn pool_size(&self) -> usize {
+        self.pool.status().max_size
     }
 
     /// Whether a privileged login is allowed (a development setup).
@@ -111,15 +134,12 @@ impl PgStore {
         &self.url
     }
 
-    /// A connection as the server works (see `pg::app_connect`).
-    async fn app_client(&self) -> Result<Counted<Client>, StoreError> {
-        match app_connect(&self.url, self.allow_privileged).await {
-            Ok(client) => Ok(self.connections.opened(client)),
-            Err(e) => {
-                self.connections.failed();
-                Err(e.into())
-            }
-        }
+    /// A pooled connection as the server works (see `pool`).
+    async fn app_client(&self) -> Result<deadpool::managed::Object<PgConnector>, StoreError> {
+        checkout(&self.pool).await.map_err(|e| match e {
+            CheckoutError::Connect(e) => e.into(),
+            busy => StoreError(busy.to_string()),
+        })
     }
 
     /// Its connections (clones of the store share them).

@@ -2,17 +2,17 @@
 //! feedback, the published signing keys and saved answers, created by versioned migrations
 //! (`migrations/sqlite`).
 //!
-//! A connection is opened per operation (cheap for SQLite) and never with
-//! `CREATE`, so a missing or unreadable file is reported as the database
-//! being down and the next request recovers once it is back.
+//! Connections come from a bounded pool (see `pool`) and are never opened
+//! with `CREATE`, so a missing or unreadable file is reported as the
+//! database being down and the next request recovers once it is back.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use slicewise_core::wire::{PublicKey, SavedChart};
 
 use crate::metrics::DbConnections;
+use crate::pool::{checkout, sqlite_pool, SqlitePool, DEFAULT_POOL_SIZE};
 use crate::store::{
     full_window, AuditFilter, AuditRecord, Feedback, KeyPublication, RateLimit, RateWindows,
     Reservation, SavedChange, SavedRecord, StoreError, TokenMint, MAX_SAVED_LISTED,
@@ -70,15 +70,31 @@ pub struct SqliteStore {
     path: PathBuf,
     /// Its connections, for the metrics.
     connections: DbConnections,
+    /// Read-write connections to the file, shared by clones.
+    pool: SqlitePool,
 }
 
 impl SqliteStore {
-    /// A store over an existing file (it is opened per operation).
+    /// A store over an existing file, with a pool of [`DEFAULT_POOL_SIZE`].
     pub fn new(path: impl Into<PathBuf>) -> SqliteStore {
+        let path = path.into();
+        let connections = DbConnections::default();
         SqliteStore {
-            path: path.into(),
-            connections: DbConnections::default(),
+            pool: sqlite_pool(&path, false, DEFAULT_POOL_SIZE, connections.clone()),
+            path,
+            connections,
         }
+    }
+
+    /// The store keeping at most `size` connections open (before any is used).
+    pub fn with_pool_size(mut self, size: usize) -> SqliteStore {
+        self.pool = sqlite_pool(&self.path, false, size, self.connections.clone());
+        self
+    }
+
+    /// Connections its pool keeps at most.
+    pub fn pool_size(&self) -> usize {
+        self.pool.status().max_size
     }
 
     /// Creates the file (and its folder) when missing and brings its state
@@ -89,10 +105,7 @@ impl SqliteStore {
             std::fs::create_dir_all(dir).map_err(|e| StoreError(e.to_string()))?;
         }
         migrate(&mut Connection::open(&path)?)?;
-        Ok(SqliteStore {
-            path,
-            connections: DbConnections::default(),
-        })
+        Ok(SqliteStore::new(path))
     }
 
     /// The file's path.
@@ -105,34 +118,18 @@ impl SqliteStore {
         &self.connections
     }
 
-    fn open(path: &Path) -> Result<Connection, StoreError> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        Ok(conn)
-    }
-
+    /// Runs `f` on a pooled connection, on a blocking thread.
     async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let path = self.path.clone();
-        let connections = self.connections.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = match Self::open(&path) {
-                Ok(conn) => connections.opened(conn),
-                Err(e) => {
-                    connections.failed();
-                    return Err(e);
-                }
-            };
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| StoreError(e.to_string()))?
+        let mut conn = checkout(&self.pool)
+            .await
+            .map_err(|e| StoreError(e.to_string()))?;
+        tokio::task::spawn_blocking(move || f(&mut conn))
+            .await
+            .map_err(|e| StoreError(e.to_string()))?
     }
 
     /// Brings the state tables up to date.

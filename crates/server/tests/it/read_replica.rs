@@ -8,6 +8,7 @@
 //! extract's rows come from is plain.
 
 use slicewise_core::wire::Privacy;
+use slicewise_server::pool::DEFAULT_POOL_SIZE as POOL;
 use slicewise_server::source_pg::PgSource;
 use slicewise_server::store_pg::PgStore;
 use slicewise_server::{app, metrics_app, AppConfig, AppState, DataSource, ServerKeys, Store};
@@ -122,7 +123,7 @@ async fn extracts_read_the_read_database_and_writes_stay_on_the_primary() {
     assert_eq!(state_tables, None);
     assert_eq!(ready(&api).await.1["read_database"], "ok");
     let before = scrape(&metrics).await;
-    assert!(before.get("slicewise_db_connections_opened_total{database=\"read\"}") >= 4.0);
+    assert!(before.get("slicewise_db_connections_opened_total{database=\"read\"}") >= 1.0);
 
     // The replica vanishes: a new extract fails with a stable code; the
     // cached one, asks and readiness go on.
@@ -159,8 +160,7 @@ async fn extracts_read_the_read_database_and_writes_stay_on_the_primary() {
         after.get("slicewise_db_connect_failures_total{database=\"source\"}"),
         0.0
     );
-    assert_eq!(
-        after.get("slicewise_db_connections_open{database=\"read\"}"),
-        0.0
-    );
+    // The pool holds the read database's connections opened since it came back.
+    let open = after.get("slicewise_db_connections_open{database=\"read\"}");
+    assert!((1.0..=POOL as f64).contains(&open), "{}", after.text);
 }

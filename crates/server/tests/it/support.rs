@@ -37,6 +37,14 @@ fn seeded_template() -> &'static Path {
         .1
 }
 
+/// A copy of the seeded database (data and state tables) in `dir`, where
+/// [`TestServer::db`] expects it.
+pub fn seeded_copy(dir: &Path) -> PathBuf {
+    let db = dir.join("slicewise.db");
+    std::fs::copy(seeded_template(), &db).expect("copy db");
+    db
+}
+
 /// A server over its own copy of the seeded database (or over a given store).
 pub struct TestServer {
     pub dir: TempDir,
@@ -53,8 +61,7 @@ impl TestServer {
 
     pub fn with_config(config: AppConfig) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("slicewise.db");
-        std::fs::copy(seeded_template(), &db).expect("copy db");
+        let db = seeded_copy(dir.path());
         Self::over(dir, Store::Sqlite(SqliteStore::new(&db)), config)
     }
 
