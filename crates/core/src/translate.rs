@@ -127,6 +127,7 @@ pub fn translate(
     ctx: &TranslateContext,
 ) -> Translation {
     let q = without_courtesy(question.trim());
+    let q = inclusion_said_after(&q);
     let q = q.as_str();
     if q.is_empty() {
         return unsupported(catalog, "The question is empty.");
@@ -741,6 +742,45 @@ fn chain_split(previous: &str) -> Option<(&str, &str)> {
         before = before.split_once('\n').map_or("", |(_, rest)| rest).trim();
     }
     (!before.is_empty() && !last.trim().is_empty()).then(|| (before, last.trim()))
+}
+
+/// "(void ones excluded)", "closed ones included": what is left out said
+/// after it, read as "excluding void"; what is kept in said so filters
+/// nothing and is dropped ("counting every account ever opened (closed
+/// ones included)").
+fn inclusion_said_after(q: &str) -> String {
+    let words: Vec<&str> = q.split_whitespace().collect();
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let said = i + 2 < words.len()
+            && bare(words[i + 1]) == "ones"
+            && ["excluded", "included"].contains(&bare(words[i + 2]).as_str());
+        if said {
+            let open = words[i].starts_with('(');
+            let close = words[i + 2].ends_with(')');
+            let value = bare(words[i]);
+            if bare(words[i + 2]) == "excluded" {
+                let mut w = format!("excluding {value}");
+                if open {
+                    w.insert(0, '(');
+                }
+                if close {
+                    w.push(')');
+                }
+                out.push(w);
+            }
+            i += 3;
+            continue;
+        }
+        out.push(words[i].to_string());
+        i += 1;
+    }
+    out.join(" ")
 }
 
 /// The question without a closing "please" or "thanks" ("list the late

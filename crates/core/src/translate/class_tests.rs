@@ -1,7 +1,7 @@
 //! The classes of issue 18 that were answered wrongly: each answered right
 //! across its phrasings, or refused; never a different figure.
 
-use super::{translate, NaiveDate, TranslateContext, Translation};
+use super::{inclusion_said_after, translate, NaiveDate, TranslateContext, Translation};
 use crate::catalog::Catalog;
 
 fn ctx() -> TranslateContext {
@@ -4279,4 +4279,24 @@ fn an_amount_asked_of_each_entity_is_never_a_count_of_each_by_itself() {
     );
     // "which clients have no accounts" lists them (a count of one each).
     banking_answer("which clients have no accounts at all");
+}
+
+#[test]
+fn what_is_left_out_or_kept_in_said_after_is_read() {
+    // "(void ones excluded)": excluding void; "(deactivated ones
+    // included)": no filter; both were unknown words.
+    let sql = saas_answer("wich companies have more than 80 users (deactivated ones included)");
+    assert!(!sql.contains("deactivated_on"), "{sql}");
+    assert_eq!(
+        inclusion_said_after("invoices issued in 2025 (void ones excluded)"),
+        "invoices issued in 2025 (excluding void)"
+    );
+}
+
+#[test]
+fn per_day_of_the_week_is_the_weekday_and_his_is_a_filler() {
+    let sql = banking_answer("card spend per day of the week in 2024");
+    assert!(sql.contains("'%u %a'"), "{sql}");
+    let sql = banking_answer("How much did Sean Dubois spend on his cards in 2024?");
+    assert!(sql.contains("'sean dubois'"), "{sql}");
 }
