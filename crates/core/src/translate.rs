@@ -662,9 +662,34 @@ fn why_by_reason(
     // "why did customers churn this year? cancellations by reason": a
     // period said only in the "why" would be dropped.
     let asked = read(first, voc.as_ref(), catalog, ctx.today);
-    if asked.plan.period.is_some() || asked.plan.compare.is_some() {
+    if asked.plan.compare.is_some() {
         return None;
     }
+    let mut second = second.to_string();
+    if let Some(period) = &asked.plan.period {
+        // "why did customers cancel this year? count per reason": the
+        // period, said last in the "why", read with the answer when it
+        // names none of its own.
+        let own = read(&second, voc.as_ref(), catalog, ctx.today);
+        if own.plan.period.is_some() || own.plan.compare.is_some() {
+            return None;
+        }
+        let words: Vec<&str> = first.split_whitespace().collect();
+        let said = (1..=words.len().min(4)).find_map(|k| {
+            let tail = words[words.len() - k..].join(" ");
+            let read_alone = read(&tail, voc.as_ref(), catalog, ctx.today);
+            read_alone
+                .plan
+                .period
+                .as_ref()
+                .is_some_and(|p| (p.start, p.end) == (period.start, period.end))
+                .then_some(tail)
+        })?;
+        let end = second.trim_end_matches(['.', '!', ' ']).len();
+        second.truncate(end);
+        second = format!("{second} {said}");
+    }
+    let second = second.as_str();
     let parsed = read(second, voc.as_ref(), catalog, ctx.today);
     let reasons = parsed.plan.groups.iter().any(|g| match g {
         plan::Group::Dim(c) => catalog

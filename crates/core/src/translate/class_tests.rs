@@ -3292,12 +3292,8 @@ fn why_is_answered_only_by_a_split_by_reasons_after_it() {
         saas_answer("why do customers cancel? churned subscriptions by reason"),
         saas_answer("churned subscriptions by reason")
     );
-    // A period said only in the "why" is not dropped: refused.
-    assert!(reason_in(
-        &saas(),
-        "why did customers churn this year? cancellations by reason"
-    )
-    .contains("why"));
+    // A period said only in the "why" is not dropped: it is read with the
+    // answer (see a_why_with_its_own_period_lends_it_to_the_answer_after_it).
     // Any other "why" is refused, and a figure's "drop" is no write.
     let why = reason_in(&saas(), "why did revenue drop in march");
     assert!(
@@ -4299,4 +4295,29 @@ fn per_day_of_the_week_is_the_weekday_and_his_is_a_filler() {
     assert!(sql.contains("'%u %a'"), "{sql}");
     let sql = banking_answer("How much did Sean Dubois spend on his cards in 2024?");
     assert!(sql.contains("'sean dubois'"), "{sql}");
+}
+
+#[test]
+fn a_why_with_its_own_period_lends_it_to_the_answer_after_it() {
+    let sql = saas_answer("why did customers churn this year? cancellations by reason");
+    assert!(
+        sql.contains("GROUP BY cancel_reason") && sql.contains("canceled_on >= DATE '2025-01-01'"),
+        "{sql}"
+    );
+    // Two periods, one in each sentence: never one of them dropped.
+    reason_in(
+        &saas(),
+        "why did customers churn this year? cancellations by reason in 2024",
+    );
+}
+
+#[test]
+fn savers_are_savings_accounts_and_paid_into_is_money_in() {
+    let sql = banking_answer("interest paid to savers in 2024");
+    assert!(
+        sql.contains("a.product = 'savings'") && sql.contains("amount_cents > 0"),
+        "{sql}"
+    );
+    let sql = banking_answer("wages paid into accounts in september");
+    assert!(sql.contains("kind = 'salary'"), "{sql}");
 }
