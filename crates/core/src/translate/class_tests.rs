@@ -4321,3 +4321,14 @@ fn savers_are_savings_accounts_and_paid_into_is_money_in() {
     let sql = banking_answer("wages paid into accounts in september");
     assert!(sql.contains("kind = 'salary'"), "{sql}");
 }
+
+#[test]
+fn the_longest_to_verb_ranks_groups_by_that_span() {
+    let sql = saas_answer("which topic takes the longest to resolve");
+    assert!(
+        sql.contains("resolved_at")
+            && sql.contains("GROUP BY topic")
+            && sql.contains("DESC LIMIT 1"),
+        "{sql}"
+    );
+}

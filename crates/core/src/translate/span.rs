@@ -37,6 +37,13 @@ pub(super) fn scan(
         let unit = unit_of(&texts[i]).filter(|_| !used[i]);
         // "long" is filler elsewhere ("how long"): read here all the same.
         let long = matches!(texts[i].as_str(), "time" | "long" | "how long");
+        // "which topic takes the longest to resolve": the ranking word
+        // opens the span and is left to rank by it.
+        let ranking = matches!(
+            texts[i].as_str(),
+            "longest" | "the longest" | "shortest" | "the shortest" | "quickest" | "the quickest"
+        );
+        let long = long || ranking;
         if unit.is_none() && !long {
             continue;
         }
@@ -113,7 +120,11 @@ pub(super) fn scan(
         {
             continue;
         }
-        for u in used.iter_mut().take(last + 1).skip(i) {
+        for u in used
+            .iter_mut()
+            .take(last + 1)
+            .skip(i + usize::from(ranking))
+        {
             *u = true;
         }
         if let Some((k, _)) = named {
