@@ -4332,3 +4332,15 @@ fn the_longest_to_verb_ranks_groups_by_that_span() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_value_before_another_column_after_each_picks_rows_and_the_column_splits() {
+    // "in each German city" was refused: Germany is no split.
+    let sql = banking_answer("How many clients do we have in each German city?");
+    assert!(
+        sql.contains("country = 'Germany'") && sql.contains("GROUP BY city"),
+        "{sql}"
+    );
+    // A value alone after "by" is still asked back.
+    reason_in(&banking(), "clients by Germany");
+}

@@ -501,6 +501,21 @@ pub(super) fn keyword(
                             negated: false,
                         });
                         super::plan::push_measure(&mut p.plan.measures, count);
+                    } else if let Some(d) = (!agent)
+                        .then(|| words.get(j + 1))
+                        .flatten()
+                        .and_then(|w| {
+                            w.lexes().iter().find_map(|l| match l {
+                                Lex::Dim(d) if *d != c => Some(d.clone()),
+                                _ => None,
+                            })
+                        })
+                    {
+                        // "in each German city": the value picks the rows,
+                        // the column after it splits them.
+                        used[j + 1] = true;
+                        super::plan::add_value(&mut p.plan.filters, c, v, false);
+                        push_group(&mut p.plan.groups, Group::Dim(d));
                     } else if !agent {
                         p.by_value = Some((c, v));
                     }
