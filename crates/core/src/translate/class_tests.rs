@@ -4344,3 +4344,11 @@ fn a_value_before_another_column_after_each_picks_rows_and_the_column_splits() {
     // A value alone after "by" is still asked back.
     reason_in(&banking(), "clients by Germany");
 }
+
+#[test]
+fn money_beside_a_money_figure_is_that_figure_s_word() {
+    let sql = saas_answer("how much money did we collect last month?");
+    assert!(sql.contains("paid_on >= DATE '2025-10-01'"), "{sql}");
+    // Alone it names no figure.
+    reason_in(&saas(), "money by plan");
+}

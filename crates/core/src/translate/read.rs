@@ -1868,6 +1868,14 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         })
         .collect();
     instead_of(&mut p, words, texts);
+    // "how much money did we collect": "money" says the figure is one of
+    // money, which the figure read ("collected") is.
+    let money_figure = p.plan.measures.iter().any(|m| {
+        matches!(m, Measure::Metric(n) if catalog.metric(n).is_some_and(|d| d.format == "money"))
+    });
+    if money_figure {
+        p.unknown.retain(|u| u != "money");
+    }
     // "the credit card numbers our customers pay with": "numbers" after a
     // value names an identifier of it, which the catalog does not hold (it
     // is a filler elsewhere: "show me the numbers").
