@@ -549,8 +549,6 @@ fn plan_of(
     };
     let plan = plan.and_then(|mut p| {
         resolve::orient_rank(&mut p, &parsed, catalog)?;
-        // "how many invoices are overdue, and what is their total amount":
-        // a number asked for that no figure of the answer gives.
         // "direct debit totals by category": the total of rows a value
         // names, which have an amount, may be their number or their money.
         let total_said = lexicon::tokenize(q)
@@ -596,6 +594,8 @@ fn plan_of(
                 "That reads as a count of each row by itself; ask for the rows (\"list …\") or for one figure of each.",
             ));
         }
+        // "how many invoices are overdue, and what is their total amount":
+        // a number asked for that no figure of the answer gives.
         if parsed.asks_how_many && !merged && !counts_something(&p, catalog) {
             return Err(unsupported(
                 catalog,
@@ -629,14 +629,12 @@ fn counts_something(p: &plan::Plan, catalog: &Catalog) -> bool {
         || p.per_entity.is_some()
         || p.having.is_some_and(|h| h.count)
         || p.measures.iter().any(|m| match m {
+            plan::Measure::OfRows {
+                agg: plan::RowAgg::Count,
+                ..
+            } => true,
             plan::Measure::Metric(n) | plan::Measure::OfRows { metric: n, .. } => {
-                matches!(
-                    m,
-                    plan::Measure::OfRows {
-                        agg: plan::RowAgg::Count,
-                        ..
-                    }
-                ) || catalog.metric(n).is_some_and(|d| d.format != "money")
+                catalog.metric(n).is_some_and(|d| d.format != "money")
             }
             plan::Measure::Sum { col, .. } | plan::Measure::Average(col) => !money_col(col),
             _ => true,
@@ -727,7 +725,7 @@ fn named_rows_listed(q: &str, mut plan: plan::Plan, catalog: &Catalog) -> plan::
             .take(6)
             .rposition(|t| ["show", "list", "display"].contains(&t.as_str()))
             .is_some_and(|k| tokens.iter().skip(k + 1).take(2).any(|t| t == "the" || t == "all"))
-            && !["how many", "number of", "count of"]
+            && !read::HOW_MANY
                 .iter()
                 .any(|h| q.to_lowercase().contains(h));
     if !asks_what || plan.named.is_none() || plan.list.is_some() || plan.compare.is_some() {

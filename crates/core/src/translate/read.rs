@@ -293,12 +293,13 @@ fn subject_of_figure(
 /// Whether a word of the question asks for a number ("how many", "number
 /// of", "count of").
 pub(super) fn says_how_many(texts: &[String]) -> bool {
-    texts.iter().any(|t| {
-        ["how many", "number of", "count of"]
-            .iter()
-            .any(|h| t.starts_with(h))
-    })
+    texts
+        .iter()
+        .any(|t| HOW_MANY.iter().any(|h| t.starts_with(h)))
 }
+
+/// The words that ask for a number.
+pub(super) const HOW_MANY: [&str; 3] = ["how many", "number of", "count of"];
 
 /// Words saying a count is of distinct things ("how many different products").
 pub(super) const DISTINCT_WORDS: [&str; 3] = ["different", "distinct", "unique"];
