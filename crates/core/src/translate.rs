@@ -57,7 +57,7 @@ const TODAY: &str = "CURRENT_DATE";
 
 /// Changes whenever the translator's output for some question may change;
 /// part of the answer cache key.
-pub const TRANSLATOR_VERSION: &str = "builtin-0.16";
+pub const TRANSLATOR_VERSION: &str = "builtin-0.17";
 
 /// Longest question the translator reads, in characters.
 pub const MAX_QUESTION_LEN: usize = 1_000;

@@ -4352,3 +4352,82 @@ fn money_beside_a_money_figure_is_that_figure_s_word() {
     // Alone it names no figure.
     reason_in(&saas(), "money by plan");
 }
+
+#[test]
+fn an_english_word_two_letters_from_a_value_is_no_typo_of_it() {
+    // "actually" was read as "annually" (billing cycle annual).
+    let sql = saas_answer("How much cash did we actually collect in Q3 2025?");
+    assert!(!sql.contains("annual"), "{sql}");
+    // An unknown word two letters off is named, never read as the value.
+    let reason = reason_in(&saas(), "invoices paid manualy in 2025");
+    assert!(reason.contains("manualy"), "{reason}");
+    // A typo of one letter, or two swapped, is still repaired.
+    let sql = saas_answer("revenue from anual subscriptions in 2025");
+    assert!(sql.contains("billing_cycle = 'annual'"), "{sql}");
+}
+
+#[test]
+fn another_table_s_column_after_a_row_s_name_is_no_split() {
+    // "avg invoice size" split the average invoice by company segment.
+    let sql = saas_answer("avg invoice size in 2024");
+    assert!(!sql.contains("GROUP BY"), "{sql}");
+    assert!(sql.contains("AVG(amount_cents)"), "{sql}");
+    // A column of another table that is no filler is named, not split by.
+    let reason = reason_in(&saas(), "average invoice industry in 2024");
+    assert!(reason.contains("invoice industry"), "{reason}");
+    // Terse splits of a figure still read.
+    assert!(saas_answer("revenue country last month").contains("GROUP BY country"));
+}
+
+#[test]
+fn a_state_a_snapshot_figure_shares_is_that_figure_over_time() {
+    // "paying subscriptions by month" counted today's paying subscriptions
+    // by the month they started.
+    for q in [
+        "how many paying subscriptions did we have at each month end in 2025",
+        "paying subscriptions by month in 2025",
+    ] {
+        let sql = saas_answer(q);
+        assert!(
+            sql.contains("FROM mrr_snapshots") && !sql.contains("started_on"),
+            "{q}: {sql}"
+        );
+    }
+    // A state with no snapshot figure keeps its own dates.
+    let sql = saas_answer("churned subscriptions by month");
+    assert!(
+        sql.contains("canceled_on") && sql.contains("FROM subscriptions"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn the_names_of_ranked_rows_asked_again_are_no_second_split() {
+    for q in [
+        "top 5 customers by mrr, with their names",
+        "top 5 customers by mrr and their names",
+    ] {
+        let sql = saas_answer(q);
+        assert!(
+            sql.contains("GROUP BY company_id, company ORDER BY mrr DESC LIMIT 5"),
+            "{q}: {sql}"
+        );
+    }
+}
+
+#[test]
+fn a_value_naming_other_rows_than_the_ranked_ones_is_counted_for_each() {
+    // Ranked by the default figure (amount billed), or refused.
+    for q in [
+        "top 3 companies by number of exports in 2025",
+        "which 3 companies had the most exports in 2025",
+    ] {
+        let sql = saas_answer(q);
+        assert!(
+            sql.contains("event_type = 'export'")
+                && sql.contains("COUNT(*)")
+                && sql.contains("LIMIT 3"),
+            "{q}: {sql}"
+        );
+    }
+}

@@ -451,7 +451,12 @@ pub(super) fn keyword(
                     && !p.plan.groups.is_empty()
                     && w.lexes().iter().any(|l| matches!(l, Lex::Metric(_)))
             };
-            if let Some(j) = (i + 1..n).find(|&j| !used[j] && !figure_of_ranked(&words[j])) {
+            // (The figure ends the search: "top 5 customers by mrr with
+            // their names" asks for no split by a name.)
+            if let Some(j) = (i + 1..n)
+                .find(|&j| !used[j])
+                .filter(|&j| !figure_of_ranked(&words[j]))
+            {
                 if let Some(g) = group_in(&words[j], catalog, &named_tables(p, catalog))
                     .or_else(|| key_group(&words[j], st.rank.is_some(), catalog))
                 {

@@ -703,6 +703,11 @@ impl Vocabulary {
                     if agent(t, cand) || agent(&stem(t), &stem(cand)) {
                         continue;
                     }
+                    // Two letters typed wrong in place is another word, not
+                    // a typo ("actually" is no "annually").
+                    if full == d && two_substitutions(t, cand) {
+                        continue;
+                    }
                     // A short word never absorbs a longer one ("opend" is
                     // no typo of "open").
                     let shorter = cand.chars().count() < t.chars().count();
@@ -1107,6 +1112,20 @@ const CURRENCY_WORDS: &[&str] = &[
     "eur", "euro", "euros", "usd", "dollar", "dollars", "gbp", "pound", "pounds", "chf", "francs",
     "bucks",
 ];
+
+/// Whether two words of one length differ in exactly two letters that are
+/// not two neighbours swapped: two keys typed wrong, which no typist does.
+fn two_substitutions(typed: &str, known: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (typed.chars().collect(), known.chars().collect());
+    if a.len() != b.len() {
+        return false;
+    }
+    let differ: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    match differ.as_slice() {
+        [i, j] => !(*j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i]),
+        _ => false,
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -573,6 +573,32 @@ pub(super) fn default_measure(
         plan.measures.push(count_metric(t, catalog));
         return Ok(false);
     }
+    // "top 3 companies by number of exports", "which companies had the most
+    // logins": a value that names other rows than the ranked ones is
+    // counted for each of them.
+    let valued: Vec<&String> = plan
+        .filters
+        .iter()
+        .filter_map(|f| match f {
+            Filter::In {
+                col,
+                negated: false,
+                ..
+            } => Some(&col.table),
+            _ => None,
+        })
+        .collect();
+    if let (Some(_), true, [t, rest @ ..]) = (plan.rank, p.value_names_rows, valued.as_slice()) {
+        let others_ranked = !plan.groups.is_empty()
+            && plan
+                .groups
+                .iter()
+                .all(|g| matches!(g, Group::Dim(c) if c.names_rows(catalog) && c.table != **t));
+        if others_ranked && rest.iter().all(|x| x == t) {
+            plan.measures.push(count_metric(t, catalog));
+            return Ok(false);
+        }
+    }
     if p.vague {
         return Err(clarify_measure(plan, catalog));
     }

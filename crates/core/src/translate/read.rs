@@ -197,6 +197,20 @@ pub(super) fn rows_named_by(l: &Lex, catalog: &Catalog) -> Option<String> {
     }
 }
 
+/// The table a single noun names, by its name or a synonym ("invoice").
+fn table_named_by_noun<'c>(
+    noun: &str,
+    catalog: &'c Catalog,
+) -> Option<&'c crate::catalog::TableDef> {
+    use super::lexicon::stem;
+    let noun = stem(noun);
+    catalog.tables.iter().find(|t| {
+        std::iter::once(&t.name)
+            .chain(&t.synonyms)
+            .any(|n| !n.contains(' ') && stem(n) == noun)
+    })
+}
+
 /// Whether a word of the question other than word `j` names rows of
 /// `table` ("users created this year": "users" names the users).
 fn named_by_another_word(words: &[Word], j: usize, table: &str, catalog: &Catalog) -> bool {
@@ -1319,6 +1333,41 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 i += 1;
                 continue;
             }
+        }
+        // "avg invoice size": a column of another table right after a row's
+        // name in the singular is a property of that row, which the catalog
+        // does not hold; no split by the other table's column.
+        if let Some(Group::Dim(c)) = dim.as_ref().filter(|_| !grouping && i > 0) {
+            let last = texts[i - 1].rsplit(' ').next().unwrap_or_default();
+            let compound = !is_plural(last)
+                && !matches!(prev_kw, Some(Kw::By))
+                && table_named_by_noun(last, catalog)
+                    .is_some_and(|t| t.name != c.table && t.column(&c.column).is_none());
+            // ... unless the word is also a filler ("size", as "value").
+            if compound {
+                if !w.lexes().contains(&Lex::Filler) {
+                    p.unknown.push(format!("{} {}", texts[i - 1], texts[i]));
+                }
+                i += 1;
+                continue;
+            }
+        }
+        // "top 5 customers by mrr, with their names": the name of rows
+        // already split by is shown beside them, no second split.
+        if dim.is_some()
+            && i > 0
+            && ["their", "its", "the", "with", "and"].contains(&texts[i - 1].as_str())
+            && w.dims()
+                .iter()
+                .any(|c| super::describe::is_label(c, catalog))
+            && p.plan
+                .groups
+                .iter()
+                .any(|g| matches!(g, Group::Dim(c) if super::describe::is_label(c, catalog)))
+            && super::shown::NAME_WORDS.contains(&texts[i].as_str())
+        {
+            i += 1;
+            continue;
         }
         // A word that names a dimension in a ranking or "by" position is a group.
         if let Some(g) = dim

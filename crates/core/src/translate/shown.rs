@@ -28,6 +28,8 @@ pub(super) struct Asked {
 /// Words that say whose rows they are without naming a table.
 const PRONOUNS: &[&str] = &["them", "it", "those", "these", "each", "one", "each one"];
 const DETERMINERS: &[&str] = &["the", "their", "its", "his", "her", "each"];
+/// The words that ask for rows' labels ("with the customer name").
+pub(super) const NAME_WORDS: &[&str] = &["name", "names"];
 
 /// The question without its closing "and who holds them" / "with the X
 /// name" / "and their X", and what that part asks to show.
@@ -106,7 +108,7 @@ pub(super) fn split<'q>(
             if determiner {
                 k += 1;
             }
-            let named = end > k && ["name", "names"].contains(&word(end - 1));
+            let named = end > k && NAME_WORDS.contains(&word(end - 1));
             if named {
                 end -= 1;
             }
