@@ -594,6 +594,20 @@ fn plan_of(
                 "That reads as a count of each row by itself; ask for the rows (\"list …\") or for one figure of each.",
             ));
         }
+        // "how much MRR did we add last month": what a reading at a date
+        // gained is its change, never the reading itself.
+        let reading = p.measures.iter().any(|m| {
+            matches!(m, plan::Measure::Metric(n) if catalog
+                .metric(n)
+                .and_then(|d| catalog.table(&d.table))
+                .is_some_and(|t| t.snapshot))
+        });
+        if parsed.gained && reading && !p.growth {
+            return Err(unsupported(
+                catalog,
+                "That figure is a reading at a date; what was added is its change. Ask how it changed (\"… change last month\") or for it at two dates.",
+            ));
+        }
         // "how many invoices are overdue, and what is their total amount":
         // a number asked for that no figure of the answer gives.
         if parsed.asks_how_many && !merged && !counts_something(&p, catalog) {

@@ -3238,8 +3238,14 @@ fn a_number_of_times_or_of_rows_a_value_names_counts_rows_per_entity() {
     assert!(sql.contains("v >= 2"), "{sql}");
     let sql = answer("customers who ordered more than once");
     assert!(sql.contains("per.v > 1"), "{sql}");
+    // "how many users": the entity named as a count of its rows.
+    let sql = saas_answer("how many users exported more than 5 times");
+    assert!(
+        sql.contains("event_type = 'export'") && sql.contains("v > 5"),
+        "{sql}"
+    );
     // "N times" nothing reads is refused, never dropped.
-    assert!(reason_in(&saas(), "how many users exported more than 5 times").contains("times"));
+    assert!(reason_in(&saas(), "plans chosen more than 5 times").contains("times"));
 }
 
 #[test]
@@ -4430,4 +4436,42 @@ fn a_value_naming_other_rows_than_the_ranked_ones_is_counted_for_each() {
             "{q}: {sql}"
         );
     }
+}
+
+#[test]
+fn a_count_of_rows_per_entity_reads_after_how_many_entities_and_after_one() {
+    // Both were refused: "how many accounts" names the entity as a count,
+    // and after "one" the rows are said in the singular.
+    let sql =
+        banking_answer("How many accounts had more than 5 card transactions in October 2025?");
+    assert!(
+        sql.contains("kind = 'card'")
+            && sql.contains("WHERE v > 5")
+            && sql.contains("COUNT(*) AS accounts"),
+        "{sql}"
+    );
+    let sql = banking_answer("how many clients have at least one mortgage");
+    assert!(
+        sql.contains("product = 'mortgage'") && sql.contains("WHERE v >= 1"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn rows_added_are_new_rows_and_a_reading_added_to_is_refused() {
+    let sql = saas_answer("new users added per month this year");
+    assert!(
+        sql.contains("created_at") && sql.contains("GROUP BY month"),
+        "{sql}"
+    );
+    // "how much MRR did we add" read the MRR itself.
+    for q in [
+        "how much mrr did we add last month",
+        "how many seats were added last month",
+    ] {
+        let reason = reason_in(&saas(), q);
+        assert!(reason.contains("reading"), "{q}: {reason}");
+    }
+    // Chat shorthand for people.
+    assert!(saas_answer("number of ppl per access level").contains("GROUP BY role"));
 }

@@ -393,6 +393,7 @@ pub(super) fn keyword(
         }
         Kw::Average => p.average = true,
         Kw::Change => p.plan.growth = true,
+        Kw::Gain => p.gained = true,
         // "revenue last month, month over month": against the month before;
         // over a longer period, each month's change (decided once the
         // period is known).

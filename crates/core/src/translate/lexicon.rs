@@ -86,6 +86,8 @@ pub enum Kw {
     Statistic,
     /// "growth", "change": a figure's change between two periods, in percent.
     Change,
+    /// "added", "gained": rows that came in, or a reading's change.
+    Gain,
     /// "on the same day", "within 24 hours": two dates of one row compared.
     SameSpan,
     Next,

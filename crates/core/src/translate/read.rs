@@ -89,6 +89,8 @@ pub struct Parsed {
     pub weak_metric: Option<(String, String)>,
     /// "amount", "value": money words no threshold took.
     pub money_word: bool,
+    /// "added", "gained": new rows counted, or a reading's change.
+    pub gained: bool,
     /// Tables named without a role ("revenue of product A").
     pub loose_tables: Vec<String>,
     /// A value phrase that names rows too ("cancelled orders").

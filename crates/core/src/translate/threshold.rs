@@ -398,16 +398,22 @@ fn summed(d: &crate::catalog::MetricDef, catalog: &Catalog) -> Option<(Col, bool
 /// The table named by the last word before `end` that is no filler, no
 /// "who"/"that"/"which" and no verb of a figure ("clients who withdrew
 /// cash ...": clients); `None` when that word names no table.
-fn entity_before(words: &[Word], texts: &[String], end: usize) -> Option<String> {
+fn entity_before(
+    words: &[Word],
+    texts: &[String],
+    end: usize,
+    catalog: &Catalog,
+) -> Option<String> {
     let j = (0..end).rev().find(|&j| {
         !is_filler(&words[j])
             && !["who", "that", "which"].contains(&texts[j].as_str())
             && !words[j].lexes().iter().any(|l| matches!(l, Lex::Verb(_)))
     })?;
-    words[j].lexes().iter().find_map(|l| match l {
-        Lex::Table(t) => Some(t.clone()),
-        _ => None,
-    })
+    // ("how many accounts had ...": a count of a table's rows names them.)
+    words[j]
+        .lexes()
+        .iter()
+        .find_map(|l| super::read::rows_named_by(l, catalog))
 }
 
 /// "3 times", "twice": a number of times something happened.
@@ -457,7 +463,7 @@ fn times_figure(
         return None;
     };
     let metric = catalog.metric(&m)?;
-    let entity = entity_before(words, texts, verb_at)?;
+    let entity = entity_before(words, texts, verb_at, catalog)?;
     let part = PartRead::of(entity, &metric.table, &metric.name, catalog)?;
     Some((part, verb_at, verb_is_rows))
 }
@@ -491,7 +497,7 @@ fn rows_of_value_figure(
     let Measure::Metric(count) = resolve_count(&col.table, catalog) else {
         return None;
     };
-    let entity = entity_before(words, texts, i.min(at))?;
+    let entity = entity_before(words, texts, i.min(at), catalog)?;
     let part = PartRead::of(entity, &col.table, &count, catalog)?;
     Some((part, k, col, value))
 }
@@ -519,7 +525,9 @@ fn per_entity_figure(
     while words.get(k).is_some_and(of_rows) {
         // "over 8000 euros": the number's unit, no rows.
         let unit = words::currency_of(&texts[k]).is_some();
-        if valued.is_none() && !unit && texts[k].ends_with('s') {
+        // ("at least one mortgage": after one, the rows in the singular.)
+        let one = words[at].number() == Some(1.0);
+        if valued.is_none() && !unit && (texts[k].ends_with('s') || one) {
             valued = words[k].lexes().iter().find_map(|l| match l {
                 Lex::Value(c, _) => Some(c.table.clone()),
                 _ => None,
@@ -541,7 +549,7 @@ fn per_entity_figure(
         },
         (None, None) => return None,
     };
-    let entity = entity_before(words, texts, i.min(at))?;
+    let entity = entity_before(words, texts, i.min(at), catalog)?;
     let part = PartRead::of(entity, &metric.table, &metric.name, catalog)?;
     Some((part, metric_at))
 }

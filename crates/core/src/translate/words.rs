@@ -122,6 +122,7 @@ fn keyword(name: &str) -> Option<Kw> {
         "SoFar" => SoFar,
         "Statistic" => Statistic,
         "Change" => Change,
+        "Gain" => Gain,
         "SameSpan" => SameSpan,
         "Weekend" => Weekend,
         "No" => No,
