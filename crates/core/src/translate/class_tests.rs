@@ -4475,3 +4475,34 @@ fn rows_added_are_new_rows_and_a_reading_added_to_is_refused() {
     // Chat shorthand for people.
     assert!(saas_answer("number of ppl per access level").contains("GROUP BY role"));
 }
+
+#[test]
+fn how_much_with_a_money_verb_and_no_figure_is_that_verb_s_figure() {
+    // "paid" read as the status only, and the figure was asked back.
+    let sql = saas_answer("how much was paid in 2025");
+    assert!(
+        sql.contains("SUM(amount_cents) AS collected")
+            && sql.contains("paid_on >= DATE '2025-01-01'"),
+        "{sql}"
+    );
+    // A list asked keeps its own reading.
+    reason_in(
+        &saas(),
+        "list the customers that still owe us money with how much each one owes, largest first",
+    );
+}
+
+#[test]
+fn a_currency_sign_alone_asks_for_an_amount() {
+    let sql = saas_answer("overdue $ by country");
+    assert!(
+        sql.contains("SUM(amount_cents)") && sql.contains("GROUP BY country"),
+        "{sql}"
+    );
+    // Beside a number it is the number's.
+    let sql = saas_answer("invoices over $500");
+    assert!(
+        sql.contains("COUNT(*)") && sql.contains("amount_cents > 500"),
+        "{sql}"
+    );
+}

@@ -250,14 +250,15 @@ impl Word {
     }
 }
 
-/// Lower-cases and splits a question into tokens; digits keep `.`, `-` and
-/// `,` inside numbers and dates; `$`, `€`, `£` are dropped.
 /// A month's or a quarter's name ("jan", "october", "q3"), as a range's
 /// end ("Jan-Oct").
 fn is_period_name(word: &str) -> bool {
     super::words::is_month_name(word) || matches!(literal(word), Word::Quarter(_) | Word::Half(_))
 }
 
+/// Lower-cases and splits a question into tokens; digits keep `.`, `-` and
+/// `,` inside numbers and dates; `$`, `€`, `£` are dropped beside a number
+/// and read as "value" alone.
 pub fn tokenize(question: &str) -> Vec<String> {
     let text: Vec<char> = question.chars().flat_map(char::to_lowercase).collect();
     let mut tokens = Vec::new();
@@ -306,6 +307,18 @@ pub fn tokenize(question: &str) -> Vec<String> {
             match c {
                 '%' => tokens.push("%".to_string()),
                 '&' => tokens.push("&".to_string()),
+                // "overdue $ by country": a currency sign on its own asks
+                // for an amount ("$500" is the number's).
+                '$' | '€' | '£'
+                    if ![
+                        text[i + 1..].iter().find(|n| !n.is_whitespace()),
+                        text[..i].iter().rev().find(|n| !n.is_whitespace()),
+                    ]
+                    .iter()
+                    .any(|n| n.is_some_and(char::is_ascii_digit)) =>
+                {
+                    tokens.push("value".to_string())
+                }
                 '>' | '<' => {
                     if text.get(i + 1) == Some(&'=') {
                         tokens.push(format!("{c}="));

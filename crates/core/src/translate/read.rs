@@ -557,21 +557,35 @@ fn how_much_of_a_verb(p: &mut Parsed, words: &[Word], texts: &[String], catalog:
     if !how_much || p.wants_count {
         return;
     }
-    let [m] = p.plan.measures.as_slice() else {
-        return;
+    // "how much has Quarry Partners paid us": with no figure read, the one
+    // money figure a verb of the question names (read as a value too).
+    let table = match p.plan.measures.as_slice() {
+        [m] => match counted_entity(m, catalog) {
+            Some(t) => Some(t),
+            None => return,
+        },
+        [] if p.weak_metric.is_none()
+            && p.plan.list.is_none()
+            && !words.iter().any(|w| w.is(Kw::List)) =>
+        {
+            None
+        }
+        _ => return,
     };
-    let Some(table) = counted_entity(m, catalog) else {
-        return;
-    };
-    let money = words.iter().flat_map(|w| w.lexes()).find_map(|l| match l {
-        Lex::Verb(v) => catalog
-            .metric(v)
-            .filter(|d| d.table == table && d.format == "money")
-            .map(|d| d.name.clone()),
-        _ => None,
-    });
-    if let Some(v) = money {
-        p.plan.measures = vec![Measure::Metric(v)];
+    let mut money: Vec<String> = words
+        .iter()
+        .flat_map(|w| w.lexes())
+        .filter_map(|l| match l {
+            Lex::Verb(v) => catalog
+                .metric(v)
+                .filter(|d| table.as_ref().is_none_or(|t| d.table == *t) && d.format == "money")
+                .map(|d| d.name.clone()),
+            _ => None,
+        })
+        .collect();
+    money.dedup();
+    if let [v] = money.as_slice() {
+        p.plan.measures = vec![Measure::Metric(v.clone())];
     }
 }
 
