@@ -85,23 +85,13 @@ pub(super) fn last_reading(
     }))
 }
 
-/// "paying subscriptions at the end of September": where a reading at a
-/// date is asked for, a state's phrase that a snapshot's figure shares (the
-/// catalog gives "paying subscriptions" to both) names that figure, not a
-/// count of the state's rows, which add up over time.
-/// A series over time ("paying subscriptions by month", "at each month
-/// end") is such a reading at each date, not the state's rows by when they
-/// started.
+/// "paying subscriptions", "paying subscriptions at the end of September",
+/// "… by month": a state's phrase that a snapshot's figure shares (the
+/// catalog gives "paying subscriptions" to both), counted, names that
+/// figure: the catalog's own definition of the number, read at a date (the
+/// last reading when none is named), not a count of the state's rows now.
+/// The state stays a filter where rows are listed or other figures asked.
 pub(super) fn figure_of_reading(plan: &mut Plan, catalog: &Catalog) {
-    let series = plan.groups.iter().any(|g| {
-        matches!(
-            g,
-            Group::Time(Grain::Month | Grain::Quarter | Grain::Year | Grain::Week | Grain::Day)
-        )
-    });
-    if !plan.at_end && !series {
-        return;
-    }
     let Some((i, state)) = plan.filters.iter().enumerate().find_map(|(i, f)| match f {
         Filter::State {
             name,
