@@ -145,17 +145,29 @@ fn a_column_of_several_tables_is_the_named_tables_or_asked_about() {
 #[test]
 fn rankings_by_a_number_before_the_rows_and_busiest_periods() {
     let sql = answer("the 5 products with the lowest revenue");
-    assert!(sql.ends_with("ORDER BY revenue ASC LIMIT 5"), "{sql}");
+    assert!(
+        sql.ends_with("ORDER BY revenue ASC, product_id, product LIMIT 5"),
+        "{sql}"
+    );
     assert!(sql.contains("GROUP BY product_id, product"), "{sql}");
     let sql = answer("which product sold the most units");
-    assert!(sql.ends_with("ORDER BY units_sold DESC LIMIT 1"), "{sql}");
+    assert!(
+        sql.ends_with("ORDER BY units_sold DESC, product_id, product LIMIT 1"),
+        "{sql}"
+    );
     let sql = answer("busiest month for orders in 2025");
     assert!(sql.contains("GROUP BY month"), "{sql}");
-    assert!(sql.ends_with("ORDER BY orders DESC LIMIT 1"), "{sql}");
+    assert!(
+        sql.ends_with("ORDER BY orders DESC, month LIMIT 1"),
+        "{sql}"
+    );
     // Busiest by which figure? Asked, never the default revenue.
     assert!(refused("busiest month"));
     let sql = answer("quietest month for tickets in 2024");
-    assert!(sql.ends_with("ORDER BY tickets ASC LIMIT 1"), "{sql}");
+    assert!(
+        sql.ends_with("ORDER BY tickets ASC, month LIMIT 1"),
+        "{sql}"
+    );
 }
 
 #[test]
@@ -245,14 +257,17 @@ fn values_set_against_each_other_are_a_split_not_two_periods() {
 #[test]
 fn a_ranking_is_one_list_and_a_singular_ranked_row_is_one() {
     let sql = answer("lowest revenue month in 2024");
-    assert!(sql.ends_with("ORDER BY revenue ASC LIMIT 1"), "{sql}");
+    assert!(
+        sql.ends_with("ORDER BY revenue ASC, month LIMIT 1"),
+        "{sql}"
+    );
     assert!(answer("top products by revenue").ends_with("LIMIT 10"));
     // The top one within each month is not a ranked list of pairs.
     assert!(refused("top channel by revenue by month"));
     // A figure's word after ranked groups is what they are ranked by, not
     // a second group.
     assert!(answer("top 5 countries by customers")
-        .ends_with("GROUP BY country ORDER BY customers DESC LIMIT 5"));
+        .ends_with("GROUP BY country ORDER BY customers DESC, country LIMIT 5"));
     assert!(saas_answer("top 5 companies by events").contains("GROUP BY company_id, company"));
 }
 
@@ -747,7 +762,7 @@ fn the_busiest_period_for_a_named_table_counts_its_rows() {
     // "support" names the conversations table only (no metric): its rows.
     let sql = saas_answer("busiest weekday for support");
     assert!(sql.contains("COUNT(*), 2) AS conversations"), "{sql}");
-    assert!(sql.ends_with("DESC LIMIT 1"), "{sql}");
+    assert!(sql.ends_with("DESC, weekday LIMIT 1"), "{sql}");
     // Entities are never ranked by counting themselves: by money first.
     let sql = saas_answer("top companies");
     assert!(sql.contains("AS billed"), "{sql}");
@@ -917,7 +932,9 @@ fn entities_ranked_by_rows_of_one_value() {
     let sql = saas_answer("top 5 companies by exports in 2025");
     assert!(sql.contains("WHERE e.event_type = 'export'"), "{sql}");
     assert!(
-        sql.contains("GROUP BY company_id, company ORDER BY events DESC LIMIT 5"),
+        sql.contains(
+            "GROUP BY company_id, company ORDER BY events DESC, company_id, company LIMIT 5"
+        ),
         "{sql}"
     );
     // Without a ranking, a value after "by" is still asked about.
@@ -1379,7 +1396,7 @@ fn how_many_of_a_whole_number_column_adds_it_up() {
 fn the_most_rows_in_a_state_ranks_groups_of_their_own_table() {
     assert_eq!(
         banking_answer("which product has the most closed accounts"),
-        "WITH facts AS (SELECT product FROM accounts WHERE closed_on IS NOT NULL) SELECT product, ROUND(COUNT(*), 2) AS accounts FROM facts GROUP BY product ORDER BY accounts DESC LIMIT 1"
+        "WITH facts AS (SELECT product FROM accounts WHERE closed_on IS NOT NULL) SELECT product, ROUND(COUNT(*), 2) AS accounts FROM facts GROUP BY product ORDER BY accounts DESC, product LIMIT 1"
     );
 }
 
@@ -1478,17 +1495,19 @@ fn best_and_worst_rank_by_the_figures_good_end() {
     // A duration is best when lowest ("best resolution time" was the
     // longest).
     assert!(answer("which priority has the best resolution time")
-        .ends_with("ORDER BY resolution_time ASC LIMIT 1"));
+        .ends_with("ORDER BY resolution_time ASC, priority LIMIT 1"));
     assert!(answer("which priority has the worst resolution time")
-        .ends_with("ORDER BY resolution_time DESC LIMIT 1"));
+        .ends_with("ORDER BY resolution_time DESC, priority LIMIT 1"));
     // The catalog says refunds are better fewer.
-    assert!(answer("worst channel by refunds").ends_with("ORDER BY refunds DESC LIMIT 1"));
-    assert!(answer("best 3 countries by revenue").ends_with("ORDER BY revenue DESC LIMIT 3"));
+    assert!(answer("worst channel by refunds").ends_with("ORDER BY refunds DESC, channel LIMIT 1"));
+    assert!(
+        answer("best 3 countries by revenue").ends_with("ORDER BY revenue DESC, country LIMIT 3")
+    );
     // "slowest" and "fastest" rank a duration, and nothing else.
     assert!(answer("slowest 3 priorities by resolution time")
-        .ends_with("ORDER BY resolution_time DESC LIMIT 3"));
+        .ends_with("ORDER BY resolution_time DESC, priority LIMIT 3"));
     assert!(answer("fastest 2 priorities by resolution time")
-        .ends_with("ORDER BY resolution_time ASC LIMIT 2"));
+        .ends_with("ORDER BY resolution_time ASC, priority LIMIT 2"));
     assert!(refused("slowest country by revenue"));
 }
 
@@ -1497,9 +1516,10 @@ fn most_common_counts_the_rows_of_each_value() {
     // Never the table's default figure (revenue) for "most common".
     assert_eq!(
         answer("most common order channel"),
-        "WITH facts AS (SELECT channel FROM orders) SELECT channel, ROUND(COUNT(*), 2) AS orders FROM facts GROUP BY channel ORDER BY orders DESC LIMIT 1"
+        "WITH facts AS (SELECT channel FROM orders) SELECT channel, ROUND(COUNT(*), 2) AS orders FROM facts GROUP BY channel ORDER BY orders DESC, channel LIMIT 1"
     );
-    assert!(answer("least common customer segment").ends_with("ORDER BY customers ASC LIMIT 1"));
+    assert!(answer("least common customer segment")
+        .ends_with("ORDER BY customers ASC, segment LIMIT 1"));
     let sql = banking_answer("most frequent merchant category for card payments last month");
     assert!(sql.contains("COUNT(*), 2) AS transactions"), "{sql}");
     assert!(sql.contains("kind = 'card'"), "{sql}");
@@ -1648,7 +1668,10 @@ fn a_ranked_group_named_by_a_figures_word_is_ranked_by_that_figure() {
     // "spending categories": ranked by transaction count (silently wrong).
     let sql = banking_answer("top 5 spending categories in 2024");
     assert!(sql.contains("SUM(-amount_cents), 2) AS spend"), "{sql}");
-    assert!(sql.ends_with("ORDER BY spend DESC LIMIT 5"), "{sql}");
+    assert!(
+        sql.ends_with("ORDER BY spend DESC, merchant_category LIMIT 5"),
+        "{sql}"
+    );
     // A table's word in the group's phrase is no figure.
     assert!(answer("top 3 customer segments").contains("AS revenue"));
 }
@@ -1656,19 +1679,19 @@ fn a_ranked_group_named_by_a_figures_word_is_ranked_by_that_figure() {
 #[test]
 fn entities_with_the_most_or_fewest_of_a_figure_are_ranked() {
     assert!(banking_answer("the 3 countries with the fewest clients")
-        .ends_with("ORDER BY clients ASC LIMIT 3"));
+        .ends_with("ORDER BY clients ASC, country LIMIT 3"));
     for (q, tail) in [
         (
             "the customer with the most orders",
-            "ORDER BY orders DESC LIMIT 1",
+            "ORDER BY orders DESC, customer_id, customer LIMIT 1",
         ),
         (
             "products with the fewest orders",
-            "ORDER BY orders ASC LIMIT 10",
+            "ORDER BY orders ASC, product_id, product LIMIT 10",
         ),
         (
             "which 5 products sold the fewest units last year",
-            "ORDER BY units_sold ASC LIMIT 5",
+            "ORDER BY units_sold ASC, product_id, product LIMIT 5",
         ),
     ] {
         let sql = answer(q);
@@ -1783,7 +1806,7 @@ fn ranked_entities_without_a_name_column_are_grouped_by_their_key() {
     // "top 5 accounts by card spend" listed the 5 largest card payments.
     let sql = banking_answer("top 5 accounts by card spend");
     assert!(
-        sql.contains("GROUP BY account_id ORDER BY spend DESC LIMIT 5"),
+        sql.contains("GROUP BY account_id ORDER BY spend DESC, account_id LIMIT 5"),
         "{sql}"
     );
     let sql = banking_answer("top 5 accounts by balance at the end of October 2025");
@@ -1831,7 +1854,10 @@ fn a_yes_no_question_about_two_periods_shows_both_figures() {
 fn the_most_active_entities_are_ranked_by_the_catalogs_activity() {
     let sql = saas_answer("top 5 most active users last month");
     assert!(sql.contains("FROM events e JOIN users u"), "{sql}");
-    assert!(sql.ends_with("ORDER BY events DESC LIMIT 5"), "{sql}");
+    assert!(
+        sql.ends_with("ORDER BY events DESC, user_id, user_name LIMIT 5"),
+        "{sql}"
+    );
     assert!(saas_answer("who was the most active user this month").ends_with("LIMIT 1"));
     // No figure called activity: asked back.
     assert!(refused("most active customers"));
@@ -1975,7 +2001,10 @@ fn a_verb_of_another_figure_that_dates_the_named_rows_is_their_date() {
         sql.contains("FROM companies WHERE created_on >= DATE '2025-01-01'"),
         "{sql}"
     );
-    assert!(sql.contains("ORDER BY companies DESC LIMIT 1"), "{sql}");
+    assert!(
+        sql.contains("ORDER BY companies DESC, quarter LIMIT 1"),
+        "{sql}"
+    );
     // Rows of the verb's own figure keep its reading.
     assert!(saas_answer("new subscriptions by month").contains("STRFTIME(started_on, '%Y-%m')"));
 }
@@ -2656,7 +2685,7 @@ fn an_entity_ranked_by_its_own_rows_is_asked_what_by() {
     assert!(why.contains("one row of its own"), "{why}");
     // Usage words rank by how often rows occur.
     assert!(saas_answer("the 3 least used event types last quarter")
-        .ends_with("ORDER BY events ASC LIMIT 3"));
+        .ends_with("ORDER BY events ASC, event_type LIMIT 3"));
     // Entities kept by a condition are listed, one each.
     assert!(saas_answer("which customers have never contacted support").contains("NOT IN"));
 }
@@ -3264,8 +3293,9 @@ fn who_placed_or_got_the_most_is_the_person_the_rows_belong_to() {
     // one (it was the 10 largest orders, then refused).
     let sql = answer("who placed the most orders in 2025");
     assert!(
-        sql.contains("GROUP BY customer_id, customer ORDER BY orders DESC LIMIT 1")
-            && sql.contains("COUNT(*)"),
+        sql.contains(
+            "GROUP BY customer_id, customer ORDER BY orders DESC, customer_id, customer LIMIT 1"
+        ) && sql.contains("COUNT(*)"),
         "{sql}"
     );
     // "who got the largest salary payment": that payment with its client.
@@ -3630,12 +3660,12 @@ fn the_rows_a_ranked_period_counts_are_no_second_group() {
     // "events" also names the event type: it was split by both.
     let sql = saas_answer("quietest month for events in 2024");
     assert!(
-        sql.contains("ORDER BY events ASC LIMIT 1") && !sql.contains("event_type"),
+        sql.contains("ORDER BY events ASC, month LIMIT 1") && !sql.contains("event_type"),
         "{sql}"
     );
     let sql = saas_answer("at what hour of the day are events most common");
     assert!(
-        sql.contains("ORDER BY events DESC LIMIT 1") && !sql.contains("event_type"),
+        sql.contains("ORDER BY events DESC, hour LIMIT 1") && !sql.contains("event_type"),
         "{sql}"
     );
 }
@@ -3668,7 +3698,8 @@ fn new_rows_of_a_count_the_catalog_names_are_that_count() {
     // "new signups" (saas: subscriptions) was refused.
     let sql = saas_answer("which month had the fewest new signups this year");
     assert!(
-        sql.contains("FROM subscriptions") && sql.contains("ORDER BY subscriptions ASC LIMIT 1"),
+        sql.contains("FROM subscriptions")
+            && sql.contains("ORDER BY subscriptions ASC, month LIMIT 1"),
         "{sql}"
     );
     let sql = saas_answer("new signups last month");
@@ -4335,7 +4366,7 @@ fn the_longest_to_verb_ranks_groups_by_that_span() {
     assert!(
         sql.contains("resolved_at")
             && sql.contains("GROUP BY topic")
-            && sql.contains("DESC LIMIT 1"),
+            && sql.contains("DESC, topic LIMIT 1"),
         "{sql}"
     );
 }
@@ -4426,7 +4457,9 @@ fn the_names_of_ranked_rows_asked_again_are_no_second_split() {
     ] {
         let sql = saas_answer(q);
         assert!(
-            sql.contains("GROUP BY company_id, company ORDER BY mrr DESC LIMIT 5"),
+            sql.contains(
+                "GROUP BY company_id, company ORDER BY mrr DESC, company_id, company LIMIT 5"
+            ),
             "{q}: {sql}"
         );
     }

@@ -644,9 +644,11 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             facts.join(", ")
         );
         let has_time = plan.groups.iter().any(|g| matches!(g, Group::Time(_)));
+        // Ties at a cut-off are broken by the groups' keys, so the same
+        // question always gives the same rows.
         let order = match plan.rank {
-            Some(Rank::Top(_)) => format!("{first_measure} DESC"),
-            Some(Rank::Bottom(_)) => format!("{first_measure} ASC"),
+            Some(Rank::Top(_)) => format!("{first_measure} DESC, {}", keys.join(", ")),
+            Some(Rank::Bottom(_)) => format!("{first_measure} ASC, {}", keys.join(", ")),
             None if has_time || plan.groups.len() > 1 => keys.join(", "),
             None => format!("{first_measure} DESC"),
         };
