@@ -423,13 +423,19 @@ fn the_largest_rows_are_never_a_total_and_a_singular_is_one_row() {
         sql.contains("t.amount_cents > 0 AND t.status = 'booked'"),
         "{sql}"
     );
-    assert!(sql.ends_with("ORDER BY amount_cents DESC LIMIT 1"), "{sql}");
+    assert!(
+        sql.ends_with("ORDER BY amount_cents DESC, t.txn_id LIMIT 1"),
+        "{sql}"
+    );
     // Debits are sized as their metric sizes them, not by the signed amount.
     let sql = banking_answer("5 biggest card payments last month");
     assert!(sql.contains("kind = 'card'"), "{sql}");
     // ... and shown as it counts them: payments as positive amounts.
     assert!(sql.contains(", -t.amount_cents AS amount_cents,"), "{sql}");
-    assert!(sql.ends_with("ORDER BY amount_cents DESC LIMIT 5"), "{sql}");
+    assert!(
+        sql.ends_with("ORDER BY amount_cents DESC, t.txn_id LIMIT 5"),
+        "{sql}"
+    );
     // The singular is one row, the plural a list.
     assert!(answer("biggest completed order this year").ends_with("LIMIT 1"));
     assert!(answer("biggest orders").ends_with("LIMIT 10"));
@@ -687,7 +693,9 @@ fn a_list_by_date_and_a_ranking_at_once_is_refused_unless_the_rank_only_counts()
         ),
         Translation::Answer(_)
     ));
-    assert!(answer("top 5 most recent orders").ends_with("ORDER BY ordered_at DESC LIMIT 5"));
+    assert!(
+        answer("top 5 most recent orders").ends_with("ORDER BY ordered_at DESC, order_id LIMIT 5")
+    );
 }
 
 #[test]
@@ -1642,7 +1650,7 @@ fn the_most_recent_rows_of_a_figure_are_listed_never_counted() {
         let sql = answer(q);
         assert!(sql.contains("WHERE status = 'refunded'"), "{q}: {sql}");
         assert!(
-            sql.ends_with("ORDER BY ordered_at DESC LIMIT 5"),
+            sql.ends_with("ORDER BY ordered_at DESC, order_id LIMIT 5"),
             "{q}: {sql}"
         );
     }
@@ -1654,9 +1662,12 @@ fn the_most_recent_rows_of_a_figure_are_listed_never_counted() {
         sql.contains("t.kind = 'atm' AND t.status = 'booked'"),
         "{sql}"
     );
-    assert!(sql.ends_with("ORDER BY booked_at DESC LIMIT 5"), "{sql}");
+    assert!(
+        sql.ends_with("ORDER BY booked_at DESC, t.txn_id LIMIT 5"),
+        "{sql}"
+    );
     // A number before "largest" is the list's length, not an unknown word.
-    assert!(answer("the 5 largest web orders").ends_with("ORDER BY amount DESC LIMIT 5"));
+    assert!(answer("the 5 largest web orders").ends_with("ORDER BY amount DESC, order_id LIMIT 5"));
     // Ordering words beside a breakdown only order it.
     assert!(
         saas_answer("Number of accounts per country, biggest first").contains("GROUP BY country")
@@ -2304,7 +2315,8 @@ fn entities_said_to_have_no_rows_are_listed_unless_counted() {
             && sql.contains("client_id NOT IN (SELECT client_id FROM accounts WHERE client_id IS NOT NULL AND product = 'credit_card')"),
         "{sql}"
     );
-    assert!(answer("customers who never ordered").ends_with("ORDER BY signup_date DESC LIMIT 1000"));
+    assert!(answer("customers who never ordered")
+        .ends_with("ORDER BY signup_date DESC, customer_id LIMIT 1000"));
     assert!(answer("how many customers never ordered").starts_with("SELECT COUNT(*)"));
 }
 
@@ -2320,7 +2332,7 @@ fn a_list_of_rows_a_value_names_lists_its_table() {
     // Asked "which rows should I list?".
     assert_eq!(
         answer("cheapest accessory"),
-        "SELECT product_id, name, category, unit_price FROM products WHERE category = 'Accessories' ORDER BY unit_price ASC LIMIT 1"
+        "SELECT product_id, name, category, unit_price FROM products WHERE category = 'Accessories' ORDER BY unit_price ASC, product_id LIMIT 1"
     );
     assert!(answer("the 3 cheapest accessories").ends_with("LIMIT 3"));
 }
@@ -3081,7 +3093,7 @@ fn the_largest_rows_a_value_names_are_sized_by_the_figure_that_adds_them_up() {
     let sql = banking_answer("the 5 largest card payments last month");
     assert!(
         sql.contains("amount_cents AS amount_cents")
-            && sql.contains("ORDER BY amount_cents DESC LIMIT 5")
+            && sql.contains("ORDER BY amount_cents DESC, t.txn_id LIMIT 5")
             && sql.matches("kind = 'card'").count() == 1,
         "{sql}"
     );
@@ -3531,12 +3543,11 @@ fn entities_ranked_by_a_number_column_of_their_own_are_listed_in_its_order() {
     // "top 5 companies by employees" was refused ("employees" unread).
     let sql = saas_answer("top 5 companies by employees");
     assert!(
-        sql.contains("WHERE employees IS NOT NULL ORDER BY employees DESC LIMIT 5"),
+        sql.contains("WHERE employees IS NOT NULL ORDER BY employees DESC, company_id LIMIT 5"),
         "{sql}"
     );
-    assert!(
-        saas_answer("bottom 3 companies by employees").contains("ORDER BY employees ASC LIMIT 3")
-    );
+    assert!(saas_answer("bottom 3 companies by employees")
+        .contains("ORDER BY employees ASC, company_id LIMIT 3"));
     // A figure of other rows still ranks by that figure.
     assert!(answer("top 5 products by revenue").contains("SUM(amount)"));
 }

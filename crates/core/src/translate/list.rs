@@ -203,6 +203,13 @@ pub(super) fn render_list(
     if !conds.is_empty() {
         sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
     }
+    // Ties broken by the key: the same rows every time.
+    let order = match table.primary_key.as_deref() {
+        Some(pk) if !order.starts_with(&format!("{pk} ")) => {
+            format!("{order}, {}", ctx.col(&Col::new(&table.name, pk)))
+        }
+        _ => order,
+    };
     sql.push_str(&format!(" ORDER BY {order} LIMIT {}", list.limit));
     let mut rows = if list.limit == 1 {
         singular(&table.name).replace('_', " ")
