@@ -4561,3 +4561,30 @@ fn a_currency_sign_alone_asks_for_an_amount() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_number_of_rows_at_a_period_s_end_counts_those_in_place_then() {
+    // Refused before ("accounts add up over a period").
+    let sql = banking_answer(
+        "how many accounts did we have in each currency at the end of October 2025?",
+    );
+    assert!(
+        sql.contains("opened_on < DATE '2025-11-01'")
+            && sql.contains("(closed_on IS NULL OR closed_on >= DATE '2025-11-01')")
+            && sql.contains("GROUP BY currency"),
+        "{sql}"
+    );
+    // "open" at that date is read then, not today.
+    let sql = banking_answer("how many accounts were open at the end of 2024");
+    assert!(!sql.contains("closed_on IS NULL AND"), "{sql}");
+    // Rows another date may end, with no state that says so, cannot be told.
+    reason_in(
+        &saas(),
+        "how many subscriptions did we have at the end of june",
+    );
+    // A figure that only fell back to a count is no number asked.
+    reason_in(
+        &banking(),
+        "total held in US dollar accounts at end of September 2025",
+    );
+}

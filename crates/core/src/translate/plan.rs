@@ -304,6 +304,8 @@ pub struct Plan {
     /// "at the end of October": the last reading of the period, which only
     /// a snapshot table has.
     pub at_end: bool,
+    /// "how many", "number of": a number of rows was asked for in words.
+    pub count_asked: bool,
     /// "revenue of Jane Smith": a typed name (lower-cased) and the tables
     /// whose label it may be; rendering keeps the one the rows reach.
     pub named: Option<(String, Vec<String>)>,

@@ -98,6 +98,7 @@ pub(super) fn complete(
     // "still hold open accounts", "an open savings account and an open
     // credit card": a condition said twice is one.
     plan.dedup_filters();
+    plan.count_asked = p.asks_how_many;
     if super::per_entity::average_per(&mut plan, p, catalog)? {
         return Ok(plan);
     }

@@ -3,7 +3,7 @@
 //! its period (of each bucket when split by time) and never adds up the
 //! readings of several dates.
 
-use super::clauses::{bucket, period_cond};
+use super::clauses::{bucket, literal, period_cond};
 use super::describe::column_words;
 use super::lexicon::{Col, Grain};
 use super::period::Period;
@@ -11,6 +11,68 @@ use super::plan::{Filter, Group, Measure, Plan};
 use super::read::counted_entity;
 use super::sql::Ctx;
 use crate::catalog::Catalog;
+
+/// "how many accounts did we have at the end of October": rows that are no
+/// readings, counted at the end of a period, are those in place then: begun
+/// before its end (by the table's date) and not ended by it (the date
+/// column a catalog state of theirs reads as empty, "open" = `closed_on IS
+/// NULL`). The condition, replacing the period's own bound and that state
+/// (which reads today), its note and the state's name; `None` where that
+/// does not apply.
+pub(super) fn in_place_at_end(plan: &Plan, ctx: &Ctx) -> Option<(String, String, Option<String>)> {
+    let table = ctx.catalog.table(&ctx.base).filter(|t| !t.snapshot)?;
+    // Only a number asked for ("how many accounts did we have"): a figure
+    // that fell back to a count ("total held ...") is no such question.
+    let end = plan
+        .period
+        .as_ref()
+        .filter(|_| plan.at_end && plan.count_asked && plan.compare.is_none())?
+        .end?;
+    let counted = !plan.measures.is_empty()
+        && plan
+            .measures
+            .iter()
+            .all(|m| counted_entity(m, ctx.catalog).as_deref() == Some(table.name.as_str()));
+    if !counted || plan.groups.iter().any(|g| matches!(g, Group::Time(_))) {
+        return None;
+    }
+    let (start, start_is_date) = ctx.time_column()?;
+    let ended_by = ctx.catalog.states.iter().find_map(|s| {
+        let col = s.condition.trim().strip_suffix("IS NULL")?.trim();
+        let c = table.column(col).filter(|_| s.table == table.name)?;
+        crate::catalog_file::is_temporal(c.column_type).then(|| {
+            (
+                col.to_string(),
+                c.column_type == crate::catalog::ColumnType::Date,
+                s.name.clone(),
+            )
+        })
+    });
+    let time = ctx.time.clone().unwrap_or_default();
+    // Another date that no such state names may end the rows too
+    // ("canceled on"): what was in place then cannot be told.
+    let other_dates = table
+        .columns
+        .iter()
+        .any(|c| c.name != time && crate::catalog_file::is_temporal(c.column_type));
+    if ended_by.is_none() && other_dates {
+        return None;
+    }
+    let table_col = |c: &str| column_words(&Col::new(&table.name, c), ctx.catalog);
+    let mut cond = format!("{start} < {}", literal(end, start_is_date));
+    let mut note = format!(
+        "those in place at the end of the period ({} before {end}",
+        table_col(&time)
+    );
+    if let Some((col, is_date, _)) = &ended_by {
+        let q = ctx.col(&Col::new(&table.name, col));
+        let at = literal(end, *is_date);
+        cond = format!("{cond} AND ({q} IS NULL OR {q} >= {at})");
+        note.push_str(&format!(", no {} before it", table_col(col)));
+    }
+    note.push(')');
+    Some((cond, note, ended_by.map(|(_, _, s)| s)))
+}
 
 /// The condition that keeps only the rows of the last reading date, and how
 /// the interpretation says it; `None` when the base table is not a snapshot.

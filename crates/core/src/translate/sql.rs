@@ -39,7 +39,7 @@ pub(super) struct Ctx<'a> {
     base_alias: String,
     joins: Vec<Join>,
     /// The time column periods and time buckets apply to.
-    time: Option<String>,
+    pub(super) time: Option<String>,
     /// Averages are read as medians.
     pub(super) median: bool,
 }
@@ -323,10 +323,13 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
 
     let mut conds: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
+    // Rows in place at a period's end: their state then, not today's.
+    let in_place = super::snapshot::in_place_at_end(plan, &ctx);
+    let read_then = |f: &Filter| matches!((f, &in_place), (Filter::State { name, negated: false }, Some((_, _, Some(s)))) if name == s);
     for f in plan
         .filters
         .iter()
-        .filter(|f| !plan.held_by_other_rows(f, &base, catalog))
+        .filter(|f| !plan.held_by_other_rows(f, &base, catalog) && !read_then(f))
     {
         let (sql, text) = filter_sql(f, &ctx);
         conds.push(sql);
@@ -400,7 +403,10 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
     // A comparison's periods; its error only matters where it is rendered.
     let compare = compared_periods(plan);
     let compared = compare.as_ref().ok().and_then(Option::as_ref);
-    if let Some((cond, note)) = super::snapshot::last_reading(plan, &ctx, compared)? {
+    if let Some((cond, note, _)) = in_place.clone() {
+        conds.push(cond);
+        notes.push(note);
+    } else if let Some((cond, note)) = super::snapshot::last_reading(plan, &ctx, compared)? {
         conds.push(cond);
         notes.push(note);
     }
@@ -625,7 +631,7 @@ pub fn render(plan: &Plan, catalog: &Catalog) -> Result<Rendered, String> {
             }
         }
         None => {
-            if let Some(p) = &plan.period {
+            if let Some(p) = plan.period.as_ref().filter(|_| in_place.is_none()) {
                 conds.extend(period_cond(p, &ts_ref, is_date));
             }
         }
