@@ -4588,3 +4588,19 @@ fn a_number_of_rows_at_a_period_s_end_counts_those_in_place_then() {
         "total held in US dollar accounts at end of September 2025",
     );
 }
+
+#[test]
+fn a_list_of_three_columns_after_with_or_a_dash_is_what_to_show() {
+    for q in [
+        "show me the past due subscriptons - company, plan and mrr",
+        "past due subscriptions with company, plan and mrr",
+    ] {
+        let sql = saas_answer(q);
+        assert!(
+            sql.contains("c.name AS name")
+                && sql.contains("s.plan AS plan")
+                && sql.contains("s.status = 'past_due'"),
+            "{q}: {sql}"
+        );
+    }
+}

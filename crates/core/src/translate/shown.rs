@@ -89,7 +89,7 @@ pub(super) fn split<'q>(
     // The earliest joining word that reads: "with the client name and
     // their product" is one part, not "and their product" alone.
     for j in n.saturating_sub(12).max(1)..n {
-        if !["with", "and", "plus", "including"].contains(&word(j)) {
+        if !["with", "and", "plus", "including", "-"].contains(&word(j)) {
             continue;
         }
         // The parts after the joining word, split at "and" and commas.
@@ -103,6 +103,9 @@ pub(super) fn split<'q>(
         }
         let mut asked = Asked::default();
         let mut read_all = !parts.is_empty();
+        // "with company, plan and mrr": a list of three or more, with a
+        // comma, names what to show even without "the" or "their".
+        let enumerated = parts.len() >= 3 && (j + 1..n).any(|k| word(k) == ",");
         for (i, &(mut k, mut end)) in parts.iter().enumerate() {
             let determiner = k < end && DETERMINERS.contains(&word(k));
             if determiner {
@@ -114,7 +117,7 @@ pub(super) fn split<'q>(
             }
             // "with orders" is a condition; "with the customer name", "and
             // their product" (or a column after a part so read) ask to show.
-            if end <= k || !(named || determiner || i > 0) {
+            if end <= k || !(named || determiner || enumerated || i > 0) {
                 read_all = false;
                 break;
             }
