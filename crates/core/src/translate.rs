@@ -15,6 +15,7 @@
 
 mod clauses;
 mod daytype;
+mod definition;
 mod describe;
 mod distinct;
 mod gate;
@@ -140,6 +141,10 @@ pub fn translate(
     }
     if gate::orders_a_change(q, catalog) {
         return unsupported(catalog, WRITE_REFUSAL);
+    }
+    // "what counts as revenue?": the figure's definition, from the catalog.
+    if let Some(answer) = definition::answer(q, catalog, ctx) {
+        return answer;
     }
     // "why do customers cancel? churn reasons for 2025": a "why" answered
     // by the second sentence, when it splits by a column of reasons.
@@ -1479,6 +1484,7 @@ mod tests {
         let sources = [
             include_str!("translate.rs"),
             include_str!("translate/clauses.rs"),
+            include_str!("translate/definition.rs"),
             include_str!("translate/describe.rs"),
             include_str!("translate/distinct.rs"),
             include_str!("translate/keywords.rs"),

@@ -4604,3 +4604,37 @@ fn a_list_of_three_columns_after_with_or_a_dash_is_what_to_show() {
         );
     }
 }
+
+#[test]
+fn a_definition_asked_is_answered_from_the_catalog() {
+    // "What counts as revenue?" counted completed orders; "what does MRR
+    // mean" averaged MRR ("mean").
+    let Translation::Answer(a) =
+        translate("What counts as revenue?", None, &Catalog::demo(), &ctx())
+    else {
+        panic!("refused")
+    };
+    assert_eq!(
+        a.sql,
+        "SELECT SUM(amount) AS revenue FROM orders WHERE status = 'completed'"
+    );
+    assert!(
+        a.interpretation.contains("SUM(amount)")
+            && a.interpretation.contains("status = 'completed'"),
+        "{}",
+        a.interpretation
+    );
+    let sql = saas_answer("what does mrr mean");
+    assert!(sql.starts_with("SELECT SUM(mrr_cents) AS mrr"), "{sql}");
+    // The date a period reads is the one the figure is dated by.
+    let Translation::Answer(a) = translate("how is churn calculated", None, &saas(), &ctx()) else {
+        panic!("refused")
+    };
+    assert!(
+        a.interpretation.contains("canceled on"),
+        "{}",
+        a.interpretation
+    );
+    // A name the catalog does not hold is said so.
+    assert!(reason_in(&saas(), "what does flurb mean").contains("flurb"));
+}
