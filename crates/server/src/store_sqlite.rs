@@ -23,8 +23,14 @@ mod embedded {
 }
 
 /// Brings a state file's tables up to date: each versioned migration
-/// (`migrations/sqlite`) once, in order, recorded in the file.
+/// (`migrations/sqlite`) once, in order, recorded in the file. The file is
+/// put in write-ahead-log mode (kept in the file): asks that read quotas and
+/// cached answers then never wait on another's audit write.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(mode = %mode, "the state file stays out of write-ahead-log mode");
+    }
     embedded::migrations::runner()
         .run(conn)
         .map_err(|e| StoreError(e.to_string()))?;

@@ -37,6 +37,12 @@ async fn a_fresh_state_file_is_migrated_once() {
         .await
         .expect("migrate again");
     assert_eq!(sqlite_history(&path), once);
+    // Readers never wait on a writer: the file is in WAL mode.
+    let c = rusqlite::Connection::open(&path).expect("open");
+    let mode: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("journal mode");
+    assert_eq!(mode.to_lowercase(), "wal");
 }
 
 #[tokio::test]
