@@ -978,8 +978,14 @@ fn one_word_per_table(
         let next = words.get(i + 1).and_then(plain_table);
         let modifies = next.is_some_and(|n| {
             w.lexes().iter().any(|l| match l {
+                // ("60 booked transactions": a word that is also a value
+                // of the rows, "booked", says which of them.)
                 Lex::Table(a) => {
                     *a == n
+                        && !w
+                            .lexes()
+                            .iter()
+                            .any(|l| matches!(l, Lex::Value(..) | Lex::State(_)))
                         || names_only_rows(w)
                             && !lexicon::is_plural(&t)
                             && catalog.relationship(&n, a).is_some()

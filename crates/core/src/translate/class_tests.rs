@@ -4638,3 +4638,18 @@ fn a_definition_asked_is_answered_from_the_catalog() {
     // A name the catalog does not hold is said so.
     assert!(reason_in(&saas(), "what does flurb mean").contains("flurb"));
 }
+
+#[test]
+fn a_value_that_is_also_the_rows_date_verb_keeps_its_condition() {
+    // "booked" was dropped: the booked status of the rows counted.
+    for q in [
+        "clients with more than 60 booked card payments in Q3 2025",
+        "clients with more than 60 booked transactions in Q3 2025",
+    ] {
+        let sql = banking_answer(q);
+        assert!(
+            sql.contains("status = 'booked'") && sql.contains("per.v > 60"),
+            "{q}: {sql}"
+        );
+    }
+}

@@ -512,11 +512,26 @@ fn per_entity_figure(
     // "more than 2 annual subscriptions": values and states of the counted
     // rows between stay their filters (their words are left to be read);
     // "more than 5 admins": a value that names rows of its own counts them.
+    // ("more than 60 booked card payments": a value that is also the rows'
+    // date verb and word, "booked", is a value of the rows here.)
     let of_rows = |w: &Word| {
-        !w.lexes().is_empty()
-            && w.lexes()
-                .iter()
-                .all(|l| matches!(l, Lex::Value(..) | Lex::State(_)))
+        let values: Vec<&str> = w
+            .lexes()
+            .iter()
+            .filter_map(|l| match l {
+                Lex::Value(c, _) => Some(c.table.as_str()),
+                _ => None,
+            })
+            .collect();
+        w.lexes()
+            .iter()
+            .any(|l| matches!(l, Lex::Value(..) | Lex::State(_)))
+            && w.lexes().iter().all(|l| match l {
+                Lex::Value(..) | Lex::State(_) => true,
+                Lex::DateCol(c) => values.contains(&c.table.as_str()),
+                Lex::Table(t) => values.contains(&t.as_str()),
+                _ => false,
+            })
     };
     // "2 or more subscriptions": the rows follow the operator when the
     // number comes first.
