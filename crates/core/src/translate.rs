@@ -464,6 +464,17 @@ fn plan_of(
                 // first response by channel: the rows' word names whose
                 // figure is kept, not a count in its place.
                 let mut add = parsed.plan.clone();
+                // "only the monthly-billed ones": rows narrowed, said of the
+                // rows before ("ones"); a figure's word in it ("billed")
+                // describes them and never replaces the figure.
+                let tokens = lexicon::tokenize(q);
+                let narrows = tokens
+                    .first()
+                    .is_some_and(|t| ["only", "just"].contains(&t.as_str()))
+                    && tokens.last().is_some_and(|t| t == "ones");
+                if narrows && !base.measures.is_empty() && add.groups.is_empty() {
+                    add.measures.clear();
+                }
                 if let [m] = add.measures.as_slice() {
                     let rows = m.rows(catalog);
                     if m.counts_every_row(catalog)

@@ -4653,3 +4653,19 @@ fn a_value_that_is_also_the_rows_date_verb_keeps_its_condition() {
         );
     }
 }
+
+#[test]
+fn a_follow_up_narrowing_the_rows_keeps_the_figure() {
+    // "only the monthly-billed ones" replaced the cancellations by the
+    // amount billed ("billed").
+    let sql = saas_follow_up(
+        "only the monthly-billed ones",
+        "cancellations by reason this year",
+    );
+    assert!(
+        sql.contains("status = 'canceled'")
+            && sql.contains("billing_cycle = 'monthly'")
+            && !sql.contains("invoices"),
+        "{sql}"
+    );
+}
