@@ -4669,3 +4669,18 @@ fn a_follow_up_narrowing_the_rows_keeps_the_figure() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_share_of_every_value_of_a_column_is_the_split_by_it() {
+    // It was asked back; with no other split it is the share of each.
+    let sql = banking_answer("what % of 2024 transactions were booked, pending or reversed?");
+    assert!(
+        sql.contains("GROUP BY status") && sql.contains("share_pct") && !sql.contains("status IN"),
+        "{sql}"
+    );
+    // Within other groups each has its own whole: still asked.
+    reason_in(
+        &banking(),
+        "within each client segment, what % of accounts are checking, savings, credit card and mortgage",
+    );
+}

@@ -1106,7 +1106,8 @@ fn single_share(
         });
     }
     // "what % of accounts are checking, savings, credit card and mortgage":
-    // every value of the column is no part of the whole (100%), it splits it.
+    // every value of the column is no part of the whole (100%): the share
+    // of each, a split by the column.
     if let Filter::In {
         col,
         values,
@@ -1119,13 +1120,20 @@ fn single_share(
             .map(|d| d.values.clone())
             .unwrap_or_default();
         if values.len() > 1 && !known.is_empty() && known.iter().all(|v| values.contains(v)) {
-            let words = column_words(col, catalog);
-            return Err(Translation::Clarify {
-                reason: format!(
-                    "Every {words} together is the whole; a share of each is a split by {words}."
-                ),
-                options: vec![format!("share of {} by {words}", table_words(&col.table))],
-            });
+            // (Within other groups, each group's own whole: asked back.)
+            if !plan.groups.is_empty() {
+                let words = column_words(col, catalog);
+                return Err(Translation::Clarify {
+                    reason: format!(
+                        "Every {words} together is the whole; a share of each is a split by {words}."
+                    ),
+                    options: vec![format!("share of {} by {words}", table_words(&col.table))],
+                });
+            }
+            let col = col.clone();
+            plan.filters.remove(candidates[0]);
+            super::plan::push_group(&mut plan.groups, Group::Dim(col));
+            return Ok(());
         }
     }
     plan.share_of = Some(plan.filters.remove(candidates[0]));
