@@ -4684,3 +4684,19 @@ fn a_share_of_every_value_of_a_column_is_the_split_by_it() {
         "within each client segment, what % of accounts are checking, savings, credit card and mortgage",
     );
 }
+
+#[test]
+fn which_rows_a_value_names_are_listed_as_which_rows_are() {
+    // "which german companies signed up this year" counted them.
+    let sql = saas_answer("which german companies signed up this year");
+    assert!(
+        sql.contains("GROUP BY company_id, company") && sql.contains("country = 'Germany'"),
+        "{sql}"
+    );
+    // With other rows said of them, each with its number of those.
+    let sql = saas_answer("which enterprise customers have overdue invoices");
+    assert!(
+        sql.contains("per.v >= 1") && sql.contains("status = 'past_due'"),
+        "{sql}"
+    );
+}

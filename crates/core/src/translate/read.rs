@@ -1238,7 +1238,22 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                     .is_some_and(|t| t.label_column.is_some());
                 // Only the rows ranked: with a group already ("which country
                 // has the most enterprise customers") they are a filter.
-                let ranked = st.rank.is_some() && p.plan.groups.is_empty();
+                // "which Brazilian customers signed up in 2024": rows asked
+                // for with "which", and nothing of other rows said of them,
+                // are listed as "which customers" lists them.
+                let of_other_rows = words[i + 1..].iter().any(|w| {
+                    w.lexes().iter().any(|l| match l {
+                        Lex::Table(t) => *t != col.table,
+                        Lex::Value(c, _) => c.table != col.table,
+                        Lex::State(st) => {
+                            super::plan::state_table(st, catalog).is_none_or(|t| t != col.table)
+                        }
+                        Lex::Metric(m) => catalog.metric(m).is_none_or(|d| d.table != col.table),
+                        _ => false,
+                    })
+                });
+                let which_rows = prev_kw == Some(Kw::Which) && !of_other_rows;
+                let ranked = (st.rank.is_some() || which_rows) && p.plan.groups.is_empty();
                 if let (Some(said), true, true) = (rows_said, ranked, named_entity) {
                     if let Some(g) = rows_group(&col.table, catalog) {
                         push_group(&mut p.plan.groups, g);
