@@ -4700,3 +4700,14 @@ fn which_rows_a_value_names_are_listed_as_which_rows_are() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_date_of_the_rows_said_before_a_split_is_the_date_it_reads() {
+    // "started" was unaccounted for.
+    let sql = saas_answer("new subscriptions started per month in 2025");
+    assert!(
+        sql.contains("STRFTIME(started_on, '%Y-%m') AS month")
+            && sql.contains("started_on >= DATE '2025-01-01'"),
+        "{sql}"
+    );
+}

@@ -1548,6 +1548,26 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             i += 1;
             continue;
         }
+        // "new subscriptions started per month": a date of the rows named,
+        // with no period right after it, is the date their split reads.
+        let own_date = lexes.iter().find_map(|l| match l {
+            Lex::DateCol(c) if named_tables(&p, catalog).contains(&c.table) => Some(c.clone()),
+            _ => None,
+        });
+        // (Right after the rows' word: "after it is due" is no such date.)
+        if let Some(c) = own_date.filter(|c| {
+            lexes.iter().all(|l| matches!(l, Lex::DateCol(_)))
+                && p.plan.date_column.as_ref().is_none_or(|d| d == c)
+                && i > 0
+                && words[i - 1]
+                    .lexes()
+                    .iter()
+                    .any(|l| rows_named_by(l, catalog).as_deref() == Some(c.table.as_str()))
+        }) {
+            p.plan.date_column = Some(c);
+            i += 1;
+            continue;
+        }
         if let Some(Lex::Month(_)) = lexes.first() {
             p.unknown.push(texts[i].clone());
         } else if !lexes.contains(&Lex::Filler) {
