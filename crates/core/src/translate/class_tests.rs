@@ -4711,3 +4711,14 @@ fn a_date_of_the_rows_said_before_a_split_is_the_date_it_reads() {
         "{sql}"
     );
 }
+
+#[test]
+fn include_the_owner_s_name_after_which_rows_lists_them_with_it() {
+    let sql = saas_answer("which subscriptions are still in trial? include the company name");
+    assert!(
+        sql.contains("c.name AS name")
+            && sql.contains("s.status = 'trialing'")
+            && sql.contains("LIMIT 1000"),
+        "{sql}"
+    );
+}

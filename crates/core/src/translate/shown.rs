@@ -89,7 +89,7 @@ pub(super) fn split<'q>(
     // The earliest joining word that reads: "with the client name and
     // their product" is one part, not "and their product" alone.
     for j in n.saturating_sub(12).max(1)..n {
-        if !["with", "and", "plus", "including", "-"].contains(&word(j)) {
+        if !["with", "and", "plus", "including", "include", "-"].contains(&word(j)) {
             continue;
         }
         // The parts after the joining word, split at "and" and commas.
@@ -249,7 +249,20 @@ pub(super) fn owner_by_default(mut plan: Plan, catalog: &Catalog) -> Plan {
 /// A plain count of one table's rows ("the dormant accounts") as the list
 /// of those rows, so that their owners can be shown beside them.
 pub(super) fn rows_listed(plan: &mut Plan, catalog: &Catalog) {
-    if plan.list.is_some() || !plan.groups.is_empty() || plan.compare.is_some() {
+    // ("which subscriptions are in trial": each row by its own key, one
+    // each, is the rows too.)
+    let by_own_key = match plan.groups.as_slice() {
+        [] => None,
+        [Group::Dim(c)] if plan.rank.is_none() => catalog
+            .table(&c.table)
+            .filter(|t| t.primary_key.as_deref() == Some(c.column.as_str()))
+            .map(|t| t.name.clone()),
+        _ => return,
+    };
+    if plan.list.is_some()
+        || plan.compare.is_some()
+        || !plan.groups.is_empty() && by_own_key.is_none()
+    {
         return;
     }
     let (table, by) = match plan.measures.as_slice() {
@@ -262,6 +275,10 @@ pub(super) fn rows_listed(plan: &mut Plan, catalog: &Catalog) {
         },
         _ => return,
     };
+    if by_own_key.as_ref().is_some_and(|t| *t != table) {
+        return;
+    }
+    plan.groups.clear();
     plan.measures.clear();
     plan.list = Some(ListSpec {
         by,
