@@ -2815,16 +2815,10 @@ fn a_list_shows_whose_rows_they_are_when_asked() {
         "{sql}"
     );
     assert!(!sql.contains("GROUP BY"), "{sql}");
-    // Rows of two owners: which one is asked.
-    assert!(matches!(
-        translate(
-            "list open conversations and who raised them",
-            None,
-            &saas(),
-            &ctx()
-        ),
-        Translation::Clarify { .. }
-    ));
+    // Rows of two owners (a company and a user): "who" is the one whose
+    // label names a person.
+    let sql = saas_answer("list open conversations and who raised them");
+    assert!(sql.contains("u.full_name AS full_name"), "{sql}");
     // A figure of the rows a list showed.
     let Translation::Answer(a) = translate(
         "what's the total of those?",
@@ -4719,6 +4713,18 @@ fn include_the_owner_s_name_after_which_rows_lists_them_with_it() {
         sql.contains("c.name AS name")
             && sql.contains("s.status = 'trialing'")
             && sql.contains("LIMIT 1000"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn who_beside_rows_of_several_owners_is_the_one_that_names_a_person() {
+    // Orders belong to customers and products; "who placed it" was asked back.
+    let sql = answer("largest completed order in 2024 and who placed it");
+    assert!(
+        sql.contains("LEFT JOIN customers c")
+            && sql.contains("c.name AS name")
+            && sql.ends_with("LIMIT 1"),
         "{sql}"
     );
 }

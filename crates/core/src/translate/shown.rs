@@ -219,7 +219,25 @@ pub(super) fn owner(shown: &Shown, rows: &str, catalog: &Catalog) -> Result<Stri
         Shown::Table(t) if owners.contains(t) => Ok(t.clone()),
         Shown::Table(_) => Err(Vec::new()),
         Shown::Who if owners.len() == 1 => Ok(owners[0].clone()),
-        Shown::Who => Err(owners),
+        // "and who placed it": of orders' customers and products, the one
+        // whose label names a person (a personal column) is who.
+        Shown::Who => {
+            let people: Vec<&String> = owners
+                .iter()
+                .filter(|t| {
+                    catalog.table(t).is_some_and(|d| {
+                        d.label_column
+                            .as_deref()
+                            .and_then(|l| d.column(l))
+                            .is_some_and(|c| c.personal)
+                    })
+                })
+                .collect();
+            match people.as_slice() {
+                [one] => Ok((*one).clone()),
+                _ => Err(owners),
+            }
+        }
     }
 }
 
