@@ -610,6 +610,31 @@ fn plan_of(
                 "That reads as a count of each row by itself; ask for the rows (\"list …\") or for one figure of each.",
             ));
         }
+        // "how many customers ordered in both 2024 and 2025": those in both
+        // periods, which two figures side by side do not give.
+        // ("revenue for both 2024 and 2025" is each year's, side by side.)
+        let both = lexicon::tokenize(q).iter().any(|t| t == "both");
+        let distinct = p.measures.iter().any(|m| match m {
+            plan::Measure::Distinct { .. } => true,
+            plan::Measure::Metric(n) => catalog
+                .metric(n)
+                .is_some_and(|d| d.expression.to_uppercase().contains("DISTINCT")),
+            _ => false,
+        });
+        // ("active in both September and October" read the two months as
+        // one span.)
+        let two_periods = p.compare.is_some() || p.period.is_some() && {
+            let t = lexicon::tokenize(q);
+            t.iter()
+                .position(|w| w == "both")
+                .is_some_and(|b| t[b..].iter().any(|w| w == "and"))
+        };
+        if both && distinct && two_periods && !p.each_value {
+            return Err(unsupported(
+                catalog,
+                "I can give each period's figure side by side, not count what is in both periods; ask for the two periods compared.",
+            ));
+        }
         // "how much MRR did we add last month": what a reading at a date
         // gained is its change, never the reading itself.
         let reading = p.measures.iter().any(|m| {

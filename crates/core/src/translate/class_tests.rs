@@ -4728,3 +4728,24 @@ fn who_beside_rows_of_several_owners_is_the_one_that_names_a_person() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_distinct_count_in_both_of_two_periods_is_refused_not_added_or_compared() {
+    // Was each year's count side by side, or one span of both months.
+    reason_in(
+        &Catalog::demo(),
+        "how many customers ordered in both 2024 and 2025",
+    );
+    reason_in(
+        &saas(),
+        "how many users were active in both september and october",
+    );
+    // An additive figure for both years is each year's.
+    assert!(answer("revenue in both 2024 and 2025").contains("revenue_previous"));
+    // "both" of two values is rows having each.
+    let sql = banking_answer("how many clients have both a savings account and a credit card");
+    assert!(
+        sql.contains("product = 'savings'") && sql.contains("product = 'credit_card'"),
+        "{sql}"
+    );
+}
