@@ -4749,3 +4749,10 @@ fn a_distinct_count_in_both_of_two_periods_is_refused_not_added_or_compared() {
         "{sql}"
     );
 }
+
+#[test]
+fn a_known_word_with_a_prefix_is_no_typo_of_it() {
+    // "reopened" was repaired into "opened" (a filler): every conversation.
+    assert!(reason_in(&saas(), "how many tickets were reopened").contains("reopened"));
+    assert!(reason_in(&saas(), "tickets reassigned last month").contains("reassigned"));
+}

@@ -718,6 +718,16 @@ impl Vocabulary {
                     if agent(t, cand) || agent(&stem(t), &stem(cand)) {
                         continue;
                     }
+                    // "reopened" is no typo of "opened", nor "reassigned" of
+                    // "assigned": a known word with a prefix is another word.
+                    let prefixed = |typed: &str, known: &str| {
+                        ["re", "un", "non", "dis", "pre", "de", "mis"]
+                            .iter()
+                            .any(|p| typed.strip_prefix(p) == Some(known))
+                    };
+                    if prefixed(t, cand) || prefixed(&stem(t), &stem(cand)) {
+                        continue;
+                    }
                     // Two letters typed wrong in place is another word, not
                     // a typo ("actually" is no "annually").
                     if full == d && two_substitutions(t, cand) {
