@@ -610,6 +610,14 @@ fn plan_of(
                 "That reads as a count of each row by itself; ask for the rows (\"list …\") or for one figure of each.",
             ));
         }
+        // "accounts opened in 2024 and closed in 2025": each date its own
+        // period, which one period or two compared do not say.
+        if parsed.two_dates && (p.compare.is_some() || p.period.is_some()) {
+            return Err(unsupported(
+                catalog,
+                "Each of those dates has its own period, and I can bound only one date of the rows at a time; ask by one of them.",
+            ));
+        }
         // "how many customers ordered in both 2024 and 2025": those in both
         // periods, which two figures side by side do not give.
         // ("revenue for both 2024 and 2025" is each year's, side by side.)

@@ -4756,3 +4756,17 @@ fn a_known_word_with_a_prefix_is_no_typo_of_it() {
     assert!(reason_in(&saas(), "how many tickets were reopened").contains("reopened"));
     assert!(reason_in(&saas(), "tickets reassigned last month").contains("reassigned"));
 }
+
+#[test]
+fn two_dates_of_the_rows_each_with_its_own_period_are_refused() {
+    // Was the accounts opened in 2025 vs 2024, closed at any time.
+    let reason = reason_in(
+        &banking(),
+        "how many accounts were opened in 2024 and closed in 2025",
+    );
+    assert!(reason.contains("own period"), "{reason}");
+    // One date with its period, and a lasting said of them, still read.
+    let sql =
+        banking_answer("for accounts closed in 2024, how many days were they open on average?");
+    assert!(sql.contains("closed_on >= DATE '2024-01-01'"), "{sql}");
+}

@@ -91,6 +91,8 @@ pub struct Parsed {
     pub money_word: bool,
     /// "added", "gained": new rows counted, or a reading's change.
     pub gained: bool,
+    /// Two date columns of one table, each said before a period.
+    pub two_dates: bool,
     /// Tables named without a role ("revenue of product A").
     pub loose_tables: Vec<String>,
     /// A value phrase that names rows too ("cancelled orders").
@@ -779,6 +781,43 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
         Some(super::daytype::DayType::Only(weekend)) => p.plan.day_type = Some(weekend),
         None => {}
     }
+    // "opened in 2024 and closed in 2025": two dates of the rows, each with
+    // its own period, which one period or a comparison cannot say.
+    let dated: Vec<(usize, Col)> = (0..n)
+        .filter(|&j| {
+            let period = |w: &Word| {
+                matches!(
+                    w,
+                    Word::Year(_) | Word::Quarter(_) | Word::Half(_) | Word::Date(_)
+                ) || matches!(w.kw(), Some(Kw::Last | Kw::This))
+                    || w.lexes().iter().any(|l| matches!(l, Lex::Month(_)))
+            };
+            words.get(j + 1).is_some_and(|w| {
+                period(w)
+                    || matches!(w.kw(), Some(Kw::In | Kw::Since | Kw::Before | Kw::After))
+                        && words.get(j + 2).is_some_and(period)
+            })
+        })
+        .flat_map(|j| {
+            words[j].lexes().iter().filter_map(move |l| match l {
+                Lex::DateCol(c) => Some((j, c.clone())),
+                // ("closed": a state reached on a date, `closed_on IS NOT
+                // NULL`.)
+                Lex::State(st) => catalog.states.iter().find(|d| d.name == *st).and_then(|d| {
+                    let col = d.condition.trim().strip_suffix("IS NOT NULL")?.trim();
+                    let c = catalog.table(&d.table)?.column(col)?;
+                    crate::catalog_file::is_temporal(c.column_type)
+                        .then(|| (j, Col::new(&d.table, col)))
+                }),
+                _ => None,
+            })
+        })
+        .collect();
+    p.two_dates = dated.iter().any(|(j, c)| {
+        dated
+            .iter()
+            .any(|(k, d)| k != j && d.table == c.table && d.column != c.column)
+    });
     let before_scan = used.clone();
     let found = period::scan(words, &mut used, today);
     let period_at = (0..n).find(|&i| used[i] && !before_scan[i]);
