@@ -221,24 +221,26 @@ pub(super) fn owner(shown: &Shown, rows: &str, catalog: &Catalog) -> Result<Stri
         Shown::Who if owners.len() == 1 => Ok(owners[0].clone()),
         // "and who placed it": of orders' customers and products, the one
         // whose label names a person (a personal column) is who.
-        Shown::Who => {
-            let people: Vec<&String> = owners
-                .iter()
-                .filter(|t| {
-                    catalog.table(t).is_some_and(|d| {
-                        d.label_column
-                            .as_deref()
-                            .and_then(|l| d.column(l))
-                            .is_some_and(|c| c.personal)
-                    })
-                })
-                .collect();
-            match people.as_slice() {
-                [one] => Ok((*one).clone()),
-                _ => Err(owners),
-            }
-        }
+        Shown::Who => match people(&owners, catalog).as_slice() {
+            [one] => Ok((*one).clone()),
+            _ => Err(owners),
+        },
     }
+}
+
+/// Of `owners`, the tables whose label names a person (a personal column).
+fn people<'a>(owners: &'a [String], catalog: &Catalog) -> Vec<&'a String> {
+    owners
+        .iter()
+        .filter(|t| {
+            catalog.table(t).is_some_and(|d| {
+                d.label_column
+                    .as_deref()
+                    .and_then(|l| d.column(l))
+                    .is_some_and(|c| c.personal)
+            })
+        })
+        .collect()
 }
 
 /// The tables with a label that rows of `rows` refer to: whose rows they are.
@@ -367,18 +369,7 @@ pub(super) fn owners_for_who(plan: &Plan, most: bool, catalog: &Catalog) -> Opti
             .and_then(|m| super::clauses::measure_table(m, catalog))?,
     };
     let owners = labelled_owners(&rows, catalog);
-    let people: Vec<&String> = owners
-        .iter()
-        .filter(|t| {
-            catalog.table(t).is_some_and(|d| {
-                d.label_column
-                    .as_deref()
-                    .and_then(|l| d.column(l))
-                    .is_some_and(|c| c.personal)
-            })
-        })
-        .collect();
-    let owner = match (people.as_slice(), owners.as_slice()) {
+    let owner = match (people(&owners, catalog).as_slice(), owners.as_slice()) {
         ([one], _) => (*one).clone(),
         ([], [one]) => one.clone(),
         _ => return None,
