@@ -384,6 +384,8 @@ fn plan_of(
     ctx: &TranslateContext,
 ) -> Result<(plan::Plan, bool), Translation> {
     let parsed = read(q, voc, catalog, ctx.today);
+    // The question's tokens, for the words the plan does not keep.
+    let tokens = lexicon::tokenize(q);
     // A unit with no duration may still be a follow-up's ("in hours").
     let refusal = parsed
         .refusal
@@ -433,10 +435,7 @@ fn plan_of(
     let mut listed = None;
     // The rows a follow-up counts in place of the figure before it.
     let mut counted: Vec<String> = Vec::new();
-    let money = parsed.money_word
-        || lexicon::tokenize(q)
-            .iter()
-            .any(|t| t == "total" || t == "sum");
+    let money = parsed.money_word || tokens.iter().any(|t| t == "total" || t == "sum");
     // The previous question's plan, read without whose name a list showed.
     // A chain of questions (one a line, oldest first, as the widget sends
     // a thread of follow-ups): the last one read as a follow-up of those
@@ -467,7 +466,6 @@ fn plan_of(
                 // "only the monthly-billed ones": rows narrowed, said of the
                 // rows before ("ones"); a figure's word in it ("billed")
                 // describes them and never replaces the figure.
-                let tokens = lexicon::tokenize(q);
                 let narrows = tokens
                     .first()
                     .is_some_and(|t| ["only", "just"].contains(&t.as_str()))
@@ -502,7 +500,6 @@ fn plan_of(
                 // "split that by platform": a further split of the same
                 // answer, kept beside its own ("by country instead"
                 // replaces it).
-                let tokens = lexicon::tokenize(q);
                 let further = tokens
                     .iter()
                     .any(|t| ["split", "break", "broken"].contains(&t.as_str()))
@@ -567,9 +564,7 @@ fn plan_of(
         resolve::orient_rank(&mut p, &parsed, catalog)?;
         // "direct debit totals by category": the total of rows a value
         // names, which have an amount, may be their number or their money.
-        let total_said = lexicon::tokenize(q)
-            .iter()
-            .any(|t| t == "total" || t == "totals");
+        let total_said = tokens.iter().any(|t| t == "total" || t == "totals");
         if let ([m], true, false) = (p.measures.as_slice(), total_said, parsed.asks_how_many) {
             let rows = m.rows(catalog);
             let valued = p.filters.iter().any(|f| {
@@ -621,7 +616,7 @@ fn plan_of(
         // "how many customers ordered in both 2024 and 2025": those in both
         // periods, which two figures side by side do not give.
         // ("revenue for both 2024 and 2025" is each year's, side by side.)
-        let both = lexicon::tokenize(q).iter().any(|t| t == "both");
+        let both = tokens.iter().position(|t| t == "both");
         let distinct = p.measures.iter().any(|m| match m {
             plan::Measure::Distinct { .. } => true,
             plan::Measure::Metric(n) => catalog
@@ -631,13 +626,9 @@ fn plan_of(
         });
         // ("active in both September and October" read the two months as
         // one span.)
-        let two_periods = p.compare.is_some() || p.period.is_some() && {
-            let t = lexicon::tokenize(q);
-            t.iter()
-                .position(|w| w == "both")
-                .is_some_and(|b| t[b..].iter().any(|w| w == "and"))
-        };
-        if both && distinct && two_periods && !p.each_value {
+        let two_periods = p.compare.is_some()
+            || p.period.is_some() && both.is_some_and(|b| tokens[b..].iter().any(|w| w == "and"));
+        if both.is_some() && distinct && two_periods && !p.each_value {
             return Err(unsupported(
                 catalog,
                 "I can give each period's figure side by side, not count what is in both periods; ask for the two periods compared.",

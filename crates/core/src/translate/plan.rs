@@ -177,6 +177,23 @@ pub enum Filter {
 }
 
 /// The table a catalog state is of.
+/// The date column a state reads, and whether it holds while that date is
+/// empty (`closed_on IS NULL`: not ended yet) rather than set (`closed_on
+/// IS NOT NULL`: reached on that date); `None` for any other condition.
+pub(super) fn state_date(
+    state: &crate::catalog::StateDef,
+    catalog: &Catalog,
+) -> Option<(Col, bool)> {
+    let cond = state.condition.trim();
+    let (col, empty) = match cond.strip_suffix("IS NOT NULL") {
+        Some(c) => (c, false),
+        None => (cond.strip_suffix("IS NULL")?, true),
+    };
+    let col = col.trim();
+    let c = catalog.table(&state.table)?.column(col)?;
+    crate::catalog_file::is_temporal(c.column_type).then(|| (Col::new(&state.table, col), empty))
+}
+
 pub(super) fn state_table(name: &str, catalog: &Catalog) -> Option<String> {
     catalog
         .states

@@ -201,20 +201,6 @@ pub(super) fn rows_named_by(l: &Lex, catalog: &Catalog) -> Option<String> {
     }
 }
 
-/// The table a single noun names, by its name or a synonym ("invoice").
-fn table_named_by_noun<'c>(
-    noun: &str,
-    catalog: &'c Catalog,
-) -> Option<&'c crate::catalog::TableDef> {
-    use super::lexicon::stem;
-    let noun = stem(noun);
-    catalog.tables.iter().find(|t| {
-        std::iter::once(&t.name)
-            .chain(&t.synonyms)
-            .any(|n| !n.contains(' ') && stem(n) == noun)
-    })
-}
-
 /// Whether a word of the question other than word `j` names rows of
 /// `table` ("users created this year": "users" names the users).
 fn named_by_another_word(words: &[Word], j: usize, table: &str, catalog: &Catalog) -> bool {
@@ -803,12 +789,13 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
                 Lex::DateCol(c) => Some((j, c.clone())),
                 // ("closed": a state reached on a date, `closed_on IS NOT
                 // NULL`.)
-                Lex::State(st) => catalog.states.iter().find(|d| d.name == *st).and_then(|d| {
-                    let col = d.condition.trim().strip_suffix("IS NOT NULL")?.trim();
-                    let c = catalog.table(&d.table)?.column(col)?;
-                    crate::catalog_file::is_temporal(c.column_type)
-                        .then(|| (j, Col::new(&d.table, col)))
-                }),
+                Lex::State(st) => catalog
+                    .states
+                    .iter()
+                    .find(|d| d.name == *st)
+                    .and_then(|d| super::plan::state_date(d, catalog))
+                    .filter(|(_, empty)| !empty)
+                    .map(|(c, _)| (j, c)),
                 _ => None,
             })
         })
@@ -1411,8 +1398,11 @@ pub fn parse(words: &[Word], texts: &[String], catalog: &Catalog, today: NaiveDa
             let last = texts[i - 1].rsplit(' ').next().unwrap_or_default();
             let compound = !is_plural(last)
                 && !matches!(prev_kw, Some(Kw::By))
-                && table_named_by_noun(last, catalog)
-                    .is_some_and(|t| t.name != c.table && t.column(&c.column).is_none());
+                && catalog.tables.iter().any(|t| {
+                    phrase_names_table(last, &t.name, catalog)
+                        && t.name != c.table
+                        && t.column(&c.column).is_none()
+                });
             // ... unless the word is also a filler ("size", as "value").
             if compound {
                 if !w.lexes().contains(&Lex::Filler) {

@@ -37,17 +37,16 @@ pub(super) fn in_place_at_end(plan: &Plan, ctx: &Ctx) -> Option<(String, String,
         return None;
     }
     let (start, start_is_date) = ctx.time_column()?;
-    let ended_by = ctx.catalog.states.iter().find_map(|s| {
-        let col = s.condition.trim().strip_suffix("IS NULL")?.trim();
-        let c = table.column(col).filter(|_| s.table == table.name)?;
-        crate::catalog_file::is_temporal(c.column_type).then(|| {
-            (
-                col.to_string(),
-                c.column_type == crate::catalog::ColumnType::Date,
-                s.name.clone(),
-            )
-        })
-    });
+    let ended_by = ctx
+        .catalog
+        .states
+        .iter()
+        .filter(|s| s.table == table.name)
+        .find_map(|s| {
+            let (c, empty) = super::plan::state_date(s, ctx.catalog)?;
+            let is_date = table.column(&c.column)?.column_type == crate::catalog::ColumnType::Date;
+            empty.then(|| (c.column, is_date, s.name.clone()))
+        });
     let time = ctx.time.clone().unwrap_or_default();
     // Another date that no such state names may end the rows too
     // ("canceled on"): what was in place then cannot be told.
